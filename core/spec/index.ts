@@ -1,0 +1,14 @@
+export * from './diagnostics';
+export * from './document';
+export * from './host';
+export * from './kinds';
+export * from './refs';
+export * from './bindings';
+export * from './text-file';
+export * from './validate';
+export * from './workspace-index';
+export { SchemaValidator } from './schema/validator';
+export * as yaml from './yaml/ast';
+export type { Position } from './yaml/line-index';
+export * from './workspace-files';
+export * from './validate-files';

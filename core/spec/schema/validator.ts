@@ -1,0 +1,41 @@
+import Ajv, { type ValidateFunction } from 'ajv';
+import type { Report } from '../diagnostics';
+import type { SpecDocument } from '../document';
+import type { KindInfo } from '../kinds';
+import { SCHEMAS } from './catalog';
+import { reportSchemaErrors } from './errors';
+
+export const SCHEMA_BASE_URL = 'https://mlw.local/schemas/';
+/** Shared with scripts/check-schemas.mjs. */
+export const AJV_OPTIONS = { allErrors: true, strict: false, verbose: true, allowUnionTypes: true } as const;
+
+/** Compiles each kind's schema on first use and keeps it; one instance serves a whole process. */
+export class SchemaValidator {
+  private readonly ajv = new Ajv(AJV_OPTIONS);
+  private readonly compiled = new Map<string, ValidateFunction>();
+
+  constructor(private readonly schemas: Readonly<Record<string, object>> = SCHEMAS) {
+    for (const schema of Object.values(schemas)) this.ajv.addSchema(schema);
+  }
+
+  /** The raw schema of a file in schemas/ (hover and completion read descriptions and enums from it). */
+  schema(file: string): object | undefined {
+    return this.schemas[file];
+  }
+
+  validate(doc: SpecDocument, kind: KindInfo, report: Report): void {
+    const validate = this.compile(kind.schema);
+    if (doc.value === undefined || validate(doc.value)) return;
+    reportSchemaErrors(doc, validate.errors ?? [], report);
+  }
+
+  private compile(file: string): ValidateFunction {
+    let validate = this.compiled.get(file);
+    if (!validate) {
+      validate = this.ajv.getSchema(SCHEMA_BASE_URL + file);
+      if (!validate) throw new Error(`no schema ${file}`);
+      this.compiled.set(file, validate);
+    }
+    return validate;
+  }
+}
