@@ -1,0 +1,18 @@
+import path from 'node:path';
+import { SpecDocument, SpecValidator, WorkspaceIndex, type SpecDiagnostic } from '../../core/spec';
+
+export const fixturesRoot = path.resolve(import.meta.dirname, '../fixtures');
+
+/** Validates `text` as if it were `name` inside the fixture workspace; diagnostics get 1-based line:col. */
+export function check(text: string, name = 'inline/job.yml', index = new WorkspaceIndex(fixturesRoot)): Array<SpecDiagnostic & { at: string }> {
+  const doc = SpecDocument.parse(path.join(fixturesRoot, name), text);
+  const validator = new SpecValidator({ index });
+  return validator.validate(doc).map((d) => {
+    const p = doc.position(d.start);
+    return { ...d, at: `${p.line + 1}:${p.character + 1}` };
+  });
+}
+
+export function rules(diagnostics: Array<{ rule: string }>): string[] {
+  return diagnostics.map((d) => d.rule);
+}
