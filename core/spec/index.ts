@@ -12,3 +12,5 @@ export * as yaml from './yaml/ast';
 export type { Position } from './yaml/line-index';
 export * from './workspace-files';
 export * from './validate-files';
+export { specOf, type SpecByKind } from './types';
+export type * as specTypes from './types';

@@ -55,3 +55,10 @@ describe('kind detection', () => {
     assert.equal(detect('- a\n- b\n'), undefined);
   });
 });
+
+it('types a document by its kind', async () => {
+  const { specOf } = await import('../../core/spec');
+  const doc = SpecDocument.parse('/w/env.yml', '$schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json\nname: py\nversion: 2\nimage: localtest/python:3-bookworm\n');
+  assert.equal(specOf(doc, 'environment')?.image, 'localtest/python:3-bookworm');
+  assert.equal(specOf(doc, 'job/command'), undefined);
+});

@@ -1,0 +1,42 @@
+import type { KindId } from '../kinds';
+import type { SpecDocument } from '../document';
+import type {
+  AmlComputeSpec, AzureBlobDatastoreSpec, AzureDataLakeGen2DatastoreSpec, AzureFileDatastoreSpec, BatchDeploymentSpec, BatchEndpointSpec,
+  ComputeInstanceSpec, DataSpec, EnvironmentSpec, KubernetesComputeSpec, LocalComputeSpec, LocalDatastoreSpec, ModelSpec,
+  OnlineDeploymentSpec, OnlineEndpointSpec, VmComputeSpec, WorkspaceSpec,
+} from './assets';
+import type { CommandComponentSpec, CommandJobSpec, PipelineComponentSpec, PipelineJobSpec, SweepJobSpec } from './jobs';
+
+export type * from './assets';
+export type * from './jobs';
+
+/** The typed value of each spec kind. */
+export interface SpecByKind {
+  workspace: WorkspaceSpec;
+  'compute/amlcompute': AmlComputeSpec;
+  'compute/computeinstance': ComputeInstanceSpec;
+  'compute/kubernetes': KubernetesComputeSpec;
+  'compute/virtualmachine': VmComputeSpec;
+  'compute/local': LocalComputeSpec;
+  'datastore/azure_blob': AzureBlobDatastoreSpec;
+  'datastore/azure_file': AzureFileDatastoreSpec;
+  'datastore/azure_data_lake_gen2': AzureDataLakeGen2DatastoreSpec;
+  'datastore/local': LocalDatastoreSpec;
+  data: DataSpec;
+  environment: EnvironmentSpec;
+  model: ModelSpec;
+  'job/command': CommandJobSpec;
+  'job/sweep': SweepJobSpec;
+  'job/pipeline': PipelineJobSpec;
+  'component/command': CommandComponentSpec;
+  'component/pipeline': PipelineComponentSpec;
+  'endpoint/online': OnlineEndpointSpec;
+  'deployment/online': OnlineDeploymentSpec;
+  'endpoint/batch': BatchEndpointSpec;
+  'deployment/batch': BatchDeploymentSpec;
+}
+
+/** The document's value typed by its kind, or undefined when it is not a spec of that kind. */
+export function specOf<K extends KindId>(doc: SpecDocument, kind: K): SpecByKind[K] | undefined {
+  return doc.kind?.id === kind ? (doc.value as SpecByKind[K]) : undefined;
+}
