@@ -437,15 +437,7 @@ export interface ModelSpec extends SpecBase {
 }
 
 /** A model defined inline in a deployment (anonymous). */
-export interface InlineModelSpec {
-  name?: string;
-  version?: AssetVersion;
-  type?: ModelType;
-  path: string;
-  description?: string;
-  tags?: Tags;
-  properties?: Properties;
-}
+export type InlineModelSpec = Pick<ModelSpec, 'version' | 'type' | 'path' | 'description' | 'tags' | 'properties'> & { name?: string };
 /** `azureml:<name>:<version>`, `azureml:<name>@latest`, a registry URI, or an inline model. */
 export type ModelReference = string | InlineModelSpec;
 

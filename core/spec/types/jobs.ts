@@ -330,9 +330,8 @@ export type JobService = InteractiveService | SshService | TensorBoardService;
 // Jobs
 // ---------------------------------------------------------------------------------------------
 
-/** Fields every job spec shares. */
-export interface JobSpecBase {
-  $schema?: string;
+/** Fields every job and pipeline step shares. */
+export interface JobMetadata {
   name?: string;
   display_name?: string;
   description?: string;
@@ -343,32 +342,32 @@ export interface JobSpecBase {
   compute?: string;
 }
 
-export interface CommandJobSpec extends JobSpecBase {
-  type?: 'command';
+export interface JobSpecBase extends JobMetadata {
+  $schema?: string;
+}
+
+/** What runs a command: a command job, and each trial of a sweep. */
+export interface CommandRun {
   command: string;
   code?: string;
   environment: EnvironmentRef;
   environment_variables?: EnvironmentVariables;
   distribution?: Distribution;
   resources?: JobResources;
+  queue_settings?: QueueSettings;
+}
+
+export interface CommandJobSpec extends JobSpecBase, CommandRun {
+  type?: 'command';
   limits?: CommandJobLimits;
   inputs?: Record<string, JobInput>;
   outputs?: Record<string, JobOutput>;
   identity?: Identity;
   services?: Record<string, JobService>;
-  queue_settings?: QueueSettings;
 }
 
 /** The command each sweep trial runs. */
-export interface SweepTrial {
-  command: string;
-  code?: string;
-  environment: EnvironmentRef;
-  environment_variables?: EnvironmentVariables;
-  distribution?: Distribution;
-  resources?: JobResources;
-  queue_settings?: QueueSettings;
-}
+export type SweepTrial = CommandRun;
 
 export interface SweepJobSpec extends JobSpecBase {
   type: 'sweep';
@@ -397,14 +396,7 @@ export interface PipelineSettings {
 }
 
 /** Fields every pipeline step shares. */
-export interface PipelineStepBase {
-  name?: string;
-  display_name?: string;
-  description?: string;
-  tags?: Tags;
-  properties?: Properties;
-  experiment_name?: string;
-  compute?: string;
+export interface PipelineStepBase extends JobMetadata {
   /** Literals, `${{parent.…}}` bindings or input objects. */
   inputs?: Record<string, JobInput>;
   outputs?: Record<string, StepOutput>;
