@@ -34,9 +34,15 @@ export function scanBindings(source: string, base: number): { bindings: Binding[
       fragments.push([open, i + 2]);
       open = -1;
       i += 1;
+    } else if (source[i] === ']' && source[i + 1] === ']' && fragments.length > 0) {
+      problems.push({ start: base + i, end: base + i + 2, message: '`]]` closes no optional fragment `$[[`' });
+      i += 1;
     }
   }
-  if (open >= 0) problems.push({ start: base + open, end: base + open + 3, message: 'optional fragment `$[[` is never closed with `]]`' });
+  if (open >= 0) {
+    problems.push({ start: base + open, end: base + open + 3, message: 'optional fragment `$[[` is never closed with `]]`' });
+    fragments.push([open, source.length]);
+  }
   const bindings: Binding[] = [];
   for (const m of source.matchAll(BINDING)) {
     const start = m.index!;

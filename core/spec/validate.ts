@@ -8,10 +8,11 @@ import { checkPipelines } from './rules/pipeline';
 import { checkReferences } from './rules/references';
 import { checkPaths } from './rules/paths';
 import { checkImageTags, checkDependencyPins, checkExperimentName, checkPlaceholders } from './rules/lints';
+import { checkEnvironmentSource } from './rules/environment-source';
 import { WorkspaceIndex } from './workspace-index';
 import { isMap, keyText } from './yaml/ast';
 
-const SEMANTIC_RULES: Rule[] = [checkCommandBindings, checkPipelines, checkReferences, checkPaths, checkImageTags, checkDependencyPins, checkExperimentName, checkPlaceholders];
+const SEMANTIC_RULES: Rule[] = [checkCommandBindings, checkPipelines, checkReferences, checkPaths, checkEnvironmentSource, checkImageTags, checkDependencyPins, checkExperimentName, checkPlaceholders];
 
 const YAML_RULES: Record<string, string> = { DUPLICATE_KEY: 'duplicate-key', TAB_AS_INDENT: 'yaml-tab' };
 
@@ -52,6 +53,8 @@ export class SpecValidator {
     for (const p of doc.yaml.problems) report({ start: p.start, end: p.end, severity: p.severity, rule: YAML_RULES[p.code] ?? 'yaml-syntax', message: p.message });
     const extra = doc.yaml.documents[1];
     if (extra) report({ start: extra.start, end: Math.min(doc.text.indexOf('\n', extra.start) >>> 0, extra.start + 3), severity: 'error', rule: 'multiple-documents', message: `a spec file holds one YAML document; this file has ${doc.yaml.documents.length} (only the first is used)` });
+    // After a syntax error the tree is a guess; schema and rule findings on it would be noise.
+    if (doc.yaml.problems.some((p) => p.severity === 'error' && p.code !== 'DUPLICATE_KEY')) return diagnostics.sort((a, b) => a.start - b.start);
     if (!isMap(doc.root)) {
       report({ start: doc.root?.start ?? 0, end: doc.root?.end ?? 0, severity: 'error', rule: 'not-a-mapping', message: 'a spec must be a mapping of keys to values' });
       return diagnostics;

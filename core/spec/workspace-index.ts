@@ -117,7 +117,9 @@ function assetFromDocument(doc: SpecDocument): IndexedAsset | undefined {
   const versionPair = root.pairs.find((p) => keyText(p) === 'version');
   const name = namePair?.value?.type === 'scalar' ? namePair.value : undefined;
   if (!name || name.value === null || name.value === '') return undefined;
-  const version = versionPair?.value?.type === 'scalar' && versionPair.value.value !== null ? String(versionPair.value.value) : undefined;
+  const versionNode = versionPair?.value?.type === 'scalar' && versionPair.value.value !== null ? versionPair.value : undefined;
+  // as written: `1.10` is version "1.10", not the number 1.1
+  const version = versionNode ? (versionNode.style === 'plain' ? doc.text.slice(versionNode.start, versionNode.end) : String(versionNode.value)) : undefined;
   return { asset: kind.asset, kind: kind.id, name: String(name.value), ...(version !== undefined ? { version } : {}), path: doc.path, start: name.start, end: name.end, origin: 'file' };
 }
 

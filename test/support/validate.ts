@@ -1,10 +1,22 @@
 import path from 'node:path';
-import { SpecDocument, SpecValidator, WorkspaceIndex, type SpecDiagnostic } from '../../core/spec';
+import fs from 'node:fs';
+import { SpecDocument, SpecValidator, WorkspaceIndex, yamlFilesUnder, type SpecDiagnostic } from '../../core/spec';
 
 export const fixturesRoot = path.resolve(import.meta.dirname, '../fixtures');
 
+let fixtureIndex: WorkspaceIndex | undefined;
+
+/** The assets the fixture workspace defines (test/fixtures/_workspace and the valid fixtures). */
+export function fixturesIndex(): WorkspaceIndex {
+  if (!fixtureIndex) {
+    fixtureIndex = new WorkspaceIndex(fixturesRoot);
+    for (const file of yamlFilesUnder(fixturesRoot)) fixtureIndex.updateFromText(file, fs.readFileSync(file, 'utf8'));
+  }
+  return fixtureIndex;
+}
+
 /** Validates `text` as if it were `name` inside the fixture workspace; diagnostics get 1-based line:col. */
-export function check(text: string, name = 'inline/job.yml', index = new WorkspaceIndex(fixturesRoot)): Array<SpecDiagnostic & { at: string }> {
+export function check(text: string, name = 'inline/job.yml', index = fixturesIndex()): Array<SpecDiagnostic & { at: string }> {
   const doc = SpecDocument.parse(path.join(fixturesRoot, name), text);
   const validator = new SpecValidator({ index });
   return validator.validate(doc).map((d) => {

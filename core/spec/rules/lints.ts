@@ -43,7 +43,9 @@ export function checkDependencyPins(ctx: RuleContext): void {
     if (isMap(conda)) {
       for (const dep of dependencyNodes(conda)) {
         const spec = String(dep.node.value);
-        if (!isPinned(spec, dep.pip)) ctx.report({ start: dep.node.start, end: dep.node.end, severity: 'warning', rule: 'unpinned-dependency', message: `\`${spec}\` is not pinned to a version; write \`${spec}${dep.pip ? '==' : '='}<version>\``, data: { package: spec, pip: dep.pip } });
+        if (isPinned(spec, dep.pip)) continue;
+        const name = spec.split(/[\s<>=!~,;[]/)[0]!;
+        ctx.report({ start: dep.node.start, end: dep.node.end, severity: 'warning', rule: 'unpinned-dependency', message: `\`${spec}\` is not pinned to a version; write \`${name}${dep.pip ? '==' : '='}<version>\``, data: { package: name, pip: dep.pip } });
       }
     } else if (isScalar(conda) && typeof conda.value === 'string') {
       const ref = parseReference(conda.value);

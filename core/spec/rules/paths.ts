@@ -67,6 +67,9 @@ function sites(ctx: RuleContext): PathSite[] {
     case 'model':
       add(childOf(root, 'path'), 'any');
       break;
+    case 'datastore':
+      if (ctx.kind.id === 'datastore/local') add(childOf(root, 'path'), 'directory');
+      break;
     case 'deployment': {
       const code = mapAt(root, 'code_configuration');
       const codePath = stringValue(childOf(code ?? null, 'code'));

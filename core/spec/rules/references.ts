@@ -48,6 +48,7 @@ function sites(ctx: RuleContext): Site[] {
   const settings = mapAt(root, 'settings');
   add(childOf(settings ?? null, 'default_compute'), 'compute', 'name');
   add(childOf(settings ?? null, 'default_datastore'), 'datastore', 'name');
+  add(childOf(settings ?? null, 'default_environment'), 'environment', 'name');
   if (ctx.kind.asset === 'deployment') {
     add(childOf(root, 'model'), 'model', 'path');
     add(childOf(root, 'environment'), 'environment', 'name');
@@ -76,11 +77,21 @@ function checkSite(ctx: RuleContext, site: Site): void {
       checkNamed(ctx, range, ref.form === 'arm' ? (ref.asset ?? site.asset) : site.asset, ref.name, ref.version, ref.form === 'asset' ? ref.label : undefined, site.lintLatest ?? false);
       return;
     case 'file':
-      if (site.bare === 'name') checkNamed(ctx, range, site.asset, ref.path, undefined, undefined, false);
+      if (site.bare === 'name') checkBareName(ctx, range, site, raw);
       return;
     default:
       return;
   }
+}
+
+/** A bare `sklearn-env:1` where `azureml:sklearn-env:1` was meant gets that as its fix. */
+function checkBareName(ctx: RuleContext, range: { start: number; end: number }, site: Site, raw: string): void {
+  const prefixed = parseReference(`azureml:${raw}`);
+  if (VERSIONED.has(site.asset) && prefixed?.form === 'asset' && (prefixed.version !== undefined || prefixed.label !== undefined) && ctx.index.find(site.asset, prefixed.name).length > 0) {
+    ctx.report({ ...range, severity: 'error', rule: 'unknown-reference', message: `\`${raw}\` is not a reference; did you mean \`azureml:${raw}\`?`, data: { asset: site.asset, name: prefixed.name, replacement: `azureml:${raw}` } });
+    return;
+  }
+  checkNamed(ctx, range, site.asset, raw, undefined, undefined, false);
 }
 
 function checkNamed(ctx: RuleContext, range: { start: number; end: number }, asset: AssetType, name: string, version: string | undefined, label: string | undefined, lintLatest: boolean): void {

@@ -34,7 +34,10 @@ function selectBranchErrors(errors: readonly ErrorObject[]): ErrorObject[] {
       synthesized.set(union, { ...union, keyword: 'type', params: { type: types.join(',') } });
     } else dropped.add(union);
   }
-  return errors.filter((e) => e.keyword !== 'if' && !dropped.has(e)).map((e) => synthesized.get(e) ?? e);
+  const selected = errors.filter((e) => e.keyword !== 'if' && !dropped.has(e)).map((e) => synthesized.get(e) ?? e);
+  // A value of the wrong type also fails its enum; the type error alone says what is wrong.
+  const wrongType = new Set(selected.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  return selected.filter((e) => !((e.keyword === 'enum' || e.keyword === 'const') && wrongType.has(e.instancePath)));
 }
 
 /** A string branch that only admits `${{…}}` bindings (numbers a pipeline may bind): its pattern error is noise. */
@@ -71,8 +74,8 @@ function describe(doc: SpecDocument, error: ErrorObject): { start: number; end: 
       return { ...rangeOf(anchor, doc), severity: 'error', rule: 'missing-property', message: `missing required property \`${property}\`${name ? ` in \`${name}\`` : ''}`, data: { property } };
     }
     case 'type': {
-      const expected = String(error.params['type']).split(',').map(article).join(' or ');
-      return { ...valueRange, severity: 'error', rule: 'type-mismatch', message: `${subject(name)} must be ${expected}; got ${show(error.data)}` };
+      const expected = alternatives(String(error.params['type']).split(',').map(article));
+      return { ...valueRange, severity: 'error', rule: 'type-mismatch', message: `${subject(name)} must be ${expected}; got ${show(error.data, sourceOf(at.node, doc))}` };
     }
     case 'enum': {
       const allowed = (error.params['allowedValues'] as unknown[]).map(String);
@@ -81,7 +84,7 @@ function describe(doc: SpecDocument, error: ErrorObject): { start: number; end: 
         ...valueRange,
         severity: 'error',
         rule: 'invalid-value',
-        message: `${show(error.data)} is not a valid ${name ? `\`${name}\`` : 'value'}${didYouMean(suggestion)} (expected ${listOf(allowed)})`,
+        message: `${show(error.data, sourceOf(at.node, doc))} is not a valid ${name ? `\`${name}\`` : 'value'}${didYouMean(suggestion)} (expected ${listOf(allowed)})`,
         data: { allowed, ...(suggestion ? { replacement: suggestion } : {}) },
       };
     }
@@ -142,10 +145,20 @@ function article(type: string): string {
   }
 }
 
-function show(value: unknown): string {
+/** How the value was written, for scalars (`1.10` stays `1.10`, `"true"` keeps its quotes). */
+function sourceOf(node: YamlNode | null, doc: SpecDocument): string | undefined {
+  return node?.type === 'scalar' && node.style !== 'block' ? doc.text.slice(node.start, node.end) : undefined;
+}
+
+function alternatives(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+function show(value: unknown, source?: string): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
+  if (source !== undefined && source !== '') return `\`${source.length > 60 ? source.slice(0, 57) + '…' : source}\``;
   if (typeof value === 'string') return `\`${value.length > 60 ? value.slice(0, 57) + '…' : value}\``;
   return `\`${String(value)}\``;
 }

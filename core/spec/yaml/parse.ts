@@ -36,7 +36,8 @@ export interface Segment {
   problems: YamlProblem[];
 }
 
-const OPTIONS = { uniqueKeys: false, merge: true, prettyErrors: false, strict: false } as const;
+/** YAML 1.1, as the Azure ML CLI reads specs (PyYAML): `yes`/`no` are booleans, `<<` merges. */
+const OPTIONS = { version: '1.1', uniqueKeys: false, merge: true, prettyErrors: false, strict: false } as const;
 /** Entries longer than this are split into their children when they hold a block map. */
 const SPLIT_MIN_LINES = 120;
 /** Anything that could tie two segments together or change how lines are read. */
