@@ -5,16 +5,17 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import YAML from 'yaml';
 import { globSync } from 'tinyglobby';
+import { AJV_OPTIONS, SCHEMA_BASE_URL } from '../core/spec/schema/validator.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, allowUnionTypes: true });
+const ajv = new Ajv(AJV_OPTIONS);
 const files = fs.readdirSync(path.join(root, 'schemas')).filter((f) => f.endsWith('.schema.json'));
 for (const f of files) ajv.addSchema(JSON.parse(fs.readFileSync(path.join(root, 'schemas', f), 'utf8')));
 let failures = 0;
 const byName = new Map();
 for (const f of files) {
   try {
-    byName.set(f.toLowerCase(), ajv.getSchema(`https://mlw.local/schemas/${f}`));
+    byName.set(f.toLowerCase(), ajv.getSchema(SCHEMA_BASE_URL + f));
   } catch (e) {
     failures++;
     console.error(`${f}: does not compile: ${e.message}`);
