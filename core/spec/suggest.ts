@@ -17,7 +17,7 @@ export function closest(word: string, candidates: readonly string[]): string | u
   if (bestScore <= limit) return best;
   // abbreviations and partial names: `container` → `container_name`, `model` → `model_output`
   if (lower.length < 3) return undefined;
-  const containing = [...candidates].filter((c) => c.toLowerCase().startsWith(lower) || c.toLowerCase().includes(lower) || lower.startsWith(c.toLowerCase()));
+  const containing = candidates.filter((c) => c.toLowerCase().includes(lower) || lower.startsWith(c.toLowerCase()));
   return containing.length === 1 ? containing[0] : undefined;
 }
 

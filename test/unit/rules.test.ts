@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { SpecDocument, WorkspaceIndex } from '../../core/spec';
 import { check } from '../support/validate';
 
 const S = 'https://azuremlschemas.azureedge.net/latest/';
@@ -29,7 +30,6 @@ describe('semantic rules', () => {
 
   it('keeps versions as written (1.10 is not 1.1)', () => {
     const env = `$schema: ${S}environment.schema.json\nname: decimal-env\nversion: 1.10\nimage: localtest/python:3-bookworm\n`;
-    const { WorkspaceIndex, SpecDocument } = require('../../core/spec') as typeof import('../../core/spec');
     const index = new WorkspaceIndex('/w');
     index.updateFromDocument(SpecDocument.parse('/w/env.yml', env));
     assert.deepEqual(index.find('environment', 'decimal-env').map((a) => a.version), ['1.10']);

@@ -158,9 +158,8 @@ function show(value: unknown, source?: string): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (source !== undefined && source !== '') return `\`${source.length > 60 ? source.slice(0, 57) + '…' : source}\``;
-  if (typeof value === 'string') return `\`${value.length > 60 ? value.slice(0, 57) + '…' : value}\``;
-  return `\`${String(value)}\``;
+  const text = source || String(value);
+  return `\`${text.length > 60 ? text.slice(0, 57) + '…' : text}\``;
 }
 
 function listOf(values: string[]): string {
