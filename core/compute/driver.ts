@@ -1,0 +1,68 @@
+/**
+ * What a compute driver runs (a `RunPlan`, built by the engine from the job spec) is kept apart from where it
+ * runs (the driver). Drivers never read specs; they get paths, a command and an environment.
+ */
+
+/** A host directory or file made visible to the run. */
+export interface RunMount {
+  /** Absolute host path. */
+  source: string;
+  /** Path the run sees: identical to `source` for host processes, under `/mlw/…` in containers. */
+  target: string;
+  readOnly: boolean;
+}
+
+export interface RunResources {
+  cpus?: number;
+  memoryBytes?: number;
+  shmBytes?: number;
+}
+
+export interface RunPlan {
+  runId: string;
+  /** Shell command with every `${{…}}` already substituted (run by `/bin/sh -c`). */
+  command: string;
+  /** Working directory as the run sees it (the code snapshot, or an empty folder). */
+  workingDir: string;
+  env: Record<string, string>;
+  mounts: RunMount[];
+  /** Image to run in; required by container drivers, ignored by the host driver. */
+  image?: string;
+  resources?: RunResources;
+  /** Absolute host path of the combined stdout/stderr log (`user_logs/std_log.txt`); the driver appends to it. */
+  logFile: string;
+  /** Host folder the driver may use for its own bookkeeping (exit code file, pid). */
+  stateDir: string;
+  labels: Record<string, string>;
+}
+
+export interface RunExit {
+  exitCode: number;
+  /** Set when the run did not end by itself: killed from outside, vanished, out of memory. */
+  reason?: string;
+}
+
+/** A started (or re-attached) run. */
+export interface RunHandle {
+  /** Process id or container id. */
+  readonly ref: string;
+  /** Resolves once the run ended and its output is fully written to the log file. */
+  readonly exited: Promise<RunExit>;
+  /** Stops the run (SIGTERM, then SIGKILL after a grace period); `exited` then resolves. */
+  stop(): Promise<void>;
+}
+
+export interface ComputeDriver {
+  readonly kind: 'local' | 'docker' | 'swarm' | 'remote';
+  /** Whether `RunPlan` paths are container paths (`/mlw/…`) rather than host paths. */
+  readonly containerized: boolean;
+  /** Fails with a clear message when the driver cannot run anything (e.g. the Docker engine is down). */
+  ping(): Promise<void>;
+  start(plan: RunPlan): Promise<RunHandle>;
+  /** Re-attaches to a run started by an earlier daemon; `undefined` when it vanished. */
+  reattach(runId: string, ref: string, plan: Pick<RunPlan, 'logFile' | 'stateDir'>): Promise<RunHandle | undefined>;
+}
+
+/** Labels every mlw-managed container and image carries, so reconcile and test clean-up can find them. */
+export const RUN_LABEL = 'mlw.run';
+export const WORKSPACE_LABEL = 'mlw.workspace';
