@@ -1,4 +1,16 @@
 import { Command } from 'commander';
+import { ASSET_KINDS } from '../core/api/contracts';
+import { registerAssetArchive } from './commands/asset-archive';
+import { registerAssetCreate } from './commands/asset-create';
+import { registerAssetList } from './commands/asset-list';
+import { registerAssetShow } from './commands/asset-show';
+import { registerJobCancel } from './commands/job-cancel';
+import { registerJobCreate } from './commands/job-create';
+import { registerJobDownload } from './commands/job-download';
+import { registerJobList } from './commands/job-list';
+import { registerJobShow } from './commands/job-show';
+import { registerJobStream } from './commands/job-stream';
+import { registerServe } from './commands/serve';
 import { registerValidate } from './commands/validate';
 
 declare const MLW_VERSION: string;
@@ -7,4 +19,17 @@ const program = new Command('mlw')
   .description('mlw: a machine-learning workspace for Azure ML v2 YAML specs, on your own machine')
   .version(typeof MLW_VERSION === 'string' ? MLW_VERSION : '0.0.0-dev');
 registerValidate(program);
-program.parse();
+registerServe(program);
+
+const job = program.command('job').description('submit and follow jobs');
+for (const register of [registerJobCreate, registerJobList, registerJobShow, registerJobStream, registerJobCancel, registerJobDownload]) register(job);
+
+for (const kind of ASSET_KINDS) {
+  const group = program.command(kind).description(`register and inspect ${kind} assets`);
+  for (const register of [registerAssetCreate, registerAssetList, registerAssetShow, registerAssetArchive]) register(group, kind);
+}
+
+program.parseAsync().catch((error: Error) => {
+  process.stderr.write(`mlw: ${error.message}\n`);
+  process.exitCode = 1;
+});

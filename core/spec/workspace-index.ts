@@ -39,6 +39,11 @@ export class WorkspaceIndex {
     this.byName = undefined;
   }
 
+  /** Call when an added source's assets changed. */
+  sourcesChanged(): void {
+    this.byName = undefined;
+  }
+
   /** Indexes a file from its text alone (top-level lines; no full parse), for scanning whole folders fast. */
   updateFromText(path: string, text: string): void {
     this.set(path, assetFromText(path, text));

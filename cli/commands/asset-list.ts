@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import type { AssetKind, AssetSummary } from '../../core/api/contracts';
+import { assetRows, table } from '../format';
+import { connect, runClientCommand, workspaceRoot, type WorkspaceOption } from '../connection';
+
+export function registerAssetList(group: Command, kind: AssetKind): void {
+  group
+    .command('list')
+    .description(`list registered ${kind} assets`)
+    .option('-n, --name <name>', 'only versions of this name')
+    .option('--include-archived', 'also list archived versions')
+    .option('--json', 'print JSON')
+    .option('--workspace <folder>', 'workspace folder')
+    .action((options: WorkspaceOption & { name?: string; includeArchived?: boolean; json?: boolean }) =>
+      runClientCommand(async () => {
+        const client = await connect(workspaceRoot(options));
+        try {
+          const query = new URLSearchParams({ kind, ...(options.name ? { name: options.name } : {}), ...(options.includeArchived ? { archived: 'true' } : {}) });
+          const assets = await client.request<AssetSummary[]>('GET', `/api/assets?${query}`);
+          process.stdout.write(options.json ? JSON.stringify(assets, null, 2) + '\n' : table(assetRows(assets)));
+        } finally {
+          client.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,36 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { JobSummary } from '../../core/api/contracts';
+import { collect, connect, runClientCommand, workspaceRoot, type WorkspaceOption } from '../connection';
+import { streamJob } from './job-stream';
+
+interface CreateOptions extends WorkspaceOption {
+  file: string;
+  set?: string[];
+  stream?: boolean;
+}
+
+export function registerJobCreate(job: Command): void {
+  job
+    .command('create')
+    .description('submit a job spec to the workspace control plane')
+    .requiredOption('-f, --file <file>', 'job spec (YAML)')
+    .option('--set <key=value>', 'override a spec field (repeatable), e.g. --set inputs.epochs=5', collect)
+    .option('--stream', 'follow the job until it ends (exit 1 unless it completes)')
+    .option('--workspace <folder>', 'workspace folder (default: nearest folder of the spec with .mlw or .git)')
+    .action((options: CreateOptions) =>
+      runClientCommand(async () => {
+        const file = path.resolve(options.file);
+        const root = workspaceRoot(options, path.dirname(file));
+        const client = await connect(root);
+        try {
+          const { job: created, warnings } = await client.request<{ job: JobSummary; warnings: string[] }>('POST', '/api/jobs', { path: file, ...(options.set ? { set: options.set } : {}) });
+          for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+          process.stdout.write(`${created.name}  ${created.status}${created.reason ? `: ${created.reason}` : ''}\n`);
+          return options.stream ? await streamJob(client, created.name) : 0;
+        } finally {
+          client.close();
+        }
+      }),
+    );
+}

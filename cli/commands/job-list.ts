@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import type { JobSummary } from '../../core/api/contracts';
+import { jobRows, table } from '../format';
+import { connect, runClientCommand, workspaceRoot, type WorkspaceOption } from '../connection';
+
+export function registerJobList(job: Command): void {
+  job
+    .command('list')
+    .description("list the workspace's jobs, newest first")
+    .option('--json', 'print JSON')
+    .option('--workspace <folder>', 'workspace folder')
+    .action((options: WorkspaceOption & { json?: boolean }) =>
+      runClientCommand(async () => {
+        const client = await connect(workspaceRoot(options));
+        try {
+          const jobs = await client.request<JobSummary[]>('GET', '/api/jobs');
+          process.stdout.write(options.json ? JSON.stringify(jobs, null, 2) + '\n' : table(jobRows(jobs)));
+        } finally {
+          client.close();
+        }
+      }),
+    );
+}

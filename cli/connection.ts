@@ -1,0 +1,39 @@
+import path from 'node:path';
+import { ApiClient, ApiError, connectWorkspace } from '../core/api/client';
+import { workspaceRootOf } from '../core/spec';
+
+export interface WorkspaceOption {
+  workspace?: string;
+}
+
+/** The workspace folder: `--workspace`, else the nearest folder of `near` (or the cwd) holding `.mlw` or `.git`. */
+export function workspaceRoot(options: WorkspaceOption, near = process.cwd()): string {
+  if (options.workspace) return path.resolve(options.workspace);
+  return workspaceRootOf(near, near);
+}
+
+/** Connects to the workspace's `mlw serve`, starting it in the background when none answers. */
+export function connect(root: string): Promise<ApiClient> {
+  const daemon = process.env.MLW_DAEMON_SCRIPT ?? path.join(__dirname, 'daemon.js');
+  return connectWorkspace(root, { start: { command: process.execPath, args: [daemon, '--workspace', root] } });
+}
+
+/** Runs a command body, printing API errors (with the validator's findings) instead of a stack trace. */
+export async function runClientCommand(body: () => Promise<number | void>): Promise<void> {
+  try {
+    process.exitCode = (await body()) ?? 0;
+  } catch (error) {
+    if (error instanceof ApiError) {
+      process.stderr.write(`mlw: ${error.body.message}\n`);
+      for (const line of error.body.diagnostics ?? []) process.stderr.write(`  ${line}\n`);
+    } else {
+      process.stderr.write(`mlw: ${(error as Error).message}\n`);
+    }
+    process.exitCode = 1;
+  }
+}
+
+/** Collects repeated `--set key=value` options. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

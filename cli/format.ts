@@ -1,0 +1,28 @@
+import type { AssetSummary, JobEvent, JobSummary } from '../core/api/contracts';
+
+/** One event as the CLI prints it: status lines stand out, logs are printed as the job wrote them. */
+export function formatEvent(event: JobEvent): string {
+  switch (event.type) {
+    case 'status':
+      return `[${event.time}] ${event.status}${event.reason ? `: ${event.reason}` : ''}\n`;
+    case 'log':
+      return event.text.endsWith('\n') ? event.text : event.text + '\n';
+    case 'metric':
+      return `step ${event.step}  ${event.key}=${event.value}\n`;
+  }
+}
+
+/** Fixed-width columns for list commands. */
+export function table(rows: string[][]): string {
+  if (rows.length === 0) return '';
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export function jobRows(jobs: JobSummary[]): string[][] {
+  return [['NAME', 'STATUS', 'COMPUTE', 'EXPERIMENT', 'CREATED'], ...jobs.map((j) => [j.name, j.status, j.compute, j.experiment, j.createdAt])];
+}
+
+export function assetRows(assets: AssetSummary[]): string[][] {
+  return [['KIND', 'NAME', 'VERSION', 'CREATED', 'SOURCE'], ...assets.map((a) => [a.kind, a.name, a.version || '-', a.createdAt, a.sourcePath ?? (a.job ? `job ${a.job}` : '')])];
+}

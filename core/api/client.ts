@@ -1,0 +1,163 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import { WorkspaceLayout } from '../engine/layout';
+import type { ApiErrorBody, JobEvent, ServeInfo } from './contracts';
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly body: ApiErrorBody) {
+    super(body.message);
+  }
+}
+
+/** A client of one workspace's control plane (the CLI's and the editor's). */
+export class ApiClient {
+  private readonly agent = new http.Agent({ keepAlive: true });
+
+  constructor(readonly port: number, private readonly token: string, readonly host = '127.0.0.1') {}
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.send(method, path, body);
+    const text = response.body.toString('utf8');
+    const type = response.headers['content-type'] ?? '';
+    const parsed = type.includes('application/json') && text ? JSON.parse(text) : text;
+    if (response.status >= 400) throw new ApiError(response.status, typeof parsed === 'object' ? parsed : { error: 'http_' + response.status, message: text || `HTTP ${response.status}` });
+    return parsed as T;
+  }
+
+  /** Raw bytes of a download. */
+  async download(path: string): Promise<Buffer> {
+    const response = await this.send('GET', path);
+    if (response.status >= 400) throw new ApiError(response.status, JSON.parse(response.body.toString('utf8')));
+    return response.body;
+  }
+
+  /**
+   * Follows a server-sent event stream until the server ends it (a job's terminal status) or `signal` aborts.
+   * Reconnects after a dropped connection with `Last-Event-ID`, so no event is lost or repeated.
+   */
+  async follow(path: string, onEvent: (event: JobEvent) => void, options: { after?: number; signal?: AbortSignal } = {}): Promise<void> {
+    let last = options.after ?? 0;
+    for (let attempt = 0; !options.signal?.aborted; attempt++) {
+      try {
+        const ended = await this.followOnce(path, last, (event) => ((last = event.seq), onEvent(event)), options.signal);
+        if (ended) return;
+      } catch (error) {
+        if (options.signal?.aborted) return;
+        if (error instanceof ApiError || attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
+      }
+    }
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private followOnce(path: string, after: number, onEvent: (event: JobEvent) => void, signal?: AbortSignal): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const request = http.request({ host: this.host, port: this.port, path, method: 'GET', agent: false, headers: { authorization: `Bearer ${this.token}`, accept: 'text/event-stream', 'last-event-id': String(after) }, signal });
+      request.on('error', reject);
+      request.on('response', (response) => {
+        if ((response.statusCode ?? 500) >= 400) {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () => reject(new ApiError(response.statusCode!, JSON.parse(Buffer.concat(chunks).toString('utf8') || '{"error":"http","message":"stream refused"}'))));
+          return;
+        }
+        response.setEncoding('utf8');
+        let buffer = '';
+        response.on('data', (chunk: string) => {
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const data = block.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)).join('\n');
+            if (data) onEvent(JSON.parse(data) as JobEvent);
+          }
+        });
+        response.on('end', () => resolve(true));
+        response.on('error', reject);
+        response.on('aborted', () => reject(new Error('event stream interrupted')));
+      });
+      request.end();
+    });
+  }
+
+  private send(method: string, path: string, body?: unknown): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        {
+          host: this.host,
+          port: this.port,
+          path,
+          method,
+          agent: this.agent,
+          headers: { authorization: `Bearer ${this.token}`, ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () => resolve({ status: response.statusCode ?? 500, headers: response.headers, body: Buffer.concat(chunks) }));
+          response.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      request.end(payload);
+    });
+  }
+}
+
+export function readServeInfo(root: string): ServeInfo | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(new WorkspaceLayout(root).serveInfo, 'utf8')) as ServeInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ConnectOptions {
+  /** Start `mlw serve` when none answers: the command line that starts it in the foreground. */
+  start?: { command: string; args: string[] };
+  /** How long to wait for a started daemon. */
+  timeoutMs?: number;
+}
+
+/** Finds the workspace's daemon through `.mlw/serve.json`, starting one when none answers and `start` is given. */
+export async function connectWorkspace(root: string, options: ConnectOptions = {}): Promise<ApiClient> {
+  const existing = await tryConnect(root);
+  if (existing) return existing;
+  if (!options.start) throw new Error(`mlw serve is not running for ${root}; start it with \`mlw serve\``);
+  const layout = new WorkspaceLayout(root);
+  fs.mkdirSync(layout.mlwDir, { recursive: true });
+  const logFd = fs.openSync(layout.serveLog, 'a');
+  const child = spawn(options.start.command, options.start.args, { cwd: root, detached: true, stdio: ['ignore', logFd, logFd] });
+  fs.closeSync(logFd);
+  child.unref();
+  let exited: number | null = null;
+  child.once('exit', (code) => (exited = code ?? 1));
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    const client = await tryConnect(root);
+    if (client) return client;
+    // Another client may have started a daemon first: ours then exits and theirs answers shortly.
+    if (exited !== null && exited !== 0 && !fs.existsSync(layout.serveLock)) break;
+  }
+  throw new Error(`mlw serve did not start for ${root}; see ${layout.serveLog}`);
+}
+
+async function tryConnect(root: string): Promise<ApiClient | undefined> {
+  const info = readServeInfo(root);
+  if (!info) return undefined;
+  const client = new ApiClient(info.port, info.token);
+  try {
+    await client.request('GET', '/api/health');
+    return client;
+  } catch {
+    client.close();
+    return undefined;
+  }
+}

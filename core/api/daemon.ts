@@ -1,0 +1,157 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { DockerDriver } from '../compute/docker';
+import { ControlPlane } from '../engine/control-plane';
+import { WorkspaceLayout } from '../engine/layout';
+import type { ServeInfo } from './contracts';
+import { createApi } from './server';
+
+export interface DaemonOptions {
+  root: string;
+  version: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Exit after this long without requests while no job runs; 0 never. */
+  idleTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningDaemon {
+  info: ServeInfo;
+  plane: ControlPlane;
+  app: FastifyInstance;
+  /** Resolves when the daemon stopped (idle, a signal, or `stop()`). */
+  stopped: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `mlw serve`: one daemon per workspace folder. It takes `.mlw/serve.lock`, listens on 127.0.0.1, publishes its
+ * port and token in `.mlw/serve.json` (mode 0600), resumes what a previous daemon left running, and exits after an
+ * idle period. Jobs are not stopped when the daemon exits: the next daemon picks them up.
+ */
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const layout = new WorkspaceLayout(options.root);
+  const log = options.log ?? (() => {});
+  fs.mkdirSync(layout.mlwDir, { recursive: true });
+  acquireLock(layout.serveLock);
+  let plane: ControlPlane | undefined;
+  let app: FastifyInstance | undefined;
+  try {
+    const token = crypto.randomBytes(32).toString('hex');
+    let docker: DockerDriver | undefined;
+    let idle: IdleTimer | undefined;
+    plane = new ControlPlane(layout.root, {
+      docker: () => (docker ??= new DockerDriver({ user: defaultContainerUser() })),
+      onIdle: () => idle?.touch(),
+    });
+    app = createApi(plane, { token, version: options.version });
+    const activePlane = plane;
+    app.addHook('onRequest', async () => idle?.touch());
+    await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const info: ServeInfo = { pid: process.pid, port, token, version: options.version, startedAt: new Date().toISOString() };
+    writePrivateFile(layout.serveInfo, JSON.stringify(info, null, 2));
+    plane.start();
+    log(`mlw serve: workspace ${layout.root}, http://127.0.0.1:${port}, pid ${process.pid}`);
+
+    let resolveStopped!: () => void;
+    const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+    let stopping: Promise<void> | undefined;
+    const readyApp = app;
+    const stop = (): Promise<void> =>
+      (stopping ??= (async () => {
+        idle?.cancel();
+        await readyApp.close();
+        removeIfOurs(layout.serveInfo, (text) => (JSON.parse(text) as ServeInfo).pid === process.pid);
+        removeIfOurs(layout.serveLock, (text) => Number(text) === process.pid);
+        activePlane.store.close();
+        log('mlw serve: stopped');
+        resolveStopped();
+      })());
+    if (options.idleTimeoutMs && options.idleTimeoutMs > 0) {
+      idle = new IdleTimer(options.idleTimeoutMs, () => activePlane.activeJobs === 0, () => {
+        log(`mlw serve: idle for ${Math.round(options.idleTimeoutMs! / 1000)} s with no running job, exiting`);
+        void stop();
+      });
+    }
+    return { info, plane, app, stopped, stop };
+  } catch (error) {
+    await app?.close();
+    plane?.store.close();
+    removeIfOurs(layout.serveLock, (text) => Number(text) === process.pid);
+    throw error;
+  }
+}
+
+/** Containers run as the daemon's own user (so output files belong to the user), never as root. */
+function defaultContainerUser(): string {
+  const uid = process.getuid?.() ?? 1000;
+  const gid = process.getgid?.() ?? 1000;
+  return uid === 0 ? '1000:1000' : `${uid}:${gid}`;
+}
+
+export class DaemonRunningError extends Error {
+  constructor(readonly pid: number) {
+    super(`mlw serve is already running for this workspace (pid ${pid})`);
+  }
+}
+
+function acquireLock(file: string): void {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(fs.readFileSync(file, 'utf8').trim());
+      if (holder && holder !== process.pid && isAlive(holder)) throw new DaemonRunningError(holder);
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`cannot take ${file}`);
+}
+
+function writePrivateFile(file: string, text: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, text, { mode: 0o600 });
+  fs.chmodSync(temp, 0o600);
+  fs.renameSync(temp, file);
+}
+
+function removeIfOurs(file: string, ours: (text: string) => boolean): void {
+  try {
+    if (ours(fs.readFileSync(file, 'utf8'))) fs.rmSync(file, { force: true });
+  } catch {
+    // Already gone or replaced by another daemon.
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+class IdleTimer {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ms: number, private readonly idle: () => boolean, private readonly onIdle: () => void) {
+    this.touch();
+  }
+
+  touch(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => (this.idle() ? this.onIdle() : this.touch()), this.ms);
+    this.timer.unref();
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+  }
+}

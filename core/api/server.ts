@@ -1,0 +1,105 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { DataError } from '../data/errors';
+import type { ControlPlane } from '../engine/control-plane';
+import { SpecRejectedError } from '../engine/spec-loader';
+import { AssetConflictError } from '../store/assets';
+import { ASSET_KINDS, BODY_SCHEMAS, MAX_BODY_BYTES, type ApiErrorBody, type AssetKind, type Health, type SpecRequest } from './contracts';
+import { streamEvents } from './sse';
+
+export interface ApiOptions {
+  token: string;
+  version: string;
+  /** Extra routes (the tracking API) registered on the same server. */
+  plugins?: ((app: FastifyInstance) => void)[];
+}
+
+const kindParam = { type: 'object', required: ['kind'], properties: { kind: { type: 'string', enum: [...ASSET_KINDS] } } } as const;
+
+/** The workspace API: token-authenticated JSON over HTTP, plus server-sent event streams. */
+export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInstance {
+  const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, ajv: { customOptions: { allErrors: false } } });
+  const expected = Buffer.from(`Bearer ${options.token}`);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const given = Buffer.from(request.headers.authorization ?? '');
+    if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) {
+      return reply.code(401).send(errorBody('unauthorized', 'missing or wrong token: send Authorization: Bearer <token> (see .mlw/serve.json)'));
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (error instanceof SpecRejectedError) return reply.code(error.statusCode).send(errorBody('spec_rejected', error.message, error.diagnostics));
+    if (error instanceof DataError) return reply.code(400).send(errorBody('invalid_data', error.message));
+    if (error instanceof AssetConflictError) return reply.code(409).send(errorBody('conflict', error.message));
+    if (error.validation) return reply.code(400).send(errorBody('bad_request', `request ${error.validationContext ?? 'body'} ${error.message.replace(/^(body|params|querystring)\s*/, '')}`));
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    return reply.code(status).send(errorBody(status === 500 ? 'internal' : 'bad_request', error.message));
+  });
+
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url}`)));
+
+  app.get('/api/health', async (): Promise<Health> => ({ version: options.version, pid: process.pid, workspace: plane.layout.root, runningJobs: plane.activeJobs }));
+
+  app.post<{ Params: { kind: AssetKind }; Body: SpecRequest }>('/api/assets/:kind', { schema: { params: kindParam, body: BODY_SCHEMAS.specRequest } }, async (request, reply) => {
+    const result = plane.registerAsset(request.params.kind, request.body);
+    return reply.code(result.created ? 201 : 200).send(result);
+  });
+
+  app.get<{ Querystring: { kind?: AssetKind; name?: string; archived?: boolean } }>(
+    '/api/assets',
+    { schema: { querystring: { type: 'object', properties: { kind: { type: 'string', enum: [...ASSET_KINDS] }, name: { type: 'string' }, archived: { type: 'boolean' } } } } },
+    async (request) => plane.assets.list(request.query.kind, request.query.name, request.query.archived ?? false),
+  );
+
+  app.get<{ Params: { kind: AssetKind; name: string }; Querystring: { version?: string } }>('/api/assets/:kind/:name', { schema: { params: kindParam } }, async (request) => {
+    const { kind, name } = request.params;
+    const asset = plane.assets.get(kind, name, request.query.version);
+    if (!asset) throw new SpecRejectedError(`no ${kind} named ${name}${request.query.version ? ` with version ${request.query.version}` : ''}`, [], 404);
+    return asset;
+  });
+
+  app.post<{ Params: { kind: AssetKind; name: string }; Querystring: { version?: string } }>('/api/assets/:kind/:name/archive', { schema: { params: kindParam } }, async (request) => {
+    const { kind, name } = request.params;
+    const changed = plane.assets.archive(kind, name, request.query.version);
+    if (changed === 0) throw new SpecRejectedError(`no ${kind} named ${name}${request.query.version ? ` with version ${request.query.version}` : ''}`, [], 404);
+    return { archived: changed };
+  });
+
+  app.post<{ Body: SpecRequest }>('/api/jobs', { schema: { body: BODY_SCHEMAS.specRequest } }, async (request, reply) => reply.code(201).send(await plane.submitJob(request.body)));
+  app.get('/api/jobs', async () => plane.listJobs());
+  app.get<{ Params: { name: string } }>('/api/jobs/:name', async (request) => plane.jobDetail(request.params.name));
+  app.post<{ Params: { name: string } }>('/api/jobs/:name/cancel', async (request) => plane.cancelJob(request.params.name));
+
+  app.get<{ Params: { name: string } }>('/api/jobs/:name/logs', async (request, reply) => {
+    const file = plane.logFile(request.params.name);
+    reply.type('text/plain; charset=utf-8');
+    return fs.existsSync(file) ? fs.createReadStream(file) : '';
+  });
+
+  app.get<{ Params: { name: string; output: string; '*': string } }>('/api/jobs/:name/outputs/:output/files/*', async (request, reply) => {
+    const folder = plane.outputFolder(request.params.name, request.params.output);
+    const file = path.resolve(folder, request.params['*']);
+    if (path.relative(folder, file).startsWith('..')) throw new SpecRejectedError(`${request.params['*']} is outside the output folder`);
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new SpecRejectedError(`output ${request.params.output} has no file ${request.params['*']}`, [], 404);
+    reply.type('application/octet-stream');
+    return fs.createReadStream(file);
+  });
+
+  app.get<{ Params: { name: string } }>('/api/jobs/:name/events', (request, reply) => {
+    const job = plane.requireJob(request.params.name);
+    streamEvents(plane, request, reply, job.name);
+  });
+  app.get('/api/events', (request: FastifyRequest, reply: FastifyReply) => streamEvents(plane, request, reply));
+
+  app.get<{ Params: { name: string } }>('/api/computes/:name/queue', async (request) => plane.queue(request.params.name));
+
+  for (const plugin of options.plugins ?? []) plugin(app);
+  return app;
+}
+
+function errorBody(error: string, message: string, diagnostics?: string[]): ApiErrorBody {
+  return { error, message, ...(diagnostics?.length ? { diagnostics } : {}) };
+}

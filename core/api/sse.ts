@@ -1,0 +1,45 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ControlPlane } from '../engine/control-plane';
+import { isTerminal, type JobEvent } from './contracts';
+
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * Server-sent events: stored events after `Last-Event-ID` (or `?after=`) first, then live ones. A job's stream
+ * ends after its terminal status; the workspace stream stays open.
+ */
+export function streamEvents(plane: ControlPlane, request: FastifyRequest, reply: FastifyReply, job?: string): void {
+  const query = request.query as { after?: string };
+  const after = Number(request.headers['last-event-id'] ?? query.after ?? 0) || 0;
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  let last = after;
+  let closed = false;
+  let unsubscribe: (() => void) | undefined;
+  const send = (event: JobEvent): void => {
+    if (closed || event.seq <= last || (job !== undefined && event.job !== job)) return;
+    last = event.seq;
+    res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    if (job !== undefined && event.type === 'status' && isTerminal(event.status)) close();
+  };
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  // The store is synchronous: replaying and subscribing in one tick cannot miss an event in between.
+  let batch: JobEvent[];
+  do {
+    batch = plane.events.since(last, job);
+    batch.forEach(send);
+  } while (batch.length > 0 && !closed);
+  function close(): void {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    unsubscribe?.();
+    request.raw.off('close', close);
+    res.end();
+  }
+  if (closed) return;
+  if (job !== undefined && isTerminal(plane.requireJob(job).status)) return close();
+  unsubscribe = plane.events.subscribe(send);
+  request.raw.on('close', close);
+}

@@ -1,0 +1,73 @@
+import Docker from 'dockerode';
+
+/** Connection settings; without any, dockerode follows `DOCKER_HOST` or uses `/var/run/docker.sock`. */
+export interface DockerConnection {
+  /** A ready client (wins over `socketPath`). */
+  docker?: Docker;
+  /** Unix socket of the engine. */
+  socketPath?: string;
+}
+
+export function connectDocker(connection: DockerConnection = {}): Docker {
+  if (connection.docker) return connection.docker;
+  return connection.socketPath ? new Docker({ socketPath: connection.socketPath }) : new Docker();
+}
+
+interface ModemAddress {
+  socketPath?: unknown;
+  host?: string;
+  port?: number | string;
+  protocol?: string;
+}
+
+/** Where the client talks to, for messages: a socket path or `tcp://host:port`. */
+export function engineAddress(docker: Docker): string {
+  const modem = docker.modem as ModemAddress;
+  if (typeof modem.socketPath === 'string') return modem.socketPath;
+  if (modem.host) return `${modem.protocol ?? 'http'}://${modem.host}${modem.port ? `:${modem.port}` : ''}`;
+  return '/var/run/docker.sock';
+}
+
+/** The Unix socket path of the engine when it is local, to keep it out of runs. */
+export function engineSocketPath(docker: Docker): string | undefined {
+  const socketPath = (docker.modem as ModemAddress).socketPath;
+  return typeof socketPath === 'string' ? socketPath : undefined;
+}
+
+const CONNECTION_ERROR_CODES = new Set([
+  'ENOENT', 'ECONNREFUSED', 'EACCES', 'EPERM', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'ECONNRESET', 'EPIPE',
+]);
+
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && CONNECTION_ERROR_CODES.has(code);
+}
+
+/** Replaces a socket-level failure by a message that says what to do; other errors pass through. */
+export function explainEngineError(error: unknown, docker: Docker): unknown {
+  if (!isConnectionError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(`Docker engine not reachable at ${engineAddress(docker)}: ${message}; start Docker or set DOCKER_HOST`, {
+    cause: error,
+  });
+}
+
+export function httpStatusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** The engine's own words from a dockerode error (`(HTTP code 404) no such container - No such container: x`). */
+export function engineMessage(error: unknown): string {
+  const json = (error as { json?: { message?: unknown } } | undefined)?.json;
+  if (json && typeof json.message === 'string') return json.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function pingEngine(docker: Docker): Promise<void> {
+  try {
+    await docker.ping();
+  } catch (error) {
+    throw explainEngineError(error, docker);
+  }
+}

@@ -1,0 +1,264 @@
+import type Docker from 'dockerode';
+import { createWriteStream, mkdirSync, realpathSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { RUN_LABEL, type ComputeDriver, type RunExit, type RunHandle, type RunMount, type RunPlan } from './driver';
+import {
+  connectDocker, engineMessage, engineSocketPath, explainEngineError, httpStatusOf, pingEngine, type DockerConnection,
+} from './docker-engine';
+import { pipeDockerFrames, readBody, writeDockerFrames } from './docker-streams';
+
+export interface DockerDriverOptions extends DockerConnection {
+  /** `uid:gid` the run's processes have; default `1000:1000`. Never root unless asked for here. */
+  user?: string;
+  /** Seconds between SIGTERM and SIGKILL when a run is stopped; default 10. */
+  stopGraceSeconds?: number;
+}
+
+const DEFAULT_USER = '1000:1000';
+const DEFAULT_STOP_GRACE_SECONDS = 10;
+/**
+ * The engine reads stdout and stderr from two pipes in two goroutines, so their relative order is lost (measured:
+ * `echo a; echo b >&2; echo c` came back reordered in most runs). One pipe for both keeps the log in the order written;
+ * the image's own entrypoint is replaced, as the command is a complete shell command.
+ */
+const MERGE_STDERR_ENTRYPOINT = ['/bin/sh', '-c', 'exec "$@" 2>&1', 'mlw-run'];
+const WELL_KNOWN_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock'];
+
+interface WaitAnswer {
+  StatusCode: number;
+  Error?: { Message?: string } | null;
+}
+
+/** Runs each plan in its own container, as a non-root user without capabilities. */
+export class DockerDriver implements ComputeDriver {
+  readonly kind = 'docker' as const;
+  readonly containerized = true;
+  private readonly docker: Docker;
+  private readonly user: string;
+  private readonly stopGraceSeconds: number;
+
+  constructor(options: DockerDriverOptions = {}) {
+    this.docker = connectDocker(options);
+    this.user = options.user ?? DEFAULT_USER;
+    this.stopGraceSeconds = options.stopGraceSeconds ?? DEFAULT_STOP_GRACE_SECONDS;
+  }
+
+  ping(): Promise<void> {
+    return pingEngine(this.docker);
+  }
+
+  async start(plan: RunPlan): Promise<RunHandle> {
+    if (!plan.image) throw new Error(`run ${plan.runId}: the docker compute needs an image (environment)`);
+    this.rejectEngineSocketMounts(plan.mounts);
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer(this.containerSpec(plan, plan.image));
+    } catch (error) {
+      if (httpStatusOf(error) === 404) {
+        throw new Error(`image ${plan.image} is not available locally; build it or load it with docker load`);
+      }
+      throw explainEngineError(error, this.docker);
+    }
+
+    // Attach and wait are both established before start, as `docker run` does: no output and no exit can be missed.
+    const abort = new AbortController();
+    try {
+      const [output, waitStream] = await Promise.all([
+        container.attach({ stream: true, stdout: true, stderr: true, abortSignal: abort.signal }) as unknown as Promise<Readable>,
+        this.openWait(container.id, 'next-exit', abort.signal),
+      ]);
+      mkdirSync(path.dirname(plan.logFile), { recursive: true });
+      const written = pipeDockerFrames(output, createWriteStream(plan.logFile, { flags: 'a' }));
+      await container.start();
+      return this.track(container, readWaitAnswer(waitStream), written);
+    } catch (error) {
+      abort.abort();
+      await container.remove({ force: true }).catch(() => undefined);
+      throw new Error(`run ${plan.runId}: container did not start: ${engineMessage(explainEngineError(error, this.docker))}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async reattach(runId: string, ref: string, plan: Pick<RunPlan, 'logFile' | 'stateDir'>): Promise<RunHandle | undefined> {
+    const info = await this.findRunContainer(runId, ref);
+    if (!info) return undefined;
+    const container = this.docker.getContainer(info.Id);
+    mkdirSync(path.dirname(plan.logFile), { recursive: true });
+    const logFile = createWriteStream(plan.logFile, { flags: 'w' });
+
+    if (info.State.Running) {
+      const waitStream = await this.openWait(info.Id, 'not-running');
+      const logs = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
+      return this.track(container, readWaitAnswer(waitStream), pipeDockerFrames(logs, logFile));
+    }
+
+    const logs = (await container.logs({ follow: false, stdout: true, stderr: true })) as unknown as Buffer;
+    await writeDockerFrames(logs, logFile);
+    const exit = describeExit(info.State.ExitCode, info, false);
+    await this.remove(container);
+    return { ref: info.Id, exited: Promise.resolve(exit), stop: async () => undefined };
+  }
+
+  private containerSpec(plan: RunPlan, image: string): Docker.ContainerCreateOptions {
+    const env = { HOME: '/tmp', ...plan.env };
+    const resources = plan.resources ?? {};
+    return {
+      Image: image,
+      Entrypoint: MERGE_STDERR_ENTRYPOINT,
+      Cmd: ['/bin/sh', '-c', plan.command],
+      WorkingDir: plan.workingDir,
+      Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
+      Labels: { ...plan.labels, [RUN_LABEL]: plan.runId },
+      User: this.user,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      OpenStdin: false,
+      HostConfig: {
+        Binds: plan.mounts.map((mount) => `${mount.source}:${mount.target}${mount.readOnly ? ':ro' : ''}`),
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        // An init as PID 1 forwards SIGTERM to the shell; a bare `sh` as PID 1 ignores it and every stop would wait the full grace.
+        Init: true,
+        ExtraHosts: ['host.docker.internal:host-gateway'],
+        AutoRemove: false,
+        ...(resources.cpus ? { NanoCpus: Math.round(resources.cpus * 1e9) } : {}),
+        ...(resources.memoryBytes ? { Memory: resources.memoryBytes, MemorySwap: resources.memoryBytes } : {}),
+        ...(resources.shmBytes ? { ShmSize: resources.shmBytes } : {}),
+      },
+    };
+  }
+
+  /** Refuses any mount that would hand the run the engine's socket (the socket itself or a folder holding it). */
+  private rejectEngineSocketMounts(mounts: RunMount[]): void {
+    const sockets = [engineSocketPath(this.docker), ...WELL_KNOWN_SOCKETS].filter((s): s is string => !!s).map(realPath);
+    for (const mount of mounts) {
+      const source = realPath(mount.source);
+      const exposes = sockets.some((socket) => socket === source || socket.startsWith(source.endsWith('/') ? source : `${source}/`));
+      if (exposes) throw new Error(`mount ${mount.source} would expose the Docker engine socket to the run; refused`);
+    }
+  }
+
+  /** `/wait` answers headers once the engine registered the waiter, so a start after that cannot be missed. */
+  private openWait(containerId: string, condition: 'next-exit' | 'not-running', signal?: AbortSignal): Promise<Readable> {
+    return new Promise<Readable>((resolve, reject) => {
+      this.docker.modem.dial(
+        {
+          path: `/containers/${containerId}/wait?`,
+          method: 'POST',
+          isStream: true,
+          abortSignal: signal,
+          statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+          options: { condition },
+        },
+        (error: unknown, stream: unknown) => (error ? reject(error) : resolve(stream as Readable)),
+      );
+    });
+  }
+
+  private track(container: Docker.Container, waitAnswer: Promise<WaitAnswer>, written: Promise<void>): RunHandle {
+    let stopRequested = false;
+    const exited = (async (): Promise<RunExit> => {
+      let exitCode: number | undefined;
+      let waitFailure: string | undefined;
+      try {
+        const answer = await waitAnswer;
+        exitCode = answer.StatusCode;
+        waitFailure = answer.Error?.Message || undefined;
+      } catch (error) {
+        waitFailure = engineMessage(error);
+      }
+      await written.catch(() => undefined);
+      if (exitCode === 0 && !stopRequested) {
+        await this.remove(container);
+        return { exitCode: 0 };
+      }
+      const info = await container.inspect().catch(() => undefined);
+      const exit =
+        exitCode === undefined && !info
+          ? { exitCode: -1, reason: `container vanished${waitFailure ? ` (${waitFailure})` : ''}` }
+          : describeExit(exitCode ?? info?.State.ExitCode ?? -1, info, stopRequested);
+      await this.remove(container);
+      return exit;
+    })();
+    return {
+      ref: container.id,
+      exited,
+      stop: async () => {
+        stopRequested = true;
+        try {
+          await container.stop({ t: this.stopGraceSeconds });
+        } catch (error) {
+          const status = httpStatusOf(error);
+          if (status !== 304 && status !== 404 && status !== 409) throw explainEngineError(error, this.docker);
+        }
+        await exited;
+      },
+    };
+  }
+
+  private async findRunContainer(runId: string, ref: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    const byRef = ref ? await this.inspectIfPresent(ref) : undefined;
+    if (byRef && byRef.Config.Labels?.[RUN_LABEL] === runId) return byRef;
+    const listed = await this.docker
+      .listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${runId}`] } })
+      .catch((error: unknown) => Promise.reject(explainEngineError(error, this.docker)));
+    return listed[0] ? this.inspectIfPresent(listed[0].Id) : undefined;
+  }
+
+  private async inspectIfPresent(id: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    try {
+      return await this.docker.getContainer(id).inspect();
+    } catch (error) {
+      if (httpStatusOf(error) === 404) return undefined;
+      throw explainEngineError(error, this.docker);
+    }
+  }
+
+  /** Removal after the exit is collected (never AutoRemove: the exit code would race the removal). */
+  private async remove(container: Docker.Container): Promise<void> {
+    await container.remove({ force: true, v: true }).catch(() => undefined);
+  }
+}
+
+async function readWaitAnswer(stream: Readable): Promise<WaitAnswer> {
+  const body = await readBody(stream);
+  const answer = JSON.parse(body) as Partial<WaitAnswer>;
+  if (typeof answer.StatusCode !== 'number') throw new Error(`unexpected answer from the engine: ${body}`);
+  return answer as WaitAnswer;
+}
+
+function describeExit(exitCode: number, info: Docker.ContainerInspectInfo | undefined, stopRequested: boolean): RunExit {
+  if (stopRequested) return { exitCode, reason: 'stopped' };
+  if (!info || info.State.Status === 'removing' || info.State.Status === 'dead') {
+    return { exitCode, reason: 'container was removed from outside mlw' };
+  }
+  if (info.State.OOMKilled) {
+    const limit = info.HostConfig.Memory ? ` (limit ${formatBytes(info.HostConfig.Memory)})` : '';
+    return { exitCode, reason: `out of memory${limit}: killed by the kernel` };
+  }
+  if (exitCode > 128) {
+    const signal = signalName(exitCode - 128);
+    if (signal === 'SIGKILL' || signal === 'SIGTERM') return { exitCode, reason: `killed from outside mlw (${signal})` };
+  }
+  return { exitCode };
+}
+
+function signalName(signal: number): string | undefined {
+  return Object.entries(osConstants.signals).find(([, value]) => value === signal)?.[0];
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1 << 20 ? `${Math.round(bytes / (1 << 20))} MiB` : `${bytes} B`;
+}
+
+function realPath(filePath: string): string {
+  try {
+    return realpathSync(filePath);
+  } catch {
+    return path.resolve(filePath);
+  }
+}

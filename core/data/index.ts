@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './snapshot';
+export * from './datastores';
+export * from './staging';

@@ -1,0 +1,115 @@
+import { chmod, cp, mkdir } from 'node:fs/promises';
+import { basename, dirname, join, posix } from 'node:path';
+import type { RunMount } from '../compute/driver';
+import { parseReference } from '../spec/refs';
+import type { JobOutput } from '../spec/types/jobs';
+import type { DatastoreResolver } from './datastores';
+import { DataError } from './errors';
+import { assertPathSegment, containerOutputPath, runOutputDir } from './layout';
+
+export interface OutputContext {
+  /** Host folder of the run. */
+  runDir: string;
+  containerized: boolean;
+  jobName: string;
+  /** Datastore of outputs without a `path`, e.g. `workspaceblobstore`. */
+  defaultDatastore: string;
+  resolver: DatastoreResolver;
+}
+
+export interface StagedOutput {
+  name: string;
+  /** What `${{outputs.<name>}}` becomes in the command. */
+  value: string;
+  mount?: RunMount;
+  /** Host folder the run writes to (the datastore folder itself for mounts, a run-local folder for `upload`). */
+  hostDir: string;
+  /** Where the output is stored, e.g. `azureml://datastores/<ds>/paths/azureml/<job>/<name>/`. */
+  uri: string;
+  mode: string;
+  /** Moves what the run wrote to its datastore location (`upload`); a no-op for the other modes. */
+  finalize(): Promise<void>;
+}
+
+const OUTPUT_MODES = ['rw_mount', 'mount', 'upload', 'direct'];
+
+/**
+ * Creates the folders a run writes its outputs to. Outputs go to `<default datastore>/azureml/<job>/<output>/` unless
+ * they name an `azureml://datastores/<ds>/paths/<p>` path (`${{name}}` and `${{output_name}}` in it are replaced).
+ * `rw_mount`/`mount` write into the datastore folder directly; `upload` writes to `<runDir>/outputs/<name>/` and
+ * `finalize()` copies it over; `direct` passes the URI to the command and mounts nothing.
+ *
+ * Containers run as a non-root uid (1000:1000) that does not own the host folders, so folders a container writes
+ * get mode 0777; chown would need root on the host, which mlw does not assume.
+ */
+export async function prepareOutputs(outputs: Record<string, JobOutput>, ctx: OutputContext): Promise<Record<string, StagedOutput>> {
+  assertPathSegment(ctx.jobName, 'job name', 'name');
+  const prepared: Record<string, StagedOutput> = {};
+  for (const [name, output] of Object.entries(outputs)) {
+    const field = `outputs.${name}`;
+    assertPathSegment(name, 'output name', field);
+    prepared[name] = await prepareOutput(name, output ?? {}, ctx, field);
+  }
+  return prepared;
+}
+
+async function prepareOutput(name: string, output: NonNullable<JobOutput>, ctx: OutputContext, field: string): Promise<StagedOutput> {
+  const mode = output.mode ?? 'rw_mount';
+  if (!OUTPUT_MODES.includes(mode)) {
+    throw new DataError(`output "${name}" has mode "${mode}"; expected one of ${OUTPUT_MODES.join(', ')}`, field);
+  }
+  const uri = output.path
+    ? expandOutputPath(output.path, ctx.jobName, name, field)
+    : `azureml://datastores/${ctx.defaultDatastore}/paths/azureml/${ctx.jobName}/${name}/`;
+  const storedPath = resolveDatastorePath(name, uri, ctx, field);
+  // A `uri_file` output with an explicit file path: the run writes that file inside the path's folder.
+  const fileName = output.type === 'uri_file' && output.path && !uri.endsWith('/') ? basename(storedPath) : undefined;
+  const datastoreDir = fileName ? dirname(storedPath) : storedPath;
+
+  if (mode === 'direct') {
+    await mkdir(datastoreDir, { recursive: true });
+    return { name, value: uri, hostDir: datastoreDir, uri, mode, finalize: async () => {} };
+  }
+  const hostDir = mode === 'upload' ? runOutputDir(ctx.runDir, name) : datastoreDir;
+  await makeWritableFolder(hostDir, ctx.containerized);
+  const target = ctx.containerized ? containerOutputPath(name) : hostDir;
+  const value = fileName ? (ctx.containerized ? posix.join(target, fileName) : join(target, fileName)) : target;
+  const finalize =
+    mode === 'upload'
+      ? async () => {
+          await mkdir(datastoreDir, { recursive: true });
+          await cp(hostDir, datastoreDir, { recursive: true, force: true, preserveTimestamps: true });
+        }
+      : async () => {};
+  return { name, value, mount: { source: hostDir, target, readOnly: false }, hostDir, uri, mode, finalize };
+}
+
+function expandOutputPath(path: string, jobName: string, outputName: string, field: string): string {
+  const expanded = path.replace(/\$\{\{\s*name\s*\}\}/g, jobName).replace(/\$\{\{\s*output_name\s*\}\}/g, outputName);
+  if (expanded.includes('${{')) {
+    throw new DataError(`output path "${path}" holds a binding other than \${{name}} and \${{output_name}}`, field);
+  }
+  return expanded;
+}
+
+function resolveDatastorePath(name: string, uri: string, ctx: OutputContext, field: string): string {
+  if (parseReference(uri)?.form !== 'datastore-path') {
+    throw new DataError(`output "${name}" has path "${uri}"; an output path must be azureml://datastores/<datastore>/paths/<path>`, field);
+  }
+  let location;
+  try {
+    location = ctx.resolver.resolve(uri, ctx.runDir, { mustExist: false });
+  } catch (error) {
+    if (error instanceof DataError) throw DataError.at(field, `output "${name}"`, error);
+    throw error;
+  }
+  if (location.kind === 'remote') {
+    throw new DataError(`output "${name}" goes to "${uri}" on a remote datastore; outputs can only be written to local datastores for now`, field);
+  }
+  return location.path;
+}
+
+async function makeWritableFolder(folder: string, containerized: boolean): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  if (containerized) await chmod(folder, 0o777);
+}

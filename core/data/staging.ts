@@ -1,0 +1,177 @@
+import { cp, mkdir, stat } from 'node:fs/promises';
+import { basename, join, posix } from 'node:path';
+import type { RunMount } from '../compute/driver';
+import { parseReference } from '../spec/refs';
+import type { JobInput, JobInputObject, LiteralValue } from '../spec/types/jobs';
+import type { DatastoreResolver, ResolvedLocation } from './datastores';
+import { DataError } from './errors';
+import { assertPathSegment, containerInputPath, runInputDir } from './layout';
+
+export * from './layout';
+export { prepareOutputs, type OutputContext, type StagedOutput } from './outputs';
+
+export interface DataAssetLocation {
+  /** The asset's `path` as registered: local (relative to `baseDir`), `azureml://datastores/…` or a URL. */
+  path: string;
+  type?: string;
+  baseDir: string;
+}
+
+export interface StagingContext {
+  /** Host folder of the run. */
+  runDir: string;
+  /** Whether the run sees `/mlw/…` container paths (mounts) rather than host paths. */
+  containerized: boolean;
+  /** Folder of the spec the inputs were written in; local paths are relative to it. */
+  specDir: string;
+  resolver: DatastoreResolver;
+  /** A registered asset; `kind` is `model` for model-typed inputs (`mlflow_model`, `custom_model`, `triton_model`). */
+  dataAsset: (name: string, version?: string, label?: string, kind?: 'data' | 'model') => DataAssetLocation | undefined;
+}
+
+export interface StagedInput {
+  name: string;
+  /** What `${{inputs.<name>}}` becomes in the command. */
+  value: string;
+  mount?: RunMount;
+  mode?: string;
+  type?: string;
+}
+
+const LITERAL_TYPES = new Set(['integer', 'number', 'string', 'boolean']);
+const MODEL_TYPES = new Set(['mlflow_model', 'custom_model', 'triton_model']);
+const INPUT_MODES = ['ro_mount', 'eval_mount', 'rw_mount', 'download', 'eval_download', 'direct'];
+
+/**
+ * Makes a run's inputs available and computes what each `${{inputs.<name>}}` becomes. Literals become their text
+ * (`true`/`false` for booleans, as YAML writes them). Data inputs are mounted (`ro_mount`, `eval_mount`, `rw_mount`),
+ * copied under `<runDir>/inputs/<name>/` (`download`, `eval_download`) or passed through untouched (`direct`).
+ * On the host a mount is the path itself, so read-only cannot be enforced there. Optional inputs without a value
+ * are left out of the result.
+ */
+export async function stageInputs(inputs: Record<string, JobInput>, ctx: StagingContext): Promise<Record<string, StagedInput>> {
+  const staged: Record<string, StagedInput> = {};
+  for (const [name, input] of Object.entries(inputs)) {
+    const field = `inputs.${name}`;
+    assertPathSegment(name, 'input name', field);
+    const result = await stageInput(name, input, ctx, field);
+    if (result) staged[name] = result;
+  }
+  return staged;
+}
+
+async function stageInput(name: string, input: JobInput, ctx: StagingContext, field: string): Promise<StagedInput | undefined> {
+  if (typeof input !== 'object' || input === null) return literal(name, input, undefined, field);
+  const type = input.type ?? (input.path !== undefined ? 'uri_folder' : undefined);
+  if (type === undefined || LITERAL_TYPES.has(type)) {
+    const value = (input as JobInputObject & { value?: LiteralValue }).value ?? input.default;
+    if (value === undefined || value === null) {
+      if (input.optional) return undefined;
+      throw new DataError(`input "${name}" has no value`, field);
+    }
+    return literal(name, value, type, field);
+  }
+  if (input.path === undefined || input.path === '') {
+    if (input.optional) return undefined;
+    throw new DataError(`input "${name}" of type ${type} needs a path`, field);
+  }
+  return stageData(name, input.path, input.type, input.mode ?? 'ro_mount', ctx, field);
+}
+
+function literal(name: string, value: LiteralValue, declaredType: string | undefined, field: string): StagedInput {
+  const text = String(value);
+  assertNoBinding(name, text, field);
+  return { name, value: text, type: declaredType ?? literalType(value) };
+}
+
+function literalType(value: LiteralValue): string {
+  if (typeof value === 'boolean') return 'boolean';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return 'string';
+}
+
+async function stageData(name: string, path: string, declaredType: string | undefined, mode: string, ctx: StagingContext, field: string): Promise<StagedInput> {
+  assertNoBinding(name, path, field);
+  if (!INPUT_MODES.includes(mode)) {
+    throw new DataError(`input "${name}" has mode "${mode}"; expected one of ${INPUT_MODES.join(', ')}`, field);
+  }
+  const source = resolveSource(name, path, declaredType, ctx, field);
+  const type = declaredType ?? source.assetType ?? 'uri_folder';
+  if (mode === 'direct') return { name, value: source.directValue, mode, type };
+  if (source.location.kind === 'remote') {
+    throw new DataError(`input "${name}": "${path}" is remote data; remote data needs mode: direct until remote datastores are supported`, field);
+  }
+  const hostPath = source.location.path;
+  const isFile = await checkShape(name, path, hostPath, type, field);
+  if (mode === 'download' || mode === 'eval_download') {
+    const folder = runInputDir(ctx.runDir, name);
+    await mkdir(folder, { recursive: true });
+    await cp(hostPath, isFile ? join(folder, basename(hostPath)) : folder, { recursive: true, dereference: true, preserveTimestamps: true });
+    return { name, mode, type, ...exposeFolder(name, folder, isFile ? basename(hostPath) : undefined, true, ctx.containerized) };
+  }
+  const readOnly = mode !== 'rw_mount';
+  if (!isFile) return { name, mode, type, ...exposeFolder(name, hostPath, undefined, readOnly, ctx.containerized) };
+  const target = ctx.containerized ? posix.join(containerInputPath(name), basename(hostPath)) : hostPath;
+  return { name, mode, type, value: target, mount: { source: hostPath, target, readOnly } };
+}
+
+/** The mount of a host folder and the value the command sees: the folder, or `file` inside it. */
+function exposeFolder(name: string, folder: string, file: string | undefined, readOnly: boolean, containerized: boolean): Pick<StagedInput, 'value' | 'mount'> {
+  const target = containerized ? containerInputPath(name) : folder;
+  const value = file ? (containerized ? posix.join(target, file) : join(target, file)) : target;
+  return { value, mount: { source: folder, target, readOnly } };
+}
+
+interface InputSource {
+  location: ResolvedLocation;
+  /** What `direct` passes to the command: the path as written, or a data asset's own URI. */
+  directValue: string;
+  assetType?: string;
+}
+
+function resolveSource(name: string, path: string, declaredType: string | undefined, ctx: StagingContext, field: string): InputSource {
+  const reference = parseReference(path);
+  const assetReference =
+    reference?.form === 'asset' || (reference?.form === 'arm' && (reference.asset === 'data' || reference.asset === 'model')) ? reference : undefined;
+  if (!assetReference) {
+    return { location: withInputContext(name, field, () => ctx.resolver.resolve(path, ctx.specDir)), directValue: path };
+  }
+  const kind = MODEL_TYPES.has(declaredType ?? '') ? 'model' : 'data';
+  const label = assetReference.form === 'asset' ? assetReference.label : undefined;
+  const asset = ctx.dataAsset(assetReference.name, assetReference.version, label, kind);
+  if (!asset) throw new DataError(`input "${name}": ${kind} asset "${path}" was not found`, field);
+  const location = withInputContext(name, field, () => ctx.resolver.resolve(asset.path, asset.baseDir), `${kind} asset "${path}"`);
+  const assetIsUri = parseReference(asset.path)?.form !== 'file';
+  return {
+    location,
+    directValue: assetIsUri || location.kind === 'remote' ? asset.path : location.path,
+    ...(asset.type ? { assetType: asset.type } : {}),
+  };
+}
+
+function withInputContext<T>(name: string, field: string, resolve: () => T, via?: string): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (error instanceof DataError) throw DataError.at(field, `input "${name}"${via ? ` (${via})` : ''}`, error);
+    throw error;
+  }
+}
+
+/** Checks a `uri_file` is a file and a `uri_folder` a folder; returns whether the path is a file. */
+async function checkShape(name: string, path: string, hostPath: string, type: string, field: string): Promise<boolean> {
+  const isFile = (await stat(hostPath)).isFile();
+  if (type === 'uri_file' && !isFile) {
+    throw new DataError(`input "${name}" has type uri_file but "${path}" is a folder; use type: uri_folder`, field);
+  }
+  if (type === 'uri_folder' && isFile) {
+    throw new DataError(`input "${name}" has type uri_folder but "${path}" is a file; use type: uri_file`, field);
+  }
+  return isFile;
+}
+
+function assertNoBinding(name: string, value: string, field: string): void {
+  if (value.includes('${{')) {
+    throw new DataError(`input "${name}" still holds the binding "${value}"; bindings must be resolved before staging`, field);
+  }
+}

@@ -1,0 +1,65 @@
+import os from 'node:os';
+import type { ComputeDriver, RunResources } from '../compute/driver';
+import type { AssetRepository } from '../store/assets';
+import { SpecRejectedError } from './spec-loader';
+
+/** A compute target as the scheduler sees it. */
+export interface ComputeTarget {
+  name: string;
+  type: string;
+  driver: ComputeDriver;
+  /** Concurrent runs (`max_instances`). */
+  capacity: number;
+  defaultImage?: string;
+  resources?: RunResources;
+}
+
+export interface Drivers {
+  local: ComputeDriver;
+  /** Created on first use, so a workspace that never uses Docker never connects to it. */
+  docker: () => ComputeDriver;
+}
+
+/** The built-in compute: host processes, as many at once as there are cores. */
+export const BUILTIN_LOCAL = 'local';
+
+/** Which driver a compute spec maps to, and with how many concurrent runs. */
+export function resolveCompute(name: string, assets: AssetRepository, drivers: Drivers): ComputeTarget {
+  const registered = assets.get('compute', name);
+  if (!registered) {
+    if (name === BUILTIN_LOCAL) return { name, type: 'local', driver: drivers.local, capacity: os.availableParallelism() };
+    const known = [BUILTIN_LOCAL, ...assets.list('compute').map((c) => c.name)];
+    throw new SpecRejectedError(`unknown compute ${name}; registered: ${known.join(', ')} (register one with \`mlw compute create -f <file>\`)`);
+  }
+  const spec = registered.spec as { type?: string; max_instances?: number; default_image?: string; resources?: { cpus?: number; memory?: string | number; shm_size?: string } };
+  const type = spec.type ?? 'amlcompute';
+  const capacity = Math.max(1, Number(spec.max_instances ?? 1));
+  switch (type) {
+    case 'local':
+      return { name, type, driver: drivers.local, capacity };
+    case 'docker':
+    case 'amlcompute':
+    case 'computeinstance':
+      return { name, type, driver: drivers.docker(), capacity: type === 'computeinstance' ? 1 : capacity, defaultImage: spec.default_image, resources: toResources(spec.resources) };
+    default:
+      throw new SpecRejectedError(`compute ${name} has type ${type}, which cannot run jobs yet (supported: local, docker, amlcompute, computeinstance)`);
+  }
+}
+
+function toResources(resources: { cpus?: number; memory?: string | number; shm_size?: string } | undefined): RunResources | undefined {
+  if (!resources) return undefined;
+  return {
+    ...(resources.cpus !== undefined ? { cpus: Number(resources.cpus) } : {}),
+    ...(resources.memory !== undefined ? { memoryBytes: parseBytes(resources.memory) } : {}),
+    ...(resources.shm_size !== undefined ? { shmBytes: parseBytes(resources.shm_size) } : {}),
+  };
+}
+
+/** `512m`, `4g`, `1.5G`, `2048` (bytes) → bytes. */
+export function parseBytes(value: string | number): number {
+  if (typeof value === 'number') return value;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$/i.exec(value);
+  if (!match) throw new SpecRejectedError(`cannot read the size ${value}; use e.g. 512m or 4g`);
+  const power = ' kmgt'.indexOf(match[2]!.toLowerCase() || ' ');
+  return Math.round(Number(match[1]) * 1024 ** power);
+}

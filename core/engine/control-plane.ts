@@ -1,0 +1,254 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AssetDetail, AssetKind, ComputeQueue, JobDetail, JobSummary, SpecRequest } from '../api/contracts';
+import { isTerminal } from '../api/contracts';
+import type { ComputeDriver } from '../compute/driver';
+import { HostProcessDriver } from '../compute/host';
+import { DatastoreResolver } from '../data/datastores';
+import { snapshotCode } from '../data/snapshot';
+import { kindInfo, type IndexedAsset } from '../spec';
+import { AssetRepository, isVersioned } from '../store/assets';
+import { Store } from '../store/database';
+import { EventLog } from '../store/events';
+import { JobRepository, toJobSummary, type JobRow } from '../store/jobs';
+import { BUILTIN_LOCAL, resolveCompute, type ComputeTarget } from './computes';
+import type { EnvironmentProvider, ResolvedCommandJob } from './job-runner';
+import { runFiles, WorkspaceLayout } from './layout';
+import { AssetResolver, computeName, generateJobName } from './resolve';
+import { Scheduler, queueReason } from './scheduler';
+import { SpecLoader, SpecRejectedError } from './spec-loader';
+
+export interface ControlPlaneOptions {
+  /** The Docker driver, created on first use. */
+  docker?: () => ComputeDriver;
+  environments?: () => EnvironmentProvider;
+  local?: ComputeDriver;
+  /** Extra environment for every run (the tracking URI once the API listens). */
+  runEnvironment?: (job: JobRow) => Record<string, string>;
+  /** Called when the last active job ended (the daemon's idle timer). */
+  onIdle?: () => void;
+}
+
+const DEFAULT_DATASTORE = 'workspaceblobstore';
+
+/** The workspace's system of record and its engine: assets, jobs and their lifecycle. */
+export class ControlPlane {
+  readonly layout: WorkspaceLayout;
+  readonly store: Store;
+  readonly assets: AssetRepository;
+  readonly jobs: JobRepository;
+  readonly events: EventLog;
+  readonly loader: SpecLoader;
+  private readonly resolver: AssetResolver;
+  private readonly scheduler: Scheduler;
+  private readonly targets = new Map<string, ComputeTarget>();
+  private readonly drivers: { local: ComputeDriver; docker: () => ComputeDriver };
+
+  constructor(root: string, options: ControlPlaneOptions = {}) {
+    this.layout = new WorkspaceLayout(path.resolve(root));
+    this.store = Store.open(this.layout.database);
+    this.assets = new AssetRepository(this.store);
+    this.jobs = new JobRepository(this.store);
+    this.events = new EventLog(this.store);
+    this.loader = new SpecLoader(this.layout.root, { assets: () => this.registeredForIndex() });
+    this.resolver = new AssetResolver(this.assets, this.loader, this.layout.root);
+    const docker = options.docker;
+    this.drivers = {
+      local: options.local ?? new HostProcessDriver(),
+      docker: () => {
+        if (!docker) throw new SpecRejectedError('this control plane was started without Docker support');
+        return docker();
+      },
+    };
+    const datastores = new DatastoreResolver({
+      workspaceRoot: this.layout.root,
+      mlwDir: this.layout.mlwDir,
+      lookup: (name) => this.datastoreRecord(name),
+      names: () => this.assets.list('datastore').map((d) => d.name),
+      jobOutput: (job, output) => this.jobs.outputs(job).find((o) => o.name === output)?.uri,
+    });
+    this.scheduler = new Scheduler(
+      {
+        jobs: this.jobs,
+        events: this.events,
+        resolver: datastores,
+        environments: () => {
+          if (!options.environments) throw new Error('this control plane was started without an environment builder');
+          return options.environments();
+        },
+        snapshots: this.layout.snapshots,
+        workspaceRoot: this.layout.root,
+        defaultDatastore: DEFAULT_DATASTORE,
+        runEnvironment: options.runEnvironment ?? (() => ({})),
+      },
+      this.jobs,
+      (compute) => this.target(compute),
+      () => this.scheduler.activeCount === 0 && options.onIdle?.(),
+    );
+  }
+
+  /** Re-attaches to runs a previous daemon left in flight and starts queued jobs. */
+  start(): void {
+    this.scheduler.resume();
+  }
+
+  get activeJobs(): number {
+    return this.scheduler.activeCount;
+  }
+
+  registerAsset(kind: AssetKind, request: SpecRequest): { asset: AssetDetail; created: boolean; warnings: string[] } {
+    const spec = this.loader.load(request.path, request.text, request.set);
+    const info = kindInfo(spec.kind);
+    if (info.asset !== kind) throw new SpecRejectedError(`${path.relative(this.layout.root, spec.path)} is a ${info.asset} spec, not a ${kind} spec`);
+    const value = spec.value;
+    const name = String(value.name ?? '');
+    if (!name) throw new SpecRejectedError(`${path.relative(this.layout.root, spec.path)} has no name`);
+    const version = isVersioned(kind) ? (value.version !== undefined ? String(value.version) : this.assets.nextVersion(kind, name)) : '';
+    const contentHash = crypto.createHash('sha256').update(JSON.stringify(value)).digest('hex');
+    const { detail, created } = this.assets.register({ kind, name, version, spec: value, sourcePath: spec.path, contentHash });
+    this.loader.assetsChanged();
+    this.targets.delete(name);
+    return { asset: detail, created, warnings: spec.warnings };
+  }
+
+  async submitJob(request: SpecRequest): Promise<{ job: JobSummary; warnings: string[] }> {
+    const spec = this.loader.load(request.path, request.text, request.set);
+    const relative = path.relative(this.layout.root, spec.path);
+    if (spec.kind === 'job/sweep' || spec.kind === 'job/pipeline') throw new SpecRejectedError(`${relative}: ${spec.kind === 'job/sweep' ? 'sweep' : 'pipeline'} jobs are not supported yet; command jobs are`, [], 501);
+    if (spec.kind !== 'job/command') throw new SpecRejectedError(`${relative} is a ${kindInfo(spec.kind).asset} spec, not a job; register it with \`mlw ${kindInfo(spec.kind).asset} create -f ${relative}\``);
+    const value = spec.value as Record<string, unknown> & { command: string; code?: string; name?: string; experiment_name?: string; display_name?: string };
+    const specDir = path.dirname(spec.path);
+    const compute = computeName(value.compute);
+    const target = this.target(compute);
+    await target.driver.ping();
+    const resolved: ResolvedCommandJob = {
+      command: value.command,
+      ...(value.environment !== undefined ? { environment: this.resolver.environment(value.environment, specDir) } : {}),
+      ...(value.inputs ? { inputs: value.inputs as Record<string, unknown> } : {}),
+      ...(value.outputs ? { outputs: value.outputs as Record<string, unknown> } : {}),
+      ...(value.environment_variables ? { environment_variables: value.environment_variables as Record<string, string> } : {}),
+      ...(value.limits ? { limits: value.limits as { timeout?: number } } : {}),
+      spec_dir: specDir,
+      data_assets: this.resolver.dataAssets(value.inputs as Record<string, unknown> | undefined),
+    };
+    const snapshot = value.code ? await snapshotCode(this.loader.insideWorkspace(path.resolve(specDir, value.code)), this.layout.snapshots) : undefined;
+    const experiment = value.experiment_name ?? path.basename(specDir);
+    const name = value.name ?? generateJobName(experiment);
+    const row = this.store.transaction(() => {
+      if (this.jobs.exists(name)) throw new SpecRejectedError(`a job named ${name} already exists; job names are unique (remove name: to get a generated one)`, [], 409);
+      const ahead = this.jobs.list({ status: ['Queued'], compute }).length;
+      const busy = this.scheduler.queue(compute).running.length;
+      const reason = busy < target.capacity && ahead === 0 ? undefined : queueReason(compute, busy, target.capacity, ahead);
+      const job = this.jobs.insert({ name, type: 'command', experiment, ...(value.display_name ? { displayName: value.display_name } : {}), compute, spec: resolved as unknown as Record<string, unknown>, specPath: spec.path, runDir: this.layout.runDir(name), ...(snapshot ? { snapshotHash: snapshot.hash } : {}) }, 'Queued');
+      this.jobs.setStatus(name, 'Queued', reason ? { reason } : {});
+      this.events.append(name, { type: 'status', status: 'Queued', ...(reason ? { reason } : {}) });
+      return job;
+    });
+    this.scheduler.kick();
+    return { job: toJobSummary(this.jobs.get(row.name)!), warnings: spec.warnings };
+  }
+
+  async cancelJob(name: string): Promise<JobSummary> {
+    const job = this.requireJob(name);
+    if (isTerminal(job.status)) return toJobSummary(job);
+    if (!(await this.scheduler.cancel(job))) {
+      this.store.transaction(() => {
+        this.jobs.setStatus(name, 'Canceled', { reason: 'canceled by the user', ended_at: Date.now() });
+        this.events.append(name, { type: 'status', status: 'Canceled', reason: 'canceled by the user' });
+      });
+    }
+    return toJobSummary(this.requireJob(name));
+  }
+
+  listJobs(): JobSummary[] {
+    return this.jobs.list({ limit: 1000 }).map((job) => this.withQueueReason(job));
+  }
+
+  jobDetail(name: string): JobDetail {
+    const job = this.requireJob(name);
+    return {
+      ...this.withQueueReason(job),
+      specPath: job.spec_path,
+      spec: JSON.parse(job.spec),
+      ...(job.image ? { image: job.image } : {}),
+      ...(job.snapshot_hash ? { snapshot: job.snapshot_hash } : {}),
+      outputs: this.jobs.outputs(name).map((o) => ({ name: o.name, type: o.type, mode: o.mode, uri: o.uri, files: listFiles(o.host_path) })),
+      events: this.events.ofJob(name, 'status'),
+    };
+  }
+
+  /** Host folder of a job output (for downloads). */
+  outputFolder(job: string, output: string): string {
+    this.requireJob(job);
+    const row = this.jobs.outputs(job).find((o) => o.name === output);
+    if (!row) throw new SpecRejectedError(`job ${job} has no output ${output}`, [], 404);
+    return row.host_path;
+  }
+
+  logFile(job: string): string {
+    return runFiles(this.requireJob(job).run_dir).logFile;
+  }
+
+  queue(compute: string): ComputeQueue {
+    return this.scheduler.queue(compute);
+  }
+
+  requireJob(name: string): JobRow {
+    const job = this.jobs.get(name);
+    if (!job) throw new SpecRejectedError(`no job named ${name}`, [], 404);
+    return job;
+  }
+
+  /** Waits for active jobs to end (tests), then closes the store. */
+  async close(options: { waitForJobs?: boolean } = {}): Promise<void> {
+    if (options.waitForJobs) await this.scheduler.settle();
+    this.store.close();
+  }
+
+  private withQueueReason(job: JobRow): JobSummary {
+    const summary = toJobSummary(job);
+    if (job.status !== 'Queued') return summary;
+    try {
+      const entry = this.scheduler.queue(job.compute).queued.find((q) => q.job === job.name);
+      return entry ? { ...summary, reason: entry.reason } : summary;
+    } catch {
+      return summary;
+    }
+  }
+
+  private target(compute: string): ComputeTarget {
+    let target = this.targets.get(compute);
+    if (!target) {
+      target = resolveCompute(compute, this.assets, this.drivers);
+      this.targets.set(compute, target);
+    }
+    return target;
+  }
+
+  private datastoreRecord(name: string): { name: string; type: string; path?: string } | undefined {
+    const asset = this.assets.get('datastore', name);
+    if (!asset) return undefined;
+    const spec = asset.spec as { type?: string; path?: string };
+    const base = asset.sourcePath ? path.dirname(asset.sourcePath) : this.layout.root;
+    return { name, type: spec.type ?? 'azure_blob', ...(spec.path ? { path: path.resolve(base, spec.path) } : {}) };
+  }
+
+  private registeredForIndex(): IndexedAsset[] {
+    return this.assets.list().map((a) => ({ asset: a.kind, name: a.name, ...(a.version ? { version: a.version } : {}), path: a.sourcePath ?? '', start: 0, end: 0, origin: 'registered' as const }));
+  }
+}
+
+export const LOCAL_COMPUTE = BUILTIN_LOCAL;
+
+function listFiles(dir: string, limit = 1000): string[] {
+  try {
+    return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+      .sort()
+      .slice(0, limit);
+  } catch {
+    return [];
+  }
+}

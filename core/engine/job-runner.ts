@@ -1,0 +1,237 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JobStatus } from '../api/contracts';
+import type { RunExit, RunHandle, RunMount, RunPlan } from '../compute/driver';
+import { WORKSPACE_LABEL } from '../compute/driver';
+import { CONTAINER_CODE_DIR } from '../data/layout';
+import { prepareOutputs, stageInputs, type StagedOutput } from '../data/staging';
+import type { DatastoreResolver } from '../data/datastores';
+import type { EventLog } from '../store/events';
+import type { JobRepository, JobRow } from '../store/jobs';
+import { substituteCommand } from './command';
+import type { ComputeTarget } from './computes';
+import { runFiles } from './layout';
+import { LogTailer } from './log-tailer';
+
+/** An environment as the builder needs it: the spec's fields with paths made absolute. */
+export interface EnvironmentInput {
+  image?: string;
+  condaFile?: string;
+  build?: { contextDir: string; dockerfilePath?: string };
+  name?: string;
+  version?: string;
+}
+
+export interface EnvironmentProvider {
+  /** The image to run in (built or found in the cache); build output goes to `log`. */
+  ensure(env: EnvironmentInput, log: (line: string) => void, signal: AbortSignal): Promise<{ image: string; cached: boolean }>;
+}
+
+/** What a command job's stored spec holds after submission resolved its references. */
+export interface ResolvedCommandJob {
+  command: string;
+  environment?: EnvironmentInput;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  environment_variables?: Record<string, string | number | boolean>;
+  limits?: { timeout?: number };
+  /** Spec folder: relative input paths resolve against it. */
+  spec_dir: string;
+  /** Data asset inputs resolved at submission (`azureml:name:v` → its path and folder). */
+  data_assets?: Record<string, { path: string; type?: string; baseDir: string }>;
+}
+
+export interface RunnerContext {
+  jobs: JobRepository;
+  events: EventLog;
+  resolver: DatastoreResolver;
+  environments: () => EnvironmentProvider;
+  snapshots: string;
+  workspaceRoot: string;
+  defaultDatastore: string;
+  /** Extra environment variables every run gets (tracking URI and the like). */
+  runEnvironment: (job: JobRow) => Record<string, string>;
+}
+
+/** How many log lines a failure reason quotes. */
+const REASON_TAIL_LINES = 10;
+
+/**
+ * Drives one job from Preparing to a terminal status: stage, build, run, collect, finalize. It can also pick up
+ * a job a previous daemon left Running or Finalizing (`resume`).
+ */
+export class JobRunner {
+  private handle: RunHandle | undefined;
+  private readonly abort = new AbortController();
+  private stopReason: { status: JobStatus; reason: string } | undefined;
+  private tailer: LogTailer | undefined;
+
+  constructor(private readonly ctx: RunnerContext, private readonly job: JobRow, private readonly target: ComputeTarget) {}
+
+  /** Asks the job to stop; it ends Canceled (or with `status`, e.g. a timeout) once the run stopped. */
+  async cancel(reason = 'canceled by the user', status: JobStatus = 'Canceled'): Promise<void> {
+    this.stopReason ??= { status, reason };
+    this.abort.abort();
+    await this.handle?.stop();
+  }
+
+  async run(): Promise<void> {
+    try {
+      let plan: { plan: RunPlan; outputs: Record<string, StagedOutput> };
+      if (this.job.status === 'Queued' || this.job.status === 'Preparing') {
+        this.transition('Preparing');
+        plan = await this.prepare();
+        if (this.abort.signal.aborted) return this.end(this.stopReason!.status, this.stopReason!.reason);
+        this.handle = await this.target.driver.start(plan.plan);
+        this.ctx.jobs.patch(this.job.name, { driver_ref: this.handle.ref, started_at: Date.now() });
+        this.transition('Running');
+      } else {
+        plan = await this.prepare(false);
+        if (this.job.status === 'Running') {
+          this.handle = await this.target.driver.reattach(this.job.name, this.job.driver_ref ?? '', plan.plan);
+          if (!this.handle) return this.end('Failed', `the run vanished while the control plane was stopped (${this.target.driver.containerized ? 'container' : 'process'} ${this.job.driver_ref ?? 'unknown'} not found)`);
+        }
+      }
+      if (this.handle) {
+        const exit = await this.follow(this.handle, plan.plan.logFile);
+        this.ctx.jobs.patch(this.job.name, { exit_code: exit.exitCode, ended_at: Date.now() });
+        this.transition('Finalizing');
+        await this.finalize(plan.outputs);
+        if (this.stopReason) return this.end(this.stopReason.status, this.stopReason.reason);
+        if (exit.exitCode !== 0 || exit.reason) return this.end('Failed', failureReason(exit, plan.plan.logFile));
+      } else {
+        await this.finalize(plan.outputs);
+      }
+      this.end('Completed');
+    } catch (error) {
+      await this.tailer?.drain();
+      if (this.stopReason) return this.end(this.stopReason.status, this.stopReason.reason);
+      this.end('Failed', (error as Error).message);
+    }
+  }
+
+  private async prepare(stage = true): Promise<{ plan: RunPlan; outputs: Record<string, StagedOutput> }> {
+    const spec = JSON.parse(this.job.spec) as ResolvedCommandJob;
+    const containerized = this.target.driver.containerized;
+    const files = runFiles(this.job.run_dir);
+    fs.mkdirSync(path.dirname(files.logFile), { recursive: true });
+    const log = (line: string) => fs.appendFileSync(files.logFile, line.endsWith('\n') ? line : line + '\n');
+    if (stage) this.startTail(files.logFile);
+    if (stage) this.copyCode(files.codeDir);
+    let image: string | undefined;
+    if (containerized) {
+      const environment = spec.environment ?? (this.target.defaultImage ? { image: this.target.defaultImage } : undefined);
+      if (!environment) throw new Error(`compute ${this.target.name} runs containers, so the job needs an environment (or the compute a default_image)`);
+      if (stage) {
+        const built = await this.ctx.environments().ensure(environment, (line) => log(`[environment] ${line}`), this.abort.signal);
+        log(`[environment] ${built.cached ? 'using cached image' : 'built image'} ${built.image}`);
+        image = built.image;
+        this.ctx.jobs.patch(this.job.name, { image });
+      } else {
+        image = this.job.image ?? undefined;
+      }
+    } else if (stage && spec.environment?.image) {
+      log(`[environment] compute ${this.target.name} runs host processes: the command uses this machine's tools, not the image ${spec.environment.image}`);
+    }
+    const staging = { runDir: this.job.run_dir, containerized, resolver: this.ctx.resolver };
+    const inputs = await stageInputs((spec.inputs ?? {}) as never, {
+      ...staging,
+      specDir: spec.spec_dir,
+      dataAsset: (name: string, version?: string, label?: string) => spec.data_assets?.[`${name}:${version ?? '@' + (label ?? 'latest')}`],
+    });
+    const outputs = await prepareOutputs((spec.outputs ?? {}) as never, { ...staging, jobName: this.job.name, defaultDatastore: this.ctx.defaultDatastore });
+    if (stage) {
+      for (const output of Object.values(outputs)) {
+        const type = ((spec.outputs?.[output.name] as { type?: string } | null | undefined)?.type) ?? 'uri_folder';
+        this.ctx.jobs.addOutput({ job_name: this.job.name, name: output.name, type, mode: output.mode, uri: output.uri, host_path: output.hostDir });
+      }
+    }
+    const mounts: RunMount[] = [...Object.values(inputs).flatMap((i) => (i.mount ? [i.mount] : [])), ...Object.values(outputs).flatMap((o) => (o.mount ? [o.mount] : []))];
+    if (containerized) mounts.unshift({ source: files.codeDir, target: CONTAINER_CODE_DIR, readOnly: false });
+    const command = substituteCommand(spec.command, {
+      inputs: Object.fromEntries(Object.values(inputs).map((i) => [i.name, i.value])),
+      outputs: Object.fromEntries(Object.values(outputs).map((o) => [o.name, o.value])),
+    });
+    const env: Record<string, string> = {
+      ...Object.fromEntries(Object.entries(spec.environment_variables ?? {}).map(([key, value]) => [key, String(value)])),
+      AZUREML_RUN_ID: this.job.name,
+      MLW_JOB_NAME: this.job.name,
+      ...this.ctx.runEnvironment(this.job),
+    };
+    const plan: RunPlan = {
+      runId: this.job.name,
+      command,
+      workingDir: containerized ? CONTAINER_CODE_DIR : files.codeDir,
+      env,
+      mounts,
+      ...(image ? { image } : {}),
+      ...(this.target.resources ? { resources: this.target.resources } : {}),
+      logFile: files.logFile,
+      stateDir: files.stateDir,
+      labels: { [WORKSPACE_LABEL]: this.ctx.workspaceRoot },
+    };
+    if (stage) log(`[mlw] running on ${this.target.name} (${this.target.type}): ${command}`);
+    return { plan, outputs };
+  }
+
+  private copyCode(codeDir: string): void {
+    fs.rmSync(codeDir, { recursive: true, force: true });
+    if (this.job.snapshot_hash) fs.cpSync(path.join(this.ctx.snapshots, this.job.snapshot_hash), codeDir, { recursive: true });
+    else fs.mkdirSync(codeDir, { recursive: true });
+    // A container runs as an unprivileged user that must be able to write into its working folder.
+    fs.chmodSync(codeDir, 0o777);
+  }
+
+  private startTail(logFile: string): void {
+    if (this.tailer) return;
+    this.tailer = new LogTailer(logFile, this.job.log_offset, (text, offset) => {
+      this.ctx.events.append(this.job.name, { type: 'log', text });
+      this.ctx.jobs.patch(this.job.name, { log_offset: offset });
+    });
+    this.tailer.start();
+  }
+
+  private async follow(handle: RunHandle, logFile: string): Promise<RunExit> {
+    this.startTail(logFile);
+    const spec = JSON.parse(this.job.spec) as ResolvedCommandJob;
+    const timeoutSeconds = Number(spec.limits?.timeout ?? 0);
+    let timer: NodeJS.Timeout | undefined;
+    if (timeoutSeconds > 0) {
+      const elapsed = Date.now() - (this.ctx.jobs.get(this.job.name)?.started_at ?? Date.now());
+      timer = setTimeout(() => void this.cancel(`exceeded limits.timeout of ${timeoutSeconds} s`, 'Canceled'), Math.max(0, timeoutSeconds * 1000 - elapsed));
+    }
+    try {
+      return await handle.exited;
+    } finally {
+      clearTimeout(timer);
+      await this.tailer!.drain();
+    }
+  }
+
+  private async finalize(outputs: Record<string, StagedOutput>): Promise<void> {
+    for (const output of Object.values(outputs)) await output.finalize();
+  }
+
+  private transition(status: JobStatus, reason?: string): void {
+    this.ctx.jobs.setStatus(this.job.name, status, reason ? { reason } : {});
+    this.ctx.events.append(this.job.name, { type: 'status', status, ...(reason ? { reason } : {}) });
+    this.job.status = status;
+  }
+
+  private end(status: JobStatus, reason?: string): void {
+    this.tailer?.stop();
+    this.ctx.jobs.patch(this.job.name, { ended_at: this.ctx.jobs.get(this.job.name)?.ended_at ?? Date.now() });
+    this.transition(status, reason);
+  }
+}
+
+function failureReason(exit: RunExit, logFile: string): string {
+  let tail = '';
+  try {
+    tail = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-REASON_TAIL_LINES).join('\n');
+  } catch {
+    // No output at all.
+  }
+  const head = exit.reason ? `${exit.reason} (exit code ${exit.exitCode})` : `exit code ${exit.exitCode}`;
+  return tail ? `${head}; last log lines:\n${tail}` : head;
+}

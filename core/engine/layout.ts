@@ -1,0 +1,34 @@
+import path from 'node:path';
+
+/** Where a workspace keeps its state: everything lives under `<workspace>/.mlw/`. */
+export class WorkspaceLayout {
+  readonly mlwDir: string;
+
+  constructor(readonly root: string) {
+    this.mlwDir = path.join(root, '.mlw');
+  }
+
+  get database(): string {
+    return path.join(this.mlwDir, 'mlw.db');
+  }
+  get serveInfo(): string {
+    return path.join(this.mlwDir, 'serve.json');
+  }
+  get serveLock(): string {
+    return path.join(this.mlwDir, 'serve.lock');
+  }
+  get serveLog(): string {
+    return path.join(this.mlwDir, 'serve.log');
+  }
+  get snapshots(): string {
+    return path.join(this.mlwDir, 'snapshots');
+  }
+  runDir(job: string): string {
+    return path.join(this.mlwDir, 'runs', job);
+  }
+}
+
+/** The files of one run, inside its run folder. */
+export function runFiles(runDir: string): { logFile: string; stateDir: string; codeDir: string } {
+  return { logFile: path.join(runDir, 'user_logs', 'std_log.txt'), stateDir: path.join(runDir, 'state'), codeDir: path.join(runDir, 'code') };
+}

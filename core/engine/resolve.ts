@@ -1,0 +1,76 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { parseReference } from '../spec';
+import type { AssetRepository } from '../store/assets';
+import type { EnvironmentInput } from './job-runner';
+import { SpecRejectedError, type SpecLoader } from './spec-loader';
+
+/** A versioned asset found in the store or, failing that, in a spec file of the workspace. */
+interface FoundAsset {
+  spec: Record<string, unknown>;
+  /** Folder its relative paths resolve against. */
+  baseDir: string;
+}
+
+export class AssetResolver {
+  constructor(private readonly assets: AssetRepository, private readonly loader: SpecLoader, private readonly root: string) {}
+
+  find(kind: 'environment' | 'data' | 'model' | 'component', name: string, version?: string): FoundAsset | undefined {
+    const registered = this.assets.get(kind, name, version);
+    if (registered) return { spec: registered.spec, baseDir: registered.sourcePath ? path.dirname(registered.sourcePath) : this.root };
+    const file = this.loader.definition(kind, name, version);
+    return file ? { spec: file.value, baseDir: path.dirname(file.path) } : undefined;
+  }
+
+  /** `azureml:env:1`, `azureml:env@latest` or an inline environment → the builder's input with absolute paths. */
+  environment(value: unknown, specDir: string): EnvironmentInput | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'string') {
+      const ref = parseReference(value);
+      if (ref?.form !== 'asset') throw new SpecRejectedError(`environment ${value}: only workspace environments (azureml:<name>:<version> or azureml:<name>@latest) and inline environments can run locally`);
+      const found = this.find('environment', ref.name, ref.version);
+      if (!found) throw new SpecRejectedError(`unknown environment ${value}; register it with \`mlw environment create -f <file>\``);
+      return { ...environmentFields(found.spec, found.baseDir), name: ref.name, ...(found.spec.version !== undefined ? { version: String(found.spec.version) } : {}) };
+    }
+    return environmentFields(value as Record<string, unknown>, specDir);
+  }
+
+  /** Data inputs that name a data asset, keyed as the runner looks them up (`name:version` or `name:@label`). */
+  dataAssets(inputs: Record<string, unknown> | undefined): Record<string, { path: string; type?: string; baseDir: string }> {
+    const out: Record<string, { path: string; type?: string; baseDir: string }> = {};
+    for (const [inputName, input] of Object.entries(inputs ?? {})) {
+      const raw = typeof input === 'object' && input !== null ? (input as { path?: unknown }).path : undefined;
+      if (typeof raw !== 'string') continue;
+      const ref = parseReference(raw);
+      if (ref?.form !== 'asset') continue;
+      const found = this.find('data', ref.name, ref.version);
+      if (!found) throw new SpecRejectedError(`inputs.${inputName}: unknown data asset ${raw}; register it with \`mlw data create -f <file>\``);
+      const key = `${ref.name}:${ref.version ?? '@' + (ref.label ?? 'latest')}`;
+      out[key] = { path: String(found.spec.path), ...(found.spec.type ? { type: String(found.spec.type) } : {}), baseDir: found.baseDir };
+    }
+    return out;
+  }
+}
+
+function environmentFields(spec: Record<string, unknown>, baseDir: string): EnvironmentInput {
+  const build = spec.build as { path?: string; dockerfile_path?: string } | undefined;
+  const conda = spec.conda_file;
+  if (conda !== undefined && typeof conda !== 'string') throw new SpecRejectedError('an inline conda_file mapping is not supported yet; put it in a file and give its path');
+  return {
+    ...(typeof spec.image === 'string' ? { image: spec.image } : {}),
+    ...(typeof conda === 'string' ? { condaFile: path.resolve(baseDir, conda) } : {}),
+    ...(build?.path ? { build: { contextDir: path.resolve(baseDir, build.path), ...(build.dockerfile_path ? { dockerfilePath: build.dockerfile_path } : {}) } } : {}),
+  };
+}
+
+/** A readable, unique job name in the style Azure ML generates (`<experiment>_<random>`). */
+export function generateJobName(experiment: string): string {
+  const stem = experiment.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '').slice(0, 40) || 'job';
+  return `${stem}_${crypto.randomBytes(5).toString('hex')}`;
+}
+
+/** `azureml:cpu-cluster`, `cpu-cluster` or absent (the built-in `local`). */
+export function computeName(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') return 'local';
+  return value.trim().replace(/^azureml:/, '');
+}

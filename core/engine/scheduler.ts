@@ -1,0 +1,104 @@
+import type { ComputeQueue } from '../api/contracts';
+import type { JobRepository, JobRow } from '../store/jobs';
+import type { ComputeTarget } from './computes';
+import { JobRunner, type RunnerContext } from './job-runner';
+
+/**
+ * Starts queued jobs in submission order while their compute has a free instance (`max_instances`). Jobs are
+ * never started twice: a job is active from the moment it is picked until its runner ends.
+ */
+export class Scheduler {
+  private readonly active = new Map<string, { runner: JobRunner; compute: string; done: Promise<void> }>();
+  private kicking = false;
+
+  constructor(
+    private readonly ctx: RunnerContext,
+    private readonly jobs: JobRepository,
+    private readonly target: (compute: string) => ComputeTarget,
+    private readonly onJobEnd: () => void = () => {},
+  ) {}
+
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  /** Picks up jobs a previous daemon left in flight, then starts what fits. */
+  resume(): void {
+    for (const job of this.jobs.list({ status: ['Preparing', 'Running', 'Finalizing'], oldestFirst: true })) this.launch(job);
+    this.kick();
+  }
+
+  kick(): void {
+    if (this.kicking) return;
+    this.kicking = true;
+    try {
+      const busy = this.busyByCompute();
+      for (const job of this.jobs.list({ status: ['Queued'], oldestFirst: true })) {
+        if (this.active.has(job.name)) continue;
+        let target: ComputeTarget;
+        try {
+          target = this.target(job.compute);
+        } catch (error) {
+          this.fail(job, (error as Error).message);
+          continue;
+        }
+        const running = busy.get(job.compute) ?? 0;
+        if (running >= target.capacity) continue;
+        busy.set(job.compute, running + 1);
+        this.launch(job, target);
+      }
+    } finally {
+      this.kicking = false;
+    }
+  }
+
+  async cancel(job: JobRow, reason?: string): Promise<boolean> {
+    const active = this.active.get(job.name);
+    if (!active) return false;
+    await active.runner.cancel(reason);
+    await active.done;
+    return true;
+  }
+
+  /** Waits for every active job (shutdown in tests). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.active.values()].map((a) => a.done));
+  }
+
+  queue(compute: string): ComputeQueue {
+    const target = this.target(compute);
+    const running = [...this.active.entries()].filter(([, a]) => a.compute === compute).map(([name]) => name);
+    const queued = this.jobs.list({ status: ['Queued'], compute, oldestFirst: true }).filter((job) => !this.active.has(job.name));
+    return {
+      compute,
+      capacity: target.capacity,
+      running,
+      queued: queued.map((job, ahead) => ({ job: job.name, reason: queueReason(compute, running.length, target.capacity, ahead) })),
+    };
+  }
+
+  private launch(job: JobRow, target = this.target(job.compute)): void {
+    const runner = new JobRunner(this.ctx, job, target);
+    const done = runner.run().finally(() => {
+      this.active.delete(job.name);
+      this.kick();
+      this.onJobEnd();
+    });
+    this.active.set(job.name, { runner, compute: job.compute, done });
+  }
+
+  private fail(job: JobRow, reason: string): void {
+    this.jobs.setStatus(job.name, 'Failed', { reason, ended_at: Date.now() });
+    this.ctx.events.append(job.name, { type: 'status', status: 'Failed', reason });
+  }
+
+  private busyByCompute(): Map<string, number> {
+    const busy = new Map<string, number>();
+    for (const { compute } of this.active.values()) busy.set(compute, (busy.get(compute) ?? 0) + 1);
+    return busy;
+  }
+}
+
+export function queueReason(compute: string, busy: number, capacity: number, ahead: number): string {
+  return `waiting for a free instance of ${compute}: ${busy}/${capacity} busy, ${ahead} ahead`;
+}

@@ -1,0 +1,132 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import { MAX_SPEC_BYTES, SpecDocument, SpecValidator, WorkspaceIndex, yamlFilesUnder, decodeSpecBytes, type AssetSource, type AssetType, type KindId } from '../spec';
+
+/** A request the control plane refuses, with the validator's findings when a spec was invalid. */
+export class SpecRejectedError extends Error {
+  constructor(message: string, readonly diagnostics: string[] = [], readonly statusCode = 400) {
+    super(message);
+  }
+}
+
+export interface LoadedSpec {
+  path: string;
+  kind: KindId;
+  value: Record<string, unknown>;
+  /** Text as validated (the file, or the file with `--set` overrides applied). */
+  text: string;
+  warnings: string[];
+}
+
+/**
+ * Reads and validates specs for submission and registration, with the same validator as the editor and
+ * `mlw validate`: "valid in the editor" means "accepted on submit". The workspace index is kept between
+ * requests and refreshed by file modification time.
+ */
+export class SpecLoader {
+  private readonly index: WorkspaceIndex;
+  private readonly validator: SpecValidator;
+  private readonly indexed = new Map<string, number>();
+
+  constructor(readonly root: string, registered: AssetSource) {
+    this.index = new WorkspaceIndex(root);
+    this.index.addSource(registered);
+    this.validator = new SpecValidator({ index: this.index });
+  }
+
+  /** `file` must be inside the workspace folder; `text` stands for unsaved editor content. */
+  load(file: string, text?: string, overrides: readonly string[] = []): LoadedSpec {
+    const absolute = this.insideWorkspace(file);
+    const source = text ?? readSpecFile(absolute);
+    const withOverrides = overrides.length > 0 ? applyOverrides(source, overrides) : source;
+    this.refreshIndex(absolute);
+    const doc = SpecDocument.parse(absolute, withOverrides);
+    this.index.updateFromDocument(doc);
+    const diagnostics = this.validator.validate(doc);
+    const shown = (d: (typeof diagnostics)[number]) => {
+      const at = doc.position(d.start);
+      return `${path.relative(this.root, absolute)}:${at.line + 1}:${at.character + 1} ${d.severity} ${d.rule} ${d.message}`;
+    };
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length > 0) {
+      const note = overrides.length > 0 ? ' (positions refer to the spec with --set applied)' : '';
+      throw new SpecRejectedError(`${path.relative(this.root, absolute)} is not valid: ${errors.length} error${errors.length === 1 ? '' : 's'}${note}`, errors.map(shown));
+    }
+    if (!doc.kind) throw new SpecRejectedError(`${path.relative(this.root, absolute)} is not an mlw spec: no $schema or known top-level type`);
+    return { path: absolute, kind: doc.kind.id, value: doc.value as Record<string, unknown>, text: withOverrides, warnings: diagnostics.filter((d) => d.severity === 'warning').map(shown) };
+  }
+
+  /** Resolves a path from a request and refuses anything outside the workspace folder. */
+  insideWorkspace(file: string): string {
+    const absolute = path.resolve(this.root, file);
+    const relative = path.relative(this.root, absolute);
+    if (relative.startsWith('..') || path.isAbsolute(relative)) throw new SpecRejectedError(`${file} is outside the workspace folder ${this.root}`);
+    return absolute;
+  }
+
+  /** The spec file defining `name` (at `version`, or its newest version) for assets referenced but not registered. */
+  definition(asset: AssetType, name: string, version?: string): FileDefinition | undefined {
+    const found = version === undefined ? this.index.latest(asset, name) ?? this.index.find(asset, name)[0] : this.index.find(asset, name).find((a) => a.version === version);
+    if (!found || found.origin !== 'file') return undefined;
+    const doc = this.validator.load(found.path);
+    return doc && doc.value && typeof doc.value === 'object' ? { path: found.path, value: doc.value as Record<string, unknown> } : undefined;
+  }
+
+  /** Forgets cached registered assets (after a registration) so references to them resolve. */
+  assetsChanged(): void {
+    this.index.sourcesChanged();
+  }
+
+  private refreshIndex(except: string): void {
+    const seen = new Set<string>();
+    for (const file of yamlFilesUnder(this.root)) {
+      seen.add(file);
+      if (file === except) continue;
+      let mtime: number;
+      try {
+        mtime = fs.statSync(file).mtimeMs;
+      } catch {
+        continue;
+      }
+      if (this.indexed.get(file) === mtime) continue;
+      this.indexed.set(file, mtime);
+      const text = fs.readFileSync(file, 'utf8');
+      if (text.length <= MAX_SPEC_BYTES) this.index.updateFromText(file, text);
+    }
+    for (const file of this.indexed.keys()) if (!seen.has(file)) (this.index.remove(file), this.indexed.delete(file));
+  }
+}
+
+function readSpecFile(file: string): string {
+  let bytes: Buffer;
+  try {
+    if (fs.statSync(file).size > MAX_SPEC_BYTES) throw new SpecRejectedError(`${file} is larger than ${MAX_SPEC_BYTES / 1048576} MB`);
+    bytes = fs.readFileSync(file);
+  } catch (error) {
+    if (error instanceof SpecRejectedError) throw error;
+    throw new SpecRejectedError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, [], 404);
+  }
+  const decoded = decodeSpecBytes(bytes);
+  if ('error' in decoded) throw new SpecRejectedError(`${file}: ${decoded.error}`);
+  return decoded.text;
+}
+
+/** `--set a.b=value`: sets the key (creating maps on the way); the value is read as YAML (`3` is a number). */
+export function applyOverrides(text: string, overrides: readonly string[]): string {
+  const doc = parseDocument(text, { version: '1.1', merge: true, uniqueKeys: false });
+  for (const override of overrides) {
+    const at = override.indexOf('=');
+    const key = override.slice(0, at).trim();
+    if (at <= 0 || !/^[\w$-]+(\.[\w$-]+)*$/.test(key)) throw new SpecRejectedError(`--set ${override}: expected key.path=value`);
+    const value = parseDocument(override.slice(at + 1), { version: '1.1' }).toJS();
+    doc.setIn(key.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part)), value ?? null);
+  }
+  return doc.toString();
+}
+
+/** A versioned asset defined by a spec file in the workspace (not registered), as the validator resolves it. */
+export interface FileDefinition {
+  path: string;
+  value: Record<string, unknown>;
+}

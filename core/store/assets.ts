@@ -1,0 +1,108 @@
+import type { AssetDetail, AssetKind, AssetSummary } from '../api/contracts';
+import type { Store } from './database';
+
+interface AssetRow {
+  kind: AssetKind;
+  name: string;
+  version: string;
+  seq: number;
+  spec: string;
+  source_path: string | null;
+  content_hash: string;
+  created_at: number;
+  archived: number;
+  job_name: string | null;
+}
+
+export interface NewAsset {
+  kind: AssetKind;
+  name: string;
+  version: string;
+  spec: Record<string, unknown>;
+  sourcePath?: string;
+  contentHash: string;
+  job?: string;
+}
+
+export class AssetConflictError extends Error {}
+
+/** Registered assets. Versions are immutable: registering an existing version with other content is refused. */
+export class AssetRepository {
+  constructor(private readonly store: Store) {}
+
+  /** Registers a version; the same content again is a no-op that returns the stored one. */
+  register(asset: NewAsset): { detail: AssetDetail; created: boolean } {
+    return this.store.transaction(() => {
+      const existing = this.row(asset.kind, asset.name, asset.version);
+      if (existing) {
+        if (existing.content_hash === asset.contentHash) return { detail: toDetail(existing), created: false };
+        if (isVersioned(asset.kind)) {
+          throw new AssetConflictError(`${asset.kind} ${asset.name}:${asset.version} already exists with different content; versions are immutable, register a new version`);
+        }
+        this.store.run('UPDATE assets SET spec = ?, content_hash = ?, source_path = ?, archived = 0 WHERE kind = ? AND name = ? AND version = ?', [JSON.stringify(asset.spec), asset.contentHash, asset.sourcePath ?? null, asset.kind, asset.name, asset.version]);
+        return { detail: toDetail(this.row(asset.kind, asset.name, asset.version)!), created: false };
+      }
+      const seq = Number(this.store.get<{ next: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM assets')!.next);
+      this.store.run(
+        'INSERT INTO assets (kind, name, version, seq, spec, source_path, content_hash, created_at, job_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [asset.kind, asset.name, asset.version, seq, JSON.stringify(asset.spec), asset.sourcePath ?? null, asset.contentHash, Date.now(), asset.job ?? null],
+      );
+      return { detail: toDetail(this.row(asset.kind, asset.name, asset.version)!), created: true };
+    });
+  }
+
+  /** A version, `latest` (the newest not archived) or, for unversioned kinds, the only one. */
+  get(kind: AssetKind, name: string, version?: string): AssetDetail | undefined {
+    const row = version === undefined || version === '' || version === 'latest'
+      ? this.store.get<AssetRow>('SELECT * FROM assets WHERE kind = ? AND name = ? AND archived = 0 ORDER BY seq DESC LIMIT 1', [kind, name])
+      : this.row(kind, name, version);
+    return row ? toDetail(row) : undefined;
+  }
+
+  list(kind?: AssetKind, name?: string, includeArchived = false): AssetSummary[] {
+    const where: string[] = [];
+    const values: (string | number)[] = [];
+    if (kind) (where.push('kind = ?'), values.push(kind));
+    if (name) (where.push('name = ?'), values.push(name));
+    if (!includeArchived) where.push('archived = 0');
+    const sql = `SELECT * FROM assets ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY kind, name, seq`;
+    return this.store.all<AssetRow>(sql, values).map(toSummary);
+  }
+
+  /** Hides a version (or every version) from `latest` and listings; references to it keep working. */
+  archive(kind: AssetKind, name: string, version?: string): number {
+    return this.store.transaction(() =>
+      version === undefined
+        ? this.store.run('UPDATE assets SET archived = 1 WHERE kind = ? AND name = ?', [kind, name]).changes
+        : this.store.run('UPDATE assets SET archived = 1 WHERE kind = ? AND name = ? AND version = ?', [kind, name, version]).changes,
+    );
+  }
+
+  /** The next free integer version of `name` (for outputs registered without a version). */
+  nextVersion(kind: AssetKind, name: string): string {
+    const versions = this.store.all<{ version: string }>('SELECT version FROM assets WHERE kind = ? AND name = ?', [kind, name]);
+    return String(versions.reduce((max, row) => Math.max(max, /^\d+$/.test(row.version) ? Number(row.version) : 0), 0) + 1);
+  }
+
+  private row(kind: AssetKind, name: string, version: string): AssetRow | undefined {
+    return this.store.get<AssetRow>('SELECT * FROM assets WHERE kind = ? AND name = ? AND version = ?', [kind, name, version]);
+  }
+}
+
+export const isVersioned = (kind: AssetKind): boolean => kind !== 'compute' && kind !== 'datastore';
+
+function toSummary(row: AssetRow): AssetSummary {
+  return {
+    kind: row.kind,
+    name: row.name,
+    version: row.version,
+    createdAt: new Date(Number(row.created_at)).toISOString(),
+    archived: Number(row.archived) === 1,
+    ...(row.source_path ? { sourcePath: row.source_path } : {}),
+    ...(row.job_name ? { job: row.job_name } : {}),
+  };
+}
+
+function toDetail(row: AssetRow): AssetDetail {
+  return { ...toSummary(row), spec: JSON.parse(row.spec), contentHash: row.content_hash };
+}

@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Database, type BindValues, type QueryResult } from 'node-sqlite3-wasm';
+import { MIGRATIONS } from './migrations';
+
+export type Row = Record<string, string | number | bigint | Uint8Array | null>;
+
+/**
+ * The workspace database (`.mlw/mlw.db`). Only the daemon opens it for writing; every state change runs inside
+ * `transaction()`. The API is synchronous (node-sqlite3-wasm), which also makes each transaction atomic with
+ * respect to the event loop.
+ */
+export class Store {
+  private readonly db: Database;
+
+  private constructor(db: Database) {
+    this.db = db;
+  }
+
+  static open(file: string): Store {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    const store = new Store(new Database(file === ':memory:' ? undefined : file));
+    store.db.exec('PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;');
+    store.migrate();
+    return store;
+  }
+
+  get schemaVersion(): number {
+    return Number((this.db.get('PRAGMA user_version') as Row).user_version);
+  }
+
+  private migrate(): void {
+    const current = this.schemaVersion;
+    if (current > MIGRATIONS.length) {
+      throw new Error(`the workspace database has schema version ${current}, newer than this mlw (${MIGRATIONS.length}); upgrade mlw`);
+    }
+    for (let version = current; version < MIGRATIONS.length; version++) {
+      this.transaction(() => {
+        this.db.exec(MIGRATIONS[version]);
+        this.db.exec(`PRAGMA user_version = ${version + 1}`);
+      });
+    }
+  }
+
+  transaction<T>(work: () => T): T {
+    if (this.db.inTransaction) return work();
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  run(sql: string, values?: BindValues): { changes: number; lastInsertRowid: number } {
+    const result = this.db.run(sql, values);
+    return { changes: result.changes, lastInsertRowid: Number(result.lastInsertRowid) };
+  }
+
+  all<T = Row>(sql: string, values?: BindValues): T[] {
+    return this.db.all(sql, values) as QueryResult[] as T[];
+  }
+
+  get<T = Row>(sql: string, values?: BindValues): T | undefined {
+    return (this.db.get(sql, values) as T | null) ?? undefined;
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+}

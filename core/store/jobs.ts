@@ -1,0 +1,121 @@
+import type { JobStatus, JobSummary } from '../api/contracts';
+import type { Store } from './database';
+
+export interface JobRow {
+  name: string;
+  seq: number;
+  type: string;
+  experiment: string;
+  display_name: string | null;
+  status: JobStatus;
+  reason: string | null;
+  compute: string;
+  spec: string;
+  spec_path: string;
+  run_dir: string;
+  snapshot_hash: string | null;
+  image: string | null;
+  driver_ref: string | null;
+  exit_code: number | null;
+  log_offset: number;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+}
+
+export interface NewJob {
+  name: string;
+  type: string;
+  experiment: string;
+  displayName?: string;
+  compute: string;
+  spec: Record<string, unknown>;
+  specPath: string;
+  runDir: string;
+  snapshotHash?: string;
+}
+
+export interface OutputRow {
+  job_name: string;
+  name: string;
+  type: string;
+  mode: string;
+  uri: string;
+  host_path: string;
+}
+
+type JobPatch = Partial<Pick<JobRow, 'reason' | 'image' | 'driver_ref' | 'exit_code' | 'log_offset' | 'started_at' | 'ended_at'>>;
+
+export class JobRepository {
+  constructor(private readonly store: Store) {}
+
+  insert(job: NewJob, status: JobStatus): JobRow {
+    const seq = Number(this.store.get<{ next: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM jobs')!.next);
+    this.store.run(
+      `INSERT INTO jobs (name, seq, type, experiment, display_name, status, compute, spec, spec_path, run_dir, snapshot_hash, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [job.name, seq, job.type, job.experiment, job.displayName ?? null, status, job.compute, JSON.stringify(job.spec), job.specPath, job.runDir, job.snapshotHash ?? null, Date.now()],
+    );
+    return this.get(job.name)!;
+  }
+
+  exists(name: string): boolean {
+    return this.store.get('SELECT 1 AS found FROM jobs WHERE name = ?', [name]) !== undefined;
+  }
+
+  get(name: string): JobRow | undefined {
+    const row = this.store.get<JobRow>('SELECT * FROM jobs WHERE name = ?', [name]);
+    return row ? normalize(row) : undefined;
+  }
+
+  list(filter: { status?: JobStatus[]; compute?: string; limit?: number; oldestFirst?: boolean } = {}): JobRow[] {
+    const where: string[] = [];
+    const values: (string | number)[] = [];
+    if (filter.status?.length) (where.push(`status IN (${filter.status.map(() => '?').join(', ')})`), values.push(...filter.status));
+    if (filter.compute) (where.push('compute = ?'), values.push(filter.compute));
+    const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq ${filter.oldestFirst ? 'ASC' : 'DESC'} LIMIT ?`;
+    return this.store.all<JobRow>(sql, [...values, filter.limit ?? 100_000]).map(normalize);
+  }
+
+  setStatus(name: string, status: JobStatus, patch: JobPatch = {}): void {
+    this.store.run('UPDATE jobs SET status = ?, reason = ? WHERE name = ?', [status, patch.reason ?? null, name]);
+    this.patch(name, patch);
+  }
+
+  patch(name: string, patch: JobPatch): void {
+    const keys = Object.keys(patch).filter((key) => key !== 'reason') as (keyof JobPatch)[];
+    if (keys.length === 0) return;
+    this.store.run(`UPDATE jobs SET ${keys.map((key) => `${key} = ?`).join(', ')} WHERE name = ?`, [...keys.map((key) => patch[key] ?? null), name]);
+  }
+
+  addOutput(output: OutputRow): void {
+    this.store.run('INSERT OR REPLACE INTO outputs (job_name, name, type, mode, uri, host_path) VALUES (?, ?, ?, ?, ?, ?)', [output.job_name, output.name, output.type, output.mode, output.uri, output.host_path]);
+  }
+
+  outputs(job: string): OutputRow[] {
+    return this.store.all<OutputRow>('SELECT * FROM outputs WHERE job_name = ? ORDER BY name', [job]);
+  }
+}
+
+function normalize(row: JobRow): JobRow {
+  for (const key of ['seq', 'log_offset', 'created_at'] as const) row[key] = Number(row[key]);
+  for (const key of ['exit_code', 'started_at', 'ended_at'] as const) if (row[key] !== null) row[key] = Number(row[key]);
+  return row;
+}
+
+export function toJobSummary(row: JobRow): JobSummary {
+  const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
+  return {
+    name: row.name,
+    type: row.type,
+    experiment: row.experiment,
+    ...(row.display_name ? { displayName: row.display_name } : {}),
+    status: row.status,
+    ...(row.reason ? { reason: row.reason } : {}),
+    compute: row.compute,
+    createdAt: iso(row.created_at)!,
+    ...(row.started_at !== null ? { startedAt: iso(row.started_at) } : {}),
+    ...(row.ended_at !== null ? { endedAt: iso(row.ended_at) } : {}),
+    ...(row.exit_code !== null ? { exitCode: row.exit_code } : {}),
+  };
+}

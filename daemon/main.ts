@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { Command } from 'commander';
+import { DaemonRunningError, startDaemon } from '../core/api/daemon';
+
+declare const MLW_VERSION: string;
+
+/** Default idle period before an unused daemon exits (no request and no running job). */
+const DEFAULT_IDLE_MINUTES = 30;
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('mlw serve')
+    .description('run the control plane of a workspace folder in the foreground')
+    .option('--workspace <folder>', 'workspace folder', process.cwd())
+    .option('--port <port>', 'port on 127.0.0.1 (default: a free one)', '0')
+    .option('--idle-timeout <minutes>', 'exit after this many idle minutes with no running job (0: never)', String(process.env.MLW_IDLE_TIMEOUT_MINUTES ?? DEFAULT_IDLE_MINUTES))
+    .parse(argv, { from: 'user' });
+  const options = program.opts<{ workspace: string; port: string; idleTimeout: string }>();
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  try {
+    const daemon = await startDaemon({
+      root: path.resolve(options.workspace),
+      version: typeof MLW_VERSION === 'string' ? MLW_VERSION : '0.0.0-dev',
+      port: Number(options.port),
+      idleTimeoutMs: Number(options.idleTimeout) * 60_000,
+      log,
+    });
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void daemon.stop());
+    await daemon.stopped;
+  } catch (error) {
+    log(`mlw serve: ${(error as Error).message}`);
+    process.exitCode = error instanceof DaemonRunningError ? 3 : 1;
+  }
+}
+
+if (require.main === module) void main(process.argv.slice(2));
