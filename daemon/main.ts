@@ -26,6 +26,8 @@ export async function main(argv: string[]): Promise<void> {
     });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void daemon.stop());
     await daemon.stopped;
+    // Runs left active belong to the next daemon; nothing here should keep the process alive.
+    process.exit(0);
   } catch (error) {
     log(`mlw serve: ${(error as Error).message}`);
     process.exitCode = error instanceof DaemonRunningError ? 3 : 1;

@@ -23,7 +23,8 @@ export interface RunningDaemon {
   app: FastifyInstance;
   /** Resolves when the daemon stopped (idle, a signal, or `stop()`). */
   stopped: Promise<void>;
-  stop(): Promise<void>;
+  /** Stops serving; with `cancelJobs` also stops active jobs (otherwise the next daemon picks them up). */
+  stop(options?: { cancelJobs?: boolean }): Promise<void>;
 }
 
 /**
@@ -61,9 +62,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
     let stopping: Promise<void> | undefined;
     const readyApp = app;
-    const stop = (): Promise<void> =>
+    const stop = (stopOptions: { cancelJobs?: boolean } = {}): Promise<void> =>
       (stopping ??= (async () => {
         idle?.cancel();
+        if (stopOptions.cancelJobs) await activePlane.close({ cancelJobs: true });
         await readyApp.close();
         removeIfOurs(layout.serveInfo, (text) => (JSON.parse(text) as ServeInfo).pid === process.pid);
         removeIfOurs(layout.serveLock, (text) => Number(text) === process.pid);

@@ -20,7 +20,7 @@ const kindParam = { type: 'object', required: ['kind'], properties: { kind: { ty
 
 /** The workspace API: token-authenticated JSON over HTTP, plus server-sent event streams. */
 export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInstance {
-  const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, ajv: { customOptions: { allErrors: false } } });
+  const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, forceCloseConnections: true, ajv: { customOptions: { allErrors: false, removeAdditional: false } } });
   const expected = Buffer.from(`Bearer ${options.token}`);
 
   app.addHook('onRequest', async (request, reply) => {

@@ -7,7 +7,8 @@ import type { ComputeDriver } from '../compute/driver';
 import { HostProcessDriver } from '../compute/host';
 import { DatastoreResolver } from '../data/datastores';
 import { snapshotCode } from '../data/snapshot';
-import { kindInfo, type IndexedAsset } from '../spec';
+import { kindInfo, parseReference, type IndexedAsset } from '../spec';
+import { DataError } from '../data/errors';
 import { AssetRepository, isVersioned } from '../store/assets';
 import { Store } from '../store/database';
 import { EventLog } from '../store/events';
@@ -41,6 +42,7 @@ export class ControlPlane {
   readonly events: EventLog;
   readonly loader: SpecLoader;
   private readonly resolver: AssetResolver;
+  private readonly datastores: DatastoreResolver;
   private readonly scheduler: Scheduler;
   private readonly targets = new Map<string, ComputeTarget>();
   private readonly drivers: { local: ComputeDriver; docker: () => ComputeDriver };
@@ -61,13 +63,13 @@ export class ControlPlane {
         return docker();
       },
     };
-    const datastores = new DatastoreResolver({
+    const datastores = (this.datastores = new DatastoreResolver({
       workspaceRoot: this.layout.root,
       mlwDir: this.layout.mlwDir,
       lookup: (name) => this.datastoreRecord(name),
       names: () => this.assets.list('datastore').map((d) => d.name),
       jobOutput: (job, output) => this.jobs.outputs(job).find((o) => o.name === output)?.uri,
-    });
+    }));
     this.scheduler = new Scheduler(
       {
         jobs: this.jobs,
@@ -132,6 +134,7 @@ export class ControlPlane {
       spec_dir: specDir,
       data_assets: this.resolver.dataAssets(value.inputs as Record<string, unknown> | undefined),
     };
+    this.checkDataPaths(value, specDir);
     const snapshot = value.code ? await snapshotCode(this.loader.insideWorkspace(path.resolve(specDir, value.code)), this.layout.snapshots) : undefined;
     const experiment = value.experiment_name ?? path.basename(specDir);
     const name = value.name ?? generateJobName(experiment);
@@ -200,10 +203,30 @@ export class ControlPlane {
     return job;
   }
 
-  /** Waits for active jobs to end (tests), then closes the store. */
-  async close(options: { waitForJobs?: boolean } = {}): Promise<void> {
-    if (options.waitForJobs) await this.scheduler.settle();
+  /**
+   * Closes the store. Active jobs are left running for the next daemon to pick up, unless `cancelJobs` stops them
+   * first (tests, and an embedding process that ends for good).
+   */
+  async close(options: { cancelJobs?: boolean } = {}): Promise<void> {
+    if (options.cancelJobs) await this.scheduler.cancelAll('the control plane shut down');
     this.store.close();
+  }
+
+  /** Refuses at submission what staging would refuse later: missing data, unknown datastores, paths escaping. */
+  private checkDataPaths(spec: Record<string, unknown>, specDir: string): void {
+    const pathOf = (entry: unknown) => (typeof entry === 'object' && entry !== null && typeof (entry as { path?: unknown }).path === 'string' ? (entry as { path: string }).path : undefined);
+    for (const [section, mustExist] of [['inputs', true], ['outputs', false]] as const) {
+      for (const [name, entry] of Object.entries((spec[section] ?? {}) as Record<string, unknown>)) {
+        const given = pathOf(entry);
+        const form = given === undefined ? undefined : parseReference(given)?.form;
+        if (form !== 'file' && form !== 'datastore-path' && form !== 'job-output') continue;
+        try {
+          this.datastores.resolve(given!, specDir, { mustExist });
+        } catch (error) {
+          throw DataError.at(`${section}.${name}`, `${section}.${name}`, error);
+        }
+      }
+    }
   }
 
   private withQueueReason(job: JobRow): JobSummary {

@@ -10,6 +10,7 @@ import { JobRunner, type RunnerContext } from './job-runner';
 export class Scheduler {
   private readonly active = new Map<string, { runner: JobRunner; compute: string; done: Promise<void> }>();
   private kicking = false;
+  private stopped = false;
 
   constructor(
     private readonly ctx: RunnerContext,
@@ -29,7 +30,7 @@ export class Scheduler {
   }
 
   kick(): void {
-    if (this.kicking) return;
+    if (this.kicking || this.stopped) return;
     this.kicking = true;
     try {
       const busy = this.busyByCompute();
@@ -60,9 +61,9 @@ export class Scheduler {
     return true;
   }
 
-  /** Waits for every active job (shutdown in tests). */
-  async settle(): Promise<void> {
-    await Promise.all([...this.active.values()].map((a) => a.done));
+  async cancelAll(reason: string): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.active.values()].map(async (a) => (await a.runner.cancel(reason), await a.done)));
   }
 
   queue(compute: string): ComputeQueue {

@@ -114,7 +114,8 @@ function readSpecFile(file: string): string {
 
 /** `--set a.b=value`: sets the key (creating maps on the way); the value is read as YAML (`3` is a number). */
 export function applyOverrides(text: string, overrides: readonly string[]): string {
-  const doc = parseDocument(text, { version: '1.1', merge: true, uniqueKeys: false });
+  // Edited as YAML 1.2 so untouched scalars are written back as they were (1.1 would turn `n` into `false`).
+  const doc = parseDocument(text, { merge: true, uniqueKeys: false });
   for (const override of overrides) {
     const at = override.indexOf('=');
     const key = override.slice(0, at).trim();

@@ -61,3 +61,10 @@ describe('YAML parsing', () => {
     assert.equal(found.node?.type === 'scalar' && found.node.value, 'echo');
   });
 });
+
+describe('YAML 1.1 as PyYAML reads it', () => {
+  it('keeps y and n as strings while yes/no/on/off are booleans', () => {
+    const value = toJS(parseYaml('n: 1\ny: N\na: yes\nb: off\nc: "n"\n').documents[0]!.root);
+    assert.deepEqual(value, { n: 1, y: 'N', a: true, b: false, c: 'n' });
+  });
+});

@@ -205,7 +205,7 @@ function convertDocument(doc: Document.Parsed, source: string, offset: number): 
     if (isScalar(n)) {
       const style = styleOf(n);
       if (style === 'block') end = trimEnd(source, range[0], range[1]) + offset;
-      out = { type: 'scalar', start, end, anchor: n.anchor, value: scalarValue(n.value), style };
+      out = { type: 'scalar', start, end, anchor: n.anchor, value: pyYamlValue(scalarValue(n.value), style, n.source), style };
     } else if (isMap(n)) {
       const pairs: YamlPair[] = [];
       for (const item of n.items) {
@@ -255,6 +255,11 @@ function scalarValue(value: unknown): string | number | boolean | null {
   if (typeof value === 'bigint') return Number(value);
   if (typeof value === 'symbol') return '<<';
   return String(value);
+}
+
+/** The `yaml` package's 1.1 schema reads `y`/`n` as booleans; PyYAML (the Azure ML CLI) reads them as strings. */
+function pyYamlValue(value: string | number | boolean | null, style: ScalarStyle, source: string | undefined): string | number | boolean | null {
+  return typeof value === 'boolean' && style === 'plain' && source !== undefined && /^[yYnN]$/.test(source) ? source : value;
 }
 
 function styleOf(node: Scalar): ScalarStyle {

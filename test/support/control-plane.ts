@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { ApiClient } from '../../core/api/client';
+import type { JobEvent, JobStatus, JobSummary } from '../../core/api/contracts';
+import { startDaemon, type RunningDaemon } from '../../core/api/daemon';
+import { tempDir, writeTree } from './temp';
+
+export const COMMAND_SCHEMA = '$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json';
+
+/** A workspace folder with the given files, removed after the test. */
+export async function workspace(t: TestContext, files: Record<string, string> = {}): Promise<string> {
+  const root = await tempDir(t, 'mlw-ws-');
+  fs.mkdirSync(path.join(root, '.mlw'));
+  await writeTree(root, files);
+  return root;
+}
+
+/** A command job spec as YAML text. */
+export function commandJob(command: string, extra = ''): string {
+  return `${COMMAND_SCHEMA}\ntype: command\ncommand: ${JSON.stringify(command)}\nenvironment:\n  image: localtest/python:3-bookworm\ncompute: azureml:local\n${extra}`;
+}
+
+export interface Plane {
+  daemon: RunningDaemon;
+  client: ApiClient;
+  root: string;
+  submit(file: string, set?: string[]): Promise<JobSummary>;
+  /** Every event of the job until its terminal status (the stream ends there). */
+  events(job: string, after?: number): Promise<JobEvent[]>;
+  finalStatus(job: string): Promise<JobStatus>;
+}
+
+/** A real daemon (HTTP on loopback, SQLite file) for `root`, stopped after the test. */
+export async function startPlane(t: TestContext, root: string): Promise<Plane> {
+  const daemon = await startDaemon({ root, version: 'test', port: 0 });
+  const client = new ApiClient(daemon.info.port, daemon.info.token);
+  t.after(async () => {
+    client.close();
+    await daemon.stop({ cancelJobs: true });
+  });
+  const plane: Plane = {
+    daemon,
+    client,
+    root,
+    submit: async (file, set) => (await client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(root, file), ...(set ? { set } : {}) })).job,
+    events: async (job, after = 0) => {
+      const events: JobEvent[] = [];
+      await client.follow(`/api/jobs/${job}/events`, (event) => events.push(event), { after });
+      return events;
+    },
+    finalStatus: async (job) => {
+      const events = await plane.events(job);
+      const last = events.filter((e) => e.type === 'status').pop();
+      if (!last || last.type !== 'status') throw new Error(`no status for ${job}`);
+      return last.status;
+    },
+  };
+  return plane;
+}
+
+export function statuses(events: JobEvent[]): string[] {
+  return events.flatMap((e) => (e.type === 'status' ? [e.status] : []));
+}
+
+export function logText(events: JobEvent[]): string {
+  return events.flatMap((e) => (e.type === 'log' ? [e.text] : [])).join('');
+}

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ApiClient, ApiError } from '../../core/api/client';
+import type { AssetDetail, AssetSummary, JobSummary } from '../../core/api/contracts';
+import { COMMAND_SCHEMA, commandJob, startPlane, workspace } from '../support/control-plane';
+
+function raw(port: number, method: string, route: string, headers: Record<string, string>, body?: string | Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: '127.0.0.1', port, path: route, method, headers }, (response) => {
+      let text = '';
+      response.on('data', (c) => (text += c));
+      response.on('end', () => resolve({ status: response.statusCode!, body: text }));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof ApiError, String(error));
+    return error;
+  }
+  assert.fail('expected the request to be refused');
+}
+
+test('every route needs the token', async (t) => {
+  const plane = await startPlane(t, await workspace(t));
+  for (const route of ['/api/health', '/api/jobs', '/api/events', '/api/nothing']) {
+    const missing = await raw(plane.daemon.info.port, 'GET', route, {});
+    assert.equal(missing.status, 401, route);
+    assert.match(JSON.parse(missing.body).message, /token/);
+  }
+  const wrong = new ApiClient(plane.daemon.info.port, 'not-the-token');
+  t.after(() => wrong.close());
+  assert.equal((await rejection(wrong.request('GET', '/api/health'))).status, 401);
+  assert.equal((await plane.client.request<{ version: string }>('GET', '/api/health')).version, 'test');
+});
+
+test('malformed, incomplete and oversized bodies are refused with a message', async (t) => {
+  const plane = await startPlane(t, await workspace(t));
+  const auth = { authorization: `Bearer ${plane.daemon.info.token}`, 'content-type': 'application/json' };
+  const port = plane.daemon.info.port;
+  const malformed = await raw(port, 'POST', '/api/jobs', auth, '{"path": ');
+  assert.equal(malformed.status, 400);
+  assert.match(JSON.parse(malformed.body).message, /JSON/i);
+  const incomplete = await raw(port, 'POST', '/api/jobs', auth, '{}');
+  assert.equal(incomplete.status, 400);
+  assert.match(JSON.parse(incomplete.body).message, /path/);
+  const extra = await raw(port, 'POST', '/api/jobs', auth, JSON.stringify({ path: 'x.yml', run: 'rm -rf /' }));
+  assert.equal(extra.status, 400);
+  const oversized = await raw(port, 'POST', '/api/jobs', auth, JSON.stringify({ path: 'x.yml', text: 'a'.repeat(11 * 1024 * 1024) }));
+  assert.equal(oversized.status, 413);
+  const badKind = await raw(port, 'POST', '/api/assets/spaceship', auth, JSON.stringify({ path: 'x.yml' }));
+  assert.equal(badKind.status, 400);
+});
+
+test('specs are checked by the same validator as the editor, and nothing outside the workspace is read', async (t) => {
+  const root = await workspace(t, {
+    'bad.yml': `${COMMAND_SCHEMA}\ntype: command\ncommand: python train.py --lr \${{inputs.lr}}\nenvironment:\n  image: localtest/python:3-bookworm\ncompute: azureml:gpu-cluster\n`,
+    'traversal.yml': commandJob('cat ${{inputs.secrets}}', 'inputs:\n  secrets:\n    type: uri_file\n    path: ../../../../etc/passwd\n'),
+    'sweep.yml': '$schema: https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json\ntype: sweep\ntrial:\n  command: echo ${{search_space.lr}}\n  environment:\n    image: localtest/python:3-bookworm\nsearch_space:\n  lr:\n    type: choice\n    values: [1, 2]\nsampling_algorithm: random\nobjective:\n  primary_metric: loss\n  goal: minimize\nlimits:\n  max_total_trials: 2\nexperiment_name: s\ncompute: azureml:local\n',
+    'env.yml': '$schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json\nname: base\nversion: 1\nimage: localtest/python:3-bookworm\n',
+  });
+  const plane = await startPlane(t, root);
+  const invalid = await rejection(plane.submit('bad.yml'));
+  assert.equal(invalid.status, 400);
+  assert.match(invalid.body.message, /bad.yml is not valid: 2 errors/);
+  assert.ok(invalid.body.diagnostics!.some((d) => /^bad.yml:3:\d+ error undeclared-input input `lr`/.test(d)), invalid.body.diagnostics!.join('\n'));
+  assert.ok(invalid.body.diagnostics!.some((d) => /gpu-cluster/.test(d)));
+  const outside = await rejection(plane.client.request('POST', '/api/jobs', { path: '/etc/hostname' }));
+  assert.match(outside.message, /outside the workspace folder/);
+  const dotdot = await rejection(plane.client.request('POST', '/api/jobs', { path: '../../etc/hostname' }));
+  assert.match(dotdot.message, /outside the workspace folder/);
+  const traversal = await rejection(plane.submit('traversal.yml'));
+  assert.match(traversal.message + (traversal.body.diagnostics ?? []).join('\n'), /etc\/passwd/);
+  const missing = await rejection(plane.submit('nope.yml'));
+  assert.equal(missing.status, 404);
+  const sweep = await rejection(plane.submit('sweep.yml'));
+  assert.equal(sweep.status, 501);
+  assert.match(sweep.message, /sweep jobs are not supported yet/);
+  const notJob = await rejection(plane.submit('env.yml'));
+  assert.match(notJob.message, /environment spec, not a job; register it with `mlw environment create -f env.yml`/);
+  const jobs = await plane.client.request<JobSummary[]>('GET', '/api/jobs');
+  assert.deepEqual(jobs, [], 'no refused submission left a job behind');
+});
+
+test('assets: versions are immutable, latest is the newest, archive hides, --set overrides', async (t) => {
+  const env = (version: number, image: string) => `$schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json\nname: base\nversion: ${version}\nimage: ${image}\n`;
+  const root = await workspace(t, {
+    'v1.yml': env(1, 'localtest/python:3-bookworm'),
+    'v1-changed.yml': env(1, 'localtest/busybox:full'),
+    'v2.yml': env(2, 'localtest/busybox:full'),
+    'cluster.yml': '$schema: https://azuremlschemas.azureedge.net/latest/amlCompute.schema.json\nname: cpu\ntype: amlcompute\nmax_instances: 4\n',
+  });
+  const plane = await startPlane(t, root);
+  const create = (file: string, set?: string[]) => plane.client.request<{ asset: AssetDetail; created: boolean }>('POST', '/api/assets/environment', { path: path.join(root, file), ...(set ? { set } : {}) });
+  assert.equal((await create('v1.yml')).created, true);
+  assert.equal((await create('v1.yml')).created, false, 'the same content again is a no-op');
+  const conflict = await rejection(create('v1-changed.yml'));
+  assert.equal(conflict.status, 409);
+  assert.match(conflict.message, /immutable/);
+  await create('v2.yml');
+  assert.equal((await plane.client.request<AssetDetail>('GET', '/api/assets/environment/base?version=latest')).version, '2');
+  assert.equal((await plane.client.request<AssetDetail>('GET', '/api/assets/environment/base?version=1')).spec.image, 'localtest/python:3-bookworm');
+  const overridden = await create('v2.yml', ['version=3', 'description=tuned']);
+  assert.deepEqual([overridden.asset.version, overridden.asset.spec.description], ['3', 'tuned']);
+  await plane.client.request('POST', '/api/assets/environment/base/archive?version=3');
+  assert.equal((await plane.client.request<AssetDetail>('GET', '/api/assets/environment/base')).version, '2', 'latest skips archived');
+  assert.deepEqual((await plane.client.request<AssetSummary[]>('GET', '/api/assets?kind=environment')).map((a) => a.version), ['1', '2']);
+  const wrongKind = await rejection(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'v1.yml') }));
+  assert.match(wrongKind.message, /is a environment spec, not a data spec|environment spec, not a data spec/);
+  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'cluster.yml') });
+  const queue = await plane.client.request<{ capacity: number }>('GET', '/api/computes/cpu/queue');
+  assert.equal(queue.capacity, 4);
+});

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { ApiClient, readServeInfo } from '../../core/api/client';
+import type { JobDetail, JobSummary, ServeInfo } from '../../core/api/contracts';
+import { commandJob, workspace } from '../support/control-plane';
+import { waitFor } from '../support/docker';
+
+// These tests run the built daemon and CLI (`npm test` builds before testing).
+const OUT = path.resolve(__dirname, '../../out');
+
+function startDaemonProcess(t: TestContext, root: string, env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, [path.join(OUT, 'daemon.js'), '--workspace', root, '--idle-timeout', '0'], { stdio: 'ignore', env: { ...process.env, ...env } });
+  t.after(() => child.exitCode === null && child.kill('SIGKILL'));
+  return child;
+}
+
+async function connected(root: string, pid?: number): Promise<{ info: ServeInfo; client: ApiClient }> {
+  const info = await waitFor('serve.json', () => {
+    const found = readServeInfo(root);
+    return found && (pid === undefined || found.pid === pid) ? found : undefined;
+  });
+  return { info, client: new ApiClient(info.port, info.token) };
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+test('the CLI starts the daemon on demand; serve.json is private and the daemon outlives the CLI', async (t) => {
+  const root = await workspace(t, { 'job.yml': commandJob('echo from the job') });
+  const run = spawnSync(process.execPath, [path.join(OUT, 'cli.js'), 'job', 'create', '-f', path.join(root, 'job.yml'), '--stream'], { encoding: 'utf8', cwd: root });
+  const info = readServeInfo(root)!;
+  t.after(() => {
+    try {
+      process.kill(info.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /Running\n[\s\S]*from the job\n[\s\S]*Completed\n$/);
+  assert.equal(fs.statSync(path.join(root, '.mlw/serve.json')).mode & 0o777, 0o600);
+  process.kill(info.pid, 0);
+  const list = spawnSync(process.execPath, [path.join(OUT, 'cli.js'), 'job', 'list', '--workspace', root], { encoding: 'utf8' });
+  assert.equal(list.status, 0, list.stderr);
+  assert.match(list.stdout, /Completed\s+local/);
+  assert.equal(readServeInfo(root)!.pid, info.pid, 'the second command reused the running daemon');
+});
+
+test('a second daemon for the same workspace refuses to start', async (t) => {
+  const root = await workspace(t);
+  const first = startDaemonProcess(t, root);
+  await connected(root, first.pid);
+  const second = startDaemonProcess(t, root);
+  assert.equal(await exited(second), 3);
+  first.kill('SIGTERM');
+  assert.equal(await exited(first), 0);
+  assert.equal(fs.existsSync(path.join(root, '.mlw/serve.json')), false, 'a stopped daemon removes its serve.json');
+});
+
+test('after SIGKILL of the daemon, a new one re-attaches to the running job, which still completes', async (t) => {
+  const root = await workspace(t, { 'job.yml': commandJob('echo waiting; while [ ! -f "$GATE" ]; do sleep 0.05; done; echo released', 'environment_variables:\n  GATE: __GATE__\n') });
+  const gate = path.join(root, 'gate');
+  fs.writeFileSync(path.join(root, 'job.yml'), fs.readFileSync(path.join(root, 'job.yml'), 'utf8').replace('__GATE__', gate));
+  const first = startDaemonProcess(t, root);
+  const { client } = await connected(root, first.pid);
+  const { job } = await client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(root, 'job.yml') });
+  await waitFor('Running', async () => (await client.request<JobDetail>('GET', `/api/jobs/${job.name}`)).status === 'Running');
+  client.close();
+  first.kill('SIGKILL');
+  await exited(first);
+  fs.writeFileSync(gate, '');
+  const second = startDaemonProcess(t, root);
+  const again = await connected(root, second.pid);
+  t.after(() => again.client.close());
+  const events: string[] = [];
+  await again.client.follow(`/api/jobs/${job.name}/events`, (event) => events.push(event.type === 'status' ? event.status : event.type === 'log' ? event.text : ''));
+  assert.deepEqual(events.filter((e) => /^[A-Z][a-z]+$/.test(e)), ['Queued', 'Preparing', 'Running', 'Finalizing', 'Completed']);
+  const log = events.filter((e) => !/^[A-Z][a-z]+$/.test(e)).join('');
+  assert.match(log, /waiting\n[\s\S]*released\n/);
+  assert.equal(log.match(/^waiting$/gm)!.length, 1, 'no log line is published twice');
+});
+
+test('a job whose process vanished while the daemon was down is marked Failed with the reason', async (t) => {
+  const root = await workspace(t, { 'job.yml': commandJob('echo started; sleep 60') });
+  const first = startDaemonProcess(t, root);
+  const { client } = await connected(root, first.pid);
+  const { job } = await client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(root, 'job.yml') });
+  await waitFor('Running', async () => (await client.request<JobDetail>('GET', `/api/jobs/${job.name}`)).status === 'Running');
+  client.close();
+  first.kill('SIGKILL');
+  await exited(first);
+  const pid = Number(fs.readFileSync(path.join(root, '.mlw/runs', job.name, 'state/pid'), 'utf8'));
+  process.kill(-pid, 'SIGKILL');
+  await waitFor('the job process to end', () => {
+    try {
+      process.kill(pid, 0);
+      return /\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return true;
+    }
+  });
+  const second = startDaemonProcess(t, root);
+  const again = await connected(root, second.pid);
+  t.after(() => again.client.close());
+  const detail = await waitFor('Failed', async () => {
+    const d = await again.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+    return d.status === 'Failed' ? d : undefined;
+  });
+  assert.match(detail.reason!, /vanished while the control plane was stopped/);
+});
+
+test('an idle daemon exits by itself', async (t) => {
+  const root = await workspace(t);
+  const child = spawn(process.execPath, [path.join(OUT, 'daemon.js'), '--workspace', root, '--idle-timeout', '0.005'], { stdio: 'ignore' });
+  t.after(() => child.exitCode === null && child.kill('SIGKILL'));
+  await connected(root, child.pid);
+  assert.equal(await exited(child), 0);
+  assert.equal(readServeInfo(root), undefined);
+});
