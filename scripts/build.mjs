@@ -8,6 +8,7 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 const entries = [
   { in: 'cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node' },
   { in: 'daemon/main.ts', out: 'daemon' },
+  { in: 'server/main.ts', out: 'server' },
 ];
 const started = performance.now();
 await Promise.all(

@@ -115,7 +115,14 @@ export class JobRunner {
     const containerized = this.target.driver.containerized;
     const files = runFiles(this.job.run_dir);
     fs.mkdirSync(path.dirname(files.logFile), { recursive: true });
-    const log = (line: string) => fs.appendFileSync(files.logFile, line.endsWith('\n') ? line : line + '\n');
+    // mlw's own lines go to the system log and the event stream; the user log holds only what the run printed,
+    // so a driver can rewrite it from the container's log after a restart without shifting offsets.
+    fs.mkdirSync(path.dirname(files.systemLogFile), { recursive: true });
+    const log = (line: string) => {
+      const text = line.endsWith('\n') ? line : line + '\n';
+      fs.appendFileSync(files.systemLogFile, `${new Date().toISOString()} ${text}`);
+      this.ctx.events.append(this.job.name, { type: 'log', text });
+    };
     if (stage) this.startTail(files.logFile);
     if (stage) this.copyCode(files.codeDir);
     let image: string | undefined;

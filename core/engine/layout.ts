@@ -29,6 +29,11 @@ export class WorkspaceLayout {
 }
 
 /** The files of one run, inside its run folder. */
-export function runFiles(runDir: string): { logFile: string; stateDir: string; codeDir: string } {
-  return { logFile: path.join(runDir, 'user_logs', 'std_log.txt'), stateDir: path.join(runDir, 'state'), codeDir: path.join(runDir, 'code') };
+export function runFiles(runDir: string): { logFile: string; systemLogFile: string; stateDir: string; codeDir: string } {
+  return {
+    logFile: path.join(runDir, 'user_logs', 'std_log.txt'),
+    systemLogFile: path.join(runDir, 'system_logs', 'lifecycle.txt'),
+    stateDir: path.join(runDir, 'state'),
+    codeDir: path.join(runDir, 'code'),
+  };
 }

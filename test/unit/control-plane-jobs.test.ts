@@ -26,7 +26,10 @@ test('a command job on local compute goes through the whole lifecycle and its ou
   assert.equal(detail.status, 'Completed');
   assert.equal(detail.exitCode, 0);
   assert.ok(detail.snapshot, 'the code folder was snapshotted');
-  assert.equal(fs.readFileSync(path.join(root, '.mlw/runs', job.name, 'user_logs/std_log.txt'), 'utf8'), log);
+  const userLog = fs.readFileSync(path.join(root, '.mlw/runs', job.name, 'user_logs/std_log.txt'), 'utf8');
+  assert.match(userLog, /^said hi there\n/, 'the user log holds only what the run printed');
+  assert.ok(log.includes(userLog));
+  assert.match(fs.readFileSync(path.join(root, '.mlw/runs', job.name, 'system_logs/lifecycle.txt'), 'utf8'), /running on local/);
 });
 
 test('inputs and outputs are substituted; outputs land in the default datastore and download through the API', async (t) => {
