@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { DockerDriver } from '../compute/docker';
+import { EnvironmentBuilder } from '../env/builder';
 import { ControlPlane } from '../engine/control-plane';
 import { WorkspaceLayout } from '../engine/layout';
 import type { ServeInfo } from './contracts';
@@ -42,9 +43,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   try {
     const token = crypto.randomBytes(32).toString('hex');
     let docker: DockerDriver | undefined;
+    let builder: EnvironmentBuilder | undefined;
     let idle: IdleTimer | undefined;
     plane = new ControlPlane(layout.root, {
       docker: () => (docker ??= new DockerDriver({ user: defaultContainerUser() })),
+      environments: () => (builder ??= new EnvironmentBuilder()),
       onIdle: () => idle?.touch(),
     });
     app = createApi(plane, { token, version: options.version });

@@ -12,25 +12,17 @@ import { substituteCommand } from './command';
 import type { ComputeTarget } from './computes';
 import { runFiles } from './layout';
 import { LogTailer } from './log-tailer';
+import type { EnsureOptions, EnvironmentSource } from '../env/builder';
 
-/** An environment as the builder needs it: the spec's fields with paths made absolute. */
-export interface EnvironmentInput {
-  image?: string;
-  condaFile?: string;
-  build?: { contextDir: string; dockerfilePath?: string };
-  name?: string;
-  version?: string;
-}
-
+/** The environment builder as the runner uses it (`core/env`'s `EnvironmentBuilder`). */
 export interface EnvironmentProvider {
-  /** The image to run in (built or found in the cache); build output goes to `log`. */
-  ensure(env: EnvironmentInput, log: (line: string) => void, signal: AbortSignal): Promise<{ image: string; cached: boolean }>;
+  ensure(source: EnvironmentSource, options: EnsureOptions): Promise<{ image: string; built: boolean }>;
 }
 
 /** What a command job's stored spec holds after submission resolved its references. */
 export interface ResolvedCommandJob {
   command: string;
-  environment?: EnvironmentInput;
+  environment?: EnvironmentSource;
   inputs?: Record<string, unknown>;
   outputs?: Record<string, unknown>;
   environment_variables?: Record<string, string | number | boolean>;
@@ -85,6 +77,8 @@ export class JobRunner {
         this.handle = await this.target.driver.start(plan.plan);
         this.ctx.jobs.patch(this.job.name, { driver_ref: this.handle.ref, started_at: Date.now() });
         this.transition('Running');
+        // A cancel that arrived while the run was starting had no handle to stop yet.
+        if (this.abort.signal.aborted) void this.handle.stop();
       } else {
         plan = await this.prepare(false);
         if (this.job.status === 'Running') {
@@ -130,8 +124,8 @@ export class JobRunner {
       const environment = spec.environment ?? (this.target.defaultImage ? { image: this.target.defaultImage } : undefined);
       if (!environment) throw new Error(`compute ${this.target.name} runs containers, so the job needs an environment (or the compute a default_image)`);
       if (stage) {
-        const built = await this.ctx.environments().ensure(environment, (line) => log(`[environment] ${line}`), this.abort.signal);
-        log(`[environment] ${built.cached ? 'using cached image' : 'built image'} ${built.image}`);
+        const built = await this.ctx.environments().ensure(environment, { onLog: (line) => log(`[environment] ${line}`), signal: this.abort.signal });
+        log(`[environment] ${built.built ? 'built image' : 'using cached image'} ${built.image}`);
         image = built.image;
         this.ctx.jobs.patch(this.job.name, { image });
       } else {
@@ -191,6 +185,9 @@ export class JobRunner {
 
   private startTail(logFile: string): void {
     if (this.tailer) return;
+    // The file must exist to be watched; drivers only ever append to it (or rewrite the same content).
+    fs.mkdirSync(path.dirname(logFile), { recursive: true });
+    fs.closeSync(fs.openSync(logFile, 'a'));
     this.tailer = new LogTailer(logFile, this.job.log_offset, (text, offset) => {
       this.ctx.events.append(this.job.name, { type: 'log', text });
       this.ctx.jobs.patch(this.job.name, { log_offset: offset });

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { parseReference } from '../spec';
 import type { AssetRepository } from '../store/assets';
-import type { EnvironmentInput } from './job-runner';
+import type { EnvironmentSource } from '../env/builder';
 import { SpecRejectedError, type SpecLoader } from './spec-loader';
 
 /** A versioned asset found in the store or, failing that, in a spec file of the workspace. */
@@ -23,7 +23,7 @@ export class AssetResolver {
   }
 
   /** `azureml:env:1`, `azureml:env@latest` or an inline environment → the builder's input with absolute paths. */
-  environment(value: unknown, specDir: string): EnvironmentInput | undefined {
+  environment(value: unknown, specDir: string): EnvironmentSource | undefined {
     if (value === undefined || value === null) return undefined;
     if (typeof value === 'string') {
       const ref = parseReference(value);
@@ -52,7 +52,7 @@ export class AssetResolver {
   }
 }
 
-function environmentFields(spec: Record<string, unknown>, baseDir: string): EnvironmentInput {
+function environmentFields(spec: Record<string, unknown>, baseDir: string): EnvironmentSource {
   const build = spec.build as { path?: string; dockerfile_path?: string } | undefined;
   const conda = spec.conda_file;
   if (conda !== undefined && typeof conda !== 'string') throw new SpecRejectedError('an inline conda_file mapping is not supported yet; put it in a file and give its path');

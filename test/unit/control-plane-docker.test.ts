@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import type { JobDetail, JobSummary } from '../../core/api/contracts';
+import { startDaemon } from '../../core/api/daemon';
+import { ApiClient, ApiError, readServeInfo } from '../../core/api/client';
+import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace } from '../support/control-plane';
+import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
+
+const docker = new DockerTestBed();
+
+function dockerJob(command: string, extra = ''): string {
+  return `${COMMAND_SCHEMA}\ntype: command\nexperiment_name: docker\ncommand: ${JSON.stringify(command)}\nenvironment:\n  image: ${BUSYBOX_IMAGE}\ncompute: azureml:box\n${extra}`;
+}
+
+const BOX_COMPUTE = 'name: box\ntype: docker\nmax_instances: 2\nresources:\n  cpus: 1\n  memory: 256m\n';
+
+/** Removes whatever containers the workspace's jobs left (each test has its own workspace label). */
+async function removeWorkspaceContainers(t: TestContext, root: string): Promise<void> {
+  t.after(async () => {
+    const left = await docker.docker.listContainers({ all: true, filters: { label: [`mlw.workspace=${root}`] } });
+    await Promise.all(left.map((c) => docker.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  });
+}
+
+async function runContainers(root: string, job: string) {
+  return docker.docker.listContainers({ all: true, filters: { label: [`mlw.workspace=${root}`, `mlw.run=${job}`] } });
+}
+
+test('a job on a docker compute runs in a locked-down container with its inputs, outputs and limits', async (t) => {
+  if (!(await docker.ready(t))) return;
+  const root = await workspace(t, {
+    'box.yml': BOX_COMPUTE,
+    'job.yml': dockerJob('id -u; grep CapEff /proc/self/status; cat ${{inputs.data}}/a.txt; touch ${{inputs.data}}/x 2>/dev/null || echo read-only; echo written > ${{outputs.out}}/o.txt; pwd; ls', 'code: ./src\ninputs:\n  data:\n    type: uri_folder\n    path: ./data\noutputs:\n  out:\n'),
+    'src/main.sh': 'echo code\n',
+    'data/a.txt': 'input data\n',
+  });
+  await removeWorkspaceContainers(t, root);
+  const plane = await startPlane(t, root);
+  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
+  const job = await plane.submit('job.yml');
+  const events = await plane.events(job.name);
+  assert.deepEqual(statuses(events), ['Queued', 'Preparing', 'Running', 'Finalizing', 'Completed'], logText(events));
+  const log = logText(events);
+  assert.doesNotMatch(log, /^0$/m, 'not root');
+  assert.match(log, /CapEff:\s+0000000000000000/);
+  assert.match(log, /input data/);
+  assert.match(log, /read-only/);
+  assert.match(log, /\/mlw\/code\nmain.sh/);
+  const detail = await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+  assert.equal(detail.image?.startsWith(BUSYBOX_IMAGE) || /^sha256:|^mlw-env:/.test(detail.image ?? ''), true, detail.image);
+  assert.equal(fs.readFileSync(path.join(root, '.mlw/datastores/workspaceblobstore/azureml', job.name, 'out/o.txt'), 'utf8'), 'written\n');
+  assert.deepEqual(await runContainers(root, job.name), [], 'the container is removed once its exit is collected');
+});
+
+test('resource limits and security options are applied to the container', async (t) => {
+  if (!(await docker.ready(t))) return;
+  const root = await workspace(t, { 'box.yml': BOX_COMPUTE, 'job.yml': dockerJob('echo started; sleep 30') });
+  await removeWorkspaceContainers(t, root);
+  const plane = await startPlane(t, root);
+  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
+  const job = await plane.submit('job.yml');
+  const [container] = await waitFor('the container', async () => {
+    const found = await runContainers(root, job.name);
+    return found.length ? found : undefined;
+  });
+  const info = await docker.docker.getContainer(container!.Id).inspect();
+  assert.equal(info.HostConfig.NanoCpus, 1e9);
+  assert.equal(info.HostConfig.Memory, 256 * 1024 * 1024);
+  assert.deepEqual(info.HostConfig.CapDrop, ['ALL']);
+  assert.ok(info.HostConfig.SecurityOpt?.includes('no-new-privileges'));
+  assert.notEqual(info.Config.User, '');
+  assert.notEqual(info.Config.User.split(':')[0], '0');
+  assert.ok(!(info.HostConfig.Binds ?? []).some((b) => b.includes('docker.sock')));
+  const canceled = await plane.client.request<JobSummary>('POST', `/api/jobs/${job.name}/cancel`);
+  assert.equal(canceled.status, 'Canceled');
+  assert.deepEqual(await runContainers(root, job.name), []);
+});
+
+test('a container killed from outside fails the job with the reason', async (t) => {
+  if (!(await docker.ready(t))) return;
+  const root = await workspace(t, { 'box.yml': BOX_COMPUTE, 'job.yml': dockerJob('echo started; sleep 60') });
+  await removeWorkspaceContainers(t, root);
+  const plane = await startPlane(t, root);
+  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
+  const job = await plane.submit('job.yml');
+  await waitFor('Running', async () => (await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`)).status === 'Running');
+  const [container] = await runContainers(root, job.name);
+  await docker.docker.getContainer(container!.Id).kill();
+  const events = await plane.events(job.name);
+  const last = events.filter((e) => e.type === 'status').pop()!;
+  assert.equal(last.type === 'status' && last.status, 'Failed');
+  assert.match(last.type === 'status' ? last.reason ?? '' : '', /killed/i);
+});
+
+test('with the Docker engine down, a submission to a docker compute is refused and nothing is written', async (t) => {
+  const root = await workspace(t, { 'box.yml': BOX_COMPUTE, 'job.yml': dockerJob('true') });
+  const previous = process.env.DOCKER_HOST;
+  process.env.DOCKER_HOST = `unix://${path.join(root, 'no-engine.sock')}`;
+  t.after(() => (previous === undefined ? delete process.env.DOCKER_HOST : (process.env.DOCKER_HOST = previous)));
+  const daemon = await startDaemon({ root, version: 'test' });
+  const client = new ApiClient(daemon.info.port, daemon.info.token);
+  t.after(async () => (client.close(), await daemon.stop()));
+  await client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
+  const refused = await client.request('POST', '/api/jobs', { path: path.join(root, 'job.yml') }).then(() => undefined, (error: unknown) => error);
+  assert.ok(refused instanceof ApiError, String(refused));
+  assert.match(refused.message, /Docker engine not reachable/);
+  assert.deepEqual(await client.request<JobSummary[]>('GET', '/api/jobs'), []);
+  assert.equal(fs.existsSync(path.join(root, '.mlw/snapshots')) && fs.readdirSync(path.join(root, '.mlw/snapshots')).length > 0, false);
+});
+
+test('after SIGKILL of the daemon, a new one re-attaches to the running container and the job completes', async (t) => {
+  if (!(await docker.ready(t))) return;
+  const root = await workspace(t, {
+    'box.yml': BOX_COMPUTE,
+    'job.yml': dockerJob('echo waiting; while [ ! -f ${{inputs.gate}}/go ]; do sleep 0.05; done; echo released', 'inputs:\n  gate:\n    type: uri_folder\n    path: ./gate\n'),
+    'gate/.keep': '',
+  });
+  await removeWorkspaceContainers(t, root);
+  const daemonScript = path.resolve(__dirname, '../../out/daemon.js');
+  const start = () => {
+    const child = spawn(process.execPath, [daemonScript, '--workspace', root, '--idle-timeout', '0'], { stdio: 'ignore' });
+    t.after(() => child.exitCode === null && child.kill('SIGKILL'));
+    return child;
+  };
+  const connectTo = async (pid: number) => {
+    const info = await waitFor('serve.json', () => (readServeInfo(root)?.pid === pid ? readServeInfo(root) : undefined));
+    const client = new ApiClient(info.port, info.token);
+    t.after(() => client.close());
+    return client;
+  };
+  const first = start();
+  const client = await connectTo(first.pid!);
+  await client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
+  const { job } = await client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(root, 'job.yml') });
+  await waitFor('Running', async () => (await client.request<JobDetail>('GET', `/api/jobs/${job.name}`)).status === 'Running');
+  first.kill('SIGKILL');
+  await new Promise((resolve) => (first.exitCode !== null ? resolve(null) : first.once('exit', resolve)));
+  fs.writeFileSync(path.join(root, 'gate/go'), '');
+  const second = start();
+  const again = await connectTo(second.pid!);
+  const lines: string[] = [];
+  let final = '';
+  await again.follow(`/api/jobs/${job.name}/events`, (event) => (event.type === 'log' ? lines.push(event.text) : event.type === 'status' ? (final = event.status) : undefined));
+  assert.equal(final, 'Completed', lines.join(''));
+  assert.match(lines.join(''), /^waiting\n[\s\S]*^released\n/m);
+  assert.equal(lines.join('').match(/^waiting$/gm)!.length, 1);
+  assert.deepEqual(await runContainers(root, job.name), []);
+});
