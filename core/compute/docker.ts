@@ -59,15 +59,18 @@ export class DockerDriver implements ComputeDriver {
       if (httpStatusOf(error) === 404) {
         throw new Error(`image ${plan.image} is not available locally; build it or load it with docker load`);
       }
-      throw explainEngineError(error, this.docker);
+      const explained = explainEngineError(error, this.docker);
+      if (explained !== error) throw explained;
+      throw new Error(`run ${plan.runId}: container could not be created: ${engineMessage(error)}`, { cause: error });
     }
 
     // Attach and wait are both established before start, as `docker run` does: no output and no exit can be missed.
     const abort = new AbortController();
     try {
       const [output, waitStream] = await Promise.all([
-        container.attach({ stream: true, stdout: true, stderr: true, abortSignal: abort.signal }) as unknown as Promise<Readable>,
-        this.openWait(container.id, 'next-exit', abort.signal),
+        (container.attach({ stream: true, stdout: true, stderr: true, abortSignal: abort.signal }) as unknown as Promise<Readable>)
+          .then(ignoreErrorsAfterAbort),
+        this.openWait(container.id, 'next-exit', abort.signal).then(ignoreErrorsAfterAbort),
       ]);
       mkdirSync(path.dirname(plan.logFile), { recursive: true });
       const written = pipeDockerFrames(output, createWriteStream(plan.logFile, { flags: 'a' }));
@@ -97,7 +100,10 @@ export class DockerDriver implements ComputeDriver {
 
     const logs = (await container.logs({ follow: false, stdout: true, stderr: true })) as unknown as Buffer;
     await writeDockerFrames(logs, logFile);
-    const exit = describeExit(info.State.ExitCode, info, false);
+    const exit: RunExit =
+      info.State.Status === 'created'
+        ? { exitCode: -1, reason: 'container was created but never started (the control plane stopped before starting it)' }
+        : describeExit(info.State.ExitCode, info, false);
     await this.remove(container);
     return { ref: info.Id, exited: Promise.resolve(exit), stop: async () => undefined };
   }
@@ -222,6 +228,11 @@ export class DockerDriver implements ComputeDriver {
   private async remove(container: Docker.Container): Promise<void> {
     await container.remove({ force: true, v: true }).catch(() => undefined);
   }
+}
+
+/** A stream destroyed by the abort after a failed start must not raise an unhandled 'error'. */
+function ignoreErrorsAfterAbort(stream: Readable): Readable {
+  return stream.on('error', () => undefined);
 }
 
 async function readWaitAnswer(stream: Readable): Promise<WaitAnswer> {

@@ -74,24 +74,38 @@ export class FileDigestCache {
 
 /** Adds every entry (name, kind, mode and content digest, in order) to `hash`. */
 export async function hashContext(entries: ContextEntry[], hash: ReturnType<typeof createHash>, digests: FileDigestCache): Promise<void> {
-  const lines = await Promise.all(
-    entries.map(async (entry) => {
-      const mode = entry.mode.toString(8);
-      switch (entry.kind) {
-        case 'directory':
-          return `dir ${mode} ${JSON.stringify(entry.name)}`;
-        case 'symlink':
-          return `symlink ${JSON.stringify(entry.name)} -> ${JSON.stringify(entry.target)}`;
-        case 'file': {
-          const digest = 'content' in entry
-            ? createHash('sha256').update(entry.content).digest('hex')
-            : await digests.digest(entry.absPath, entry.stats);
-          return `file ${mode} ${JSON.stringify(entry.name)} ${digest}`;
-        }
+  const lines = await mapLimited(entries, OPEN_FILES_AT_ONCE, async (entry) => {
+    const mode = entry.mode.toString(8);
+    switch (entry.kind) {
+      case 'directory':
+        return `dir ${mode} ${JSON.stringify(entry.name)}`;
+      case 'symlink':
+        return `symlink ${JSON.stringify(entry.name)} -> ${JSON.stringify(entry.target)}`;
+      case 'file': {
+        const digest = 'content' in entry
+          ? createHash('sha256').update(entry.content).digest('hex')
+          : await digests.digest(entry.absPath, entry.stats);
+        return `file ${mode} ${JSON.stringify(entry.name)} ${digest}`;
       }
-    }),
-  );
+    }
+  });
   for (const line of lines) hash.update(`${line}\n`);
+}
+
+/** Bounds how many files are read at once, so a large context does not run out of file descriptors. */
+const OPEN_FILES_AT_ONCE = 16;
+
+async function mapLimited<T, R>(items: T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await map(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** The build context as an uncompressed tar stream, files streamed from disk one after the other. */
