@@ -15,7 +15,7 @@ import { EnvironmentBuilder } from '../core/env';
 
 const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 7);
 const concurrent = Number(process.argv.find((a) => a.startsWith('--concurrent='))?.slice(13) ?? 200);
-const repo = path.resolve(import.meta.dirname, '..');
+const repo = path.resolve(__dirname, '..');
 const IMAGE = 'localtest/busybox:full';
 const S = 'https://azuremlschemas.azureedge.net/latest/';
 
@@ -130,32 +130,36 @@ function cliSubmit(root: string): number {
   return median(times);
 }
 
-const root = workspace();
-const daemon = await startDaemon(root);
-try {
-  for (const file of ['box.yml', 'cluster.yml']) await daemon.client.request('POST', '/api/assets/compute', { path: path.join(root, file) });
-  await submitAndTime(daemon.client, path.join(root, 'docker-job.yml')); // warm-up: image inspected, engine connected
-  const bare = bareDockerRun();
-  const ours: { running: number; completed: number }[] = [];
-  for (let i = 0; i < runs; i++) ours.push(await submitAndTime(daemon.client, path.join(root, 'docker-job.yml')));
-  const running = median(ours.map((o) => o.running));
-  const completed = median(ours.map((o) => o.completed));
-  const hit = await cacheHit();
-  const burst = await concurrentSubmits(daemon.client, path.join(root, 'cluster-job.yml'));
-  const cli = cliSubmit(root);
-  const rows = [
-    ['measure', 'result', 'target'],
-    ['bare `docker run --rm busybox true`', ms(bare), '(baseline)'],
-    ['submit → Running (docker, cached env)', `${ms(running)} (${(running / bare).toFixed(2)}×)`, '≤ 1.3×'],
-    ['submit → Completed (docker, cached env)', `${ms(completed)} (${(completed / bare).toFixed(2)}×)`, '≤ 1.3×'],
-    ['environment cache hit (hash + lookup)', ms(hit), '< 50 ms'],
-    [`${concurrent} concurrent submits, cluster max_instances 4`, `${burst.recorded} recorded, ${burst.unique} unique, max ${burst.maxRunning} running, ${burst.completed} Completed in ${burst.seconds.toFixed(1)} s`, 'all once, ≤ 4 running, all Completed'],
-    ['submit → Queued from the CLI (discovery included)', ms(cli), '< 300 ms'],
-  ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  console.log(`mlw bench:jobs — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, medians of ${runs}`);
-  for (const row of rows) console.log(`| ${row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`);
-} finally {
-  daemon.client.close();
-  daemon.stop();
+async function main(): Promise<void> {
+  const root = workspace();
+  const daemon = await startDaemon(root);
+  try {
+    for (const file of ['box.yml', 'cluster.yml']) await daemon.client.request('POST', '/api/assets/compute', { path: path.join(root, file) });
+    await submitAndTime(daemon.client, path.join(root, 'docker-job.yml')); // warm-up: image inspected, engine connected
+    const bare = bareDockerRun();
+    const ours: { running: number; completed: number }[] = [];
+    for (let i = 0; i < runs; i++) ours.push(await submitAndTime(daemon.client, path.join(root, 'docker-job.yml')));
+    const running = median(ours.map((o) => o.running));
+    const completed = median(ours.map((o) => o.completed));
+    const hit = await cacheHit();
+    const burst = await concurrentSubmits(daemon.client, path.join(root, 'cluster-job.yml'));
+    const cli = cliSubmit(root);
+    const rows = [
+      ['measure', 'result', 'target'],
+      ['bare `docker run --rm busybox true`', ms(bare), '(baseline)'],
+      ['submit → Running (docker, cached env)', `${ms(running)} (${(running / bare).toFixed(2)}×)`, '≤ 1.3×'],
+      ['submit → Completed (docker, cached env)', `${ms(completed)} (${(completed / bare).toFixed(2)}×)`, '≤ 1.3×'],
+      ['environment cache hit (hash + lookup)', ms(hit), '< 50 ms'],
+      [`${concurrent} concurrent submits, cluster max_instances 4`, `${burst.recorded} recorded, ${burst.unique} unique, max ${burst.maxRunning} running, ${burst.completed} Completed in ${burst.seconds.toFixed(1)} s`, 'all once, ≤ 4 running, all Completed'],
+      ['submit → Queued from the CLI (discovery included)', ms(cli), '< 300 ms'],
+    ];
+    const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+    console.log(`mlw bench:jobs — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, medians of ${runs}`);
+    for (const row of rows) console.log(`| ${row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`);
+  } finally {
+    daemon.client.close();
+    daemon.stop();
+  }
 }
+
+void main();

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ApiClient, ApiError, connectWorkspace } from '../core/api/client';
-import { workspaceRootOf } from '../core/spec';
+import { workspaceRootOf } from '../core/spec/workspace-files';
 
 export interface WorkspaceOption {
   workspace?: string;

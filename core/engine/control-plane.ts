@@ -14,7 +14,7 @@ import { Store } from '../store/database';
 import { EventLog } from '../store/events';
 import { JobRepository, toJobSummary, type JobRow } from '../store/jobs';
 import { BUILTIN_LOCAL, resolveCompute, type ComputeTarget } from './computes';
-import type { EnvironmentProvider, ResolvedCommandJob } from './job-runner';
+import type { EnvironmentProvider, NamedOutput, ResolvedCommandJob, RunEnvironment } from './job-runner';
 import { runFiles, WorkspaceLayout } from './layout';
 import { AssetResolver, computeName, generateJobName } from './resolve';
 import { Scheduler, queueReason } from './scheduler';
@@ -26,12 +26,13 @@ export interface ControlPlaneOptions {
   environments?: () => EnvironmentProvider;
   local?: ComputeDriver;
   /** Extra environment for every run (the tracking URI once the API listens). */
-  runEnvironment?: (job: JobRow) => Record<string, string>;
+  runEnvironment?: RunEnvironment;
   /** Called when the last active job ended (the daemon's idle timer). */
   onIdle?: () => void;
 }
 
 const DEFAULT_DATASTORE = 'workspaceblobstore';
+const MODEL_TYPES = new Set(['mlflow_model', 'custom_model', 'triton_model']);
 
 /** The workspace's system of record and its engine: assets, jobs and their lifecycle. */
 export class ControlPlane {
@@ -82,6 +83,7 @@ export class ControlPlane {
         snapshots: this.layout.snapshots,
         workspaceRoot: this.layout.root,
         defaultDatastore: DEFAULT_DATASTORE,
+        registerOutputs: (outputs) => this.store.transaction(() => outputs.map((output) => this.registerOutput(output))),
         runEnvironment: options.runEnvironment ?? (() => ({})),
       },
       this.jobs,
@@ -210,6 +212,16 @@ export class ControlPlane {
   async close(options: { cancelJobs?: boolean } = {}): Promise<void> {
     if (options.cancelJobs) await this.scheduler.cancelAll('the control plane shut down');
     this.store.close();
+  }
+
+  private registerOutput(output: NamedOutput): string {
+    const kind = MODEL_TYPES.has(output.type) ? 'model' : 'data';
+    const version = output.version ?? this.assets.nextVersion(kind, output.assetName);
+    const spec = { name: output.assetName, version, type: output.type, path: output.uri, description: `output ${output.output} of job ${output.job}` };
+    const contentHash = crypto.createHash('sha256').update(JSON.stringify(spec)).digest('hex');
+    this.assets.register({ kind, name: output.assetName, version, spec, contentHash, job: output.job });
+    this.loader.assetsChanged();
+    return `${output.output} registered as ${kind} ${output.assetName}:${version}`;
   }
 
   /** Refuses at submission what staging would refuse later: missing data, unknown datastores, paths escaping. */

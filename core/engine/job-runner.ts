@@ -42,8 +42,22 @@ export interface RunnerContext {
   workspaceRoot: string;
   defaultDatastore: string;
   /** Extra environment variables every run gets (tracking URI and the like). */
-  runEnvironment: (job: JobRow) => Record<string, string>;
+  runEnvironment: RunEnvironment;
+  /** Registers named outputs as data or model assets with the job as their lineage, in one transaction. */
+  registerOutputs: (outputs: NamedOutput[]) => string[];
 }
+
+export interface NamedOutput {
+  job: string;
+  output: string;
+  assetName: string;
+  version?: string;
+  type: string;
+  uri: string;
+}
+
+/** Extra environment for a run; containers reach the daemon at another address than host processes. */
+export type RunEnvironment = (job: JobRow, target: { containerized: boolean }) => Record<string, string> | Promise<Record<string, string>>;
 
 /** How many log lines a failure reason quotes. */
 const REASON_TAIL_LINES = 10;
@@ -95,7 +109,9 @@ export class JobRunner {
         if (exit.exitCode !== 0 || exit.reason) return this.end('Failed', failureReason(exit, plan.plan.logFile));
       } else {
         await this.finalize(plan.outputs);
+        if (this.job.exit_code !== 0) return this.end('Failed', `exit code ${this.job.exit_code}`);
       }
+      this.registerOutputs();
       this.end('Completed');
     } catch (error) {
       await this.tailer?.drain();
@@ -117,7 +133,6 @@ export class JobRunner {
       fs.appendFileSync(files.systemLogFile, `${new Date().toISOString()} ${text}`);
       this.ctx.events.append(this.job.name, { type: 'log', text });
     };
-    if (stage) this.startTail(files.logFile);
     if (stage) this.copyCode(files.codeDir);
     let image: string | undefined;
     if (containerized) {
@@ -157,7 +172,7 @@ export class JobRunner {
       ...Object.fromEntries(Object.entries(spec.environment_variables ?? {}).map(([key, value]) => [key, String(value)])),
       AZUREML_RUN_ID: this.job.name,
       MLW_JOB_NAME: this.job.name,
-      ...this.ctx.runEnvironment(this.job),
+      ...(await this.ctx.runEnvironment(this.job, { containerized })),
     };
     const plan: RunPlan = {
       runId: this.job.name,
@@ -214,6 +229,17 @@ export class JobRunner {
 
   private async finalize(outputs: Record<string, StagedOutput>): Promise<void> {
     for (const output of Object.values(outputs)) await output.finalize();
+  }
+
+  /** Outputs with a `name` become data or model assets whose lineage is this job (all of them, or none). */
+  private registerOutputs(): void {
+    const spec = JSON.parse(this.job.spec) as ResolvedCommandJob;
+    const named = this.ctx.jobs.outputs(this.job.name).flatMap((row) => {
+      const declared = spec.outputs?.[row.name] as { name?: string; version?: string | number } | null | undefined;
+      return declared?.name ? [{ job: this.job.name, output: row.name, assetName: declared.name, ...(declared.version !== undefined ? { version: String(declared.version) } : {}), type: row.type, uri: row.uri }] : [];
+    });
+    if (named.length === 0) return;
+    for (const registered of this.ctx.registerOutputs(named)) this.ctx.events.append(this.job.name, { type: 'log', text: `[mlw] output ${registered}\n` });
   }
 
   private transition(status: JobStatus, reason?: string): void {

@@ -132,3 +132,26 @@ test('a compute runs at most max_instances jobs at once and says why the others 
   unsubscribe();
   assert.ok(maxRunning <= 2, `at most 2 active, saw ${maxRunning}`);
 });
+
+test('named outputs become data and model assets whose lineage is the job', async (t) => {
+  const root = await workspace(t, {
+    'job.yml': commandJob('echo model > ${{outputs.model}}/model.txt && echo rows > ${{outputs.features}}/f.csv', 'outputs:\n  model:\n    type: custom_model\n    name: classifier\n  features:\n    type: uri_folder\n    name: features\n    version: "7"\n  scratch:\n'),
+  });
+  const plane = await startPlane(t, root);
+  const job = await plane.submit('job.yml');
+  assert.equal(await plane.finalStatus(job.name), 'Completed');
+  const model = await plane.client.request<{ version: string; job?: string; spec: { path: string; type: string } }>('GET', '/api/assets/model/classifier');
+  assert.deepEqual([model.version, model.job, model.spec.type], ['1', job.name, 'custom_model']);
+  assert.equal(model.spec.path, `azureml://datastores/workspaceblobstore/paths/azureml/${job.name}/model/`);
+  const data = await plane.client.request<{ version: string; job?: string }>('GET', '/api/assets/data/features');
+  assert.deepEqual([data.version, data.job], ['7', job.name]);
+  const again = await plane.submit('job.yml');
+  const events = await plane.events(again.name);
+  const last = events.filter((e) => e.type === 'status').pop()!;
+  assert.equal(last.type === 'status' && last.status, 'Failed');
+  assert.match(last.type === 'status' ? last.reason ?? '' : '', /data features:7 already exists with different content/);
+  const models = await plane.client.request<unknown[]>('GET', '/api/assets?kind=model&name=classifier');
+  assert.equal(models.length, 1, 'no output of the failed registration was kept');
+  const third = await plane.submit('job.yml', ['outputs.features.version=8']);
+  assert.match(logText(await plane.events(third.name)), /output features registered as data features:8\n\[mlw\] output model registered as model classifier:2\n/);
+});

@@ -1,6 +1,7 @@
 import { parseAllDocuments, parseDocument, isAlias, isMap, isScalar, isSeq, Scalar, type Node, type Document } from 'yaml';
 import { shifted, keyText, type YamlAlias, type YamlMap, type YamlNode, type YamlPair, type ScalarStyle } from './ast';
 import { LineIndex } from './line-index';
+import { fastParseYaml } from './fast-parse';
 
 export interface YamlProblem {
   start: number;
@@ -48,18 +49,25 @@ const SPLIT_SENSITIVE = new Set(['MISSING_CHAR', 'UNEXPECTED_TOKEN', 'BAD_INDENT
 /** Parses YAML text into {@link YamlNode} trees with exact offsets. Pass the previous parse of the same document to reuse its unchanged segments. */
 export function parseYaml(text: string, previous?: ParsedYaml): ParsedYaml {
   const lines = new LineIndex(text);
-  if (!NEEDS_WHOLE_PARSE.test(text)) {
+  const plain = !NEEDS_WHOLE_PARSE.test(text);
+  if (plain) {
     const reuse = new Map<string, Segment>();
     for (const segment of previous?.segments ?? []) reuse.set(segment.text, segment);
     const segmented = parseSegmented(text, lines, reuse);
     if (segmented) return segmented;
   }
-  return parseWhole(text, lines);
+  return parseWhole(text, lines, plain);
 }
 
-function parseWhole(text: string, lines: LineIndex): ParsedYaml {
+function parseWhole(text: string, lines: LineIndex, plain: boolean): ParsedYaml {
   const documents: ParsedYamlDocument[] = [];
   const problems: YamlProblem[] = [];
+  const fast = plain ? fastParseYaml(text) : undefined;
+  if (fast?.contentEnd !== undefined) {
+    documents.push({ root: fast.root, start: fast.contentStart, end: fast.contentEnd });
+    checkDuplicateKeys(fast.root, lines, problems);
+    return { text, lines, documents, problems, segments: [] };
+  }
   for (const doc of parseAllDocuments(text, OPTIONS) as Document.Parsed[]) {
     problems.push(...problemsOf(doc, 0));
     const root = convertDocument(doc, text, 0);
@@ -155,10 +163,16 @@ function parseSegment(text: string, start: number, end: number, reuse: Map<strin
   const source = text.slice(start, end);
   const cached = reuse.get(source);
   if (cached) return cached.start === start ? cached : moveSegment(cached, start);
-  const doc = parseDocument(source, OPTIONS) as Document.Parsed;
-  const root = convertDocument(doc, source, start);
+  const fast = fastParseYaml(source, start);
+  const { root, problems } = fast ? { root: fast.root, problems: [] } : parseWithYamlPackage(source, start);
   if (root?.type !== 'map' || root.flow) return undefined;
-  return { text: source, start, pairs: root.pairs, problems: problemsOf(doc, start) };
+  return { text: source, start, pairs: root.pairs, problems };
+}
+
+/** One document as the `yaml` package reads it, `offset` being where `source` starts in its text. */
+export function parseWithYamlPackage(source: string, offset = 0): { root: YamlNode | null; problems: YamlProblem[] } {
+  const doc = parseDocument(source, OPTIONS) as Document.Parsed;
+  return { root: convertDocument(doc, source, offset), problems: problemsOf(doc, offset) };
 }
 
 function moveSegment(segment: Segment, start: number): Segment {
