@@ -8,12 +8,16 @@ import { registerJobCancel } from './commands/job-cancel';
 import { registerJobCreate } from './commands/job-create';
 import { registerJobDownload } from './commands/job-download';
 import { registerJobList } from './commands/job-list';
+import { registerJobMetrics } from './commands/job-metrics';
 import { registerJobShow } from './commands/job-show';
 import { registerJobStream } from './commands/job-stream';
 import { registerServe } from './commands/serve';
 import { registerValidate } from './commands/validate';
 
 declare const MLW_VERSION: string;
+
+// `mlw job stream … | head`: a closed pipe ends the command quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? process.exit(0) : Promise.reject(error)));
 
 const program = new Command('mlw')
   .description('mlw: a machine-learning workspace for Azure ML v2 YAML specs, on your own machine')
@@ -22,7 +26,7 @@ registerValidate(program);
 registerServe(program);
 
 const job = program.command('job').description('submit and follow jobs');
-for (const register of [registerJobCreate, registerJobList, registerJobShow, registerJobStream, registerJobCancel, registerJobDownload]) register(job);
+for (const register of [registerJobCreate, registerJobList, registerJobShow, registerJobStream, registerJobCancel, registerJobDownload, registerJobMetrics]) register(job);
 
 for (const kind of ASSET_KINDS) {
   const group = program.command(kind).description(`register and inspect ${kind} assets`);

@@ -30,6 +30,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(0);
   } catch (error) {
     log(`mlw serve: ${(error as Error).message}`);
+    if (process.env.MLW_DEBUG) log(String((error as Error).stack));
     process.exitCode = error instanceof DaemonRunningError ? 3 : 1;
   }
 }

@@ -9,6 +9,10 @@ const entries = [
   { in: 'cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node' },
   { in: 'daemon/main.ts', out: 'daemon' },
   { in: 'server/main.ts', out: 'server' },
+  // The VS Code extension: `vscode` is provided by the extension host; banner and footer time the bundle's evaluation.
+  { in: 'client/extension.ts', out: 'extension', external: ['vscode'], banner: 'var __mlwBundleStart = performance.now();', footer: 'var __mlwBundleEnd = performance.now();' },
+  // Loaded by the extension after activation, so the language client's code stays off the activation path.
+  { in: 'client/language-client.ts', out: 'language-client', external: ['vscode'] },
 ];
 const started = performance.now();
 await Promise.all(
@@ -25,12 +29,27 @@ await Promise.all(
       // ESM-only dependencies read import.meta.url; give the CommonJS bundle a real one.
       define: { MLW_VERSION: JSON.stringify(pkg.version), 'import.meta.url': '__mlwImportMetaUrl' },
       banner: { js: `${entry.banner ? entry.banner + '\n' : ''}const __mlwImportMetaUrl = require('url').pathToFileURL(__filename).href;` },
+      ...(entry.footer ? { footer: { js: entry.footer } } : {}),
       // Optional native add-ons of ssh2 (dockerode's ssh transport); without them ssh2 uses its JavaScript code.
-      external: ['cpu-features', '*.node'],
+      external: ['cpu-features', '*.node', ...(entry.external ?? [])],
       logLevel: 'warning',
     }),
   ),
 );
+// The metrics webview runs in a browser context: its script, uPlot and the styles are shipped next to the bundles.
+await build({
+  entryPoints: [path.join(root, 'client/webview/metrics-webview.ts')],
+  outfile: path.join(root, 'out', 'metrics-webview.js'),
+  bundle: true,
+  platform: 'browser',
+  target: 'es2022',
+  format: 'iife',
+  minify: process.argv.includes('--minify'),
+  logLevel: 'warning',
+});
+fs.copyFileSync(path.join(root, 'client/webview/metrics-webview.css'), path.join(root, 'out', 'metrics-webview.css'));
+fs.copyFileSync(path.join(root, 'node_modules/uplot/dist/uPlot.iife.min.js'), path.join(root, 'out', 'uPlot.iife.min.js'));
+fs.copyFileSync(path.join(root, 'node_modules/uplot/dist/uPlot.min.css'), path.join(root, 'out', 'uPlot.min.css'));
 fs.chmodSync(path.join(root, 'out', 'cli.js'), 0o755);
 // The SQLite engine loads its WebAssembly from next to the script that bundles it.
 fs.copyFileSync(path.join(root, 'node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm'), path.join(root, 'out', 'node-sqlite3-wasm.wasm'));

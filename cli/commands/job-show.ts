@@ -1,11 +1,18 @@
 import type { Command } from 'commander';
+import { ApiError, type ApiClient } from '../../core/api/client';
 import type { JobDetail } from '../../core/api/contracts';
 import { connect, runClientCommand, workspaceRoot, type WorkspaceOption } from '../connection';
+
+/** What `job show` prints of the job's MLflow run: each metric's last value and the params. */
+export interface RunSummary {
+  metrics: { key: string; value: number | string; step: number }[];
+  params: { key: string; value: string }[];
+}
 
 export function registerJobShow(job: Command): void {
   job
     .command('show')
-    .description('show a job: status and why, timings, outputs, and its status history')
+    .description('show a job: status and why, timings, outputs, last metric values, params, and its status history')
     .argument('<name>', 'job name')
     .option('--json', 'print JSON')
     .option('--workspace <folder>', 'workspace folder')
@@ -14,7 +21,8 @@ export function registerJobShow(job: Command): void {
         const client = await connect(workspaceRoot(options));
         try {
           const detail = await client.request<JobDetail>('GET', `/api/jobs/${encodeURIComponent(name)}`);
-          process.stdout.write(options.json ? JSON.stringify(detail, null, 2) + '\n' : describeJob(detail));
+          const run = await runSummary(client, name);
+          process.stdout.write(options.json ? JSON.stringify({ ...detail, ...(run ? { run } : {}) }, null, 2) + '\n' : describeJob(detail, run));
         } finally {
           client.close();
         }
@@ -22,7 +30,18 @@ export function registerJobShow(job: Command): void {
     );
 }
 
-export function describeJob(job: JobDetail): string {
+/** The job's run as the tracking API has it; undefined for a job without one. */
+export async function runSummary(client: ApiClient, job: string): Promise<RunSummary | undefined> {
+  try {
+    const { run } = await client.request<{ run: { data: Partial<RunSummary> } }>('GET', `/api/2.0/mlflow/runs/get?run_id=${encodeURIComponent(job)}`);
+    return { metrics: run.data.metrics ?? [], params: run.data.params ?? [] };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+export function describeJob(job: JobDetail, run?: RunSummary): string {
   const lines = [
     `name:        ${job.name}`,
     `status:      ${job.status}${job.reason ? `: ${job.reason.split('\n')[0]}` : ''}`,
@@ -36,6 +55,8 @@ export function describeJob(job: JobDetail): string {
   if (job.exitCode !== undefined) lines.push(`exit code:   ${job.exitCode}`);
   if (job.image) lines.push(`image:       ${job.image}`);
   if (job.outputs.length) lines.push('outputs:', ...job.outputs.map((o) => `  ${o.name} (${o.type}, ${o.mode}): ${o.uri}  [${o.files.length} file${o.files.length === 1 ? '' : 's'}]`));
+  if (run?.metrics.length) lines.push('metrics:', ...run.metrics.map((m) => `  ${m.key} = ${m.value}  (step ${m.step})`));
+  if (run?.params.length) lines.push('params:', ...run.params.map((p) => `  ${p.key} = ${p.value}`));
   lines.push('history:', ...job.events.map((e) => (e.type === 'status' ? `  ${e.time}  ${e.status}${e.reason ? `: ${e.reason.split('\n')[0]}` : ''}` : '')).filter(Boolean));
   return lines.join('\n') + '\n';
 }

@@ -5,6 +5,9 @@ import { DockerDriver } from '../compute/docker';
 import { EnvironmentBuilder } from '../env/builder';
 import { ControlPlane } from '../engine/control-plane';
 import { WorkspaceLayout } from '../engine/layout';
+import { startBridgeListener, type BridgeListener } from '../tracking/bridge';
+import { runTokenCheck, trackingPlugin } from '../tracking/plugin';
+import { TrackingService } from '../tracking/service';
 import type { ServeInfo } from './contracts';
 import { createApi } from './server';
 
@@ -40,6 +43,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   acquireLock(layout.serveLock);
   let plane: ControlPlane | undefined;
   let app: FastifyInstance | undefined;
+  let tracking: TrackingService | undefined;
   try {
     const token = crypto.randomBytes(32).toString('hex');
     let docker: DockerDriver | undefined;
@@ -49,14 +53,27 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       docker: () => (docker ??= new DockerDriver({ user: defaultContainerUser() })),
       environments: () => (builder ??= new EnvironmentBuilder()),
       onIdle: () => idle?.touch(),
+      runEnvironment: (job, target) => tracking?.runEnvironment(job, target.containerized) ?? {},
     });
-    app = createApi(plane, { token, version: options.version });
+    tracking = new TrackingService(plane);
+    tracking.start();
+    const activeTracking = tracking;
+    app = createApi(plane, { token, version: options.version, plugins: [trackingPlugin(tracking)], acceptToken: runTokenCheck(tracking) });
     const activePlane = plane;
     app.addHook('onRequest', async () => idle?.touch());
     await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     const info: ServeInfo = { pid: process.pid, port, token, version: options.version, startedAt: new Date().toISOString() };
+    // Containers reach the tracking API on the Docker bridge; that listener starts with the first container run.
+    let bridge: Promise<BridgeListener> | undefined;
+    tracking.listenAt({
+      loopback: `http://127.0.0.1:${port}`,
+      container: async () => {
+        bridge ??= startBridgeListener(activeTracking, { preferredPort: port, onRequest: () => idle?.touch() });
+        return (await bridge.catch((error: unknown) => ((bridge = undefined), Promise.reject(error)))).url;
+      },
+    });
     writePrivateFile(layout.serveInfo, JSON.stringify(info, null, 2));
     plane.start();
     log(`mlw serve: workspace ${layout.root}, http://127.0.0.1:${port}, pid ${process.pid}`);
@@ -70,6 +87,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         idle?.cancel();
         if (stopOptions.cancelJobs) await activePlane.close({ cancelJobs: true });
         await readyApp.close();
+        await bridge?.then((listener) => listener.close(), () => undefined);
+        activeTracking.close();
         removeIfOurs(layout.serveInfo, (text) => (JSON.parse(text) as ServeInfo).pid === process.pid);
         removeIfOurs(layout.serveLock, (text) => Number(text) === process.pid);
         activePlane.store.close();
@@ -85,6 +104,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     return { info, plane, app, stopped, stop };
   } catch (error) {
     await app?.close();
+    tracking?.close();
     plane?.store.close();
     removeIfOurs(layout.serveLock, (text) => Number(text) === process.pid);
     throw error;

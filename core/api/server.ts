@@ -14,6 +14,8 @@ export interface ApiOptions {
   version: string;
   /** Extra routes (the tracking API) registered on the same server. */
   plugins?: ((app: FastifyInstance) => void)[];
+  /** Accepts another bearer token for a request (the tracking API's per-run tokens on its own routes). */
+  acceptToken?: (token: string, request: FastifyRequest) => boolean;
 }
 
 const kindParam = { type: 'object', required: ['kind'], properties: { kind: { type: 'string', enum: [...ASSET_KINDS] } } } as const;
@@ -24,8 +26,10 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
   const expected = Buffer.from(`Bearer ${options.token}`);
 
   app.addHook('onRequest', async (request, reply) => {
-    const given = Buffer.from(request.headers.authorization ?? '');
-    if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) {
+    const header = request.headers.authorization ?? '';
+    const given = Buffer.from(header);
+    if (given.length === expected.length && crypto.timingSafeEqual(given, expected)) return;
+    if (!options.acceptToken || !header.startsWith('Bearer ') || !options.acceptToken(header.slice(7), request)) {
       return reply.code(401).send(errorBody('unauthorized', 'missing or wrong token: send Authorization: Bearer <token> (see .mlw/serve.json)'));
     }
   });

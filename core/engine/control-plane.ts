@@ -50,7 +50,8 @@ export class ControlPlane {
 
   constructor(root: string, options: ControlPlaneOptions = {}) {
     this.layout = new WorkspaceLayout(path.resolve(root));
-    this.store = Store.open(this.layout.database);
+    // Only the daemon (holding serve.lock) constructs the control plane, so it is the database's single writer.
+    this.store = Store.open(this.layout.database, { exclusive: true });
     this.assets = new AssetRepository(this.store);
     this.jobs = new JobRepository(this.store);
     this.events = new EventLog(this.store);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Database, type BindValues, type QueryResult } from 'node-sqlite3-wasm';
+import { Database, type BindValues, type QueryResult, type Statement } from 'node-sqlite3-wasm';
 import { MIGRATIONS } from './migrations';
 
 export type Row = Record<string, string | number | bigint | Uint8Array | null>;
@@ -17,9 +17,19 @@ export class Store {
     this.db = db;
   }
 
-  static open(file: string): Store {
+  /**
+   * Opens the database for its single writer. `exclusive` (the daemon, which holds `serve.lock`) keeps SQLite's lock
+   * for the life of the process and writes through a WAL: a commit then costs an append instead of a journal sync.
+   * SQLite's lock here is a `<file>.lock` folder, which a killed daemon leaves behind; the caller that knows it is the
+   * only writer passes `exclusive` to clear it.
+   */
+  static open(file: string, options: { exclusive?: boolean } = {}): Store {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (options.exclusive && file !== ':memory:') fs.rmSync(`${file}.lock`, { recursive: true, force: true });
     const store = new Store(new Database(file === ':memory:' ? undefined : file));
+    // A WAL database can only be read without shared memory (which this SQLite build lacks) in exclusive mode,
+    // so that comes before anything touches the file.
+    if (options.exclusive) store.db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL;');
     store.db.exec('PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;');
     store.migrate();
     return store;
@@ -66,6 +76,14 @@ export class Store {
 
   get<T = Row>(sql: string, values?: BindValues): T | undefined {
     return (this.db.get(sql, values) as T | null) ?? undefined;
+  }
+
+  /**
+   * A statement compiled once for a hot path. Read its results to the end (`all`): a statement paused after its
+   * first row keeps the read lock. `close()` (sqlite3_close_v2) releases statements still open.
+   */
+  prepare(sql: string): Statement {
+    return this.db.prepare(sql);
   }
 
   close(): void {

@@ -58,4 +58,118 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job_name, name)
   );
   `,
+  // The MLflow-compatible tracking store. Runs get a compact integer id for the metric rows; metric points live in
+  // one clustered table keyed by (series, step, timestamp, value), so a history read is one range scan.
+  `
+  CREATE TABLE mlflow_experiments (
+    experiment_id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    artifact_location TEXT NOT NULL,
+    lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+    creation_time INTEGER NOT NULL,
+    last_update_time INTEGER NOT NULL
+  );
+  CREATE TABLE mlflow_experiment_tags (
+    experiment_id INTEGER NOT NULL REFERENCES mlflow_experiments (experiment_id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (experiment_id, key)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE mlflow_runs (
+    id INTEGER PRIMARY KEY,
+    run_uuid TEXT NOT NULL UNIQUE,
+    experiment_id INTEGER NOT NULL REFERENCES mlflow_experiments (experiment_id),
+    name TEXT NOT NULL,
+    user_id TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    start_time INTEGER,
+    end_time INTEGER,
+    deleted_time INTEGER,
+    lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+    artifact_uri TEXT NOT NULL,
+    job_name TEXT
+  );
+  CREATE INDEX mlflow_runs_by_experiment ON mlflow_runs (experiment_id, start_time);
+  CREATE TABLE mlflow_params (
+    run INTEGER NOT NULL REFERENCES mlflow_runs (id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE mlflow_tags (
+    run INTEGER NOT NULL REFERENCES mlflow_runs (id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE mlflow_inputs (
+    run INTEGER NOT NULL REFERENCES mlflow_runs (id),
+    name TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    PRIMARY KEY (run, name, digest)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE mlflow_metric_series (
+    id INTEGER PRIMARY KEY,
+    run INTEGER NOT NULL REFERENCES mlflow_runs (id),
+    key TEXT NOT NULL,
+    last_step INTEGER NOT NULL,
+    last_timestamp INTEGER NOT NULL,
+    last_value REAL NOT NULL,
+    last_is_nan INTEGER NOT NULL,
+    UNIQUE (run, key)
+  );
+  CREATE TABLE mlflow_metrics (
+    series INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    timestamp INTEGER NOT NULL,
+    value REAL NOT NULL,
+    is_nan INTEGER NOT NULL,
+    PRIMARY KEY (series, step, timestamp, value, is_nan)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE mlflow_registered_models (
+    name TEXT PRIMARY KEY,
+    creation_timestamp INTEGER NOT NULL,
+    last_updated_timestamp INTEGER NOT NULL,
+    description TEXT NOT NULL DEFAULT ''
+  );
+  CREATE TABLE mlflow_registered_model_tags (
+    name TEXT NOT NULL REFERENCES mlflow_registered_models (name) ON UPDATE CASCADE ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (name, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE mlflow_model_versions (
+    name TEXT NOT NULL REFERENCES mlflow_registered_models (name) ON UPDATE CASCADE ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    creation_timestamp INTEGER NOT NULL,
+    last_updated_timestamp INTEGER NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    user_id TEXT NOT NULL DEFAULT '',
+    current_stage TEXT NOT NULL DEFAULT 'None',
+    source TEXT NOT NULL,
+    run_id TEXT NOT NULL DEFAULT '',
+    run_link TEXT NOT NULL DEFAULT '',
+    deleted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (name, version)
+  );
+  CREATE TABLE mlflow_model_version_tags (
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (name, version, key),
+    FOREIGN KEY (name, version) REFERENCES mlflow_model_versions (name, version) ON UPDATE CASCADE ON DELETE CASCADE
+  ) WITHOUT ROWID;
+  CREATE TABLE mlflow_registered_model_aliases (
+    name TEXT NOT NULL REFERENCES mlflow_registered_models (name) ON UPDATE CASCADE ON DELETE CASCADE,
+    alias TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (name, alias)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -1,0 +1,45 @@
+import * as vscode from 'vscode';
+import type { AssetDetail } from '../../core/api/contracts';
+import { checkSpecReady, reportRejection } from '../editor/spec-checks';
+import { specKindOfText } from '../editor/spec-kind';
+import type { ViewId } from '../trees/views';
+import { specUriArgument } from './arguments';
+import type { MlwCommand } from './command';
+import { pickSpecFile } from './spec-files';
+
+const VIEW_OF_KIND: Record<string, ViewId> = { compute: 'mlw.compute', datastore: 'mlw.datastores', data: 'mlw.data', environment: 'mlw.environments', model: 'mlw.models', component: 'mlw.components' };
+
+/** Registers an asset spec (CodeLens "Create"): uploads what it needs and refreshes its view. */
+export const createAsset: MlwCommand = {
+  id: 'mlw.asset.create',
+  requiresTrust: true,
+  async run(context, arg) {
+    const uri = specUriArgument(arg) ?? (await pickSpecFile('create', 'Create an asset from which spec?'));
+    if (!uri) return undefined;
+    const document = await vscode.workspace.openTextDocument(uri);
+    const kind = specKindOfText(document.getText());
+    if (kind?.action !== 'create' || !kind.assetKind) {
+      void vscode.window.showErrorMessage(`mlw: ${vscode.workspace.asRelativePath(uri)} is not an asset spec mlw can register.`);
+      return undefined;
+    }
+    if (!(await checkSpecReady(document, 'Create'))) return undefined;
+    const api = await context.connection.client();
+    const file = vscode.workspace.asRelativePath(uri);
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `mlw: registering ${file}` },
+        () => api.request<{ asset: AssetDetail; created: boolean; warnings: string[] }>('POST', `/api/assets/${kind.assetKind}`, { path: uri.fsPath }),
+      );
+      const { asset, created } = result;
+      const label = `${asset.kind} ${asset.name}${asset.version ? `:${asset.version}` : ''}`;
+      for (const warning of result.warnings) context.log.warn(`${file}: ${warning}`);
+      context.log.info(`${created ? 'created' : 'unchanged'}: ${label} from ${file}`);
+      context.views.changed(VIEW_OF_KIND[asset.kind]!);
+      void vscode.window.showInformationMessage(`mlw: ${created ? 'created' : 'already registered:'} ${label}`);
+      return asset;
+    } catch (error) {
+      await reportRejection(error, uri, 'Create');
+      return undefined;
+    }
+  },
+};

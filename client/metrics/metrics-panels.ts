@@ -1,0 +1,101 @@
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import type { JobEvent } from '../../core/api/contracts';
+import type { ControlPlaneConnection } from '../control-plane/connection';
+import type { MetricsMessage } from './metrics-messages';
+
+const FLUSH_MS = 50;
+
+/**
+ * One webview per job charting its metrics with uPlot, live: the panel follows the job's event stream from its
+ * start and posts metric points in small batches. Scripts and styles come from the extension only (strict CSP).
+ */
+export class MetricsPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, vscode.WebviewPanel>();
+
+  constructor(private readonly extensionUri: vscode.Uri, private readonly connection: ControlPlaneConnection, private readonly log: vscode.LogOutputChannel) {}
+
+  show(job: string): void {
+    const existing = this.panels.get(job);
+    if (existing) {
+      existing.reveal();
+      return;
+    }
+    const assets = vscode.Uri.joinPath(this.extensionUri, 'out');
+    const panel = vscode.window.createWebviewPanel('mlw.metrics', `Metrics: ${job}`, vscode.ViewColumn.Beside, { enableScripts: true, localResourceRoots: [assets], retainContextWhenHidden: true });
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'mlw.svg');
+    panel.webview.html = this.html(panel.webview, assets, job);
+    this.panels.set(job, panel);
+    const abort = new AbortController();
+    panel.onDidDispose(() => {
+      abort.abort();
+      this.panels.delete(job);
+    });
+    void this.stream(job, panel.webview, abort.signal);
+  }
+
+  private async stream(job: string, webview: vscode.Webview, signal: AbortSignal): Promise<void> {
+    let pending: { key: string; step: number; value: number }[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const post = (message: MetricsMessage): void => void webview.postMessage(message);
+    const flush = (): void => {
+      timer = undefined;
+      if (pending.length === 0) return;
+      post({ type: 'points', points: pending });
+      pending = [];
+    };
+    post({ type: 'reset', job });
+    try {
+      const api = await this.connection.client();
+      await api.follow(
+        `/api/jobs/${encodeURIComponent(job)}/events`,
+        (event: JobEvent) => {
+          if (event.type === 'metric') {
+            pending.push({ key: event.key, step: event.step, value: event.value });
+            timer ??= setTimeout(flush, FLUSH_MS);
+          } else if (event.type === 'status') {
+            flush();
+            post({ type: 'status', status: event.status });
+          }
+        },
+        { signal },
+      );
+      clearTimeout(timer);
+      flush();
+    } catch (error) {
+      if (!signal.aborted) this.log.warn(`metrics of ${job}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private html(webview: vscode.Webview, assets: vscode.Uri, job: string): string {
+    const nonce = crypto.randomBytes(16).toString('base64');
+    const asset = (file: string): string => webview.asWebviewUri(vscode.Uri.joinPath(assets, file)).toString();
+    const csp = `default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource} 'nonce-${nonce}'; script-src 'nonce-${nonce}';`;
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${asset('uPlot.min.css')}" nonce="${nonce}">
+<link rel="stylesheet" href="${asset('metrics-webview.css')}" nonce="${nonce}">
+<title>Metrics: ${escapeHtml(job)}</title>
+</head>
+<body>
+<header><h1>${escapeHtml(job)}</h1><span id="status" class="status"></span></header>
+<p id="empty" class="empty">No metrics yet. Points appear here as the job logs them.</p>
+<main id="charts"></main>
+<script nonce="${nonce}" src="${asset('uPlot.iife.min.js')}"></script>
+<script nonce="${nonce}" src="${asset('metrics-webview.js')}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    for (const panel of this.panels.values()) panel.dispose();
+  }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}

@@ -1,0 +1,68 @@
+import * as vscode from 'vscode';
+import type { ApiClient } from '../../core/api/client';
+import type { AssetDetail, AssetKind, AssetSummary, ComputeQueue, JobSummary } from '../../core/api/contracts';
+import { specKindOfText } from '../editor/spec-kind';
+import { assetsTree, environmentExtras, queueExtras, type AssetExtras } from './assets-model';
+import { jobsTree } from './jobs-model';
+import { withApi, type TreeLoader } from './resource-tree-provider';
+import type { TreeNode } from './tree-node';
+
+/** Runs `/api/computes/local/…` even before any compute is registered: the control plane always has it. */
+const BUILTIN_COMPUTE: AssetSummary = { kind: 'compute', name: 'local', version: '', createdAt: '', archived: false };
+
+export const loadJobs: TreeLoader = withApi(async (api) => jobsTree(await api.request<JobSummary[]>('GET', '/api/jobs'), Date.now()));
+
+export function assetLoader(kind: Exclude<AssetKind, 'compute' | 'environment'>): TreeLoader {
+  return withApi(async (api) => assetsTree(kind, await listAssets(api, kind)));
+}
+
+export const loadComputes: TreeLoader = withApi(async (api) => {
+  const computes = await listAssets(api, 'compute');
+  if (!computes.some((c) => c.name === BUILTIN_COMPUTE.name)) computes.unshift(BUILTIN_COMPUTE);
+  const queues = new Map<string, AssetExtras>();
+  await Promise.all(
+    computes.map(async (compute) => {
+      const queue = await api.request<ComputeQueue>('GET', `/api/computes/${encodeURIComponent(compute.name)}/queue`).catch(() => undefined);
+      if (queue) queues.set(compute.name, queueExtras(queue));
+    }),
+  );
+  return assetsTree('compute', computes, (compute) => queues.get(compute.name) ?? {});
+});
+
+export const loadEnvironments: TreeLoader = withApi(async (api) => {
+  const environments = await listAssets(api, 'environment');
+  const specs = new Map<string, Record<string, unknown>>();
+  await Promise.all(
+    environments.map(async (env) => {
+      const detail = await api.request<AssetDetail>('GET', `/api/assets/environment/${encodeURIComponent(env.name)}?version=${encodeURIComponent(env.version)}`).catch(() => undefined);
+      if (detail) specs.set(`${env.name}:${env.version}`, detail.spec);
+    }),
+  );
+  return assetsTree('environment', environments, (env) => environmentExtras(specs.get(`${env.name}:${env.version}`)));
+});
+
+/** Endpoints are not registered on the control plane yet: the view lists the workspace's endpoint and deployment specs. */
+export const loadEndpointSpecs: TreeLoader = async () => {
+  const files = await vscode.workspace.findFiles('**/*.{yml,yaml}', '{**/node_modules/**,**/.mlw/**,**/.git/**}', 2000);
+  const nodes: TreeNode[] = [];
+  for (const file of files) {
+    const text = Buffer.from(await vscode.workspace.fs.readFile(file)).toString('utf8');
+    const kind = specKindOfText(text)?.kind;
+    if (!kind?.startsWith('endpoint/') && !kind?.startsWith('deployment/')) continue;
+    const relative = vscode.workspace.asRelativePath(file);
+    nodes.push({
+      id: `spec:${relative}`,
+      label: relative,
+      description: kind.replace('/', ' · '),
+      icon: { id: kind.startsWith('endpoint/') ? 'globe' : 'rocket' },
+      contextValue: 'spec-file',
+      resource: { type: 'spec-file', path: file.fsPath },
+      command: { command: 'vscode.open', title: 'Open Spec', arguments: [file] },
+    });
+  }
+  return nodes.sort((a, b) => a.label.localeCompare(b.label));
+};
+
+async function listAssets(api: ApiClient, kind: AssetKind): Promise<AssetSummary[]> {
+  return api.request<AssetSummary[]>('GET', `/api/assets?kind=${kind}`);
+}

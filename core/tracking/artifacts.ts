@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { invalid, MlflowError, notFound } from './errors';
+
+export interface FileInfoJson {
+  path: string;
+  is_dir: boolean;
+  file_size?: number;
+}
+
+/** Largest single artifact accepted through the proxy. */
+export const MAX_ARTIFACT_BYTES = 8 * 1024 ** 3;
+
+/**
+ * Proxied artifacts in the workspace artifact datastore (`.mlw/datastores/workspaceartifactstore/`): the path of
+ * `mlflow-artifacts:/<experiment>/<run>/artifacts/<file>` below that folder is `<experiment>/<run>/artifacts/<file>`.
+ */
+export class ArtifactStore {
+  constructor(readonly root: string) {}
+
+  /** A relative artifact path made absolute; `..`, absolute paths and NUL are refused as MLflow does. */
+  resolve(relative: string): string {
+    const clean = safeRelativePath(relative);
+    return clean === '' ? this.root : path.join(this.root, ...clean.split('/'));
+  }
+
+  async write(relative: string, body: Readable, limit = MAX_ARTIFACT_BYTES): Promise<void> {
+    const target = this.resolve(relative);
+    if (target === this.root) throw invalid('An artifact path is required');
+    if (fs.existsSync(target) && fs.statSync(target).isDirectory()) throw invalid(`Artifact path ${relative} is a directory`);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const temp = `${target}.${process.pid}.${Date.now()}.upload`;
+    let size = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        done(size > limit ? new MlflowError('REQUEST_LIMIT_EXCEEDED', `Artifact ${relative} is larger than the limit of ${limit} bytes`) : null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, counter, fs.createWriteStream(temp));
+      fs.renameSync(temp, target);
+    } catch (error) {
+      fs.rmSync(temp, { force: true });
+      throw error;
+    }
+  }
+
+  /** The file to send for a download. */
+  file(relative: string): string {
+    const target = this.resolve(relative);
+    if (!fs.existsSync(target) || !fs.statSync(target).isFile()) throw notFound(`No such file or directory: '${relative}'`);
+    return target;
+  }
+
+  /** Direct children of a folder; paths are `prefix/name` (or just the name without prefix). */
+  list(relative: string, prefix?: string): FileInfoJson[] {
+    const folder = this.resolve(relative);
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(folder, { withFileTypes: true });
+    } catch {
+      return [];
+    }
+    return entries
+      .filter((entry) => !entry.name.endsWith('.upload'))
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((entry) => {
+        const entryPath = prefix ? `${prefix}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) return { path: entryPath, is_dir: true };
+        return { path: entryPath, is_dir: false, file_size: fs.statSync(path.join(folder, entry.name)).size };
+      });
+  }
+
+  delete(relative: string): void {
+    const target = this.resolve(relative);
+    if (target === this.root) throw invalid('Refusing to delete the artifact root');
+    fs.rmSync(target, { recursive: true, force: true });
+  }
+}
+
+/** Normalizes a relative artifact path; refuses anything that could leave the folder it is relative to. */
+export function safeRelativePath(relative: string): string {
+  const decoded = relative.replace(/\\/g, '/');
+  if (decoded.includes('\0') || decoded.startsWith('/') || /^[A-Za-z]:/.test(decoded) || decoded.split('/').some((part) => part === '..')) {
+    throw invalid(`Invalid path: ${relative}`);
+  }
+  return decoded.split('/').filter((part) => part !== '' && part !== '.').join('/');
+}
+
+/** `mlflow-artifacts:/<experiment>/<run>/artifacts` → `<experiment>/<run>/artifacts`. */
+export function proxiedPath(artifactUri: string): string {
+  const match = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(artifactUri);
+  if (!match) throw invalid(`Artifact URI ${artifactUri} is not served by this server`);
+  return safeRelativePath(match[1]!);
+}

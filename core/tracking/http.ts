@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { MlflowError } from './errors';
+import { RequestFields } from './request';
+import type { TrackingService } from './service';
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface TrackingContext {
+  tracking: TrackingService;
+  fields: RequestFields;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export type Handler = (context: TrackingContext) => unknown;
+
+/**
+ * Registers an MLflow endpoint for its methods. GET reads the message from the query string, the others from the
+ * JSON body. A handler returns the response object (or a promise of it); strings are sent as JSON text.
+ */
+export function endpoint(app: FastifyInstance, tracking: TrackingService, methods: Method[], url: string, handler: Handler): void {
+  app.route({
+    method: methods,
+    url,
+    handler: async (request, reply) => {
+      const source = (request.method === 'GET' ? request.query : request.body) ?? {};
+      if (typeof source !== 'object' || Array.isArray(source)) throw new MlflowError('MALFORMED_REQUEST', 'The request body must be a JSON object');
+      const result = await handler({ tracking, fields: new RequestFields(source as Record<string, unknown>), request, reply });
+      if (reply.sent) return reply;
+      if (typeof result === 'string') return reply.type('application/json').send(result);
+      return reply.send(result ?? {});
+    },
+  });
+}
+
+/** MLflow's error shape for everything under the tracking prefix. */
+export function useMlflowErrors(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | MlflowError, _request, reply) => {
+    if (error instanceof MlflowError) return reply.code(error.httpStatus).send(error.toJSON());
+    const status = error.statusCode ?? 500;
+    if (status === 413) return reply.code(413).send({ error_code: 'REQUEST_LIMIT_EXCEEDED', message: error.message });
+    if (status >= 400 && status < 500) return reply.code(status).send({ error_code: 'MALFORMED_REQUEST', message: error.message });
+    return reply.code(500).send({ error_code: 'INTERNAL_ERROR', message: error.message });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No API endpoint ${request.method} ${request.url.split('?')[0]}` }));
+}
+
+/** Streams a file as a download, as MLflow's artifact routes do. */
+export function sendFile(reply: FastifyReply, file: string): FastifyReply {
+  return reply.type('application/octet-stream').header('content-disposition', `attachment; filename=${JSON.stringify(path.basename(file))}`).send(fs.createReadStream(file));
+}

@@ -1,0 +1,32 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { useMlflowErrors } from './http';
+import { artifactRoutes } from './routes-artifacts';
+import { experimentRoutes } from './routes-experiments';
+import { registryRoutes } from './routes-registry';
+import { runRoutes } from './routes-runs';
+import type { TrackingService } from './service';
+
+/** Path prefixes of the tracking API (the only routes a per-run token, or the bridge listener, serves). */
+export const TRACKING_PREFIXES = ['/api/2.0/mlflow/', '/api/2.0/mlflow-artifacts/'] as const;
+
+export function isTrackingRoute(url: string): boolean {
+  return TRACKING_PREFIXES.some((prefix) => url.startsWith(prefix));
+}
+
+/** Registers the MLflow REST API, its artifact proxy and the model registry on an API server. */
+export function trackingPlugin(tracking: TrackingService): (app: FastifyInstance) => void {
+  return (app) => {
+    void app.register(async (scope) => {
+      useMlflowErrors(scope);
+      experimentRoutes(scope, tracking);
+      runRoutes(scope, tracking);
+      registryRoutes(scope, tracking);
+    }, { prefix: '/api/2.0' });
+    artifactRoutes(app, tracking);
+  };
+}
+
+/** The API server's extra token check: a run token is accepted on tracking routes only. */
+export function runTokenCheck(tracking: TrackingService): (token: string, request: FastifyRequest) => boolean {
+  return (token, request) => isTrackingRoute(request.url) && tracking.acceptRunToken(request, token);
+}

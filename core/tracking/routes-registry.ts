@@ -1,0 +1,118 @@
+import type { FastifyInstance } from 'fastify';
+import { invalid } from './errors';
+import { endpoint } from './http';
+import { keyValues, type RequestFields } from './request';
+import { datastorePathOf } from './registry';
+import type { TrackingService } from './service';
+
+/** `registered-models/*` and `model-versions/*`. */
+export function registryRoutes(app: FastifyInstance, tracking: TrackingService): void {
+  const { registry } = tracking;
+  const version = (fields: RequestFields) => fields.string('version');
+  const edit = (request: object, what: string) => tracking.requireWorkspace(request, what);
+
+  endpoint(app, tracking, ['POST'], '/mlflow/registered-models/create', ({ fields }) => ({
+    registered_model: registry.createModel(fields.string('name'), keyValues(fields, 'tags'), fields.optionalString('description') ?? ''),
+  }));
+  endpoint(app, tracking, ['GET'], '/mlflow/registered-models/get', ({ fields }) => ({ registered_model: registry.getModel(fields.string('name')) }));
+  endpoint(app, tracking, ['POST'], '/mlflow/registered-models/rename', ({ fields, request }) => {
+    edit(request, 'rename registered models');
+    return { registered_model: registry.renameModel(fields.string('name'), fields.string('new_name')) };
+  });
+  endpoint(app, tracking, ['PATCH'], '/mlflow/registered-models/update', ({ fields, request }) => {
+    edit(request, 'edit registered models');
+    return { registered_model: registry.updateModel(fields.string('name'), fields.optionalString('description') ?? '') };
+  });
+  endpoint(app, tracking, ['DELETE'], '/mlflow/registered-models/delete', ({ fields, request }) => {
+    edit(request, 'delete registered models');
+    registry.deleteModel(fields.string('name'));
+    return {};
+  });
+  endpoint(app, tracking, ['GET'], '/mlflow/registered-models/search', ({ fields }) =>
+    registry.searchModels(fields.optionalString('filter'), fields.maxResults(100, 1000), fields.stringList('order_by'), fields.optionalString('page_token')),
+  );
+  endpoint(app, tracking, ['GET', 'POST'], '/mlflow/registered-models/get-latest-versions', ({ fields }) => ({
+    model_versions: registry.latestVersions(fields.string('name'), fields.stringList('stages')),
+  }));
+  endpoint(app, tracking, ['POST'], '/mlflow/registered-models/set-tag', ({ fields, request }) => {
+    edit(request, 'tag registered models');
+    registry.setModelTag(fields.string('name'), fields.string('key'), fields.optionalString('value') ?? '');
+    return {};
+  });
+  endpoint(app, tracking, ['DELETE'], '/mlflow/registered-models/delete-tag', ({ fields, request }) => {
+    edit(request, 'untag registered models');
+    registry.deleteModelTag(fields.string('name'), fields.string('key'));
+    return {};
+  });
+  endpoint(app, tracking, ['POST'], '/mlflow/registered-models/alias', ({ fields, request }) => {
+    edit(request, 'set model aliases');
+    registry.setAlias(fields.string('name'), fields.string('alias'), version(fields));
+    return {};
+  });
+  endpoint(app, tracking, ['DELETE'], '/mlflow/registered-models/alias', ({ fields, request }) => {
+    edit(request, 'delete model aliases');
+    registry.deleteAlias(fields.string('name'), fields.string('alias'));
+    return {};
+  });
+  endpoint(app, tracking, ['GET'], '/mlflow/registered-models/alias', ({ fields }) => ({ model_version: registry.versionByAlias(fields.string('name'), fields.string('alias')) }));
+
+  endpoint(app, tracking, ['POST'], '/mlflow/model-versions/create', ({ fields, request }) => {
+    const source = fields.string('source');
+    const runId = fields.optionalString('run_id');
+    const run = runId ? tracking.runs.require(runId) : undefined;
+    if (run) tracking.requireRunWrite(request, run);
+    else edit(request, 'register models without its run');
+    const resolved = resolveSource(tracking, source);
+    const job = run ? tracking.jobOf(run) : undefined;
+    const datastorePath = datastorePathOf(resolved);
+    return {
+      model_version: registry.createVersion({
+        name: fields.string('name'),
+        source,
+        ...(runId ? { runId } : {}),
+        ...(fields.optionalString('run_link') ? { runLink: fields.optionalString('run_link')! } : {}),
+        ...(fields.optionalString('description') ? { description: fields.optionalString('description')! } : {}),
+        tags: keyValues(fields, 'tags'),
+        ...(job ? { job } : {}),
+        ...(datastorePath ? { datastorePath } : {}),
+      }),
+    };
+  });
+  endpoint(app, tracking, ['GET'], '/mlflow/model-versions/get', ({ fields }) => ({ model_version: registry.getVersion(fields.string('name'), version(fields)) }));
+  endpoint(app, tracking, ['PATCH'], '/mlflow/model-versions/update', ({ fields, request }) => {
+    edit(request, 'edit model versions');
+    return { model_version: registry.updateVersion(fields.string('name'), version(fields), fields.optionalString('description')) };
+  });
+  endpoint(app, tracking, ['DELETE'], '/mlflow/model-versions/delete', ({ fields, request }) => {
+    edit(request, 'delete model versions');
+    registry.deleteVersion(fields.string('name'), version(fields));
+    return {};
+  });
+  endpoint(app, tracking, ['POST'], '/mlflow/model-versions/transition-stage', ({ fields, request }) => {
+    edit(request, 'move model versions between stages');
+    return { model_version: registry.transitionStage(fields.string('name'), version(fields), fields.string('stage'), fields.optionalBool('archive_existing_versions') ?? false) };
+  });
+  endpoint(app, tracking, ['GET'], '/mlflow/model-versions/search', ({ fields }) =>
+    registry.searchVersions(fields.optionalString('filter'), fields.maxResults(10000, 200000), fields.stringList('order_by'), fields.optionalString('page_token')),
+  );
+  endpoint(app, tracking, ['GET'], '/mlflow/model-versions/get-download-uri', ({ fields }) => ({ artifact_uri: registry.downloadUri(fields.string('name'), version(fields)) }));
+  endpoint(app, tracking, ['POST'], '/mlflow/model-versions/set-tag', ({ fields, request }) => {
+    edit(request, 'tag model versions');
+    registry.setVersionTag(fields.string('name'), version(fields), fields.string('key'), fields.optionalString('value') ?? '');
+    return {};
+  });
+  endpoint(app, tracking, ['DELETE'], '/mlflow/model-versions/delete-tag', ({ fields, request }) => {
+    edit(request, 'untag model versions');
+    registry.deleteVersionTag(fields.string('name'), version(fields), fields.string('key'));
+    return {};
+  });
+}
+
+/** `runs:/<run>/<path>` sources point into the run's artifact root. */
+function resolveSource(tracking: TrackingService, source: string): string {
+  const match = /^runs:\/([^/]+)\/?(.*)$/.exec(source);
+  if (!match) return source;
+  const run = tracking.runs.find(match[1]!);
+  if (!run) throw invalid(`Invalid source '${source}': run ${match[1]} does not exist`);
+  return match[2] ? `${run.artifact_uri}/${match[2]}` : run.artifact_uri;
+}

@@ -1,0 +1,185 @@
+import type { FastifyInstance } from 'fastify';
+import { proxiedPath, safeRelativePath } from './artifacts';
+import { invalid } from './errors';
+import { endpoint, sendFile } from './http';
+import { keyValues, type RequestFields } from './request';
+import { viewType } from './routes-experiments';
+import { parseStatus, PARENT_RUN_TAG, runInfoJson, type RunRow } from './runs';
+import type { TrackingService } from './service';
+import { checkBatchLimits, checkMetric, checkRunId } from './validate';
+import type { MetricPoint } from './metrics';
+
+const MAX_BATCH_REQUEST_BYTES = 1_000_000;
+
+/** `run_id`, or the deprecated `run_uuid` older clients send. */
+function runIdOf(fields: RequestFields): string {
+  const runId = fields.optionalString('run_id') || fields.optionalString('run_uuid');
+  if (!runId) return fields.string('run_id');
+  return runId;
+}
+
+function metricOf(fields: RequestFields): MetricPoint {
+  const point = { key: fields.string('key'), value: fields.double('value'), timestamp: fields.long('timestamp'), step: fields.optionalLong('step') ?? 0 };
+  checkMetric(point.key, point.value, point.timestamp, point.step);
+  return point;
+}
+
+/** `runs/*`, `metrics/get-history`, `artifacts/list`. */
+export function runRoutes(app: FastifyInstance, tracking: TrackingService): void {
+  const { runs, metrics } = tracking;
+  const runJson = (run: RunRow) => {
+    const latest = metrics.latest(run);
+    const params = runs.params(run);
+    const tags = runs.tags(run);
+    const inputs = runs.inputs(run);
+    return {
+      info: runInfoJson(run),
+      data: { ...(latest.length ? { metrics: latest } : {}), ...(params.length ? { params } : {}), ...(tags.length ? { tags } : {}) },
+      inputs: inputs.length ? { dataset_inputs: inputs } : {},
+    };
+  };
+  const writable = (fields: RequestFields, request: object): RunRow => {
+    const run = runs.requireActive(runIdOf(fields));
+    tracking.requireRunWrite(request, run);
+    return run;
+  };
+
+  endpoint(app, tracking, ['POST'], '/mlflow/runs/create', ({ fields, request }) => {
+    const tags = keyValues(fields, 'tags');
+    const parent = tags.find((tag) => tag.key === PARENT_RUN_TAG)?.value;
+    if (tracking.principal(request).kind === 'run') {
+      if (!parent) tracking.requireWorkspace(request, 'create runs outside its own');
+      else tracking.requireRunWrite(request, parent);
+    }
+    const experimentId = fields.optionalString('experiment_id') || '0';
+    const experiment = tracking.experiments.require(experimentId);
+    if (experiment.lifecycle_stage !== 'active') throw invalid(`The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`);
+    const run = runs.create({ experimentId, userId: fields.optionalString('user_id') ?? '', startTime: fields.optionalLong('start_time') ?? Date.now(), runName: fields.optionalString('run_name'), tags });
+    return { run: runJson(run) };
+  });
+
+  endpoint(app, tracking, ['GET'], '/mlflow/runs/get', ({ fields }) => {
+    const runId = runIdOf(fields);
+    return { run: runJson(runs.require(runId)) };
+  });
+
+  endpoint(app, tracking, ['POST'], '/mlflow/runs/update', ({ fields, request }) => {
+    const run = writable(fields, request);
+    const updated = runs.update(run, { status: parseStatus(fields.optionalString('status')), endTime: fields.optionalLong('end_time'), runName: fields.optionalString('run_name') });
+    return { run_info: runInfoJson(updated) };
+  });
+
+  endpoint(app, tracking, ['POST'], '/mlflow/runs/delete', ({ fields, request }) => {
+    const run = runs.require(runIdOf(fields));
+    tracking.requireRunWrite(request, run);
+    runs.setLifecycle(run.run_uuid, 'deleted');
+    return {};
+  });
+
+  endpoint(app, tracking, ['POST'], '/mlflow/runs/restore', ({ fields, request }) => {
+    const run = runs.require(runIdOf(fields));
+    tracking.requireRunWrite(request, run);
+    runs.setLifecycle(run.run_uuid, 'active');
+    return {};
+  });
+
+  endpoint(app, tracking, ['POST'], '/mlflow/runs/search', ({ fields }) => {
+    const result = tracking.searcher.search({
+      experimentIds: fields.stringList('experiment_ids'),
+      filter: fields.optionalString('filter'),
+      viewType: viewType(fields, 'run_view_type'),
+      maxResults: fields.maxResults(1000, 50000),
+      orderBy: fields.stringList('order_by'),
+      pageToken: fields.optionalString('page_token'),
+    });
+    return { ...(result.runs.length ? { runs: result.runs.map(runJson) } : {}), ...(result.nextPageToken ? { next_page_token: result.nextPageToken } : {}) };
+  });
+
+  endpoint(app, tracking, ['POST'], '/mlflow/runs/log-metric', async ({ fields, request }) => {
+    const run = writable(fields, request);
+    await tracking.logBatch(run, [metricOf(fields)], [], []);
+    return {};
+  });
+
+  endpoint(app, tracking, ['POST'], '/mlflow/runs/log-parameter', async ({ fields, request }) => {
+    const run = writable(fields, request);
+    await tracking.logBatch(run, [], [{ key: fields.string('key'), value: fields.optionalString('value') ?? '' }], []);
+    return {};
+  });
+
+  endpoint(app, tracking, ['POST'], '/mlflow/runs/set-tag', async ({ fields, request }) => {
+    const run = writable(fields, request);
+    await tracking.logBatch(run, [], [], [{ key: fields.string('key'), value: fields.optionalString('value') ?? '' }]);
+    return {};
+  });
+
+  endpoint(app, tracking, ['POST'], '/mlflow/runs/delete-tag', ({ fields, request }) => {
+    const run = writable(fields, request);
+    runs.deleteTag(run, fields.string('key'));
+    return {};
+  });
+
+  endpoint(app, tracking, ['POST'], '/mlflow/runs/log-batch', async ({ fields, request }) => {
+    const length = Number(request.headers['content-length'] ?? 0);
+    if (length > MAX_BATCH_REQUEST_BYTES) throw invalid(`Batched logging API requests must be at most ${MAX_BATCH_REQUEST_BYTES} bytes, got a request of size ${length}.`);
+    const run = writable(fields, request);
+    const metricFields = fields.messages('metrics');
+    const paramFields = fields.messages('params');
+    const tagFields = fields.messages('tags');
+    checkBatchLimits(metricFields.length, paramFields.length, tagFields.length);
+    await tracking.logBatch(run, metricFields.map(metricOf), keyValues(fields, 'params'), keyValues(fields, 'tags'));
+    return {};
+  });
+
+  endpoint(app, tracking, ['POST'], '/mlflow/runs/log-inputs', ({ fields, request }) => {
+    const run = writable(fields, request);
+    const datasets = fields.messages('datasets').map((input) => {
+      const dataset = input.message('dataset');
+      if (!dataset) throw invalid("Missing value for required parameter 'dataset'.");
+      for (const required of ['name', 'digest', 'source_type', 'source']) dataset.string(required);
+      return { dataset: dataset.source, tags: keyValues(input, 'tags') };
+    });
+    runs.logInputs(run, datasets);
+    return {};
+  });
+
+  endpoint(app, tracking, ['POST'], '/mlflow/runs/log-model', ({ fields, request }) => {
+    const run = writable(fields, request);
+    let model: Record<string, unknown>;
+    try {
+      model = JSON.parse(fields.string('model_json')) as Record<string, unknown>;
+    } catch {
+      throw invalid(`Malformed model info. \n ${fields.string('model_json')} \n is not a valid JSON.`);
+    }
+    const missing = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'].filter((key) => !(key in model));
+    if (missing.length) throw invalid(`Model json is missing mandatory fields: {${missing.map((m) => `'${m}'`).join(', ')}}`);
+    const history = JSON.parse(runs.tag(run, 'mlflow.log-model.history') ?? '[]') as unknown[];
+    runs.setTag(run, 'mlflow.log-model.history', JSON.stringify([...history, model]));
+    return {};
+  });
+
+  endpoint(app, tracking, ['GET'], '/mlflow/metrics/get-history', ({ fields }) => {
+    const runId = runIdOf(fields);
+    checkRunId(runId);
+    const run = runs.require(runId);
+    const key = fields.string('metric_key');
+    const maxResults = fields.optionalLong('max_results');
+    if (maxResults !== undefined && maxResults < 1) throw invalid(`Invalid value for request parameter max_results: ${maxResults}`);
+    const page = metrics.historyJson(run, key, maxResults, fields.optionalString('page_token'));
+    return `{"metrics":${page.metrics}${page.nextPageToken ? `,"next_page_token":${JSON.stringify(page.nextPageToken)}` : ''}}`;
+  });
+
+  endpoint(app, tracking, ['GET'], '/mlflow/artifacts/list', ({ fields }) => {
+    const run = runs.require(runIdOf(fields));
+    const relative = fields.has('path') ? safeRelativePath(fields.optionalString('path') ?? '') : '';
+    const root = proxiedPath(run.artifact_uri);
+    const files = tracking.artifacts.list(relative ? `${root}/${relative}` : root, relative || undefined);
+    return { root_uri: run.artifact_uri, ...(files.length ? { files } : {}) };
+  });
+
+  endpoint(app, tracking, ['GET'], '/mlflow/get-artifact', ({ fields, reply }) => {
+    const run = runs.require(runIdOf(fields));
+    const file = tracking.artifacts.file(`${proxiedPath(run.artifact_uri)}/${safeRelativePath(fields.string('path'))}`);
+    return sendFile(reply, file);
+  });
+}

@@ -1,0 +1,220 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { JobStatus } from '../api/contracts';
+import type { ControlPlane } from '../engine/control-plane';
+import type { JobRow } from '../store/jobs';
+import { ArtifactStore, proxiedPath } from './artifacts';
+import { forbidden } from './errors';
+import { ExperimentRepository } from './experiments';
+import { GroupCommit } from './group-commit';
+import { MetricStream } from './metric-stream';
+import { MetricRepository, type MetricPoint } from './metrics';
+import { ModelRegistry } from './registry';
+import { RunSearcher } from './run-search';
+import { RunTokens } from './run-tokens';
+import { PARENT_RUN_TAG, RunRepository, type KeyValue, type RunRow, type RunStatus } from './runs';
+
+const RUN_STATUS_OF: Record<JobStatus, RunStatus> = {
+  Queued: 'SCHEDULED',
+  Preparing: 'SCHEDULED',
+  Running: 'RUNNING',
+  Finalizing: 'RUNNING',
+  Completed: 'FINISHED',
+  Failed: 'FAILED',
+  Canceled: 'KILLED',
+};
+
+/** Who sent a tracking request: the workspace's own token, or a job's per-run token. */
+export type Principal = { kind: 'workspace' } | { kind: 'run'; runId: string };
+
+/** Where jobs reach the tracking API: loopback for host processes, the Docker bridge for containers. */
+export interface TrackingEndpoints {
+  loopback: string;
+  /** Starts the bridge listener on first use; resolves to its URL as containers see it. */
+  container?: () => Promise<string>;
+}
+
+/** How deep a run token's authority reaches into nested runs (autolog's child runs). */
+const MAX_NESTING = 8;
+
+/**
+ * The tracking store of a workspace and the glue to its jobs: a job is an MLflow run named like the job, in the
+ * experiment named by the job's `experiment_name`, whose status follows the job's.
+ */
+export class TrackingService {
+  readonly experiments: ExperimentRepository;
+  readonly runs: RunRepository;
+  readonly metrics: MetricRepository;
+  readonly searcher: RunSearcher;
+  readonly registry: ModelRegistry;
+  readonly artifacts: ArtifactStore;
+  readonly tokens: RunTokens;
+  readonly writes: GroupCommit;
+  private readonly stream: MetricStream;
+  private readonly principals = new WeakMap<object, Principal>();
+  private endpoints: TrackingEndpoints | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly plane: ControlPlane) {
+    const store = plane.store;
+    this.experiments = new ExperimentRepository(store);
+    this.runs = new RunRepository(store);
+    this.metrics = new MetricRepository(store);
+    this.searcher = new RunSearcher(this.runs, this.metrics, this.experiments);
+    this.registry = new ModelRegistry(store, plane.assets);
+    this.artifacts = new ArtifactStore(path.join(plane.layout.mlwDir, 'datastores', 'workspaceartifactstore'));
+    this.tokens = new RunTokens(path.join(plane.layout.mlwDir, 'tracking.key'));
+    this.writes = new GroupCommit(store);
+    this.stream = new MetricStream(store, plane.events);
+    store.transaction(() => this.experiments.ensureDefault());
+  }
+
+  /** Where jobs reach the API, known once the daemon listens. */
+  listenAt(endpoints: TrackingEndpoints): void {
+    this.endpoints = endpoints;
+  }
+
+  /** Follows job status events (so runs track their jobs) and gives runs to jobs that have none yet. */
+  start(): void {
+    this.unsubscribe ??= this.plane.events.subscribe((event) => {
+      if (event.type === 'status') this.syncJob(event.job, event.status, Date.parse(event.time));
+    });
+    const orphans = this.plane.store.all<{ name: string; status: JobStatus }>('SELECT name, status FROM jobs WHERE name NOT IN (SELECT run_uuid FROM mlflow_runs)');
+    for (const job of orphans) this.syncJob(job.name, job.status, Date.now());
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.stream.close();
+  }
+
+  /** The environment a job's process or container gets: where to log, as which run, with which token. */
+  async runEnvironment(job: JobRow, containerized: boolean): Promise<Record<string, string>> {
+    if (!this.endpoints) return {};
+    const run = this.runOfJob(job);
+    const uri = containerized && this.endpoints.container ? await this.endpoints.container() : this.endpoints.loopback;
+    return {
+      MLFLOW_TRACKING_URI: uri,
+      MLFLOW_RUN_ID: run.run_uuid,
+      MLFLOW_EXPERIMENT_ID: String(run.experiment_id),
+      MLFLOW_TRACKING_TOKEN: this.tokens.issue(run.run_uuid),
+    };
+  }
+
+  /** Appends metrics, params and tags to a run; resolves once they are committed. */
+  logBatch(run: RunRow, metrics: MetricPoint[], params: KeyValue[], tags: KeyValue[]): Promise<void> {
+    return this.writes.run(() => {
+      const current = this.runs.requireActive(run.run_uuid);
+      if (params.length) this.runs.logParams(current, params);
+      this.metrics.log(current, metrics);
+      if (tags.length) this.runs.setTags(current, tags);
+    }).then(() => {
+      const job = this.jobOf(run);
+      if (job && metrics.length) this.stream.push(job, metrics);
+    });
+  }
+
+  // --- authorization -------------------------------------------------------------------------------------------
+
+  /** Accepts a per-run token for a tracking request (the workspace token is checked by the API itself). */
+  acceptRunToken(request: object, token: string): boolean {
+    const runId = this.tokens.verify(token);
+    if (!runId) return false;
+    this.principals.set(messageOf(request), { kind: 'run', runId });
+    return true;
+  }
+
+  /** `request` is a Fastify request or its Node message; both name the same principal. */
+  principal(request: object): Principal {
+    return this.principals.get(messageOf(request)) ?? { kind: 'workspace' };
+  }
+
+  /** A run token writes only to its own run and the runs nested under it. */
+  requireRunWrite(request: object, run: RunRow | string): void {
+    const principal = this.principal(request);
+    if (principal.kind === 'workspace') return;
+    const runId = typeof run === 'string' ? run : run.run_uuid;
+    if (!this.isWithin(runId, principal.runId)) throw forbidden(`this token may write only to run ${principal.runId}, not to run ${runId}`);
+  }
+
+  /** Workspace-level changes (experiments, the registry's edits) need the workspace token. */
+  requireWorkspace(request: object, what: string): void {
+    const principal = this.principal(request);
+    if (principal.kind === 'run') throw forbidden(`a run token cannot ${what}; only its run can be written`);
+  }
+
+  /** Artifact writes: the path must lie in a run the token may write to. */
+  requireArtifactWrite(request: object, relative: string): void {
+    const principal = this.principal(request);
+    if (principal.kind === 'workspace') return;
+    const [, runId] = relative.split('/');
+    const run = runId ? this.runs.find(runId) : undefined;
+    if (!run || !relative.startsWith(proxiedPath(run.artifact_uri) + '/')) throw forbidden(`this token may write only to the artifacts of run ${principal.runId}`);
+    this.requireRunWrite(request, run);
+  }
+
+  /** The job a run belongs to: its own, or its outermost parent's. */
+  jobOf(run: RunRow): string | undefined {
+    let current: RunRow | undefined = run;
+    for (let depth = 0; current && depth < MAX_NESTING; depth++) {
+      if (current.job_name) return current.job_name;
+      const parent = this.runs.tag(current, PARENT_RUN_TAG);
+      current = parent ? this.runs.find(parent) : undefined;
+    }
+    return undefined;
+  }
+
+  private isWithin(runId: string, root: string): boolean {
+    let current = this.runs.find(runId);
+    for (let depth = 0; current && depth < MAX_NESTING; depth++) {
+      if (current.run_uuid === root) return true;
+      const parent = this.runs.tag(current, PARENT_RUN_TAG);
+      current = parent ? this.runs.find(parent) : undefined;
+    }
+    return false;
+  }
+
+  // --- jobs as runs ----------------------------------------------------------------------------------------------
+
+  private runOfJob(job: JobRow): RunRow {
+    return this.runs.find(job.name) ?? this.plane.store.transaction(() => {
+      const experimentId = this.experiments.idForName(job.experiment);
+      return this.runs.create({
+        experimentId,
+        jobName: job.name,
+        runName: job.display_name ?? job.name,
+        userId: userName(),
+        startTime: job.created_at,
+        status: RUN_STATUS_OF[job.status],
+        tags: [{ key: 'mlflow.user', value: userName() }, { key: 'mlflow.source.name', value: job.spec_path }, { key: 'mlflow.source.type', value: 'JOB' }, { key: 'mlw.compute', value: job.compute }],
+      });
+    });
+  }
+
+  private syncJob(name: string, status: JobStatus, time: number): void {
+    try {
+      const job = this.plane.jobs.get(name);
+      if (!job) return;
+      const run = this.runOfJob(job);
+      const terminal = status === 'Completed' || status === 'Failed' || status === 'Canceled';
+      this.runs.update(run, { status: RUN_STATUS_OF[status], ...(terminal ? { endTime: time } : {}) });
+      // Metrics logged before the process ended go out before the terminal status closes the job's stream.
+      if (status === 'Finalizing' || terminal) this.stream.flush();
+    } catch {
+      // The job's lifecycle must not depend on tracking; the run catches up on the next transition.
+    }
+  }
+}
+
+function messageOf(request: object): object {
+  return 'raw' in request && typeof request.raw === 'object' && request.raw !== null ? request.raw : request;
+}
+
+function userName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,105 @@
+// `npm run test:e2e`: the extension in a real VS Code (code-server 4.100.3 = VS Code 1.100.3, headless Chromium),
+// through ../shared/scripts/vscode-e2e/run-e2e.mjs. Two runs:
+//   dev   the repository loaded as the extension under development, with the control plane already running
+//         (test/support/client-e2e-daemon.ts): the extension discovers it through .mlw/serve.json.
+//   vsix  the packaged mlw.vsix installed the way a user installs it; the extension auto-starts its bundled daemon.
+// Both run the same scenario (test/e2e/full-loop.mjs).
+// Usage: node test/e2e/run.mjs [--mode dev|vsix|both] [--out DIR]. Without the shared scripts or code-server it
+// skips with a message, except with CI=true, where it fails.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const driver = path.resolve(repo, '../shared/scripts/vscode-e2e/run-e2e.mjs');
+const e2eHome = process.env.VSCODE_E2E_HOME ?? '/opt/vscode-e2e';
+const args = Object.fromEntries(process.argv.slice(2).join(' ').match(/--(\S+) (\S+)/g)?.map((a) => a.slice(2).split(' ')) ?? []);
+const modes = (args.mode ?? 'both') === 'both' ? ['dev', 'vsix'] : [args.mode];
+const out = path.resolve(repo, args.out ?? 'test-results/e2e');
+
+if (!fs.existsSync(driver) || !fs.existsSync(path.join(e2eHome, 'package.json'))) {
+  const message = `test:e2e: VS Code e2e harness not installed (${fs.existsSync(driver) ? e2eHome : driver} missing); run bash ../shared/scripts/vscode-e2e/install.sh`;
+  if (process.env.CI === 'true') {
+    console.error(message);
+    process.exit(1);
+  }
+  console.warn(`${message} — skipped`);
+  process.exit(0);
+}
+
+const results = [];
+for (const mode of modes) results.push(await run(mode));
+for (const r of results) console.log(`test:e2e ${r.mode}: ${r.ok ? 'PASS' : 'FAIL'} in ${r.seconds} s${r.activation ? `, activation ${r.activation}` : ''} (${r.out})`);
+process.exit(results.every((r) => r.ok) ? 0 : 1);
+
+async function run(mode) {
+  const started = Date.now();
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), `mlw-e2e-${mode}-`));
+  fs.cpSync(path.join(repo, 'test/e2e/workspace'), workspace, { recursive: true });
+  fs.mkdirSync(path.join(workspace, '.mlw'));
+  const modeOut = path.join(out, mode);
+  fs.mkdirSync(modeOut, { recursive: true });
+  const settings = path.join(workspace, '..', `${path.basename(workspace)}-settings.json`);
+  fs.writeFileSync(settings, JSON.stringify({ 'mlw.views.refreshDelayMs': 100, 'workbench.editor.enablePreview': false }));
+  let daemon;
+  let extension = repo;
+  try {
+    if (mode === 'dev') daemon = await startDaemon(workspace);
+    else extension = unpackVsix(workspace);
+    const child = spawn(process.execPath, [
+      driver, '--mode', mode, '--workspace', workspace, '--extension', extension, '--out', modeOut, '--settings', settings, '--timeout-ms', '60000',
+      '--open', 'jobs/broken.yml',
+      '--expect-problem', 'input `learning_rate` is not declared',
+      '--scenario', path.join(repo, 'test/e2e/full-loop.mjs'),
+    ], { stdio: 'inherit' });
+    const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+    const activation = fs.existsSync(path.join(modeOut, 'activation.txt')) ? fs.readFileSync(path.join(modeOut, 'activation.txt'), 'utf8').trim() : undefined;
+    return { mode, ok: code === 0, seconds: Math.round((Date.now() - started) / 100) / 10, out: path.relative(repo, modeOut), activation };
+  } finally {
+    if (daemon) await stopProcess(daemon);
+    stopWorkspaceDaemon(workspace);
+    fs.rmSync(workspace, { recursive: true, force: true });
+    fs.rmSync(settings, { force: true });
+    if (extension !== repo) fs.rmSync(path.dirname(extension), { recursive: true, force: true });
+  }
+}
+
+/** The real daemon for the workspace, resolved once it published itself. */
+async function startDaemon(workspace) {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'test/support/client-e2e-daemon.ts'), workspace], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => String(chunk).startsWith('ready') && resolve());
+    child.on('exit', (code) => reject(new Error(`the e2e control plane exited with ${code}`)));
+  });
+  return child;
+}
+
+function stopProcess(child) {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+}
+
+/** A daemon the extension auto-started (vsix run) outlives VS Code by design: stop it by the pid it published. */
+function stopWorkspaceDaemon(workspace) {
+  try {
+    const { pid } = JSON.parse(fs.readFileSync(path.join(workspace, '.mlw/serve.json'), 'utf8'));
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // not running
+  }
+}
+
+/** The .vsix that `npm run package` built (built here when missing), unpacked: exactly what a user installs. */
+function unpackVsix(workspace) {
+  const vsix = path.join(repo, 'mlw.vsix');
+  const newest = Math.max(...['out/extension.js', 'package.json'].map((f) => fs.statSync(path.join(repo, f)).mtimeMs));
+  if (!fs.existsSync(vsix) || fs.statSync(vsix).mtimeMs < newest) execFileSync('npm', ['run', 'package'], { cwd: repo, stdio: 'inherit' });
+  const target = path.join(workspace, '..', `${path.basename(workspace)}-vsix`);
+  fs.rmSync(target, { recursive: true, force: true });
+  execFileSync('unzip', ['-q', vsix, 'extension/*', '-d', target]);
+  return path.join(target, 'extension');
+}

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { specKindOfText, topLevelKeyLine } from '../../client/editor/spec-kind';
+import { firstError, parseFinding } from '../../client/editor/spec-findings';
+
+const examples = path.resolve(import.meta.dirname, '../../examples');
+const read = (file: string): string => fs.readFileSync(path.join(examples, file), 'utf8');
+
+test('the CodeLens action follows the spec kind of the examples', () => {
+  assert.deepEqual(specKindOfText(read('hello/job.yml')), { kind: 'job/command', action: 'submit' });
+  assert.equal(specKindOfText(read('sweep/job.yml'))?.action, 'submit');
+  assert.deepEqual(specKindOfText(read('compute/local.yml')), { kind: 'compute/local', action: 'create', assetKind: 'compute' });
+  assert.equal(specKindOfText(read('data/iris.yml'))?.assetKind, 'data');
+  assert.equal(specKindOfText(read('environments/sklearn/environment.yml'))?.assetKind, 'environment');
+  assert.equal(specKindOfText(read('pipeline/prep.yml'))?.assetKind, 'component');
+  assert.equal(specKindOfText(read('environments/sklearn-conda/conda.yml')), undefined, 'a conda file is not a spec');
+});
+
+test('detection reads top-level keys only, with quotes and comments', () => {
+  assert.equal(specKindOfText('type: "command"  # a job\ncommand: echo\n')?.action, 'submit');
+  assert.equal(specKindOfText('jobs:\n  x:\n    type: command\n'), undefined);
+  assert.equal(specKindOfText('$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json\nname: e\n')?.action, 'validate-only');
+  assert.equal(specKindOfText('plain: yaml\n'), undefined);
+  assert.equal(topLevelKeyLine('type: command\n  compute: nested\ncompute: azureml:local\n', 'compute'), 2);
+  assert.equal(topLevelKeyLine('type: command\n', 'compute'), -1);
+});
+
+test("the control plane's findings are parsed to jump to the first error", () => {
+  assert.deepEqual(parseFinding('/ws/jobs/a b.yml:12:3 error unknown-field command jobs have no field "comand"'), {
+    path: '/ws/jobs/a b.yml', line: 12, column: 3, severity: 'error', rule: 'unknown-field', message: 'command jobs have no field "comand"',
+  });
+  assert.equal(firstError(['x.yml:1:1 warning unpinned pkg', 'x.yml:4:2 error missing-field needs command'])?.line, 4);
+  assert.equal(firstError(['not a finding']), undefined);
+});

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import type { AssetDetail, JobEvent } from '../../core/api/contracts';
+import { startPlane, statuses, workspace } from '../support/control-plane';
+import { mlflowCall, mlflowReady, runPython } from '../support/mlflow';
+
+const EXAMPLE = path.join(__dirname, '../../examples/mlflow');
+const CLI = path.join(__dirname, '../../out/cli.js');
+const execFileAsync = promisify(execFile);
+
+function exampleFiles(): Record<string, string> {
+  return {
+    'mlflow/job.yml': fs.readFileSync(path.join(EXAMPLE, 'job.yml'), 'utf8'),
+    'mlflow/src/train.py': fs.readFileSync(path.join(EXAMPLE, 'src/train.py'), 'utf8'),
+  };
+}
+
+const READ_BACK = `
+import json, os, sys, tempfile
+from mlflow import MlflowClient
+run_id, experiment_id = sys.argv[1], sys.argv[2]
+client = MlflowClient()
+history = client.get_metric_history(run_id, "loss")
+found = client.search_runs([experiment_id], "metrics.test_accuracy > 0.5 and params.epochs = '20'", order_by=["metrics.test_accuracy DESC"])
+folder = client.download_artifacts(run_id, "summary", tempfile.mkdtemp())
+summary = json.load(open(os.path.join(folder, "summary.json")))
+version = client.get_latest_versions("iris-classifier")[0]
+print(json.dumps({"steps": [m.step for m in history], "losses": [m.value for m in history], "found": [r.info.run_id for r in found],
+                  "summary": summary, "model_run": version.run_id, "model_source": version.source}))
+`;
+
+test('a job on local compute logs through the real MLflow client into its own run, and everything reads back', async (t) => {
+  if (!mlflowReady(t)) return;
+  const root = await workspace(t, exampleFiles());
+  const plane = await startPlane(t, root);
+  const { port, token } = plane.daemon.info;
+  const job = await plane.submit('mlflow/job.yml');
+  const events = await plane.events(job.name);
+  const finalStatus = statuses(events).pop();
+  assert.equal(finalStatus, 'Completed', events.map((e) => (e.type === 'log' ? e.text : '')).join(''));
+
+  // The job's stream carried every per-step metric point before its terminal status.
+  const metricEvents = events.filter((e): e is Extract<JobEvent, { type: 'metric' }> => e.type === 'metric');
+  const lossSteps = metricEvents.filter((e) => e.key === 'loss').map((e) => e.step);
+  assert.deepEqual(lossSteps, Array.from({ length: 20 }, (_, i) => i));
+  assert.ok(metricEvents.some((e) => e.key === 'test_accuracy'));
+  assert.ok(events.findIndex((e) => e.type === 'metric') < events.findIndex((e) => e.type === 'status' && e.status === 'Completed'));
+
+  // The job is the run: same id, the job's experiment, one run only (start_run resumed it), finished.
+  const run = (await mlflowCall(port, token, 'GET', 'runs/get', { run_id: job.name })).body.run;
+  assert.equal(run.info.run_id, job.name);
+  assert.equal(run.info.status, 'FINISHED');
+  assert.ok(run.info.end_time >= run.info.start_time);
+  const experiment = (await mlflowCall(port, token, 'GET', 'experiments/get-by-name', { experiment_name: 'mlflow-iris' })).body.experiment;
+  assert.equal(run.info.experiment_id, experiment.experiment_id);
+  const all = (await mlflowCall(port, token, 'POST', 'runs/search', { experiment_ids: [experiment.experiment_id] })).body.runs;
+  assert.deepEqual(all.map((r: { info: { run_id: string } }) => r.info.run_id), [job.name]);
+  const params = Object.fromEntries(run.data.params.map((p: { key: string; value: string }) => [p.key, p.value]));
+  assert.equal(params.epochs, '20');
+  assert.equal(params.alpha_arg, '0.001');
+  assert.equal(params.loss, 'log_loss', 'autolog logged the estimator params');
+  const tags = Object.fromEntries(run.data.tags.map((p: { key: string; value: string }) => [p.key, p.value]));
+  assert.equal(tags.framework, 'scikit-learn');
+  assert.equal(tags['mlflow.runName'], 'mlflow-iris');
+  const metrics = Object.fromEntries(run.data.metrics.map((m: { key: string; value: number; step: number }) => [m.key, m]));
+  assert.equal(metrics.loss.step, 19);
+  assert.ok(metrics.test_accuracy.value > 0.5);
+  assert.ok('training_accuracy_score' in metrics, 'autolog logged training metrics');
+  const history = (await mlflowCall(port, token, 'GET', 'metrics/get-history', { run_id: job.name, metric_key: 'loss' })).body.metrics;
+  assert.equal(history.length, 20);
+
+  const listed = (await mlflowCall(port, token, 'GET', 'artifacts/list', { run_id: job.name })).body;
+  assert.equal(listed.root_uri, `mlflow-artifacts:/${experiment.experiment_id}/${job.name}/artifacts`);
+  const listedPaths = listed.files.map((f: { path: string }) => f.path);
+  for (const expected of ['model', 'notes.txt', 'summary', 'training_confusion_matrix.png']) assert.ok(listedPaths.includes(expected), `${expected} in ${listedPaths}`);
+  const stored = path.join(root, '.mlw/datastores/workspaceartifactstore', experiment.experiment_id, job.name, 'artifacts');
+  assert.ok(fs.existsSync(path.join(stored, 'model/MLmodel')), 'the model is in the workspace artifact datastore');
+
+  // The registered model is an mlw model asset whose lineage names the job.
+  const registered = (await mlflowCall(port, token, 'GET', 'registered-models/get', { name: 'iris-classifier' })).body.registered_model;
+  assert.equal(registered.latest_versions[0].run_id, job.name);
+  const asset = await plane.client.request<AssetDetail>('GET', '/api/assets/model/iris-classifier');
+  assert.equal(asset.job, job.name);
+  assert.equal(asset.version, registered.latest_versions[0].version);
+  assert.match(String(asset.spec.path), new RegExp(`^azureml://datastores/workspaceartifactstore/paths/${experiment.experiment_id}/${job.name}/artifacts/model$`));
+
+  // And the real client reads it all back.
+  const read = JSON.parse(await runPython(READ_BACK, { MLFLOW_TRACKING_URI: `http://127.0.0.1:${port}`, MLFLOW_TRACKING_TOKEN: token }, [job.name, experiment.experiment_id]));
+  assert.deepEqual(read.steps, Array.from({ length: 20 }, (_, i) => i));
+  assert.deepEqual(read.losses, history.map((m: { value: number }) => m.value));
+  assert.deepEqual(read.found, [job.name]);
+  assert.equal(read.summary.test_accuracy, metrics.test_accuracy.value);
+  assert.equal(read.model_run, job.name);
+
+  // The CLI: last values and params in `job show`, every point in `job metrics`, metric lines in `job stream`.
+  const cli = async (...args: string[]) => (await execFileAsync(process.execPath, [CLI, ...args, '--workspace', root], { encoding: 'utf8' })).stdout;
+  const shown = await cli('job', 'show', job.name);
+  assert.match(shown, new RegExp(`metrics:[\\s\\S]*\\n  loss = ${metrics.loss.value}  \\(step 19\\)`));
+  assert.match(shown, /params:[\s\S]*\n  epochs = 20\n/);
+  const csv = (await cli('job', 'metrics', job.name, '--key', 'loss', '--format', 'csv')).trimEnd().split('\n');
+  assert.equal(csv[0], 'key,step,value,timestamp');
+  assert.deepEqual(csv.slice(1).map((line) => Number(line.split(',')[1])), Array.from({ length: 20 }, (_, i) => i));
+  assert.equal(Number(csv[20]!.split(',')[2]), metrics.loss.value);
+  const json = JSON.parse(await cli('job', 'metrics', job.name, '--format', 'json')) as { key: string }[];
+  assert.ok(json.filter((m) => m.key === 'accuracy').length === 20 && json.some((m) => m.key === 'test_loss'));
+  const streamed = await cli('job', 'stream', job.name).catch((error: { stdout: string }) => error.stdout);
+  assert.match(streamed, /^step 19  loss=[\d.]+$/m);
+});
