@@ -33,6 +33,18 @@ export async function runClientCommand(body: () => Promise<number | void>): Prom
   }
 }
 
+/** Runs a command body with a client of the workspace's daemon, closed afterwards; errors are printed as above. */
+export function withClient(root: string, body: (client: ApiClient) => Promise<number | void>): Promise<void> {
+  return runClientCommand(async () => {
+    const client = await connect(root);
+    try {
+      return await body(client);
+    } finally {
+      client.close();
+    }
+  });
+}
+
 /** Collects repeated `--set key=value` options. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

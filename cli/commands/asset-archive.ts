@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { AssetKind } from '../../core/api/contracts';
-import { connect, runClientCommand, workspaceRoot, type WorkspaceOption } from '../connection';
+import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 
 export function registerAssetArchive(group: Command, kind: AssetKind): void {
   group
@@ -10,15 +10,10 @@ export function registerAssetArchive(group: Command, kind: AssetKind): void {
     .option('-v, --version <version>', 'only this version')
     .option('--workspace <folder>', 'workspace folder')
     .action((name: string, options: WorkspaceOption & { version?: string }) =>
-      runClientCommand(async () => {
-        const client = await connect(workspaceRoot(options));
-        try {
-          const query = options.version ? `?version=${encodeURIComponent(options.version)}` : '';
-          const { archived } = await client.request<{ archived: number }>('POST', `/api/assets/${kind}/${encodeURIComponent(name)}/archive${query}`);
-          process.stdout.write(`archived ${archived} version${archived === 1 ? '' : 's'} of ${kind} ${name}\n`);
-        } finally {
-          client.close();
-        }
+      withClient(workspaceRoot(options), async (client) => {
+        const query = options.version ? `?version=${encodeURIComponent(options.version)}` : '';
+        const { archived } = await client.request<{ archived: number }>('POST', `/api/assets/${kind}/${encodeURIComponent(name)}/archive${query}`);
+        process.stdout.write(`archived ${archived} version${archived === 1 ? '' : 's'} of ${kind} ${name}\n`);
       }),
     );
 }

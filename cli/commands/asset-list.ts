@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AssetKind, AssetSummary } from '../../core/api/contracts';
 import { assetRows, table } from '../format';
-import { connect, runClientCommand, workspaceRoot, type WorkspaceOption } from '../connection';
+import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 
 export function registerAssetList(group: Command, kind: AssetKind): void {
   group
@@ -12,15 +12,10 @@ export function registerAssetList(group: Command, kind: AssetKind): void {
     .option('--json', 'print JSON')
     .option('--workspace <folder>', 'workspace folder')
     .action((options: WorkspaceOption & { name?: string; includeArchived?: boolean; json?: boolean }) =>
-      runClientCommand(async () => {
-        const client = await connect(workspaceRoot(options));
-        try {
-          const query = new URLSearchParams({ kind, ...(options.name ? { name: options.name } : {}), ...(options.includeArchived ? { archived: 'true' } : {}) });
-          const assets = await client.request<AssetSummary[]>('GET', `/api/assets?${query}`);
-          process.stdout.write(options.json ? JSON.stringify(assets, null, 2) + '\n' : table(assetRows(assets)));
-        } finally {
-          client.close();
-        }
+      withClient(workspaceRoot(options), async (client) => {
+        const query = new URLSearchParams({ kind, ...(options.name ? { name: options.name } : {}), ...(options.includeArchived ? { archived: 'true' } : {}) });
+        const assets = await client.request<AssetSummary[]>('GET', `/api/assets?${query}`);
+        process.stdout.write(options.json ? JSON.stringify(assets, null, 2) + '\n' : table(assetRows(assets)));
       }),
     );
 }

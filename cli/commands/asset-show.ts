@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import type { AssetDetail, AssetKind, ComputeQueue } from '../../core/api/contracts';
-import { connect, runClientCommand, workspaceRoot, type WorkspaceOption } from '../connection';
+import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 
 export function registerAssetShow(group: Command, kind: AssetKind): void {
   group
@@ -12,21 +12,16 @@ export function registerAssetShow(group: Command, kind: AssetKind): void {
     .option('--json', 'print JSON')
     .option('--workspace <folder>', 'workspace folder')
     .action((name: string, options: WorkspaceOption & { version?: string; json?: boolean }) =>
-      runClientCommand(async () => {
-        const client = await connect(workspaceRoot(options));
-        try {
-          const query = options.version ? `?version=${encodeURIComponent(options.version)}` : '';
-          const asset = kind === 'compute' && name === 'local' ? undefined : await client.request<AssetDetail>('GET', `/api/assets/${kind}/${encodeURIComponent(name)}${query}`);
-          const queue = kind === 'compute' ? await client.request<ComputeQueue>('GET', `/api/computes/${encodeURIComponent(name)}/queue`) : undefined;
-          if (options.json) return void process.stdout.write(JSON.stringify({ ...asset, ...(queue ? { queue } : {}) }, null, 2) + '\n');
-          if (asset) process.stdout.write(stringify({ name: asset.name, ...(asset.version ? { version: asset.version } : {}), created: asset.createdAt, source: asset.sourcePath, ...(asset.job ? { job: asset.job } : {}), spec: asset.spec }));
-          else process.stdout.write('name: local\ntype: local (built in: host processes)\n');
-          if (queue) {
-            process.stdout.write(`queue: ${queue.running.length}/${queue.capacity} running${queue.running.length ? ` (${queue.running.join(', ')})` : ''}, ${queue.queued.length} queued\n`);
-            for (const entry of queue.queued) process.stdout.write(`  ${entry.job}: ${entry.reason}\n`);
-          }
-        } finally {
-          client.close();
+      withClient(workspaceRoot(options), async (client) => {
+        const query = options.version ? `?version=${encodeURIComponent(options.version)}` : '';
+        const asset = kind === 'compute' && name === 'local' ? undefined : await client.request<AssetDetail>('GET', `/api/assets/${kind}/${encodeURIComponent(name)}${query}`);
+        const queue = kind === 'compute' ? await client.request<ComputeQueue>('GET', `/api/computes/${encodeURIComponent(name)}/queue`) : undefined;
+        if (options.json) return void process.stdout.write(JSON.stringify({ ...asset, ...(queue ? { queue } : {}) }, null, 2) + '\n');
+        if (asset) process.stdout.write(stringify({ name: asset.name, ...(asset.version ? { version: asset.version } : {}), created: asset.createdAt, source: asset.sourcePath, ...(asset.job ? { job: asset.job } : {}), spec: asset.spec }));
+        else process.stdout.write('name: local\ntype: local (built in: host processes)\n');
+        if (queue) {
+          process.stdout.write(`queue: ${queue.running.length}/${queue.capacity} running${queue.running.length ? ` (${queue.running.join(', ')})` : ''}, ${queue.queued.length} queued\n`);
+          for (const entry of queue.queued) process.stdout.write(`  ${entry.job}: ${entry.reason}\n`);
         }
       }),
     );

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { JobSummary } from '../../core/api/contracts';
-import { connect, runClientCommand, workspaceRoot, type WorkspaceOption } from '../connection';
+import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 
 export function registerJobCancel(job: Command): void {
   job
@@ -9,14 +9,9 @@ export function registerJobCancel(job: Command): void {
     .argument('<name>', 'job name')
     .option('--workspace <folder>', 'workspace folder')
     .action((name: string, options: WorkspaceOption) =>
-      runClientCommand(async () => {
-        const client = await connect(workspaceRoot(options));
-        try {
-          const job = await client.request<JobSummary>('POST', `/api/jobs/${encodeURIComponent(name)}/cancel`);
-          process.stdout.write(`${job.name}  ${job.status}${job.reason ? `: ${job.reason}` : ''}\n`);
-        } finally {
-          client.close();
-        }
+      withClient(workspaceRoot(options), async (client) => {
+        const job = await client.request<JobSummary>('POST', `/api/jobs/${encodeURIComponent(name)}/cancel`);
+        process.stdout.write(`${job.name}  ${job.status}${job.reason ? `: ${job.reason}` : ''}\n`);
       }),
     );
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { JobSummary } from '../../core/api/contracts';
-import { collect, connect, runClientCommand, workspaceRoot, type WorkspaceOption } from '../connection';
+import { collect, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { streamJob } from './job-stream';
 
 interface CreateOptions extends WorkspaceOption {
@@ -19,18 +19,12 @@ export function registerJobCreate(job: Command): void {
     .option('--stream', 'follow the job until it ends (exit 1 unless it completes)')
     .option('--workspace <folder>', 'workspace folder (default: nearest folder of the spec with .mlw or .git)')
     .action((options: CreateOptions) =>
-      runClientCommand(async () => {
+      withClient(workspaceRoot(options, path.dirname(path.resolve(options.file))), async (client) => {
         const file = path.resolve(options.file);
-        const root = workspaceRoot(options, path.dirname(file));
-        const client = await connect(root);
-        try {
-          const { job: created, warnings } = await client.request<{ job: JobSummary; warnings: string[] }>('POST', '/api/jobs', { path: file, ...(options.set ? { set: options.set } : {}) });
-          for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
-          process.stdout.write(`${created.name}  ${created.status}${created.reason ? `: ${created.reason}` : ''}\n`);
-          return options.stream ? await streamJob(client, created.name) : 0;
-        } finally {
-          client.close();
-        }
+        const { job: created, warnings } = await client.request<{ job: JobSummary; warnings: string[] }>('POST', '/api/jobs', { path: file, ...(options.set ? { set: options.set } : {}) });
+        for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+        process.stdout.write(`${created.name}  ${created.status}${created.reason ? `: ${created.reason}` : ''}\n`);
+        return options.stream ? await streamJob(client, created.name) : 0;
       }),
     );
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { JobDetail } from '../../core/api/contracts';
-import { connect, runClientCommand, workspaceRoot, type WorkspaceOption } from '../connection';
+import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 
 interface DownloadOptions extends WorkspaceOption {
   output?: string;
@@ -18,33 +18,28 @@ export function registerJobDownload(job: Command): void {
     .option('--download-path <folder>', 'where to put the files', '.')
     .option('--workspace <folder>', 'workspace folder')
     .action((name: string, options: DownloadOptions) =>
-      runClientCommand(async () => {
-        const client = await connect(workspaceRoot(options));
-        try {
-          const detail = await client.request<JobDetail>('GET', `/api/jobs/${encodeURIComponent(name)}`);
-          const target = path.resolve(options.downloadPath, name);
-          const outputs = detail.outputs.filter((o) => !options.output || o.name === options.output);
-          if (options.output && outputs.length === 0) throw new Error(`job ${name} has no output ${options.output} (outputs: ${detail.outputs.map((o) => o.name).join(', ') || 'none'})`);
-          let count = 0;
-          for (const output of outputs) {
-            for (const file of output.files) {
-              const bytes = await client.download(`/api/jobs/${encodeURIComponent(name)}/outputs/${encodeURIComponent(output.name)}/files/${file.split('/').map(encodeURIComponent).join('/')}`);
-              const destination = path.join(target, 'named-outputs', output.name, file);
-              fs.mkdirSync(path.dirname(destination), { recursive: true });
-              fs.writeFileSync(destination, bytes);
-              count++;
-            }
-          }
-          if (!options.output) {
-            const log = await client.download(`/api/jobs/${encodeURIComponent(name)}/logs`);
-            fs.mkdirSync(path.join(target, 'user_logs'), { recursive: true });
-            fs.writeFileSync(path.join(target, 'user_logs', 'std_log.txt'), log);
+      withClient(workspaceRoot(options), async (client) => {
+        const detail = await client.request<JobDetail>('GET', `/api/jobs/${encodeURIComponent(name)}`);
+        const target = path.resolve(options.downloadPath, name);
+        const outputs = detail.outputs.filter((o) => !options.output || o.name === options.output);
+        if (options.output && outputs.length === 0) throw new Error(`job ${name} has no output ${options.output} (outputs: ${detail.outputs.map((o) => o.name).join(', ') || 'none'})`);
+        let count = 0;
+        for (const output of outputs) {
+          for (const file of output.files) {
+            const bytes = await client.download(`/api/jobs/${encodeURIComponent(name)}/outputs/${encodeURIComponent(output.name)}/files/${file.split('/').map(encodeURIComponent).join('/')}`);
+            const destination = path.join(target, 'named-outputs', output.name, file);
+            fs.mkdirSync(path.dirname(destination), { recursive: true });
+            fs.writeFileSync(destination, bytes);
             count++;
           }
-          process.stdout.write(`downloaded ${count} file${count === 1 ? '' : 's'} to ${target}\n`);
-        } finally {
-          client.close();
         }
+        if (!options.output) {
+          const log = await client.download(`/api/jobs/${encodeURIComponent(name)}/logs`);
+          fs.mkdirSync(path.join(target, 'user_logs'), { recursive: true });
+          fs.writeFileSync(path.join(target, 'user_logs', 'std_log.txt'), log);
+          count++;
+        }
+        process.stdout.write(`downloaded ${count} file${count === 1 ? '' : 's'} to ${target}\n`);
       }),
     );
 }

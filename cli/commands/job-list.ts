@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { JobSummary } from '../../core/api/contracts';
 import { jobRows, table } from '../format';
-import { connect, runClientCommand, workspaceRoot, type WorkspaceOption } from '../connection';
+import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 
 export function registerJobList(job: Command): void {
   job
@@ -10,14 +10,9 @@ export function registerJobList(job: Command): void {
     .option('--json', 'print JSON')
     .option('--workspace <folder>', 'workspace folder')
     .action((options: WorkspaceOption & { json?: boolean }) =>
-      runClientCommand(async () => {
-        const client = await connect(workspaceRoot(options));
-        try {
-          const jobs = await client.request<JobSummary[]>('GET', '/api/jobs');
-          process.stdout.write(options.json ? JSON.stringify(jobs, null, 2) + '\n' : table(jobRows(jobs)));
-        } finally {
-          client.close();
-        }
+      withClient(workspaceRoot(options), async (client) => {
+        const jobs = await client.request<JobSummary[]>('GET', '/api/jobs');
+        process.stdout.write(options.json ? JSON.stringify(jobs, null, 2) + '\n' : table(jobRows(jobs)));
       }),
     );
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ApiClient } from '../../core/api/client';
 import { table } from '../format';
-import { connect, runClientCommand, workspaceRoot, type WorkspaceOption } from '../connection';
+import { runClientCommand, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { runSummary } from './job-show';
 
 export interface MetricRow {
@@ -22,21 +22,19 @@ export function registerJobMetrics(job: Command): void {
     .option('--format <format>', 'table, csv or json', 'table')
     .option('--workspace <folder>', 'workspace folder')
     .action((name: string, options: WorkspaceOption & { key?: string; format: string }) =>
-      runClientCommand(async () => {
-        if (!['table', 'csv', 'json'].includes(options.format)) throw new Error(`--format must be table, csv or json, not ${options.format}`);
-        const client = await connect(workspaceRoot(options));
-        try {
-          const run = await runSummary(client, name);
-          if (!run) throw new Error(`job ${name} has no tracking run`);
-          const keys = options.key ? [options.key] : run.metrics.map((m) => m.key);
-          if (options.key && !run.metrics.some((m) => m.key === options.key)) throw new Error(`job ${name} logged no metric ${options.key} (it has ${run.metrics.map((m) => m.key).join(', ') || 'none'})`);
-          const rows: MetricRow[] = [];
-          for (const key of keys) rows.push(...(await metricHistory(client, name, key)));
-          process.stdout.write(formatMetrics(rows, options.format as 'table' | 'csv' | 'json'));
-        } finally {
-          client.close();
-        }
-      }),
+      options.format === 'table' || options.format === 'csv' || options.format === 'json'
+        ? withClient(workspaceRoot(options), async (client) => {
+            const run = await runSummary(client, name);
+            if (!run) throw new Error(`job ${name} has no tracking run`);
+            const keys = options.key ? [options.key] : run.metrics.map((m) => m.key);
+            if (options.key && !run.metrics.some((m) => m.key === options.key)) throw new Error(`job ${name} logged no metric ${options.key} (it has ${run.metrics.map((m) => m.key).join(', ') || 'none'})`);
+            const rows: MetricRow[] = [];
+            for (const key of keys) rows.push(...(await metricHistory(client, name, key)));
+            process.stdout.write(formatMetrics(rows, options.format as 'table' | 'csv' | 'json'));
+          })
+        : runClientCommand(async () => {
+            throw new Error(`--format must be table, csv or json, not ${options.format}`);
+          }),
     );
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ApiError, type ApiClient } from '../../core/api/client';
 import type { JobDetail } from '../../core/api/contracts';
-import { connect, runClientCommand, workspaceRoot, type WorkspaceOption } from '../connection';
+import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 
 /** What `job show` prints of the job's MLflow run: each metric's last value and the params. */
 export interface RunSummary {
@@ -17,15 +17,10 @@ export function registerJobShow(job: Command): void {
     .option('--json', 'print JSON')
     .option('--workspace <folder>', 'workspace folder')
     .action((name: string, options: WorkspaceOption & { json?: boolean }) =>
-      runClientCommand(async () => {
-        const client = await connect(workspaceRoot(options));
-        try {
-          const detail = await client.request<JobDetail>('GET', `/api/jobs/${encodeURIComponent(name)}`);
-          const run = await runSummary(client, name);
-          process.stdout.write(options.json ? JSON.stringify({ ...detail, ...(run ? { run } : {}) }, null, 2) + '\n' : describeJob(detail, run));
-        } finally {
-          client.close();
-        }
+      withClient(workspaceRoot(options), async (client) => {
+        const detail = await client.request<JobDetail>('GET', `/api/jobs/${encodeURIComponent(name)}`);
+        const run = await runSummary(client, name);
+        process.stdout.write(options.json ? JSON.stringify({ ...detail, ...(run ? { run } : {}) }, null, 2) + '\n' : describeJob(detail, run));
       }),
     );
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ApiClient } from '../../core/api/client';
 import type { JobStatus } from '../../core/api/contracts';
 import { formatEvent } from '../format';
-import { connect, runClientCommand, workspaceRoot, type WorkspaceOption } from '../connection';
+import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 
 export function registerJobStream(job: Command): void {
   job
@@ -11,13 +11,8 @@ export function registerJobStream(job: Command): void {
     .argument('<name>', 'job name')
     .option('--workspace <folder>', 'workspace folder')
     .action((name: string, options: WorkspaceOption) =>
-      runClientCommand(async () => {
-        const client = await connect(workspaceRoot(options));
-        try {
-          return await streamJob(client, name);
-        } finally {
-          client.close();
-        }
+      withClient(workspaceRoot(options), async (client) => {
+        return await streamJob(client, name);
       }),
     );
 }

@@ -58,7 +58,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     tracking = new TrackingService(plane);
     tracking.start();
     const activeTracking = tracking;
-    app = createApi(plane, { token, version: options.version, plugins: [trackingPlugin(tracking)], acceptToken: runTokenCheck(tracking) });
+    const streams = { open: 0 };
+    app = createApi(plane, { token, version: options.version, streams, plugins: [trackingPlugin(tracking)], acceptToken: runTokenCheck(tracking) });
     const activePlane = plane;
     app.addHook('onRequest', async () => idle?.touch());
     await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
@@ -96,8 +97,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         resolveStopped();
       })());
     if (options.idleTimeoutMs && options.idleTimeoutMs > 0) {
-      idle = new IdleTimer(options.idleTimeoutMs, () => activePlane.activeJobs === 0, () => {
-        log(`mlw serve: idle for ${Math.round(options.idleTimeoutMs! / 1000)} s with no running job, exiting`);
+      idle = new IdleTimer(options.idleTimeoutMs, () => activePlane.activeJobs === 0 && streams.open === 0, () => {
+        log(`mlw serve: idle for ${Math.round(options.idleTimeoutMs! / 1000)} s with no running job and no client following, exiting`);
         void stop();
       });
     }

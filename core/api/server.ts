@@ -7,7 +7,7 @@ import type { ControlPlane } from '../engine/control-plane';
 import { SpecRejectedError } from '../engine/spec-loader';
 import { AssetConflictError } from '../store/assets';
 import { ASSET_KINDS, BODY_SCHEMAS, MAX_BODY_BYTES, type ApiErrorBody, type AssetKind, type Health, type SpecRequest } from './contracts';
-import { streamEvents } from './sse';
+import { streamEvents, type StreamCounter } from './sse';
 
 export interface ApiOptions {
   token: string;
@@ -16,6 +16,8 @@ export interface ApiOptions {
   plugins?: ((app: FastifyInstance) => void)[];
   /** Accepts another bearer token for a request (the tracking API's per-run tokens on its own routes). */
   acceptToken?: (token: string, request: FastifyRequest) => boolean;
+  /** Counts open event streams: a daemon with a client following it is not idle. */
+  streams?: StreamCounter;
 }
 
 const kindParam = { type: 'object', required: ['kind'], properties: { kind: { type: 'string', enum: [...ASSET_KINDS] } } } as const;
@@ -94,9 +96,9 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
 
   app.get<{ Params: { name: string } }>('/api/jobs/:name/events', (request, reply) => {
     const job = plane.requireJob(request.params.name);
-    streamEvents(plane, request, reply, job.name);
+    streamEvents(plane, request, reply, job.name, options.streams);
   });
-  app.get('/api/events', (request: FastifyRequest, reply: FastifyReply) => streamEvents(plane, request, reply));
+  app.get('/api/events', (request: FastifyRequest, reply: FastifyReply) => streamEvents(plane, request, reply, undefined, options.streams));
 
   app.get<{ Params: { name: string } }>('/api/computes/:name/queue', async (request) => plane.queue(request.params.name));
 

@@ -8,10 +8,15 @@ const HEARTBEAT_MS = 15_000;
  * Server-sent events: stored events after `Last-Event-ID` (or `?after=`) first, then live ones. A job's stream
  * ends after its terminal status; the workspace stream stays open.
  */
-export function streamEvents(plane: ControlPlane, request: FastifyRequest, reply: FastifyReply, job?: string): void {
+export interface StreamCounter {
+  open: number;
+}
+
+export function streamEvents(plane: ControlPlane, request: FastifyRequest, reply: FastifyReply, job?: string, counter?: StreamCounter): void {
   const query = request.query as { after?: string };
   const after = Number(request.headers['last-event-id'] ?? query.after ?? 0) || 0;
   reply.hijack();
+  if (counter) counter.open++;
   const res = reply.raw;
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   let last = after;
@@ -33,6 +38,7 @@ export function streamEvents(plane: ControlPlane, request: FastifyRequest, reply
   function close(): void {
     if (closed) return;
     closed = true;
+    if (counter) counter.open--;
     clearInterval(heartbeat);
     unsubscribe?.();
     request.raw.off('close', close);

@@ -151,8 +151,10 @@ export class ControlPlane {
       this.events.append(name, { type: 'status', status: 'Queued', ...(reason ? { reason } : {}) });
       return job;
     });
+    // The answer is the job as submitted; the scheduler may start it right away.
+    const submitted = this.withQueueReason(this.jobs.get(row.name)!);
     this.scheduler.kick();
-    return { job: toJobSummary(this.jobs.get(row.name)!), warnings: spec.warnings };
+    return { job: submitted, warnings: spec.warnings };
   }
 
   async cancelJob(name: string): Promise<JobSummary> {
