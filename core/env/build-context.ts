@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import ignore from 'ignore';
 import * as tar from 'tar-stream';
+import { mapLimit } from '../data/fs-util';
 
 /** One entry of a Docker build context: from disk, or generated in memory. */
 export type ContextEntry =
@@ -74,7 +75,7 @@ export class FileDigestCache {
 
 /** Adds every entry (name, kind, mode and content digest, in order) to `hash`. */
 export async function hashContext(entries: ContextEntry[], hash: ReturnType<typeof createHash>, digests: FileDigestCache): Promise<void> {
-  const lines = await mapLimited(entries, OPEN_FILES_AT_ONCE, async (entry) => {
+  const lines = await mapLimit(entries, OPEN_FILES_AT_ONCE, async (entry) => {
     const mode = entry.mode.toString(8);
     switch (entry.kind) {
       case 'directory':
@@ -94,19 +95,6 @@ export async function hashContext(entries: ContextEntry[], hash: ReturnType<type
 
 /** Bounds how many files are read at once, so a large context does not run out of file descriptors. */
 const OPEN_FILES_AT_ONCE = 16;
-
-async function mapLimited<T, R>(items: T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await map(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 /** The build context as an uncompressed tar stream, files streamed from disk one after the other. */
 export function packContext(entries: ContextEntry[]): tar.Pack {

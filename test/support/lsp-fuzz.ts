@@ -4,18 +4,8 @@ import { globSync } from 'tinyglobby';
 import { CodeActionKind, type Position } from 'vscode-languageserver';
 import { MlwLanguageService } from '../../server/service/language-service';
 import { pathToUri } from '../../server/service/uri';
+import { prng } from './random';
 
-/** mulberry32: a small seeded PRNG, so that a failing run reproduces from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Random = () => number;
 const pick = <T>(rand: Random, list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;

@@ -29,6 +29,18 @@ function exited(child: ChildProcess): Promise<number | null> {
   return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
+/** Starts a daemon, submits `job.yml`, waits until it runs, then SIGKILLs the daemon: what a crash leaves behind. */
+async function crashWhileRunning(t: TestContext, root: string): Promise<JobSummary> {
+  const first = startDaemonProcess(t, root);
+  const { client } = await connected(root, first.pid);
+  const { job } = await client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(root, 'job.yml') });
+  await waitFor('Running', async () => (await client.request<JobDetail>('GET', `/api/jobs/${job.name}`)).status === 'Running');
+  client.close();
+  first.kill('SIGKILL');
+  await exited(first);
+  return job;
+}
+
 test('the CLI starts the daemon on demand; serve.json is private and the daemon outlives the CLI', async (t) => {
   const root = await workspace(t, { 'job.yml': commandJob('echo from the job') });
   const run = spawnSync(process.execPath, [path.join(OUT, 'cli.js'), 'job', 'create', '-f', path.join(root, 'job.yml'), '--stream'], { encoding: 'utf8', cwd: root });
@@ -65,13 +77,7 @@ test('after SIGKILL of the daemon, a new one re-attaches to the running job, whi
   const root = await workspace(t, { 'job.yml': commandJob('echo waiting; while [ ! -f "$GATE" ]; do sleep 0.05; done; echo released', 'environment_variables:\n  GATE: __GATE__\n') });
   const gate = path.join(root, 'gate');
   fs.writeFileSync(path.join(root, 'job.yml'), fs.readFileSync(path.join(root, 'job.yml'), 'utf8').replace('__GATE__', gate));
-  const first = startDaemonProcess(t, root);
-  const { client } = await connected(root, first.pid);
-  const { job } = await client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(root, 'job.yml') });
-  await waitFor('Running', async () => (await client.request<JobDetail>('GET', `/api/jobs/${job.name}`)).status === 'Running');
-  client.close();
-  first.kill('SIGKILL');
-  await exited(first);
+  const job = await crashWhileRunning(t, root);
   fs.writeFileSync(gate, '');
   const second = startDaemonProcess(t, root);
   const again = await connected(root, second.pid);
@@ -86,13 +92,7 @@ test('after SIGKILL of the daemon, a new one re-attaches to the running job, whi
 
 test('a job whose process vanished while the daemon was down is marked Failed with the reason', async (t) => {
   const root = await workspace(t, { 'job.yml': commandJob('echo started; sleep 60') });
-  const first = startDaemonProcess(t, root);
-  const { client } = await connected(root, first.pid);
-  const { job } = await client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(root, 'job.yml') });
-  await waitFor('Running', async () => (await client.request<JobDetail>('GET', `/api/jobs/${job.name}`)).status === 'Running');
-  client.close();
-  first.kill('SIGKILL');
-  await exited(first);
+  const job = await crashWhileRunning(t, root);
   const pid = Number(fs.readFileSync(path.join(root, '.mlw/runs', job.name, 'state/pid'), 'utf8'));
   process.kill(-pid, 'SIGKILL');
   await waitFor('the job process to end', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { fuzz, mutate, prng } from '../support/lsp-fuzz';
+import { fuzz, mutate } from '../support/lsp-fuzz';
+import { prng } from '../support/random';
 
 const seed = Number(process.env['MLW_FUZZ_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 

@@ -9,6 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { fastParseYaml } from '../../core/spec/yaml/fast-parse';
 import { parseWithYamlPackage, parseYaml } from '../../core/spec/yaml/parse';
 import { pipelineText } from '../support/generate';
+import { prng } from '../support/random';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const BENCH_HARNESS = '/work/shared/bench/lsp/bench.mjs';
@@ -58,18 +59,6 @@ function checkDocument(text: string, label: string): boolean {
 
 function show(source: string): string {
   return source.length > 1500 ? JSON.stringify(source.slice(0, 1500)) + '…' : JSON.stringify(source);
-}
-
-/** mulberry32 */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const INSERTIONS = [
@@ -143,7 +132,7 @@ describe('fast YAML parser', () => {
   it('gives the yaml package tree or nothing for mutated documents', () => {
     const seed = Number(process.env.YAML_FUZZ_SEED ?? Date.now() % 2 ** 31);
     console.log(`fast YAML parser fuzz seed: ${seed} (rerun with YAML_FUZZ_SEED=${seed})`);
-    const next = random(seed);
+    const next = prng(seed);
     const bases = [pipelineText(2), ...specFiles.map((f) => f.text).filter((t) => t.length < 4000)];
     let accepted = 0;
     const variants = 4000;
