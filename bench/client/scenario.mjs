@@ -27,8 +27,9 @@ export default async function ({ page, vs, out, server, log }) {
     }
     const activation = await waitFor(() => newActivation(logsRoot, seenHosts), 'the extension activated in a new extension host');
     seenHosts.add(activation.host);
+    activation.runningExtensionsMs = await runningExtensionsActivationMs(page, vs);
     results.activation.push(activation);
-    log(`activation ${sample + 1}/${samples}: host ${activation.hostMs} ms, extension ${activation.extensionMs} ms (${activation.event})`);
+    log(`activation ${sample + 1}/${samples}: host ${activation.hostMs} ms, Running Extensions ${activation.runningExtensionsMs} ms, extension ${activation.extensionMs} ms (${activation.event})`);
   }
 
   // Jobs view: the first showing loads the 1,000 jobs from the control plane.
@@ -44,7 +45,7 @@ export default async function ({ page, vs, out, server, log }) {
   results.jobsTree.firstShow.push(await rowsRenderedMs(page));
   const group = jobsPane.locator('.monaco-list-row[aria-level="1"]', { hasText: 'bench-1000' }).first();
   await group.waitFor({ timeout: TIMEOUT });
-  if (!/1000 jobs/.test(await group.innerText())) throw new Error(`the experiment row reads "${await group.innerText()}"`);
+  if (!new RegExp(`${config.jobs} jobs`).test(await group.innerText())) throw new Error(`the experiment row reads "${await group.innerText()}"`);
   await vs.screenshot('jobs-1000');
 
   for (let sample = 0; sample < samples; sample++) {
@@ -92,6 +93,23 @@ export default async function ({ page, vs, out, server, log }) {
   await vs.screenshot('metric-probe');
 
   fs.writeFileSync(path.join(out, 'client-bench.json'), JSON.stringify(results, null, 2));
+}
+
+/**
+ * VS Code's own figure for the extension, as "Developer: Show Running Extensions" shows it: code loading + the
+ * activate() call (the host's `ExtensionActivationTimes`). The editor is closed again so that it is not restored in
+ * the next window.
+ */
+async function runningExtensionsActivationMs(page, vs) {
+  await vs.runCommand('Developer: Show Running Extensions');
+  const time = page.locator('.runtime-extensions-editor .monaco-list-row', { hasText: 'mlw' }).locator('.activation-time').first();
+  await time.waitFor({ timeout: TIMEOUT });
+  const text = await waitFor(async () => {
+    const value = await time.innerText();
+    return /\d+ms/.test(value) ? value : undefined;
+  }, 'the activation time in Running Extensions');
+  await vs.runCommand('View: Close All Editors');
+  return Number(/(\d+)ms/.exec(text)[1]);
 }
 
 /**

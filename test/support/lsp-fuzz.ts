@@ -6,7 +6,6 @@ import { MlwLanguageService } from '../../server/service/language-service';
 import { pathToUri } from '../../server/service/uri';
 import { prng } from './random';
 
-
 type Random = () => number;
 const pick = <T>(rand: Random, list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
 const int = (rand: Random, max: number) => Math.floor(rand() * max);
