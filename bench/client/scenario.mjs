@@ -75,7 +75,9 @@ export default async function ({ page, vs, out, server, log }) {
   fs.writeFileSync(config.goFile, `${Date.now()}\n`);
   const channel = await waitFor(() => {
     const file = findChannelFile(logsRoot, 'mlw job bench_latency_');
-    return file && fs.readFileSync(file, 'utf8').includes('▶ Completed') ? file : undefined;
+    const text = file ? fs.readFileSync(file, 'utf8') : '';
+    if (/▶ (Failed|Canceled)/.test(text)) throw new Error(`the probe job did not complete:\n${text}`);
+    return text.includes('▶ Completed') ? file : undefined;
   }, 'the probe job completed in its output channel');
   const rendered = await waitFor(async () => {
     const seen = await page.evaluate(() => window.mlwBenchRendered);
@@ -201,7 +203,7 @@ function recordRenderedMetricLines() {
   const scan = () => {
     const now = Date.now();
     for (const line of document.querySelectorAll('.part.panel .view-line')) {
-      const match = /metric sent_ms=\d+ step=(\d+)/.exec(line.textContent);
+      const match = /metric\s+sent_ms=\d+\s+step=(\d+)/.exec(line.textContent); // \s: the editor renders spaces as U+00A0
       if (match && !(match[1] in window.mlwBenchRendered)) window.mlwBenchRendered[match[1]] = now;
     }
   };

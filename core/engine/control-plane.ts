@@ -143,8 +143,8 @@ export class ControlPlane {
     const name = value.name ?? generateJobName(experiment);
     const row = this.store.transaction(() => {
       if (this.jobs.exists(name)) throw new SpecRejectedError(`a job named ${name} already exists; job names are unique (remove name: to get a generated one)`, [], 409);
-      const ahead = this.jobs.list({ status: ['Queued'], compute }).length;
-      const busy = this.scheduler.queue(compute).running.length;
+      const ahead = this.jobs.queuedCount(compute);
+      const busy = this.scheduler.runningOn(compute).length;
       const reason = busy < target.capacity && ahead === 0 ? undefined : queueReason(compute, busy, target.capacity, ahead);
       const job = this.jobs.insert({ name, type: 'command', experiment, ...(value.display_name ? { displayName: value.display_name } : {}), compute, spec: resolved as unknown as Record<string, unknown>, specPath: spec.path, runDir: this.layout.runDir(name), ...(snapshot ? { snapshotHash: snapshot.hash } : {}) }, 'Queued');
       this.jobs.setStatus(name, 'Queued', reason ? { reason } : {});
@@ -248,8 +248,7 @@ export class ControlPlane {
     const summary = toJobSummary(job);
     if (job.status !== 'Queued') return summary;
     try {
-      const entry = this.scheduler.queue(job.compute).queued.find((q) => q.job === job.name);
-      return entry ? { ...summary, reason: entry.reason } : summary;
+      return { ...summary, reason: this.scheduler.waitReason(job) };
     } catch {
       return summary;
     }

@@ -29,24 +29,28 @@ export class Scheduler {
     this.kick();
   }
 
+  /** Starts the oldest queued jobs of every compute with a free instance; reads only as many jobs as it starts. */
   kick(): void {
     if (this.kicking || this.stopped) return;
     this.kicking = true;
     try {
       const busy = this.busyByCompute();
-      for (const job of this.jobs.list({ status: ['Queued'], oldestFirst: true })) {
-        if (this.active.has(job.name)) continue;
+      for (const compute of this.jobs.queuedComputes()) {
         let target: ComputeTarget;
         try {
-          target = this.target(job.compute);
+          target = this.target(compute);
         } catch (error) {
-          this.fail(job, (error as Error).message);
+          for (const job of this.jobs.nextQueued(compute, Number.MAX_SAFE_INTEGER)) this.fail(job, (error as Error).message);
           continue;
         }
-        const running = busy.get(job.compute) ?? 0;
-        if (running >= target.capacity) continue;
-        busy.set(job.compute, running + 1);
-        this.launch(job, target);
+        const free = target.capacity - (busy.get(compute) ?? 0);
+        if (free <= 0) continue;
+        for (const job of this.jobs.nextQueued(compute, free)) {
+          if (this.active.has(job.name)) continue;
+          if ((busy.get(compute) ?? 0) >= target.capacity) break;
+          busy.set(compute, (busy.get(compute) ?? 0) + 1);
+          this.launch(job, target);
+        }
       }
     } finally {
       this.kicking = false;
@@ -68,14 +72,23 @@ export class Scheduler {
 
   queue(compute: string): ComputeQueue {
     const target = this.target(compute);
-    const running = [...this.active.entries()].filter(([, a]) => a.compute === compute).map(([name]) => name);
-    const queued = this.jobs.list({ status: ['Queued'], compute, oldestFirst: true }).filter((job) => !this.active.has(job.name));
+    const running = this.runningOn(compute);
+    const queued = this.jobs.nextQueued(compute, Number.MAX_SAFE_INTEGER).filter((job) => !this.active.has(job.name));
     return {
       compute,
       capacity: target.capacity,
       running,
       queued: queued.map((job, ahead) => ({ job: job.name, reason: queueReason(compute, running.length, target.capacity, ahead) })),
     };
+  }
+
+  /** Why one queued job waits, without listing the whole queue. */
+  waitReason(job: JobRow): string {
+    return queueReason(job.compute, this.runningOn(job.compute).length, this.target(job.compute).capacity, this.jobs.queuedCount(job.compute, job.seq));
+  }
+
+  runningOn(compute: string): string[] {
+    return [...this.active.entries()].filter(([, a]) => a.compute === compute).map(([name]) => name);
   }
 
   private launch(job: JobRow, target = this.target(job.compute)): void {

@@ -77,6 +77,21 @@ export class JobRepository {
     return this.store.all<JobRow>(sql, [...values, filter.limit ?? 100_000]).map(normalize);
   }
 
+  /** Computes that have queued jobs. */
+  queuedComputes(): string[] {
+    return this.store.all<{ compute: string }>("SELECT DISTINCT compute FROM jobs WHERE status = 'Queued'").map((row) => row.compute);
+  }
+
+  /** The next queued jobs of a compute, oldest first. */
+  nextQueued(compute: string, limit: number): JobRow[] {
+    return this.store.all<JobRow>("SELECT * FROM jobs WHERE status = 'Queued' AND compute = ? ORDER BY seq LIMIT ?", [compute, limit]).map(normalize);
+  }
+
+  /** How many jobs wait for `compute`; with `beforeSeq`, how many of them were submitted earlier. */
+  queuedCount(compute: string, beforeSeq = Number.MAX_SAFE_INTEGER): number {
+    return Number(this.store.get<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE status = 'Queued' AND compute = ? AND seq < ?", [compute, beforeSeq])!.n);
+  }
+
   setStatus(name: string, status: JobStatus, patch: JobPatch = {}): void {
     this.store.run('UPDATE jobs SET status = ?, reason = ? WHERE name = ?', [status, patch.reason ?? null, name]);
     this.patch(name, patch);

@@ -172,4 +172,6 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (name, alias)
   ) WITHOUT ROWID;
   `,
+  // The scheduler reads the oldest queued jobs of one compute.
+  `CREATE INDEX jobs_queue ON jobs (status, compute, seq);`,
 ];
