@@ -1,4 +1,4 @@
-import type { AssetKind, AssetSummary, ComputeQueue } from '../../core/api/contracts';
+import type { AssetKind, AssetSummary, ComputeQueue, EnvironmentImage } from '../../core/api/contracts';
 import type { TreeIcon, TreeNode } from './tree-node';
 
 const KIND_ICONS: Record<AssetKind, string> = {
@@ -87,15 +87,23 @@ export function queueExtras(queue: ComputeQueue): AssetExtras {
   return { description, tooltip: queue.queued.map((q) => `${q.job}: ${q.reason}`).join('\n') || undefined, children };
 }
 
-/** Environments: where the image comes from (`image:`, or a build context). */
-export function environmentExtras(spec: Record<string, unknown> | undefined): AssetExtras {
+/**
+ * Environments: where the image comes from (`image:`, or a build context) and its build state — built (with the
+ * cached tag), building, not built yet (the next job builds it), or why the state is unknown (e.g. Docker is down).
+ */
+export function environmentExtras(spec: Record<string, unknown> | undefined, image?: EnvironmentImage | string): AssetExtras {
   if (!spec) return {};
-  const image = typeof spec.image === 'string' ? spec.image : undefined;
+  const base = typeof spec.image === 'string' ? spec.image : undefined;
   const build = spec.build as { path?: string } | undefined;
   const conda = typeof spec.conda_file === 'string' ? spec.conda_file : undefined;
-  if (build?.path) return { description: `build ${build.path}`, tooltip: `Image built from ${build.path}` };
-  if (image) return { description: conda ? `${image} + conda` : image, tooltip: `Image: ${image}${conda ? `\nConda file: ${conda}` : ''}` };
-  return {};
+  const source = build?.path ? `build ${build.path}` : base ? (conda ? `${base} + conda` : base) : undefined;
+  const state = image === undefined ? undefined : typeof image === 'string' ? 'state unknown' : image.building ? 'building' : image.built ? 'built' : 'not built';
+  const description = [source, state].filter(Boolean).join(' · ') || undefined;
+  const tooltip = [
+    build?.path ? `Image built from ${build.path}` : base ? `Image: ${base}${conda ? `\nConda file: ${conda}` : ''}` : undefined,
+    typeof image === 'string' ? image : image ? `${image.built ? 'Cached image' : 'Image (built by the next job that uses it)'}: ${image.image}` : undefined,
+  ].filter(Boolean).join('\n') || undefined;
+  return { ...(description ? { description } : {}), ...(tooltip ? { tooltip } : {}) };
 }
 
 function newestVersionFirst(a: AssetSummary, b: AssetSummary): number {

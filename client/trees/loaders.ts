@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ApiClient } from '../../core/api/client';
-import type { AssetDetail, AssetKind, AssetSummary, ComputeQueue, JobSummary } from '../../core/api/contracts';
+import type { AssetDetail, AssetKind, AssetSummary, ComputeQueue, EnvironmentImage, JobSummary } from '../../core/api/contracts';
 import { specKindOfText } from '../editor/spec-kind';
 import { assetsTree, environmentExtras, queueExtras, type AssetExtras } from './assets-model';
 import { jobsTree } from './jobs-model';
@@ -32,13 +32,20 @@ export const loadComputes: TreeLoader = withApi(async (api) => {
 export const loadEnvironments: TreeLoader = withApi(async (api) => {
   const environments = await listAssets(api, 'environment');
   const specs = new Map<string, Record<string, unknown>>();
+  const images = new Map<string, EnvironmentImage | string>();
   await Promise.all(
     environments.map(async (env) => {
-      const detail = await api.request<AssetDetail>('GET', `/api/assets/environment/${encodeURIComponent(env.name)}?version=${encodeURIComponent(env.version)}`).catch(() => undefined);
-      if (detail) specs.set(`${env.name}:${env.version}`, detail.spec);
+      const key = `${env.name}:${env.version}`;
+      const query = `?version=${encodeURIComponent(env.version)}`;
+      const [detail, image] = await Promise.all([
+        api.request<AssetDetail>('GET', `/api/assets/environment/${encodeURIComponent(env.name)}${query}`).catch(() => undefined),
+        api.request<EnvironmentImage>('GET', `/api/assets/environment/${encodeURIComponent(env.name)}/image${query}`).catch((error: Error) => error.message),
+      ]);
+      if (detail) specs.set(key, detail.spec);
+      images.set(key, image);
     }),
   );
-  return assetsTree('environment', environments, (env) => environmentExtras(specs.get(`${env.name}:${env.version}`)));
+  return assetsTree('environment', environments, (env) => environmentExtras(specs.get(`${env.name}:${env.version}`), images.get(`${env.name}:${env.version}`)));
 });
 
 /** Endpoints are not registered on the control plane yet: the view lists the workspace's endpoint and deployment specs. */

@@ -88,6 +88,14 @@ export interface Health {
   runningJobs: number;
 }
 
+/** `GET /api/assets/environment/<name>/image`: the image a job using the environment runs in, and whether it exists. */
+export interface EnvironmentImage {
+  image: string;
+  hash?: string;
+  built: boolean;
+  building: boolean;
+}
+
 export interface ComputeQueue {
   compute: string;
   capacity: number;

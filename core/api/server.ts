@@ -67,6 +67,8 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
     return asset;
   });
 
+  app.get<{ Params: { name: string }; Querystring: { version?: string } }>('/api/assets/environment/:name/image', async (request) => plane.environmentImage(request.params.name, request.query.version));
+
   app.post<{ Params: { kind: AssetKind; name: string }; Querystring: { version?: string } }>('/api/assets/:kind/:name/archive', { schema: { params: kindParam } }, async (request) => {
     const { kind, name } = request.params;
     const changed = plane.assets.archive(kind, name, request.query.version);

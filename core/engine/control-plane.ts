@@ -14,6 +14,7 @@ import { Store } from '../store/database';
 import { EventLog } from '../store/events';
 import { JobRepository, toJobSummary, type JobRow } from '../store/jobs';
 import { BUILTIN_LOCAL, resolveCompute, type ComputeTarget } from './computes';
+import type { EnvironmentImageStatus } from '../env/builder';
 import type { EnvironmentProvider, NamedOutput, ResolvedCommandJob, RunEnvironment } from './job-runner';
 import { runFiles, WorkspaceLayout } from './layout';
 import { AssetResolver, computeName, generateJobName } from './resolve';
@@ -47,6 +48,7 @@ export class ControlPlane {
   private readonly scheduler: Scheduler;
   private readonly targets = new Map<string, ComputeTarget>();
   private readonly drivers: { local: ComputeDriver; docker: () => ComputeDriver };
+  private readonly environments: (() => EnvironmentProvider) | undefined;
 
   constructor(root: string, options: ControlPlaneOptions = {}) {
     this.layout = new WorkspaceLayout(path.resolve(root));
@@ -58,6 +60,7 @@ export class ControlPlane {
     this.loader = new SpecLoader(this.layout.root, { assets: () => this.registeredForIndex() });
     this.resolver = new AssetResolver(this.assets, this.loader, this.layout.root);
     const docker = options.docker;
+    this.environments = options.environments;
     this.drivers = {
       local: options.local ?? new HostProcessDriver(),
       docker: () => {
@@ -167,6 +170,19 @@ export class ControlPlane {
       });
     }
     return toJobSummary(this.requireJob(name));
+  }
+
+  /** Whether a registered environment's image is built (cached), and its tag; asks the Docker engine. */
+  async environmentImage(name: string, version?: string): Promise<EnvironmentImageStatus> {
+    const asset = this.assets.get('environment', name, version);
+    if (!asset) throw new SpecRejectedError(`no environment named ${name}${version ? ` with version ${version}` : ''}`, [], 404);
+    if (!this.environments) throw new SpecRejectedError('this control plane was started without an environment builder', [], 503);
+    const source = this.resolver.environment(`azureml:${name}:${asset.version}`, this.layout.root)!;
+    try {
+      return await this.environments().status(source);
+    } catch (error) {
+      throw new SpecRejectedError(`environment ${name}:${asset.version}: ${(error as Error).message}`, [], 503);
+    }
   }
 
   listJobs(): JobSummary[] {

@@ -12,11 +12,12 @@ import { substituteCommand } from './command';
 import type { ComputeTarget } from './computes';
 import { runFiles } from './layout';
 import { LogTailer } from './log-tailer';
-import type { EnsureOptions, EnvironmentSource } from '../env/builder';
+import type { EnsureOptions, EnvironmentImageStatus, EnvironmentSource } from '../env/builder';
 
 /** The environment builder as the runner uses it (`core/env`'s `EnvironmentBuilder`). */
 export interface EnvironmentProvider {
   ensure(source: EnvironmentSource, options: EnsureOptions): Promise<{ image: string; built: boolean }>;
+  status(source: EnvironmentSource): Promise<EnvironmentImageStatus>;
 }
 
 /** What a command job's stored spec holds after submission resolved its references. */

@@ -35,6 +35,14 @@ export interface PreparedEnvironment {
   built: boolean;
 }
 
+/** An environment's image as the cache knows it; `built` false means the next job using it builds it first. */
+export interface EnvironmentImageStatus {
+  image: string;
+  hash?: string;
+  built: boolean;
+  building: boolean;
+}
+
 export interface EnvironmentBuilderOptions extends DockerConnection {
   /** Extra labels on every image built (tests mark theirs to remove them). */
   imageLabels?: Record<string, string>;
@@ -99,6 +107,16 @@ export class EnvironmentBuilder {
     }
     const { hash, tag } = await this.recipe(source);
     return { hash, tag };
+  }
+
+  /** Whether the environment's image is in the local cache (or, for `image:` alone, present), without building. */
+  async status(source: EnvironmentSource): Promise<EnvironmentImageStatus> {
+    if (source.image && !source.condaFile && !source.build) {
+      const info = await this.inspectImage(source.image);
+      return { image: source.image, built: info !== undefined, ...(info ? { hash: info.Id } : {}), building: false };
+    }
+    const recipe = await this.recipe(source);
+    return { image: recipe.tag, hash: recipe.hash, built: (await this.cachedImage(recipe)) !== undefined, building: this.inFlight.has(recipe.hash) };
   }
 
   private async recipe(source: EnvironmentSource): Promise<BuildRecipe> {

@@ -102,4 +102,11 @@ test('environment rows show where the image comes from', () => {
   assert.equal(environmentExtras({ image: 'base:1', conda_file: 'conda.yml' }).description, 'base:1 + conda');
   assert.equal(environmentExtras({ build: { path: './docker' } }).description, 'build ./docker');
   assert.deepEqual(environmentExtras(undefined), {});
+  const built = environmentExtras({ build: { path: './docker' } }, { image: 'mlw-env:0123456789abcdef01234567', hash: 'ab', built: true, building: false });
+  assert.equal(built.description, 'build ./docker · built');
+  assert.match(built.tooltip!, /Cached image: mlw-env:0123456789abcdef01234567/);
+  assert.equal(environmentExtras({ image: 'base:1', conda_file: 'c.yml' }, { image: 'mlw-env:1', built: false, building: false }).description, 'base:1 + conda · not built');
+  assert.equal(environmentExtras({ image: 'base:1', conda_file: 'c.yml' }, { image: 'mlw-env:1', built: false, building: true }).description, 'base:1 + conda · building');
+  const unknown = environmentExtras({ image: 'base:1' }, 'Docker engine not reachable at /var/run/docker.sock');
+  assert.deepEqual([unknown.description, unknown.tooltip], ['base:1 · state unknown', 'Image: base:1\nDocker engine not reachable at /var/run/docker.sock']);
 });

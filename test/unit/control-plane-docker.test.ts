@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { JobDetail, JobSummary } from '../../core/api/contracts';
+import type { EnvironmentImage, JobDetail, JobSummary } from '../../core/api/contracts';
 import { startDaemon } from '../../core/api/daemon';
 import { ApiClient, ApiError, readServeInfo } from '../../core/api/client';
 import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace } from '../support/control-plane';
@@ -148,4 +148,30 @@ test('after SIGKILL of the daemon, a new one re-attaches to the running containe
   assert.match(lines.join(''), /^waiting\n[\s\S]*^released\n/m);
   assert.equal(lines.join('').match(/^waiting$/gm)!.length, 1);
   assert.deepEqual(await runContainers(root, job.name), []);
+});
+
+test('an environment reports its image: not built, then built by the first job that uses it', async (t) => {
+  if (!(await docker.ready(t))) return;
+  const root = await workspace(t, {
+    'box.yml': BOX_COMPUTE,
+    'env/environment.yml': '$schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json\nname: tiny\nversion: 1\nbuild:\n  path: ./context\n',
+    'env/context/Dockerfile': `FROM ${BUSYBOX_IMAGE}\nLABEL mlw.test=${docker.testId}\n`,
+    'job.yml': `${COMMAND_SCHEMA}\ntype: command\nexperiment_name: docker\ncommand: echo built\nenvironment: azureml:tiny:1\ncompute: azureml:box\n`,
+  });
+  await removeWorkspaceContainers(t, root);
+  t.after(() => docker.cleanup());
+  const plane = await startPlane(t, root);
+  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
+  await plane.client.request('POST', '/api/assets/environment', { path: path.join(root, 'env/environment.yml') });
+  const before = await plane.client.request<EnvironmentImage>('GET', '/api/assets/environment/tiny/image?version=1');
+  assert.match(before.image, /^mlw-env:[0-9a-f]{24}$/);
+  assert.deepEqual([before.built, before.building], [false, false]);
+  const job = await plane.submit('job.yml');
+  const events = await plane.events(job.name);
+  assert.equal(statuses(events).pop(), 'Completed', logText(events));
+  assert.match(logText(events), /\[environment\] built image mlw-env:/);
+  const after = await plane.client.request<EnvironmentImage>('GET', '/api/assets/environment/tiny/image');
+  assert.deepEqual([after.image, after.built], [before.image, true]);
+  const missing = await plane.client.request('GET', '/api/assets/environment/nope/image').then(() => undefined, (error: unknown) => error);
+  assert.ok(missing instanceof ApiError && missing.status === 404);
 });
