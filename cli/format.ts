@@ -9,6 +9,8 @@ export function formatEvent(event: JobEvent): string {
       return event.text.endsWith('\n') ? event.text : event.text + '\n';
     case 'metric':
       return `step ${event.step}  ${event.key}=${event.value}\n`;
+    case 'asset':
+      return `${event.change} ${event.kind} ${event.name}${event.version ? `:${event.version}` : ''}\n`;
   }
 }
 

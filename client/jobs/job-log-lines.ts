@@ -25,6 +25,8 @@ export function jobLogLines(event: JobEvent): JobLogLine[] {
         .map((text) => ({ level: 'info' as const, text }));
     case 'metric':
       return [{ level: 'info', text: `metric ${event.key}=${formatMetricValue(event.value)} step=${event.step}` }];
+    case 'asset':
+      return [];
   }
 }
 

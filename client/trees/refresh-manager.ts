@@ -6,13 +6,11 @@ export interface RefreshTarget {
 }
 
 /**
- * Refreshes a view when its data changed: changes are merged over `delayMs()`, and a hidden view only records
- * that it is stale and refreshes when it becomes visible. `pollMs` adds a slow poll while visible, for data that
- * has no event on the workspace stream.
+ * Refreshes a view when its data changed (an event on the workspace stream): changes are merged over `delayMs()`,
+ * and a hidden view only records that it is stale and refreshes when it becomes visible.
  */
 export class RefreshManager implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
-  private poll: NodeJS.Timeout | undefined;
   private stale = false;
   private readonly subscriptions: vscode.Disposable[] = [];
 
@@ -20,15 +18,12 @@ export class RefreshManager implements vscode.Disposable {
     private readonly view: Pick<vscode.TreeView<unknown>, 'visible' | 'onDidChangeVisibility'>,
     private readonly target: RefreshTarget,
     private readonly delayMs: () => number,
-    private readonly pollMs?: number,
   ) {
     this.subscriptions.push(
       view.onDidChangeVisibility(({ visible }) => {
         if (visible && this.stale) this.refreshNow();
-        this.schedulePoll();
       }),
     );
-    this.schedulePoll();
   }
 
   /** Something the view shows may have changed. */
@@ -48,15 +43,8 @@ export class RefreshManager implements vscode.Disposable {
     this.target.refresh();
   }
 
-  private schedulePoll(): void {
-    clearInterval(this.poll);
-    this.poll = undefined;
-    if (this.pollMs && this.view.visible) this.poll = setInterval(() => this.changed(), this.pollMs);
-  }
-
   dispose(): void {
     clearTimeout(this.timer);
-    clearInterval(this.poll);
     this.subscriptions.forEach((s) => s.dispose());
   }
 }

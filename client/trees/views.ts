@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ApiClient } from '../../core/api/client';
-import type { JobEvent } from '../../core/api/contracts';
+import type { AssetKind, JobEvent } from '../../core/api/contracts';
 import type { Config } from '../config';
 import type { ControlPlaneConnection } from '../control-plane/connection';
 import { assetLoader, loadComputes, loadEndpointSpecs, loadEnvironments, loadJobs } from './loaders';
@@ -13,22 +13,22 @@ export type ViewId = 'mlw.compute' | 'mlw.datastores' | 'mlw.data' | 'mlw.enviro
 interface ViewSpec {
   id: ViewId;
   load: TreeLoader;
-  /** Which workspace events change it (asset registrations have no event: those views also poll while visible). */
+  /** Which workspace events change it: job status changes, asset registrations and archives. */
   changedBy: (event: JobEvent) => boolean;
-  pollMs?: number;
 }
 
-const ASSET_POLL_MS = 10_000;
 const onStatus = (event: JobEvent): boolean => event.type === 'status';
-const never = (): boolean => false;
+const onAsset = (kind: AssetKind) => (event: JobEvent): boolean => event.type === 'asset' && event.kind === kind;
+const either = (...tests: ((event: JobEvent) => boolean)[]) => (event: JobEvent): boolean => tests.some((test) => test(event));
 
 const VIEWS: ViewSpec[] = [
-  { id: 'mlw.compute', load: loadComputes, changedBy: onStatus, pollMs: ASSET_POLL_MS },
-  { id: 'mlw.datastores', load: assetLoader('datastore'), changedBy: never, pollMs: ASSET_POLL_MS },
-  { id: 'mlw.data', load: assetLoader('data'), changedBy: onStatus, pollMs: ASSET_POLL_MS },
-  { id: 'mlw.environments', load: loadEnvironments, changedBy: never, pollMs: ASSET_POLL_MS },
-  { id: 'mlw.models', load: assetLoader('model'), changedBy: onStatus, pollMs: ASSET_POLL_MS },
-  { id: 'mlw.components', load: assetLoader('component'), changedBy: never, pollMs: ASSET_POLL_MS },
+  { id: 'mlw.compute', load: loadComputes, changedBy: either(onStatus, onAsset('compute')) },
+  { id: 'mlw.datastores', load: assetLoader('datastore'), changedBy: onAsset('datastore') },
+  { id: 'mlw.data', load: assetLoader('data'), changedBy: onAsset('data') },
+  // A job's start can build an environment's image.
+  { id: 'mlw.environments', load: loadEnvironments, changedBy: either(onStatus, onAsset('environment')) },
+  { id: 'mlw.models', load: assetLoader('model'), changedBy: onAsset('model') },
+  { id: 'mlw.components', load: assetLoader('component'), changedBy: onAsset('component') },
   { id: 'mlw.jobs', load: loadJobs, changedBy: onStatus },
 ];
 
@@ -42,7 +42,7 @@ export class MlwViews implements vscode.Disposable {
     // Untrusted: nothing is started or contacted; the views stay empty and show their welcome text.
     const connect = (): Promise<ApiClient> => (vscode.workspace.isTrusted ? connection.client() : Promise.reject(new UntrustedWorkspaceError()));
     const delay = (): number => config.refreshDelayMs;
-    for (const spec of VIEWS) this.add(spec.id, new ResourceTreeProvider(connect, spec.load, log, spec.id), delay, spec.pollMs);
+    for (const spec of VIEWS) this.add(spec.id, new ResourceTreeProvider(connect, spec.load, log, spec.id), delay);
     this.add('mlw.endpoints', new ResourceTreeProvider(connect, loadEndpointSpecs, log, 'mlw.endpoints'), delay);
     let previous = connection.state.kind;
     const yamlWatcher = vscode.workspace.createFileSystemWatcher('**/*.{yml,yaml}');
@@ -63,10 +63,10 @@ export class MlwViews implements vscode.Disposable {
     );
   }
 
-  private add(id: ViewId, provider: ResourceTreeProvider, delay: () => number, pollMs?: number): void {
+  private add(id: ViewId, provider: ResourceTreeProvider, delay: () => number): void {
     const view = vscode.window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: id === 'mlw.jobs' });
     this.providers.set(id, provider);
-    this.managers.set(id, new RefreshManager(view, provider, delay, pollMs));
+    this.managers.set(id, new RefreshManager(view, provider, delay));
     this.disposables.push(view, provider);
   }
 

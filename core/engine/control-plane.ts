@@ -54,9 +54,9 @@ export class ControlPlane {
     this.layout = new WorkspaceLayout(path.resolve(root));
     // Only the daemon (holding serve.lock) constructs the control plane, so it is the database's single writer.
     this.store = Store.open(this.layout.database, { exclusive: true });
-    this.assets = new AssetRepository(this.store);
-    this.jobs = new JobRepository(this.store);
     this.events = new EventLog(this.store);
+    this.assets = new AssetRepository(this.store, ({ kind, name, version, change }) => this.events.append('', { type: 'asset', kind, name, ...(version !== undefined ? { version } : {}), change }));
+    this.jobs = new JobRepository(this.store);
     this.loader = new SpecLoader(this.layout.root, { assets: () => this.registeredForIndex() });
     this.resolver = new AssetResolver(this.assets, this.loader, this.layout.root);
     const docker = options.docker;

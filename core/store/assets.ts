@@ -26,9 +26,18 @@ export interface NewAsset {
 
 export class AssetConflictError extends Error {}
 
+/** A registration or an archive, published on the workspace event stream once committed. */
+export interface AssetChange {
+  kind: AssetKind;
+  name: string;
+  /** Undefined when every version of `name` was archived. */
+  version?: string;
+  change: 'registered' | 'archived';
+}
+
 /** Registered assets. Versions are immutable: registering an existing version with other content is refused. */
 export class AssetRepository {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store, private readonly onChange: (change: AssetChange) => void = () => {}) {}
 
   /** Registers a version; the same content again is a no-op that returns the stored one. */
   register(asset: NewAsset): { detail: AssetDetail; created: boolean } {
@@ -40,6 +49,7 @@ export class AssetRepository {
           throw new AssetConflictError(`${asset.kind} ${asset.name}:${asset.version} already exists with different content; versions are immutable, register a new version`);
         }
         this.store.run('UPDATE assets SET spec = ?, content_hash = ?, source_path = ?, archived = 0 WHERE kind = ? AND name = ? AND version = ?', [JSON.stringify(asset.spec), asset.contentHash, asset.sourcePath ?? null, asset.kind, asset.name, asset.version]);
+        this.changed({ kind: asset.kind, name: asset.name, version: asset.version, change: 'registered' });
         return { detail: toDetail(this.row(asset.kind, asset.name, asset.version)!), created: false };
       }
       const seq = Number(this.store.get<{ next: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM assets')!.next);
@@ -47,6 +57,7 @@ export class AssetRepository {
         'INSERT INTO assets (kind, name, version, seq, spec, source_path, content_hash, created_at, job_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         [asset.kind, asset.name, asset.version, seq, JSON.stringify(asset.spec), asset.sourcePath ?? null, asset.contentHash, Date.now(), asset.job ?? null],
       );
+      this.changed({ kind: asset.kind, name: asset.name, version: asset.version, change: 'registered' });
       return { detail: toDetail(this.row(asset.kind, asset.name, asset.version)!), created: true };
     });
   }
@@ -71,11 +82,18 @@ export class AssetRepository {
 
   /** Hides a version (or every version) from `latest` and listings; references to it keep working. */
   archive(kind: AssetKind, name: string, version?: string): number {
-    return this.store.transaction(() =>
-      version === undefined
-        ? this.store.run('UPDATE assets SET archived = 1 WHERE kind = ? AND name = ?', [kind, name]).changes
-        : this.store.run('UPDATE assets SET archived = 1 WHERE kind = ? AND name = ? AND version = ?', [kind, name, version]).changes,
-    );
+    return this.store.transaction(() => {
+      const changes =
+        version === undefined
+          ? this.store.run('UPDATE assets SET archived = 1 WHERE kind = ? AND name = ?', [kind, name]).changes
+          : this.store.run('UPDATE assets SET archived = 1 WHERE kind = ? AND name = ? AND version = ?', [kind, name, version]).changes;
+      if (changes > 0) this.changed({ kind, name, ...(version !== undefined ? { version } : {}), change: 'archived' });
+      return changes;
+    });
+  }
+
+  private changed(change: AssetChange): void {
+    this.store.onCommit(() => this.onChange(change));
   }
 
   /** The next free integer version of `name` (for outputs registered without a version). */

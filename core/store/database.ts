@@ -12,6 +12,7 @@ export type Row = Record<string, string | number | bigint | Uint8Array | null>;
  */
 export class Store {
   private readonly db: Database;
+  private readonly committed: (() => void)[] = [];
 
   private constructor(db: Database) {
     this.db = db;
@@ -55,14 +56,23 @@ export class Store {
   transaction<T>(work: () => T): T {
     if (this.db.inTransaction) return work();
     this.db.exec('BEGIN IMMEDIATE');
+    let result: T;
     try {
-      const result = work();
+      result = work();
       this.db.exec('COMMIT');
-      return result;
     } catch (error) {
       this.db.exec('ROLLBACK');
+      this.committed.length = 0;
       throw error;
     }
+    for (const hook of this.committed.splice(0)) hook();
+    return result;
+  }
+
+  /** Runs `hook` once the current transaction commits (at once outside one); dropped when it rolls back. */
+  onCommit(hook: () => void): void {
+    if (this.db.inTransaction) this.committed.push(hook);
+    else hook();
   }
 
   run(sql: string, values?: BindValues): { changes: number; lastInsertRowid: number } {

@@ -118,3 +118,23 @@ test('assets: versions are immutable, latest is the newest, archive hides, --set
   const queue = await plane.client.request<{ capacity: number }>('GET', '/api/computes/cpu/queue');
   assert.equal(queue.capacity, 4);
 });
+
+test('registrations and archives are published on the workspace event stream', async (t) => {
+  const root = await workspace(t, {
+    'env.yml': '$schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json\nname: base\nversion: 1\nimage: localtest/python:3-bookworm\n',
+    'store.yml': 'name: shared\ntype: local\npath: ./shared\n',
+    'shared/.keep': '',
+  });
+  const plane = await startPlane(t, root);
+  await plane.client.request('POST', '/api/assets/environment', { path: path.join(root, 'env.yml') });
+  await plane.client.request('POST', '/api/assets/environment', { path: path.join(root, 'env.yml') }); // unchanged: no event
+  await plane.client.request('POST', '/api/assets/datastore', { path: path.join(root, 'store.yml') });
+  await plane.client.request('POST', '/api/assets/environment/base/archive?version=1');
+  const seen: string[] = [];
+  const stop = new AbortController();
+  await plane.client.follow('/api/events', (event) => {
+    if (event.type === 'asset') seen.push(`${event.change} ${event.kind} ${event.name}${event.version ? `:${event.version}` : ''}`);
+    if (seen.length === 3) stop.abort();
+  }, { signal: stop.signal });
+  assert.deepEqual(seen, ['registered environment base:1', 'registered datastore shared', 'archived environment base:1']);
+});
