@@ -1,0 +1,68 @@
+// A window reload while a job runs: the job keeps running (it belongs to the control plane), and the reloaded
+// window's output channel for it holds every line exactly once — the part written before the reload and the rest.
+import fs from 'node:fs';
+import path from 'node:path';
+
+const TIMEOUT = 60_000;
+const TICKS = 4;
+
+export async function reloadWhileRunning({ page, vs, workspace, server, log }) {
+  const gate = path.join(workspace, '.reload-gate');
+  fs.writeFileSync(
+    path.join(workspace, 'jobs/reload.yml'),
+    [
+      '$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json',
+      'type: command',
+      'display_name: e2e-reload',
+      'experiment_name: e2e',
+      // the second half waits for the scenario, which opens the gate only after the window came back
+      `command: echo tick 1; echo tick 2; while [ ! -f ${gate} ]; do sleep 0.05; done; echo tick 3; echo tick 4`,
+      'environment: azureml:trainer-env:1',
+      'compute: azureml:local',
+      '',
+    ].join('\n'),
+  );
+  await vs.openFile('jobs/reload.yml');
+  // the CodeLens of the editor just opened, not of another group's editor
+  const submit = page.locator('.editor-group-container.active .contentWidgets .codelens-decoration a', { hasText: 'Submit' }).first();
+  await submit.waitFor({ timeout: TIMEOUT });
+  await submit.click();
+  const before = await waitForChannel(server.userData, new Set(), /tick 2/);
+  const channelName = path.basename(before);
+  log(`reloading the window while ${channelName} runs`);
+  // the workbench's own reload, as a user does it: state is saved on the way down (focus the editor first, so the
+  // command palette opens in the workbench and not in a webview)
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await vs.runCommand('Developer: Reload Window');
+  await page.waitForEvent('load', { timeout: TIMEOUT });
+  await page.locator('.monaco-workbench').waitFor({ timeout: TIMEOUT });
+  fs.writeFileSync(gate, '');
+  const after = await waitForChannel(server.userData, new Set([before]), /▶ Completed/, channelName);
+  const text = fs.readFileSync(after, 'utf8');
+  for (let tick = 1; tick <= TICKS; tick++) {
+    const count = text.split('\n').filter((line) => line.endsWith(`[info] tick ${tick}`)).length;
+    if (count !== 1) throw new Error(`"tick ${tick}" appears ${count} times in the reloaded channel:\n${text}`);
+  }
+  for (const status of ['Queued', 'Preparing', 'Running', 'Finalizing', 'Completed']) {
+    const count = text.split('\n').filter((line) => line.includes(`▶ ${status}`)).length;
+    if (count !== 1) throw new Error(`"▶ ${status}" appears ${count} times in the reloaded channel:\n${text}`);
+  }
+  log(`the reloaded channel ${path.relative(server.userData, after)} has every line once`);
+}
+
+/** A job channel's log file not in `known` (optionally with that name) with a line matching `pattern`. */
+async function waitForChannel(userData, known, pattern, name) {
+  const logs = path.join(userData, 'logs');
+  const deadline = Date.now() + TIMEOUT;
+  for (;;) {
+    const files = fs.existsSync(logs) ? fs.readdirSync(logs, { recursive: true }).map(String) : [];
+    for (const file of files) {
+      const base = path.basename(file);
+      const full = path.join(logs, file);
+      if (!base.startsWith('mlw job ') || !base.endsWith('.log') || known.has(full) || (name && base !== name)) continue;
+      if (fs.readFileSync(full, 'utf8').split('\n').some((line) => pattern.test(line))) return full;
+    }
+    if (Date.now() > deadline) throw new Error(`no job channel with a line matching ${pattern}`);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // polling a file: no page event to await
+  }
+}
