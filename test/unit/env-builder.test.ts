@@ -57,16 +57,13 @@ describe('environment builder', { timeout: 120_000 }, () => {
     assert.equal(labels[ENV_VERSION_LABEL], '3');
     assert.equal(labels[TEST_LABEL], bed.testId);
 
+    // (how fast a hit is, is measured by `npm run bench:jobs`)
     const hitLines: string[] = [];
-    const hitTimes: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const started = performance.now();
       const hit = await builder.ensure(source, { onLog: (line) => hitLines.push(line) });
-      hitTimes.push(performance.now() - started);
       assert.deepEqual(hit, { ...first, built: false });
     }
     assert.deepEqual(hitLines, [], 'no build on a hit');
-    assert.ok(Math.min(...hitTimes) < 50, `cache hit took ${hitTimes.map((ms) => ms.toFixed(1)).join(', ')} ms`);
   });
 
   it('hashes every input: context content and mode, Dockerfile path, conda file; ignored files do not count', async (t) => {
