@@ -14,6 +14,35 @@ export function formatEvent(event: JobEvent): string {
   }
 }
 
+/**
+ * Prints a job's events as they come, with the metric points of one step on one line
+ * (`step 120  loss=0.231  acc=0.91`): points of a step arrive together, so a line is written when the next step,
+ * another event, or `flush()` comes.
+ */
+export class EventPrinter {
+  private step: number | undefined;
+  private metrics: string[] = [];
+
+  constructor(private readonly write: (text: string) => void) {}
+
+  print(event: JobEvent): void {
+    if (event.type === 'metric') {
+      if (event.step !== this.step) this.flush();
+      this.step = event.step;
+      this.metrics.push(`${event.key}=${event.value}`);
+      return;
+    }
+    this.flush();
+    this.write(formatEvent(event));
+  }
+
+  flush(): void {
+    if (this.metrics.length) this.write(`step ${this.step}  ${this.metrics.join('  ')}\n`);
+    this.step = undefined;
+    this.metrics = [];
+  }
+}
+
 /** Fixed-width columns for list commands. */
 export function table(rows: string[][]): string {
   if (rows.length === 0) return '';

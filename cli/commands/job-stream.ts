@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ApiClient } from '../../core/api/client';
 import type { JobStatus } from '../../core/api/contracts';
-import { formatEvent } from '../format';
+import { EventPrinter } from '../format';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 
 export function registerJobStream(job: Command): void {
@@ -20,9 +20,21 @@ export function registerJobStream(job: Command): void {
 /** Follows the job's event stream from its start; 0 when it completed. */
 export async function streamJob(client: ApiClient, name: string): Promise<number> {
   let final: JobStatus | undefined;
-  await client.follow(`/api/jobs/${encodeURIComponent(name)}/events`, (event) => {
-    process.stdout.write(formatEvent(event));
-    if (event.type === 'status') final = event.status;
-  });
+  const printer = new EventPrinter((text) => process.stdout.write(text));
+  // A step's line is written once the next event comes, or after a short quiet spell while the job runs.
+  let quiet: NodeJS.Timeout | undefined;
+  try {
+    await client.follow(`/api/jobs/${encodeURIComponent(name)}/events`, (event) => {
+      printer.print(event);
+      clearTimeout(quiet);
+      if (event.type === 'metric') quiet = setTimeout(() => printer.flush(), METRIC_LINE_QUIET_MS);
+      if (event.type === 'status') final = event.status;
+    });
+  } finally {
+    clearTimeout(quiet);
+    printer.flush();
+  }
   return final === 'Completed' ? 0 : 1;
 }
+
+const METRIC_LINE_QUIET_MS = 200;
