@@ -2,6 +2,8 @@ import path from 'node:path';
 import { ApiClient, ApiError, connectWorkspace } from '../core/api/client';
 import { workspaceRootOf } from '../core/spec/workspace-files';
 
+declare const MLW_VERSION: string;
+
 export interface WorkspaceOption {
   workspace?: string;
 }
@@ -15,7 +17,8 @@ export function workspaceRoot(options: WorkspaceOption, near = process.cwd()): s
 /** Connects to the workspace's `mlw serve`, starting it in the background when none answers. */
 export function connect(root: string): Promise<ApiClient> {
   const daemon = process.env.MLW_DAEMON_SCRIPT ?? path.join(__dirname, 'daemon.js');
-  return connectWorkspace(root, { start: { command: process.execPath, args: [daemon, '--workspace', root] } });
+  const version = typeof MLW_VERSION === 'string' ? MLW_VERSION : undefined;
+  return connectWorkspace(root, { start: { command: process.execPath, args: [daemon, '--workspace', root], ...(version ? { version } : {}) } });
 }
 
 /** Runs a command body, printing API errors (with the validator's findings) instead of a stack trace. */

@@ -32,7 +32,7 @@ export class ControlPlaneConnection implements vscode.Disposable {
 
   constructor(
     readonly root: string,
-    private readonly context: Pick<vscode.ExtensionContext, 'extensionPath' | 'secrets' | 'workspaceState'>,
+    private readonly context: Pick<vscode.ExtensionContext, 'extension' | 'extensionPath' | 'secrets' | 'workspaceState'>,
     private readonly config: Config,
     private readonly log: vscode.LogOutputChannel,
   ) {
@@ -81,7 +81,8 @@ export class ControlPlaneConnection implements vscode.Disposable {
 
   private connectLocal(): Promise<ApiClient> {
     const daemon = path.join(this.context.extensionPath, 'out', 'daemon.js');
-    return connectWorkspace(this.root, this.config.autoStart ? { start: { command: process.execPath, args: [daemon, '--workspace', this.root] } } : {});
+    const version = String((this.context.extension.packageJSON as { version?: string }).version ?? '');
+    return connectWorkspace(this.root, this.config.autoStart ? { start: { command: process.execPath, args: [daemon, '--workspace', this.root], version } } : {});
   }
 
   private async connectRemote(url: string): Promise<ApiClient> {

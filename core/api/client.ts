@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import { WorkspaceLayout } from '../engine/layout';
-import type { ApiErrorBody, JobEvent, ServeInfo } from './contracts';
+import type { ApiErrorBody, Health, JobEvent, ServeInfo } from './contracts';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly body: ApiErrorBody) {
@@ -119,8 +119,11 @@ export function readServeInfo(root: string): ServeInfo | undefined {
 }
 
 export interface ConnectOptions {
-  /** Start `mlw serve` when none answers: the command line that starts it in the foreground. */
-  start?: { command: string; args: string[] };
+  /**
+   * Start `mlw serve` when none answers: the command line that starts it in the foreground, and its version. A
+   * running daemon of an older version with no active job is asked to stop and replaced by this one.
+   */
+  start?: { command: string; args: string[]; version?: string };
   /** How long to wait for a started daemon. */
   timeoutMs?: number;
 }
@@ -128,7 +131,7 @@ export interface ConnectOptions {
 /** Finds the workspace's daemon through `.mlw/serve.json`, starting one when none answers and `start` is given. */
 export async function connectWorkspace(root: string, options: ConnectOptions = {}): Promise<ApiClient> {
   const existing = await tryConnect(root);
-  if (existing) return existing;
+  if (existing && !(options.start?.version && (await replaceOlder(root, existing.client, existing.health, options.start.version)))) return existing.client;
   if (!options.start) throw new Error(`mlw serve is not running for ${root}; start it with \`mlw serve\``);
   const layout = new WorkspaceLayout(root);
   fs.mkdirSync(layout.mlwDir, { recursive: true });
@@ -141,23 +144,58 @@ export async function connectWorkspace(root: string, options: ConnectOptions = {
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
     await new Promise((resolve) => setTimeout(resolve, delay));
-    const client = await tryConnect(root);
-    if (client) return client;
+    const started = await tryConnect(root);
+    if (started) return started.client;
     // Another client may have started a daemon first: ours then exits and theirs answers shortly.
     if (exited !== null && exited !== 0 && !fs.existsSync(layout.serveLock)) break;
   }
   throw new Error(`mlw serve did not start for ${root}; see ${layout.serveLog}`);
 }
 
-async function tryConnect(root: string): Promise<ApiClient | undefined> {
+async function tryConnect(root: string): Promise<{ client: ApiClient; health: Health } | undefined> {
   const info = readServeInfo(root);
   if (!info) return undefined;
   const client = new ApiClient(info.port, info.token);
   try {
-    await client.request('GET', '/api/health');
-    return client;
+    return { client, health: await client.request<Health>('GET', '/api/health') };
   } catch {
     client.close();
     return undefined;
+  }
+}
+
+/** Stops a daemon older than `version` that runs no job, and waits until it is gone; true when it stopped. */
+async function replaceOlder(root: string, client: ApiClient, health: Health, version: string): Promise<boolean> {
+  if (health.runningJobs > 0 || compareVersions(health.version, version) >= 0) return false;
+  try {
+    await client.request('POST', '/api/shutdown');
+  } catch {
+    return false;
+  } finally {
+    client.close();
+  }
+  // Gone once it removed its serve.json (a stopping daemon does that last) or its process ended.
+  const deadline = Date.now() + 15_000;
+  for (let delay = 10; isProcessAlive(health.pid) && readServeInfo(root)?.pid === health.pid; delay = Math.min(delay * 2, 200)) {
+    if (Date.now() > deadline) throw new Error(`mlw serve ${health.version} (pid ${health.pid}) did not stop when asked`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+  return true;
+}
+
+/** `1.2.10` > `1.2.9`; a pre-release or build suffix counts as older than the plain version. */
+export function compareVersions(a: string, b: string): number {
+  const parts = (v: string) => v.split(/[-+]/)[0]!.split('.').map((n) => Number(n) || 0);
+  const [pa, pb] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return (a.includes('-') ? 0 : 1) - (b.includes('-') ? 0 : 1);
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -59,7 +59,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     tracking.start();
     const activeTracking = tracking;
     const streams = { open: 0 };
-    app = createApi(plane, { token, version: options.version, streams, plugins: [trackingPlugin(tracking)], acceptToken: runTokenCheck(tracking) });
+    const stopRef: { current?: () => Promise<void> } = {};
+    app = createApi(plane, { token, version: options.version, streams, shutdown: () => void stopRef.current?.(), plugins: [trackingPlugin(tracking)], acceptToken: runTokenCheck(tracking) });
     const activePlane = plane;
     app.addHook('onRequest', async () => idle?.touch());
     await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
@@ -96,6 +97,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         log('mlw serve: stopped');
         resolveStopped();
       })());
+    stopRef.current = () => {
+      log('mlw serve: stopping at a client\'s request (a newer mlw replaces it)');
+      return stop();
+    };
     if (options.idleTimeoutMs && options.idleTimeoutMs > 0) {
       idle = new IdleTimer(options.idleTimeoutMs, () => activePlane.activeJobs === 0 && streams.open === 0, () => {
         log(`mlw serve: idle for ${Math.round(options.idleTimeoutMs! / 1000)} s with no running job and no client following, exiting`);

@@ -18,6 +18,8 @@ export interface ApiOptions {
   acceptToken?: (token: string, request: FastifyRequest) => boolean;
   /** Counts open event streams: a daemon with a client following it is not idle. */
   streams?: StreamCounter;
+  /** `POST /api/shutdown`: stops the daemon once the answer is sent (a newer client replaces it). */
+  shutdown?: () => void;
 }
 
 const kindParam = { type: 'object', required: ['kind'], properties: { kind: { type: 'string', enum: [...ASSET_KINDS] } } } as const;
@@ -46,6 +48,12 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
   });
 
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url}`)));
+
+  app.post('/api/shutdown', async (_request, reply) => {
+    if (!options.shutdown) throw new SpecRejectedError('this control plane cannot be stopped over the API', [], 501);
+    reply.raw.once('finish', () => options.shutdown!());
+    return { stopping: true };
+  });
 
   app.get('/api/health', async (): Promise<Health> => ({ version: options.version, pid: process.pid, workspace: plane.layout.root, runningJobs: plane.activeJobs }));
 

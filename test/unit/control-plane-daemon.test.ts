@@ -3,8 +3,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { ApiClient, readServeInfo } from '../../core/api/client';
-import type { JobDetail, JobSummary, ServeInfo } from '../../core/api/contracts';
+import { ApiClient, compareVersions, connectWorkspace, readServeInfo } from '../../core/api/client';
+import { startDaemon } from '../../core/api/daemon';
+import type { Health, JobDetail, JobSummary, ServeInfo } from '../../core/api/contracts';
 import { commandJob, workspace } from '../support/control-plane';
 import { waitFor } from '../support/docker';
 
@@ -120,4 +121,33 @@ test('an idle daemon exits by itself', async (t) => {
   await connected(root, child.pid);
   assert.equal(await exited(child), 0);
   assert.equal(readServeInfo(root), undefined);
+});
+
+test('a newer client replaces an older idle daemon, but never one with running jobs', async (t) => {
+  const root = await workspace(t, { 'job.yml': commandJob('echo started; sleep 30') });
+  const newer = { command: process.execPath, args: [path.join(OUT, 'daemon.js'), '--workspace', root, '--idle-timeout', '0'], version: '99.0.0' };
+  const busy = await startDaemon({ root, version: '0.0.1' });
+  t.after(() => busy.stop({ cancelJobs: true }));
+  const old = new ApiClient(busy.info.port, busy.info.token);
+  t.after(() => old.close());
+  const { job } = await old.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(root, 'job.yml') });
+  await waitFor('Running', async () => (await old.request<JobDetail>('GET', `/api/jobs/${job.name}`)).status === 'Running');
+  const kept = await connectWorkspace(root, { start: newer });
+  t.after(() => kept.close());
+  assert.equal((await kept.request<Health>('GET', '/api/health')).version, '0.0.1', 'a daemon running a job is kept');
+  await old.request('POST', `/api/jobs/${job.name}/cancel`);
+  const replaced = await connectWorkspace(root, { start: newer });
+  t.after(() => replaced.close());
+  await busy.stopped;
+  const health = await replaced.request<Health>('GET', '/api/health');
+  t.after(() => process.kill(health.pid, 'SIGTERM'));
+  assert.equal(health.version, '0.1.0', 'the built daemon took over');
+  assert.notEqual(health.pid, process.pid);
+  assert.equal((await replaced.request<JobDetail>('GET', `/api/jobs/${job.name}`)).status, 'Canceled', 'the store carried over');
+});
+
+test('versions compare numerically, a pre-release before its release', () => {
+  assert.ok(compareVersions('0.10.0', '0.9.9') > 0);
+  assert.ok(compareVersions('1.0.0-rc.1', '1.0.0') < 0);
+  assert.equal(compareVersions('0.1.0', '0.1.0'), 0);
 });
