@@ -13,6 +13,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ApiClient, readServeInfo } from '../core/api/client';
 import type { JobEvent, JobSummary, ServeInfo } from '../core/api/contracts';
+import { MLFLOW_PYTHON, SHARED_MLFLOW_SCRIPTS } from '../test/support/mlflow';
+import { freePort } from '../test/support/mlflow-server';
 
 const run = promisify(execFile);
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -20,8 +22,6 @@ const rounds = arg('rounds', 5);
 const seconds = arg('seconds', 5);
 const memoryPoints = arg('memory-points', 10_000_000);
 const repo = path.resolve(__dirname, '..');
-const shared = path.resolve(repo, '../shared/scripts/mlflow');
-const PYTHON = '/usr/bin/python3';
 
 interface BenchSummary {
   median_points_per_s: number;
@@ -40,8 +40,8 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function loadGenerator(url: string, token: string | undefined, extra: string[]): Promise<BenchSummary> {
   const out = path.join(os.tmpdir(), `mlw-bench-${process.pid}-${Date.now()}.json`);
-  const args = [path.join(shared, 'bench_tracking.py'), url, '--rounds', String(rounds), '--seconds', String(seconds), '--json', out, ...(token ? ['--token', token] : []), ...extra];
-  const result = await run(PYTHON, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 }).catch((error: { stdout?: string; stderr?: string }) => {
+  const args = [path.join(SHARED_MLFLOW_SCRIPTS, 'bench_tracking.py'), url, '--rounds', String(rounds), '--seconds', String(seconds), '--json', out, ...(token ? ['--token', token] : []), ...extra];
+  const result = await run(MLFLOW_PYTHON, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 }).catch((error: { stdout?: string; stderr?: string }) => {
     throw new Error(`bench_tracking.py failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
   });
   process.stderr.write(result.stdout.replace(/^/gm, '    '));
@@ -52,10 +52,10 @@ async function loadGenerator(url: string, token: string | undefined, extra: stri
 
 async function startReference(): Promise<{ url: string; stop: () => Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlflow-ref-bench-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const { stdout } = await run('bash', [path.join(shared, 'serve-mlflow.sh'), String(port), dir], { encoding: 'utf8', timeout: 180_000 });
+  const port = await freePort();
+  const { stdout } = await run('bash', [path.join(SHARED_MLFLOW_SCRIPTS, 'serve-mlflow.sh'), String(port), dir], { encoding: 'utf8', timeout: 180_000 });
   const pid = stdout.trim().split('\n').pop()!;
-  return { url: `http://127.0.0.1:${port}`, stop: async () => void (await run('bash', [path.join(shared, 'stop-mlflow.sh'), pid]).catch(() => undefined), fs.rmSync(dir, { recursive: true, force: true })) };
+  return { url: `http://127.0.0.1:${port}`, stop: async () => void (await run('bash', [path.join(SHARED_MLFLOW_SCRIPTS, 'stop-mlflow.sh'), pid]).catch(() => undefined), fs.rmSync(dir, { recursive: true, force: true })) };
 }
 
 async function startMlw(): Promise<{ root: string; info: ServeInfo; child: ChildProcess; client: ApiClient; stop: () => void }> {

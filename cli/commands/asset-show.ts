@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import type { AssetDetail, AssetKind, ComputeQueue } from '../../core/api/contracts';
+import { ApiError } from '../../core/api/client';
+import { BUILTIN_LOCAL, type AssetDetail, type AssetKind, type ComputeQueue } from '../../core/api/contracts';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 
 export function registerAssetShow(group: Command, kind: AssetKind): void {
@@ -14,7 +15,9 @@ export function registerAssetShow(group: Command, kind: AssetKind): void {
     .action((name: string, options: WorkspaceOption & { version?: string; json?: boolean }) =>
       withClient(workspaceRoot(options), async (client) => {
         const query = options.version ? `?version=${encodeURIComponent(options.version)}` : '';
-        const asset = kind === 'compute' && name === 'local' ? undefined : await client.request<AssetDetail>('GET', `/api/assets/${kind}/${encodeURIComponent(name)}${query}`);
+        // The built-in `local` compute is not registered (unless the workspace registered its own `local`).
+        const builtin = (error: unknown) => kind === 'compute' && name === BUILTIN_LOCAL && error instanceof ApiError && error.status === 404;
+        const asset = await client.request<AssetDetail>('GET', `/api/assets/${kind}/${encodeURIComponent(name)}${query}`).catch((error: unknown) => (builtin(error) ? undefined : Promise.reject(error)));
         const queue = kind === 'compute' ? await client.request<ComputeQueue>('GET', `/api/computes/${encodeURIComponent(name)}/queue`) : undefined;
         if (options.json) return void process.stdout.write(JSON.stringify({ ...asset, ...(queue ? { queue } : {}) }, null, 2) + '\n');
         if (asset) process.stdout.write(stringify({ name: asset.name, ...(asset.version ? { version: asset.version } : {}), created: asset.createdAt, source: asset.sourcePath, ...(asset.job ? { job: asset.job } : {}), spec: asset.spec }));

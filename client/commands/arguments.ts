@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { AssetKind, AssetSummary, JobStatus, JobSummary } from '../../core/api/contracts';
-import { ASSET_KINDS } from '../../core/api/contracts';
+import { ASSET_KINDS, isTerminal } from '../../core/api/contracts';
 import type { TreeNode } from '../trees/tree-node';
 import type { CommandContext } from './command';
 
@@ -22,7 +22,7 @@ export async function jobArgument(context: CommandContext, arg: unknown, title: 
   return picked?.name;
 }
 
-export const isActive = (job: { status: JobStatus }): boolean => !['Completed', 'Failed', 'Canceled'].includes(job.status);
+export const isActive = (job: { status: JobStatus }): boolean => !isTerminal(job.status);
 
 export interface AssetRef {
   kind: AssetKind;

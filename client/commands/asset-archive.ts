@@ -1,9 +1,7 @@
 import * as vscode from 'vscode';
-import type { ViewId } from '../trees/views';
+import { ASSET_VIEWS } from '../trees/views';
 import { assetArgument } from './arguments';
 import type { MlwCommand } from './command';
-
-const VIEW_OF_KIND: Record<string, ViewId> = { compute: 'mlw.compute', datastore: 'mlw.datastores', data: 'mlw.data', environment: 'mlw.environments', model: 'mlw.models', component: 'mlw.components' };
 
 /** Archives one version (from a version row) or every version (from a name row, after confirming). */
 export const archiveAsset: MlwCommand = {
@@ -18,7 +16,7 @@ export const archiveAsset: MlwCommand = {
     const api = await context.connection.client();
     const query = asset.version ? `?version=${encodeURIComponent(asset.version)}` : '';
     const result = await api.request<{ archived: number }>('POST', `/api/assets/${asset.kind}/${encodeURIComponent(asset.name)}/archive${query}`);
-    context.views.changed(VIEW_OF_KIND[asset.kind]!);
+    context.views.changed(ASSET_VIEWS[asset.kind]);
     return result.archived;
   },
 };

@@ -2,12 +2,10 @@ import * as vscode from 'vscode';
 import type { AssetDetail } from '../../core/api/contracts';
 import { checkSpecReady, reportRejection } from '../editor/spec-checks';
 import { specKindOfText } from '../editor/spec-kind';
-import type { ViewId } from '../trees/views';
+import { ASSET_VIEWS } from '../trees/views';
 import { specUriArgument } from './arguments';
 import type { MlwCommand } from './command';
 import { pickSpecFile } from './spec-files';
-
-const VIEW_OF_KIND: Record<string, ViewId> = { compute: 'mlw.compute', datastore: 'mlw.datastores', data: 'mlw.data', environment: 'mlw.environments', model: 'mlw.models', component: 'mlw.components' };
 
 /** Registers an asset spec (CodeLens "Create"): uploads what it needs and refreshes its view. */
 export const createAsset: MlwCommand = {
@@ -34,7 +32,7 @@ export const createAsset: MlwCommand = {
       const label = `${asset.kind} ${asset.name}${asset.version ? `:${asset.version}` : ''}`;
       for (const warning of result.warnings) context.log.warn(`${file}: ${warning}`);
       context.log.info(`${created ? 'created' : 'unchanged'}: ${label} from ${file}`);
-      context.views.changed(VIEW_OF_KIND[asset.kind]!);
+      context.views.changed(ASSET_VIEWS[asset.kind]);
       void vscode.window.showInformationMessage(`mlw: ${created ? 'created' : 'already registered:'} ${label}`);
       return asset;
     } catch (error) {

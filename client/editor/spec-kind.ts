@@ -1,3 +1,4 @@
+import { ASSET_KINDS, type AssetKind } from '../../core/api/contracts';
 import { detectKind, kindInfo, type KindId } from '../../core/spec/kinds';
 
 export type SpecAction = 'submit' | 'create' | 'validate-only';
@@ -7,11 +8,11 @@ export interface SpecKind {
   /** `submit` for jobs, `create` for registrable assets, `validate-only` for the rest (endpoints, workspace). */
   action: SpecAction;
   /** The asset kind `create` registers it as. */
-  assetKind?: 'compute' | 'datastore' | 'data' | 'environment' | 'model' | 'component';
+  assetKind?: AssetKind;
 }
 
 const TOP_LEVEL = /^([A-Za-z_$][\w$-]*)\s*:(?:[ \t]+(.*))?$/;
-const REGISTRABLE = new Set(['compute', 'datastore', 'data', 'environment', 'model', 'component']);
+const REGISTRABLE: ReadonlySet<string> = new Set(ASSET_KINDS);
 
 /**
  * Which spec a YAML text is, from its top-level keys (the same detection as the language server's, on a cheap
@@ -29,7 +30,7 @@ export function specKindOfText(text: string): SpecKind | undefined {
   if (!detection || !('kind' in detection)) return undefined;
   const asset = kindInfo(detection.kind).asset;
   if (asset === 'job') return { kind: detection.kind, action: 'submit' };
-  if (REGISTRABLE.has(asset)) return { kind: detection.kind, action: 'create', assetKind: asset as SpecKind['assetKind'] };
+  if (REGISTRABLE.has(asset)) return { kind: detection.kind, action: 'create', assetKind: asset as AssetKind };
   return { kind: detection.kind, action: 'validate-only' };
 }
 

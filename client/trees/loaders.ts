@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ApiClient } from '../../core/api/client';
 import type { AssetDetail, AssetKind, AssetSummary, ComputeQueue, EnvironmentImage, JobSummary } from '../../core/api/contracts';
-import { specKindOfText } from '../editor/spec-kind';
+import { workspaceSpecs } from '../editor/workspace-specs';
 import { assetsTree, environmentExtras, queueExtras, type AssetExtras } from './assets-model';
 import { jobsTree } from './jobs-model';
 import { withApi, type TreeLoader } from './resource-tree-provider';
@@ -50,12 +50,9 @@ export const loadEnvironments: TreeLoader = withApi(async (api) => {
 
 /** Endpoints are not registered on the control plane yet: the view lists the workspace's endpoint and deployment specs. */
 export const loadEndpointSpecs: TreeLoader = async () => {
-  const files = await vscode.workspace.findFiles('**/*.{yml,yaml}', '{**/node_modules/**,**/.mlw/**,**/.git/**}', 2000);
   const nodes: TreeNode[] = [];
-  for (const file of files) {
-    const text = Buffer.from(await vscode.workspace.fs.readFile(file)).toString('utf8');
-    const kind = specKindOfText(text)?.kind;
-    if (!kind?.startsWith('endpoint/') && !kind?.startsWith('deployment/')) continue;
+  for (const { uri: file, kind: { kind } } of await workspaceSpecs()) {
+    if (!kind.startsWith('endpoint/') && !kind.startsWith('deployment/')) continue;
     const relative = vscode.workspace.asRelativePath(file);
     nodes.push({
       id: `spec:${relative}`,

@@ -10,6 +10,9 @@ import { UntrustedWorkspaceError, type TreeNode } from './tree-node';
 
 export type ViewId = 'mlw.compute' | 'mlw.datastores' | 'mlw.data' | 'mlw.environments' | 'mlw.models' | 'mlw.components' | 'mlw.jobs' | 'mlw.endpoints';
 
+/** The view listing each asset kind. */
+export const ASSET_VIEWS: Readonly<Record<AssetKind, ViewId>> = { compute: 'mlw.compute', datastore: 'mlw.datastores', data: 'mlw.data', environment: 'mlw.environments', model: 'mlw.models', component: 'mlw.components' };
+
 interface ViewSpec {
   id: ViewId;
   load: TreeLoader;

@@ -170,13 +170,13 @@ async function replaceOlder(root: string, client: ApiClient, health: Health, ver
   try {
     await client.request('POST', '/api/shutdown');
   } catch {
+    // Refused (a job started meanwhile) or unreachable: the caller keeps using this client.
     return false;
-  } finally {
-    client.close();
   }
+  client.close();
   // Gone once it removed its serve.json (a stopping daemon does that last) or its process ended.
   const deadline = Date.now() + 15_000;
-  for (let delay = 10; isProcessAlive(health.pid) && readServeInfo(root)?.pid === health.pid; delay = Math.min(delay * 2, 200)) {
+  for (let delay = 10; isAlive(health.pid) && readServeInfo(root)?.pid === health.pid; delay = Math.min(delay * 2, 200)) {
     if (Date.now() > deadline) throw new Error(`mlw serve ${health.version} (pid ${health.pid}) did not stop when asked`);
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
@@ -191,7 +191,8 @@ export function compareVersions(a: string, b: string): number {
   return (a.includes('-') ? 0 : 1) - (b.includes('-') ? 0 : 1);
 }
 
-function isProcessAlive(pid: number): boolean {
+/** Whether a process exists (one of another user counts). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -7,6 +7,9 @@ export type JobStatus = 'Queued' | 'Preparing' | 'Running' | 'Finalizing' | 'Com
 export const TERMINAL_STATUSES: readonly JobStatus[] = ['Completed', 'Failed', 'Canceled'];
 export const isTerminal = (status: JobStatus): boolean => TERMINAL_STATUSES.includes(status);
 
+/** The compute every workspace has: host processes, one per core. */
+export const BUILTIN_LOCAL = 'local';
+
 /** Asset kinds the control plane registers (`mlw <kind> create`). */
 export const ASSET_KINDS = ['compute', 'datastore', 'data', 'environment', 'model', 'component'] as const;
 export type AssetKind = (typeof ASSET_KINDS)[number];

@@ -8,6 +8,7 @@ import { WorkspaceLayout } from '../engine/layout';
 import { startBridgeListener, type BridgeListener } from '../tracking/bridge';
 import { runTokenCheck, trackingPlugin } from '../tracking/plugin';
 import { TrackingService } from '../tracking/service';
+import { isAlive } from './client';
 import type { ServeInfo } from './contracts';
 import { createApi } from './server';
 
@@ -157,15 +158,6 @@ function removeIfOurs(file: string, ours: (text: string) => boolean): void {
     if (ours(fs.readFileSync(file, 'utf8'))) fs.rmSync(file, { force: true });
   } catch {
     // Already gone or replaced by another daemon.
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

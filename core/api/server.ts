@@ -18,7 +18,7 @@ export interface ApiOptions {
   acceptToken?: (token: string, request: FastifyRequest) => boolean;
   /** Counts open event streams: a daemon with a client following it is not idle. */
   streams?: StreamCounter;
-  /** `POST /api/shutdown`: stops the daemon once the answer is sent (a newer client replaces it). */
+  /** `POST /api/shutdown`: stops the daemon once the answer is sent, unless a job runs (a newer client replaces it). */
   shutdown?: () => void;
 }
 
@@ -51,6 +51,8 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
 
   app.post('/api/shutdown', async (_request, reply) => {
     if (!options.shutdown) throw new SpecRejectedError('this control plane cannot be stopped over the API', [], 501);
+    // Checked here too: a job may have started since the client read /api/health.
+    if (plane.activeJobs > 0) throw new SpecRejectedError(`this control plane runs ${plane.activeJobs} job(s); it stops only when idle`, [], 409);
     reply.raw.once('finish', () => options.shutdown!());
     return { stopping: true };
   });

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { BUILTIN_LOCAL } from '../api/contracts';
 import type { ComputeDriver, RunResources } from '../compute/driver';
 import type { AssetRepository } from '../store/assets';
 import { SpecRejectedError } from './spec-loader';
@@ -20,8 +21,7 @@ export interface Drivers {
   docker: () => ComputeDriver;
 }
 
-/** The built-in compute: host processes, as many at once as there are cores. */
-export const BUILTIN_LOCAL = 'local';
+export { BUILTIN_LOCAL };
 
 /** Which driver a compute spec maps to, and with how many concurrent runs. */
 export function resolveCompute(name: string, assets: AssetRepository, drivers: Drivers): ComputeTarget {

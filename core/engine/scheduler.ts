@@ -45,12 +45,8 @@ export class Scheduler {
         }
         const free = target.capacity - (busy.get(compute) ?? 0);
         if (free <= 0) continue;
-        for (const job of this.jobs.nextQueued(compute, free)) {
-          if (this.active.has(job.name)) continue;
-          if ((busy.get(compute) ?? 0) >= target.capacity) break;
-          busy.set(compute, (busy.get(compute) ?? 0) + 1);
-          this.launch(job, target);
-        }
+        // A launched job leaves Queued at once (the runner moves it to Preparing before its first await).
+        for (const job of this.jobs.nextQueued(compute, free)) this.launch(job, target);
       }
     } finally {
       this.kicking = false;
@@ -73,7 +69,7 @@ export class Scheduler {
   queue(compute: string): ComputeQueue {
     const target = this.target(compute);
     const running = this.runningOn(compute);
-    const queued = this.jobs.nextQueued(compute, Number.MAX_SAFE_INTEGER).filter((job) => !this.active.has(job.name));
+    const queued = this.jobs.nextQueued(compute, Number.MAX_SAFE_INTEGER);
     return {
       compute,
       capacity: target.capacity,

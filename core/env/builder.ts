@@ -87,9 +87,10 @@ export class EnvironmentBuilder {
 
   async ensure(source: EnvironmentSource, options: EnsureOptions = {}): Promise<PreparedEnvironment> {
     options.signal?.throwIfAborted();
-    if (source.image && !source.condaFile && !source.build) {
-      const imageId = await this.localImageId(source.image);
-      return { image: source.image, imageId, hash: imageId, built: false };
+    const image = imageAsIs(source);
+    if (image) {
+      const imageId = await this.localImageId(image);
+      return { image, imageId, hash: imageId, built: false };
     }
     const recipe = await this.recipe(source);
     const joined = this.inFlight.get(recipe.hash);
@@ -101,9 +102,10 @@ export class EnvironmentBuilder {
 
   /** The content hash and cache tag of an environment, without building it. */
   async hashOf(source: EnvironmentSource): Promise<{ hash: string; tag: string }> {
-    if (source.image && !source.condaFile && !source.build) {
-      const imageId = await this.localImageId(source.image);
-      return { hash: imageId, tag: source.image };
+    const image = imageAsIs(source);
+    if (image) {
+      const imageId = await this.localImageId(image);
+      return { hash: imageId, tag: image };
     }
     const { hash, tag } = await this.recipe(source);
     return { hash, tag };
@@ -111,9 +113,10 @@ export class EnvironmentBuilder {
 
   /** Whether the environment's image is in the local cache (or, for `image:` alone, present), without building. */
   async status(source: EnvironmentSource): Promise<EnvironmentImageStatus> {
-    if (source.image && !source.condaFile && !source.build) {
-      const info = await this.inspectImage(source.image);
-      return { image: source.image, built: info !== undefined, ...(info ? { hash: info.Id } : {}), building: false };
+    const image = imageAsIs(source);
+    if (image) {
+      const info = await this.inspectImage(image);
+      return { image, built: info !== undefined, ...(info ? { hash: info.Id } : {}), building: false };
     }
     const recipe = await this.recipe(source);
     return { image: recipe.tag, hash: recipe.hash, built: (await this.cachedImage(recipe)) !== undefined, building: this.inFlight.has(recipe.hash) };
@@ -281,6 +284,11 @@ async function withLabels(
       return { kind: 'file', name: entry.name, mode: entry.mode, mtime: entry.mtime, size: content.length, content } satisfies ContextEntry;
     }),
   );
+}
+
+/** The image of an environment that is `image:` alone (used as it is, nothing to build). */
+function imageAsIs(source: EnvironmentSource): string | undefined {
+  return source.image && !source.condaFile && !source.build ? source.image : undefined;
 }
 
 function labelInstruction(labels: Record<string, string>): string {

@@ -26,7 +26,7 @@ export interface NewAsset {
 
 export class AssetConflictError extends Error {}
 
-/** A registration or an archive, published on the workspace event stream once committed. */
+/** A registration or an archive (the control plane records it as an event in the same transaction). */
 export interface AssetChange {
   kind: AssetKind;
   name: string;
@@ -93,7 +93,7 @@ export class AssetRepository {
   }
 
   private changed(change: AssetChange): void {
-    this.store.onCommit(() => this.onChange(change));
+    this.onChange(change);
   }
 
   /** The next free integer version of `name` (for outputs registered without a version). */

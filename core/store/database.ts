@@ -65,7 +65,16 @@ export class Store {
       this.committed.length = 0;
       throw error;
     }
-    for (const hook of this.committed.splice(0)) hook();
+    // Every hook runs even if one throws: the write is committed either way, so the first error is reported after.
+    let failure: unknown;
+    for (const hook of this.committed.splice(0)) {
+      try {
+        hook();
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined) throw failure;
     return result;
   }
 

@@ -13,7 +13,8 @@ interface EventRow {
 type EventBody = JobEvent extends infer E ? (E extends JobEvent ? Omit<E, 'seq' | 'job' | 'time'> : never) : never;
 
 /**
- * Every lifecycle transition, log chunk and metric point, stored with a sequence id and then published.
+ * Every lifecycle transition, log chunk, metric point and asset change, stored with a sequence id and published once
+ * stored (after the commit, inside a transaction).
  * Subscribers replay from the store and then follow live; the store is synchronous, so a replay followed by
  * `subscribe` in the same tick cannot miss an event.
  */
@@ -28,7 +29,8 @@ export class EventLog {
     const { type, ...data } = body;
     const { lastInsertRowid } = this.store.run('INSERT INTO events (job_name, type, time, data) VALUES (?, ?, ?, ?)', [job, type, time, JSON.stringify(data)]);
     const event = { seq: lastInsertRowid, job, type, time: new Date(time).toISOString(), ...data } as JobEvent;
-    this.emitter.emit('event', event);
+    // Inside a transaction the event is published once it commits; a rolled-back event is never seen.
+    this.store.onCommit(() => this.emitter.emit('event', event));
     return event;
   }
 

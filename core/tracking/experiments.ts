@@ -1,6 +1,6 @@
 import type { Store } from '../store/database';
 import { alreadyExists, invalid, MlflowError, notFound } from './errors';
-import { checkClause, decodePageToken, encodePageToken, matches, NUMERIC_COMPARATORS, parseFilter, parseOrderBy, STRING_COMPARATORS } from './search-filter';
+import { checkClause, matches, NUMERIC_COMPARATORS, pageOf, parseFilter, parseOrderBy, STRING_COMPARATORS } from './search-filter';
 import { checkExperimentTag } from './validate';
 
 export interface ExperimentRow {
@@ -51,7 +51,7 @@ export class ExperimentRepository {
 
   /** The experiment named `name`, created when missing (a job's `experiment_name`). */
   idForName(name: string): string {
-    const row = this.store.get<{ experiment_id: number }>('SELECT experiment_id FROM mlflow_experiments WHERE name = ?', [name]);
+    const row = this.byName(name);
     return row ? String(row.experiment_id) : this.create(name);
   }
 
@@ -153,9 +153,8 @@ export class ExperimentRepository {
       }
       return 0;
     });
-    const offset = decodePageToken(options.pageToken);
-    const page = rows.slice(offset, offset + options.maxResults);
-    return { experiments: page.map((row) => this.json(row)), ...(offset + options.maxResults < rows.length ? { nextPageToken: encodePageToken(offset + options.maxResults) } : {}) };
+    const { page, nextPageToken } = pageOf(rows, options.maxResults, options.pageToken);
+    return { experiments: page.map((row) => this.json(row)), ...(nextPageToken ? { nextPageToken } : {}) };
   }
 }
 

@@ -73,20 +73,21 @@ export class MetricRepository {
       values.length = 0;
     };
     for (const point of points) {
+      const isNan = Number.isNaN(point.value) ? 1 : 0;
+      const value = storedValue(point.value);
+      const tuple: [number, number, number, number] = [point.step, point.timestamp, value, isNan];
       let entry = series.get(point.key);
       if (!entry) {
         const row = (this.findSeries.all([run.id, point.key])[0] ?? null) as unknown as SeriesRow | null;
         if (row) {
           entry = { id: Number(row.id), latest: [Number(row.last_step), Number(row.last_timestamp), Number(row.last_value), Number(row.last_is_nan)], changed: false };
         } else {
-          const id = Number(this.insertSeries.run([run.id, point.key, point.step, point.timestamp, storedValue(point.value), Number.isNaN(point.value) ? 1 : 0]).lastInsertRowid);
-          entry = { id, latest: [point.step, point.timestamp, storedValue(point.value), Number.isNaN(point.value) ? 1 : 0], changed: false };
+          const id = Number(this.insertSeries.run([run.id, point.key, ...tuple]).lastInsertRowid);
+          entry = { id, latest: tuple, changed: false };
         }
         series.set(point.key, entry);
       }
-      const isNan = Number.isNaN(point.value) ? 1 : 0;
-      const value = storedValue(point.value);
-      if (isLater([point.step, point.timestamp, value, isNan], entry.latest)) (entry.latest = [point.step, point.timestamp, value, isNan]), (entry.changed = true);
+      if (isLater(tuple, entry.latest)) (entry.latest = tuple), (entry.changed = true);
       values.push(entry.id, point.step, point.timestamp, value, isNan);
       if (values.length === CHUNK * 5) flush(this.insertChunk);
     }

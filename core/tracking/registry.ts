@@ -4,7 +4,7 @@ import type { Store } from '../store/database';
 import { proxiedPath } from './artifacts';
 import { alreadyExists, invalid, MlflowError, notFound } from './errors';
 import { checkAlias, checkRegistryTag } from './validate';
-import { checkClause, decodePageToken, encodePageToken, matches, parseFilter, parseOrderBy, STRING_COMPARATORS, type Clause } from './search-filter';
+import { checkClause, matches, pageOf, parseFilter, parseOrderBy, STRING_COMPARATORS, type Clause } from './search-filter';
 
 interface ModelRow {
   name: string;
@@ -140,11 +140,8 @@ export class ModelRegistry {
       }
       return 0;
     });
-    const offset = decodePageToken(pageToken);
-    return {
-      registered_models: rows.slice(offset, offset + maxResults).map((row) => this.modelJson(row)),
-      ...(offset + maxResults < rows.length ? { next_page_token: encodePageToken(offset + maxResults) } : {}),
-    };
+    const { page, nextPageToken } = pageOf(rows, maxResults, pageToken);
+    return { registered_models: page.map((row) => this.modelJson(row)), ...(nextPageToken ? { next_page_token: nextPageToken } : {}) };
   }
 
   latestVersions(name: string, stages: string[]): Record<string, unknown>[] {
@@ -244,11 +241,8 @@ export class ModelRegistry {
       }
       return a.name === b.name ? Number(b.version) - Number(a.version) : a.name < b.name ? -1 : 1;
     });
-    const offset = decodePageToken(pageToken);
-    return {
-      model_versions: rows.slice(offset, offset + maxResults).map((row) => this.versionJson(row)),
-      ...(offset + maxResults < rows.length ? { next_page_token: encodePageToken(offset + maxResults) } : {}),
-    };
+    const { page, nextPageToken } = pageOf(rows, maxResults, pageToken);
+    return { model_versions: page.map((row) => this.versionJson(row)), ...(nextPageToken ? { next_page_token: nextPageToken } : {}) };
   }
 
   downloadUri(name: string, version: string): string {

@@ -127,7 +127,12 @@ export function toDouble(value: unknown): number | undefined {
   return Number.isNaN(number) ? undefined : number;
 }
 
-/** Keys of key/value entries (`tags`, `params`), each checked to carry a key. */
+/** One key/value entry (of `tags`, `params`), checked to carry a key. */
+export function keyValue(entry: RequestFields): { key: string; value: string } {
+  return { key: entry.string('key'), value: entry.optionalString('value') ?? '' };
+}
+
+/** Key/value entries (`tags`, `params`), each checked to carry a key. */
 export function keyValues(fields: RequestFields, name: string): { key: string; value: string }[] {
-  return fields.messages(name).map((entry) => ({ key: entry.string('key'), value: entry.optionalString('value') ?? '' }));
+  return fields.messages(name).map(keyValue);
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { proxiedPath, safeRelativePath } from './artifacts';
 import { invalid } from './errors';
 import { endpoint, sendFile } from './http';
-import { keyValues, type RequestFields } from './request';
+import { keyValue, keyValues, type RequestFields } from './request';
 import { viewType } from './routes-experiments';
 import { parseStatus, PARENT_RUN_TAG, runInfoJson, type RunRow } from './runs';
 import type { TrackingService } from './service';
@@ -127,7 +127,7 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
     const paramFields = fields.messages('params');
     const tagFields = fields.messages('tags');
     checkBatchLimits(metricFields.length, paramFields.length, tagFields.length);
-    await tracking.logBatch(run, metricFields.map(metricOf), keyValues(fields, 'params'), keyValues(fields, 'tags'));
+    await tracking.logBatch(run, metricFields.map(metricOf), paramFields.map(keyValue), tagFields.map(keyValue));
     return {};
   });
 

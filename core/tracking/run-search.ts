@@ -2,7 +2,7 @@ import type { ExperimentRepository, ViewType } from './experiments';
 import { invalid } from './errors';
 import type { MetricRepository } from './metrics';
 import type { RunRepository, RunRow } from './runs';
-import { checkClause, decodePageToken, encodePageToken, matches, NUMERIC_COMPARATORS, parseFilter, parseOrderBy, STRING_COMPARATORS, type Clause, type OrderBy } from './search-filter';
+import { checkClause, matches, NUMERIC_COMPARATORS, pageOf, parseFilter, parseOrderBy, STRING_COMPARATORS, type Clause, type OrderBy } from './search-filter';
 
 const STRING_ATTRIBUTES: Record<string, keyof RunRow> = { run_id: 'run_uuid', run_name: 'name', status: 'status', artifact_uri: 'artifact_uri', user_id: 'user_id', lifecycle_stage: 'lifecycle_stage' };
 const NUMERIC_ATTRIBUTES: Record<string, keyof RunRow> = { start_time: 'start_time', end_time: 'end_time', created: 'start_time', Created: 'start_time' };
@@ -30,24 +30,22 @@ export class RunSearcher {
     for (const clause of parseFilter(request.filter)) runs = this.apply(clause, runs);
     const orders = request.orderBy.map((text) => parseOrderBy(text));
     const sortValues = orders.map((order) => this.valuesFor(order, runs));
-    const indexed = runs.map((run, index) => ({ run, index }));
     const hasStartTime = orders.some((o) => o.type === 'attribute' && NUMERIC_ATTRIBUTES[o.key] === 'start_time');
-    indexed.sort((a, b) => {
+    runs.sort((a, b) => {
       for (let i = 0; i < orders.length; i++) {
-        const x = sortValues[i]!(a.run);
-        const y = sortValues[i]!(b.run);
+        const x = sortValues[i]!(a);
+        const y = sortValues[i]!(b);
         if (x === y) continue;
         // Missing values sort last in either direction, as in MLflow.
         if (x === undefined) return 1;
         if (y === undefined) return -1;
         return (x < y ? -1 : 1) * (orders[i]!.ascending ? 1 : -1);
       }
-      if (!hasStartTime && a.run.start_time !== b.run.start_time) return Number(b.run.start_time ?? 0) - Number(a.run.start_time ?? 0);
-      return a.run.run_uuid < b.run.run_uuid ? -1 : a.run.run_uuid > b.run.run_uuid ? 1 : 0;
+      if (!hasStartTime && a.start_time !== b.start_time) return Number(b.start_time ?? 0) - Number(a.start_time ?? 0);
+      return a.run_uuid < b.run_uuid ? -1 : a.run_uuid > b.run_uuid ? 1 : 0;
     });
-    const offset = decodePageToken(request.pageToken);
-    const page = indexed.slice(offset, offset + request.maxResults).map((entry) => entry.run);
-    return { runs: page, ...(offset + request.maxResults < indexed.length ? { nextPageToken: encodePageToken(offset + request.maxResults) } : {}) };
+    const { page, nextPageToken } = pageOf(runs, request.maxResults, request.pageToken);
+    return { runs: page, ...(nextPageToken ? { nextPageToken } : {}) };
   }
 
   private apply(clause: Clause, runs: RunRow[]): RunRow[] {

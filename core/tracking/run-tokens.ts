@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isNotFound } from '../data/fs-util';
 
 const PREFIX = 'mlwrun';
 
@@ -38,7 +39,7 @@ function readOrCreateSecret(file: string): Buffer {
     const existing = fs.readFileSync(file);
     if (existing.length >= 32) return existing;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (!isNotFound(error)) throw error;
   }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const secret = crypto.randomBytes(32);

@@ -159,12 +159,18 @@ export function checkClause(clause: Clause, numeric: boolean, allowed: readonly 
 export const NUMERIC_COMPARATORS: readonly Comparator[] = ['=', '!=', '>', '>=', '<', '<='];
 export const STRING_COMPARATORS: readonly Comparator[] = ['=', '!=', 'LIKE', 'ILIKE'];
 
+/** One page of `rows` from the offset `pageToken` names, and the token of the next page when there is one. */
+export function pageOf<T>(rows: readonly T[], maxResults: number, pageToken: string | undefined): { page: T[]; nextPageToken?: string } {
+  const end = decodePageToken(pageToken) + maxResults;
+  return { page: rows.slice(end - maxResults, end), ...(end < rows.length ? { nextPageToken: encodePageToken(end) } : {}) };
+}
+
 /** Offset page tokens, in MLflow's format (base64 of `{"offset": n}`). */
-export function encodePageToken(offset: number): string {
+function encodePageToken(offset: number): string {
   return Buffer.from(JSON.stringify({ offset })).toString('base64');
 }
 
-export function decodePageToken(token: string | undefined): number {
+function decodePageToken(token: string | undefined): number {
   if (!token) return 0;
   try {
     const offset = (JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { offset?: unknown }).offset;

@@ -110,8 +110,8 @@ export class TrackingService {
       this.metrics.log(current, metrics);
       if (tags.length) this.runs.setTags(current, tags);
     }).then(() => {
-      const job = this.jobOf(run);
-      if (job && metrics.length) this.stream.push(job, metrics);
+      const job = metrics.length ? this.jobOf(run) : undefined;
+      if (job) this.stream.push(job, metrics);
     });
   }
 
@@ -156,23 +156,23 @@ export class TrackingService {
 
   /** The job a run belongs to: its own, or its outermost parent's. */
   jobOf(run: RunRow): string | undefined {
-    let current: RunRow | undefined = run;
-    for (let depth = 0; current && depth < MAX_NESTING; depth++) {
-      if (current.job_name) return current.job_name;
-      const parent = this.runs.tag(current, PARENT_RUN_TAG);
-      current = parent ? this.runs.find(parent) : undefined;
-    }
+    for (const current of this.lineage(run)) if (current.job_name) return current.job_name;
     return undefined;
   }
 
   private isWithin(runId: string, root: string): boolean {
-    let current = this.runs.find(runId);
+    for (const current of this.lineage(this.runs.find(runId))) if (current.run_uuid === root) return true;
+    return false;
+  }
+
+  /** A run and its parents, innermost first, at most `MAX_NESTING` of them. */
+  private *lineage(run: RunRow | undefined): Generator<RunRow> {
+    let current = run;
     for (let depth = 0; current && depth < MAX_NESTING; depth++) {
-      if (current.run_uuid === root) return true;
+      yield current;
       const parent = this.runs.tag(current, PARENT_RUN_TAG);
       current = parent ? this.runs.find(parent) : undefined;
     }
-    return false;
   }
 
   // --- jobs as runs ----------------------------------------------------------------------------------------------
@@ -180,14 +180,15 @@ export class TrackingService {
   private runOfJob(job: JobRow): RunRow {
     return this.runs.find(job.name) ?? this.plane.store.transaction(() => {
       const experimentId = this.experiments.idForName(job.experiment);
+      const user = userName();
       return this.runs.create({
         experimentId,
         jobName: job.name,
         runName: job.display_name ?? job.name,
-        userId: userName(),
+        userId: user,
         startTime: job.created_at,
         status: RUN_STATUS_OF[job.status],
-        tags: [{ key: 'mlflow.user', value: userName() }, { key: 'mlflow.source.name', value: job.spec_path }, { key: 'mlflow.source.type', value: 'JOB' }, { key: 'mlw.compute', value: job.compute }],
+        tags: [{ key: 'mlflow.user', value: user }, { key: 'mlflow.source.name', value: job.spec_path }, { key: 'mlflow.source.type', value: 'JOB' }, { key: 'mlw.compute', value: job.compute }],
       });
     });
   }

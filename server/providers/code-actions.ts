@@ -4,7 +4,7 @@ import { CodeActionKind, type CodeAction, type Diagnostic, type Range, type Text
 import { formatReference, SCHEMA_URL_PREFIXES, type SpecDocument } from '../../core/spec';
 import { closest } from '../../core/spec/suggest';
 import { deref, isMap, locate, nodeAt, type YamlMap } from '../../core/spec/yaml/ast';
-import { ownerPath } from '../service/binding-scopes';
+import { declaringJob, ownerPath } from '../service/binding-scopes';
 import { rangeOf, type DocumentContext } from '../service/context';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
 
@@ -140,8 +140,7 @@ function addPropertyEdit(ctx: DocumentContext, offset: number, property: string,
 /** Adds `name` to the `inputs`/`outputs` of the job or component whose command uses it. */
 function declareEdit(ctx: DocumentContext, offset: number, section: 'inputs' | 'outputs', name: string): TextEdit | undefined {
   const doc = ctx.doc;
-  const owner = ownerPath(doc, nodeAt(doc.root, offset).path);
-  const job = owner[owner.length - 1] === 'trial' ? owner.slice(0, -1) : owner;
+  const job = declaringJob(ownerPath(doc, nodeAt(doc.root, offset).path));
   const declaration = section === 'inputs' ? `${name}:\n  type: string` : `${name}:\n  type: uri_folder`;
   const existing = deref(locate(doc.root, [...job, section]).node);
   if (isMap(existing) && existing.pairs.length > 0) return appendToMap(doc, existing, declaration);

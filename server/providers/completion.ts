@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CompletionItemKind, InsertTextFormat, type CompletionItem, type CompletionList, type Position } from 'vscode-languageserver';
-import { allKinds, SCHEMA_URL_PREFIXES, type AssetType } from '../../core/spec';
+import { allKinds, compareVersions, SCHEMA_URL_PREFIXES, type AssetType } from '../../core/spec';
 import { deref, entries, isMap, isScalar, locate, nodeAt, type PathSegment } from '../../core/spec/yaml/ast';
 import { expectedAsset, isPathKey } from '../service/asset-sites';
 import { bindingCandidates } from '../service/binding-scopes';
@@ -125,7 +125,7 @@ function referenceItems(ctx: DocumentContext, cursor: Extract<CursorContext, { k
   }
   for (const [name, defs] of byName) {
     const where = (file: string) => (file ? path.relative(path.dirname(ctx.doc.path), file) : 'built in');
-    const versions = defs.filter((d) => d.version !== undefined).sort((a, b) => compare(b.version!, a.version!));
+    const versions = defs.filter((d) => d.version !== undefined).sort((a, b) => compareVersions(b.version!, a.version!));
     if (VERSIONED.has(asset) && versions.length > 0) {
       versions.forEach((d, i) => items.push({ label: `${lead}${name}:${d.version}`, kind: CompletionItemKind.Reference, detail: `${asset} ${name}, version ${d.version}`, documentation: `defined in ${where(d.path)}`, sortText: `${name}\u0000${String(i).padStart(4, '0')}`, textEdit: { range, newText: `${lead}${name}:${d.version}` } }));
       items.push({ label: `${lead}${name}@latest`, kind: CompletionItemKind.Reference, detail: `${asset} ${name}, newest version (${versions[0]!.version})`, sortText: `${name}\u0000~`, textEdit: { range, newText: `${lead}${name}@latest` } });
@@ -134,12 +134,6 @@ function referenceItems(ctx: DocumentContext, cursor: Extract<CursorContext, { k
     }
   }
   return items;
-}
-
-function compare(a: string, b: string): number {
-  const na = Number(a);
-  const nb = Number(b);
-  return Number.isFinite(na) && Number.isFinite(nb) ? na - nb : a.localeCompare(b, undefined, { numeric: true });
 }
 
 /** Files and folders next to the spec, relative to it (folders end in `/` and ask for the next level). */

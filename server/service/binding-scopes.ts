@@ -45,7 +45,7 @@ export function ownerPath(doc: SpecDocument, at: readonly PathSegment[]): PathSe
 }
 
 /** Where `inputs.`/`outputs.`/`search_space.` of a command resolve: a trial reads its sweep's declarations. */
-function declaringJob(owner: readonly PathSegment[]): PathSegment[] {
+export function declaringJob(owner: readonly PathSegment[]): PathSegment[] {
   return owner[owner.length - 1] === 'trial' ? owner.slice(0, -1) : [...owner];
 }
 

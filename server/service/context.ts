@@ -1,4 +1,4 @@
-import type { Location, Position, Range } from 'vscode-languageserver';
+import type { Location, Range } from 'vscode-languageserver';
 import { SpecValidator, type FileHost, type SchemaValidator, type SpecDocument, type WorkspaceIndex } from '../../core/spec';
 import { LineIndex } from '../../core/spec/yaml/line-index';
 import type { Settings } from './settings';
@@ -18,10 +18,6 @@ export interface DocumentContext {
 
 export function rangeOf(doc: SpecDocument, start: number, end: number): Range {
   return { start: doc.position(start), end: doc.position(end) };
-}
-
-export function offsetOf(doc: SpecDocument, position: Position): number {
-  return doc.offset(position);
 }
 
 /** A location in another file, computed from its text (no parse needed). */

@@ -36,6 +36,11 @@ export class OpenDocuments {
     return this.entries.has(uri);
   }
 
+  /** The file path of an open document (without parsing it). */
+  path(uri: string): string | undefined {
+    return this.entries.get(uri)?.path;
+  }
+
   version(uri: string): number | undefined {
     return this.entries.get(uri)?.version;
   }

@@ -73,10 +73,10 @@ export class MlwLanguageService {
   }
 
   close(uri: string): void {
-    const doc = this.documents.get(uri);
+    const file = this.documents.path(uri);
     this.documents.close(uri);
     this.identities.delete(uri);
-    if (doc) this.workspace.documentClosed(doc.path);
+    if (file !== undefined) this.workspace.documentClosed(file);
   }
 
   fileChanged(file: string, change: FileChange): void {

@@ -1,5 +1,5 @@
 import type { SpecDocument } from '../../core/spec';
-import { bindingCandidates, bindingSegments, bindingsOf, sameDeclaration, type Declaration } from './binding-scopes';
+import { bindingCandidates, bindingSegments, bindingsOf, ownerPath, sameDeclaration, type Declaration } from './binding-scopes';
 import type { DocumentContext } from './context';
 
 export interface Occurrence {
@@ -21,7 +21,7 @@ export function occurrencesOf(ctx: DocumentContext, target: Declaration): Occurr
     for (let i = 1; i < segments.length; i++) {
       if (segments[i]!.text !== target.name) continue;
       const before = texts.slice(0, i);
-      const owner = at[0] === 'jobs' ? at.slice(0, at[2] === 'trial' ? 3 : 2) : at[0] === 'trial' ? ['trial'] : [];
+      const owner = ownerPath(doc, at);
       const key = `${JSON.stringify(owner)}|${at[owner.length] === 'command'}|${before.join('.')}`;
       let candidates = memo.get(key);
       if (!candidates) memo.set(key, (candidates = bindingCandidates(ctx, at, before)));

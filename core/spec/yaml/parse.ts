@@ -84,7 +84,7 @@ function parseSegmented(text: string, lines: LineIndex, reuse: Map<string, Segme
   const pairs = parseBlockMap(text, lines, 0, lines.lineCount, 0, reuse, segments);
   if (!pairs || segments.some((s) => s.problems.some((p) => SPLIT_SENSITIVE.has(p.code)))) return undefined;
   const problems = segments.flatMap((s) => s.problems);
-  const root: YamlMap | null = pairs.length ? { type: 'map', start: pairs[0]!.key!.start, end: lastEnd(pairs), anchor: undefined, pairs, flow: false } : null;
+  const root: YamlMap | null = pairs.length ? { type: 'map', start: pairs[0]!.key!.start, end: lastContentEnd(pairs, text.length), anchor: undefined, pairs, flow: false } : null;
   checkDuplicateKeys(root, lines, problems);
   return { text, lines, documents: [{ root, start: 0, end: text.length }], problems, segments };
 }
@@ -138,7 +138,7 @@ function splitNested(text: string, lines: LineIndex, first: number, last: number
   }
   const keyStart = headStart + indent;
   const key: YamlNode = { type: 'scalar', start: keyStart, end: keyStart + head[2]!.length, anchor: undefined, value: head[2]!, style: 'plain' };
-  const value: YamlMap = { type: 'map', start: children[0]!.key!.start, end: lastEnd(children), anchor: undefined, pairs: children, flow: false };
+  const value: YamlMap = { type: 'map', start: children[0]!.key!.start, end: lastContentEnd(children, text.length), anchor: undefined, pairs: children, flow: false };
   return { key, value, merge: false };
 }
 
@@ -184,11 +184,6 @@ function moveSegment(segment: Segment, start: number): Segment {
     pairs: segment.pairs.map((p) => ({ key: shifted(p.key, delta, seen), value: shifted(p.value, delta, seen), merge: p.merge })),
     problems: segment.problems.map((p) => ({ ...p, start: p.start + delta, end: p.end + delta })),
   };
-}
-
-function lastEnd(pairs: YamlPair[]): number {
-  const last = pairs[pairs.length - 1]!;
-  return (last.value ?? last.key)!.end;
 }
 
 function problemsOf(doc: Document.Parsed, offset: number): YamlProblem[] {
