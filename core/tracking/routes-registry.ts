@@ -63,6 +63,10 @@ export function registryRoutes(app: FastifyInstance, tracking: TrackingService):
     if (run) tracking.requireRunWrite(request, run);
     else edit(request, 'register models without its run');
     const resolved = resolveSource(tracking, source);
+    // A run token may register only what its own runs logged, not another run's artifacts.
+    const sourceRun = runOfArtifacts(tracking, resolved);
+    if (sourceRun) tracking.requireRunWrite(request, sourceRun);
+    else if (run) edit(request, 'register a model from outside its run');
     const job = run ? tracking.jobOf(run) : undefined;
     const datastorePath = datastorePathOf(resolved);
     return {
@@ -109,6 +113,12 @@ export function registryRoutes(app: FastifyInstance, tracking: TrackingService):
 }
 
 /** `runs:/<run>/<path>` sources point into the run's artifact root. */
+/** The run whose proxied artifacts `uri` (`mlflow-artifacts:/<experiment>/<run>/artifacts/…`) points into. */
+function runOfArtifacts(tracking: TrackingService, uri: string) {
+  const match = /^mlflow-artifacts:\/[^/]+\/([^/]+)\/artifacts(\/|$)/.exec(uri);
+  return match ? tracking.runs.find(match[1]!) : undefined;
+}
+
 function resolveSource(tracking: TrackingService, source: string): string {
   const match = /^runs:\/([^/]+)\/?(.*)$/.exec(source);
   if (!match) return source;

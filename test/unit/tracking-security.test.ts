@@ -84,6 +84,14 @@ test('a job gets a per-run token that writes only to its own run (and runs neste
   assert.equal((await put(`${experiment.experiment_id}/${job.name}`)).status, 200);
   assert.equal((await put(`0/${other.run_id}`)).status, 403);
 
+  await mlflowCall(port, workspaceToken, 'POST', 'registered-models/create', { name: 'shared-model' });
+  const ownModel = await own('model-versions/create', { name: 'shared-model', source: `runs:/${job.name}/artifacts`, run_id: job.name });
+  assert.equal(ownModel.status, 200, ownModel.text);
+  const borrowed = await own('model-versions/create', { name: 'shared-model', source: `runs:/${other.run_id}/model`, run_id: job.name });
+  assert.equal(borrowed.status, 403, `another run's artifacts: ${borrowed.text}`);
+  const outside = await own('model-versions/create', { name: 'shared-model', source: '/etc', run_id: job.name });
+  assert.equal(outside.status, 403, `a path outside any run: ${outside.text}`);
+
   const child = (await own('runs/create', { experiment_id: experiment.experiment_id, tags: [{ key: 'mlflow.parentRunId', value: job.name }] })).body.run.info;
   assert.equal((await own('runs/log-metric', { run_id: child.run_id, key: 'nested', value: 1, timestamp: 1 })).status, 200);
 
