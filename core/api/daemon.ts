@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { DockerDriver } from '../compute/docker';
+import { writePrivateFile } from '../data/fs-util';
 import { EnvironmentBuilder } from '../env/builder';
 import { ControlPlane } from '../engine/control-plane';
 import { WorkspaceLayout } from '../engine/layout';
@@ -144,13 +145,6 @@ function acquireLock(file: string): void {
     }
   }
   throw new Error(`cannot take ${file}`);
-}
-
-function writePrivateFile(file: string, text: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, text, { mode: 0o600 });
-  fs.chmodSync(temp, 0o600);
-  fs.renameSync(temp, file);
 }
 
 function removeIfOurs(file: string, ours: (text: string) => boolean): void {

@@ -1,9 +1,19 @@
+import { chmodSync, renameSync, writeFileSync } from 'node:fs';
 import { isAbsolute, relative, sep } from 'node:path';
 
 /** Whether `candidate` is `root` or lies below it (lexically; resolve symlinks first when they matter). */
 export function isInside(root: string, candidate: string): boolean {
   const rel = relative(root, candidate);
   return rel === '' || (!isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`));
+}
+
+/** Writes a file only its owner can read, atomically (a reader sees the old content or the new, never a part). */
+export function writePrivateFile(file: string, content: string | Buffer): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, content, { mode: 0o600 });
+  // the mode given to writeFileSync is masked by the umask
+  chmodSync(temp, 0o600);
+  renameSync(temp, file);
 }
 
 export function isNotFound(error: unknown): boolean {

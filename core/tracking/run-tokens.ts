@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isNotFound } from '../data/fs-util';
+import { isNotFound, writePrivateFile } from '../data/fs-util';
 
 const PREFIX = 'mlwrun';
 
@@ -43,8 +43,6 @@ function readOrCreateSecret(file: string): Buffer {
   }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const secret = crypto.randomBytes(32);
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, secret, { mode: 0o600 });
-  fs.renameSync(temp, file);
+  writePrivateFile(file, secret);
   return secret;
 }
