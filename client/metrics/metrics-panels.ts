@@ -45,26 +45,46 @@ export class MetricsPanels implements vscode.Disposable {
       pending = [];
     };
     post({ type: 'reset', job });
-    try {
-      const api = await this.connection.client();
-      await api.follow(
-        `/api/jobs/${encodeURIComponent(job)}/events`,
-        (event: JobEvent) => {
-          if (event.type === 'metric') {
-            pending.push({ key: event.key, step: event.step, value: event.value });
-            timer ??= setTimeout(flush, FLUSH_MS);
-          } else if (event.type === 'status') {
-            flush();
-            post({ type: 'status', status: event.status });
-          }
-        },
-        { signal },
-      );
-      clearTimeout(timer);
-      flush();
-    } catch (error) {
-      if (!signal.aborted) this.log.warn(`metrics of ${job}: ${error instanceof Error ? error.message : String(error)}`);
+    let lastSeq = 0;
+    // A stream lost for good (the control plane stopped) is followed again from the last point once it is back.
+    while (!signal.aborted) {
+      try {
+        const api = await this.connection.client();
+        await api.follow(
+          `/api/jobs/${encodeURIComponent(job)}/events`,
+          (event: JobEvent) => {
+            lastSeq = event.seq;
+            if (event.type === 'metric') {
+              pending.push({ key: event.key, step: event.step, value: event.value });
+              timer ??= setTimeout(flush, FLUSH_MS);
+            } else if (event.type === 'status') {
+              flush();
+              post({ type: 'status', status: event.status });
+            }
+          },
+          { signal, after: lastSeq },
+        );
+        clearTimeout(timer);
+        flush();
+        return;
+      } catch (error) {
+        if (signal.aborted) return;
+        this.log.warn(`metrics of ${job}: ${error instanceof Error ? error.message : String(error)}; resumes when the control plane is back`);
+        await this.reconnected(signal);
+      }
     }
+  }
+
+  private reconnected(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        listener.dispose();
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const listener = this.connection.onDidChangeState((state) => state.kind === 'connected' && done());
+      signal.addEventListener('abort', done);
+    });
   }
 
   private html(webview: vscode.Webview, assets: vscode.Uri, job: string): string {
