@@ -49,6 +49,8 @@ export class ControlPlaneStatusBar implements vscode.Disposable {
       case 'connecting':
         this.item.text = '$(sync~spin) mlw: connecting';
         this.item.tooltip = 'Connecting to the control plane';
+        this.item.command = 'mlw.controlPlane.showLog';
+        this.item.backgroundColor = undefined;
         break;
       case 'failed':
         this.item.text = '$(debug-disconnect) mlw: stopped';
@@ -60,6 +62,7 @@ export class ControlPlaneStatusBar implements vscode.Disposable {
         this.item.text = `$(circle-outline) mlw: ${this.connection.localDaemonPublished ? 'not connected' : 'stopped'}`;
         this.item.tooltip = 'The control plane starts when a view or a command needs it. Click to connect.';
         this.item.command = 'mlw.controlPlane.reconnect';
+        this.item.backgroundColor = undefined;
         break;
     }
   }

@@ -27,6 +27,8 @@ export class ControlPlaneConnection implements vscode.Disposable {
   private current: ConnectionState = { kind: 'idle' };
   private connecting: Promise<ApiClient> | undefined;
   private api: ApiClient | undefined;
+  /** Counts drops, so a connect that finishes after one does not install its client. */
+  private generation = 0;
   private streamAbort: AbortController | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
@@ -51,7 +53,13 @@ export class ControlPlaneConnection implements vscode.Disposable {
   /** The API client, connecting (and auto-starting) on first use; rejects with a message fit for the user. */
   client(): Promise<ApiClient> {
     if (this.api) return Promise.resolve(this.api);
-    return (this.connecting ??= this.connect().finally(() => (this.connecting = undefined)));
+    if (!this.connecting) {
+      const attempt: Promise<ApiClient> = this.connect().finally(() => {
+        if (this.connecting === attempt) this.connecting = undefined;
+      });
+      this.connecting = attempt;
+    }
+    return this.connecting;
   }
 
   async reconnect(): Promise<ApiClient> {
@@ -62,10 +70,16 @@ export class ControlPlaneConnection implements vscode.Disposable {
   private async connect(): Promise<ApiClient> {
     this.setState({ kind: 'connecting' });
     const started = performance.now();
+    const generation = this.generation;
     try {
       const remote = this.config.remoteUrl;
       const api = remote ? await this.connectRemote(remote) : await this.connectLocal();
-      const health = await api.request<Health>('GET', '/api/health');
+      const health = await api.request<Health>('GET', '/api/health').catch((error: unknown) => (api.close(), Promise.reject(error)));
+      // Dropped (reconnect, dispose) while connecting: this client is nobody's.
+      if (generation !== this.generation) {
+        api.close();
+        throw new Error('the connection was reset while connecting');
+      }
       this.api = api;
       this.log.info(`connected to ${remote ?? `mlw serve ${health.version} (pid ${health.pid}, port ${api.port})`} in ${Math.round(performance.now() - started)} ms`);
       this.setState({ kind: 'connected', mode: remote ? 'remote' : 'local', label: remote ?? `127.0.0.1:${api.port}`, health });
@@ -73,6 +87,7 @@ export class ControlPlaneConnection implements vscode.Disposable {
       return api;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      if (generation !== this.generation) throw new Error(message);
       this.log.error(`cannot reach the control plane: ${message}`);
       this.setState({ kind: 'failed', message });
       throw new Error(message);
@@ -124,6 +139,8 @@ export class ControlPlaneConnection implements vscode.Disposable {
   }
 
   private drop(): void {
+    this.generation++;
+    this.connecting = undefined;
     this.streamAbort?.abort();
     this.streamAbort = undefined;
     this.api?.close();
