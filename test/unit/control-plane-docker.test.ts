@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import type { EnvironmentImage, JobDetail, JobSummary } from '../../core/api/contracts';
 import { startDaemon } from '../../core/api/daemon';
 import { ApiClient, ApiError, readServeInfo } from '../../core/api/client';
-import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace } from '../support/control-plane';
+import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
 import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
 
 const docker = new DockerTestBed();
@@ -23,6 +23,15 @@ async function removeWorkspaceContainers(t: TestContext, root: string): Promise<
     const left = await docker.docker.listContainers({ all: true, filters: { label: [`mlw.workspace=${root}`] } });
     await Promise.all(left.map((c) => docker.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
   });
+}
+
+/** A workspace with the `box` docker compute registered and a daemon; its containers are removed afterwards. */
+async function boxWorkspace(t: TestContext, files: Record<string, string>): Promise<Plane> {
+  const root = await workspace(t, { 'box.yml': BOX_COMPUTE, ...files });
+  await removeWorkspaceContainers(t, root);
+  const plane = await startPlane(t, root);
+  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
+  return plane;
 }
 
 async function runContainers(root: string, job: string) {
@@ -57,10 +66,8 @@ test('a job on a docker compute runs in a locked-down container with its inputs,
 
 test('resource limits and security options are applied to the container', async (t) => {
   if (!(await docker.ready(t))) return;
-  const root = await workspace(t, { 'box.yml': BOX_COMPUTE, 'job.yml': dockerJob('echo started; sleep 30') });
-  await removeWorkspaceContainers(t, root);
-  const plane = await startPlane(t, root);
-  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
+  const plane = await boxWorkspace(t, { 'job.yml': dockerJob('echo started; sleep 30') });
+  const root = plane.root;
   const job = await plane.submit('job.yml');
   const [container] = await waitFor('the container', async () => {
     const found = await runContainers(root, job.name);
@@ -81,10 +88,8 @@ test('resource limits and security options are applied to the container', async 
 
 test('a container killed from outside fails the job with the reason', async (t) => {
   if (!(await docker.ready(t))) return;
-  const root = await workspace(t, { 'box.yml': BOX_COMPUTE, 'job.yml': dockerJob('echo started; sleep 60') });
-  await removeWorkspaceContainers(t, root);
-  const plane = await startPlane(t, root);
-  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
+  const plane = await boxWorkspace(t, { 'job.yml': dockerJob('echo started; sleep 60') });
+  const root = plane.root;
   const job = await plane.submit('job.yml');
   await waitFor('Running', async () => (await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`)).status === 'Running');
   const [container] = await runContainers(root, job.name);
