@@ -23,8 +23,9 @@ export async function reloadWhileRunning({ page, vs, workspace, server, log }) {
     ].join('\n'),
   );
   await vs.openFile('jobs/reload.yml');
-  // the CodeLens of the editor just opened, not of another group's editor
-  const submit = page.locator('.editor-group-container.active .contentWidgets .codelens-decoration a', { hasText: 'Submit' }).first();
+  // Submitted with the editor title's action of the editor just opened (the full loop already clicks the CodeLens;
+  // an editor opened beside a webview does not always get its CodeLens drawn).
+  const submit = page.locator('.editor-group-container.active .editor-actions .action-label[aria-label^="Submit Job"]').first();
   await submit.waitFor({ timeout: TIMEOUT });
   await submit.click();
   const before = await waitForChannel(server.userData, new Set(), /tick 2/);
