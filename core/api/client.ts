@@ -166,7 +166,8 @@ async function tryConnect(root: string): Promise<{ client: ApiClient; health: He
 
 /** Stops a daemon older than `version` that runs no job, and waits until it is gone; true when it stopped. */
 async function replaceOlder(root: string, client: ApiClient, health: Health, version: string): Promise<boolean> {
-  if (health.runningJobs > 0 || compareVersions(health.version, version) >= 0) return false;
+  const comparable = [health.version, version].every((v) => /^\d+\.\d+\.\d+/.test(v));
+  if (!comparable || health.runningJobs > 0 || compareVersions(health.version, version) >= 0) return false;
   try {
     await client.request('POST', '/api/shutdown');
   } catch {
