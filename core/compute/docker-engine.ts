@@ -57,6 +57,16 @@ export function httpStatusOf(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
+/** Runs an engine request whose 404 means "not there" (an inspect): `undefined` then, a clear error otherwise. */
+export async function unlessAbsent<T>(docker: Docker, request: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await request();
+  } catch (error) {
+    if (httpStatusOf(error) === 404) return undefined;
+    throw explainEngineError(error, docker);
+  }
+}
+
 /** The engine's own words from a dockerode error (`(HTTP code 404) no such container - No such container: x`). */
 export function engineMessage(error: unknown): string {
   const json = (error as { json?: { message?: unknown } } | undefined)?.json;

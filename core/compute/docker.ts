@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { RUN_LABEL, type ComputeDriver, type RunExit, type RunHandle, type RunMount, type RunPlan } from './driver';
 import {
-  connectDocker, engineMessage, engineSocketPath, explainEngineError, httpStatusOf, pingEngine, type DockerConnection,
+  connectDocker, engineMessage, engineSocketPath, explainEngineError, httpStatusOf, pingEngine, unlessAbsent, type DockerConnection,
 } from './docker-engine';
 import { pipeDockerFrames, readBody, writeDockerFrames } from './docker-streams';
 
@@ -215,13 +215,8 @@ export class DockerDriver implements ComputeDriver {
     return listed[0] ? this.inspectIfPresent(listed[0].Id) : undefined;
   }
 
-  private async inspectIfPresent(id: string): Promise<Docker.ContainerInspectInfo | undefined> {
-    try {
-      return await this.docker.getContainer(id).inspect();
-    } catch (error) {
-      if (httpStatusOf(error) === 404) return undefined;
-      throw explainEngineError(error, this.docker);
-    }
+  private inspectIfPresent(id: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    return unlessAbsent(this.docker, () => this.docker.getContainer(id).inspect());
   }
 
   /** Removal after the exit is collected (never AutoRemove: the exit code would race the removal). */

@@ -21,8 +21,6 @@ export interface Drivers {
   docker: () => ComputeDriver;
 }
 
-export { BUILTIN_LOCAL };
-
 /** Which driver a compute spec maps to, and with how many concurrent runs. */
 export function resolveCompute(name: string, assets: AssetRepository, drivers: Drivers): ComputeTarget {
   const registered = assets.get('compute', name);

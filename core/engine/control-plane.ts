@@ -13,7 +13,7 @@ import { AssetRepository, isVersioned } from '../store/assets';
 import { Store } from '../store/database';
 import { EventLog } from '../store/events';
 import { JobRepository, toJobSummary, type JobRow } from '../store/jobs';
-import { BUILTIN_LOCAL, resolveCompute, type ComputeTarget } from './computes';
+import { resolveCompute, type ComputeTarget } from './computes';
 import type { EnvironmentImageStatus } from '../env/builder';
 import type { EnvironmentProvider, NamedOutput, ResolvedCommandJob, RunEnvironment } from './job-runner';
 import { runFiles, WorkspaceLayout } from './layout';
@@ -292,7 +292,6 @@ export class ControlPlane {
   }
 }
 
-export const LOCAL_COMPUTE = BUILTIN_LOCAL;
 
 function listFiles(dir: string, limit = 1000): string[] {
   try {

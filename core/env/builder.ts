@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { connectDocker, engineMessage, explainEngineError, httpStatusOf, type DockerConnection } from '../compute/docker-engine';
+import { connectDocker, engineMessage, explainEngineError, unlessAbsent, type DockerConnection } from '../compute/docker-engine';
 import { FileDigestCache, hashContext, listContext, packContext, type ContextEntry } from './build-context';
 import { followBuild } from './build-output';
 import { CONDA_FILE_IN_CONTEXT, dockerfileForConda } from './conda-dockerfile';
@@ -253,13 +253,8 @@ export class EnvironmentBuilder {
     return info.Id;
   }
 
-  private async inspectImage(image: string): Promise<Docker.ImageInspectInfo | undefined> {
-    try {
-      return await this.docker.getImage(image).inspect();
-    } catch (error) {
-      if (httpStatusOf(error) === 404) return undefined;
-      throw explainEngineError(error, this.docker);
-    }
+  private inspectImage(image: string): Promise<Docker.ImageInspectInfo | undefined> {
+    return unlessAbsent(this.docker, () => this.docker.getImage(image).inspect());
   }
 }
 

@@ -40,15 +40,12 @@ async function runContainers(root: string, job: string) {
 
 test('a job on a docker compute runs in a locked-down container with its inputs, outputs and limits', async (t) => {
   if (!(await docker.ready(t))) return;
-  const root = await workspace(t, {
-    'box.yml': BOX_COMPUTE,
+  const plane = await boxWorkspace(t, {
     'job.yml': dockerJob('id -u; grep CapEff /proc/self/status; cat ${{inputs.data}}/a.txt; touch ${{inputs.data}}/x 2>/dev/null || echo read-only; echo written > ${{outputs.out}}/o.txt; pwd; ls', 'code: ./src\ninputs:\n  data:\n    type: uri_folder\n    path: ./data\noutputs:\n  out:\n'),
     'src/main.sh': 'echo code\n',
     'data/a.txt': 'input data\n',
   });
-  await removeWorkspaceContainers(t, root);
-  const plane = await startPlane(t, root);
-  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
+  const root = plane.root;
   const job = await plane.submit('job.yml');
   const events = await plane.events(job.name);
   assert.deepEqual(statuses(events), ['Queued', 'Preparing', 'Running', 'Finalizing', 'Completed'], logText(events));
@@ -157,17 +154,13 @@ test('after SIGKILL of the daemon, a new one re-attaches to the running containe
 
 test('an environment reports its image: not built, then built by the first job that uses it', async (t) => {
   if (!(await docker.ready(t))) return;
-  const root = await workspace(t, {
-    'box.yml': BOX_COMPUTE,
+  const plane = await boxWorkspace(t, {
     'env/environment.yml': '$schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json\nname: tiny\nversion: 1\nbuild:\n  path: ./context\n',
     'env/context/Dockerfile': `FROM ${BUSYBOX_IMAGE}\nLABEL mlw.test=${docker.testId}\n`,
     'job.yml': `${COMMAND_SCHEMA}\ntype: command\nexperiment_name: docker\ncommand: echo built\nenvironment: azureml:tiny:1\ncompute: azureml:box\n`,
   });
-  await removeWorkspaceContainers(t, root);
   t.after(() => docker.cleanup());
-  const plane = await startPlane(t, root);
-  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
-  await plane.client.request('POST', '/api/assets/environment', { path: path.join(root, 'env/environment.yml') });
+  await plane.client.request('POST', '/api/assets/environment', { path: path.join(plane.root, 'env/environment.yml') });
   const before = await plane.client.request<EnvironmentImage>('GET', '/api/assets/environment/tiny/image?version=1');
   assert.match(before.image, /^mlw-env:[0-9a-f]{24}$/);
   assert.deepEqual([before.built, before.building], [false, false]);
