@@ -6,7 +6,6 @@ export * from './refs';
 export * from './bindings';
 export * from './text-file';
 export * from './validate';
-export { UNRESOLVED_REFERENCE_RULES } from './rules/references';
 export * from './workspace-index';
 export { SchemaValidator } from './schema/validator';
 export * as yaml from './yaml/ast';

@@ -75,6 +75,9 @@ describe('mlw validate', () => {
   it('validates the shipped examples clean', () => {
     const { code, stdout } = mlw(['validate', 'examples'], repo);
     assert.equal(code, 0, stdout);
-    assert.match(stdout.trim(), /^\d+ files, 0 errors, 0 warnings$/);
+    const lines = stdout.trim().split('\n');
+    assert.match(lines.pop()!, /^\d+ files, 0 errors, 0 warnings$/);
+    // The cluster example keeps Azure's fields; mlw says what it does with them.
+    for (const line of lines) assert.match(line, /^examples\/compute\/cpu-cluster\.yml:\d+:\d+ information not-run-locally /);
   });
 });
