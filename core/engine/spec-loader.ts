@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { MAX_SPEC_BYTES, SpecDocument, SpecValidator, WorkspaceIndex, yamlFilesUnder, decodeSpecBytes, type AssetSource, type AssetType, type KindId } from '../spec';
+import { MAX_SPEC_BYTES, SpecDocument, SpecValidator, REFUSED_ON_SUBMIT, WorkspaceIndex, yamlFilesUnder, decodeSpecBytes, type AssetSource, type AssetType, type KindId, type SpecDiagnostic } from '../spec';
 
 /** A request the control plane refuses, with the validator's findings when a spec was invalid. */
 export class SpecRejectedError extends Error {
@@ -43,7 +43,7 @@ export class SpecLoader {
     this.refreshIndex(absolute);
     const doc = SpecDocument.parse(absolute, withOverrides);
     this.index.updateFromDocument(doc);
-    const diagnostics = this.validator.validate(doc);
+    const diagnostics = this.validator.validate(doc).map((d): SpecDiagnostic => (REFUSED_ON_SUBMIT.has(d.rule) ? { ...d, severity: 'error' } : d));
     const shown = (d: (typeof diagnostics)[number]) => {
       const at = doc.position(d.start);
       return `${path.relative(this.root, absolute)}:${at.line + 1}:${at.character + 1} ${d.severity} ${d.rule} ${d.message}`;

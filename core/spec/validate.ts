@@ -9,10 +9,18 @@ import { checkReferences } from './rules/references';
 import { checkPaths } from './rules/paths';
 import { checkImageTags, checkDependencyPins, checkExperimentName, checkPlaceholders } from './rules/lints';
 import { checkEnvironmentSource } from './rules/environment-source';
+import { checkLocalRun, NOT_RUNNABLE_RULES } from './rules/local-run';
+import { UNRESOLVED_REFERENCE_RULES } from './rules/references';
 import { WorkspaceIndex } from './workspace-index';
 import { isMap, keyText } from './yaml/ast';
 
-const SEMANTIC_RULES: Rule[] = [checkCommandBindings, checkPipelines, checkReferences, checkPaths, checkEnvironmentSource, checkImageTags, checkDependencyPins, checkExperimentName, checkPlaceholders];
+const SEMANTIC_RULES: Rule[] = [checkCommandBindings, checkPipelines, checkReferences, checkPaths, checkEnvironmentSource, checkImageTags, checkDependencyPins, checkExperimentName, checkPlaceholders, checkLocalRun];
+
+/**
+ * Findings that are not errors in the editor (Azure ML accepts the YAML: a reference may live in the user's cloud
+ * workspace, a multi-node job runs there) but are errors on submit to mlw, which would not run what the spec asks.
+ */
+export const REFUSED_ON_SUBMIT: ReadonlySet<string> = new Set([...UNRESOLVED_REFERENCE_RULES, ...NOT_RUNNABLE_RULES]);
 
 const YAML_RULES: Record<string, string> = { DUPLICATE_KEY: 'duplicate-key', TAB_AS_INDENT: 'yaml-tab' };
 

@@ -41,8 +41,8 @@ describe('mlw validate', () => {
       'jobs/bad.yaml:2:1 error missing-property missing required property `command`',
       'jobs/bad.yaml:2:1 warning missing-experiment-name job has no `experiment_name`; its runs will be grouped under `jobs`',
       'jobs/bad.yaml:4:1 error unknown-property unknown property `comand`; did you mean `command`?',
-      'jobs/bad.yaml:5:14 error unknown-reference environment `pyy` is not defined in this workspace; did you mean `py`?',
-      '4 files, 3 errors, 1 warning',
+      'jobs/bad.yaml:5:14 warning unknown-reference environment `pyy` is not defined in this workspace; did you mean `py`?',
+      '4 files, 2 errors, 2 warnings',
     ]);
   });
 
@@ -62,7 +62,7 @@ describe('mlw validate', () => {
     assert.equal(code, 1);
     const report = JSON.parse(stdout);
     assert.equal(report.files, 2);
-    assert.equal(report.errors, 3);
+    assert.equal(report.errors, 2);
     assert.deepEqual(report.diagnostics[2], { path: 'jobs/bad.yaml', line: 4, column: 1, endLine: 4, endColumn: 7, severity: 'error', rule: 'unknown-property', message: 'unknown property `comand`; did you mean `command`?', data: { property: 'comand', replacement: 'command' } });
   });
 
@@ -75,6 +75,9 @@ describe('mlw validate', () => {
   it('validates the shipped examples clean', () => {
     const { code, stdout } = mlw(['validate', 'examples'], repo);
     assert.equal(code, 0, stdout);
-    assert.match(stdout.trim(), /^\d+ files, 0 errors, 0 warnings$/);
+    const lines = stdout.trim().split('\n');
+    assert.match(lines.pop()!, /^\d+ files, 0 errors, 0 warnings$/);
+    // The cluster example keeps Azure's fields; mlw says what it does with them.
+    for (const line of lines) assert.match(line, /^examples\/compute\/cpu-cluster\.yml:\d+:\d+ information not-run-locally /);
   });
 });

@@ -16,6 +16,13 @@ interface Site {
 
 const VERSIONED: ReadonlySet<AssetType> = new Set(['environment', 'model', 'data', 'component']);
 
+/**
+ * Rules for references mlw cannot resolve locally. They are warnings while editing, because the asset may live in
+ * the Azure ML workspace the user deploys to (or be created later), and errors on submit to mlw, which runs only what
+ * it can resolve.
+ */
+export const UNRESOLVED_REFERENCE_RULES: ReadonlySet<string> = new Set(['unknown-reference', 'unknown-version']);
+
 /** `azureml:` references, ARM ids, registry and datastore URIs resolve against the workspace index. */
 export function checkReferences(ctx: RuleContext): void {
   for (const site of sites(ctx)) checkSite(ctx, site);
@@ -102,14 +109,14 @@ function checkNamed(ctx: RuleContext, range: { start: number; end: number }, ass
       return;
     }
     const suggestion = closest(name, ctx.index.names(asset));
-    ctx.report({ ...range, severity: 'error', rule: 'unknown-reference', message: `${asset} \`${name}\` is not defined in this workspace${didYouMean(suggestion)}`, data: { asset, name, ...(suggestion ? { replacement: suggestion } : {}) } });
+    ctx.report({ ...range, severity: 'warning', rule: 'unknown-reference', message: `${asset} \`${name}\` is not defined in this workspace${didYouMean(suggestion)}`, data: { asset, name, ...(suggestion ? { replacement: suggestion } : {}) } });
     return;
   }
   if (!VERSIONED.has(asset)) return;
   if (version !== undefined) {
     if (!defined.some((a) => a.version === version)) {
       const versions = defined.map((a) => a.version).filter((v) => v !== undefined);
-      ctx.report({ ...range, severity: 'error', rule: 'unknown-version', message: `${asset} \`${name}\` has no version ${version}${versions.length ? ` (defined: ${versions.join(', ')})` : ''}`, data: { asset, name, versions } });
+      ctx.report({ ...range, severity: 'warning', rule: 'unknown-version', message: `${asset} \`${name}\` has no version ${version}${versions.length ? ` (defined: ${versions.join(', ')})` : ''}`, data: { asset, name, versions } });
     }
     return;
   }

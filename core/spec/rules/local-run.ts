@@ -1,0 +1,113 @@
+import { childOf, deref, entries, isMap, isScalar, type YamlMap, type YamlNode } from '../yaml/ast';
+import type { RuleContext } from './context';
+import { jobNodes, mapAt } from './scopes';
+
+/**
+ * Rules whose findings do not stop editing (Azure ML accepts the YAML) but would make mlw run something other than
+ * what the spec asks for: errors on submit, as unresolved references are.
+ */
+export const NOT_RUNNABLE_RULES: ReadonlySet<string> = new Set(['distributed-not-supported']);
+
+const CLUSTER_FIELDS: Record<string, string> = {
+  size: 'each run is a container on this machine\'s Docker engine; the VM size is not used',
+  idle_time_before_scale_down: 'mlw keeps no nodes warm, so there is nothing to scale down',
+};
+
+const INSTANCE_FIELDS: Record<string, string> = {
+  size: 'runs are containers on this machine\'s Docker engine, not a VM of this size',
+  idle_time_before_shutdown: 'there is no VM to shut down: containers start per run and are removed when it ends',
+  idle_time_before_shutdown_minutes: 'there is no VM to shut down: containers start per run and are removed when it ends',
+};
+
+const RESOURCE_FIELDS: Record<string, string> = {
+  instance_type: 'the compute decides what a run gets; mlw does not pick a VM size',
+  docker_args: 'mlw does not pass extra `docker run` arguments (containers run with a fixed, locked-down configuration)',
+  max_instance_count: 'mlw runs one instance per job',
+  locations: 'mlw runs on this machine',
+  properties: 'mlw does not use resource properties',
+};
+
+/**
+ * Says, at their position, what mlw does with the fields it accepts but does not act on, so that "valid in the
+ * editor" never hides a field that would be silently ignored; plus the cost lints of Azure's compute model.
+ */
+export function checkLocalRun(ctx: RuleContext): void {
+  const root = ctx.doc.rootMap;
+  if (!root) return;
+  if (ctx.kind.id === 'compute/amlcompute') checkCluster(ctx, root);
+  if (ctx.kind.id === 'compute/computeinstance') checkInstance(ctx, root);
+  if (ctx.kind.id === 'compute/local') {
+    const gpus = pairOf(mapAt(root, 'resources'), 'gpus');
+    if (gpus) info(ctx, gpus.key, '`gpus`: mlw does not pass GPUs to containers yet; runs see no GPU');
+  }
+  if (ctx.kind.asset === 'job') for (const job of jobNodes(ctx.doc)) checkJob(ctx, job.node);
+}
+
+function checkCluster(ctx: RuleContext, root: YamlMap): void {
+  for (const [field, what] of Object.entries(CLUSTER_FIELDS)) {
+    const pair = pairOf(root, field);
+    if (pair) info(ctx, pair.key, `\`${field}\`: ${what}`);
+  }
+  const min = pairOf(root, 'min_instances');
+  const value = min && deref(min.value);
+  if (isScalar(value) && typeof value.value === 'number' && value.value > 0) {
+    info(ctx, min!.key, '`min_instances`: mlw keeps no nodes warm: containers start per run');
+    ctx.report({ start: value.start, end: value.end, severity: 'warning', rule: 'idle-cost', message: `\`min_instances: ${value.value}\` keeps ${value.value} node${value.value === 1 ? '' : 's'} running (and billed) in Azure while no job runs; use 0 unless you need warm nodes` });
+  }
+}
+
+function checkInstance(ctx: RuleContext, root: YamlMap): void {
+  for (const [field, what] of Object.entries(INSTANCE_FIELDS)) {
+    const pair = pairOf(root, field);
+    if (pair) info(ctx, pair.key, `\`${field}\`: ${what}`);
+  }
+  if (!pairOf(root, 'idle_time_before_shutdown') && !pairOf(root, 'idle_time_before_shutdown_minutes')) {
+    const at = pairOf(root, 'type')?.value ?? root;
+    ctx.report({ start: at.start, end: at.end, severity: 'warning', rule: 'idle-cost', message: 'a compute instance does not scale to zero: without `idle_time_before_shutdown_minutes` it is billed until stopped by hand' });
+  }
+}
+
+function checkJob(ctx: RuleContext, job: YamlMap): void {
+  const resources = mapAt(job, 'resources');
+  for (const [field, what] of Object.entries(RESOURCE_FIELDS)) {
+    const pair = pairOf(resources, field);
+    if (pair) info(ctx, pair.key, `\`resources.${field}\`: ${what}`);
+  }
+  const count = pairOf(resources, 'instance_count');
+  const instances = count ? deref(count.value) : null;
+  const many = isScalar(instances) && typeof instances.value === 'number' && instances.value > 1;
+  if (count && many) notRunnable(ctx, count.value ?? count.key, `\`instance_count: ${String(instances.value)}\`: mlw runs a job on one instance; multi-node jobs are refused on submit`);
+  const distribution = pairOf(job, 'distribution');
+  if (!distribution) return;
+  const processes = perInstanceProcesses(deref(distribution.value));
+  if (processes !== undefined && processes > 1) {
+    notRunnable(ctx, distribution.key, `\`distribution\` asks for ${processes} processes per instance; mlw starts one process and sets up no distributed training, so this job is refused on submit`);
+  } else {
+    info(ctx, distribution.key, '`distribution`: mlw starts one process per job and sets none of the distributed-training variables');
+  }
+}
+
+/** `process_count_per_instance` (PyTorch, MPI) or `worker_count` (TensorFlow); undefined when not given. */
+function perInstanceProcesses(distribution: YamlNode | null): number | undefined {
+  if (!isMap(distribution)) return undefined;
+  for (const key of ['process_count_per_instance', 'worker_count']) {
+    const value = deref(childOf(distribution, key));
+    if (isScalar(value)) return typeof value.value === 'number' ? value.value : Number.POSITIVE_INFINITY;
+  }
+  return undefined;
+}
+
+function pairOf(map: YamlMap | undefined, key: string) {
+  if (!map) return undefined;
+  return entries(map).find(([name]) => name === key)?.[1];
+}
+
+function info(ctx: RuleContext, at: YamlNode | null, message: string): void {
+  if (!at) return;
+  ctx.report({ start: at.start, end: at.end, severity: 'information', rule: 'not-run-locally', message });
+}
+
+function notRunnable(ctx: RuleContext, at: YamlNode | null, message: string): void {
+  if (!at) return;
+  ctx.report({ start: at.start, end: at.end, severity: 'warning', rule: 'distributed-not-supported', message });
+}
