@@ -21,15 +21,18 @@ export interface Drivers {
   docker: () => ComputeDriver;
 }
 
-/** Which driver a compute spec maps to, and with how many concurrent runs. */
-export function resolveCompute(name: string, assets: AssetRepository, drivers: Drivers): ComputeTarget {
-  const registered = assets.get('compute', name);
-  if (!registered) {
+/**
+ * Which driver a compute spec maps to, and with how many concurrent runs. A registered compute wins; else a compute
+ * spec in the workspace folder (what the editor resolves the reference to).
+ */
+export function resolveCompute(name: string, assets: AssetRepository, drivers: Drivers, definedInWorkspace: (name: string) => Record<string, unknown> | undefined = () => undefined): ComputeTarget {
+  const found = assets.get('compute', name)?.spec ?? definedInWorkspace(name);
+  if (!found) {
     if (name === BUILTIN_LOCAL) return { name, type: 'local', driver: drivers.local, capacity: os.availableParallelism() };
     const known = [BUILTIN_LOCAL, ...assets.list('compute').map((c) => c.name)];
     throw new SpecRejectedError(`unknown compute ${name}; registered: ${known.join(', ')} (register one with \`mlw compute create -f <file>\`)`);
   }
-  const spec = registered.spec as { type?: string; max_instances?: number; default_image?: string; resources?: { cpus?: number; memory?: string | number; shm_size?: string } };
+  const spec = found as { type?: string; max_instances?: number; default_image?: string; resources?: { cpus?: number; memory?: string | number; shm_size?: string } };
   const type = spec.type ?? 'amlcompute';
   const capacity = Math.max(1, Number(spec.max_instances ?? 1));
   switch (type) {

@@ -271,11 +271,11 @@ export class ControlPlane {
   }
 
   private target(compute: string): ComputeTarget {
-    let target = this.targets.get(compute);
-    if (!target) {
-      target = resolveCompute(compute, this.assets, this.drivers);
-      this.targets.set(compute, target);
-    }
+    const cached = this.targets.get(compute);
+    if (cached) return cached;
+    const target = resolveCompute(compute, this.assets, this.drivers, (name) => this.loader.definition('compute', name)?.value);
+    // A compute defined only by a spec file is read again next time: the file may change.
+    if (compute === 'local' || this.assets.get('compute', compute)) this.targets.set(compute, target);
     return target;
   }
 

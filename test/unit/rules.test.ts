@@ -7,6 +7,8 @@ const S = 'https://azuremlschemas.azureedge.net/latest/';
 const COMPONENT = `$schema: ${S}commandComponent.schema.json\nname: c\nversion: 1\ntype: command\nenvironment: azureml:sklearn-env:1\ninputs:\n  seed: {type: integer, optional: true}\n`;
 const JOB = `$schema: ${S}commandJob.schema.json\ntype: command\nexperiment_name: e\ncommand: echo\n`;
 const show = (ds: ReturnType<typeof check>) => ds.map((d) => `${d.at} ${d.severity} ${d.rule} ${d.message}`);
+/** Pipelines also carry the information that mlw does not run them yet. */
+const runnable = (ds: ReturnType<typeof check>) => ds.filter((d) => d.rule !== 'not-run-locally');
 
 describe('semantic rules', () => {
   it('reports an unclosed optional fragment once, without a false optional-input warning', () => {
@@ -25,7 +27,7 @@ describe('semantic rules', () => {
 
   it('reads YAML 1.1 booleans the way the Azure ML CLI does', () => {
     const pipeline = `$schema: ${S}pipelineJob.schema.json\ntype: pipeline\nexperiment_name: e\nsettings:\n  continue_on_step_failure: no\njobs:\n  a:\n    type: command\n    command: echo\n    environment: azureml:sklearn-env:1\n`;
-    assert.deepEqual(show(check(pipeline)), []);
+    assert.deepEqual(show(runnable(check(pipeline))), []);
   });
 
   it('keeps versions as written (1.10 is not 1.1)', () => {
@@ -49,7 +51,7 @@ describe('semantic rules', () => {
   it('checks a local datastore folder and settings.default_environment', () => {
     assert.deepEqual(check('type: local\nname: files\npath: ./no-such-folder\n', 'inline/ds.yml').map((d) => d.rule), ['missing-path']);
     const pipeline = `$schema: ${S}pipelineJob.schema.json\ntype: pipeline\nexperiment_name: e\nsettings:\n  default_environment: azureml:nosuch-env:1\njobs:\n  a:\n    command: echo\n    environment: azureml:sklearn-env:1\n`;
-    assert.deepEqual(check(pipeline).map((d) => `${d.at} ${d.rule}`), ['5:24 unknown-reference']);
+    assert.deepEqual(runnable(check(pipeline)).map((d) => `${d.at} ${d.rule}`), ['5:24 unknown-reference']);
   });
 
   it('suggests the pin without a range specifier', () => {
