@@ -57,3 +57,9 @@ test('a job on docker compute reaches the tracking API through host.docker.inter
   const asset = await plane.client.request<AssetDetail>('GET', '/api/assets/model/iris-classifier');
   assert.equal(asset.job, submitted.name);
 });
+
+test('the bridge address is found while no container runs (docker0 without carrier, no Gateway in the inspect answer)', async (t) => {
+  if (!(await docker.ready(t))) return;
+  const address = await bridgeGateway(docker.docker);
+  assert.match(address, /^\d+\.\d+\.\d+\.\d+$/);
+});
