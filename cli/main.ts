@@ -19,9 +19,12 @@ declare const MLW_VERSION: string;
 // `mlw job stream … | head`: a closed pipe ends the command quietly.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? process.exit(0) : Promise.reject(error)));
 
+// Positional options: the program's own `-V/--version` is read before a subcommand only, so `--version` after one
+// (`mlw data show x --version 3`) is that subcommand's.
 const program = new Command('mlw')
   .description('mlw: a machine-learning workspace for Azure ML v2 YAML specs, on your own machine')
-  .version(typeof MLW_VERSION === 'string' ? MLW_VERSION : '0.0.0-dev');
+  .version(typeof MLW_VERSION === 'string' ? MLW_VERSION : '0.0.0-dev')
+  .enablePositionalOptions();
 registerValidate(program);
 registerServe(program);
 

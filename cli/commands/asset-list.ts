@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { AssetKind, AssetSummary } from '../../core/api/contracts';
 import { assetRows, table } from '../format';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
+import { maxResults } from '../options';
 
 export function registerAssetList(group: Command, kind: AssetKind): void {
   group
@@ -9,12 +10,13 @@ export function registerAssetList(group: Command, kind: AssetKind): void {
     .description(`list registered ${kind} assets`)
     .option('-n, --name <name>', 'only versions of this name')
     .option('--include-archived', 'also list archived versions')
+    .option('-r, --max-results <count>', 'at most this many', maxResults)
     .option('--json', 'print JSON')
     .option('--workspace <folder>', 'workspace folder')
-    .action((options: WorkspaceOption & { name?: string; includeArchived?: boolean; json?: boolean }) =>
+    .action((options: WorkspaceOption & { name?: string; includeArchived?: boolean; maxResults?: number; json?: boolean }) =>
       withClient(workspaceRoot(options), async (client) => {
         const query = new URLSearchParams({ kind, ...(options.name ? { name: options.name } : {}), ...(options.includeArchived ? { archived: 'true' } : {}) });
-        const assets = await client.request<AssetSummary[]>('GET', `/api/assets?${query}`);
+        const assets = (await client.request<AssetSummary[]>('GET', `/api/assets?${query}`)).slice(0, options.maxResults);
         process.stdout.write(options.json ? JSON.stringify(assets, null, 2) + '\n' : table(assetRows(assets)));
       }),
     );

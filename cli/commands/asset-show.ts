@@ -2,19 +2,28 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { ApiError } from '../../core/api/client';
 import { BUILTIN_LOCAL, type AssetDetail, type AssetKind, type ComputeQueue } from '../../core/api/contracts';
+import { isVersioned } from '../../core/store/assets';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
+import { nameOf, withNameArgument } from '../options';
+
+interface ShowOptions extends WorkspaceOption {
+  name?: string;
+  version?: string;
+  label?: string;
+  json?: boolean;
+}
 
 export function registerAssetShow(group: Command, kind: AssetKind): void {
-  group
-    .command('show')
-    .description(`show a registered ${kind}${kind === 'compute' ? ' and its queue' : ' (default: the latest version)'}`)
-    .argument('<name>', `${kind} name`)
-    .option('-v, --version <version>', 'version, or latest')
+  const command = withNameArgument(group.command('show').description(`show a registered ${kind}${kind === 'compute' ? ' and its queue' : ' (default: the latest version)'}`), kind);
+  if (isVersioned(kind)) command.option('-v, --version <version>', 'version, or latest').option('-l, --label <label>', 'label (only latest)');
+  command
     .option('--json', 'print JSON')
     .option('--workspace <folder>', 'workspace folder')
-    .action((name: string, options: WorkspaceOption & { version?: string; json?: boolean }) =>
-      withClient(workspaceRoot(options), async (client) => {
-        const query = options.version ? `?version=${encodeURIComponent(options.version)}` : '';
+    .action((positional: string | undefined, options: ShowOptions) => {
+      const name = nameOf(positional, options.name, kind);
+      const version = versionOf(options);
+      return withClient(workspaceRoot(options), async (client) => {
+        const query = version ? `?version=${encodeURIComponent(version)}` : '';
         // The built-in `local` compute is not registered (unless the workspace registered its own `local`).
         const builtin = (error: unknown) => kind === 'compute' && name === BUILTIN_LOCAL && error instanceof ApiError && error.status === 404;
         const asset = await client.request<AssetDetail>('GET', `/api/assets/${kind}/${encodeURIComponent(name)}${query}`).catch((error: unknown) => (builtin(error) ? undefined : Promise.reject(error)));
@@ -26,6 +35,14 @@ export function registerAssetShow(group: Command, kind: AssetKind): void {
           process.stdout.write(`queue: ${queue.running.length}/${queue.capacity} running${queue.running.length ? ` (${queue.running.join(', ')})` : ''}, ${queue.queued.length} queued\n`);
           for (const entry of queue.queued) process.stdout.write(`  ${entry.job}: ${entry.reason}\n`);
         }
-      }),
-    );
+      });
+    });
+}
+
+/** `--version`, or `--label latest` (the only label mlw keeps); not both. */
+function versionOf(options: ShowOptions): string | undefined {
+  if (options.label === undefined) return options.version;
+  if (options.label !== 'latest') throw new Error(`unknown label ${options.label}; mlw keeps only the label latest`);
+  if (options.version !== undefined) throw new Error('give --version or --label, not both');
+  return 'latest';
 }

@@ -1,17 +1,16 @@
 import type { Command } from 'commander';
 import type { JobSummary } from '../../core/api/contracts';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
+import { nameOf, withNameArgument } from '../options';
 
 export function registerJobCancel(job: Command): void {
-  job
-    .command('cancel')
-    .description('cancel a queued or running job (its container or process is stopped)')
-    .argument('<name>', 'job name')
+  withNameArgument(job.command('cancel').description('cancel a queued or running job (its container or process is stopped)'), 'job')
     .option('--workspace <folder>', 'workspace folder')
-    .action((name: string, options: WorkspaceOption) =>
-      withClient(workspaceRoot(options), async (client) => {
+    .action((positional: string | undefined, options: WorkspaceOption & { name?: string }) => {
+      const name = nameOf(positional, options.name, 'job');
+      return withClient(workspaceRoot(options), async (client) => {
         const job = await client.request<JobSummary>('POST', `/api/jobs/${encodeURIComponent(name)}/cancel`);
         process.stdout.write(`${job.name}  ${job.status}${job.reason ? `: ${job.reason}` : ''}\n`);
-      }),
-    );
+      });
+    });
 }

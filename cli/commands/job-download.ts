@@ -3,22 +3,26 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { JobDetail } from '../../core/api/contracts';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
+import { nameOf, withNameArgument } from '../options';
 
 interface DownloadOptions extends WorkspaceOption {
+  name?: string;
   output?: string;
+  outputName?: string;
   downloadPath: string;
 }
 
 export function registerJobDownload(job: Command): void {
-  job
-    .command('download')
-    .description("download a job's outputs and logs to <download-path>/<job>/ (named-outputs/<output>/, user_logs/)")
-    .argument('<name>', 'job name')
-    .option('--output <name>', 'only this output')
-    .option('--download-path <folder>', 'where to put the files', '.')
+  withNameArgument(job.command('download').description("download a job's outputs and logs to <download-path>/<job>/ (named-outputs/<output>/, user_logs/)"), 'job')
+    .option('--output-name <name>', 'only this output')
+    .option('--output <name>', 'the same as --output-name')
+    .option('-p, --download-path <folder>', 'where to put the files', '.')
     .option('--workspace <folder>', 'workspace folder')
-    .action((name: string, options: DownloadOptions) =>
-      withClient(workspaceRoot(options), async (client) => {
+    .action((positional: string | undefined, given: DownloadOptions) => {
+      const name = nameOf(positional, given.name, 'job');
+      if (given.output !== undefined && given.outputName !== undefined && given.output !== given.outputName) throw new Error(`two outputs given: --output ${given.output} and --output-name ${given.outputName}`);
+      const options = { ...given, output: given.outputName ?? given.output };
+      return withClient(workspaceRoot(options), async (client) => {
         const detail = await client.request<JobDetail>('GET', `/api/jobs/${encodeURIComponent(name)}`);
         const target = path.resolve(options.downloadPath, name);
         const outputs = detail.outputs.filter((o) => !options.output || o.name === options.output);
@@ -40,6 +44,6 @@ export function registerJobDownload(job: Command): void {
           count++;
         }
         process.stdout.write(`downloaded ${count} file${count === 1 ? '' : 's'} to ${target}\n`);
-      }),
-    );
+      });
+    });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ApiClient } from '../../core/api/client';
 import { table } from '../format';
 import { runClientCommand, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
+import { nameOf, withNameArgument } from '../options';
 import { runSummary } from './job-show';
 
 export interface MetricRow {
@@ -14,15 +15,13 @@ export interface MetricRow {
 const PAGE = 25_000;
 
 export function registerJobMetrics(job: Command): void {
-  job
-    .command('metrics')
-    .description("print a job's logged metrics (every point of each key, by step)")
-    .argument('<name>', 'job name')
+  withNameArgument(job.command('metrics').description("print a job's logged metrics (every point of each key, by step)"), 'job')
     .option('--key <key>', 'only this metric')
     .option('--format <format>', 'table, csv or json', 'table')
     .option('--workspace <folder>', 'workspace folder')
-    .action((name: string, options: WorkspaceOption & { key?: string; format: string }) =>
-      options.format === 'table' || options.format === 'csv' || options.format === 'json'
+    .action((positional: string | undefined, options: WorkspaceOption & { name?: string; key?: string; format: string }) => {
+      const name = nameOf(positional, options.name, 'job');
+      return options.format === 'table' || options.format === 'csv' || options.format === 'json'
         ? withClient(workspaceRoot(options), async (client) => {
             const run = await runSummary(client, name);
             if (!run) throw new Error(`job ${name} has no tracking run`);
@@ -34,8 +33,8 @@ export function registerJobMetrics(job: Command): void {
           })
         : runClientCommand(async () => {
             throw new Error(`--format must be table, csv or json, not ${options.format}`);
-          }),
-    );
+          });
+    });
 }
 
 /** Every point of one key, following the API's pages. */

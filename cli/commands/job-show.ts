@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ApiError, type ApiClient } from '../../core/api/client';
 import type { JobDetail } from '../../core/api/contracts';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
+import { nameOf, withNameArgument } from '../options';
 
 /** What `job show` prints of the job's MLflow run: each metric's last value and the params. */
 export interface RunSummary {
@@ -10,19 +11,17 @@ export interface RunSummary {
 }
 
 export function registerJobShow(job: Command): void {
-  job
-    .command('show')
-    .description('show a job: status and why, timings, outputs, last metric values, params, and its status history')
-    .argument('<name>', 'job name')
+  withNameArgument(job.command('show').description('show a job: status and why, timings, outputs, last metric values, params, and its status history'), 'job')
     .option('--json', 'print JSON')
     .option('--workspace <folder>', 'workspace folder')
-    .action((name: string, options: WorkspaceOption & { json?: boolean }) =>
-      withClient(workspaceRoot(options), async (client) => {
+    .action((positional: string | undefined, options: WorkspaceOption & { name?: string; json?: boolean }) => {
+      const name = nameOf(positional, options.name, 'job');
+      return withClient(workspaceRoot(options), async (client) => {
         const detail = await client.request<JobDetail>('GET', `/api/jobs/${encodeURIComponent(name)}`);
         const run = await runSummary(client, name);
         process.stdout.write(options.json ? JSON.stringify({ ...detail, ...(run ? { run } : {}) }, null, 2) + '\n' : describeJob(detail, run));
-      }),
-    );
+      });
+    });
 }
 
 /** The job's run as the tracking API has it; undefined for a job without one. */

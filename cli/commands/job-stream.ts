@@ -3,18 +3,15 @@ import type { ApiClient } from '../../core/api/client';
 import type { JobStatus } from '../../core/api/contracts';
 import { EventPrinter } from '../format';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
+import { nameOf, withNameArgument } from '../options';
 
 export function registerJobStream(job: Command): void {
-  job
-    .command('stream')
-    .description("print a job's status changes and logs as they happen, until it ends (exit 1 unless it completes)")
-    .argument('<name>', 'job name')
+  withNameArgument(job.command('stream').description("print a job's status changes and logs as they happen, until it ends (exit 1 unless it completes)"), 'job')
     .option('--workspace <folder>', 'workspace folder')
-    .action((name: string, options: WorkspaceOption) =>
-      withClient(workspaceRoot(options), async (client) => {
-        return await streamJob(client, name);
-      }),
-    );
+    .action((positional: string | undefined, options: WorkspaceOption & { name?: string }) => {
+      const name = nameOf(positional, options.name, 'job');
+      return withClient(workspaceRoot(options), (client) => streamJob(client, name));
+    });
 }
 
 /** Follows the job's event stream from its start; 0 when it completed. */

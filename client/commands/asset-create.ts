@@ -26,14 +26,15 @@ export const createAsset: MlwCommand = {
     try {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `mlw: registering ${file}` },
-        () => api.request<{ asset: AssetDetail; created: boolean; warnings: string[] }>('POST', `/api/assets/${kind.assetKind}`, { path: uri.fsPath }),
+        () => api.request<{ asset: AssetDetail; created: boolean; updated: boolean; warnings: string[] }>('POST', `/api/assets/${kind.assetKind}`, { path: uri.fsPath }),
       );
-      const { asset, created } = result;
+      const { asset, created, updated } = result;
+      const outcome = created ? 'created' : updated ? 'updated' : 'unchanged';
       const label = `${asset.kind} ${asset.name}${asset.version ? `:${asset.version}` : ''}`;
       for (const warning of result.warnings) context.log.warn(`${file}: ${warning}`);
-      context.log.info(`${created ? 'created' : 'unchanged'}: ${label} from ${file}`);
+      context.log.info(`${outcome}: ${label} from ${file}`);
       context.views.changed(ASSET_VIEWS[asset.kind]);
-      void vscode.window.showInformationMessage(`mlw: ${created ? 'created' : 'already registered:'} ${label}`);
+      void vscode.window.showInformationMessage(`mlw: ${outcome === 'unchanged' ? 'already registered:' : outcome} ${label}`);
       return asset;
     } catch (error) {
       await reportRejection(error, uri, 'Create');

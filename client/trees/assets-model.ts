@@ -95,7 +95,7 @@ export function environmentExtras(spec: Record<string, unknown> | undefined, ima
   if (!spec) return {};
   const base = typeof spec.image === 'string' ? spec.image : undefined;
   const build = spec.build as { path?: string } | undefined;
-  const conda = typeof spec.conda_file === 'string' ? spec.conda_file : undefined;
+  const conda = typeof spec.conda_file === 'string' ? spec.conda_file : spec.conda_file && typeof spec.conda_file === 'object' ? 'inline in the spec' : undefined;
   const source = build?.path ? `build ${build.path}` : base ? (conda ? `${base} + conda` : base) : undefined;
   const state = image === undefined ? undefined : typeof image === 'string' ? 'state unknown' : image.building ? 'building' : image.built ? 'built' : 'not built';
   const description = [source, state].filter(Boolean).join(' · ') || undefined;

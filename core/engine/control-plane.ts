@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AssetDetail, AssetKind, ComputeQueue, JobDetail, JobSummary, SpecRequest } from '../api/contracts';
-import { isTerminal } from '../api/contracts';
+import { ASSET_KINDS, isTerminal } from '../api/contracts';
 import type { ComputeDriver } from '../compute/driver';
 import { HostProcessDriver } from '../compute/host';
 import { DatastoreResolver } from '../data/datastores';
@@ -105,7 +105,7 @@ export class ControlPlane {
     return this.scheduler.activeCount;
   }
 
-  registerAsset(kind: AssetKind, request: SpecRequest): { asset: AssetDetail; created: boolean; warnings: string[] } {
+  registerAsset(kind: AssetKind, request: SpecRequest): { asset: AssetDetail; created: boolean; updated: boolean; warnings: string[] } {
     const spec = this.loader.load(request.path, request.text, request.set);
     const info = kindInfo(spec.kind);
     if (info.asset !== kind) throw new SpecRejectedError(`${path.relative(this.layout.root, spec.path)} is a ${info.asset} spec, not a ${kind} spec`);
@@ -114,17 +114,17 @@ export class ControlPlane {
     if (!name) throw new SpecRejectedError(`${path.relative(this.layout.root, spec.path)} has no name`);
     const version = isVersioned(kind) ? (value.version !== undefined ? String(value.version) : this.assets.nextVersion(kind, name)) : '';
     const contentHash = crypto.createHash('sha256').update(JSON.stringify(value)).digest('hex');
-    const { detail, created } = this.assets.register({ kind, name, version, spec: value, sourcePath: spec.path, contentHash });
+    const { detail, created, updated } = this.assets.register({ kind, name, version, spec: value, sourcePath: spec.path, contentHash });
     this.loader.assetsChanged();
     this.targets.delete(name);
-    return { asset: detail, created, warnings: spec.warnings };
+    return { asset: detail, created, updated, warnings: spec.warnings };
   }
 
   async submitJob(request: SpecRequest): Promise<{ job: JobSummary; warnings: string[] }> {
     const spec = this.loader.load(request.path, request.text, request.set);
     const relative = path.relative(this.layout.root, spec.path);
     if (spec.kind === 'job/sweep' || spec.kind === 'job/pipeline') throw new SpecRejectedError(`${relative}: ${spec.kind === 'job/sweep' ? 'sweep' : 'pipeline'} jobs are not supported yet; command jobs are`, [], 501);
-    if (spec.kind !== 'job/command') throw new SpecRejectedError(`${relative} is a ${kindInfo(spec.kind).asset} spec, not a job; register it with \`mlw ${kindInfo(spec.kind).asset} create -f ${relative}\``);
+    if (spec.kind !== 'job/command') throw new SpecRejectedError(`${relative} is a ${kindInfo(spec.kind).asset} spec, not a job${registerHint(kindInfo(spec.kind).asset, relative)}`);
     const value = spec.value as Record<string, unknown> & { command: string; code?: string; name?: string; experiment_name?: string; display_name?: string };
     const specDir = path.dirname(spec.path);
     const compute = computeName(value.compute);
@@ -148,7 +148,7 @@ export class ControlPlane {
       if (this.jobs.exists(name)) throw new SpecRejectedError(`a job named ${name} already exists; job names are unique (remove name: to get a generated one)`, [], 409);
       const ahead = this.jobs.queuedCount(compute);
       const busy = this.scheduler.runningOn(compute).length;
-      const reason = busy < target.capacity && ahead === 0 ? undefined : queueReason(compute, busy, target.capacity, ahead);
+      const reason = queueReason(compute, busy, target.capacity, ahead);
       const job = this.jobs.insert({ name, type: 'command', experiment, ...(value.display_name ? { displayName: value.display_name } : {}), compute, spec: resolved as unknown as Record<string, unknown>, specPath: spec.path, runDir: this.layout.runDir(name), ...(snapshot ? { snapshotHash: snapshot.hash } : {}) }, 'Queued');
       this.jobs.setStatus(name, 'Queued', reason ? { reason } : {});
       this.events.append(name, { type: 'status', status: 'Queued', ...(reason ? { reason } : {}) });
@@ -264,7 +264,9 @@ export class ControlPlane {
     const summary = toJobSummary(job);
     if (job.status !== 'Queued') return summary;
     try {
-      return { ...summary, reason: this.scheduler.waitReason(job) };
+      const { reason: _stored, ...rest } = summary;
+      const reason = this.scheduler.waitReason(job);
+      return reason ? { ...rest, reason } : rest;
     } catch {
       return summary;
     }
@@ -292,6 +294,10 @@ export class ControlPlane {
   }
 }
 
+/** How to register a spec of this kind instead, for the kinds the control plane registers. */
+function registerHint(asset: string, file: string): string {
+  return (ASSET_KINDS as readonly string[]).includes(asset) ? `; register it with \`mlw ${asset} create -f ${file}\`` : `; ${asset} specs cannot be registered or run by mlw yet`;
+}
 
 function listFiles(dir: string, limit = 1000): string[] {
   try {

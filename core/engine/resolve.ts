@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
+import { stringify } from 'yaml';
 import { parseReference } from '../spec';
 import type { AssetRepository } from '../store/assets';
 import type { EnvironmentSource } from '../env/builder';
@@ -55,10 +56,13 @@ export class AssetResolver {
 function environmentFields(spec: Record<string, unknown>, baseDir: string): EnvironmentSource {
   const build = spec.build as { path?: string; dockerfile_path?: string } | undefined;
   const conda = spec.conda_file;
-  if (conda !== undefined && typeof conda !== 'string') throw new SpecRejectedError('an inline conda_file mapping is not supported yet; put it in a file and give its path');
+  const inline = typeof conda === 'object' && conda !== null && !Array.isArray(conda);
+  if (conda !== undefined && conda !== null && typeof conda !== 'string' && !inline) throw new SpecRejectedError('conda_file must be a path or a conda specification (a mapping with `dependencies`)');
   return {
     ...(typeof spec.image === 'string' ? { image: spec.image } : {}),
     ...(typeof conda === 'string' ? { condaFile: path.resolve(baseDir, conda) } : {}),
+    // Serialized the same way every time, so an unchanged inline specification keeps its image's content hash.
+    ...(inline ? { condaInline: stringify(conda) } : {}),
     ...(build?.path ? { build: { contextDir: path.resolve(baseDir, build.path), ...(build.dockerfile_path ? { dockerfilePath: build.dockerfile_path } : {}) } } : {}),
   };
 }

@@ -74,12 +74,12 @@ export class Scheduler {
       compute,
       capacity: target.capacity,
       running,
-      queued: queued.map((job, ahead) => ({ job: job.name, reason: queueReason(compute, running.length, target.capacity, ahead) })),
+      queued: queued.map((job, ahead) => ({ job: job.name, reason: queueReason(compute, running.length, target.capacity, ahead) ?? 'about to start' })),
     };
   }
 
-  /** Why one queued job waits, without listing the whole queue. */
-  waitReason(job: JobRow): string {
+  /** Why one queued job waits, without listing the whole queue; undefined when an instance is free for it. */
+  waitReason(job: JobRow): string | undefined {
     return queueReason(job.compute, this.runningOn(job.compute).length, this.target(job.compute).capacity, this.jobs.queuedCount(job.compute, job.seq));
   }
 
@@ -109,6 +109,8 @@ export class Scheduler {
   }
 }
 
-export function queueReason(compute: string, busy: number, capacity: number, ahead: number): string {
+/** Why a queued job waits; undefined when it starts at the next scheduling pass (an instance is free for it). */
+export function queueReason(compute: string, busy: number, capacity: number, ahead: number): string | undefined {
+  if (busy + ahead < capacity) return undefined;
   return `waiting for a free instance of ${compute}: ${busy}/${capacity} busy, ${ahead} ahead`;
 }

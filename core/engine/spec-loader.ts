@@ -53,7 +53,7 @@ export class SpecLoader {
       const note = overrides.length > 0 ? ' (positions refer to the spec with --set applied)' : '';
       throw new SpecRejectedError(`${path.relative(this.root, absolute)} is not valid: ${errors.length} error${errors.length === 1 ? '' : 's'}${note}`, errors.map(shown));
     }
-    if (!doc.kind) throw new SpecRejectedError(`${path.relative(this.root, absolute)} is not an mlw spec: no $schema or known top-level type`);
+    if (!doc.kind) throw new SpecRejectedError(`${path.relative(this.root, absolute)} is not an mlw spec: ${whyNoKind(doc)}`);
     return { path: absolute, kind: doc.kind.id, value: doc.value as Record<string, unknown>, text: withOverrides, warnings: diagnostics.filter((d) => d.severity === 'warning').map(shown) };
   }
 
@@ -96,6 +96,14 @@ export class SpecLoader {
     }
     for (const file of this.indexed.keys()) if (!seen.has(file)) (this.index.remove(file), this.indexed.delete(file));
   }
+}
+
+/** Why kind detection found nothing: an unsupported kind, a `$schema` that is not an Azure ML one, or neither. */
+function whyNoKind(doc: SpecDocument): string {
+  if (doc.detection && 'unsupported' in doc.detection) return `\`${doc.detection.unsupported}\` specs are not supported`;
+  const schema = doc.value && typeof doc.value === 'object' ? (doc.value as Record<string, unknown>).$schema : undefined;
+  if (typeof schema === 'string') return `its $schema ${schema} is not an Azure ML schema mlw knows`;
+  return 'no $schema or known top-level type';
 }
 
 function readSpecFile(file: string): string {

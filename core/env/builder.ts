@@ -13,6 +13,8 @@ export interface EnvironmentSource {
   image?: string;
   /** Absolute path of the conda file (with `image`). */
   condaFile?: string;
+  /** The conda specification written inline in the spec, as YAML text (with `image`, instead of `condaFile`). */
+  condaInline?: string;
   /** A Docker build context; `dockerfilePath` is relative to it (default `Dockerfile`). */
   build?: { contextDir: string; dockerfilePath?: string };
   name?: string;
@@ -127,7 +129,7 @@ export class EnvironmentBuilder {
     let entries: ContextEntry[];
     let baseImages: string[];
     if (source.build) {
-      if (source.image || source.condaFile) throw new Error('environment: `build` cannot be combined with `image` or `conda_file`');
+      if (source.image || hasConda(source)) throw new Error('environment: `build` cannot be combined with `image` or `conda_file`');
       const contextDir = path.resolve(source.build.contextDir);
       dockerfileName = contextRelative(contextDir, source.build.dockerfilePath ?? 'Dockerfile');
       entries = await listContext(contextDir, dockerfileName).catch((error: unknown) => {
@@ -136,10 +138,12 @@ export class EnvironmentBuilder {
       const dockerfile = entries.find((entry) => entry.name === dockerfileName && entry.kind === 'file');
       if (!dockerfile || !('absPath' in dockerfile)) throw new Error(`environment: no Dockerfile at ${path.join(contextDir, dockerfileName)}`);
       baseImages = baseImagesOf(await fs.readFile(dockerfile.absPath, 'utf8'));
-    } else if (source.image && source.condaFile) {
-      const condaText = await fs.readFile(source.condaFile).catch((error: unknown) => {
-        throw new Error(`environment conda file ${source.condaFile} cannot be read: ${engineMessage(error)}`);
-      });
+    } else if (source.image && hasConda(source)) {
+      const condaText = source.condaInline !== undefined
+        ? Buffer.from(source.condaInline)
+        : await fs.readFile(source.condaFile!).catch((error: unknown) => {
+            throw new Error(`environment conda file ${source.condaFile} cannot be read: ${engineMessage(error)}`);
+          });
       dockerfileName = 'Dockerfile';
       const dockerfile = Buffer.from(dockerfileForConda(source.image, condaText.toString('utf8')));
       const mtime = new Date(0);
@@ -283,7 +287,11 @@ async function withLabels(
 
 /** The image of an environment that is `image:` alone (used as it is, nothing to build). */
 function imageAsIs(source: EnvironmentSource): string | undefined {
-  return source.image && !source.condaFile && !source.build ? source.image : undefined;
+  return source.image && !hasConda(source) && !source.build ? source.image : undefined;
+}
+
+function hasConda(source: EnvironmentSource): boolean {
+  return source.condaFile !== undefined || source.condaInline !== undefined;
 }
 
 function labelInstruction(labels: Record<string, string>): string {

@@ -39,18 +39,21 @@ export interface AssetChange {
 export class AssetRepository {
   constructor(private readonly store: Store, private readonly onChange: (change: AssetChange) => void = () => {}) {}
 
-  /** Registers a version; the same content again is a no-op that returns the stored one. */
-  register(asset: NewAsset): { detail: AssetDetail; created: boolean } {
+  /**
+   * Registers a version; the same content again is a no-op that returns the stored one. An unversioned kind
+   * (compute, datastore) with other content is updated in place.
+   */
+  register(asset: NewAsset): { detail: AssetDetail; created: boolean; updated: boolean } {
     return this.store.transaction(() => {
       const existing = this.row(asset.kind, asset.name, asset.version);
       if (existing) {
-        if (existing.content_hash === asset.contentHash) return { detail: toDetail(existing), created: false };
+        if (existing.content_hash === asset.contentHash) return { detail: toDetail(existing), created: false, updated: false };
         if (isVersioned(asset.kind)) {
           throw new AssetConflictError(`${asset.kind} ${asset.name}:${asset.version} already exists with different content; versions are immutable, register a new version`);
         }
         this.store.run('UPDATE assets SET spec = ?, content_hash = ?, source_path = ?, archived = 0 WHERE kind = ? AND name = ? AND version = ?', [JSON.stringify(asset.spec), asset.contentHash, asset.sourcePath ?? null, asset.kind, asset.name, asset.version]);
         this.changed({ kind: asset.kind, name: asset.name, version: asset.version, change: 'registered' });
-        return { detail: toDetail(this.row(asset.kind, asset.name, asset.version)!), created: false };
+        return { detail: toDetail(this.row(asset.kind, asset.name, asset.version)!), created: false, updated: true };
       }
       const seq = Number(this.store.get<{ next: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM assets')!.next);
       this.store.run(
@@ -58,7 +61,7 @@ export class AssetRepository {
         [asset.kind, asset.name, asset.version, seq, JSON.stringify(asset.spec), asset.sourcePath ?? null, asset.contentHash, Date.now(), asset.job ?? null],
       );
       this.changed({ kind: asset.kind, name: asset.name, version: asset.version, change: 'registered' });
-      return { detail: toDetail(this.row(asset.kind, asset.name, asset.version)!), created: true };
+      return { detail: toDetail(this.row(asset.kind, asset.name, asset.version)!), created: true, updated: false };
     });
   }
 

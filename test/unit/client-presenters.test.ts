@@ -97,6 +97,8 @@ test('compute rows show the queue: running over capacity, queued jobs with their
 test('environment rows show where the image comes from', () => {
   assert.equal(environmentExtras({ image: 'localtest/python:3-bookworm' }).description, 'localtest/python:3-bookworm');
   assert.equal(environmentExtras({ image: 'base:1', conda_file: 'conda.yml' }).description, 'base:1 + conda');
+  const inline = environmentExtras({ image: 'base:1', conda_file: { dependencies: ['python'] } });
+  assert.deepEqual([inline.description, inline.tooltip], ['base:1 + conda', 'Image: base:1\nConda file: inline in the spec']);
   assert.equal(environmentExtras({ build: { path: './docker' } }).description, 'build ./docker');
   assert.deepEqual(environmentExtras(undefined), {});
   const built = environmentExtras({ build: { path: './docker' } }, { image: 'mlw-env:0123456789abcdef01234567', hash: 'ab', built: true, building: false });

@@ -90,6 +90,24 @@ test('specs are checked by the same validator as the editor, and nothing outside
   assert.deepEqual(jobs, [], 'no refused submission left a job behind');
 });
 
+test('a refusal names only commands that exist and tells what is wrong with the $schema', async (t) => {
+  const root = await workspace(t, {
+    'endpoint.yml': '$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json\nname: scorer\nauth_mode: key\n',
+    'registry.yml': '$schema: https://azuremlschemas.azureedge.net/latest/registry.schema.json\nname: shared\n',
+    'foreign.yml': '$schema: https://json.schemastore.org/github-workflow.json\nname: ci\n',
+    'plain.yml': 'name: nothing\n',
+  });
+  const plane = await startPlane(t, root);
+  const endpoint = await rejection(plane.submit('endpoint.yml'));
+  assert.equal(endpoint.message, 'endpoint.yml is a endpoint spec, not a job; endpoint specs cannot be registered or run by mlw yet');
+  const registry = await rejection(plane.submit('registry.yml'));
+  assert.equal(registry.message, 'registry.yml is not an mlw spec: `registry` specs are not supported');
+  const foreign = await rejection(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'foreign.yml') }));
+  assert.equal(foreign.message, 'foreign.yml is not an mlw spec: its $schema https://json.schemastore.org/github-workflow.json is not an Azure ML schema mlw knows');
+  const plain = await rejection(plane.submit('plain.yml'));
+  assert.equal(plain.message, 'plain.yml is not an mlw spec: no $schema or known top-level type');
+});
+
 test('assets: versions are immutable, latest is the newest, archive hides, --set overrides', async (t) => {
   const env = (version: number, image: string) => `$schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json\nname: base\nversion: ${version}\nimage: ${image}\n`;
   const root = await workspace(t, {
@@ -99,7 +117,7 @@ test('assets: versions are immutable, latest is the newest, archive hides, --set
     'cluster.yml': '$schema: https://azuremlschemas.azureedge.net/latest/amlCompute.schema.json\nname: cpu\ntype: amlcompute\nmax_instances: 4\n',
   });
   const plane = await startPlane(t, root);
-  const create = (file: string, set?: string[]) => plane.client.request<{ asset: AssetDetail; created: boolean }>('POST', '/api/assets/environment', { path: path.join(root, file), ...(set ? { set } : {}) });
+  const create = (file: string, set?: string[]) => plane.client.request<{ asset: AssetDetail; created: boolean; updated: boolean }>('POST', '/api/assets/environment', { path: path.join(root, file), ...(set ? { set } : {}) });
   assert.equal((await create('v1.yml')).created, true);
   assert.equal((await create('v1.yml')).created, false, 'the same content again is a no-op');
   const conflict = await rejection(create('v1-changed.yml'));
@@ -115,10 +133,20 @@ test('assets: versions are immutable, latest is the newest, archive hides, --set
   assert.deepEqual((await plane.client.request<AssetSummary[]>('GET', '/api/assets?kind=environment')).map((a) => a.version), ['1', '2']);
   const wrongKind = await rejection(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'v1.yml') }));
   assert.match(wrongKind.message, /is a environment spec, not a data spec|environment spec, not a data spec/);
-  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'cluster.yml') });
-  const queue = await plane.client.request<{ capacity: number }>('GET', '/api/computes/cpu/queue');
-  assert.equal(queue.capacity, 4);
+  const compute = (set?: string[]) => plane.client.request<{ asset: AssetDetail; created: boolean; updated: boolean }>('POST', '/api/assets/compute', { path: path.join(root, 'cluster.yml'), ...(set ? { set } : {}) });
+  assert.deepEqual(pick(await compute()), [true, false]);
+  assert.equal((await plane.client.request<{ capacity: number }>('GET', '/api/computes/cpu/queue')).capacity, 4);
+  assert.deepEqual(pick(await compute()), [false, false], 'the same compute again is unchanged');
+  const changed = await compute(['max_instances=3']);
+  assert.deepEqual(pick(changed), [false, true], 'an unversioned kind with other content is updated');
+  assert.equal(changed.asset.spec.max_instances, 3);
+  assert.equal((await plane.client.request<{ capacity: number }>('GET', '/api/computes/cpu/queue')).capacity, 3);
+  assert.equal((await create('v1.yml')).updated, false, 'an unchanged version is not updated');
 });
+
+function pick(result: { created: boolean; updated: boolean }): [boolean, boolean] {
+  return [result.created, result.updated];
+}
 
 test('registrations and archives are published on the workspace event stream', async (t) => {
   const root = await workspace(t, {

@@ -7,7 +7,7 @@ import type { EnvironmentImage, JobDetail, JobSummary } from '../../core/api/con
 import { startDaemon } from '../../core/api/daemon';
 import { ApiClient, ApiError, readServeInfo } from '../../core/api/client';
 import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
-import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
+import { BUSYBOX_IMAGE, DockerTestBed, PYTHON_IMAGE, waitFor } from '../support/docker';
 
 const docker = new DockerTestBed();
 
@@ -172,4 +172,36 @@ test('an environment reports its image: not built, then built by the first job t
   assert.deepEqual([after.image, after.built], [before.image, true]);
   const missing = await plane.client.request('GET', '/api/assets/environment/nope/image').then(() => undefined, (error: unknown) => error);
   assert.ok(missing instanceof ApiError && missing.status === 404);
+});
+
+test('an inline conda_file runs: built once into an image, registered or in the job, and never rebuilt unchanged', async (t) => {
+  if (!(await docker.ready(t))) return;
+  const conda = `  conda_file:\n    name: ${docker.testId}\n    channels:\n      - conda-forge\n    dependencies:\n      - python\n      - pip\n`;
+  const command = 'python -c "import sys; print(sys.prefix)"';
+  const plane = await boxWorkspace(t, {
+    'env.yml': `$schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json\nname: inline\nversion: 1\nimage: ${PYTHON_IMAGE}\n${conda.replace(/^  /gm, '')}`,
+    'registered.yml': `${COMMAND_SCHEMA}\ntype: command\nexperiment_name: docker\ncommand: ${JSON.stringify(command)}\nenvironment: azureml:inline:1\ncompute: azureml:box\n`,
+    'inline.yml': `${COMMAND_SCHEMA}\ntype: command\nexperiment_name: docker\ncommand: ${JSON.stringify(command)}\nenvironment:\n  image: ${PYTHON_IMAGE}\n${conda}compute: azureml:box\n`,
+  });
+  const images = new Set<string>();
+  t.after(async () => {
+    for (const image of images) await docker.docker.getImage(image).remove({ force: true }).catch(() => undefined);
+  });
+  await plane.client.request('POST', '/api/assets/environment', { path: path.join(plane.root, 'env.yml') });
+  const run = async (file: string) => {
+    const job = await plane.submit(file);
+    const events = await plane.events(job.name);
+    const detail = await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+    if (detail.image) images.add(detail.image);
+    assert.equal(statuses(events).pop(), 'Completed', `${detail.reason}\n${logText(events)}`);
+    assert.match(logText(events), /^\/opt\/mlw\/venv$/m, 'python of the generated environment');
+    return { log: logText(events), image: detail.image };
+  };
+  const first = await run('registered.yml');
+  assert.match(first.log, /\[environment\] built image mlw-env:/);
+  const again = await run('registered.yml');
+  assert.match(again.log, /\[environment\] using cached image mlw-env:/);
+  assert.equal(again.image, first.image);
+  const inline = await run('inline.yml');
+  assert.match(inline.log, /\[environment\] (built|using cached) image mlw-env:/);
 });

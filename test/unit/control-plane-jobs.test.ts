@@ -133,6 +133,26 @@ test('a compute runs at most max_instances jobs at once and says why the others 
   assert.ok(maxRunning <= 2, `at most 2 active, saw ${maxRunning}`);
 });
 
+test('a job that starts at once carries no waiting reason; one that waits says why', async (t) => {
+  const root = await workspace(t, {
+    'one.yml': 'name: one\ntype: local\nmax_instances: 1\n',
+    'job.yml': commandJob('while [ ! -f "$GATE" ]; do sleep 0.05; done', 'environment_variables:\n  GATE: __GATE__\n').replace('compute: azureml:local\n', 'compute: azureml:one\n'),
+  });
+  const gate = path.join(root, 'gate');
+  fs.writeFileSync(path.join(root, 'job.yml'), fs.readFileSync(path.join(root, 'job.yml'), 'utf8').replace('__GATE__', gate));
+  const plane = await startPlane(t, root);
+  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'one.yml') });
+  const first = await plane.submit('job.yml');
+  assert.deepEqual([first.status, first.reason], ['Queued', undefined]);
+  const second = await plane.submit('job.yml');
+  assert.deepEqual([second.status, second.reason], ['Queued', 'waiting for a free instance of one: 1/1 busy, 0 ahead']);
+  const firstEvents = await plane.client.request<JobDetail>('GET', `/api/jobs/${first.name}`);
+  assert.equal(firstEvents.events[0]!.type === 'status' && firstEvents.events[0]!.reason, undefined, 'no reason recorded with Queued');
+  fs.writeFileSync(gate, '');
+  assert.equal(await plane.finalStatus(first.name), 'Completed');
+  assert.equal(await plane.finalStatus(second.name), 'Completed');
+});
+
 test('named outputs become data and model assets whose lineage is the job', async (t) => {
   const root = await workspace(t, {
     'job.yml': commandJob('echo model > ${{outputs.model}}/model.txt && echo rows > ${{outputs.features}}/f.csv', 'outputs:\n  model:\n    type: custom_model\n    name: classifier\n  features:\n    type: uri_folder\n    name: features\n    version: "7"\n  scratch:\n'),

@@ -102,6 +102,21 @@ describe('environment builder', { timeout: 120_000 }, () => {
     assert.equal(readFileSync(logFile, 'utf8'), '/opt/mlw/venv\n');
   });
 
+  it('builds an inline conda specification as it builds the same text from a file, once', async (t) => {
+    if (!(await bed.ready(t))) return;
+    const inline = `name: ${bed.testId}-inline\ndependencies:\n  - python\n  - pip\n`;
+    const source = { image: PYTHON_IMAGE, condaInline: inline, name: 'inline', version: '1' };
+    const { hash } = await builder.hashOf(source);
+    const file = path.join(workDir, 'same-as-inline.yml');
+    writeFileSync(file, inline);
+    assert.equal((await builder.hashOf({ image: PYTHON_IMAGE, condaFile: file })).hash, hash, 'the same Dockerfile and conda content');
+    assert.notEqual((await builder.hashOf({ ...source, condaInline: inline.replace('- pip', '- python=3.11') })).hash, hash, 'the content counts');
+    const first = await builder.ensure(source);
+    assert.deepEqual([first.built, first.hash], [true, hash]);
+    assert.deepEqual(await builder.ensure({ ...source }), { ...first, built: false }, 'unchanged: not rebuilt');
+    await assert.rejects(builder.ensure({ build: { contextDir: context({ Dockerfile: `FROM ${BUSYBOX_IMAGE}\n` }) }, condaInline: inline }), /`build` cannot be combined/);
+  });
+
   it('surfaces a failing step with its output and the builder message', async (t) => {
     if (!(await bed.ready(t))) return;
     const contextDir = context({ Dockerfile: `FROM ${BUSYBOX_IMAGE}\nRUN echo preparing data && echo broken dependency >&2 && exit 3\n` });
