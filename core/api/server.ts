@@ -7,6 +7,7 @@ import type { ControlPlane } from '../engine/control-plane';
 import { SpecRejectedError } from '../engine/spec-loader';
 import { AssetConflictError } from '../store/assets';
 import { ASSET_KINDS, BODY_SCHEMAS, MAX_BODY_BYTES, type ApiErrorBody, type AssetKind, type Health, type SpecRequest } from './contracts';
+import { useBoundedJsonParser } from './json-body';
 import { streamEvents, type StreamCounter } from './sse';
 
 export interface ApiOptions {
@@ -27,6 +28,7 @@ const kindParam = { type: 'object', required: ['kind'], properties: { kind: { ty
 /** The workspace API: token-authenticated JSON over HTTP, plus server-sent event streams. */
 export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInstance {
   const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, forceCloseConnections: true, ajv: { customOptions: { allErrors: false, removeAdditional: false } } });
+  useBoundedJsonParser(app);
   const expected = Buffer.from(`Bearer ${options.token}`);
 
   app.addHook('onRequest', async (request, reply) => {

@@ -5,6 +5,7 @@ import Docker from 'dockerode';
 import Fastify from 'fastify';
 import { MAX_BODY_BYTES } from '../api/contracts';
 import { engineMessage } from '../compute/docker-engine';
+import { useBoundedJsonParser } from '../api/json-body';
 import { isTrackingRoute, trackingPlugin } from './plugin';
 import type { TrackingService } from './service';
 
@@ -23,9 +24,10 @@ export interface BridgeListener {
  * A second listener on the Docker bridge's gateway address, so containers reach the tracking API. It serves the
  * tracking routes only and accepts per-run tokens only: the workspace token never enters a container.
  */
-export async function startBridgeListener(tracking: TrackingService, options: { preferredPort?: number; onRequest?: () => void; docker?: Docker } = {}): Promise<BridgeListener> {
-  const address = await bridgeGateway(options.docker ?? new Docker());
+export async function startBridgeListener(tracking: TrackingService, options: { preferredPort?: number; onRequest?: () => void; docker?: Docker; address?: string } = {}): Promise<BridgeListener> {
+  const address = options.address ?? (await bridgeGateway(options.docker ?? new Docker()));
   const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, forceCloseConnections: true });
+  useBoundedJsonParser(app);
   app.addHook('onRequest', async (request, reply) => {
     options.onRequest?.();
     if (!isTrackingRoute(request.url)) return reply.code(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: 'only the tracking API is served on this address' });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { JsonTooDeepError } from '../api/json-body';
 import { MlflowError } from './errors';
 import { RequestFields } from './request';
 import type { TrackingService } from './service';
@@ -39,6 +40,7 @@ export function endpoint(app: FastifyInstance, tracking: TrackingService, method
 export function useMlflowErrors(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | MlflowError, _request, reply) => {
     if (error instanceof MlflowError) return reply.code(error.httpStatus).send(error.toJSON());
+    if (error instanceof JsonTooDeepError) return reply.code(400).send({ error_code: 'INVALID_PARAMETER_VALUE', message: error.message });
     const status = error.statusCode ?? 500;
     if (status === 413) return reply.code(413).send({ error_code: 'REQUEST_LIMIT_EXCEEDED', message: error.message });
     if (status >= 400 && status < 500) return reply.code(status).send({ error_code: 'MALFORMED_REQUEST', message: error.message });

@@ -19,11 +19,16 @@ export function artifactRoutes(app: FastifyInstance, tracking: TrackingService):
     scope.get('/artifacts', async (request) => {
       const fields = new RequestFields((request.query ?? {}) as Record<string, unknown>);
       const relative = fields.has('path') ? safeRelativePath(fields.optionalString('path') ?? '') : '';
+      tracking.requireArtifactRead(request.raw, relative);
       const files = tracking.artifacts.list(relative);
       return files.length ? { files } : {};
     });
 
-    scope.get<{ Params: { '*': string } }>('/artifacts/*', async (request, reply) => sendFile(reply, tracking.artifacts.file(artifactPath(request.params['*']))));
+    scope.get<{ Params: { '*': string } }>('/artifacts/*', async (request, reply) => {
+      const relative = artifactPath(request.params['*']);
+      tracking.requireArtifactRead(request.raw, relative);
+      return sendFile(reply, tracking.artifacts.file(relative));
+    });
 
     scope.put<{ Params: { '*': string } }>('/artifacts/*', async (request) => {
       const relative = artifactPath(request.params['*']);

@@ -26,16 +26,21 @@ export function experimentRoutes(app: FastifyInstance, tracking: TrackingService
     return { experiment_id: experiments.create(fields.string('name'), keyValues(fields, 'tags'), location) };
   });
 
-  endpoint(app, tracking, ['GET'], '/mlflow/experiments/get', ({ fields }) => ({ experiment: experiments.json(experiments.require(fields.string('experiment_id'))) }));
-
-  endpoint(app, tracking, ['GET'], '/mlflow/experiments/get-by-name', ({ fields }) => {
-    const name = fields.string('experiment_name');
-    const row = experiments.byName(name);
-    if (!row) throw notFound(`Could not find experiment with name '${name}'`);
+  endpoint(app, tracking, ['GET'], '/mlflow/experiments/get', ({ fields, request }) => {
+    const row = experiments.require(fields.string('experiment_id'));
+    tracking.requireExperimentRead(request, row.experiment_id);
     return { experiment: experiments.json(row) };
   });
 
-  endpoint(app, tracking, ['GET', 'POST'], '/mlflow/experiments/search', ({ fields }) => {
+  endpoint(app, tracking, ['GET'], '/mlflow/experiments/get-by-name', ({ fields, request }) => {
+    const name = fields.string('experiment_name');
+    const row = experiments.byName(name);
+    if (!row) throw notFound(`Could not find experiment with name '${name}'`);
+    tracking.requireExperimentRead(request, row.experiment_id);
+    return { experiment: experiments.json(row) };
+  });
+
+  endpoint(app, tracking, ['GET', 'POST'], '/mlflow/experiments/search', ({ fields, request }) => {
     const result = experiments.search({
       viewType: viewType(fields, 'view_type'),
       maxResults: fields.maxResults(1000, 50000),
@@ -43,7 +48,7 @@ export function experimentRoutes(app: FastifyInstance, tracking: TrackingService
       orderBy: fields.stringList('order_by'),
       pageToken: fields.optionalString('page_token'),
     });
-    return { experiments: result.experiments, ...(result.nextPageToken ? { next_page_token: result.nextPageToken } : {}) };
+    return { experiments: result.experiments.filter((experiment) => tracking.canReadExperiment(request, experiment.experiment_id)), ...(result.nextPageToken ? { next_page_token: result.nextPageToken } : {}) };
   });
 
   endpoint(app, tracking, ['POST'], '/mlflow/experiments/update', ({ fields, request }) => {

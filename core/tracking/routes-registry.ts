@@ -5,16 +5,26 @@ import { keyValues, type RequestFields } from './request';
 import { datastorePathOf } from './registry';
 import type { TrackingService } from './service';
 
+type Json = Record<string, unknown>;
+
 /** `registered-models/*` and `model-versions/*`. */
 export function registryRoutes(app: FastifyInstance, tracking: TrackingService): void {
   const { registry } = tracking;
   const version = (fields: RequestFields) => fields.string('version');
   const edit = (request: object, what: string) => tracking.requireWorkspace(request, what);
+  // A run token sees only the models and versions its job was given or registered.
+  const readableVersions = (request: object, versions: unknown) => (Array.isArray(versions) ? versions.filter((v: Json) => tracking.canReadVersion(request, String(v.name), String(v.version))) : versions);
+  const shownModel = (request: object, model: Json): Json => ({ ...model, ...('latest_versions' in model ? { latest_versions: readableVersions(request, model.latest_versions) } : {}) });
 
-  endpoint(app, tracking, ['POST'], '/mlflow/registered-models/create', ({ fields }) => ({
-    registered_model: registry.createModel(fields.string('name'), keyValues(fields, 'tags'), fields.optionalString('description') ?? ''),
-  }));
-  endpoint(app, tracking, ['GET'], '/mlflow/registered-models/get', ({ fields }) => ({ registered_model: registry.getModel(fields.string('name')) }));
+  endpoint(app, tracking, ['POST'], '/mlflow/registered-models/create', ({ fields, request }) => {
+    tracking.requireLiveToken(request);
+    return { registered_model: registry.createModel(fields.string('name'), keyValues(fields, 'tags'), fields.optionalString('description') ?? '') };
+  });
+  endpoint(app, tracking, ['GET'], '/mlflow/registered-models/get', ({ fields, request }) => {
+    const model = registry.getModel(fields.string('name'));
+    tracking.requireModelRead(request, fields.string('name'));
+    return { registered_model: shownModel(request, model) };
+  });
   endpoint(app, tracking, ['POST'], '/mlflow/registered-models/rename', ({ fields, request }) => {
     edit(request, 'rename registered models');
     return { registered_model: registry.renameModel(fields.string('name'), fields.string('new_name')) };
@@ -28,12 +38,15 @@ export function registryRoutes(app: FastifyInstance, tracking: TrackingService):
     registry.deleteModel(fields.string('name'));
     return {};
   });
-  endpoint(app, tracking, ['GET'], '/mlflow/registered-models/search', ({ fields }) =>
-    registry.searchModels(fields.optionalString('filter'), fields.maxResults(100, 1000), fields.stringList('order_by'), fields.optionalString('page_token')),
-  );
-  endpoint(app, tracking, ['GET', 'POST'], '/mlflow/registered-models/get-latest-versions', ({ fields }) => ({
-    model_versions: registry.latestVersions(fields.string('name'), fields.stringList('stages')),
-  }));
+  endpoint(app, tracking, ['GET'], '/mlflow/registered-models/search', ({ fields, request }) => {
+    const found = registry.searchModels(fields.optionalString('filter'), fields.maxResults(100, 1000), fields.stringList('order_by'), fields.optionalString('page_token'));
+    return { ...found, registered_models: found.registered_models.filter((model) => tracking.canReadModel(request, String(model.name))).map((model) => shownModel(request, model)) };
+  });
+  endpoint(app, tracking, ['GET', 'POST'], '/mlflow/registered-models/get-latest-versions', ({ fields, request }) => {
+    const versions = registry.latestVersions(fields.string('name'), fields.stringList('stages'));
+    tracking.requireModelRead(request, fields.string('name'));
+    return { model_versions: readableVersions(request, versions) };
+  });
   endpoint(app, tracking, ['POST'], '/mlflow/registered-models/set-tag', ({ fields, request }) => {
     edit(request, 'tag registered models');
     registry.setModelTag(fields.string('name'), fields.string('key'), fields.optionalString('value') ?? '');
@@ -54,7 +67,11 @@ export function registryRoutes(app: FastifyInstance, tracking: TrackingService):
     registry.deleteAlias(fields.string('name'), fields.string('alias'));
     return {};
   });
-  endpoint(app, tracking, ['GET'], '/mlflow/registered-models/alias', ({ fields }) => ({ model_version: registry.versionByAlias(fields.string('name'), fields.string('alias')) }));
+  endpoint(app, tracking, ['GET'], '/mlflow/registered-models/alias', ({ fields, request }) => {
+    const found = registry.versionByAlias(fields.string('name'), fields.string('alias'));
+    tracking.requireModelRead(request, fields.string('name'), String(found.version));
+    return { model_version: found };
+  });
 
   endpoint(app, tracking, ['POST'], '/mlflow/model-versions/create', ({ fields, request }) => {
     const source = fields.string('source');
@@ -82,7 +99,11 @@ export function registryRoutes(app: FastifyInstance, tracking: TrackingService):
       }),
     };
   });
-  endpoint(app, tracking, ['GET'], '/mlflow/model-versions/get', ({ fields }) => ({ model_version: registry.getVersion(fields.string('name'), version(fields)) }));
+  endpoint(app, tracking, ['GET'], '/mlflow/model-versions/get', ({ fields, request }) => {
+    const found = registry.getVersion(fields.string('name'), version(fields));
+    tracking.requireModelRead(request, fields.string('name'), version(fields));
+    return { model_version: found };
+  });
   endpoint(app, tracking, ['PATCH'], '/mlflow/model-versions/update', ({ fields, request }) => {
     edit(request, 'edit model versions');
     return { model_version: registry.updateVersion(fields.string('name'), version(fields), fields.optionalString('description')) };
@@ -96,10 +117,15 @@ export function registryRoutes(app: FastifyInstance, tracking: TrackingService):
     edit(request, 'move model versions between stages');
     return { model_version: registry.transitionStage(fields.string('name'), version(fields), fields.string('stage'), fields.optionalBool('archive_existing_versions') ?? false) };
   });
-  endpoint(app, tracking, ['GET'], '/mlflow/model-versions/search', ({ fields }) =>
-    registry.searchVersions(fields.optionalString('filter'), fields.maxResults(10000, 200000), fields.stringList('order_by'), fields.optionalString('page_token')),
-  );
-  endpoint(app, tracking, ['GET'], '/mlflow/model-versions/get-download-uri', ({ fields }) => ({ artifact_uri: registry.downloadUri(fields.string('name'), version(fields)) }));
+  endpoint(app, tracking, ['GET'], '/mlflow/model-versions/search', ({ fields, request }) => {
+    const found = registry.searchVersions(fields.optionalString('filter'), fields.maxResults(10000, 200000), fields.stringList('order_by'), fields.optionalString('page_token'));
+    return { ...found, model_versions: readableVersions(request, found.model_versions) };
+  });
+  endpoint(app, tracking, ['GET'], '/mlflow/model-versions/get-download-uri', ({ fields, request }) => {
+    const uri = registry.downloadUri(fields.string('name'), version(fields));
+    tracking.requireModelRead(request, fields.string('name'), version(fields));
+    return { artifact_uri: uri };
+  });
   endpoint(app, tracking, ['POST'], '/mlflow/model-versions/set-tag', ({ fields, request }) => {
     edit(request, 'tag model versions');
     registry.setVersionTag(fields.string('name'), version(fields), fields.string('key'), fields.optionalString('value') ?? '');

@@ -4,7 +4,7 @@ import { invalid } from './errors';
 import { endpoint, sendFile } from './http';
 import { keyValue, keyValues, type RequestFields } from './request';
 import { viewType } from './routes-experiments';
-import { parseStatus, PARENT_RUN_TAG, runInfoJson, type RunRow } from './runs';
+import { parseStatus, PARENT_RUN_TAG, runInfoJson, type KeyValue, type RunRow } from './runs';
 import type { TrackingService } from './service';
 import { checkBatchLimits, checkMetric, checkRunId } from './validate';
 import type { MetricPoint } from './metrics';
@@ -44,34 +44,44 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
     return run;
   };
 
-  endpoint(app, tracking, ['POST'], '/mlflow/runs/create', ({ fields, request }) => {
+  endpoint(app, tracking, ['POST'], '/mlflow/runs/create', async ({ fields, request }) => {
     const tags = keyValues(fields, 'tags');
     const parent = tags.find((tag) => tag.key === PARENT_RUN_TAG)?.value;
-    if (tracking.principal(request).kind === 'run') {
-      if (!parent) tracking.requireWorkspace(request, 'create runs outside its own');
-      else tracking.requireRunWrite(request, parent);
-    }
     const experimentId = fields.optionalString('experiment_id') || '0';
+    if (tracking.principal(request).kind === 'run') {
+      tracking.requireLiveToken(request);
+      // A run token's top-level run is its job's run: the fluent API's implicit `start_run()` after an `end_run()`
+      // (which unsets MLFLOW_RUN_ID) resumes it rather than starting a run the job would not own.
+      if (!parent) return { run: runJson(await resumeJobRun(tracking, tracking.tokenRun(request)!, tags)) };
+      tracking.requireRunWrite(request, parent);
+      tracking.requireExperimentRead(request, experimentId);
+    }
     const experiment = tracking.experiments.require(experimentId);
     if (experiment.lifecycle_stage !== 'active') throw invalid(`The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`);
     const run = runs.create({ experimentId, userId: fields.optionalString('user_id') ?? '', startTime: fields.optionalLong('start_time') ?? Date.now(), runName: fields.optionalString('run_name'), tags });
     return { run: runJson(run) };
   });
 
-  endpoint(app, tracking, ['GET'], '/mlflow/runs/get', ({ fields }) => {
-    const runId = runIdOf(fields);
-    return { run: runJson(runs.require(runId)) };
+  endpoint(app, tracking, ['GET'], '/mlflow/runs/get', ({ fields, request }) => {
+    const run = runs.require(runIdOf(fields));
+    tracking.requireRunRead(request, run);
+    return { run: runJson(run) };
   });
 
   endpoint(app, tracking, ['POST'], '/mlflow/runs/update', ({ fields, request }) => {
     const run = writable(fields, request);
-    const updated = runs.update(run, { status: parseStatus(fields.optionalString('status')), endTime: fields.optionalLong('end_time'), runName: fields.optionalString('run_name') });
+    const status = parseStatus(fields.optionalString('status'));
+    const endTime = fields.optionalLong('end_time');
+    const runName = fields.optionalString('run_name');
+    // The job's run follows the job's status (mlw owns it): its token's status changes are accepted and ignored.
+    const updated = runs.update(run, isJobRunOfToken(tracking, request, run) ? { runName } : { status, endTime, runName });
     return { run_info: runInfoJson(updated) };
   });
 
   endpoint(app, tracking, ['POST'], '/mlflow/runs/delete', ({ fields, request }) => {
     const run = runs.require(runIdOf(fields));
     tracking.requireRunWrite(request, run);
+    if (isJobRunOfToken(tracking, request, run)) tracking.requireWorkspace(request, "delete its job's run");
     runs.setLifecycle(run.run_uuid, 'deleted');
     return {};
   });
@@ -83,8 +93,10 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
     return {};
   });
 
-  endpoint(app, tracking, ['POST'], '/mlflow/runs/search', ({ fields }) => {
+  endpoint(app, tracking, ['POST'], '/mlflow/runs/search', ({ fields, request }) => {
+    const visible = tracking.runVisibility(request);
     const result = tracking.searcher.search({
+      ...(visible ? { visible } : {}),
       experimentIds: fields.stringList('experiment_ids'),
       filter: fields.optionalString('filter'),
       viewType: viewType(fields, 'run_view_type'),
@@ -158,10 +170,11 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
     return {};
   });
 
-  endpoint(app, tracking, ['GET'], '/mlflow/metrics/get-history', ({ fields }) => {
+  endpoint(app, tracking, ['GET'], '/mlflow/metrics/get-history', ({ fields, request }) => {
     const runId = runIdOf(fields);
     checkRunId(runId);
     const run = runs.require(runId);
+    tracking.requireRunRead(request, run);
     const key = fields.string('metric_key');
     const maxResults = fields.optionalLong('max_results');
     if (maxResults !== undefined && maxResults < 1) throw invalid(`Invalid value for request parameter max_results: ${maxResults}`);
@@ -169,17 +182,31 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
     return `{"metrics":${page.metrics}${page.nextPageToken ? `,"next_page_token":${JSON.stringify(page.nextPageToken)}` : ''}}`;
   });
 
-  endpoint(app, tracking, ['GET'], '/mlflow/artifacts/list', ({ fields }) => {
+  endpoint(app, tracking, ['GET'], '/mlflow/artifacts/list', ({ fields, request }) => {
     const run = runs.require(runIdOf(fields));
+    tracking.requireRunRead(request, run);
     const relative = fields.has('path') ? safeRelativePath(fields.optionalString('path') ?? '') : '';
     const root = proxiedPath(run.artifact_uri);
     const files = tracking.artifacts.list(relative ? `${root}/${relative}` : root, relative || undefined);
     return { root_uri: run.artifact_uri, ...(files.length ? { files } : {}) };
   });
 
-  endpoint(app, tracking, ['GET'], '/mlflow/get-artifact', ({ fields, reply }) => {
+  endpoint(app, tracking, ['GET'], '/mlflow/get-artifact', ({ fields, request, reply }) => {
     const run = runs.require(runIdOf(fields));
+    tracking.requireRunRead(request, run);
     const file = tracking.artifacts.file(`${proxiedPath(run.artifact_uri)}/${safeRelativePath(fields.string('path'))}`);
     return sendFile(reply, file);
   });
+}
+
+function isJobRunOfToken(tracking: TrackingService, request: object, run: RunRow): boolean {
+  const principal = tracking.principal(request);
+  return principal.kind === 'run' && principal.runId === run.run_uuid;
+}
+
+/** MLflow's system tags (`mlflow.source.*`, `mlflow.user`, …) describe a new run; the job's run keeps its own. */
+async function resumeJobRun(tracking: TrackingService, run: RunRow, tags: KeyValue[]): Promise<RunRow> {
+  const userTags = tags.filter((tag) => !tag.key.startsWith('mlflow.') || tag.key === 'mlflow.note.content');
+  if (userTags.length) await tracking.logBatch(run, [], [], userTags);
+  return tracking.runs.require(run.run_uuid);
 }

@@ -14,6 +14,8 @@ export interface RunSearch {
   maxResults: number;
   orderBy: string[];
   pageToken?: string;
+  /** Only these runs are searched (a run token sees its own runs only). */
+  visible?: (run: RunRow) => boolean;
 }
 
 /** `runs/search`: MLflow's filter grammar over latest metrics, params, tags and attributes, ordered and paged. */
@@ -27,6 +29,7 @@ export class RunSearcher {
     });
     const stages = request.viewType === 'ALL' ? ['active', 'deleted'] : [request.viewType === 'DELETED_ONLY' ? 'deleted' : 'active'];
     let runs = this.runs.inExperiments(experimentIds.filter((id) => id >= 0), stages);
+    if (request.visible) runs = runs.filter(request.visible);
     for (const clause of parseFilter(request.filter)) runs = this.apply(clause, runs);
     const orders = request.orderBy.map((text) => parseOrderBy(text));
     const sortValues = orders.map((order) => this.valuesFor(order, runs));

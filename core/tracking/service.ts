@@ -12,7 +12,8 @@ import { MetricRepository, type MetricPoint } from './metrics';
 import { ModelRegistry } from './registry';
 import { RunSearcher } from './run-search';
 import { RunTokens } from './run-tokens';
-import { PARENT_RUN_TAG, RunRepository, type KeyValue, type RunRow, type RunStatus } from './runs';
+import { TokenScope } from './token-scope';
+import { RunRepository, type KeyValue, type RunRow, type RunStatus } from './runs';
 
 const RUN_STATUS_OF: Record<JobStatus, RunStatus> = {
   Queued: 'SCHEDULED',
@@ -34,9 +35,6 @@ export interface TrackingEndpoints {
   container?: () => Promise<string>;
 }
 
-/** How deep a run token's authority reaches into nested runs (autolog's child runs). */
-const MAX_NESTING = 8;
-
 /**
  * The tracking store of a workspace and the glue to its jobs: a job is an MLflow run named like the job, in the
  * experiment named by the job's `experiment_name`, whose status follows the job's.
@@ -51,6 +49,7 @@ export class TrackingService {
   readonly tokens: RunTokens;
   readonly writes: GroupCommit;
   private readonly stream: MetricStream;
+  private readonly scope: TokenScope;
   private readonly principals = new WeakMap<object, Principal>();
   private endpoints: TrackingEndpoints | undefined;
   private unsubscribe: (() => void) | undefined;
@@ -66,6 +65,7 @@ export class TrackingService {
     this.tokens = new RunTokens(path.join(plane.layout.mlwDir, 'tracking.key'));
     this.writes = new GroupCommit(store);
     this.stream = new MetricStream(store, plane.events);
+    this.scope = new TokenScope(store, this.runs, plane.jobs);
     store.transaction(() => this.experiments.ensureDefault());
   }
 
@@ -130,12 +130,63 @@ export class TrackingService {
     return this.principals.get(messageOf(request)) ?? { kind: 'workspace' };
   }
 
-  /** A run token writes only to its own run and the runs nested under it. */
+  /** The job's own run when a run token sent the request. */
+  tokenRun(request: object): RunRow | undefined {
+    const principal = this.principal(request);
+    return principal.kind === 'run' ? this.runs.find(principal.runId) : undefined;
+  }
+
+  /** Writes by a run token stop when its job ends. */
+  requireLiveToken(request: object): void {
+    const principal = this.principal(request);
+    if (principal.kind === 'run') this.scope.requireLive(principal.runId);
+  }
+
+  /** A run token writes only to its own run and the runs nested under it, while its job runs. */
   requireRunWrite(request: object, run: RunRow | string): void {
     const principal = this.principal(request);
     if (principal.kind === 'workspace') return;
+    this.scope.requireLive(principal.runId);
     const runId = typeof run === 'string' ? run : run.run_uuid;
-    if (!this.isWithin(runId, principal.runId)) throw forbidden(`this token may write only to run ${principal.runId}, not to run ${runId}`);
+    if (!this.scope.isWithin(runId, principal.runId)) throw forbidden(`this token may write only to run ${principal.runId} and the runs nested under it, not to run ${runId}`);
+  }
+
+  /** A run token reads its own run, the runs nested under it and the runs of the models its job was given. */
+  requireRunRead(request: object, run: RunRow): void {
+    const principal = this.principal(request);
+    if (principal.kind === 'run' && !this.scope.canReadRun(principal.runId, run.run_uuid)) throw forbidden(`this token may read only run ${principal.runId} and the runs nested under it, not run ${run.run_uuid}`);
+  }
+
+  /** Which runs a request may see (all of them for the workspace token). */
+  runVisibility(request: object): ((run: RunRow) => boolean) | undefined {
+    const principal = this.principal(request);
+    return principal.kind === 'run' ? (run) => this.scope.isWithin(run.run_uuid, principal.runId) : undefined;
+  }
+
+  /** A run token reads only its job's experiment. */
+  canReadExperiment(request: object, experimentId: number | string): boolean {
+    const principal = this.principal(request);
+    return principal.kind === 'workspace' || String(this.scope.experimentOf(principal.runId)) === String(experimentId);
+  }
+
+  requireExperimentRead(request: object, experimentId: number | string): void {
+    if (!this.canReadExperiment(request, experimentId)) throw forbidden(`this token may read only the experiment of its job, not experiment ${experimentId}`);
+  }
+
+  /** A run token reads the models it was given as inputs and those its runs registered. */
+  canReadModel(request: object, name: string): boolean {
+    const principal = this.principal(request);
+    return principal.kind === 'workspace' || this.scope.canReadModel(principal.runId, name);
+  }
+
+  canReadVersion(request: object, name: string, version: string | number): boolean {
+    const principal = this.principal(request);
+    return principal.kind === 'workspace' || this.scope.canReadVersion(principal.runId, name, String(version));
+  }
+
+  requireModelRead(request: object, name: string, version?: string): void {
+    const allowed = version === undefined ? this.canReadModel(request, name) : this.canReadVersion(request, name, version);
+    if (!allowed) throw forbidden(`this token may read only the models its job was given or registered, not ${name}${version === undefined ? '' : ` version ${version}`}`);
   }
 
   /** Workspace-level changes (experiments, the registry's edits) need the workspace token. */
@@ -154,25 +205,16 @@ export class TrackingService {
     this.requireRunWrite(request, run);
   }
 
+  /** Artifact reads: the path must lie in a run the token reads, or in a model its job was given. */
+  requireArtifactRead(request: object, relative: string): void {
+    const principal = this.principal(request);
+    if (principal.kind === 'run' && !this.scope.canReadArtifact(principal.runId, relative)) throw forbidden(`this token may read only the artifacts of run ${principal.runId}, its nested runs and the models its job was given`);
+  }
+
   /** The job a run belongs to: its own, or its outermost parent's. */
   jobOf(run: RunRow): string | undefined {
-    for (const current of this.lineage(run)) if (current.job_name) return current.job_name;
+    for (const current of this.scope.lineage(run)) if (current.job_name) return current.job_name;
     return undefined;
-  }
-
-  private isWithin(runId: string, root: string): boolean {
-    for (const current of this.lineage(this.runs.find(runId))) if (current.run_uuid === root) return true;
-    return false;
-  }
-
-  /** A run and its parents, innermost first, at most `MAX_NESTING` of them. */
-  private *lineage(run: RunRow | undefined): Generator<RunRow> {
-    let current = run;
-    for (let depth = 0; current && depth < MAX_NESTING; depth++) {
-      yield current;
-      const parent = this.runs.tag(current, PARENT_RUN_TAG);
-      current = parent ? this.runs.find(parent) : undefined;
-    }
   }
 
   // --- jobs as runs ----------------------------------------------------------------------------------------------

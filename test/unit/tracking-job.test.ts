@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import type { AssetDetail, JobEvent } from '../../core/api/contracts';
-import { startPlane, statuses, workspace } from '../support/control-plane';
+import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace } from '../support/control-plane';
 import { mlflowCall, mlflowReady, runPython } from '../support/mlflow';
 
 const EXAMPLE = path.join(__dirname, '../../examples/mlflow');
@@ -109,4 +109,67 @@ test('a job on local compute logs through the real MLflow client into its own ru
   assert.ok(json.filter((m) => m.key === 'accuracy').length === 20 && json.some((m) => m.key === 'test_loss'));
   const streamed = await cli('job', 'stream', job.name).catch((error: { stdout: string }) => error.stdout);
   assert.match(streamed, /^step 19  (\S+=\S+  )*loss=[\d.]+(  \S+=\S+)*$/m);
+});
+
+const SEED_SCRIPT = `import mlflow
+from sklearn.linear_model import LogisticRegression
+from sklearn.datasets import load_iris
+mlflow.autolog()
+X, y = load_iris(return_X_y=True)
+model = LogisticRegression(max_iter=200).fit(X, y)
+mlflow.log_metric("accuracy", model.score(X, y))
+`;
+
+const NESTED_SCRIPT = `import mlflow
+with mlflow.start_run():
+    mlflow.log_param("outer", "yes")
+    with mlflow.start_run(nested=True, run_name="inner"):
+        mlflow.log_metric("inner_loss", 0.5)
+mlflow.log_metric("after", 2.0)
+`;
+
+function scriptJob(name: string): string {
+  return `${COMMAND_SCHEMA}\ntype: command\nexperiment_name: ${name}\ncode: ./${name}\ncommand: PYTHONPATH=/opt/mlflow-src /usr/bin/python3 train.py\nenvironment:\n  image: localtest/mlflow-client:2.12.2\ncompute: azureml:local\n`;
+}
+
+test('autolog, nested runs and logging after the run ended all land in the job\'s run with the real client', async (t) => {
+  if (!mlflowReady(t)) return;
+  const root = await workspace(t, { 'seed.yml': scriptJob('seed'), 'seed/train.py': SEED_SCRIPT, 'nested.yml': scriptJob('nested'), 'nested/train.py': NESTED_SCRIPT });
+  const plane = await startPlane(t, root);
+  const { port, token } = plane.daemon.info;
+  const runsOf = async (experiment: string) => {
+    const id = (await mlflowCall(port, token, 'GET', 'experiments/get-by-name', { experiment_name: experiment })).body.experiment.experiment_id;
+    return (await mlflowCall(port, token, 'POST', 'runs/search', { experiment_ids: [id] })).body.runs as { info: { run_id: string; status: string }; data: { metrics?: { key: string; value: number }[]; params?: { key: string; value: string }[]; tags?: { key: string; value: string }[] } }[];
+  };
+  const valuesOf = (entries: { key: string; value: unknown }[] | undefined) => Object.fromEntries((entries ?? []).map((e) => [e.key, e.value]));
+
+  const seed = await plane.submit('seed.yml');
+  const seedEvents = await plane.events(seed.name);
+  assert.equal(statuses(seedEvents).pop(), 'Completed', logText(seedEvents));
+  const [seedRun, ...strays] = await runsOf('seed');
+  assert.deepEqual(strays, [], 'autolog and the later log_metric made no other run');
+  assert.equal(seedRun!.info.run_id, seed.name);
+  assert.equal(seedRun!.info.status, 'FINISHED');
+  const seedMetrics = valuesOf(seedRun!.data.metrics);
+  assert.ok(Number(seedMetrics.training_accuracy_score) > 0.9, JSON.stringify(seedMetrics));
+  assert.equal(seedMetrics.accuracy, seedMetrics.training_accuracy_score);
+  assert.equal(valuesOf(seedRun!.data.params).max_iter, '200');
+  const shown = (await execFileAsync(process.execPath, [CLI, 'job', 'show', seed.name, '--workspace', root], { encoding: 'utf8' })).stdout;
+  assert.match(shown, /\n {2}accuracy = 0\.9\d*/);
+  assert.match(shown, /\n {2}training_accuracy_score = 0\.9\d*/);
+
+  const nested = await plane.submit('nested.yml');
+  const nestedEvents = await plane.events(nested.name);
+  assert.equal(statuses(nestedEvents).pop(), 'Completed', logText(nestedEvents));
+  const runs = await runsOf('nested');
+  assert.equal(runs.length, 2, JSON.stringify(runs.map((r) => r.info)));
+  const jobRun = runs.find((r) => r.info.run_id === nested.name)!;
+  const child = runs.find((r) => r.info.run_id !== nested.name)!;
+  assert.equal(valuesOf(child.data.tags)['mlflow.parentRunId'], nested.name, 'the nested run is a child of the job\'s run');
+  assert.equal(valuesOf(child.data.tags)['mlflow.runName'], 'inner');
+  assert.equal(child.info.status, 'FINISHED');
+  assert.equal(valuesOf(child.data.metrics).inner_loss, 0.5);
+  assert.equal(valuesOf(jobRun.data.params).outer, 'yes');
+  assert.equal(valuesOf(jobRun.data.metrics).after, 2, 'a log_metric after the run ended resumes the job\'s run');
+  assert.equal(jobRun.info.status, 'FINISHED');
 });

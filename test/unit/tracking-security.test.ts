@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { readServeInfo } from '../../core/api/client';
-import type { ServeInfo } from '../../core/api/contracts';
-import { commandJob, logText, startPlane, workspace } from '../support/control-plane';
+import { isTerminal, type JobDetail, type ServeInfo } from '../../core/api/contracts';
+import { commandJob, startPlane, workspace, type Plane } from '../support/control-plane';
 import { waitFor } from '../support/docker';
 import { mlflowCall } from '../support/mlflow';
 
@@ -45,15 +46,36 @@ test('an acknowledged log-batch survives SIGKILL of the daemon', async (t) => {
   second.kill('SIGTERM');
 });
 
-test('a job gets a per-run token that writes only to its own run (and runs nested under it)', async (t) => {
-  const root = await workspace(t, {
-    'job.yml': commandJob('echo "token=$MLFLOW_TRACKING_TOKEN run=$MLFLOW_RUN_ID experiment=$MLFLOW_EXPERIMENT_ID uri=$MLFLOW_TRACKING_URI"', 'experiment_name: secure\n'),
-  });
+/**
+ * A job that writes its tracking environment to `token.env` and runs until the test creates `release`, so the test
+ * uses its token while it runs.
+ */
+async function waitingJob(t: TestContext, extra = '', prepare?: (plane: Plane) => Promise<void>) {
+  const root = await workspace(t);
   const plane = await startPlane(t, root);
-  const { port, token: workspaceToken } = plane.daemon.info;
+  await prepare?.(plane);
+  const wait = `for i in $(seq 1200); do [ -f ${root}/release ] && break; sleep 0.05; done`;
+  fs.writeFileSync(path.join(root, 'job.yml'), commandJob(`echo "token=$MLFLOW_TRACKING_TOKEN run=$MLFLOW_RUN_ID experiment=$MLFLOW_EXPERIMENT_ID uri=$MLFLOW_TRACKING_URI" > ${root}/token.env; ${wait}`, `experiment_name: secure\n${extra}`));
   const job = await plane.submit('job.yml');
-  const log = logText(await plane.events(job.name));
-  const env = Object.fromEntries([...log.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+  const envFile = path.join(root, 'token.env');
+  const text = await waitFor('the job to write token.env', async () => {
+    const content = fs.existsSync(envFile) ? fs.readFileSync(envFile, 'utf8') : '';
+    if (content.includes('uri=')) return content;
+    const detail = await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+    if (isTerminal(detail.status)) throw new Error(`the job ended ${detail.status}: ${detail.reason ?? ''}`);
+    return undefined;
+  }, 20_000);
+  const env = Object.fromEntries([...text.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]])) as Record<string, string>;
+  const finish = async () => {
+    fs.writeFileSync(path.join(root, 'release'), '');
+    return plane.finalStatus(job.name);
+  };
+  return { root, plane, job, env, finish };
+}
+
+test('a job gets a per-run token that writes only to its own run (and runs nested under it)', async (t) => {
+  const { plane, job, env, finish } = await waitingJob(t);
+  const { port, token: workspaceToken } = plane.daemon.info;
   assert.equal(env.run, job.name);
   assert.equal(env.uri, `http://127.0.0.1:${port}`);
   const experiment = (await mlflowCall(port, workspaceToken, 'GET', 'experiments/get-by-name', { experiment_name: 'secure' })).body.experiment;
@@ -62,7 +84,7 @@ test('a job gets a per-run token that writes only to its own run (and runs neste
   assert.notEqual(runToken, workspaceToken);
 
   const own = (route: string, params: Record<string, unknown>, method = 'POST') => mlflowCall(port, runToken, method, route, params);
-  assert.equal((await own('runs/log-metric', { run_id: job.name, key: 'late', value: 1, timestamp: Date.now() })).status, 200);
+  assert.equal((await own('runs/log-metric', { run_id: job.name, key: 'early', value: 1, timestamp: Date.now() })).status, 200);
   assert.equal((await own('runs/get', { run_id: job.name }, 'GET')).status, 200, 'reads are allowed');
 
   const other = (await mlflowCall(port, workspaceToken, 'POST', 'runs/create', { experiment_id: '0' })).body.run.info;
@@ -72,9 +94,10 @@ test('a job gets a per-run token that writes only to its own run (and runs neste
     ['runs/set-tag', { run_id: other.run_id, key: 'x', value: 'y' }],
     ['runs/update', { run_id: other.run_id, status: 'KILLED' }],
     ['runs/delete', { run_id: other.run_id }],
+    ['runs/delete', { run_id: job.name }],
     ['experiments/create', { name: 'sneaky' }],
     ['experiments/delete', { experiment_id: '0' }],
-    ['runs/create', { experiment_id: '0' }],
+    ['runs/create', { experiment_id: '0', tags: [{ key: 'mlflow.parentRunId', value: other.run_id }] }],
   ] as const) {
     const reply = await own(route, params);
     assert.equal(reply.status, 403, `${route}: ${reply.text}`);
@@ -98,6 +121,106 @@ test('a job gets a per-run token that writes only to its own run (and runs neste
   assert.equal((await mlflowCall(port, runToken, 'GET', '/api/jobs')).status, 401, 'run tokens open the tracking API only');
   const forged = `mlwrun.${other.run_id}.${runToken.split('.').pop()}`;
   assert.equal((await mlflowCall(port, forged, 'POST', 'runs/log-metric', { run_id: other.run_id, key: 'x', value: 1, timestamp: 1 })).status, 401);
+  assert.equal(await finish(), 'Completed');
+});
+
+test('the job owns its run\'s status, and its token stops writing when the job ends', async (t) => {
+  const { plane, job, env, finish } = await waitingJob(t);
+  const { port, token: workspaceToken } = plane.daemon.info;
+  const own = (route: string, params: Record<string, unknown>, method = 'POST') => mlflowCall(port, env.token, method, route, params);
+  const status = async () => (await mlflowCall(port, workspaceToken, 'GET', 'runs/get', { run_id: job.name })).body.run.info;
+
+  const failed = await own('runs/update', { run_id: job.name, status: 'FAILED', end_time: Date.now() });
+  assert.equal(failed.status, 200, failed.text);
+  assert.equal(failed.body.run_info.status, 'RUNNING', 'accepted, but the run follows its job');
+  assert.equal((await status()).status, 'RUNNING');
+  const child = (await own('runs/create', { experiment_id: env.experiment, tags: [{ key: 'mlflow.parentRunId', value: job.name }] })).body.run.info;
+  assert.equal((await own('runs/update', { run_id: child.run_id, status: 'FINISHED', end_time: Date.now() })).body.run_info.status, 'FINISHED', 'nested runs end when the client ends them');
+
+  assert.equal(await finish(), 'Completed');
+  const info = await status();
+  assert.equal(info.status, 'FINISHED', 'the run ended with its job');
+  assert.ok(info.end_time > 0);
+  for (const [route, params] of [
+    ['runs/log-metric', { run_id: job.name, key: 'late', value: 1, timestamp: Date.now() }],
+    ['runs/update', { run_id: job.name, status: 'FAILED' }],
+    ['runs/set-tag', { run_id: child.run_id, key: 'late', value: 'x' }],
+    ['runs/create', { experiment_id: env.experiment }],
+    ['registered-models/create', { name: 'late-model' }],
+  ] as const) {
+    const reply = await own(route, params);
+    assert.equal(reply.status, 403, `${route}: ${reply.text}`);
+    assert.equal(reply.body.error_code, 'PERMISSION_DENIED');
+    assert.match(reply.body.message, new RegExp(`the job ${job.name} has ended \\(Completed\\); its run token can no longer write`));
+  }
+  const put = await mlflowCall(port, env.token, 'PUT', `/api/2.0/mlflow-artifacts/artifacts/${env.experiment}/${job.name}/artifacts/late.txt`);
+  assert.equal(put.status, 403, put.text);
+  assert.equal((await status()).status, 'FINISHED');
+  assert.equal((await own('runs/get', { run_id: job.name }, 'GET')).status, 200, 'its own run still reads');
+});
+
+test('a run token reads its runs, its experiment and the models it was given or registered, nothing else', async (t) => {
+  // Models registered before the job from another run's artifacts; the job is given given-model version 1.
+  let source = { run_id: '' };
+  const { plane, job, env, finish } = await waitingJob(t, '', async (setup) => {
+    const admin = (method: string, route: string, params: Record<string, unknown> = {}) => mlflowCall(setup.daemon.info.port, setup.daemon.info.token, method, route, params);
+    source = (await admin('POST', 'runs/create', { experiment_id: '0' })).body.run.info;
+    const uploaded = await admin('PUT', `/api/2.0/mlflow-artifacts/artifacts/0/${source.run_id}/artifacts/model/MLmodel`);
+    assert.equal(uploaded.status, 200, uploaded.text);
+    for (const name of ['given-model', 'private-model']) {
+      await admin('POST', 'registered-models/create', { name });
+      assert.equal((await admin('POST', 'model-versions/create', { name, source: `runs:/${source.run_id}/model`, run_id: source.run_id })).status, 200);
+    }
+  });
+  // Model-typed inputs do not stage on local compute yet, so the job's recorded spec names the model it was given.
+  const store = plane.daemon.plane.store;
+  const spec = JSON.parse(store.get<{ spec: string }>('SELECT spec FROM jobs WHERE name = ?', [job.name])!.spec);
+  store.run('UPDATE jobs SET spec = ? WHERE name = ?', [JSON.stringify({ ...spec, inputs: { model: { type: 'mlflow_model', path: 'azureml:given-model:1' } } }), job.name]);
+  const { port, token: workspaceToken } = plane.daemon.info;
+  const own = (route: string, params: Record<string, unknown> = {}, method = 'GET') => mlflowCall(port, env.token, method, route, params);
+  const child = (await own('runs/create', { experiment_id: env.experiment, tags: [{ key: 'mlflow.parentRunId', value: job.name }] }, 'POST')).body.run.info;
+  await mlflowCall(port, workspaceToken, 'POST', 'runs/create', { experiment_id: env.experiment });
+
+  assert.equal((await own('runs/get', { run_id: child.run_id })).status, 200);
+  assert.equal((await own('metrics/get-history', { run_id: job.name, metric_key: 'x' })).status, 200);
+  const stranger = (await mlflowCall(port, workspaceToken, 'POST', 'runs/create', { experiment_id: '0' })).body.run.info;
+  for (const [route, params] of [
+    ['runs/get', { run_id: stranger.run_id }],
+    ['metrics/get-history', { run_id: stranger.run_id, metric_key: 'x' }],
+    ['artifacts/list', { run_id: stranger.run_id }],
+    ['experiments/get', { experiment_id: '0' }],
+    ['experiments/get-by-name', { experiment_name: 'Default' }],
+    ['registered-models/get', { name: 'private-model' }],
+    ['model-versions/get', { name: 'private-model', version: '1' }],
+    ['model-versions/get-download-uri', { name: 'private-model', version: '1' }],
+    ['/api/2.0/mlflow-artifacts/artifacts', { path: `0/${stranger.run_id}/artifacts` }],
+    ['/api/2.0/mlflow-artifacts/artifacts', {}],
+  ] as const) {
+    const reply = await own(route, params);
+    assert.equal(reply.status, 403, `${route} ${JSON.stringify(params)}: ${reply.text}`);
+    assert.equal(reply.body.error_code, 'PERMISSION_DENIED');
+  }
+  const searched = (await own('runs/search', { experiment_ids: [env.experiment, '0'] }, 'POST')).body.runs.map((r: { info: { run_id: string } }) => r.info.run_id);
+  assert.deepEqual(searched.sort(), [job.name, child.run_id].sort(), 'its job\'s run and the run nested under it, not the others');
+  const experiments = (await own('experiments/search', { max_results: 100 }, 'POST')).body.experiments.map((e: { name: string }) => e.name);
+  assert.deepEqual(experiments, ['secure']);
+  assert.equal((await own('experiments/get', { experiment_id: env.experiment })).status, 200);
+
+  assert.equal((await own('model-versions/get', { name: 'given-model', version: '1' })).status, 200, 'the model it was given');
+  const uri = (await own('model-versions/get-download-uri', { name: 'given-model', version: '1' })).body.artifact_uri as string;
+  assert.equal(uri, `runs:/${source.run_id}/model`);
+  assert.equal((await own('runs/get', { run_id: source.run_id })).status, 200, 'the run its runs:/ source resolves through');
+  assert.equal((await own(`/api/2.0/mlflow-artifacts/artifacts/0/${source.run_id}/artifacts/model/MLmodel`)).status, 200, 'its files download');
+  assert.equal((await own(`/api/2.0/mlflow-artifacts/artifacts/0/${source.run_id}/artifacts/other.txt`)).status, 403, 'but not the rest of that run');
+  assert.equal((await own('registered-models/create', { name: 'job-model' }, 'POST')).status, 200);
+  const registered = await own('model-versions/create', { name: 'job-model', source: `runs:/${child.run_id}/model`, run_id: child.run_id }, 'POST');
+  assert.equal(registered.status, 200, registered.text);
+  assert.equal((await own('model-versions/get', { name: 'job-model', version: registered.body.model_version.version })).status, 200, 'what it registered');
+  const models = (await own('registered-models/search')).body.registered_models.map((m: { name: string }) => m.name);
+  assert.deepEqual(models, ['given-model', 'job-model']);
+  const versions = (await own('model-versions/search')).body.model_versions.map((v: { name: string }) => v.name);
+  assert.deepEqual(versions.sort(), ['given-model', 'job-model']);
+  assert.equal(await finish(), 'Completed');
 });
 
 test('requests without a token get 401, oversized bodies 413, oversized batches MLflow\'s 400', async (t) => {

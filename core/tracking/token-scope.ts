@@ -1,0 +1,152 @@
+import { isTerminal } from '../api/contracts';
+import type { JobRepository } from '../store/jobs';
+import type { Store } from '../store/database';
+import { parseReference } from '../spec/refs';
+import { proxiedPath } from './artifacts';
+import { forbidden } from './errors';
+import { PARENT_RUN_TAG, type RunRepository, type RunRow } from './runs';
+
+/** How deep a run token's authority reaches into nested runs (autolog's child runs). */
+const MAX_NESTING = 8;
+
+interface VersionRow {
+  version: number;
+  run_id: string;
+  source: string;
+}
+
+/** A model a job was given as an input: every version when referenced by label, else the pinned one. */
+interface GivenModel {
+  name: string;
+  version?: string;
+}
+
+/**
+ * What a job's run token (`root` = the job's run) may touch. It writes to its run and the runs nested under it
+ * while the job has not ended; it reads those runs, their experiment, the models it was given as inputs and the
+ * model versions its runs registered.
+ */
+export class TokenScope {
+  private readonly ended = new Set<string>();
+  private readonly given = new Map<string, GivenModel[]>();
+
+  constructor(private readonly store: Store, private readonly runs: RunRepository, private readonly jobs: JobRepository) {}
+
+  /** A run token stops writing when its job ends: the job's status, not the run's, is the authority. */
+  requireLive(root: string): void {
+    if (this.ended.has(root)) throw this.endedError(root);
+    const jobName = this.runs.find(root)?.job_name;
+    const job = jobName ? this.jobs.get(jobName) : undefined;
+    if (job && !isTerminal(job.status)) return;
+    this.ended.add(root);
+    throw this.endedError(root);
+  }
+
+  isWithin(runId: string, root: string): boolean {
+    for (const current of this.lineage(this.runs.find(runId))) if (current.run_uuid === root) return true;
+    return false;
+  }
+
+  /** A run and its parents, innermost first, at most `MAX_NESTING` of them. */
+  *lineage(run: RunRow | undefined): Generator<RunRow> {
+    let current = run;
+    for (let depth = 0; current && depth < MAX_NESTING; depth++) {
+      yield current;
+      const parent = this.runs.tag(current, PARENT_RUN_TAG);
+      current = parent ? this.runs.find(parent) : undefined;
+    }
+  }
+
+  /** The experiment of the job's run: the only one its token reads. */
+  experimentOf(root: string): number | undefined {
+    return this.runs.find(root)?.experiment_id;
+  }
+
+  canReadModel(root: string, name: string): boolean {
+    if (this.givenModels(root).some((model) => model.name === name)) return true;
+    return this.versionRows(name).some((row) => this.isWithin(row.run_id, root));
+  }
+
+  canReadVersion(root: string, name: string, version: string): boolean {
+    if (this.givenModels(root).some((model) => model.name === name && (model.version === undefined || model.version === version))) return true;
+    const row = this.versionRows(name).find((candidate) => String(candidate.version) === version);
+    return row !== undefined && this.isWithin(row.run_id, root);
+  }
+
+  /** Its runs, and the runs that logged the model versions it was given (a `runs:/` source resolves through them). */
+  canReadRun(root: string, runId: string): boolean {
+    return this.isWithin(runId, root) || this.givenVersions(root).some((row) => row.run_id === runId || runOfSource(row.source) === runId);
+  }
+
+  /** An artifact path (`<experiment>/<run>/artifacts/…`) in one of its runs, or in a model version it was given. */
+  canReadArtifact(root: string, relative: string): boolean {
+    const run = this.runs.find(relative.split('/')[1] ?? '');
+    if (run && isUnder(relative, proxiedPath(run.artifact_uri)) && this.isWithin(run.run_uuid, root)) return true;
+    return this.givenVersions(root).some((row) => {
+      const location = this.artifactsOf(row.source);
+      return location !== undefined && isUnder(relative, location);
+    });
+  }
+
+  /** Where a version's files are in the artifact store, for `runs:/…` and `mlflow-artifacts:…` sources. */
+  private artifactsOf(source: string): string | undefined {
+    const runId = runOfSource(source);
+    const run = runId ? this.runs.find(runId) : undefined;
+    const uri = run ? `${run.artifact_uri}/${source.slice(`runs:/${runId}/`.length)}`.replace(/\/+$/, '') : source;
+    return uri.startsWith('mlflow-artifacts:') ? proxiedPath(uri) : undefined;
+  }
+
+  private givenVersions(root: string): VersionRow[] {
+    return this.givenModels(root).flatMap((model) => this.versionRows(model.name).filter((row) => model.version === undefined || String(row.version) === model.version));
+  }
+
+  private endedError(root: string): Error {
+    const jobName = this.runs.find(root)?.job_name;
+    const status = jobName ? this.jobs.get(jobName)?.status : undefined;
+    return forbidden(`the job ${jobName ?? root} has ended${status ? ` (${status})` : ''}; its run token can no longer write`);
+  }
+
+  private versionRows(name: string): VersionRow[] {
+    return this.store.all<VersionRow>('SELECT version, run_id, source FROM mlflow_model_versions WHERE name = ? AND deleted = 0', [name]);
+  }
+
+  /** The models among the job's inputs (`azureml:<name>:<version>`, `azureml:<name>@<label>`); a job's spec never changes. */
+  private givenModels(root: string): GivenModel[] {
+    let models = this.given.get(root);
+    if (models) return models;
+    const jobName = this.runs.find(root)?.job_name;
+    const job = jobName ? this.jobs.get(jobName) : undefined;
+    models = job ? modelInputsOf(job.spec) : [];
+    this.given.set(root, models);
+    return models;
+  }
+}
+
+function modelInputsOf(specJson: string): GivenModel[] {
+  let spec: unknown;
+  try {
+    spec = JSON.parse(specJson);
+  } catch {
+    return [];
+  }
+  const inputs = (spec as { inputs?: unknown } | null)?.inputs;
+  if (!inputs || typeof inputs !== 'object') return [];
+  const models: GivenModel[] = [];
+  for (const input of Object.values(inputs as Record<string, unknown>)) {
+    const { type, path } = (input ?? {}) as { type?: unknown; path?: unknown };
+    if (typeof path !== 'string' || typeof type !== 'string' || !type.endsWith('_model')) continue;
+    const reference = parseReference(path);
+    if ((reference?.form === 'asset' || reference?.form === 'arm') && (reference.asset === undefined || reference.asset === 'model')) {
+      models.push({ name: reference.name, ...(reference.version !== undefined ? { version: reference.version } : {}) });
+    }
+  }
+  return models;
+}
+
+function runOfSource(source: string): string | undefined {
+  return /^runs:\/([^/]+)/.exec(source)?.[1];
+}
+
+function isUnder(relative: string, root: string): boolean {
+  return relative === root || relative.startsWith(root + '/');
+}
