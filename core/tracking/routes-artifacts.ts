@@ -23,7 +23,7 @@ export function artifactRoutes(app: FastifyInstance, tracking: TrackingService):
       return files.length ? { files } : {};
     });
 
-    scope.get<{ Params: { '*': string } }>('/artifacts/*', async (request, reply) => sendFile(reply, tracking.artifacts.file(artifactPath(request.params['*']))));
+    scope.get<{ Params: { '*': string } }>('/artifacts/*', async (request, reply) => sendFile(reply, tracking.artifacts.open(artifactPath(request.params['*']))));
 
     scope.put<{ Params: { '*': string } }>('/artifacts/*', async (request) => {
       const relative = artifactPath(request.params['*']);
