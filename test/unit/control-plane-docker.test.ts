@@ -173,3 +173,19 @@ test('an environment reports its image: not built, then built by the first job t
   const missing = await plane.client.request('GET', '/api/assets/environment/nope/image').then(() => undefined, (error: unknown) => error);
   assert.ok(missing instanceof ApiError && missing.status === 404);
 });
+
+test('links a container leaves in its output to host files are never served', async (t) => {
+  if (!(await docker.ready(t))) return;
+  const plane = await boxWorkspace(t, {
+    'job.yml': dockerJob('ln -s /etc/shadow ${{outputs.out}}/shadow-link && ln -s / ${{outputs.out}}/root && echo ok > ${{outputs.out}}/real.txt', 'outputs:\n  out:\n    type: uri_folder\n'),
+  });
+  const job = await plane.submit('job.yml');
+  const events = await plane.events(job.name);
+  assert.equal(statuses(events).pop(), 'Completed', logText(events));
+  const file = (name: string) => plane.client.download(`/api/jobs/${job.name}/outputs/out/files/${name}`);
+  for (const name of ['shadow-link', `root${plane.root}/.mlw/serve.json`]) {
+    const refused = await file(name).then(() => undefined, (error: unknown) => error);
+    assert.ok(refused instanceof ApiError && refused.status === 403 && /symbolic link/.test(refused.message), `${name}: ${String(refused)}`);
+  }
+  assert.equal((await file('real.txt')).toString(), 'ok\n');
+});
