@@ -104,8 +104,7 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
     const file = request.params['*'];
     if (file.split(/[\\/]/).includes('..')) throw new SpecRejectedError(`${file} is outside the output folder`);
     try {
-      const { stream, size } = readStreamInside(root, path.join(relative, file));
-      return reply.type('application/octet-stream').header('content-length', size).send(stream);
+      return reply.type('application/octet-stream').send(readStreamInside(root, path.join(relative, file)).stream);
     } catch (error) {
       if (error instanceof LinkEscapeError) throw new SpecRejectedError(`output ${request.params.output}: ${error.message}`, [], 403);
       if (error instanceof NotAFileError || isNotFound(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') throw new SpecRejectedError(`output ${request.params.output} has no file ${file}`, [], 404);

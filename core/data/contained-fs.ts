@@ -257,7 +257,7 @@ class TreeCopier {
         else await this.folder(real, to, name, new Set([...ancestors, real]));
       } else if (info?.isFile()) {
         await this.file(real, to, name).catch((error: unknown) => {
-          if (!(error instanceof LinkEscapeError)) throw error;
+          if (!(error instanceof LinkEscapeError || error instanceof NotAFileError)) throw error;
           this.skip(name, error.message);
         });
       } else if (info) {

@@ -146,8 +146,8 @@ function containedSource(name: string, path: string, location: ResolvedLocation 
     }
   }
   const real = realpathSync(location.path);
-  if (statSync(real).isDirectory()) return { root: real, relative: '', hostPath: real };
-  return { root: dirname(real), relative: basename(real), hostPath: real };
+  if (statSync(real).isDirectory()) return { root: real, relative: '', hostPath: location.path };
+  return { root: dirname(real), relative: basename(real), hostPath: location.path };
 }
 
 interface InputSource {
