@@ -208,9 +208,10 @@ export class ControlPlane {
 
   /** Host folder of a job output (for downloads), as a path below the folder it is read within. */
   outputFolder(job: string, output: string): { root: string; relative: string } {
-    const row = this.jobs.outputs(this.requireJob(job).name).find((o) => o.name === output);
+    const jobRow = this.requireJob(job);
+    const row = this.jobs.outputs(jobRow.name).find((o) => o.name === output);
     if (!row) throw new SpecRejectedError(`job ${job} has no output ${output}`, [], 404);
-    return this.outputLocationOf(this.requireJob(job), row);
+    return this.outputLocationOf(jobRow, row);
   }
 
   /**
