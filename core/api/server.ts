@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { LinkEscapeError, NotAFileError, readStreamInside } from '../data/contained-fs';
 import { DataError } from '../data/errors';
+import { isNotFound } from '../data/fs-util';
 import type { ControlPlane } from '../engine/control-plane';
 import { SpecRejectedError } from '../engine/spec-loader';
 import { AssetConflictError } from '../store/assets';
@@ -100,12 +102,16 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
   });
 
   app.get<{ Params: { name: string; output: string; '*': string } }>('/api/jobs/:name/outputs/:output/files/*', async (request, reply) => {
-    const folder = plane.outputFolder(request.params.name, request.params.output);
-    const file = path.resolve(folder, request.params['*']);
-    if (path.relative(folder, file).startsWith('..')) throw new SpecRejectedError(`${request.params['*']} is outside the output folder`);
-    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new SpecRejectedError(`output ${request.params.output} has no file ${request.params['*']}`, [], 404);
-    reply.type('application/octet-stream');
-    return fs.createReadStream(file);
+    const { root, relative } = plane.outputFolder(request.params.name, request.params.output);
+    const file = request.params['*'];
+    if (file.split(/[\\/]/).includes('..')) throw new SpecRejectedError(`${file} is outside the output folder`);
+    try {
+      return reply.type('application/octet-stream').send(readStreamInside(root, path.join(relative, file)).stream);
+    } catch (error) {
+      if (error instanceof LinkEscapeError) throw new SpecRejectedError(`output ${request.params.output}: ${error.message}`, [], 403);
+      if (error instanceof NotAFileError || isNotFound(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') throw new SpecRejectedError(`output ${request.params.output} has no file ${file}`, [], 404);
+      throw error;
+    }
   });
 
   app.get<{ Params: { name: string } }>('/api/jobs/:name/events', (request, reply) => {

@@ -17,7 +17,7 @@ export interface DatastoreRecord {
 }
 
 export type ResolvedLocation =
-  | { kind: 'local'; path: string; datastore?: string; relative?: string }
+  | { kind: 'local'; path: string; datastore?: string; relative?: string; /** The datastore's folder. */ root?: string }
   | { kind: 'remote'; uri: string };
 
 export interface DatastoreResolverOptions {
@@ -100,7 +100,7 @@ export class DatastoreResolver {
     const decoded = safeDecode(relativePath).replace(/^\/+/, '');
     const path = resolvePath(root, decoded);
     if (!isInside(root, path)) throw new DataError(`"${uri}" points outside datastore "${name}" (paths may not climb above its root with "..")`);
-    return { kind: 'local', path, datastore: name, relative: relativeTo(root, path).split(sep).join('/') };
+    return { kind: 'local', path, datastore: name, root, relative: relativeTo(root, path).split(sep).join('/') };
   }
 
   private jobOutput(job: string, output: string, subPath: string, uri: string): ResolvedLocation {

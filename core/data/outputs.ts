@@ -1,9 +1,10 @@
-import { chmod, cp, mkdir } from 'node:fs/promises';
-import { basename, dirname, join, posix } from 'node:path';
+import { chmod, mkdir } from 'node:fs/promises';
+import { basename, dirname, join, posix, relative as relativeTo } from 'node:path';
 import type { RunMount } from '../compute/driver';
 import { parseReference } from '../spec/refs';
 import type { JobOutput } from '../spec/types/jobs';
 import type { DatastoreResolver } from './datastores';
+import { copyInside, staysInside } from './contained-fs';
 import { DataError } from './errors';
 import { assertPathSegment, containerOutputPath, runOutputDir } from './layout';
 
@@ -15,6 +16,8 @@ export interface OutputContext {
   /** Datastore of outputs without a `path`, e.g. `workspaceblobstore`. */
   defaultDatastore: string;
   resolver: DatastoreResolver;
+  /** Told what the upload at Finalizing left out (links leading outside the output), one line each. */
+  log?: (line: string) => void;
 }
 
 export interface StagedOutput {
@@ -61,16 +64,26 @@ async function prepareOutput(name: string, output: NonNullable<JobOutput>, ctx: 
   const uri = output.path
     ? expandOutputPath(output.path, ctx.jobName, name, field)
     : `azureml://datastores/${ctx.defaultDatastore}/paths/azureml/${ctx.jobName}/${name}/`;
-  const storedPath = resolveDatastorePath(name, uri, ctx, field);
+  const { path: storedPath, root: datastoreRoot } = resolveDatastorePath(name, uri, ctx, field);
   // A `uri_file` output with an explicit file path: the run writes that file inside the path's folder.
   const fileName = output.type === 'uri_file' && output.path && !uri.endsWith('/') ? basename(storedPath) : undefined;
   const datastoreDir = fileName ? dirname(storedPath) : storedPath;
+  // Another job may have left a link where this output goes; writing (or mounting) through it would leave the datastore.
+  const assertInsideDatastore = () => {
+    if (!staysInside(datastoreRoot, relativeTo(datastoreRoot, datastoreDir))) {
+      throw new DataError(`output "${name}" goes to "${uri}", which leads through a symbolic link outside its datastore; mlw does not follow it`, field);
+    }
+  };
+  assertInsideDatastore();
 
   if (mode === 'direct') {
     await mkdir(datastoreDir, { recursive: true });
+    assertInsideDatastore();
     return { name, value: uri, hostDir: datastoreDir, uri, mode, finalize: async () => {} };
   }
   const hostDir = mode === 'upload' ? runOutputDir(ctx.runDir, name) : datastoreDir;
+  if (mode !== 'upload') await mkdir(hostDir, { recursive: true });
+  assertInsideDatastore();
   await makeWritableFolder(hostDir, ctx.containerized);
   const target = ctx.containerized ? containerOutputPath(name) : hostDir;
   const value = fileName ? (ctx.containerized ? posix.join(target, fileName) : join(target, fileName)) : target;
@@ -78,7 +91,13 @@ async function prepareOutput(name: string, output: NonNullable<JobOutput>, ctx: 
     mode === 'upload'
       ? async () => {
           await mkdir(datastoreDir, { recursive: true });
-          await cp(hostDir, datastoreDir, { recursive: true, force: true, preserveTimestamps: true });
+          assertInsideDatastore();
+          const log = ctx.log;
+          // The run's folder is the root: what the run wrote is copied, links leading out of it are not followed.
+          await copyInside(ctx.runDir, relativeTo(ctx.runDir, hostDir), datastoreDir, {
+            what: "the run's folder",
+            ...(log ? { onSkip: (line: string) => log(`[mlw] output ${name}: ${line}`) } : {}),
+          });
         }
       : async () => {};
   return { name, value, mount: { source: hostDir, target, readOnly: false }, hostDir, uri, mode, finalize };
@@ -92,7 +111,7 @@ function expandOutputPath(path: string, jobName: string, outputName: string, fie
   return expanded;
 }
 
-function resolveDatastorePath(name: string, uri: string, ctx: OutputContext, field: string): string {
+function resolveDatastorePath(name: string, uri: string, ctx: OutputContext, field: string): { path: string; root: string } {
   if (parseReference(uri)?.form !== 'datastore-path') {
     throw new DataError(`output "${name}" has path "${uri}"; an output path must be azureml://datastores/<datastore>/paths/<path>`, field);
   }
@@ -106,7 +125,7 @@ function resolveDatastorePath(name: string, uri: string, ctx: OutputContext, fie
   if (location.kind === 'remote') {
     throw new DataError(`output "${name}" goes to "${uri}" on a remote datastore; outputs can only be written to local datastores for now`, field);
   }
-  return location.path;
+  return { path: location.path, root: location.root ?? location.path };
 }
 
 async function makeWritableFolder(folder: string, containerized: boolean): Promise<void> {

@@ -1,9 +1,11 @@
-import { cp, mkdir, stat } from 'node:fs/promises';
-import { basename, join, posix } from 'node:path';
+import { realpathSync, statSync } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, posix } from 'node:path';
 import type { RunMount } from '../compute/driver';
 import { parseReference } from '../spec/refs';
 import type { JobInput, JobInputObject, LiteralValue } from '../spec/types/jobs';
 import type { DatastoreResolver, ResolvedLocation } from './datastores';
+import { copyInside, LinkEscapeError, realPathInside } from './contained-fs';
 import { DataError } from './errors';
 import { assertPathSegment, containerInputPath, runInputDir } from './layout';
 
@@ -27,6 +29,8 @@ export interface StagingContext {
   resolver: DatastoreResolver;
   /** A registered asset; `kind` is `model` for model-typed inputs (`mlflow_model`, `custom_model`, `triton_model`). */
   dataAsset: (name: string, version?: string, label?: string, kind?: 'data' | 'model') => DataAssetLocation | undefined;
+  /** Told what staging left out (links leading outside the data), one line each. */
+  log?: (line: string) => void;
 }
 
 export interface StagedInput {
@@ -101,12 +105,16 @@ async function stageData(name: string, path: string, declaredType: string | unde
   if (source.location.kind === 'remote') {
     throw new DataError(`input "${name}": "${path}" is remote data; remote data needs mode: direct until remote datastores are supported`, field);
   }
-  const hostPath = source.location.path;
+  const { root, relative, hostPath } = containedSource(name, path, source.location, field);
   const isFile = await checkShape(name, path, hostPath, type, field);
   if (mode === 'download' || mode === 'eval_download') {
     const folder = runInputDir(ctx.runDir, name);
     await mkdir(folder, { recursive: true });
-    await cp(hostPath, isFile ? join(folder, basename(hostPath)) : folder, { recursive: true, dereference: true, preserveTimestamps: true });
+    const log = ctx.log;
+    await copyInside(root, relative, isFile ? join(folder, basename(hostPath)) : folder, {
+      what: source.location.datastore ? `datastore "${source.location.datastore}"` : `input "${name}"`,
+      ...(log ? { onSkip: (line: string) => log(`[mlw] input ${name}: ${line}`) } : {}),
+    });
     return { name, mode, type, ...exposeFolder(name, folder, isFile ? basename(hostPath) : undefined, true, ctx.containerized) };
   }
   const readOnly = mode !== 'rw_mount';
@@ -120,6 +128,26 @@ function exposeFolder(name: string, folder: string, file: string | undefined, re
   const target = containerized ? containerInputPath(name) : folder;
   const value = file ? (containerized ? posix.join(target, file) : join(target, file)) : target;
   return { value, mount: { source: folder, target, readOnly } };
+}
+
+/**
+ * Where an input's data is read from. Data in a datastore (where jobs write their outputs) is resolved below the
+ * datastore's root, so a link a job left there cannot lead the input outside it; a path the spec names directly is
+ * the user's own choice and is followed, but links inside it are not followed out of it.
+ */
+function containedSource(name: string, path: string, location: ResolvedLocation & { kind: 'local' }, field: string): { root: string; relative: string; hostPath: string } {
+  const { root } = location;
+  if (location.datastore !== undefined && root !== undefined && location.relative !== undefined) {
+    try {
+      return { root, relative: location.relative, hostPath: realPathInside(root, location.relative) };
+    } catch (error) {
+      if (error instanceof LinkEscapeError) throw new DataError(`input "${name}": "${path}" leads through a symbolic link outside datastore "${location.datastore}"; mlw does not follow it`, field);
+      throw error;
+    }
+  }
+  const real = realpathSync(location.path);
+  if (statSync(real).isDirectory()) return { root: real, relative: '', hostPath: location.path };
+  return { root: dirname(real), relative: basename(real), hostPath: location.path };
 }
 
 interface InputSource {

@@ -1,18 +1,19 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { AssetDetail, AssetKind, ComputeQueue, JobDetail, JobSummary, SpecRequest } from '../api/contracts';
 import { ASSET_KINDS, isTerminal } from '../api/contracts';
 import type { ComputeDriver } from '../compute/driver';
 import { HostProcessDriver } from '../compute/host';
+import { regularFilesInside } from '../data/contained-fs';
 import { DatastoreResolver } from '../data/datastores';
+import { isInside } from '../data/fs-util';
 import { snapshotCode } from '../data/snapshot';
 import { kindInfo, parseReference, type IndexedAsset } from '../spec';
 import { DataError } from '../data/errors';
 import { AssetRepository, isVersioned } from '../store/assets';
 import { Store } from '../store/database';
 import { EventLog } from '../store/events';
-import { JobRepository, toJobSummary, type JobRow } from '../store/jobs';
+import { JobRepository, toJobSummary, type OutputRow, type JobRow } from '../store/jobs';
 import { resolveCompute, type ComputeTarget } from './computes';
 import type { EnvironmentImageStatus } from '../env/builder';
 import type { EnvironmentProvider, NamedOutput, ResolvedCommandJob, RunEnvironment } from './job-runner';
@@ -197,17 +198,36 @@ export class ControlPlane {
       spec: JSON.parse(job.spec),
       ...(job.image ? { image: job.image } : {}),
       ...(job.snapshot_hash ? { snapshot: job.snapshot_hash } : {}),
-      outputs: this.jobs.outputs(name).map((o) => ({ name: o.name, type: o.type, mode: o.mode, uri: o.uri, files: listFiles(o.host_path) })),
+      outputs: this.jobs.outputs(name).map((o) => {
+        const location = this.outputLocationOf(job, o);
+        return { name: o.name, type: o.type, mode: o.mode, uri: o.uri, files: regularFilesInside(location.root, location.relative) };
+      }),
       events: this.events.ofJob(name, 'status'),
     };
   }
 
-  /** Host folder of a job output (for downloads). */
-  outputFolder(job: string, output: string): string {
-    this.requireJob(job);
-    const row = this.jobs.outputs(job).find((o) => o.name === output);
+  /** Host folder of a job output (for downloads), as a path below the folder it is read within. */
+  outputFolder(job: string, output: string): { root: string; relative: string } {
+    const jobRow = this.requireJob(job);
+    const row = this.jobs.outputs(jobRow.name).find((o) => o.name === output);
     if (!row) throw new SpecRejectedError(`job ${job} has no output ${output}`, [], 404);
-    return row.host_path;
+    return this.outputLocationOf(jobRow, row);
+  }
+
+  /**
+   * An output folder below a folder no job can replace as a whole: the run's folder (`upload`) or the datastore's
+   * root. A link a job left in place of the output folder itself is then not followed either.
+   */
+  private outputLocationOf(job: JobRow, row: OutputRow): { root: string; relative: string } {
+    let datastoreRoot: string | undefined;
+    try {
+      const location = this.datastores.resolve(row.uri, this.layout.root, { mustExist: false });
+      if (location.kind === 'local') datastoreRoot = location.root;
+    } catch {
+      // a datastore removed since: the output folder itself is the root
+    }
+    const root = [job.run_dir, datastoreRoot].find((candidate) => candidate !== undefined && isInside(candidate, row.host_path)) ?? row.host_path;
+    return { root, relative: path.relative(root, row.host_path) };
   }
 
   logFile(job: string): string {
@@ -297,16 +317,4 @@ export class ControlPlane {
 /** How to register a spec of this kind instead, for the kinds the control plane registers. */
 function registerHint(asset: string, file: string): string {
   return (ASSET_KINDS as readonly string[]).includes(asset) ? `; register it with \`mlw ${asset} create -f ${file}\`` : `; ${asset} specs cannot be registered or run by mlw yet`;
-}
-
-function listFiles(dir: string, limit = 1000): string[] {
-  try {
-    return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
-      .filter((entry) => entry.isFile())
-      .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
-      .sort()
-      .slice(0, limit);
-  } catch {
-    return [];
-  }
 }

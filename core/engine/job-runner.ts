@@ -150,7 +150,7 @@ export class JobRunner {
     } else if (stage && spec.environment?.image) {
       log(`[environment] compute ${this.target.name} runs host processes: the command uses this machine's tools, not the image ${spec.environment.image}`);
     }
-    const staging = { runDir: this.job.run_dir, containerized, resolver: this.ctx.resolver };
+    const staging = { runDir: this.job.run_dir, containerized, resolver: this.ctx.resolver, log };
     const inputs = await stageInputs((spec.inputs ?? {}) as never, {
       ...staging,
       specDir: spec.spec_dir,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs, type Stats } from 'node:fs';
+import { constants, createReadStream, openSync, promises as fs, type ReadStream, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import ignore from 'ignore';
@@ -66,7 +66,7 @@ export class FileDigestCache {
     const known = this.digests.get(absPath);
     if (known?.signature === signature) return known.digest;
     const hash = createHash('sha256');
-    await pipeline(createReadStream(absPath), hash);
+    await pipeline(readNoFollow(absPath), hash);
     const digest = hash.digest('hex');
     this.digests.set(absPath, { signature, digest });
     return digest;
@@ -93,6 +93,11 @@ export async function hashContext(entries: ContextEntry[], hash: ReturnType<type
   for (const line of lines) hash.update(`${line}\n`);
 }
 
+/** Context files were listed with `lstat`; one replaced by a symbolic link since is refused (ELOOP), not followed. */
+function readNoFollow(absPath: string): ReadStream {
+  return createReadStream('', { fd: openSync(absPath, constants.O_RDONLY | constants.O_NOFOLLOW), autoClose: true });
+}
+
 /** Bounds how many files are read at once, so a large context does not run out of file descriptors. */
 const OPEN_FILES_AT_ONCE = 16;
 
@@ -111,7 +116,7 @@ export function packContext(entries: ContextEntry[]): tar.Pack {
           pack.entry({ ...header, type: 'file', size: entry.size }, entry.content);
         } else {
           const sink = pack.entry({ ...header, type: 'file', size: entry.size });
-          await pipeline(createReadStream(entry.absPath), sink);
+          await pipeline(readNoFollow(entry.absPath), sink);
         }
       }
       pack.finalize();

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { invalid, MlflowError, notFound } from './errors';
+import { LinkEscapeError, listInside, NotAFileError, readStreamInside, staysInside } from '../data/contained-fs';
+import { isNotFound } from '../data/fs-util';
+import { forbidden, invalid, MlflowError, notFound } from './errors';
 
 export interface FileInfoJson {
   path: string;
@@ -29,6 +31,7 @@ export class ArtifactStore {
   async write(relative: string, body: Readable, limit = MAX_ARTIFACT_BYTES): Promise<void> {
     const target = this.resolve(relative);
     if (target === this.root) throw invalid('An artifact path is required');
+    this.requireContainedFolder(relative);
     if (fs.existsSync(target) && fs.statSync(target).isDirectory()) throw invalid(`Artifact path ${relative} is a directory`);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     const temp = `${target}.${process.pid}.${Date.now()}.upload`;
@@ -48,36 +51,56 @@ export class ArtifactStore {
     }
   }
 
-  /** The file to send for a download. */
-  file(relative: string): string {
-    const target = this.resolve(relative);
-    if (!fs.existsSync(target) || !fs.statSync(target).isFile()) throw notFound(`No such file or directory: '${relative}'`);
-    return target;
+  /**
+   * A file to send for a download, opened so that a symbolic link leading outside the artifact store (which a job
+   * writing into the datastore could leave) is refused rather than followed.
+   */
+  open(relative: string): { stream: fs.ReadStream; name: string } {
+    try {
+      return { stream: readStreamInside(this.root, safeRelativePath(relative)).stream, name: path.posix.basename(relative) };
+    } catch (error) {
+      if (error instanceof LinkEscapeError) throw forbidden(`Artifact ${error.message}`);
+      if (error instanceof NotAFileError || isNotFound(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') throw notFound(`No such file or directory: '${relative}'`);
+      throw error;
+    }
   }
 
-  /** Direct children of a folder; paths are `prefix/name` (or just the name without prefix). */
+  /**
+   * Direct children of a folder; paths are `prefix/name` (or just the name without prefix). Symbolic links are
+   * listed as what they point to while that stays inside the store, and left out otherwise.
+   */
   list(relative: string, prefix?: string): FileInfoJson[] {
-    const folder = this.resolve(relative);
-    let entries: fs.Dirent[];
+    let entries;
     try {
-      entries = fs.readdirSync(folder, { withFileTypes: true });
-    } catch {
+      entries = listInside(this.root, safeRelativePath(relative));
+    } catch (error) {
+      if (error instanceof LinkEscapeError) throw forbidden(`Artifact ${error.message}`);
       return [];
     }
     return entries
-      .filter((entry) => !entry.name.endsWith('.upload'))
-      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .filter((entry) => !entry.relative.endsWith('.upload'))
+      .sort((a, b) => (a.relative < b.relative ? -1 : 1))
       .map((entry) => {
-        const entryPath = prefix ? `${prefix}/${entry.name}` : entry.name;
-        if (entry.isDirectory()) return { path: entryPath, is_dir: true };
-        return { path: entryPath, is_dir: false, file_size: fs.statSync(path.join(folder, entry.name)).size };
+        const entryPath = prefix ? `${prefix}/${entry.relative}` : entry.relative;
+        if (entry.isDirectory) return { path: entryPath, is_dir: true };
+        return { path: entryPath, is_dir: false, file_size: entry.size };
       });
   }
 
   delete(relative: string): void {
     const target = this.resolve(relative);
     if (target === this.root) throw invalid('Refusing to delete the artifact root');
+    this.requireContainedFolder(relative);
     fs.rmSync(target, { recursive: true, force: true });
+  }
+
+  /** Refuses a path whose folder leads through a symbolic link out of the store (a write or delete would land there). */
+  requireContained(relative: string): void {
+    if (!staysInside(this.root, safeRelativePath(relative))) throw forbidden(`Artifact path ${relative} leads through a symbolic link outside the artifact store; mlw does not follow it`);
+  }
+
+  private requireContainedFolder(relative: string): void {
+    this.requireContained(path.posix.dirname(safeRelativePath(relative)));
   }
 }
 

@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { JsonTooDeepError } from '../api/json-body';
 import { MlflowError } from './errors';
@@ -49,7 +48,7 @@ export function useMlflowErrors(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No API endpoint ${request.method} ${request.url.split('?')[0]}` }));
 }
 
-/** Streams a file as a download, as MLflow's artifact routes do. */
-export function sendFile(reply: FastifyReply, file: string): FastifyReply {
-  return reply.type('application/octet-stream').header('content-disposition', `attachment; filename=${JSON.stringify(path.basename(file))}`).send(fs.createReadStream(file));
+/** Streams an opened file as a download, as MLflow's artifact routes do. */
+export function sendFile(reply: FastifyReply, file: { stream: Readable; name: string }): FastifyReply {
+  return reply.type('application/octet-stream').header('content-disposition', `attachment; filename=${JSON.stringify(file.name)}`).send(file.stream);
 }

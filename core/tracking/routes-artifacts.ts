@@ -27,7 +27,7 @@ export function artifactRoutes(app: FastifyInstance, tracking: TrackingService):
     scope.get<{ Params: { '*': string } }>('/artifacts/*', async (request, reply) => {
       const relative = artifactPath(request.params['*']);
       tracking.requireArtifactRead(request.raw, relative);
-      return sendFile(reply, tracking.artifacts.file(relative));
+      return sendFile(reply, tracking.artifacts.open(relative));
     });
 
     scope.put<{ Params: { '*': string } }>('/artifacts/*', async (request) => {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { proxiedPath } from './artifacts';
 import { invalid } from './errors';
 import { endpoint } from './http';
 import { keyValues, type RequestFields } from './request';
@@ -86,6 +87,8 @@ export function registryRoutes(app: FastifyInstance, tracking: TrackingService):
     else if (run) edit(request, 'register a model from outside its run');
     const job = run ? tracking.jobOf(run) : undefined;
     const datastorePath = datastorePathOf(resolved);
+    // The model's folder becomes an asset later jobs read: it must not be a link a job left pointing outside the store.
+    if (datastorePath) tracking.artifacts.requireContained(proxiedPath(resolved));
     return {
       model_version: registry.createVersion({
         name: fields.string('name'),

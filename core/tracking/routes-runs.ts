@@ -194,7 +194,7 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
   endpoint(app, tracking, ['GET'], '/mlflow/get-artifact', ({ fields, request, reply }) => {
     const run = runs.require(runIdOf(fields));
     tracking.requireRunRead(request, run);
-    const file = tracking.artifacts.file(`${proxiedPath(run.artifact_uri)}/${safeRelativePath(fields.string('path'))}`);
+    const file = tracking.artifacts.open(`${proxiedPath(run.artifact_uri)}/${safeRelativePath(fields.string('path'))}`);
     return sendFile(reply, file);
   });
 }

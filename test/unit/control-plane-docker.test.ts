@@ -205,3 +205,19 @@ test('an inline conda_file runs: built once into an image, registered or in the 
   const inline = await run('inline.yml');
   assert.match(inline.log, /\[environment\] (built|using cached) image mlw-env:/);
 });
+
+test('links a container leaves in its output to host files are never served', async (t) => {
+  if (!(await docker.ready(t))) return;
+  const plane = await boxWorkspace(t, {
+    'job.yml': dockerJob('ln -s /etc/shadow ${{outputs.out}}/shadow-link && ln -s / ${{outputs.out}}/root && echo ok > ${{outputs.out}}/real.txt', 'outputs:\n  out:\n    type: uri_folder\n'),
+  });
+  const job = await plane.submit('job.yml');
+  const events = await plane.events(job.name);
+  assert.equal(statuses(events).pop(), 'Completed', logText(events));
+  const file = (name: string) => plane.client.download(`/api/jobs/${job.name}/outputs/out/files/${name}`);
+  for (const name of ['shadow-link', `root${plane.root}/.mlw/serve.json`]) {
+    const refused = await file(name).then(() => undefined, (error: unknown) => error);
+    assert.ok(refused instanceof ApiError && refused.status === 403 && /symbolic link/.test(refused.message), `${name}: ${String(refused)}`);
+  }
+  assert.equal((await file('real.txt')).toString(), 'ok\n');
+});

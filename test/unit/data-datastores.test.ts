@@ -51,10 +51,11 @@ describe('DatastoreResolver', () => {
       kind: 'local',
       path: join(workspace, '.mlw/datastores/workspaceblobstore/raw/iris.csv'),
       datastore: 'workspaceblobstore',
+      root: join(workspace, '.mlw/datastores/workspaceblobstore'),
       relative: 'raw/iris.csv',
     });
     const registered = resolver.resolve('azureml://datastores/shared/paths/out/', specDir, { mustExist: false });
-    assert.deepEqual(registered, { kind: 'local', path: join(outside, 'shared/out'), datastore: 'shared', relative: 'out' });
+    assert.deepEqual(registered, { kind: 'local', path: join(outside, 'shared/out'), datastore: 'shared', root: join(outside, 'shared'), relative: 'out' });
     const long = 'azureml://subscriptions/s/resourcegroups/rg/workspaces/ws/datastores/shared/paths/x';
     assert.equal(resolver.resolve(long, specDir, { mustExist: false }).kind, 'local');
   });
@@ -120,6 +121,7 @@ describe('DatastoreResolver', () => {
       kind: 'local',
       path: join(workspace, '.mlw/datastores/workspaceblobstore/azureml/j1/model/m.pkl'),
       datastore: 'workspaceblobstore',
+      root: join(workspace, '.mlw/datastores/workspaceblobstore'),
       relative: 'azureml/j1/model/m.pkl',
     });
     assert.throws(() => resolver.resolve('azureml://jobs/j2/outputs/model', specDir), dataError(/job "j2" has no output "model"/));
