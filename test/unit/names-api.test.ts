@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -9,6 +10,7 @@ import { COMMAND_SCHEMA, startPlane, workspace, type Plane } from '../support/co
 import { tempDir } from '../support/temp';
 
 const S = 'https://azuremlschemas.azureedge.net/latest/';
+const CLI = path.resolve(import.meta.dirname, '../../out/cli.js');
 const SECRET = 'S3cr3tAccountKeyThatMustNeverBeShown0123456789abcdef==';
 
 async function refused(promise: Promise<unknown>): Promise<ApiError> {
@@ -82,6 +84,18 @@ test('an experiment name taken from the folder is made valid, not refused', asyn
   assert.match(submitted.job.name, /^my_runs_v2_[0-9a-f]{10}$/);
 });
 
+/** Runs the built CLI against the workspace's running daemon (found through .mlw/serve.json). */
+function cli(cwd: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args, '--workspace', cwd], { cwd });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
 function eventsUntil(port: number, token: string, done: (text: string) => boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     const request = http.get({ host: '127.0.0.1', port, path: '/api/events', headers: { authorization: `Bearer ${token}`, 'last-event-id': '0' } }, (response) => {
@@ -109,6 +123,13 @@ test('a datastore credential is stored and shown only masked, and never lands in
   // The same spec again is unchanged; a new key replaces the record, still masked.
   const again = await plane.client.request<{ created: boolean }>('POST', '/api/assets/datastore', { path: path.join(root, 'archive.yml') });
   assert.equal(again.created, false);
+  assert.ok(fs.existsSync(CLI), 'run `npm run build` first (npm test does)');
+  for (const args of [['datastore', 'create', '-f', 'archive.yml'], ['datastore', 'show', 'archive'], ['datastore', 'show', 'archive', '--json'], ['datastore', 'list']]) {
+    const shownByCli = await cli(root, args);
+    assert.equal(shownByCli.code, 0, shownByCli.output);
+    answers.push(shownByCli.output);
+  }
+  assert.match(answers.at(-3)!, /account_key: "\*\*\*"/);
   for (const text of answers) assert.ok(!text.includes(SECRET), text.slice(0, 200));
   const mlw = path.join(root, '.mlw');
   for (const file of fs.readdirSync(mlw, { recursive: true }) as string[]) {
