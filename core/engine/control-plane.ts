@@ -8,7 +8,7 @@ import { regularFilesInside } from '../data/contained-fs';
 import { DatastoreResolver } from '../data/datastores';
 import { isInside } from '../data/fs-util';
 import { snapshotCode } from '../data/snapshot';
-import { kindInfo, parseReference, type IndexedAsset } from '../spec';
+import { kindInfo, maskSecrets, parseReference, toValidName, type IndexedAsset } from '../spec';
 import { DataError } from '../data/errors';
 import { AssetRepository, isVersioned } from '../store/assets';
 import { Store } from '../store/database';
@@ -115,7 +115,8 @@ export class ControlPlane {
     if (!name) throw new SpecRejectedError(`${path.relative(this.layout.root, spec.path)} has no name`);
     const version = isVersioned(kind) ? (value.version !== undefined ? String(value.version) : this.assets.nextVersion(kind, name)) : '';
     const contentHash = crypto.createHash('sha256').update(JSON.stringify(value)).digest('hex');
-    const { detail, created, updated } = this.assets.register({ kind, name, version, spec: value, sourcePath: spec.path, contentHash });
+    // Until an encrypted secrets store exists, credentials are kept and shown only masked.
+    const { detail, created, updated } = this.assets.register({ kind, name, version, spec: maskSecrets(value).masked, sourcePath: spec.path, contentHash });
     this.loader.assetsChanged();
     this.targets.delete(name);
     return { asset: detail, created, updated, warnings: spec.warnings };
@@ -143,7 +144,7 @@ export class ControlPlane {
     };
     this.checkDataPaths(value, specDir);
     const snapshot = value.code ? await snapshotCode(this.loader.insideWorkspace(path.resolve(specDir, value.code)), this.layout.snapshots) : undefined;
-    const experiment = value.experiment_name ?? path.basename(specDir);
+    const experiment = value.experiment_name ?? toValidName(path.basename(specDir));
     const name = value.name ?? generateJobName(experiment);
     const row = this.store.transaction(() => {
       if (this.jobs.exists(name)) throw new SpecRejectedError(`a job named ${name} already exists; job names are unique (remove name: to get a generated one)`, [], 409);

@@ -24,6 +24,8 @@ export class WorkspaceLayout {
     return path.join(this.mlwDir, 'snapshots');
   }
   runDir(job: string): string {
+    // Job names are validated on submit; this keeps any other caller from leaving runs/.
+    if (job === '' || job === '.' || job === '..' || /[/\\\0]/.test(job)) throw new Error(`job name ${JSON.stringify(job)} cannot be used as a folder name`);
     return path.join(this.mlwDir, 'runs', job);
   }
 }

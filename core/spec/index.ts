@@ -2,6 +2,8 @@ export * from './diagnostics';
 export * from './document';
 export * from './host';
 export * from './kinds';
+export * from './names';
+export * from './secrets';
 export * from './refs';
 export * from './bindings';
 export * from './text-file';

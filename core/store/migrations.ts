@@ -174,4 +174,12 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // The scheduler reads the oldest queued jobs of one compute.
   `CREATE INDEX jobs_queue ON jobs (status, compute, seq);`,
+  // Datastore credentials were stored in clear before they were masked on registration; secure_delete zeroes the old text.
+  `
+  PRAGMA secure_delete = ON;
+  UPDATE assets SET spec = json_set(spec, '$.credentials.account_key', '***') WHERE kind = 'datastore' AND json_type(spec, '$.credentials.account_key') = 'text' AND json_extract(spec, '$.credentials.account_key') NOT IN ('', '***');
+  UPDATE assets SET spec = json_set(spec, '$.credentials.sas_token', '***') WHERE kind = 'datastore' AND json_type(spec, '$.credentials.sas_token') = 'text' AND json_extract(spec, '$.credentials.sas_token') NOT IN ('', '***');
+  UPDATE assets SET spec = json_set(spec, '$.credentials.client_secret', '***') WHERE kind = 'datastore' AND json_type(spec, '$.credentials.client_secret') = 'text' AND json_extract(spec, '$.credentials.client_secret') NOT IN ('', '***');
+  PRAGMA secure_delete = OFF;
+  `,
 ];

@@ -1,4 +1,5 @@
 import { invalid } from './errors';
+import { checkNoControlCharacters, IDENTIFIER_FIELDS } from './validate';
 
 const HINT = 'See the API docs for more information about request parameters.';
 
@@ -49,7 +50,7 @@ export class RequestFields {
   optionalString(name: string): string | undefined {
     const value = this.value(name);
     if (value === undefined || value === null) return undefined;
-    if (typeof value === 'string') return value;
+    if (typeof value === 'string') return IDENTIFIER_FIELDS.has(name) ? checkNoControlCharacters(name, value) : value;
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
     return wrong(name, value);
   }
@@ -94,7 +95,9 @@ export class RequestFields {
   }
 
   stringList(name: string): string[] {
-    return this.list(name).map((item) => (typeof item === 'string' ? item : typeof item === 'number' ? String(item) : wrong(name, item)));
+    const items = this.list(name).map((item) => (typeof item === 'string' ? item : typeof item === 'number' ? String(item) : wrong(name, item)));
+    if (IDENTIFIER_FIELDS.has(name)) for (const item of items) checkNoControlCharacters(name, item);
+    return items;
   }
 
   /** A repeated message field, each entry read with its own `RequestFields`. */

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { controlCharacter } from '../spec/names';
 import { invalid } from './errors';
 
 /** MLflow 2.x limits (mlflow/utils/validation.py). */
@@ -13,7 +14,8 @@ export const LIMITS = {
   datasetsPerBatch: 1000,
 } as const;
 
-const NAME = /^[/\w.\- ]*$/u;
+// Python's `\w` on str: any Unicode letter or digit, and `_`.
+const NAME = /^[/\p{L}\p{N}_.\- ]*$/u;
 const RUN_ID = /^[a-zA-Z0-9][\w-]{0,255}$/;
 const ALIAS = /^[\w-]*$/;
 const BAD_CHARACTERS = 'Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), and slashes (/).';
@@ -94,4 +96,17 @@ export function checkParamKeysUnique(params: { key: string }[]): void {
   const dupes = new Set<string>();
   for (const { key } of params) (seen.has(key) ? dupes : seen).add(key);
   if (dupes.size) throw invalid(`Duplicate parameter keys have been submitted: [${[...dupes].map((k) => `'${k}'`).join(', ')}]. Please ensure the request contains only one param value per param key.`);
+}
+
+/**
+ * Request fields that name or identify something (experiment, run and registered model names, metric/param/tag keys,
+ * ids, aliases, stages). MLflow itself stores these as given; mlw refuses control characters in them, since they
+ * end up in SQLite, file names, URLs and terminals, where a NUL cuts the string and other controls forge output.
+ */
+export const IDENTIFIER_FIELDS: ReadonlySet<string> = new Set(['name', 'new_name', 'experiment_name', 'run_name', 'key', 'experiment_id', 'experiment_ids', 'run_id', 'run_uuid', 'alias', 'stage', 'stages', 'metric_key']);
+
+export function checkNoControlCharacters(field: string, value: string): string {
+  const control = controlCharacter(value);
+  if (control) throw invalid(`Invalid value ${JSON.stringify(value.length > 250 ? value.slice(0, 250) : value)} for parameter '${field}' supplied: names may not contain control characters (U+0000-U+001F, U+007F); found ${control}`);
+  return value;
 }

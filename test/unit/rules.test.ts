@@ -39,7 +39,7 @@ describe('semantic rules', () => {
   });
 
   it('shows a quoted value with its quotes', () => {
-    const result = check(`$schema: ${S}amlCompute.schema.json\nname: c\ntype: amlcompute\nmin_instances: "0"\n`);
+    const result = check(`$schema: ${S}amlCompute.schema.json\nname: c1\ntype: amlcompute\nmin_instances: "0"\n`);
     assert.deepEqual(show(result), ['4:16 error type-mismatch `min_instances` must be an integer; got `"0"`']);
   });
 

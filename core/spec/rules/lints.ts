@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseDocument } from 'yaml';
+import { toValidName } from '../names';
 import { parseReference, PLACEHOLDER } from '../refs';
 import { childOf, deref, entries, isMap, isScalar, isSeq, keyText, type YamlMap, type YamlNode } from '../yaml/ast';
 import { resolvePath, type RuleContext } from './context';
@@ -109,7 +110,7 @@ export function checkExperimentName(ctx: RuleContext): void {
   if (!root || ctx.kind.asset !== 'job' || childOf(root, 'experiment_name') !== null) return;
   const anchor = root.pairs.find((p) => keyText(p) === 'type')?.key ?? root.pairs[0]?.key;
   if (!anchor) return;
-  const suggestion = path.basename(path.dirname(ctx.doc.path)) || 'default';
+  const suggestion = toValidName(path.basename(path.dirname(ctx.doc.path)));
   ctx.report({ start: anchor.start, end: anchor.end, severity: 'warning', rule: 'missing-experiment-name', message: `job has no \`experiment_name\`; its runs will be grouped under \`${suggestion}\``, data: { suggestion } });
 }
 

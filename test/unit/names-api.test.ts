@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ApiError } from '../../core/api/client';
+import type { AssetDetail, AssetSummary, JobSummary } from '../../core/api/contracts';
+import { COMMAND_SCHEMA, startPlane, workspace, type Plane } from '../support/control-plane';
+import { tempDir } from '../support/temp';
+
+const S = 'https://azuremlschemas.azureedge.net/latest/';
+const CLI = path.resolve(import.meta.dirname, '../../out/cli.js');
+const SECRET = 'S3cr3tAccountKeyThatMustNeverBeShown0123456789abcdef==';
+
+async function refused(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof ApiError, String(error));
+    return error;
+  }
+  assert.fail('expected the request to be refused');
+}
+
+const job = (extra: string) => `${COMMAND_SCHEMA}\ntype: command\ncommand: echo hi\nenvironment:\n  image: localtest/python:3-bookworm\ncompute: azureml:hold\n${extra}`;
+const holdCompute = 'name: hold\ntype: local\nmax_instances: 1\n';
+
+/** A plane with a local compute `hold` for the jobs. */
+async function holdingPlane(t: Parameters<typeof startPlane>[0], root: string): Promise<Plane> {
+  const plane = await startPlane(t, root);
+  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'hold.yml'), text: holdCompute });
+  return plane;
+}
+
+test('a job name that leaves the runs folder is refused before anything is written', async (t) => {
+  const outer = await tempDir(t, 'mlw-names-');
+  const root = path.join(outer, 'a', 'b', 'ws');
+  fs.mkdirSync(path.join(root, '.mlw'), { recursive: true });
+  const plane = await holdingPlane(t, root);
+  const outsideWorkspace = () => (fs.readdirSync(outer, { recursive: true }) as string[]).filter((f) => !`${f}/`.startsWith('a/b/ws/')).sort();
+  const before = outsideWorkspace();
+  for (const name of ['../../../../OUTSIDE', '"../../../escape"', 'a/b', '".."']) {
+    const error = await refused(plane.client.request('POST', '/api/jobs', { path: path.join(root, 'job.yml'), text: job(`name: ${name}\n`) }));
+    assert.equal(error.status, 400, name);
+    assert.match(error.body.diagnostics?.join('\n') ?? '', /invalid-name job name .* must start with a letter or digit and contain only letters, digits, `-` and `_`/);
+  }
+  assert.deepEqual(outsideWorkspace(), before);
+  assert.equal(fs.existsSync(path.join(root, '.mlw', 'runs')) && fs.readdirSync(path.join(root, '.mlw', 'runs')).length, false);
+  assert.deepEqual(await plane.client.request<JobSummary[]>('GET', '/api/jobs'), []);
+  // --set goes through the same validation.
+  fs.writeFileSync(path.join(root, 'job.yml'), job('experiment_name: e\n'));
+  const viaSet = await refused(plane.submit('job.yml', ['name=../../../../OUTSIDE']));
+  assert.equal(viaSet.status, 400);
+  assert.match(viaSet.body.diagnostics?.join('\n') ?? '', /invalid-name/);
+});
+
+test('a NUL in a name never reaches the store: no asset is replaced, no job is filed under a cut name', async (t) => {
+  const root = await workspace(t);
+  const plane = await holdingPlane(t, root);
+  const dock = (name: string, instances: number) => `name: ${JSON.stringify(name)}\ntype: docker\nmax_instances: ${instances}\n`;
+  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'dock2.yml'), text: dock('dock2', 2) });
+  const error = await refused(plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'shadow.yml'), text: dock('dock2\u0000shadow', 9) }));
+  assert.equal(error.status, 400);
+  assert.match(error.body.diagnostics?.join('\n') ?? '', /control character \(U\+0000 at position 6\)/);
+  const kept = await plane.client.request<AssetDetail>('GET', '/api/assets/compute/dock2');
+  assert.equal((kept.spec as { max_instances: number }).max_instances, 2);
+
+  const nul = await refused(plane.client.request('POST', '/api/jobs', { path: path.join(root, 'job.yml'), text: job('experiment_name: "exp\\0nul"\n') }));
+  assert.equal(nul.status, 400);
+  const long = await refused(plane.client.request('POST', '/api/jobs', { path: path.join(root, 'job.yml'), text: job(`experiment_name: ${'e'.repeat(100_000)}\n`) }));
+  assert.equal(long.status, 400);
+  assert.match(long.body.diagnostics?.join('\n') ?? '', /has 100000 characters; .*at most 255 characters/);
+  const version = await refused(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'd.yml'), text: `$schema: ${S}data.schema.json\nname: d\nversion: "1\\u00002"\ntype: uri_file\npath: https://example.com/x.csv\n` }));
+  assert.equal(version.status, 400);
+  assert.deepEqual(await plane.client.request<JobSummary[]>('GET', '/api/jobs'), []);
+});
+
+test('an experiment name taken from the folder is made valid, not refused', async (t) => {
+  const root = await workspace(t);
+  const plane = await holdingPlane(t, root);
+  const submitted = await plane.client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(root, 'my runs (v2)!', 'job.yml'), text: job('') });
+  assert.equal(submitted.job.experiment, 'my_runs_v2_');
+  assert.match(submitted.job.name, /^my_runs_v2_[0-9a-f]{10}$/);
+});
+
+/** Runs the built CLI against the workspace's running daemon (found through .mlw/serve.json). */
+function cli(cwd: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args, '--workspace', cwd], { cwd });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+function eventsUntil(port: number, token: string, done: (text: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host: '127.0.0.1', port, path: '/api/events', headers: { authorization: `Bearer ${token}`, 'last-event-id': '0' } }, (response) => {
+      let text = '';
+      response.on('data', (chunk) => {
+        text += chunk;
+        if (done(text)) (request.destroy(), resolve(text));
+      });
+    });
+    request.on('error', (error) => (request.destroyed ? undefined : reject(error)));
+  });
+}
+
+test('a datastore credential is stored and shown only masked, and never lands in the database file', async (t) => {
+  const root = await workspace(t);
+  const plane = await startPlane(t, root);
+  const spec = `$schema: ${S}azureBlob.schema.json\nname: archive\ntype: azure_blob\naccount_name: acct\ncontainer_name: c\ncredentials:\n  account_key: ${SECRET}\n`;
+  fs.writeFileSync(path.join(root, 'archive.yml'), spec);
+  const created = await plane.client.request<{ asset: AssetDetail; warnings: string[] }>('POST', '/api/assets/datastore', { path: path.join(root, 'archive.yml') });
+  assert.match(created.warnings.join('\n'), /archive\.yml:7:16 warning secret-in-spec `account_key` is a secret written in clear/);
+  const shown = await plane.client.request<AssetDetail>('GET', '/api/assets/datastore/archive');
+  assert.deepEqual((shown.spec as { credentials: unknown }).credentials, { account_key: '***' });
+  const answers = [JSON.stringify(created), JSON.stringify(shown), JSON.stringify(await plane.client.request<AssetSummary[]>('GET', '/api/assets?kind=datastore'))];
+  answers.push(await eventsUntil(plane.daemon.info.port, plane.daemon.info.token, (text) => text.includes('"archive"')));
+  // The same spec again is unchanged; a new key replaces the record, still masked.
+  const again = await plane.client.request<{ created: boolean }>('POST', '/api/assets/datastore', { path: path.join(root, 'archive.yml') });
+  assert.equal(again.created, false);
+  assert.ok(fs.existsSync(CLI), 'run `npm run build` first (npm test does)');
+  for (const args of [['datastore', 'create', '-f', 'archive.yml'], ['datastore', 'show', 'archive'], ['datastore', 'show', 'archive', '--json'], ['datastore', 'list']]) {
+    const shownByCli = await cli(root, args);
+    assert.equal(shownByCli.code, 0, shownByCli.output);
+    answers.push(shownByCli.output);
+  }
+  assert.match(answers.at(-3)!, /account_key: "\*\*\*"/);
+  for (const text of answers) assert.ok(!text.includes(SECRET), text.slice(0, 200));
+  const mlw = path.join(root, '.mlw');
+  for (const file of fs.readdirSync(mlw, { recursive: true }) as string[]) {
+    const full = path.join(mlw, file);
+    if (fs.statSync(full).isFile()) assert.ok(!fs.readFileSync(full).includes(SECRET), `${file} holds the secret`);
+  }
+  assert.ok(fs.existsSync(path.join(mlw, 'mlw.db-wal')) || fs.existsSync(path.join(mlw, 'mlw.db')));
+});

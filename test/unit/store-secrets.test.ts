@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { Database } from 'node-sqlite3-wasm';
+import { MIGRATIONS } from '../../core/store/migrations';
+import { Store } from '../../core/store/database';
+import { tempDir } from '../support/temp';
+
+const SECRET = 'OldClearAccountKeyFromBeforeMasking0123456789abcdefABCDEF==';
+
+test('opening a workspace database that holds a datastore key in clear masks it and leaves no trace in the file', async (t) => {
+  const file = path.join(await tempDir(t, 'mlw-store-'), 'mlw.db');
+  // The database as the version before masking left it.
+  const masked = MIGRATIONS.length - 1;
+  const old = new Database(file);
+  for (let version = 0; version < masked; version++) old.exec(MIGRATIONS[version]!);
+  old.exec(`PRAGMA user_version = ${masked}`);
+  const spec = { name: 'archive', type: 'azure_blob', account_name: 'acct', container_name: 'c', credentials: { account_key: SECRET } };
+  old.run("INSERT INTO assets (kind, name, version, seq, spec, content_hash, created_at) VALUES ('datastore', 'archive', '', 1, ?, 'h', 0)", [JSON.stringify(spec)]);
+  old.close();
+  assert.ok(fs.readFileSync(file).includes(SECRET));
+
+  const store = Store.open(file, { exclusive: true });
+  const row = store.get<{ spec: string }>("SELECT spec FROM assets WHERE name = 'archive'")!;
+  assert.deepEqual(JSON.parse(row.spec).credentials, { account_key: '***' });
+  store.close();
+  for (const name of fs.readdirSync(path.dirname(file))) assert.ok(!fs.readFileSync(path.join(path.dirname(file), name)).includes(SECRET), `${name} still holds the key`);
+});
