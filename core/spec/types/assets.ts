@@ -518,7 +518,8 @@ export interface DataCollector {
 
 interface OnlineDeploymentBase extends SpecBase {
   name: string;
-  endpoint_name: string;
+  /** Omitted when given on the command line (`--endpoint-name`). */
+  endpoint_name?: string;
   description?: string;
   tags?: Tags;
   properties?: Properties;
@@ -594,7 +595,8 @@ export interface ModelBatchSettings extends BatchScoringSettings {
 
 interface BatchDeploymentBase extends SpecBase {
   name: string;
-  endpoint_name: string;
+  /** Omitted when given on the command line (`--endpoint-name`). */
+  endpoint_name?: string;
   description?: string;
   tags?: Tags;
   properties?: Properties;
