@@ -7,12 +7,12 @@ import { checkCommandBindings } from './rules/command-bindings';
 import { checkPipelines } from './rules/pipeline';
 import { checkReferences } from './rules/references';
 import { checkPaths } from './rules/paths';
-import { checkImageTags, checkDependencyPins, checkExperimentName, checkPlaceholders } from './rules/lints';
+import { checkImageTags, checkDependencyPins, checkExperimentName, checkPlaceholders, checkRunnable } from './rules/lints';
 import { checkEnvironmentSource } from './rules/environment-source';
 import { WorkspaceIndex } from './workspace-index';
 import { isMap, keyText } from './yaml/ast';
 
-const SEMANTIC_RULES: Rule[] = [checkCommandBindings, checkPipelines, checkReferences, checkPaths, checkEnvironmentSource, checkImageTags, checkDependencyPins, checkExperimentName, checkPlaceholders];
+const SEMANTIC_RULES: Rule[] = [checkCommandBindings, checkPipelines, checkReferences, checkPaths, checkEnvironmentSource, checkImageTags, checkDependencyPins, checkExperimentName, checkPlaceholders, checkRunnable];
 
 const YAML_RULES: Record<string, string> = { DUPLICATE_KEY: 'duplicate-key', TAB_AS_INDENT: 'yaml-tab' };
 

@@ -34,7 +34,9 @@ describe('fixtures', () => {
       const result = results.get(file)!;
       if (group === 'valid') {
         assert.ok(result.kind || !/\$schema|^type:/m.test(fs.readFileSync(file, 'utf8')), `${relative} was not recognised as a spec`);
-        assert.deepEqual(result.diagnostics.map(show), [], `${relative} should validate clean`);
+        // Kinds that validate but do not run yet always carry that one information diagnostic.
+        const findings = result.diagnostics.filter((d) => d.rule !== 'not-runnable-yet');
+        assert.deepEqual(findings.map(show), [], `${relative} should validate clean`);
         return;
       }
       const expected = expectedDiagnostics(fs.readFileSync(file, 'utf8'));
