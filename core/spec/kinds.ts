@@ -100,6 +100,8 @@ const BY_SCHEMA_NAME = new Map<string, KindId>([
   ...['automl', 'classificationjob', 'regressionjob', 'forecastingjob', 'imageclassificationjob', 'imageclassificationmultilabeljob', 'imageobjectdetectionjob',
     'imageinstancesegmentationjob', 'textclassificationjob', 'textclassificationmultilabeljob', 'textnerjob'].map((name) => [name, 'job/automl'] as [string, KindId]),
   ['parallel', 'job/parallel'],
+  ['modelbatchdeployment', 'deployment/batch'],
+  ['pipelinecomponentbatchdeployment', 'deployment/batch'],
 ]);
 
 /** Kinds mlw validates and edits but does not run yet (an information diagnostic at `type:` says so). */
@@ -108,8 +110,7 @@ export const NOT_RUNNABLE_YET: ReadonlySet<KindId> = new Set(['job/automl', 'job
 /** Azure ML schema names mlw knows about but does not support (yet): one clear information message. */
 const KNOWN_UNSUPPORTED = new Set([
   'featurestore', 'featureset', 'featurestoreentity', 'registry', 'connection',
-  'workspaceconnection', 'schedule', 'flow', 'run', 'synapsesparkcompute', 'kubernetesonlinedeployment', 'modelbatchdeployment',
-  'pipelinecomponentbatchdeployment', 'serverlessendpoint', 'marketplacesubscription', 'index', 'capabilityhost',
+  'workspaceconnection', 'schedule', 'flow', 'run', 'synapsesparkcompute', 'kubernetesonlinedeployment', 'serverlessendpoint', 'marketplacesubscription', 'index', 'capabilityhost',
   'datatransferjob', 'datatransfercomponent', 'monitor', 'azuredatalakegen1', 'azureonelake', 'hub', 'project',
 ]);
 

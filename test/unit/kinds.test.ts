@@ -47,6 +47,8 @@ describe('kind detection', () => {
     assert.equal(detect(`$schema: ${latest}sparkJob.schema.json\n`), 'job/spark via $schema');
     assert.equal(detect(`$schema: ${latest}parallelComponent.schema.json\n`), 'component/parallel via $schema');
     assert.equal(detect(`$schema: ${latest}sparkComponent.schema.json\n`), 'component/spark via $schema');
+    assert.equal(detect(`$schema: ${latest}modelBatchDeployment.schema.json\n`), 'deployment/batch via $schema');
+    assert.equal(detect(`$schema: ${latest}pipelineComponentBatchDeployment.schema.json\n`), 'deployment/batch via $schema');
     assert.equal(detect('type: automl\ntask: regression\n'), 'job/automl via type');
     assert.equal(detect('type: parallel\ntask: {entry_script: s.py}\n'), 'job/parallel via type');
     assert.equal(detect('type: parallel\nname: p\nversion: 1\n'), 'component/parallel via type');

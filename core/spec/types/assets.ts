@@ -141,6 +141,8 @@ export interface ManagedNetwork {
 export interface WorkspaceSpec extends SpecBase {
   name: string;
   display_name?: string;
+  /** Older name of `display_name`. */
+  friendly_name?: string;
   description?: string;
   location?: string;
   resource_group?: string;
