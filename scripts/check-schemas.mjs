@@ -2,13 +2,12 @@
 // its `$schema` names (by file name). Exit 1 on any compile or validation error.
 import fs from 'node:fs';
 import path from 'node:path';
-import Ajv from 'ajv';
 import YAML from 'yaml';
 import { globSync } from 'tinyglobby';
-import { AJV_OPTIONS, SCHEMA_BASE_URL } from '../core/spec/schema/validator.ts';
+import { createAjv, SCHEMA_BASE_URL } from '../core/spec/schema/validator.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
-const ajv = new Ajv(AJV_OPTIONS);
+const ajv = createAjv();
 const files = fs.readdirSync(path.join(root, 'schemas')).filter((f) => f.endsWith('.schema.json'));
 for (const f of files) ajv.addSchema(JSON.parse(fs.readFileSync(path.join(root, 'schemas', f), 'utf8')));
 let failures = 0;

@@ -125,7 +125,7 @@ export class ControlPlane {
   async submitJob(request: SpecRequest): Promise<{ job: JobSummary; warnings: string[] }> {
     const spec = this.loader.load(request.path, request.text, request.set);
     const relative = path.relative(this.layout.root, spec.path);
-    if (spec.kind === 'job/sweep' || spec.kind === 'job/pipeline') throw new SpecRejectedError(`${relative}: ${spec.kind === 'job/sweep' ? 'sweep' : 'pipeline'} jobs are not supported yet; command jobs are`, [], 501);
+    if (kindInfo(spec.kind).asset === 'job' && spec.kind !== 'job/command') throw new SpecRejectedError(`${relative}: ${kindInfo(spec.kind).title}s are not supported yet; command jobs are`, [], 501);
     if (spec.kind !== 'job/command') throw new SpecRejectedError(`${relative} is a ${kindInfo(spec.kind).asset} spec, not a job${registerHint(kindInfo(spec.kind).asset, relative)}`);
     const value = spec.value as Record<string, unknown> & { command: string; code?: string; name?: string; experiment_name?: string; display_name?: string };
     const specDir = path.dirname(spec.path);

@@ -16,8 +16,14 @@ export type KindId =
   | 'job/command'
   | 'job/sweep'
   | 'job/pipeline'
+  | 'job/automl'
+  | 'job/parallel'
+  | 'job/spark'
+  | 'job/import'
   | 'component/command'
   | 'component/pipeline'
+  | 'component/parallel'
+  | 'component/spark'
   | 'endpoint/online'
   | 'deployment/online'
   | 'endpoint/batch'
@@ -53,8 +59,14 @@ const KINDS: KindInfo[] = [
   { id: 'job/command', schema: 'commandJob.schema.json', asset: 'job', title: 'command job', versioned: false },
   { id: 'job/sweep', schema: 'sweepJob.schema.json', asset: 'job', title: 'sweep job', versioned: false },
   { id: 'job/pipeline', schema: 'pipelineJob.schema.json', asset: 'job', title: 'pipeline job', versioned: false },
+  { id: 'job/automl', schema: 'autoMLJob.schema.json', asset: 'job', title: 'AutoML job', versioned: false },
+  { id: 'job/parallel', schema: 'parallelJob.schema.json', asset: 'job', title: 'parallel job', versioned: false },
+  { id: 'job/spark', schema: 'sparkJob.schema.json', asset: 'job', title: 'Spark job', versioned: false },
+  { id: 'job/import', schema: 'importJob.schema.json', asset: 'job', title: 'data import job', versioned: false },
   { id: 'component/command', schema: 'commandComponent.schema.json', asset: 'component', title: 'command component', versioned: true },
   { id: 'component/pipeline', schema: 'pipelineComponent.schema.json', asset: 'component', title: 'pipeline component', versioned: true },
+  { id: 'component/parallel', schema: 'parallelComponent.schema.json', asset: 'component', title: 'parallel component', versioned: true },
+  { id: 'component/spark', schema: 'sparkComponent.schema.json', asset: 'component', title: 'Spark component', versioned: true },
   { id: 'endpoint/online', schema: 'managedOnlineEndpoint.schema.json', asset: 'endpoint', title: 'online endpoint', versioned: false },
   { id: 'deployment/online', schema: 'managedOnlineDeployment.schema.json', asset: 'deployment', title: 'online deployment', versioned: false },
   { id: 'endpoint/batch', schema: 'batchEndpoint.schema.json', asset: 'endpoint', title: 'batch endpoint', versioned: false },
@@ -85,16 +97,21 @@ export const SCHEMA_URL_PREFIXES = [
 const BY_SCHEMA_NAME = new Map<string, KindId>([
   ...KINDS.map((k) => [schemaBaseName(k.schema), k.id] as [string, KindId]),
   ['kubernetesonlineendpoint', 'endpoint/online'],
+  ...['automl', 'classificationjob', 'regressionjob', 'forecastingjob', 'imageclassificationjob', 'imageclassificationmultilabeljob', 'imageobjectdetectionjob',
+    'imageinstancesegmentationjob', 'textclassificationjob', 'textclassificationmultilabeljob', 'textnerjob'].map((name) => [name, 'job/automl'] as [string, KindId]),
+  ['parallel', 'job/parallel'],
+  ['modelbatchdeployment', 'deployment/batch'],
+  ['pipelinecomponentbatchdeployment', 'deployment/batch'],
 ]);
+
+/** Kinds mlw validates and edits but does not run yet (an information diagnostic at `type:` says so). */
+export const NOT_RUNNABLE_YET: ReadonlySet<KindId> = new Set(['job/sweep', 'job/pipeline', 'job/automl', 'job/parallel', 'job/spark', 'job/import']);
 
 /** Azure ML schema names mlw knows about but does not support (yet): one clear information message. */
 const KNOWN_UNSUPPORTED = new Set([
-  'sparkjob', 'sparkcomponent', 'automl', 'classificationjob', 'regressionjob', 'forecastingjob', 'imageclassificationjob',
-  'imageobjectdetectionjob', 'imageinstancesegmentationjob', 'textclassificationjob', 'textclassificationmultilabeljob',
-  'textnerjob', 'imageclassificationmultilabeljob', 'featurestore', 'featureset', 'featurestoreentity', 'registry', 'connection',
-  'workspaceconnection', 'schedule', 'flow', 'run', 'synapsesparkcompute', 'kubernetesonlinedeployment', 'modelbatchdeployment',
-  'pipelinecomponentbatchdeployment', 'serverlessendpoint', 'marketplacesubscription', 'index', 'capabilityhost', 'datatransferjob',
-  'datatransfercomponent', 'parallelcomponent', 'parallel', 'importjob', 'monitor', 'azuredatalakegen1', 'azureonelake', 'hub', 'project',
+  'featurestore', 'featureset', 'featurestoreentity', 'registry', 'connection',
+  'workspaceconnection', 'schedule', 'flow', 'run', 'synapsesparkcompute', 'kubernetesonlinedeployment', 'serverlessendpoint', 'marketplacesubscription', 'index', 'capabilityhost',
+  'datatransferjob', 'datatransfercomponent', 'monitor', 'azuredatalakegen1', 'azureonelake', 'hub', 'project',
 ]);
 
 export function schemaBaseName(fileOrUrl: string): string {
@@ -173,6 +190,14 @@ function fromType(facts: TopLevelFacts): KindId | null {
       return isComponentShaped(facts) ? 'component/pipeline' : 'job/pipeline';
     case 'sweep':
       return 'job/sweep';
+    case 'parallel':
+      return isComponentShaped(facts) ? 'component/parallel' : 'job/parallel';
+    case 'spark':
+      return isComponentShaped(facts) ? 'component/spark' : 'job/spark';
+    case 'automl':
+      return 'job/automl';
+    case 'import':
+      return 'job/import';
     case 'local':
       return facts.has('path') ? 'datastore/local' : 'compute/local';
     default:

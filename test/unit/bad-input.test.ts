@@ -95,9 +95,9 @@ describe('bad input', () => {
   });
 
   it('gives a $schema of an unsupported kind one information message', () => {
-    const result = check('$schema: https://azuremlschemas.azureedge.net/latest/sparkJob.schema.json\ntype: spark\nfoo: [\n');
+    const result = check('$schema: https://azuremlschemas.azureedge.net/latest/dataTransferJob.schema.json\ntype: data_transfer\nfoo: [\n');
     assert.deepEqual(result.map((d) => `${d.at} ${d.severity} ${d.rule}`), ['1:10 information unsupported-kind']);
-    assert.match(result[0]!.message, /sparkjob/);
+    assert.match(result[0]!.message, /datatransferjob/);
   });
 
   it('does not treat conda files or unrelated YAML as specs', () => {

@@ -38,12 +38,31 @@ describe('kind detection', () => {
     assert.equal(detect('type: mlflow_model\npath: ./m\n'), 'model via type');
   });
 
+  it('maps the AutoML task schemas, parallel and Spark jobs and components', () => {
+    const latest = 'https://azuremlschemas.azureedge.net/latest/';
+    assert.equal(detect(`$schema: ${latest}autoMLJob.schema.json\n`), 'job/automl via $schema');
+    assert.equal(detect(`$schema: ${latest}imageObjectDetectionJob.schema.json\n`), 'job/automl via $schema');
+    assert.equal(detect(`$schema: ${latest}textNerJob.schema.json\n`), 'job/automl via $schema');
+    assert.equal(detect(`$schema: ${latest}parallelJob.schema.json\n`), 'job/parallel via $schema');
+    assert.equal(detect(`$schema: ${latest}sparkJob.schema.json\n`), 'job/spark via $schema');
+    assert.equal(detect(`$schema: ${latest}parallelComponent.schema.json\n`), 'component/parallel via $schema');
+    assert.equal(detect(`$schema: ${latest}sparkComponent.schema.json\n`), 'component/spark via $schema');
+    assert.equal(detect(`$schema: ${latest}modelBatchDeployment.schema.json\n`), 'deployment/batch via $schema');
+    assert.equal(detect(`$schema: ${latest}pipelineComponentBatchDeployment.schema.json\n`), 'deployment/batch via $schema');
+    assert.equal(detect('type: automl\ntask: regression\n'), 'job/automl via type');
+    assert.equal(detect('type: parallel\ntask: {entry_script: s.py}\n'), 'job/parallel via type');
+    assert.equal(detect('type: parallel\nname: p\nversion: 1\n'), 'component/parallel via type');
+    assert.equal(detect('type: spark\nentry: {file: a.py}\n'), 'job/spark via type');
+    assert.equal(detect('type: spark\nname: s\nversion: 1\n'), 'component/spark via type');
+    assert.equal(detect('type: import\nsource: {}\n'), 'job/import via type');
+  });
+
   it('falls back to a yaml-language-server modeline', () => {
     assert.equal(detect('# yaml-language-server: $schema=https://azuremlschemas.azureedge.net/latest/environment.schema.json\nname: e\n'), 'environment via modeline');
   });
 
   it('reports kinds it does not support by name', () => {
-    assert.equal(detect('$schema: https://azuremlschemas.azureedge.net/latest/sparkJob.schema.json\n'), 'unsupported sparkjob');
+    assert.equal(detect('$schema: https://azuremlschemas.azureedge.net/latest/dataTransferJob.schema.json\n'), 'unsupported datatransferjob');
     assert.equal(detect('$schema: https://azuremlschemas.azureedge.net/promptflow/latest/Flow.schema.json\n'), 'unsupported flow');
   });
 

@@ -58,7 +58,7 @@ describe('completion', () => {
     const distribution = await complete(`${JOB}command: echo\ndistribution:\n  type: |\n`);
     assert.deepEqual(labels(distribution).sort(), ['mpi', 'pytorch', 'ray', 'tensorflow']);
     const stepType = await complete(`${PIPELINE}  extra:\n    type: |\n`);
-    assert.deepEqual(labels(stepType).sort(), ['command', 'pipeline', 'sweep']);
+    assert.deepEqual(labels(stepType).sort(), ['automl', 'command', 'do_while', 'if_else', 'import', 'parallel', 'parallel_for', 'pipeline', 'spark', 'sweep']);
   });
 
   it('lists assets of the expected kind with versions and @latest right after `azureml:`', async () => {

@@ -67,4 +67,11 @@ describe('YAML 1.1 as PyYAML reads it', () => {
     const value = toJS(parseYaml('n: 1\ny: N\na: yes\nb: off\nc: "n"\n').documents[0]!.root);
     assert.deepEqual(value, { n: 1, y: 'N', a: true, b: false, c: 'n' });
   });
+
+  it('reads `.` and other digitless float look-alikes as strings, as PyYAML does', () => {
+    const text = 'path: .\nb: -.\nc: ._\nd: .5\ne: 1.\nf: .nan\ng: -.inf\n';
+    const expected = { path: '.', b: '-.', c: '._', d: 0.5, e: 1, f: NaN, g: Number.NEGATIVE_INFINITY };
+    assert.deepEqual(toJS(parseYaml(text).documents[0]!.root), expected);
+    assert.deepEqual(toJS(whole(text).documents[0]!.root), expected);
+  });
 });

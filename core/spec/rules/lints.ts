@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { toValidName } from '../names';
+import { NOT_RUNNABLE_YET } from '../kinds';
 import { parseReference, PLACEHOLDER } from '../refs';
 import { childOf, deref, entries, isMap, isScalar, isSeq, keyText, type YamlMap, type YamlNode } from '../yaml/ast';
 import { resolvePath, type RuleContext } from './context';
@@ -102,6 +103,16 @@ export function isPinned(spec: string, pip: boolean): boolean {
   if (pip) return /===?\s*[\w.*+!-]+/.test(s);
   const name = s.replace(/^[\w.-]+::/, '');
   return /^[\w.-]+\s*(==?|\s)\s*\d[\w.*+!-]*/.test(name);
+}
+
+/** Kinds that validate but do not run yet say so once, at their `type:` value. */
+export function checkRunnable(ctx: RuleContext): void {
+  const root = ctx.doc.rootMap;
+  if (!root || !NOT_RUNNABLE_YET.has(ctx.kind.id)) return;
+  const typePair = root.pairs.find((p) => keyText(p) === 'type');
+  const anchor = typePair?.value ?? typePair?.key ?? root.pairs[0]?.key;
+  if (!anchor) return;
+  ctx.report({ start: anchor.start, end: anchor.end, severity: 'information', rule: 'not-runnable-yet', message: `${ctx.kind.title}s validate here but do not run on mlw yet` });
 }
 
 /** Jobs name their experiment; without one they land in a catch-all named after the folder. */

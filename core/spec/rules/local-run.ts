@@ -41,16 +41,7 @@ export function checkLocalRun(ctx: RuleContext): void {
     if (gpus) info(ctx, gpus.key, '`gpus`: mlw does not pass GPUs to containers yet; runs see no GPU');
   }
   if (ctx.kind.asset === 'job') for (const job of jobNodes(ctx.doc)) checkJob(ctx, job.node);
-  const notRun = NOT_RUN_KINDS[ctx.kind.id];
-  const type = pairOf(root, 'type');
-  if (notRun && type?.value) info(ctx, type.value, notRun);
 }
-
-/** Job kinds that validate and edit fully but that mlw refuses on submit. */
-const NOT_RUN_KINDS: Partial<Record<string, string>> = {
-  'job/sweep': 'mlw does not run sweep jobs yet: they validate and edit here, and submitting one is refused',
-  'job/pipeline': 'mlw does not run pipeline jobs yet: they validate and edit here, and submitting one is refused',
-};
 
 function checkCluster(ctx: RuleContext, root: YamlMap): void {
   for (const [field, what] of Object.entries(CLUSTER_FIELDS)) {

@@ -9,6 +9,8 @@ interface PathSite {
   expect: 'file' | 'directory' | 'any';
   /** Resolve against this folder instead of the spec's own. */
   base?: string;
+  /** Data inputs may be made at run time by an earlier step or script: their absence is only a warning. */
+  createdAtRunTime?: boolean;
 }
 
 /** Relative paths (`code`, `path`, `conda_file`, `build.path`, `component: ./x.yml` …) must exist next to the spec. */
@@ -21,7 +23,9 @@ export function checkPaths(ctx: RuleContext): void {
     const absolute = site.base ? path.resolve(site.base, ref.path) : resolvePath(ctx, ref.path);
     const found = ctx.host.stat(absolute);
     const range = { start: site.node.start, end: site.node.end };
-    if (!found) {
+    if (!found && site.createdAtRunTime) {
+      ctx.report({ ...range, severity: 'warning', rule: 'missing-path', message: `\`${ref.path}\` does not exist yet (looked for ${absolute}); it must be there when the job is submitted`, data: { path: absolute } });
+    } else if (!found) {
       ctx.report({ ...range, severity: 'error', rule: 'missing-path', message: `\`${ref.path}\` does not exist (looked for ${absolute})`, data: { path: absolute } });
     } else if (site.expect !== 'any' && found !== site.expect) {
       ctx.report({ ...range, severity: 'error', rule: 'wrong-path-type', message: `\`${ref.path}\` is a ${found}; a ${site.expect} is expected here`, data: { path: absolute } });
@@ -29,11 +33,14 @@ export function checkPaths(ctx: RuleContext): void {
   }
 }
 
+/** AutoML jobs and steps take their data outside `inputs`. */
+const AUTOML_DATA = ['training_data', 'validation_data', 'test_data'];
+
 function sites(ctx: RuleContext): PathSite[] {
   const out: PathSite[] = [];
-  const add = (node: YamlNode | null | undefined, expect: PathSite['expect'], base?: string) => {
+  const add = (node: YamlNode | null | undefined, expect: PathSite['expect'], base?: string, createdAtRunTime = false) => {
     const target = deref(node ?? null);
-    if (isScalar(target) && typeof target.value === 'string') out.push({ node: target, expect, ...(base ? { base } : {}) });
+    if (isScalar(target) && typeof target.value === 'string') out.push({ node: target, expect, ...(base ? { base } : {}), ...(createdAtRunTime ? { createdAtRunTime } : {}) });
   };
   const root = ctx.doc.rootMap;
   if (!root) return out;
@@ -49,12 +56,14 @@ function sites(ctx: RuleContext): PathSite[] {
   };
   for (const job of jobNodes(ctx.doc)) {
     add(childOf(job.node, 'code'), 'any');
+    add(childOf(mapAt(job.node, 'task') ?? null, 'code'), 'any');
     if (job.role !== 'trial') add(childOf(job.node, 'component'), 'file');
     addEnvironment(childOf(job.node, 'environment'));
     const inputs = mapAt(job.node, 'inputs');
-    for (const [, pair] of inputs ? entries(inputs) : []) {
-      const port = deref(pair.value);
-      if (isMap(port)) add(childOf(port, 'path'), portExpectation(stringValue(childOf(port, 'type'))));
+    const ports = [...(inputs ? entries(inputs).map(([, pair]) => pair.value) : []), ...AUTOML_DATA.map((key) => childOf(job.node, key))];
+    for (const value of ports) {
+      const port = deref(value);
+      if (isMap(port)) add(childOf(port, 'path'), portExpectation(stringValue(childOf(port, 'type'))), undefined, true);
     }
   }
   switch (ctx.kind.asset) {

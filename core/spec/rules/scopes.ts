@@ -52,7 +52,7 @@ export function commandScopes(doc: SpecDocument): CommandScope[] {
       if (!isMap(step)) continue;
       const type = stringValue(childOf(step, 'type'));
       if (type === 'sweep') scopes.push(sweepScope(step));
-      else if (!childOf(step, 'component')) scopes.push({ command: scalarAt(step, 'command'), inputs: mapAt(step, 'inputs'), outputs: mapAt(step, 'outputs'), searchSpace: undefined, declarations: false });
+      else if ((type === undefined || type === 'command') && !childOf(step, 'component')) scopes.push({ command: scalarAt(step, 'command'), inputs: mapAt(step, 'inputs'), outputs: mapAt(step, 'outputs'), searchSpace: undefined, declarations: false });
     }
   }
   return scopes;

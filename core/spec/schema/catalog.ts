@@ -19,6 +19,12 @@ import sweepJobSchema from '../../../schemas/sweepJob.schema.json';
 import pipelineJobSchema from '../../../schemas/pipelineJob.schema.json';
 import commandComponentSchema from '../../../schemas/commandComponent.schema.json';
 import pipelineComponentSchema from '../../../schemas/pipelineComponent.schema.json';
+import autoMLJobSchema from '../../../schemas/autoMLJob.schema.json';
+import parallelJobSchema from '../../../schemas/parallelJob.schema.json';
+import sparkJobSchema from '../../../schemas/sparkJob.schema.json';
+import importJobSchema from '../../../schemas/importJob.schema.json';
+import parallelComponentSchema from '../../../schemas/parallelComponent.schema.json';
+import sparkComponentSchema from '../../../schemas/sparkComponent.schema.json';
 import managedOnlineEndpointSchema from '../../../schemas/managedOnlineEndpoint.schema.json';
 import managedOnlineDeploymentSchema from '../../../schemas/managedOnlineDeployment.schema.json';
 import batchEndpointSchema from '../../../schemas/batchEndpoint.schema.json';
@@ -46,6 +52,12 @@ export const SCHEMAS: Readonly<Record<string, object>> = {
   'pipelineJob.schema.json': pipelineJobSchema,
   'commandComponent.schema.json': commandComponentSchema,
   'pipelineComponent.schema.json': pipelineComponentSchema,
+  'autoMLJob.schema.json': autoMLJobSchema,
+  'parallelJob.schema.json': parallelJobSchema,
+  'sparkJob.schema.json': sparkJobSchema,
+  'importJob.schema.json': importJobSchema,
+  'parallelComponent.schema.json': parallelComponentSchema,
+  'sparkComponent.schema.json': sparkComponentSchema,
   'managedOnlineEndpoint.schema.json': managedOnlineEndpointSchema,
   'managedOnlineDeployment.schema.json': managedOnlineDeploymentSchema,
   'batchEndpoint.schema.json': batchEndpointSchema,

@@ -1,4 +1,4 @@
-import Ajv, { type ValidateFunction } from 'ajv';
+import Ajv, { type AnySchemaObject, type SchemaValidateFunction, type ValidateFunction } from 'ajv';
 import type { Report } from '../diagnostics';
 import type { SpecDocument } from '../document';
 import type { KindInfo } from '../kinds';
@@ -9,9 +9,36 @@ export const SCHEMA_BASE_URL = 'https://mlw.local/schemas/';
 /** Shared with scripts/check-schemas.mjs. */
 export const AJV_OPTIONS = { allErrors: true, strict: false, verbose: true, allowUnionTypes: true } as const;
 
+/**
+ * An ajv instance with mlw's `enum`: a schema that also says `"caseInsensitive": true` accepts its values in any case
+ * and with or without underscores (`Key`, `AUCWeighted`), as Azure ML's service does for those fields.
+ */
+export function createAjv(): Ajv {
+  const ajv = new Ajv(AJV_OPTIONS);
+  ajv.removeKeyword('enum');
+  ajv.addKeyword({
+    keyword: 'enum',
+    schemaType: 'array',
+    errors: true,
+    validate: matchesEnum,
+  });
+  return ajv;
+}
+
+const matchesEnum: SchemaValidateFunction = function matchesEnum(allowed: unknown[], data: unknown, parentSchema?: AnySchemaObject): boolean {
+  const loose = parentSchema?.['caseInsensitive'] === true && typeof data === 'string';
+  const ok = allowed.some((value) => value === data || (loose && typeof value === 'string' && looseForm(value) === looseForm(data as string)));
+  if (!ok) (matchesEnum as SchemaValidateFunction).errors = [{ keyword: 'enum', params: { allowedValues: allowed }, message: 'must be equal to one of the allowed values' }];
+  return ok;
+};
+
+function looseForm(value: string): string {
+  return value.toLowerCase().replace(/_/g, '');
+}
+
 /** Compiles each kind's schema on first use and keeps it; one instance serves a whole process. */
 export class SchemaValidator {
-  private readonly ajv = new Ajv(AJV_OPTIONS);
+  private readonly ajv = createAjv();
   private readonly compiled = new Map<string, ValidateFunction>();
 
   constructor(private readonly schemas: Readonly<Record<string, object>> = SCHEMAS) {

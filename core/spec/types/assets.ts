@@ -141,6 +141,8 @@ export interface ManagedNetwork {
 export interface WorkspaceSpec extends SpecBase {
   name: string;
   display_name?: string;
+  /** Older name of `display_name`. */
+  friendly_name?: string;
   description?: string;
   location?: string;
   resource_group?: string;
@@ -518,7 +520,8 @@ export interface DataCollector {
 
 interface OnlineDeploymentBase extends SpecBase {
   name: string;
-  endpoint_name: string;
+  /** Omitted when given on the command line (`--endpoint-name`). */
+  endpoint_name?: string;
   description?: string;
   tags?: Tags;
   properties?: Properties;
@@ -594,7 +597,8 @@ export interface ModelBatchSettings extends BatchScoringSettings {
 
 interface BatchDeploymentBase extends SpecBase {
   name: string;
-  endpoint_name: string;
+  /** Omitted when given on the command line (`--endpoint-name`). */
+  endpoint_name?: string;
   description?: string;
   tags?: Tags;
   properties?: Properties;

@@ -6,9 +6,11 @@ import type {
   OnlineDeploymentSpec, OnlineEndpointSpec, VmComputeSpec, WorkspaceSpec,
 } from './assets';
 import type { CommandComponentSpec, CommandJobSpec, PipelineComponentSpec, PipelineJobSpec, SweepJobSpec } from './jobs';
+import type { AutoMLJobSpec, ImportJobSpec, ParallelComponentSpec, ParallelJobSpec, SparkComponentSpec, SparkJobSpec } from './other-jobs';
 
 export type * from './assets';
 export type * from './jobs';
+export type * from './other-jobs';
 
 /** The typed value of each spec kind. */
 export interface SpecByKind {
@@ -28,8 +30,14 @@ export interface SpecByKind {
   'job/command': CommandJobSpec;
   'job/sweep': SweepJobSpec;
   'job/pipeline': PipelineJobSpec;
+  'job/automl': AutoMLJobSpec;
+  'job/parallel': ParallelJobSpec;
+  'job/spark': SparkJobSpec;
+  'job/import': ImportJobSpec;
   'component/command': CommandComponentSpec;
   'component/pipeline': PipelineComponentSpec;
+  'component/parallel': ParallelComponentSpec;
+  'component/spark': SparkComponentSpec;
   'endpoint/online': OnlineEndpointSpec;
   'deployment/online': OnlineDeploymentSpec;
   'endpoint/batch': BatchEndpointSpec;

@@ -3,6 +3,7 @@
  * `commandJob`, `sweepJob`, `pipelineJob`, `commandComponent` and `pipelineComponent.schema.json`.
  * Types only: no runtime code. Reference strings (`azureml:…`, `${{…}}`, paths) are plain `string`.
  */
+import type { AutoMLStep, DoWhileStep, IfElseStep, ImportStep, ParallelForStep, ParallelStep, SparkStep } from './other-jobs';
 
 /** A `${{…}}` data-binding expression, e.g. `${{parent.inputs.node_count}}`. */
 export type Binding = string;
@@ -439,7 +440,8 @@ export interface PipelineComponentStep extends PipelineStepBase {
   settings?: PipelineSettings;
 }
 
-export type PipelineStep = CommandStep | SweepStep | PipelineComponentStep;
+export type PipelineStep =
+  | CommandStep | SweepStep | PipelineComponentStep | ParallelStep | SparkStep | AutoMLStep | ImportStep | DoWhileStep | IfElseStep | ParallelForStep;
 
 export interface PipelineJobSpec extends JobSpecBase {
   type: 'pipeline';

@@ -44,6 +44,7 @@ const INT_HEX = /^[-+]?0x[0-9a-fA-F_]+$/;
 const FLOAT_NAN = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const FLOAT_EXP = /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/;
 const FLOAT = /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/;
+const DIGIT = /[0-9]/;
 /** Sexagesimal numbers and timestamps: resolved to values this parser does not reproduce. */
 const TIME_LIKE = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$|^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}/;
 
@@ -71,7 +72,9 @@ export function plainValue(source: string): ScalarValue | undefined {
   if (INT.test(source)) return intValue(source, 0, 10);
   if (INT_HEX.test(source)) return intValue(source, 2, 16);
   if (FLOAT_NAN.test(source)) return source.slice(-3).toLowerCase() === 'nan' ? NaN : source[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-  if (FLOAT_EXP.test(source) || FLOAT.test(source)) return parseFloat(source.replace(/_/g, ''));
+  if (FLOAT_EXP.test(source)) return parseFloat(source.replace(/_/g, ''));
+  // PyYAML needs a digit in a float: `.` (the current folder) and `-._` are strings.
+  if (FLOAT.test(source)) return DIGIT.test(source) ? parseFloat(source.replace(/_/g, '')) : source;
   if (TIME_LIKE.test(source)) return undefined;
   return source;
 }

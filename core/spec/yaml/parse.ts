@@ -266,9 +266,15 @@ function scalarValue(value: unknown): string | number | boolean | null {
   return String(value);
 }
 
-/** The `yaml` package's 1.1 schema reads `y`/`n` as booleans; PyYAML (the Azure ML CLI) reads them as strings. */
+/**
+ * The `yaml` package's 1.1 schema reads `y`/`n` as booleans and `.` as NaN; PyYAML (the Azure ML CLI) reads them as
+ * strings (its floats need a digit).
+ */
 function pyYamlValue(value: string | number | boolean | null, style: ScalarStyle, source: string | undefined): string | number | boolean | null {
-  return typeof value === 'boolean' && style === 'plain' && source !== undefined && /^[yYnN]$/.test(source) ? source : value;
+  if (style !== 'plain' || source === undefined) return value;
+  if (typeof value === 'boolean' && /^[yYnN]$/.test(source)) return source;
+  if (typeof value === 'number' && Number.isNaN(value) && !/nan$/i.test(source)) return source;
+  return value;
 }
 
 function styleOf(node: Scalar): ScalarStyle {
