@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, realpathSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { RUN_LABEL, type ComputeDriver, type RunExit, type RunHandle, type RunMount, type RunPlan } from './driver';
+import { RUN_LABEL, type ComputeDriver, type ReattachPlan, type RunExit, type RunHandle, type RunMount, type RunPlan } from './driver';
 import {
   connectDocker, engineMessage, engineSocketPath, explainEngineError, httpStatusOf, pingEngine, unlessAbsent, type DockerConnection,
 } from './docker-engine';
@@ -75,7 +75,7 @@ export class DockerDriver implements ComputeDriver {
       mkdirSync(path.dirname(plan.logFile), { recursive: true });
       const written = pipeDockerFrames(output, createWriteStream(plan.logFile, { flags: 'a' }));
       await container.start();
-      return this.track(container, readWaitAnswer(waitStream), written);
+      return this.track(container, readWaitAnswer(waitStream), written, plan.onExit);
     } catch (error) {
       abort.abort();
       await container.remove({ force: true }).catch(() => undefined);
@@ -85,7 +85,7 @@ export class DockerDriver implements ComputeDriver {
     }
   }
 
-  async reattach(runId: string, ref: string, plan: Pick<RunPlan, 'logFile' | 'stateDir'>): Promise<RunHandle | undefined> {
+  async reattach(runId: string, ref: string, plan: ReattachPlan): Promise<RunHandle | undefined> {
     const info = await this.findRunContainer(runId, ref);
     if (!info) return undefined;
     const container = this.docker.getContainer(info.Id);
@@ -95,7 +95,7 @@ export class DockerDriver implements ComputeDriver {
     if (info.State.Running) {
       const waitStream = await this.openWait(info.Id, 'not-running');
       const logs = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
-      return this.track(container, readWaitAnswer(waitStream), pipeDockerFrames(logs, logFile));
+      return this.track(container, readWaitAnswer(waitStream), pipeDockerFrames(logs, logFile), plan.onExit);
     }
 
     const logs = (await container.logs({ follow: false, stdout: true, stderr: true })) as unknown as Buffer;
@@ -104,6 +104,7 @@ export class DockerDriver implements ComputeDriver {
       info.State.Status === 'created'
         ? { exitCode: -1, reason: 'container was created but never started (the control plane stopped before starting it)' }
         : describeExit(info.State.ExitCode, info, false);
+    plan.onExit?.(exit);
     await this.remove(container);
     return { ref: info.Id, exited: Promise.resolve(exit), stop: async () => undefined };
   }
@@ -165,7 +166,7 @@ export class DockerDriver implements ComputeDriver {
     });
   }
 
-  private track(container: Docker.Container, waitAnswer: Promise<WaitAnswer>, written: Promise<void>): RunHandle {
+  private track(container: Docker.Container, waitAnswer: Promise<WaitAnswer>, written: Promise<void>, onExit?: (exit: RunExit) => void): RunHandle {
     let stopRequested = false;
     const exited = (async (): Promise<RunExit> => {
       let exitCode: number | undefined;
@@ -179,6 +180,7 @@ export class DockerDriver implements ComputeDriver {
       }
       await written.catch(() => undefined);
       if (exitCode === 0 && !stopRequested) {
+        onExit?.({ exitCode: 0 });
         await this.remove(container);
         return { exitCode: 0 };
       }
@@ -187,6 +189,7 @@ export class DockerDriver implements ComputeDriver {
         exitCode === undefined && !info
           ? { exitCode: -1, reason: `container vanished${waitFailure ? ` (${waitFailure})` : ''}` }
           : describeExit(exitCode ?? info?.State.ExitCode ?? -1, info, stopRequested);
+      onExit?.(exit);
       await this.remove(container);
       return exit;
     })();
