@@ -7,7 +7,7 @@ import { ApiClient, readServeInfo } from '../../core/api/client';
 import { isTerminal, type JobDetail, type JobSummary } from '../../core/api/contracts';
 import { HostProcessDriver } from '../../core/compute/host';
 import { COMMAND_SCHEMA, workspace } from '../support/control-plane';
-import { waitFor } from '../support/docker';
+import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
 
 // A crash or power cut loses the database's last commits (they are not synced); the run folder must keep a job from
 // running twice. The lost commits are made deterministic: a copy of the database taken while the daemon is frozen
@@ -69,10 +69,11 @@ async function detail(client: ApiClient, job: string): Promise<JobDetail> {
 }
 
 async function reaches(client: ApiClient, job: string, done: (d: JobDetail) => boolean, timeoutMs = 30_000): Promise<JobDetail> {
+  let last: JobDetail | undefined;
   return waitFor(`${job} to move on`, async () => {
-    const d = await detail(client, job);
-    return done(d) ? d : undefined;
-  }, timeoutMs);
+    last = await detail(client, job);
+    return done(last) ? last : undefined;
+  }, timeoutMs).catch((error: Error) => Promise.reject(new Error(`${error.message}; it is ${last?.status}: ${last?.reason ?? ''}`)));
 }
 
 const ended = (d: JobDetail) => isTerminal(d.status);
@@ -147,6 +148,43 @@ test('a job that started but left neither an exit record nor a process ends Fail
   assert.match(end.reason ?? '', /fate is unknown/);
   assert.equal(runCount(marks, 'lost'), 1, 'not run again');
   assert.equal((await reaches(next.client, blocker, ended)).status, 'Completed');
+});
+
+test('on a docker compute, jobs whose later commits the database lost end as their removed containers did, not "vanished"', async (t) => {
+  const docker = new DockerTestBed();
+  if (!(await docker.ready(t))) return;
+  const root = await workspace(t, { 'box.yml': 'name: box\ntype: docker\nmax_instances: 2\n' });
+  t.after(async () => {
+    const left = await docker.docker.listContainers({ all: true, filters: { label: [`mlw.workspace=${root}`] } });
+    await Promise.all(left.map((c) => docker.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  });
+  const marks = path.join(root, 'marks');
+  fs.mkdirSync(marks);
+  // Containers may run as another user than the test.
+  fs.chmodSync(marks, 0o777);
+  fs.writeFileSync(path.join(marks, 'hold'), '');
+  const job = (name: string, tail: string) =>
+    `${COMMAND_SCHEMA}\ntype: command\ncommand: ${JSON.stringify(`echo ran >> \${{inputs.marks}}/${name}; while [ -f \${{inputs.marks}}/hold ]; do sleep 0.05; done; ${tail}`)}\n` +
+    `environment:\n  image: ${BUSYBOX_IMAGE}\ncompute: azureml:box\ninputs:\n  marks:\n    type: uri_folder\n    path: ./marks\n    mode: rw_mount\n`;
+  fs.writeFileSync(path.join(root, 'ok.yml'), job('ok', 'echo fine'));
+  fs.writeFileSync(path.join(root, 'bad.yml'), job('bad', 'echo broken; exit 3'));
+  const daemon = await startDaemonProcess(t, root);
+  await daemon.client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
+  const ok = await submit(daemon.client, root, 'ok.yml');
+  const bad = await submit(daemon.client, root, 'bad.yml');
+  for (const name of [ok, bad]) await reaches(daemon.client, name, (d) => d.status === 'Running');
+  const backup = path.join(root, 'db-copy');
+  copyDatabaseFrozen(daemon, root, backup);
+  fs.rmSync(path.join(marks, 'hold'));
+  for (const name of [ok, bad]) await reaches(daemon.client, name, ended);
+  await kill(daemon);
+  restoreDatabase(root, backup);
+
+  const next = await startDaemonProcess(t, root);
+  const [okEnd, badEnd] = await Promise.all([ok, bad].map((name) => reaches(next.client, name, ended)));
+  assert.deepEqual([okEnd!.status, badEnd!.status], ['Completed', 'Failed'], `${okEnd!.reason} / ${badEnd!.reason}`);
+  assert.match(badEnd!.reason ?? '', /^exit code 3; last log lines:\n[\s\S]*broken/);
+  assert.deepEqual(['ok', 'bad'].map((name) => runCount(marks, name)), [1, 1], 'each command ran exactly once');
 });
 
 test('the host driver does not re-attach to another process that got the run\'s pid', async (t) => {
