@@ -1,41 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { ApiClient, readServeInfo } from '../../core/api/client';
-import { isTerminal, type JobDetail, type JobSummary } from '../../core/api/contracts';
 import { HostProcessDriver } from '../../core/compute/host';
 import { COMMAND_SCHEMA, workspace } from '../support/control-plane';
+import { detail, ended, kill, reaches, startDaemonProcess, submit, type Daemon } from '../support/daemon-process';
 import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
 
 // A crash or power cut loses the database's last commits (they are not synced); the run folder must keep a job from
 // running twice. The lost commits are made deterministic: a copy of the database taken while the daemon is frozen
 // is put back after the daemon was killed.
-
-const DAEMON = path.resolve(__dirname, '../../daemon/main.ts');
-const STARTUP_MS = 60_000;
-
-interface Daemon {
-  child: ChildProcess;
-  client: ApiClient;
-}
-
-async function startDaemonProcess(t: TestContext, root: string): Promise<Daemon> {
-  const child = spawn(process.execPath, ['--import', 'tsx', DAEMON, '--workspace', root, '--idle-timeout', '0'], { stdio: 'ignore' });
-  t.after(() => child.exitCode === null && child.kill('SIGKILL'));
-  const info = await waitFor('serve.json', () => readServeInfo(root)?.pid === child.pid && readServeInfo(root), STARTUP_MS);
-  const client = new ApiClient(info.port, info.token);
-  t.after(() => client.close());
-  return { child, client };
-}
-
-async function kill(daemon: Daemon): Promise<void> {
-  daemon.client.close();
-  const exited = new Promise((resolve) => daemon.child.once('exit', resolve));
-  daemon.child.kill('SIGKILL');
-  await exited;
-}
 
 /** Copies the database files while the daemon is frozen, so the copy holds exactly what was committed then. */
 function copyDatabaseFrozen(daemon: Daemon, root: string, to: string): void {
@@ -59,24 +33,6 @@ function restoreDatabase(root: string, from: string): void {
 function databaseFiles(mlw: string): string[] {
   return fs.readdirSync(mlw).filter((file) => file.startsWith('mlw.db') && fs.statSync(path.join(mlw, file)).isFile());
 }
-
-async function submit(client: ApiClient, root: string, file: string): Promise<string> {
-  return (await client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(root, file) })).job.name;
-}
-
-async function detail(client: ApiClient, job: string): Promise<JobDetail> {
-  return client.request<JobDetail>('GET', `/api/jobs/${job}`);
-}
-
-async function reaches(client: ApiClient, job: string, done: (d: JobDetail) => boolean, timeoutMs = 30_000): Promise<JobDetail> {
-  let last: JobDetail | undefined;
-  return waitFor(`${job} to move on`, async () => {
-    last = await detail(client, job);
-    return done(last) ? last : undefined;
-  }, timeoutMs).catch((error: Error) => Promise.reject(new Error(`${error.message}; it is ${last?.status}: ${last?.reason ?? ''}`)));
-}
-
-const ended = (d: JobDetail) => isTerminal(d.status);
 
 /** How many times a job's command ran: it appends one line per run to a file outside the run folder. */
 function runCount(marks: string, name: string): number {
