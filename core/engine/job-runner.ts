@@ -12,7 +12,7 @@ import { substituteCommand } from './command';
 import type { ComputeTarget } from './computes';
 import { runFiles } from './layout';
 import { LogTailer } from './log-tailer';
-import { readRunRecord, recordRunExit, recordRunStarted, recordRunStarting, type RunRecord } from './run-record';
+import { readRunRecord, recordRunExit, recordRunStarted, recordRunStarting, type RunRecord, type StopRequest } from './run-record';
 import type { EnsureOptions, EnvironmentImageStatus, EnvironmentSource } from '../env/builder';
 
 /** The environment builder as the runner uses it (`core/env`'s `EnvironmentBuilder`). */
@@ -71,7 +71,7 @@ const REASON_TAIL_LINES = 10;
 export class JobRunner {
   private handle: RunHandle | undefined;
   private readonly abort = new AbortController();
-  private stopReason: { status: JobStatus; reason: string } | undefined;
+  private stopReason: StopRequest | undefined;
   private tailer: LogTailer | undefined;
   private exitRecorded = false;
 
@@ -134,7 +134,7 @@ export class JobRunner {
     recordRunStarting(this.job.run_dir, {
       compute: this.target.name,
       driver: driver.kind,
-      identity: driver.containerized ? `container labelled ${RUN_LABEL}=${this.job.name}` : `process group started in ${plan.workingDir}`,
+      identity: driver.containerized ? `container labelled ${RUN_LABEL}=${this.job.name}` : 'host process group (its pid: the started entry, state/pid)',
     });
     let handle: RunHandle;
     try {
@@ -159,6 +159,8 @@ export class JobRunner {
   private async reconnect(plan: RunPlan, record: RunRecord): Promise<RunHandle | undefined> {
     const ref = this.job.driver_ref ?? record.started?.ref ?? '';
     if (record.exited) this.exitRecorded = true;
+    // A cancel or timeout the database lost still decides how the job ends.
+    if (record.exited?.stopped) this.stopReason ??= record.exited.stopped;
     const handle = await this.target.driver.reattach(this.job.name, ref, plan);
     if (handle || !record.exited) return handle;
     const { exitCode, reason } = record.exited;
@@ -174,7 +176,7 @@ export class JobRunner {
   private recordExit(exit: RunExit): void {
     if (this.exitRecorded) return;
     this.exitRecorded = true;
-    recordRunExit(this.job.run_dir, exit);
+    recordRunExit(this.job.run_dir, exit, this.stopReason);
   }
 
   private async prepare(stage = true): Promise<{ plan: RunPlan; outputs: Record<string, StagedOutput> }> {

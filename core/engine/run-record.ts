@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { JobStatus } from '../api/contracts';
 import type { RunExit } from '../compute/driver';
 
 /**
@@ -11,7 +12,13 @@ import type { RunExit } from '../compute/driver';
 export type RunRecordEntry =
   | { event: 'starting'; at: number; compute: string; driver: string; identity: string }
   | { event: 'started'; at: number; ref: string }
-  | { event: 'exited'; at: number; exitCode: number; reason?: string };
+  | { event: 'exited'; at: number; exitCode: number; reason?: string; stopped?: StopRequest };
+
+/** Why mlw stopped a run (a cancel, a timeout): the job ends with this status and reason, not as failed. */
+export interface StopRequest {
+  status: JobStatus;
+  reason: string;
+}
 
 export interface RunRecord {
   /** When the run was about to be started; a run may exist from this moment on. */
@@ -32,8 +39,8 @@ export function recordRunStarted(runDir: string, ref: string): void {
   append(runDir, { event: 'started', at: Date.now(), ref });
 }
 
-export function recordRunExit(runDir: string, exit: RunExit): void {
-  append(runDir, { event: 'exited', at: Date.now(), exitCode: exit.exitCode, ...(exit.reason ? { reason: exit.reason } : {}) });
+export function recordRunExit(runDir: string, exit: RunExit, stopped?: StopRequest): void {
+  append(runDir, { event: 'exited', at: Date.now(), exitCode: exit.exitCode, ...(exit.reason ? { reason: exit.reason } : {}), ...(stopped ? { stopped } : {}) });
 }
 
 /** The latest entry of each kind; a torn last line (a crash mid-write) is ignored. */

@@ -66,21 +66,26 @@ test('jobs whose later commits the database lost are finished from their run fol
   const { root, marks, holds, daemon, blocker, backup } = await oneInstanceWorkspace(t, {
     ok: 'echo ran >> "$MARKS/ok"; echo fine',
     bad: 'echo ran >> "$MARKS/bad"; echo broken; exit 3',
+    canceled: 'echo ran >> "$MARKS/canceled"; while [ -f "$HOLD_JOB" ]; do sleep 0.05; done',
   });
   const ok = await submit(daemon.client, root, 'ok.yml');
   const bad = await submit(daemon.client, root, 'bad.yml');
+  const canceled = await submit(daemon.client, root, 'canceled.yml');
   assert.equal((await detail(daemon.client, ok)).status, 'Queued');
   copyDatabaseFrozen(daemon, root, backup);
   fs.rmSync(holds.blocker);
-  await reaches(daemon.client, bad, ended);
+  await reaches(daemon.client, canceled, (d) => d.status === 'Running');
+  await daemon.client.request('POST', `/api/jobs/${canceled}/cancel`);
+  await reaches(daemon.client, canceled, ended);
   await kill(daemon);
   restoreDatabase(root, backup);
 
   const next = await startDaemonProcess(t, root);
-  const [blockerEnd, okEnd, badEnd] = await Promise.all([blocker, ok, bad].map((job) => reaches(next.client, job, ended)));
-  assert.deepEqual([blockerEnd!.status, okEnd!.status, badEnd!.status], ['Completed', 'Completed', 'Failed'], badEnd!.reason);
-  assert.match(badEnd!.reason ?? '', /^exit code 3; last log lines:\n[\s\S]*broken/);
-  assert.deepEqual(['blocker', 'ok', 'bad'].map((name) => runCount(marks, name)), [1, 1, 1], 'each command ran exactly once');
+  const ends = await Promise.all([blocker, ok, bad, canceled].map((job) => reaches(next.client, job, ended)));
+  assert.deepEqual(ends.map((end) => end.status), ['Completed', 'Completed', 'Failed', 'Canceled'], ends.map((end) => end.reason).join(' / '));
+  assert.match(ends[2]!.reason ?? '', /^exit code 3; last log lines:\n[\s\S]*broken/);
+  assert.equal(ends[3]!.reason, 'canceled by the user');
+  assert.deepEqual(['blocker', 'ok', 'bad', 'canceled'].map((name) => runCount(marks, name)), [1, 1, 1, 1], 'each command ran exactly once');
 });
 
 test('a job that started but left neither an exit record nor a process ends Failed: its fate is unknown', async (t) => {
