@@ -1,4 +1,6 @@
 import Docker from 'dockerode';
+import http from 'node:http';
+import https from 'node:https';
 
 /** Connection settings; without any, dockerode follows `DOCKER_HOST` or uses `/var/run/docker.sock`. */
 export interface DockerConnection {
@@ -18,6 +20,23 @@ interface ModemAddress {
   host?: string;
   port?: number | string;
   protocol?: string;
+}
+
+/**
+ * A client to the same engine that opens a new connection for every request. An engine shutting down has closed its
+ * listener but still answers on connections kept alive from before, so only a new connection tells that it is going.
+ */
+export function freshConnectionClient(docker: Docker): Docker {
+  const modem = docker.modem as ModemAddress & { ca?: string; cert?: string; key?: string };
+  if (modem.protocol === 'ssh') return docker;
+  const tls = { ca: modem.ca, cert: modem.cert, key: modem.key };
+  const agent = modem.protocol === 'https' ? new https.Agent({ keepAlive: false, ...tls }) : new http.Agent({ keepAlive: false });
+  // docker-modem takes an `agent` its typings do not declare.
+  const withAgent = (options: Docker.DockerOptions) => new Docker({ ...options, agent } as Docker.DockerOptions);
+  if (typeof modem.socketPath === 'string') return withAgent({ socketPath: modem.socketPath });
+  if (modem.host) return withAgent({ host: modem.host, port: modem.port, protocol: modem.protocol as 'http' | 'https', ...tls });
+  // The default connection (DOCKER_HOST or the default socket) is found again the same way.
+  return withAgent({});
 }
 
 /** Where the client talks to, for messages: a socket path or `tcp://host:port`. */

@@ -1,11 +1,11 @@
 import type Docker from 'dockerode';
 import { createWriteStream, mkdirSync, realpathSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { RUN_LABEL, type ComputeDriver, type RunExit, type RunHandle, type RunMount, type RunPlan } from './driver';
+import { RUN_LABEL, type ComputeDriver, type ReattachPlan, type RunExit, type RunHandle, type RunMount, type RunPlan } from './driver';
+import { describeExit, engineContinuity, stopSignal, type EngineContinuity } from './docker-exit';
 import {
-  connectDocker, engineMessage, engineSocketPath, explainEngineError, httpStatusOf, pingEngine, unlessAbsent, type DockerConnection,
+  connectDocker, engineMessage, engineSocketPath, explainEngineError, freshConnectionClient, httpStatusOf, isConnectionError, pingEngine, unlessAbsent, type DockerConnection,
 } from './docker-engine';
 import { pipeDockerFrames, readBody, writeDockerFrames } from './docker-streams';
 
@@ -36,11 +36,14 @@ export class DockerDriver implements ComputeDriver {
   readonly kind = 'docker' as const;
   readonly containerized = true;
   private readonly docker: Docker;
+  /** For the questions only a new connection answers truthfully (is the engine going away?). */
+  private readonly probe: Docker;
   private readonly user: string;
   private readonly stopGraceSeconds: number;
 
   constructor(options: DockerDriverOptions = {}) {
     this.docker = connectDocker(options);
+    this.probe = freshConnectionClient(this.docker);
     this.user = options.user ?? DEFAULT_USER;
     this.stopGraceSeconds = options.stopGraceSeconds ?? DEFAULT_STOP_GRACE_SECONDS;
   }
@@ -75,7 +78,7 @@ export class DockerDriver implements ComputeDriver {
       mkdirSync(path.dirname(plan.logFile), { recursive: true });
       const written = pipeDockerFrames(output, createWriteStream(plan.logFile, { flags: 'a' }));
       await container.start();
-      return this.track(container, readWaitAnswer(waitStream), written);
+      return this.track(container, readWaitAnswer(waitStream), written, plan.onExit);
     } catch (error) {
       abort.abort();
       await container.remove({ force: true }).catch(() => undefined);
@@ -85,7 +88,7 @@ export class DockerDriver implements ComputeDriver {
     }
   }
 
-  async reattach(runId: string, ref: string, plan: Pick<RunPlan, 'logFile' | 'stateDir'>): Promise<RunHandle | undefined> {
+  async reattach(runId: string, ref: string, plan: ReattachPlan): Promise<RunHandle | undefined> {
     const info = await this.findRunContainer(runId, ref);
     if (!info) return undefined;
     const container = this.docker.getContainer(info.Id);
@@ -95,7 +98,7 @@ export class DockerDriver implements ComputeDriver {
     if (info.State.Running) {
       const waitStream = await this.openWait(info.Id, 'not-running');
       const logs = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
-      return this.track(container, readWaitAnswer(waitStream), pipeDockerFrames(logs, logFile));
+      return this.track(container, readWaitAnswer(waitStream), pipeDockerFrames(logs, logFile), plan.onExit);
     }
 
     const logs = (await container.logs({ follow: false, stdout: true, stderr: true })) as unknown as Buffer;
@@ -103,7 +106,8 @@ export class DockerDriver implements ComputeDriver {
     const exit: RunExit =
       info.State.Status === 'created'
         ? { exitCode: -1, reason: 'container was created but never started (the control plane stopped before starting it)' }
-        : describeExit(info.State.ExitCode, info, false);
+        : describeExit(info.State.ExitCode, info, { stopRequested: false, engine: await this.continuityIfKilled(info.State.ExitCode, info) });
+    plan.onExit?.(exit);
     await this.remove(container);
     return { ref: info.Id, exited: Promise.resolve(exit), stop: async () => undefined };
   }
@@ -165,7 +169,7 @@ export class DockerDriver implements ComputeDriver {
     });
   }
 
-  private track(container: Docker.Container, waitAnswer: Promise<WaitAnswer>, written: Promise<void>): RunHandle {
+  private track(container: Docker.Container, waitAnswer: Promise<WaitAnswer>, written: Promise<void>, onExit?: (exit: RunExit) => void): RunHandle {
     let stopRequested = false;
     const exited = (async (): Promise<RunExit> => {
       let exitCode: number | undefined;
@@ -179,14 +183,19 @@ export class DockerDriver implements ComputeDriver {
       }
       await written.catch(() => undefined);
       if (exitCode === 0 && !stopRequested) {
+        onExit?.({ exitCode: 0 });
         await this.remove(container);
         return { exitCode: 0 };
       }
-      const info = await container.inspect().catch(() => undefined);
+      let engineGone = false;
+      const info = await container.inspect().catch((error: unknown) => ((engineGone = isConnectionError(error)), undefined));
+      const code = exitCode ?? info?.State.ExitCode ?? -1;
+      const engine: EngineContinuity = engineGone ? 'restarted' : stopRequested ? 'unknown' : await this.continuityIfKilled(code, info);
       const exit =
-        exitCode === undefined && !info
+        exitCode === undefined && !info && !engineGone
           ? { exitCode: -1, reason: `container vanished${waitFailure ? ` (${waitFailure})` : ''}` }
-          : describeExit(exitCode ?? info?.State.ExitCode ?? -1, info, stopRequested);
+          : describeExit(code, info, { stopRequested, engine });
+      onExit?.(exit);
       await this.remove(container);
       return exit;
     })();
@@ -219,6 +228,11 @@ export class DockerDriver implements ComputeDriver {
     return unlessAbsent(this.docker, () => this.docker.getContainer(id).inspect());
   }
 
+  /** Only a run that died of SIGTERM or SIGKILL can have been stopped by an engine shutdown; that is worth a look. */
+  private async continuityIfKilled(exitCode: number, info: Docker.ContainerInspectInfo | undefined): Promise<EngineContinuity> {
+    return stopSignal(exitCode) ? engineContinuity(this.probe, info) : 'unknown';
+  }
+
   /** Removal after the exit is collected (never AutoRemove: the exit code would race the removal). */
   private async remove(container: Docker.Container): Promise<void> {
     await container.remove({ force: true, v: true }).catch(() => undefined);
@@ -235,30 +249,6 @@ async function readWaitAnswer(stream: Readable): Promise<WaitAnswer> {
   const answer = JSON.parse(body) as Partial<WaitAnswer>;
   if (typeof answer.StatusCode !== 'number') throw new Error(`unexpected answer from the engine: ${body}`);
   return answer as WaitAnswer;
-}
-
-function describeExit(exitCode: number, info: Docker.ContainerInspectInfo | undefined, stopRequested: boolean): RunExit {
-  if (stopRequested) return { exitCode, reason: 'stopped' };
-  if (!info || info.State.Status === 'removing' || info.State.Status === 'dead') {
-    return { exitCode, reason: 'container was removed from outside mlw' };
-  }
-  if (info.State.OOMKilled) {
-    const limit = info.HostConfig.Memory ? ` (limit ${formatBytes(info.HostConfig.Memory)})` : '';
-    return { exitCode, reason: `out of memory${limit}: killed by the kernel` };
-  }
-  if (exitCode > 128) {
-    const signal = signalName(exitCode - 128);
-    if (signal === 'SIGKILL' || signal === 'SIGTERM') return { exitCode, reason: `killed from outside mlw (${signal})` };
-  }
-  return { exitCode };
-}
-
-function signalName(signal: number): string | undefined {
-  return Object.entries(osConstants.signals).find(([, value]) => value === signal)?.[0];
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= 1 << 20 ? `${Math.round(bytes / (1 << 20))} MiB` : `${bytes} B`;
 }
 
 function realPath(filePath: string): string {

@@ -34,6 +34,11 @@ export interface RunPlan {
   /** Host folder the driver may use for its own bookkeeping (exit code file, pid). */
   stateDir: string;
   labels: Record<string, string>;
+  /**
+   * Called once with the exit as soon as the driver knows it, before the driver removes anything that would tell it
+   * (a container): the engine records it durably there.
+   */
+  onExit?: (exit: RunExit) => void;
 }
 
 export interface RunExit {
@@ -52,6 +57,8 @@ export interface RunHandle {
   stop(): Promise<void>;
 }
 
+export type ReattachPlan = Pick<RunPlan, 'logFile' | 'stateDir' | 'onExit'>;
+
 export interface ComputeDriver {
   readonly kind: 'local' | 'docker' | 'swarm' | 'remote';
   /** Whether `RunPlan` paths are container paths (`/mlw/…`) rather than host paths. */
@@ -59,8 +66,11 @@ export interface ComputeDriver {
   /** Fails with a clear message when the driver cannot run anything (e.g. the Docker engine is down). */
   ping(): Promise<void>;
   start(plan: RunPlan): Promise<RunHandle>;
-  /** Re-attaches to a run started by an earlier daemon; `undefined` when it vanished. */
-  reattach(runId: string, ref: string, plan: Pick<RunPlan, 'logFile' | 'stateDir'>): Promise<RunHandle | undefined>;
+  /**
+   * Re-attaches to a run started by an earlier daemon (`ref` may be empty when that daemon stopped before storing
+   * it); `undefined` when the driver finds neither the run nor a record of its exit.
+   */
+  reattach(runId: string, ref: string, plan: ReattachPlan): Promise<RunHandle | undefined>;
 }
 
 /** Labels every mlw-managed container and image carries, so reconcile and test clean-up can find them. */

@@ -2,10 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ComputeDriver, RunExit, RunHandle, RunPlan } from './driver';
+import type { ComputeDriver, ReattachPlan, RunExit, RunHandle, RunPlan } from './driver';
 
 const EXIT_FILE = 'exit-code';
 const PID_FILE = 'pid';
+/** The process's start time (clock ticks after boot): a pid reused by another process has another one. */
+const PID_START_FILE = 'pid-start';
 /** How often a re-attached run (no child handle after a daemon restart) is checked for its exit. */
 const REATTACHED_POLL_MS = 200;
 
@@ -43,25 +45,28 @@ export class HostProcessDriver implements ComputeDriver {
     child.unref();
     const pid = child.pid!;
     fs.writeFileSync(path.join(plan.stateDir, PID_FILE), String(pid));
+    fs.writeFileSync(path.join(plan.stateDir, PID_START_FILE), processStart(pid));
     const exited = new Promise<RunExit>((resolve) => {
-      child.once('exit', (code, signal) => resolve(readExit(exitFile) ?? { exitCode: code ?? 128 + signalNumber(signal), reason: signal ? `killed by ${signal}` : undefined }));
+      child.once('exit', (code, signal) => resolve(reported(plan, readExit(exitFile) ?? { exitCode: code ?? 128 + signalNumber(signal), reason: signal ? `killed by ${signal}` : undefined })));
     });
     return new HostRun(pid, exited, this.options.stopGraceMs ?? 10_000);
   }
 
-  async reattach(_runId: string, ref: string, plan: Pick<RunPlan, 'logFile' | 'stateDir'>): Promise<RunHandle | undefined> {
+  async reattach(_runId: string, ref: string, plan: ReattachPlan): Promise<RunHandle | undefined> {
     const exitFile = path.join(plan.stateDir, EXIT_FILE);
-    const pid = Number(ref);
+    const pid = Number(ref || readText(path.join(plan.stateDir, PID_FILE)));
     const finished = readExit(exitFile);
-    if (finished) return new HostRun(pid, Promise.resolve(finished), 0);
+    if (finished) return new HostRun(pid, Promise.resolve(reported(plan, finished)), 0);
     if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+    const recordedStart = readText(path.join(plan.stateDir, PID_START_FILE));
+    if (recordedStart && recordedStart !== processStart(pid)) return undefined;
     const exited = new Promise<RunExit>((resolve) => {
       const timer = setInterval(() => {
         const exit = readExit(exitFile);
-        if (exit) return clearInterval(timer), resolve(exit);
+        if (exit) return clearInterval(timer), resolve(reported(plan, exit));
         if (!isAlive(pid)) {
           clearInterval(timer);
-          resolve(readExit(exitFile) ?? { exitCode: 137, reason: `the process ${pid} ended without recording an exit code (killed from outside)` });
+          resolve(reported(plan, readExit(exitFile) ?? { exitCode: 137, reason: `the process ${pid} ended without recording an exit code (killed from outside)` }));
         }
       }, REATTACHED_POLL_MS);
     });
@@ -93,12 +98,21 @@ function runEnvironment(base: NodeJS.ProcessEnv): Record<string, string> {
   return env;
 }
 
+function reported(plan: ReattachPlan, exit: RunExit): RunExit {
+  plan.onExit?.(exit);
+  return exit;
+}
+
 function readExit(file: string): RunExit | undefined {
+  const text = readText(file);
+  return /^\d+$/.test(text) ? { exitCode: Number(text) } : undefined;
+}
+
+function readText(file: string): string {
   try {
-    const text = fs.readFileSync(file, 'utf8').trim();
-    return /^\d+$/.test(text) ? { exitCode: Number(text) } : undefined;
+    return fs.readFileSync(file, 'utf8').trim();
   } catch {
-    return undefined;
+    return '';
   }
 }
 
@@ -108,6 +122,16 @@ function isAlive(pid: number): boolean {
     return !isZombie(pid);
   } catch {
     return false;
+  }
+}
+
+function processStart(pid: number): string {
+  try {
+    // Fields after the command name (which may hold spaces), from the 3rd on: starttime is the 22nd.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
   }
 }
 

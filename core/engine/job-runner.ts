@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { JobStatus } from '../api/contracts';
 import type { RunExit, RunHandle, RunMount, RunPlan } from '../compute/driver';
-import { WORKSPACE_LABEL } from '../compute/driver';
+import { RUN_LABEL, WORKSPACE_LABEL } from '../compute/driver';
 import { CONTAINER_CODE_DIR } from '../data/layout';
 import { prepareOutputs, stageInputs, type StagedOutput } from '../data/staging';
 import type { DatastoreResolver } from '../data/datastores';
@@ -12,6 +12,7 @@ import { substituteCommand } from './command';
 import type { ComputeTarget } from './computes';
 import { runFiles } from './layout';
 import { LogTailer } from './log-tailer';
+import { readRunRecord, recordRunExit, recordRunStarted, recordRunStarting, type RunRecord, type StopRequest } from './run-record';
 import type { EnsureOptions, EnvironmentImageStatus, EnvironmentSource } from '../env/builder';
 
 /** The environment builder as the runner uses it (`core/env`'s `EnvironmentBuilder`). */
@@ -70,8 +71,9 @@ const REASON_TAIL_LINES = 10;
 export class JobRunner {
   private handle: RunHandle | undefined;
   private readonly abort = new AbortController();
-  private stopReason: { status: JobStatus; reason: string } | undefined;
+  private stopReason: StopRequest | undefined;
   private tailer: LogTailer | undefined;
+  private exitRecorded = false;
 
   constructor(private readonly ctx: RunnerContext, private readonly job: JobRow, private readonly target: ComputeTarget) {}
 
@@ -85,24 +87,29 @@ export class JobRunner {
   async run(): Promise<void> {
     try {
       let plan: { plan: RunPlan; outputs: Record<string, StagedOutput> };
-      if (this.job.status === 'Queued' || this.job.status === 'Preparing') {
+      // The run folder, not the database, says whether the run was started: the database may have lost its last commits.
+      const record = readRunRecord(this.job.run_dir);
+      if ((this.job.status === 'Queued' || this.job.status === 'Preparing') && !record.starting) {
         this.transition('Preparing');
         plan = await this.prepare();
         if (this.abort.signal.aborted) return this.end(this.stopReason!.status, this.stopReason!.reason);
-        this.handle = await this.target.driver.start(plan.plan);
+        this.handle = await this.start(plan.plan);
         this.ctx.jobs.patch(this.job.name, { driver_ref: this.handle.ref, started_at: Date.now() });
         this.transition('Running');
         // A cancel that arrived while the run was starting had no handle to stop yet.
         if (this.abort.signal.aborted) void this.handle.stop();
       } else {
+        // Leaves Queued before the first await, so the scheduler never starts this job as a new one.
+        if (this.job.status === 'Queued' || this.job.status === 'Preparing') this.resumeAsRunning(record);
         plan = await this.prepare(false);
-        if (this.job.status === 'Running') {
-          this.handle = await this.target.driver.reattach(this.job.name, this.job.driver_ref ?? '', plan.plan);
-          if (!this.handle) return this.end('Failed', `the run vanished while the control plane was stopped (${this.target.driver.containerized ? 'container' : 'process'} ${this.job.driver_ref ?? 'unknown'} not found)`);
+        if (this.job.status !== 'Finalizing' || this.job.exit_code === null) {
+          this.handle = await this.reconnect(plan.plan, record);
+          if (!this.handle) return this.end('Failed', this.fateUnknown(record));
         }
       }
       if (this.handle) {
         const exit = await this.follow(this.handle, plan.plan.logFile);
+        this.recordExit(exit);
         this.ctx.jobs.patch(this.job.name, { exit_code: exit.exitCode, ended_at: Date.now() });
         this.transition('Finalizing');
         await this.finalize(plan.outputs);
@@ -119,6 +126,57 @@ export class JobRunner {
       if (this.stopReason) return this.end(this.stopReason.status, this.stopReason.reason);
       this.end('Failed', (error as Error).message);
     }
+  }
+
+  /** Records durably that the run is being started, before it exists; and what it is once it does. */
+  private async start(plan: RunPlan): Promise<RunHandle> {
+    const driver = this.target.driver;
+    recordRunStarting(this.job.run_dir, {
+      compute: this.target.name,
+      driver: driver.kind,
+      identity: driver.containerized ? `container labelled ${RUN_LABEL}=${this.job.name}` : 'host process group (its pid: the started entry, state/pid)',
+    });
+    let handle: RunHandle;
+    try {
+      handle = await driver.start(plan);
+    } catch (error) {
+      this.recordExit({ exitCode: -1, reason: `the run did not start: ${(error as Error).message}` });
+      throw error;
+    }
+    recordRunStarted(this.job.run_dir, handle.ref);
+    return handle;
+  }
+
+  /** A job the database still has before Running although its run folder says it was started. */
+  private resumeAsRunning(record: RunRecord): void {
+    const ref = this.job.driver_ref ?? record.started?.ref;
+    this.ctx.jobs.patch(this.job.name, { ...(ref ? { driver_ref: ref } : {}), started_at: record.started?.at ?? record.starting!.at });
+    if (ref) this.job.driver_ref = ref;
+    this.transition('Running');
+  }
+
+  /** The run a previous daemon started: still alive, or ended with an exit the driver or the run folder recorded. */
+  private async reconnect(plan: RunPlan, record: RunRecord): Promise<RunHandle | undefined> {
+    const ref = this.job.driver_ref ?? record.started?.ref ?? '';
+    if (record.exited) this.exitRecorded = true;
+    // A cancel or timeout the database lost still decides how the job ends.
+    if (record.exited?.stopped) this.stopReason ??= record.exited.stopped;
+    const handle = await this.target.driver.reattach(this.job.name, ref, plan);
+    if (handle || !record.exited) return handle;
+    const { exitCode, reason } = record.exited;
+    return { ref, exited: Promise.resolve({ exitCode, ...(reason ? { reason } : {}) }), stop: async () => undefined };
+  }
+
+  private fateUnknown(record: RunRecord): string {
+    const what = this.target.driver.containerized ? 'container' : 'process';
+    const ref = this.job.driver_ref ?? record.started?.ref;
+    return `its fate is unknown: the run was started${record.starting ? ` at ${new Date(record.starting.at).toISOString()}` : ''} but vanished while the control plane was stopped (${what} ${ref ?? 'unknown'} not found, no exit recorded); it is not run again`;
+  }
+
+  private recordExit(exit: RunExit): void {
+    if (this.exitRecorded) return;
+    this.exitRecorded = true;
+    recordRunExit(this.job.run_dir, exit, this.stopReason);
   }
 
   private async prepare(stage = true): Promise<{ plan: RunPlan; outputs: Record<string, StagedOutput> }> {
@@ -157,11 +215,10 @@ export class JobRunner {
       dataAsset: (name: string, version?: string, label?: string) => spec.data_assets?.[`${name}:${version ?? '@' + (label ?? 'latest')}`],
     });
     const outputs = await prepareOutputs((spec.outputs ?? {}) as never, { ...staging, jobName: this.job.name, defaultDatastore: this.ctx.defaultDatastore });
-    if (stage) {
-      for (const output of Object.values(outputs)) {
-        const type = ((spec.outputs?.[output.name] as { type?: string } | null | undefined)?.type) ?? 'uri_folder';
-        this.ctx.jobs.addOutput({ job_name: this.job.name, name: output.name, type, mode: output.mode, uri: output.uri, host_path: output.hostDir });
-      }
+    // Also after a restart (INSERT OR REPLACE): that restores rows the database may have lost.
+    for (const output of Object.values(outputs)) {
+      const type = ((spec.outputs?.[output.name] as { type?: string } | null | undefined)?.type) ?? 'uri_folder';
+      this.ctx.jobs.addOutput({ job_name: this.job.name, name: output.name, type, mode: output.mode, uri: output.uri, host_path: output.hostDir });
     }
     const mounts: RunMount[] = [...Object.values(inputs).flatMap((i) => (i.mount ? [i.mount] : [])), ...Object.values(outputs).flatMap((o) => (o.mount ? [o.mount] : []))];
     if (containerized) mounts.unshift({ source: files.codeDir, target: CONTAINER_CODE_DIR, readOnly: false });
@@ -186,6 +243,7 @@ export class JobRunner {
       logFile: files.logFile,
       stateDir: files.stateDir,
       labels: { [WORKSPACE_LABEL]: this.ctx.workspaceRoot },
+      onExit: (exit) => this.recordExit(exit),
     };
     if (stage) log(`[mlw] running on ${this.target.name} (${this.target.type}): ${command}`);
     return { plan, outputs };

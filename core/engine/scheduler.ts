@@ -2,6 +2,7 @@ import type { ComputeQueue } from '../api/contracts';
 import type { JobRepository, JobRow } from '../store/jobs';
 import type { ComputeTarget } from './computes';
 import { JobRunner, type RunnerContext } from './job-runner';
+import { readRunRecord } from './run-record';
 
 /**
  * Starts queued jobs in submission order while their compute has a free instance (`max_instances`). Jobs are
@@ -23,9 +24,14 @@ export class Scheduler {
     return this.active.size;
   }
 
-  /** Picks up jobs a previous daemon left in flight, then starts what fits. */
+  /**
+   * Picks up jobs a previous daemon left in flight, then starts what fits. A job still Queued whose run folder records
+   * a start is in flight too: the database lost the commits after it (a crash or power cut), and it must not run twice.
+   */
   resume(): void {
-    for (const job of this.jobs.list({ status: ['Preparing', 'Running', 'Finalizing'], oldestFirst: true })) this.launch(job);
+    for (const job of this.jobs.list({ status: ['Queued', 'Preparing', 'Running', 'Finalizing'], oldestFirst: true })) {
+      if (job.status !== 'Queued' || readRunRecord(job.run_dir).starting) this.launch(job);
+    }
     this.kick();
   }
 

@@ -1,0 +1,49 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { ApiClient, readServeInfo } from '../../core/api/client';
+import { isTerminal, type JobDetail, type JobSummary } from '../../core/api/contracts';
+import { waitFor } from './docker';
+
+const DAEMON = path.resolve(__dirname, '../../daemon/main.ts');
+const STARTUP_MS = 60_000;
+
+export interface Daemon {
+  child: ChildProcess;
+  client: ApiClient;
+}
+
+/** `mlw serve` as a real process run from the sources (no build needed), which a test may freeze or SIGKILL. */
+export async function startDaemonProcess(t: TestContext, root: string, env: Record<string, string> = {}): Promise<Daemon> {
+  const child = spawn(process.execPath, ['--import', 'tsx', DAEMON, '--workspace', root, '--idle-timeout', '0'], { stdio: 'ignore', env: { ...process.env, ...env } });
+  t.after(() => child.exitCode === null && child.kill('SIGKILL'));
+  const info = await waitFor('serve.json', () => readServeInfo(root)?.pid === child.pid && readServeInfo(root), STARTUP_MS);
+  const client = new ApiClient(info.port, info.token);
+  t.after(() => client.close());
+  return { child, client };
+}
+
+export async function kill(daemon: Daemon): Promise<void> {
+  daemon.client.close();
+  const exited = new Promise((resolve) => daemon.child.once('exit', resolve));
+  daemon.child.kill('SIGKILL');
+  await exited;
+}
+
+export async function submit(client: ApiClient, root: string, file: string): Promise<string> {
+  return (await client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(root, file) })).job.name;
+}
+
+export async function detail(client: ApiClient, job: string): Promise<JobDetail> {
+  return client.request<JobDetail>('GET', `/api/jobs/${job}`);
+}
+
+export async function reaches(client: ApiClient, job: string, done: (d: JobDetail) => boolean, timeoutMs = 30_000): Promise<JobDetail> {
+  let last: JobDetail | undefined;
+  return waitFor(`${job} to move on`, async () => {
+    last = await detail(client, job);
+    return done(last) ? last : undefined;
+  }, timeoutMs).catch((error: Error) => Promise.reject(new Error(`${error.message}; it is ${last?.status}: ${last?.reason ?? ''}`)));
+}
+
+export const ended = (d: JobDetail) => isTerminal(d.status);
