@@ -23,6 +23,10 @@ export class WorkspaceLayout {
   get snapshots(): string {
     return path.join(this.mlwDir, 'snapshots');
   }
+  /** Environments built for host-process jobs, one per content hash. */
+  get hostEnvironments(): string {
+    return path.join(this.mlwDir, 'envs');
+  }
   runDir(job: string): string {
     return path.join(this.mlwDir, 'runs', job);
   }
