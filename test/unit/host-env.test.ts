@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import type { JobEvent } from '../../core/api/contracts';
 import { pipPlanFor, pipRequirementFor } from '../../core/env/conda-pip';
+import { waitFor } from '../support/docker';
 import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
 
 /** A pure-Python wheel written by hand (no build backend, no network): `mlwtiny` 1.0 with `VALUE = "tiny"`. */
@@ -125,6 +127,26 @@ test('a package pip cannot find ends the job Failed with pip\'s words, and leave
   assert.doesNotMatch(job.log, /should not run/);
   assert.deepEqual(builds(root), []);
   assert.deepEqual(fs.readdirSync(path.join(root, '.mlw', 'envs')), ['.builds']);
+});
+
+test('canceling a job while its environment builds stops the build and leaves nothing to reuse', async (t) => {
+  const root = await workspace(t, { 'job.yml': hostJob(`  conda_file:\n    dependencies:\n      - pip:\n          - mlwtiny==1.0`, 'echo should not run') });
+  const plane = await startPlane(t, root);
+  const job = await plane.submit('job.yml');
+  const events: JobEvent[] = [];
+  let canceled = false;
+  await plane.client.follow(`/api/jobs/${job.name}/events`, (event) => {
+    events.push(event);
+    if (!canceled && event.type === 'log' && event.text.includes('creating a virtual environment')) {
+      canceled = true;
+      void plane.client.request('POST', `/api/jobs/${job.name}/cancel`);
+    }
+  });
+  assert.equal(statuses(events).pop(), 'Canceled', logText(events));
+  assert.doesNotMatch(logText(events), /should not run|built environment/);
+  const envs = path.join(root, '.mlw', 'envs');
+  await waitFor('the canceled build folder is removed', () => builds(root).length === 0, 20_000);
+  assert.deepEqual(fs.readdirSync(envs), ['.builds'], 'nothing published');
 });
 
 test('an image-only environment on the local compute runs on the host and the log says the image is not used', async (t) => {
