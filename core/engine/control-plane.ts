@@ -16,6 +16,7 @@ import { EventLog } from '../store/events';
 import { JobRepository, toJobSummary, type OutputRow, type JobRow } from '../store/jobs';
 import { resolveCompute, type ComputeTarget } from './computes';
 import type { EnvironmentImageStatus } from '../env/builder';
+import { HostEnvironmentBuilder } from '../env/host-env';
 import type { EnvironmentProvider, NamedOutput, ResolvedCommandJob, RunEnvironment } from './job-runner';
 import { runFiles, WorkspaceLayout } from './layout';
 import { AssetResolver, computeName, generateJobName } from './resolve';
@@ -76,6 +77,7 @@ export class ControlPlane {
       names: () => this.assets.list('datastore').map((d) => d.name),
       jobOutput: (job, output) => this.jobs.outputs(job).find((o) => o.name === output)?.uri,
     }));
+    let hostEnvironments: HostEnvironmentBuilder | undefined;
     this.scheduler = new Scheduler(
       {
         jobs: this.jobs,
@@ -85,6 +87,7 @@ export class ControlPlane {
           if (!options.environments) throw new Error('this control plane was started without an environment builder');
           return options.environments();
         },
+        hostEnvironments: () => (hostEnvironments ??= new HostEnvironmentBuilder({ root: this.layout.hostEnvironments })),
         snapshots: this.layout.snapshots,
         workspaceRoot: this.layout.root,
         defaultDatastore: DEFAULT_DATASTORE,

@@ -14,6 +14,7 @@ import { runFiles } from './layout';
 import { LogTailer } from './log-tailer';
 import { readRunRecord, recordRunExit, recordRunStarted, recordRunStarting, type RunRecord, type StopRequest } from './run-record';
 import type { EnsureOptions, EnvironmentImageStatus, EnvironmentSource } from '../env/builder';
+import { environmentVariables, prepareHostEnvironment, type HostEnvironment, type HostEnvironmentBuilder } from '../env/host-env';
 
 /** The environment builder as the runner uses it (`core/env`'s `EnvironmentBuilder`). */
 export interface EnvironmentProvider {
@@ -40,6 +41,8 @@ export interface RunnerContext {
   events: EventLog;
   resolver: DatastoreResolver;
   environments: () => EnvironmentProvider;
+  /** Builds the conda environments of host-process jobs. */
+  hostEnvironments: () => HostEnvironmentBuilder;
   snapshots: string;
   workspaceRoot: string;
   defaultDatastore: string;
@@ -194,6 +197,7 @@ export class JobRunner {
     };
     if (stage) this.copyCode(files.codeDir);
     let image: string | undefined;
+    let hostEnvironment: HostEnvironment | undefined;
     if (containerized) {
       const environment = spec.environment ?? (this.target.defaultImage ? { image: this.target.defaultImage } : undefined);
       if (!environment) throw new Error(`compute ${this.target.name} runs containers, so the job needs an environment (or the compute a default_image)`);
@@ -205,8 +209,8 @@ export class JobRunner {
       } else {
         image = this.job.image ?? undefined;
       }
-    } else if (stage && spec.environment?.image) {
-      log(`[environment] compute ${this.target.name} runs host processes: the command uses this machine's tools, not the image ${spec.environment.image}`);
+    } else if (stage) {
+      hostEnvironment = await prepareHostEnvironment(this.ctx.hostEnvironments(), spec.environment, this.target.name, log, this.abort.signal);
     }
     const staging = { runDir: this.job.run_dir, containerized, resolver: this.ctx.resolver, log };
     const inputs = await stageInputs((spec.inputs ?? {}) as never, {
@@ -232,6 +236,7 @@ export class JobRunner {
       MLW_JOB_NAME: this.job.name,
       ...(await this.ctx.runEnvironment(this.job, { containerized })),
     };
+    if (hostEnvironment) Object.assign(env, environmentVariables(hostEnvironment, env.PATH ?? process.env.PATH));
     const plan: RunPlan = {
       runId: this.job.name,
       command,

@@ -23,6 +23,10 @@ export class WorkspaceLayout {
   get snapshots(): string {
     return path.join(this.mlwDir, 'snapshots');
   }
+  /** Environments built for host-process jobs, one per content hash. */
+  get hostEnvironments(): string {
+    return path.join(this.mlwDir, 'envs');
+  }
   runDir(job: string): string {
     // Job names are validated on submit; this keeps any other caller from leaving runs/.
     if (job === '' || job === '.' || job === '..' || /[/\\\0]/.test(job)) throw new Error(`job name ${JSON.stringify(job)} cannot be used as a folder name`);

@@ -7,6 +7,7 @@ import { connectDocker, engineMessage, explainEngineError, unlessAbsent, type Do
 import { FileDigestCache, hashContext, listContext, packContext, type ContextEntry } from './build-context';
 import { followBuild } from './build-output';
 import { CONDA_FILE_IN_CONTEXT, dockerfileForConda } from './conda-dockerfile';
+import { SharedBuilds } from './shared-build';
 
 /** An environment as the engine resolved it from a spec (paths absolute). */
 export interface EnvironmentSource {
@@ -65,21 +66,13 @@ interface BuildRecipe {
   entries: ContextEntry[];
 }
 
-interface InFlightBuild {
-  result: Promise<PreparedEnvironment>;
-  lines: string[];
-  listeners: Set<(line: string) => void>;
-  waiting: number;
-  abort: AbortController;
-}
-
 /** Turns environment specs into local images, building each distinct content once and reusing it by its hash. */
 export class EnvironmentBuilder {
   private readonly docker: Docker;
   private readonly imageLabels: Record<string, string>;
   private readonly repository: string;
   private readonly digests = new FileDigestCache();
-  private readonly inFlight = new Map<string, InFlightBuild>();
+  private readonly builds = new SharedBuilds<PreparedEnvironment>();
 
   constructor(options: EnvironmentBuilderOptions = {}) {
     this.docker = connectDocker(options);
@@ -95,11 +88,11 @@ export class EnvironmentBuilder {
       return { image, imageId, hash: imageId, built: false };
     }
     const recipe = await this.recipe(source);
-    const joined = this.inFlight.get(recipe.hash);
-    if (joined) return this.join(joined, options);
-    const cached = await this.cachedImage(recipe);
-    if (cached) return cached;
-    return this.join(this.inFlight.get(recipe.hash) ?? this.startBuild(recipe, source), options);
+    if (!this.builds.has(recipe.hash)) {
+      const cached = await this.cachedImage(recipe);
+      if (cached) return cached;
+    }
+    return this.builds.run(recipe.hash, (onLine, signal) => this.build(recipe, source, onLine, signal), options);
   }
 
   /** The content hash and cache tag of an environment, without building it. */
@@ -121,7 +114,7 @@ export class EnvironmentBuilder {
       return { image, built: info !== undefined, ...(info ? { hash: info.Id } : {}), building: false };
     }
     const recipe = await this.recipe(source);
-    return { image: recipe.tag, hash: recipe.hash, built: (await this.cachedImage(recipe)) !== undefined, building: this.inFlight.has(recipe.hash) };
+    return { image: recipe.tag, hash: recipe.hash, built: (await this.cachedImage(recipe)) !== undefined, building: this.builds.has(recipe.hash) };
   }
 
   private async recipe(source: EnvironmentSource): Promise<BuildRecipe> {
@@ -169,56 +162,6 @@ export class EnvironmentBuilder {
     const info = await this.inspectImage(recipe.tag);
     if (!info || info.Config?.Labels?.[ENV_HASH_LABEL] !== recipe.hash) return undefined;
     return { image: recipe.tag, imageId: info.Id, hash: recipe.hash, built: false };
-  }
-
-  private startBuild(recipe: BuildRecipe, source: EnvironmentSource): InFlightBuild {
-    const lines: string[] = [];
-    const listeners = new Set<(line: string) => void>();
-    const abort = new AbortController();
-    const onLine = (line: string): void => {
-      lines.push(line);
-      for (const listener of listeners) listener(line);
-    };
-    const result = this.build(recipe, source, onLine, abort.signal).finally(() => this.inFlight.delete(recipe.hash));
-    result.catch(() => undefined);
-    const flight: InFlightBuild = { result, lines, listeners, waiting: 0, abort };
-    this.inFlight.set(recipe.hash, flight);
-    return flight;
-  }
-
-  /** Waits for a shared build; the build itself is canceled only when every caller waiting on it gave up. */
-  private async join(flight: InFlightBuild, options: EnsureOptions): Promise<PreparedEnvironment> {
-    const { onLog, signal } = options;
-    if (onLog) {
-      for (const line of flight.lines) onLog(line);
-      flight.listeners.add(onLog);
-    }
-    flight.waiting += 1;
-    let left = false;
-    const leave = (): void => {
-      if (left) return;
-      left = true;
-      flight.waiting -= 1;
-      if (onLog) flight.listeners.delete(onLog);
-    };
-    let onAbort: (() => void) | undefined;
-    const aborted = signal
-      ? new Promise<never>((_, reject) => {
-          onAbort = () => {
-            leave();
-            if (flight.waiting === 0) flight.abort.abort();
-            reject(new Error('environment build canceled'));
-          };
-          if (signal.aborted) onAbort();
-          else signal.addEventListener('abort', onAbort, { once: true });
-        })
-      : undefined;
-    try {
-      return await (aborted ? Promise.race([flight.result, aborted]) : flight.result);
-    } finally {
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
-      leave();
-    }
   }
 
   private async build(recipe: BuildRecipe, source: EnvironmentSource, onLine: (line: string) => void, signal: AbortSignal): Promise<PreparedEnvironment> {

@@ -41,6 +41,7 @@ export function checkLocalRun(ctx: RuleContext): void {
     if (gpus) info(ctx, gpus.key, '`gpus`: mlw does not pass GPUs to containers yet; runs see no GPU');
   }
   if (ctx.kind.asset === 'job') for (const job of jobNodes(ctx.doc)) checkJob(ctx, job.node);
+  if (ctx.kind.id === 'job/command') checkHostEnvironment(ctx, root);
 }
 
 function checkCluster(ctx: RuleContext, root: YamlMap): void {
@@ -85,6 +86,19 @@ function checkJob(ctx: RuleContext, job: YamlMap): void {
   } else {
     info(ctx, distribution.key, '`distribution`: mlw starts one process per job and sets none of the distributed-training variables');
   }
+}
+
+/** On the built-in `local` compute (named or implied) an environment's image or Docker build is not used. */
+function checkHostEnvironment(ctx: RuleContext, job: YamlMap): void {
+  const compute = pairOf(job, 'compute');
+  const computeValue = compute ? deref(compute.value) : null;
+  if (compute && !(isScalar(computeValue) && /^(azureml:)?local$/.test(String(computeValue.value).trim()))) return;
+  const environment = mapAt(job, 'environment');
+  if (!environment || pairOf(environment, 'conda_file')) return;
+  const image = pairOf(environment, 'image') ?? pairOf(environment, 'build');
+  if (!image) return;
+  const what = pairOf(environment, 'image') ? 'the image' : 'the Docker build';
+  info(ctx, image.key, `on the \`local\` compute ${what} is not used: the command runs as a process with this machine's tools; to run in it, use a Docker compute`);
 }
 
 /** `process_count_per_instance` (PyTorch, MPI) or `worker_count` (TensorFlow); undefined when not given. */
