@@ -157,9 +157,9 @@ function sampledSteps(tracking: TrackingService, fields: RequestFields, runIds: 
 
 /** MLflow's `_get_sampled_steps_from_steps`, including its index bound. */
 export function sampleFromSteps(start: number, end: number, maxResults: number, steps: number[]): number[] {
-  const startIndex = steps.findIndex((step) => step >= start) === -1 ? steps.length : steps.findIndex((step) => step >= start);
-  const after = steps.findIndex((step) => step > end);
-  const endIndex = after === -1 ? steps.length : after;
+  const firstIndex = (found: number) => (found === -1 ? steps.length : found);
+  const startIndex = firstIndex(steps.findIndex((step) => step >= start));
+  const endIndex = firstIndex(steps.findIndex((step) => step > end));
   if (endIndex - startIndex <= maxResults) return steps.slice(startIndex, endIndex);
   const count = endIndex - startIndex;
   const interval = count / maxResults;
