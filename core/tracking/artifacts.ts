@@ -108,7 +108,7 @@ export class ArtifactStore {
 export function safeRelativePath(relative: string): string {
   const decoded = relative.replace(/\\/g, '/');
   if (decoded.includes('\0') || decoded.startsWith('/') || /^[A-Za-z]:/.test(decoded) || decoded.split('/').some((part) => part === '..')) {
-    throw invalid(`Invalid path: ${relative}`);
+    throw invalid('Invalid path');
   }
   return decoded.split('/').filter((part) => part !== '' && part !== '.').join('/');
 }

@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { JsonTooDeepError } from '../api/json-body';
+import { JsonTooDeepError, jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../api/json-body';
 import { MlflowError } from './errors';
 import { RequestFields } from './request';
+import { topLevelFloatFields } from './schema';
 import type { TrackingService } from './service';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -27,7 +28,8 @@ export function endpoint(app: FastifyInstance, tracking: TrackingService, method
     handler: async (request, reply) => {
       const source = (request.method === 'GET' ? request.query : request.body) ?? {};
       if (typeof source !== 'object' || Array.isArray(source)) throw new MlflowError('MALFORMED_REQUEST', 'The request body must be a JSON object');
-      const result = await handler({ tracking, fields: new RequestFields(source as Record<string, unknown>), request, reply });
+      const fields = new RequestFields(source as Record<string, unknown>, floatFields.get(request.raw));
+      const result = await handler({ tracking, fields, request, reply });
       if (reply.sent) return reply;
       if (typeof result === 'string') return reply.type('application/json').send(result);
       return reply.send(result ?? {});
@@ -35,17 +37,38 @@ export function endpoint(app: FastifyInstance, tracking: TrackingService, method
   });
 }
 
+const floatFields = new WeakMap<object, Set<string>>();
+
+/**
+ * The server's JSON body parser (nesting bound included), which also notes the top-level fields written as floats:
+ * MLflow's messages show `9.0` where JSON.parse gives 9.
+ */
+export function useMlflowJsonBodies(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) return done(new JsonTooDeepError(), undefined);
+    const floats = topLevelFloatFields(text);
+    if (floats.size) floatFields.set(request.raw, floats);
+    return parse(request, text, done);
+  });
+}
+
 /** MLflow's error shape for everything under the tracking prefix. */
 export function useMlflowErrors(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | MlflowError, _request, reply) => {
-    if (error instanceof MlflowError) return reply.code(error.httpStatus).send(error.toJSON());
-    if (error instanceof JsonTooDeepError) return reply.code(400).send({ error_code: 'INVALID_PARAMETER_VALUE', message: error.message });
-    const status = error.statusCode ?? 500;
-    if (status === 413) return reply.code(413).send({ error_code: 'REQUEST_LIMIT_EXCEEDED', message: error.message });
-    if (status >= 400 && status < 500) return reply.code(status).send({ error_code: 'MALFORMED_REQUEST', message: error.message });
-    return reply.code(500).send({ error_code: 'INTERNAL_ERROR', message: error.message });
-  });
+  app.setErrorHandler(mlflowErrorReply);
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No API endpoint ${request.method} ${request.url.split('?')[0]}` }));
+}
+
+/** Answers an error in MLflow's shape. */
+export function mlflowErrorReply(error: FastifyError | MlflowError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof MlflowError) return reply.code(error.httpStatus).send(error.toJSON());
+  if (error instanceof JsonTooDeepError) return reply.code(400).send({ error_code: 'INVALID_PARAMETER_VALUE', message: error.message });
+  const status = error.statusCode ?? 500;
+  if (status === 413) return reply.code(413).send({ error_code: 'REQUEST_LIMIT_EXCEEDED', message: error.message });
+  if (status >= 400 && status < 500) return reply.code(status).send({ error_code: 'MALFORMED_REQUEST', message: error.message });
+  return reply.code(500).send({ error_code: 'INTERNAL_ERROR', message: error.message });
 }
 
 /** Streams an opened file as a download, as MLflow's artifact routes do. */

@@ -10,6 +10,14 @@ export interface MetricPoint {
   step: number;
 }
 
+export interface BulkMetricPoint {
+  key: string;
+  value: number | string;
+  timestamp: number;
+  step: number;
+  run_id: string;
+}
+
 interface SeriesRow {
   id: number;
   last_step: number;
@@ -130,6 +138,22 @@ export class MetricRepository {
     )!;
     const more = this.store.get('SELECT 1 AS found FROM mlflow_metrics WHERE series = ? AND (step, timestamp, value, is_nan) > (?, ?, ?, ?) LIMIT 1', [Number(seriesRow.id), Number(last.step), Number(last.timestamp), Number(last.value), Number(last.is_nan)]);
     return { metrics: row.page, count, ...(more ? { nextPageToken: encodeHistoryToken([Number(last.step), Number(last.timestamp), Number(last.value), Number(last.is_nan)]) } : {}) };
+  }
+
+  /**
+   * Points of one metric across runs (by run id), as MLflow's bulk history answers them: `run_id` on each, in the
+   * order given by `orderBy`; `steps` keeps only those steps.
+   */
+  pointsOfRuns(runIds: string[], key: string, options: { orderBy: 'timestamp' | 'step'; limit: number; steps?: number[] }): BulkMetricPoint[] {
+    if (!runIds.length || options.steps?.length === 0) return [];
+    const order = options.orderBy === 'timestamp' ? 'm.timestamp, m.step, m.value' : 'm.step, m.timestamp, m.value';
+    const steps = options.steps ? ` AND m.step IN (${options.steps.map(() => '?').join(', ')})` : '';
+    const rows = this.store.all<{ run_id: string; step: number; timestamp: number; value: number; is_nan: number }>(
+      `SELECT r.run_uuid AS run_id, m.step, m.timestamp, m.value, m.is_nan FROM mlflow_metrics m JOIN mlflow_metric_series s ON m.series = s.id JOIN mlflow_runs r ON s.run = r.id
+       WHERE s.key = ? AND r.run_uuid IN (${runIds.map(() => '?').join(', ')})${steps} ORDER BY r.run_uuid, ${order} LIMIT ?`,
+      [key, ...runIds, ...(options.steps ?? []), options.limit],
+    );
+    return rows.map((row) => ({ key, value: metricValueJson(row.is_nan ? NaN : Number(row.value)), timestamp: Number(row.timestamp), step: Number(row.step), run_id: row.run_id }));
   }
 
   /** Metric keys of a run. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { useMlflowErrors } from './http';
+import { useMlflowErrors, useMlflowJsonBodies } from './http';
+import { ajaxRoutes, downloadRoutes } from './routes-ajax';
 import { artifactRoutes } from './routes-artifacts';
 import { experimentRoutes } from './routes-experiments';
 import { registryRoutes } from './routes-registry';
@@ -18,11 +19,22 @@ export function trackingPlugin(tracking: TrackingService): (app: FastifyInstance
   return (app) => {
     void app.register(async (scope) => {
       useMlflowErrors(scope);
+      useMlflowJsonBodies(scope);
       experimentRoutes(scope, tracking);
       runRoutes(scope, tracking);
       registryRoutes(scope, tracking);
     }, { prefix: '/api/2.0' });
+    // MLflow's UI prefix: the same API plus the UI's own endpoints, for the workspace token only.
+    void app.register(async (scope) => {
+      useMlflowErrors(scope);
+      useMlflowJsonBodies(scope);
+      experimentRoutes(scope, tracking);
+      runRoutes(scope, tracking);
+      registryRoutes(scope, tracking);
+      ajaxRoutes(scope, tracking);
+    }, { prefix: '/ajax-api/2.0' });
     artifactRoutes(app, tracking);
+    downloadRoutes(app, tracking);
   };
 }
 

@@ -197,6 +197,7 @@ export class ModelRegistry {
         this.store.run("UPDATE mlflow_model_versions SET current_stage = 'Archived', last_updated_timestamp = ? WHERE name = ? AND current_stage = ? AND version != ? AND deleted = 0", [now, name, target, row.version]);
       }
       this.store.run('UPDATE mlflow_model_versions SET current_stage = ?, last_updated_timestamp = ? WHERE name = ? AND version = ?', [target, now, name, row.version]);
+      this.store.run('UPDATE mlflow_registered_models SET last_updated_timestamp = ? WHERE name = ?', [now, name]);
       return this.versionJson(this.requireVersion(name, version));
     });
   }
@@ -206,7 +207,9 @@ export class ModelRegistry {
       const row = this.requireVersion(name, version);
       this.store.run('DELETE FROM mlflow_registered_model_aliases WHERE name = ? AND version = ?', [name, row.version]);
       this.store.run('DELETE FROM mlflow_model_version_tags WHERE name = ? AND version = ?', [name, row.version]);
-      this.store.run('UPDATE mlflow_model_versions SET deleted = 1, current_stage = ?, last_updated_timestamp = ? WHERE name = ? AND version = ?', ['Deleted_Internal', Date.now(), name, row.version]);
+      const now = Date.now();
+      this.store.run('UPDATE mlflow_model_versions SET deleted = 1, current_stage = ?, last_updated_timestamp = ? WHERE name = ? AND version = ?', ['Deleted_Internal', now, name, row.version]);
+      this.store.run('UPDATE mlflow_registered_models SET last_updated_timestamp = ? WHERE name = ?', [now, name]);
       this.assets.archive('model', name, String(row.version));
     });
   }
@@ -225,7 +228,10 @@ export class ModelRegistry {
   searchVersions(filter: string | undefined, maxResults: number, orderBy: string[], pageToken?: string): { model_versions: Record<string, unknown>[]; next_page_token?: string } {
     let rows = this.store.all<VersionRow>('SELECT * FROM mlflow_model_versions WHERE deleted = 0');
     for (const clause of parseFilter(filter, 'attribute')) rows = rows.filter((row) => this.versionMatches(row, clause));
-    const orders = (orderBy.length ? orderBy : ['name ASC', 'version_number DESC']).map((text) => parseOrderBy(text));
+    const orders = (orderBy.length ? orderBy : ['last_updated_timestamp DESC']).map((text) => parseOrderBy(text));
+    // MLflow's natural order breaks the ties: name ascending, then the newest version first.
+    if (!orders.some((o) => o.key === 'name')) orders.push({ type: 'attribute', key: 'name', ascending: true });
+    if (!orders.some((o) => o.key === 'version_number')) orders.push({ type: 'attribute', key: 'version_number', ascending: false });
     const value = (row: VersionRow, key: string): string | number => {
       if (key === 'name') return row.name;
       if (key === 'version_number') return Number(row.version);
@@ -246,7 +252,19 @@ export class ModelRegistry {
   }
 
   downloadUri(name: string, version: string): string {
-    return this.requireVersion(name, version).source;
+    return this.storageLocation(this.requireVersion(name, version).source);
+  }
+
+  /**
+   * Where a source's files are: a `models:/<name>/<version>` source (a copied version) is the copied version's
+   * location, as MLflow resolves it when the copy is made (so it outlives the deletion of the original).
+   */
+  storageLocation(source: string, depth = 0): string {
+    const match = /^models:\/([^/]+)\/(\d+)\/?$/i.exec(source);
+    if (!match) return source;
+    const row = this.store.get<{ source: string }>('SELECT source FROM mlflow_model_versions WHERE name = ? AND version = ?', [match[1]!, Number(match[2])]);
+    if (!row || depth > 16) throw invalid(`Unable to fetch model from model URI source artifact location '${source}'.Error: Model Version (name=${match[1]}, version=${match[2]}) not found`);
+    return this.storageLocation(row.source, depth + 1);
   }
 
   private versionMatches(row: VersionRow, clause: Clause): boolean {

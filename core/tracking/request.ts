@@ -26,7 +26,8 @@ function missing(name: string): never {
  * protobuf parsing does: absent fields are absent, wrong types are `INVALID_PARAMETER_VALUE` with MLflow's wording.
  */
 export class RequestFields {
-  constructor(readonly source: Source) {}
+  /** `floatLiterals`: top-level fields the JSON wrote as floats (`9.0`), for MLflow's messages. */
+  constructor(readonly source: Source, readonly floatLiterals: ReadonlySet<string> = new Set()) {}
 
   private value(name: string): unknown {
     const value = this.source[name];

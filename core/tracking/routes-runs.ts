@@ -5,11 +5,14 @@ import { endpoint, sendFile } from './http';
 import { keyValue, keyValues, type RequestFields } from './request';
 import { viewType } from './routes-experiments';
 import { parseStatus, PARENT_RUN_TAG, runInfoJson, type KeyValue, type RunRow } from './runs';
+import { ARRAY, atMost, checkSchema, entriesHave, INT, isArray, isFloatLike, isIntLike, REQUIRED_STRING, required, STRING, STRINGS, type Schema } from './schema';
 import type { TrackingService } from './service';
 import { checkBatchLimits, checkMetric, checkRunId } from './validate';
 import type { MetricPoint } from './metrics';
 
 const MAX_BATCH_REQUEST_BYTES = 1_000_000;
+const RUN: Schema = { run_id: REQUIRED_STRING };
+const KEY_VALUE: Schema = { ...RUN, key: REQUIRED_STRING, value: STRING };
 
 /** `run_id`, or the deprecated `run_uuid` older clients send. */
 function runIdOf(fields: RequestFields): string {
@@ -27,17 +30,7 @@ function metricOf(fields: RequestFields): MetricPoint {
 /** `runs/*`, `metrics/get-history`, `artifacts/list`. */
 export function runRoutes(app: FastifyInstance, tracking: TrackingService): void {
   const { runs, metrics } = tracking;
-  const runJson = (run: RunRow) => {
-    const latest = metrics.latest(run);
-    const params = runs.params(run);
-    const tags = runs.tags(run);
-    const inputs = runs.inputs(run);
-    return {
-      info: runInfoJson(run),
-      data: { ...(latest.length ? { metrics: latest } : {}), ...(params.length ? { params } : {}), ...(tags.length ? { tags } : {}) },
-      inputs: inputs.length ? { dataset_inputs: inputs } : {},
-    };
-  };
+  const runJson = (run: RunRow) => runJsonOf(tracking, run);
   const writable = (fields: RequestFields, request: object): RunRow => {
     const run = runs.requireActive(runIdOf(fields));
     tracking.requireRunWrite(request, run);
@@ -45,6 +38,7 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
   };
 
   endpoint(app, tracking, ['POST'], '/mlflow/runs/create', async ({ fields, request }) => {
+    checkSchema(fields, { experiment_id: STRING, start_time: INT, run_name: STRING });
     const tags = keyValues(fields, 'tags');
     const parent = tags.find((tag) => tag.key === PARENT_RUN_TAG)?.value;
     const experimentId = fields.optionalString('experiment_id') || '0';
@@ -63,12 +57,14 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
   });
 
   endpoint(app, tracking, ['GET'], '/mlflow/runs/get', ({ fields, request }) => {
+    checkSchema(fields, RUN);
     const run = runs.require(runIdOf(fields));
     tracking.requireRunRead(request, run);
     return { run: runJson(run) };
   });
 
   endpoint(app, tracking, ['POST'], '/mlflow/runs/update', ({ fields, request }) => {
+    checkSchema(fields, { ...RUN, end_time: INT, status: STRING, run_name: STRING });
     const run = writable(fields, request);
     const status = parseStatus(fields.optionalString('status'));
     const endTime = fields.optionalLong('end_time');
@@ -79,6 +75,7 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
   });
 
   endpoint(app, tracking, ['POST'], '/mlflow/runs/delete', ({ fields, request }) => {
+    checkSchema(fields, RUN);
     const run = runs.require(runIdOf(fields));
     tracking.requireRunWrite(request, run);
     if (isJobRunOfToken(tracking, request, run)) tracking.requireWorkspace(request, "delete its job's run");
@@ -87,6 +84,7 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
   });
 
   endpoint(app, tracking, ['POST'], '/mlflow/runs/restore', ({ fields, request }) => {
+    checkSchema(fields, RUN);
     const run = runs.require(runIdOf(fields));
     tracking.requireRunWrite(request, run);
     runs.setLifecycle(run.run_uuid, 'active');
@@ -94,6 +92,7 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
   });
 
   endpoint(app, tracking, ['POST'], '/mlflow/runs/search', ({ fields, request }) => {
+    checkSchema(fields, { experiment_ids: ARRAY, filter: STRING, max_results: [isIntLike, atMost(50000)], order_by: STRINGS });
     const visible = tracking.runVisibility(request);
     const result = tracking.searcher.search({
       ...(visible ? { visible } : {}),
@@ -108,24 +107,28 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
   });
 
   endpoint(app, tracking, ['POST'], '/mlflow/runs/log-metric', async ({ fields, request }) => {
+    checkSchema(fields, { ...RUN, key: REQUIRED_STRING, value: [required, isFloatLike], timestamp: [isIntLike, required], step: INT });
     const run = writable(fields, request);
     await tracking.logBatch(run, [metricOf(fields)], [], []);
     return {};
   });
 
   endpoint(app, tracking, ['POST'], '/mlflow/runs/log-parameter', async ({ fields, request }) => {
+    checkSchema(fields, KEY_VALUE);
     const run = writable(fields, request);
     await tracking.logBatch(run, [], [{ key: fields.string('key'), value: fields.optionalString('value') ?? '' }], []);
     return {};
   });
 
   endpoint(app, tracking, ['POST'], '/mlflow/runs/set-tag', async ({ fields, request }) => {
+    checkSchema(fields, KEY_VALUE);
     const run = writable(fields, request);
     await tracking.logBatch(run, [], [], [{ key: fields.string('key'), value: fields.optionalString('value') ?? '' }]);
     return {};
   });
 
   endpoint(app, tracking, ['POST'], '/mlflow/runs/delete-tag', ({ fields, request }) => {
+    checkSchema(fields, { ...RUN, key: REQUIRED_STRING });
     const run = writable(fields, request);
     runs.deleteTag(run, fields.string('key'));
     return {};
@@ -134,6 +137,7 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
   endpoint(app, tracking, ['POST'], '/mlflow/runs/log-batch', async ({ fields, request }) => {
     const length = Number(request.headers['content-length'] ?? 0);
     if (length > MAX_BATCH_REQUEST_BYTES) throw invalid(`Batched logging API requests must be at most ${MAX_BATCH_REQUEST_BYTES} bytes, got a request of size ${length}.`);
+    checkSchema(fields, { ...RUN, metrics: [isArray, entriesHave('key', 'value', 'timestamp')], params: [isArray, entriesHave('key')], tags: [isArray, entriesHave('key')] });
     const run = writable(fields, request);
     const metricFields = fields.messages('metrics');
     const paramFields = fields.messages('params');
@@ -144,6 +148,7 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
   });
 
   endpoint(app, tracking, ['POST'], '/mlflow/runs/log-inputs', ({ fields, request }) => {
+    checkSchema(fields, { ...RUN, datasets: [required, isArray] });
     const run = writable(fields, request);
     const datasets = fields.messages('datasets').map((input) => {
       const dataset = input.message('dataset');
@@ -156,6 +161,7 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
   });
 
   endpoint(app, tracking, ['POST'], '/mlflow/runs/log-model', ({ fields, request }) => {
+    checkSchema(fields, { ...RUN, model_json: REQUIRED_STRING });
     const run = writable(fields, request);
     let model: Record<string, unknown>;
     try {
@@ -171,6 +177,7 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
   });
 
   endpoint(app, tracking, ['GET'], '/mlflow/metrics/get-history', ({ fields, request }) => {
+    checkSchema(fields, { ...RUN, metric_key: REQUIRED_STRING });
     const runId = runIdOf(fields);
     checkRunId(runId);
     const run = runs.require(runId);
@@ -183,6 +190,7 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
   });
 
   endpoint(app, tracking, ['GET'], '/mlflow/artifacts/list', ({ fields, request }) => {
+    checkSchema(fields, { ...RUN, path: STRING, page_token: STRING });
     const run = runs.require(runIdOf(fields));
     tracking.requireRunRead(request, run);
     const relative = fields.has('path') ? safeRelativePath(fields.optionalString('path') ?? '') : '';
@@ -197,6 +205,19 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
     const file = tracking.artifacts.open(`${proxiedPath(run.artifact_uri)}/${safeRelativePath(fields.string('path'))}`);
     return sendFile(reply, file);
   });
+}
+
+/** A run as MLflow's `Run` message: info, latest metrics, params, tags and dataset inputs. */
+export function runJsonOf(tracking: TrackingService, run: RunRow): Record<string, unknown> {
+  const latest = tracking.metrics.latest(run);
+  const params = tracking.runs.params(run);
+  const tags = tracking.runs.tags(run);
+  const inputs = tracking.runs.inputs(run);
+  return {
+    info: runInfoJson(run),
+    data: { ...(latest.length ? { metrics: latest } : {}), ...(params.length ? { params } : {}), ...(tags.length ? { tags } : {}) },
+    inputs: inputs.length ? { dataset_inputs: inputs } : {},
+  };
 }
 
 function isJobRunOfToken(tracking: TrackingService, request: object, run: RunRow): boolean {

@@ -167,6 +167,22 @@ export class RunRepository {
     });
   }
 
+  /** The datasets logged to runs of these experiments, each with its input's context tag (MLflow's dataset summaries). */
+  datasetSummaries(experimentIds: number[], limit: number): { experiment_id: string; name: string; digest: string; context: string | null }[] {
+    if (experimentIds.length === 0) return [];
+    const rows = this.store.all<{ experiment_id: number; name: string; digest: string; tags: string }>(
+      `SELECT r.experiment_id, i.name, i.digest, i.tags FROM mlflow_inputs i JOIN mlflow_runs r ON i.run = r.id WHERE r.experiment_id IN (${experimentIds.map(() => '?').join(', ')}) ORDER BY r.experiment_id, i.name, i.digest`,
+      experimentIds,
+    );
+    const summaries = new Map<string, { experiment_id: string; name: string; digest: string; context: string | null }>();
+    for (const row of rows) {
+      const context = (JSON.parse(row.tags) as KeyValue[]).find((tag) => tag.key === 'mlflow.data.context')?.value ?? null;
+      const summary = { experiment_id: String(row.experiment_id), name: row.name, digest: row.digest, context };
+      summaries.set(JSON.stringify(summary), summary);
+    }
+    return [...summaries.values()].slice(0, limit);
+  }
+
   /** Runs of these experiments in these lifecycle stages, for search. */
   inExperiments(experimentIds: number[], stages: string[]): RunRow[] {
     if (experimentIds.length === 0) return [];

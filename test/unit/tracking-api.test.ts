@@ -227,7 +227,7 @@ test('model registry: registered models and versions, tags, aliases, stages, sea
   assert.deepEqual({ name: v1.name, version: v1.version, current_stage: v1.current_stage, status: v1.status, run_id: v1.run_id, tags: v1.tags }, { name: 'clf', version: '1', current_stage: 'None', status: 'READY', run_id: run.run_id, tags: [{ key: 'k', value: 'v' }] });
   const v2 = (await ok('POST', 'model-versions/create', { name: 'clf', source: `runs:/${run.run_id}/model`, run_id: run.run_id })).body.model_version;
   assert.equal(v2.version, '2');
-  refused(await call('POST', 'model-versions/create', { name: 'nope', source: 's' }), 404, 'RESOURCE_DOES_NOT_EXIST');
+  refused(await call('POST', 'model-versions/create', { name: 'nope', source: 'mlflow-artifacts:/0/model' }), 404, 'RESOURCE_DOES_NOT_EXIST');
 
   await ok('POST', 'registered-models/alias', { name: 'clf', alias: 'champion', version: '1' });
   assert.equal((await ok('GET', 'registered-models/alias', { name: 'clf', alias: 'champion' })).body.model_version.version, '1');
@@ -247,7 +247,8 @@ test('model registry: registered models and versions, tags, aliases, stages, sea
   await ok('DELETE', 'registered-models/delete-tag', { name: 'clf', key: 'owner' });
   assert.equal((await ok('GET', 'model-versions/get-download-uri', { name: 'clf', version: '1' })).body.artifact_uri, `${run.artifact_uri}/model`);
   assert.deepEqual((await ok('GET', 'registered-models/search', { filter: "name LIKE 'cl%'" })).body.registered_models.map((m: { name: string }) => m.name), ['clf']);
-  assert.deepEqual((await ok('GET', 'model-versions/search', { filter: `run_id = '${run.run_id}'` })).body.model_versions.map((v: { version: string }) => v.version), ['2', '1']);
+  // MLflow's default order: the most recently updated version first (version 1 was just edited).
+  assert.deepEqual((await ok('GET', 'model-versions/search', { filter: `run_id = '${run.run_id}'` })).body.model_versions.map((v: { version: string }) => v.version), ['1', '2']);
 
   await ok('DELETE', 'model-versions/delete', { name: 'clf', version: '1' });
   refused(await call('GET', 'model-versions/get', { name: 'clf', version: '1' }), 404, 'RESOURCE_DOES_NOT_EXIST');
