@@ -16,6 +16,7 @@ import { JobRepository, toJobSummary, type JobRow } from '../store/jobs';
 import { resolveCompute, type ComputeTarget } from './computes';
 import type { EnvironmentImageStatus } from '../env/builder';
 import type { EnvironmentProvider, NamedOutput, ResolvedCommandJob, RunEnvironment } from './job-runner';
+import { ensureDefaultDatastores } from './default-datastores';
 import { runFiles, WorkspaceLayout } from './layout';
 import { AssetResolver, computeName, generateJobName } from './resolve';
 import { Scheduler, queueReason } from './scheduler';
@@ -98,6 +99,7 @@ export class ControlPlane {
 
   /** Re-attaches to runs a previous daemon left in flight and starts queued jobs. */
   start(): void {
+    ensureDefaultDatastores(this.assets, this.layout);
     this.scheduler.resume();
   }
 

@@ -37,6 +37,9 @@ export interface AssetChange {
 
 /** Registered assets. Versions are immutable: registering an existing version with other content is refused. */
 export class AssetRepository {
+  /** `kind\0name` → why it cannot be archived. */
+  private readonly protectedAssets = new Map<string, string>();
+
   constructor(private readonly store: Store, private readonly onChange: (change: AssetChange) => void = () => {}) {}
 
   /**
@@ -83,8 +86,15 @@ export class AssetRepository {
     return this.store.all<AssetRow>(sql, values).map(toSummary);
   }
 
+  /** Makes `archive` refuse an asset (with `reason`, as a conflict). */
+  protect(kind: AssetKind, name: string, reason: string): void {
+    this.protectedAssets.set(`${kind}\0${name}`, reason);
+  }
+
   /** Hides a version (or every version) from `latest` and listings; references to it keep working. */
   archive(kind: AssetKind, name: string, version?: string): number {
+    const reason = this.protectedAssets.get(`${kind}\0${name}`);
+    if (reason) throw new AssetConflictError(reason);
     return this.store.transaction(() => {
       const changes =
         version === undefined
