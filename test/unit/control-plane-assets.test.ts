@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ApiClient, ApiError } from '../../core/api/client';
-import type { AssetDetail, AssetSummary } from '../../core/api/contracts';
+import type { AssetDetail, AssetSummary, AssetUpload } from '../../core/api/contracts';
 import { startDaemon } from '../../core/api/daemon';
-import { startPlane, workspace } from '../support/control-plane';
+import { commandJob, logText, startPlane, statuses, workspace } from '../support/control-plane';
 
 const DEFAULT_DATASTORES = ['workspaceartifactstore', 'workspaceblobstore', 'workspacefilestore', 'workspaceworkingdirectory'];
 
@@ -57,3 +57,42 @@ test('a second start of the workspace registers the default datastores once and 
   const registeredOnce = ['registered workspaceblobstore', 'registered workspacefilestore', 'registered workspaceartifactstore', 'registered workspaceworkingdirectory'];
   assert.deepEqual(events, [...registeredOnce, 'registered workspacefilestore', 'registered marker']);
 });
+
+const DATA_SCHEMA = '$schema: https://azuremlschemas.azureedge.net/latest/data.schema.json';
+
+test('registering data with a local path uploads it once, content-addressed, and the version no longer follows the folder', async (t) => {
+  const root = await workspace(t, {
+    'customers.yml': `${DATA_SCHEMA}\nname: customers\nversion: 1\ntype: uri_folder\npath: ./customers\n`,
+    'customers/part-0.csv': 'id\n1\n',
+    'customers/nested/part-1.csv': 'id\n2\n',
+    'job.yml': commandJob('cat ${{inputs.data}}/part-0.csv; echo from-the-job > ${{inputs.data}}/written.txt || echo refused', '\ninputs:\n  data:\n    type: uri_folder\n    path: azureml:customers:1\n    mode: ro_mount\n'),
+  });
+  const plane = await startPlane(t, root);
+  const first = await plane.client.request<{ asset: AssetDetail; upload: AssetUpload & { reused: boolean } }>('POST', '/api/assets/data', { path: path.join(root, 'customers.yml') });
+  const uri = String(first.asset.spec.path);
+  const match = /^azureml:\/\/datastores\/workspaceblobstore\/paths\/LocalUpload\/([0-9a-f]{64})\/customers\/$/.exec(uri);
+  assert.ok(match, uri);
+  assert.deepEqual(first.asset.upload, { localPath: path.join(root, 'customers'), uri, files: 2, bytes: 10 });
+  assert.equal(first.upload.reused, false);
+  const stored = path.join(root, '.mlw/datastores/workspaceblobstore/LocalUpload', match[1]!, 'customers');
+  assert.equal(fs.readFileSync(path.join(stored, 'nested/part-1.csv'), 'utf8'), 'id\n2\n');
+
+  const second = await plane.client.request<{ asset: AssetDetail; upload: { reused: boolean } }>('POST', '/api/assets/data', { path: path.join(root, 'customers.yml'), set: ['version=2'] });
+  assert.equal(second.asset.spec.path, uri, 'the same content is stored once');
+  assert.equal(second.upload.reused, true);
+  assert.deepEqual(fs.readdirSync(path.join(root, '.mlw/datastores/workspaceblobstore/LocalUpload')), [match[1]]);
+  const shown = await plane.client.request<AssetDetail>('GET', '/api/assets/data/customers?version=1');
+  assert.deepEqual([shown.spec.path, shown.upload?.localPath], [uri, path.join(root, 'customers')]);
+
+  fs.writeFileSync(path.join(root, 'customers/part-0.csv'), 'id\nchanged after registration\n');
+  const job = await plane.submit('job.yml');
+  const events = await plane.events(job.name);
+  assert.equal(statuses(events).at(-1), 'Completed', logText(events));
+  assert.match(logText(events), /^id\n1\n/m, 'the job reads the registered version, not the folder as it is now');
+  assert.equal(fs.existsSync(path.join(stored, 'written.txt')), false, 'the job cannot write into the asset');
+  assert.equal(fs.existsSync(path.join(root, 'customers/written.txt')), false);
+  const changed = await plane.client.request<{ asset: AssetDetail }>('POST', '/api/assets/data', { path: path.join(root, 'customers.yml'), set: ['version=3'] });
+  assert.notEqual(changed.asset.spec.path, uri, 'changed content is a new upload');
+});
+
+
