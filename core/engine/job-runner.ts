@@ -12,6 +12,7 @@ import { substituteCommand } from './command';
 import type { ComputeTarget } from './computes';
 import { runFiles } from './layout';
 import { LogTailer } from './log-tailer';
+import { dataAssetKey } from './resolve';
 import type { EnsureOptions, EnvironmentImageStatus, EnvironmentSource } from '../env/builder';
 
 /** The environment builder as the runner uses it (`core/env`'s `EnvironmentBuilder`). */
@@ -154,7 +155,7 @@ export class JobRunner {
     const inputs = await stageInputs((spec.inputs ?? {}) as never, {
       ...staging,
       specDir: spec.spec_dir,
-      dataAsset: (name: string, version?: string, label?: string) => spec.data_assets?.[`${name}:${version ?? '@' + (label ?? 'latest')}`],
+      dataAsset: (name: string, version?: string, label?: string, kind: 'data' | 'model' = 'data') => spec.data_assets?.[dataAssetKey(kind, name, version, label)],
     });
     const outputs = await prepareOutputs((spec.outputs ?? {}) as never, { ...staging, jobName: this.job.name, defaultDatastore: this.ctx.defaultDatastore });
     if (stage) {

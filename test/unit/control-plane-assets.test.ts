@@ -96,3 +96,25 @@ test('registering data with a local path uploads it once, content-addressed, and
 });
 
 
+test('a job reads registered models given as model inputs, by version and @latest, including models registered through MLflow', async (t) => {
+  const modelJob = (path: string, type: string) => commandJob('cat ${{inputs.model}}/MLmodel', `\ninputs:\n  model:\n    type: ${type}\n    path: ${path}\n`);
+  const root = await workspace(t, {
+    'model.yml': '$schema: https://azuremlschemas.azureedge.net/latest/model.schema.json\nname: churn-model\nversion: 2\ntype: custom_model\npath: ./churn\n',
+    'churn/MLmodel': 'flavor: churn-from-a-spec\n',
+    'by-version.yml': modelJob('azureml:churn-model:2', 'custom_model'),
+    'by-label.yml': modelJob('azureml:churn-model@latest', 'custom_model'),
+    'from-mlflow.yml': modelJob('azureml:iris-model:1', 'mlflow_model'),
+    '.mlw/datastores/workspaceartifactstore/7/run-1/artifacts/model/MLmodel': 'flavor: logged-through-mlflow\n',
+  });
+  const plane = await startPlane(t, root);
+  await plane.client.request('POST', '/api/assets/model', { path: path.join(root, 'model.yml') });
+  await plane.client.request('POST', '/api/2.0/mlflow/registered-models/create', { name: 'iris-model' });
+  await plane.client.request('POST', '/api/2.0/mlflow/model-versions/create', { name: 'iris-model', source: 'mlflow-artifacts:/7/run-1/artifacts/model' });
+  assert.equal((await plane.client.request<AssetDetail>('GET', '/api/assets/model/iris-model?version=1')).spec.type, 'mlflow_model');
+  for (const [file, expected] of [['by-version.yml', 'churn-from-a-spec'], ['by-label.yml', 'churn-from-a-spec'], ['from-mlflow.yml', 'logged-through-mlflow']] as const) {
+    const job = await plane.submit(file);
+    const events = await plane.events(job.name);
+    assert.equal(statuses(events).at(-1), 'Completed', `${file}: ${logText(events)}`);
+    assert.match(logText(events), new RegExp(`^flavor: ${expected}$`, 'm'), file);
+  }
+});
