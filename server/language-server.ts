@@ -11,6 +11,7 @@ import {
   type TextDocumentPositionParams,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { RegisteredAssets, RegisteredAssetsFeed } from '../core/api/registered-assets';
 import { DiagnosticsScheduler } from './diagnostics-scheduler';
 import { MlwLanguageService } from './service/language-service';
 import { readSettings } from './service/settings';
@@ -25,6 +26,7 @@ export function startLanguageServer(connection: Connection): void {
   let service: MlwLanguageService | undefined;
   let scheduler: DiagnosticsScheduler | undefined;
   let watchRegistration = false;
+  let feed: RegisteredAssetsFeed | undefined;
   const texts = new Map<string, TextDocument>();
 
   const revalidateOpen = () => {
@@ -49,6 +51,16 @@ export function startLanguageServer(connection: Connection): void {
     if (roots.length === 0 && params.rootUri) roots.push(uriToPath(params.rootUri));
     const options = (params.initializationOptions ?? {}) as Record<string, unknown>;
     service = new MlwLanguageService({ roots, settings: readSettings(options), onAssetsChanged: revalidateOpen });
+    const registered = new RegisteredAssets();
+    service.workspace.index.addSource(registered);
+    // Read after `initialized`, never awaited: a workspace without a running control plane is the normal case.
+    if (roots[0] !== undefined) {
+      feed = new RegisteredAssetsFeed(roots[0], (assets) => {
+        registered.set(assets);
+        service?.workspace.index.sourcesChanged();
+        revalidateOpen();
+      });
+    }
     const delay = typeof options['diagnosticsDelayMs'] === 'number' ? options['diagnosticsDelayMs'] : DEFAULT_DIAGNOSTICS_DELAY_MS;
     scheduler = new DiagnosticsScheduler(
       {
@@ -82,6 +94,7 @@ export function startLanguageServer(connection: Connection): void {
     if (watchRegistration) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yml,yaml}' }] });
     // after `initialized` and off the first documents' path: batches of files between other messages
     setImmediate(() => {
+      feed?.start();
       void service?.workspace
         .scan()
         .then(() => service && warmUp(service))
@@ -136,7 +149,10 @@ export function startLanguageServer(connection: Connection): void {
   connection.onDocumentLinks(on((s, p) => s.documentLinks(p.textDocument.uri), []));
   connection.onFoldingRanges(on((s, p) => s.foldingRanges(p.textDocument.uri), null));
   connection.onCodeAction(on((s, p) => s.codeActions(p.textDocument.uri, p.range, p.context.diagnostics), []));
-  connection.onShutdown(() => scheduler?.dispose());
+  connection.onShutdown(() => {
+    feed?.stop();
+    scheduler?.dispose();
+  });
 
   connection.listen();
 }
