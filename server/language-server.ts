@@ -11,7 +11,6 @@ import {
   type TextDocumentPositionParams,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { RegisteredAssets, RegisteredAssetsFeed } from '../core/api/registered-assets';
 import { DiagnosticsScheduler } from './diagnostics-scheduler';
 import { MlwLanguageService } from './service/language-service';
 import { readSettings } from './service/settings';
@@ -26,7 +25,7 @@ export function startLanguageServer(connection: Connection): void {
   let service: MlwLanguageService | undefined;
   let scheduler: DiagnosticsScheduler | undefined;
   let watchRegistration = false;
-  let feed: RegisteredAssetsFeed | undefined;
+  let feed: { stop(): void } | undefined;
   const texts = new Map<string, TextDocument>();
 
   const revalidateOpen = () => {
@@ -51,16 +50,6 @@ export function startLanguageServer(connection: Connection): void {
     if (roots.length === 0 && params.rootUri) roots.push(uriToPath(params.rootUri));
     const options = (params.initializationOptions ?? {}) as Record<string, unknown>;
     service = new MlwLanguageService({ roots, settings: readSettings(options), onAssetsChanged: revalidateOpen });
-    const registered = new RegisteredAssets();
-    service.workspace.index.addSource(registered);
-    // Read after `initialized`, never awaited: a workspace without a running control plane is the normal case.
-    if (roots[0] !== undefined) {
-      feed = new RegisteredAssetsFeed(roots[0], (assets) => {
-        registered.set(assets);
-        service?.workspace.index.sourcesChanged();
-        revalidateOpen();
-      });
-    }
     const delay = typeof options['diagnosticsDelayMs'] === 'number' ? options['diagnosticsDelayMs'] : DEFAULT_DIAGNOSTICS_DELAY_MS;
     scheduler = new DiagnosticsScheduler(
       {
@@ -94,13 +83,32 @@ export function startLanguageServer(connection: Connection): void {
     if (watchRegistration) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yml,yaml}' }] });
     // after `initialized` and off the first documents' path: batches of files between other messages
     setImmediate(() => {
-      feed?.start();
+      followRegisteredAssets();
       void service?.workspace
         .scan()
         .then(() => service && warmUp(service))
         .then(revalidateOpen, (e) => connection.console.error(`mlw: workspace scan failed: ${String(e)}`));
     });
   });
+
+  /**
+   * The assets the workspace's running control plane registered become part of the index. Loaded and started after
+   * `initialized` and never awaited: reaching a daemon is no part of start-up, and none running is the normal case.
+   */
+  const followRegisteredAssets = () => {
+    const root = service?.workspace.roots[0];
+    if (!service || root === undefined) return;
+    const { RegisteredAssets, RegisteredAssetsFeed } = require('../core/api/registered-assets') as typeof import('../core/api/registered-assets');
+    const registered = new RegisteredAssets();
+    service.workspace.index.addSource(registered);
+    const following = new RegisteredAssetsFeed(root, (assets) => {
+      registered.set(assets);
+      service?.workspace.index.sourcesChanged();
+      revalidateOpen();
+    });
+    following.start();
+    feed = following;
+  };
 
   connection.onDidChangeConfiguration((params) => {
     if (!service) return;

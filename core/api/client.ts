@@ -35,7 +35,8 @@ export class ApiClient {
 
   /**
    * Follows a server-sent event stream until the server ends it (a job's terminal status) or `signal` aborts.
-   * Reconnects after a dropped connection with `Last-Event-ID`, so no event is lost or repeated.
+   * Reconnects after a dropped connection with `Last-Event-ID`, so no event is lost or repeated. `after: 'latest'`
+   * skips what is stored; `onOpen` is called each time a connection is established.
    */
   async follow(path: string, onEvent: (event: JobEvent) => void, options: { after?: number | 'latest'; signal?: AbortSignal; onOpen?: () => void } = {}): Promise<void> {
     let last: number | 'latest' = options.after ?? 0;

@@ -5,8 +5,8 @@ import { isTerminal, type JobEvent } from './contracts';
 const HEARTBEAT_MS = 15_000;
 
 /**
- * Server-sent events: stored events after `Last-Event-ID` (or `?after=`; `latest` skips every stored one) first, then live ones. A job's stream
- * ends after its terminal status; the workspace stream stays open.
+ * Server-sent events: stored events after `Last-Event-ID` (or `?after=`; `latest` skips every stored one) first,
+ * then live ones. A job's stream ends after its terminal status; the workspace stream stays open.
  */
 export interface StreamCounter {
   open: number;
