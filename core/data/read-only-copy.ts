@@ -13,21 +13,26 @@ export async function readOnlyCopy(source: string, target: string): Promise<void
   if (await exists(target)) return;
   const isFile = (await stat(source)).isFile();
   const temp = `${target}.incoming-${process.pid}`;
-  await rm(temp, { recursive: true, force: true });
+  await removeCopy(temp);
   await mkdir(temp, { recursive: true });
   try {
     await cp(source, isFile ? join(temp, basename(source)) : temp, { recursive: true, dereference: true, preserveTimestamps: true, mode: constants.COPYFILE_FICLONE });
     await makeReadOnly(temp);
     await rename(temp, target);
   } catch (error) {
-    await makeWritable(temp).catch(() => undefined);
-    await rm(temp, { recursive: true, force: true });
+    await removeCopy(temp);
     throw error;
   }
 }
 
-/** Read-only folders cannot be emptied by their owner: gives the owner write access back, before removing a copy. */
-export async function makeWritable(folder: string): Promise<void> {
+/** Removes a (possibly partial) read-only copy, whose folders its owner must first make writable again. */
+async function removeCopy(folder: string): Promise<void> {
+  await makeWritable(folder).catch(() => undefined);
+  await rm(folder, { recursive: true, force: true });
+}
+
+/** Read-only folders cannot be emptied by their owner: gives the owner write access back. */
+async function makeWritable(folder: string): Promise<void> {
   await chmod(folder, 0o755);
   for (const entry of await readdir(folder, { withFileTypes: true })) {
     if (entry.isDirectory()) await makeWritable(join(folder, entry.name));
