@@ -25,6 +25,7 @@ export function startLanguageServer(connection: Connection): void {
   let service: MlwLanguageService | undefined;
   let scheduler: DiagnosticsScheduler | undefined;
   let watchRegistration = false;
+  let feed: { stop(): void } | undefined;
   const texts = new Map<string, TextDocument>();
 
   const revalidateOpen = () => {
@@ -82,12 +83,32 @@ export function startLanguageServer(connection: Connection): void {
     if (watchRegistration) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yml,yaml}' }] });
     // after `initialized` and off the first documents' path: batches of files between other messages
     setImmediate(() => {
+      followRegisteredAssets();
       void service?.workspace
         .scan()
         .then(() => service && warmUp(service))
         .then(revalidateOpen, (e) => connection.console.error(`mlw: workspace scan failed: ${String(e)}`));
     });
   });
+
+  /**
+   * The assets the workspace's running control plane registered become part of the index. Loaded and started after
+   * `initialized` and never awaited: reaching a daemon is no part of start-up, and none running is the normal case.
+   */
+  const followRegisteredAssets = () => {
+    const root = service?.workspace.roots[0];
+    if (!service || root === undefined) return;
+    const { RegisteredAssets, RegisteredAssetsFeed } = require('../core/api/registered-assets') as typeof import('../core/api/registered-assets');
+    const registered = new RegisteredAssets();
+    service.workspace.index.addSource(registered);
+    const following = new RegisteredAssetsFeed(root, (assets) => {
+      registered.set(assets);
+      service?.workspace.index.sourcesChanged();
+      revalidateOpen();
+    });
+    following.start();
+    feed = following;
+  };
 
   connection.onDidChangeConfiguration((params) => {
     if (!service) return;
@@ -136,7 +157,10 @@ export function startLanguageServer(connection: Connection): void {
   connection.onDocumentLinks(on((s, p) => s.documentLinks(p.textDocument.uri), []));
   connection.onFoldingRanges(on((s, p) => s.foldingRanges(p.textDocument.uri), null));
   connection.onCodeAction(on((s, p) => s.codeActions(p.textDocument.uri, p.range, p.context.diagnostics), []));
-  connection.onShutdown(() => scheduler?.dispose());
+  connection.onShutdown(() => {
+    feed?.stop();
+    scheduler?.dispose();
+  });
 
   connection.listen();
 }

@@ -29,7 +29,7 @@ export function registerAssetShow(group: Command, kind: AssetKind): void {
         const asset = await client.request<AssetDetail>('GET', `/api/assets/${kind}/${encodeURIComponent(name)}${query}`).catch((error: unknown) => (builtin(error) ? undefined : Promise.reject(error)));
         const queue = kind === 'compute' ? await client.request<ComputeQueue>('GET', `/api/computes/${encodeURIComponent(name)}/queue`) : undefined;
         if (options.json) return void process.stdout.write(JSON.stringify({ ...asset, ...(queue ? { queue } : {}) }, null, 2) + '\n');
-        if (asset) process.stdout.write(stringify({ name: asset.name, ...(asset.version ? { version: asset.version } : {}), created: asset.createdAt, source: asset.sourcePath, ...(asset.job ? { job: asset.job } : {}), spec: asset.spec }));
+        if (asset) process.stdout.write(stringify({ name: asset.name, ...(asset.version ? { version: asset.version } : {}), created: asset.createdAt, source: asset.sourcePath, ...(asset.upload ? { uploaded_from: asset.upload.localPath, uploaded_to: asset.upload.uri } : {}), ...(asset.job ? { job: asset.job } : {}), spec: asset.spec }));
         else process.stdout.write('name: local\ntype: local (built in: host processes)\n');
         if (queue) {
           process.stdout.write(`queue: ${queue.running.length}/${queue.capacity} running${queue.running.length ? ` (${queue.running.join(', ')})` : ''}, ${queue.queued.length} queued\n`);

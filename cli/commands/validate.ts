@@ -13,13 +13,13 @@ export function registerValidate(program: Command): void {
     .description('validate spec files, folders (recursively) or globs; exit 1 when any has an error')
     .argument('[paths...]', 'files, folders or globs', ['.'])
     .option('--format <format>', 'text or json', 'text')
-    .option('--root <folder>', 'workspace folder that `azureml:` references resolve against (default: nearest folder with .mlw or .git)')
-    .action((paths: string[], options: ValidateOptions) => {
-      process.exitCode = runValidate(paths, options, process.cwd());
+    .option('--root <folder>', 'workspace folder that `azureml:` references resolve against, with the assets its running `mlw serve` registered (default: nearest folder with .mlw or .git)')
+    .action(async (paths: string[], options: ValidateOptions) => {
+      process.exitCode = await runValidate(paths, options, process.cwd());
     });
 }
 
-export function runValidate(paths: string[], options: ValidateOptions, cwd: string): number {
+export async function runValidate(paths: string[], options: ValidateOptions, cwd: string): Promise<number> {
   // Loaded on use: the validator (schemas, ajv) is the heaviest part of the CLI and other commands don't need it.
   const { expandSpecArguments, validateFiles, workspaceRootOf } = require('../../core/spec') as typeof import('../../core/spec');
   if (options.format !== 'text' && options.format !== 'json') {
@@ -30,7 +30,10 @@ export function runValidate(paths: string[], options: ValidateOptions, cwd: stri
   for (const arg of unmatched) process.stderr.write(`mlw validate: ${arg}: no such file, folder or matching YAML file\n`);
   const first = path.resolve(cwd, paths[0] ?? '.');
   const root = options.root ? path.resolve(cwd, options.root) : workspaceRootOf(first, files.includes(first) ? path.dirname(first) : first);
-  const results = validateFiles(files, root);
+  // The assets the workspace's running control plane registered count as defined; none running is normal.
+  const { fetchRegisteredAssets, RegisteredAssets } = require('../../core/api/registered-assets') as typeof import('../../core/api/registered-assets');
+  const registered = await fetchRegisteredAssets(root);
+  const results = validateFiles(files, root, registered ? [new RegisteredAssets(registered)] : []);
   const counts = summarize(results);
   if (options.format === 'json') {
     const diagnostics = results.flatMap((r) => r.diagnostics.map((d) => ({ ...d, path: path.relative(cwd, d.path) || d.path })));

@@ -16,8 +16,9 @@ export class ApiClient {
 
   constructor(readonly port: number, private readonly token: string, readonly host = '127.0.0.1') {}
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.send(method, path, body);
+  /** `timeoutMs`: give up (reject) when the daemon sends nothing for that long. */
+  async request<T>(method: string, path: string, body?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
+    const response = await this.send(method, path, body, options.timeoutMs);
     const text = response.body.toString('utf8');
     const type = response.headers['content-type'] ?? '';
     const parsed = type.includes('application/json') && text ? JSON.parse(text) : text;
@@ -34,13 +35,14 @@ export class ApiClient {
 
   /**
    * Follows a server-sent event stream until the server ends it (a job's terminal status) or `signal` aborts.
-   * Reconnects after a dropped connection with `Last-Event-ID`, so no event is lost or repeated.
+   * Reconnects after a dropped connection with `Last-Event-ID`, so no event is lost or repeated. `after: 'latest'`
+   * skips what is stored; `onOpen` is called each time a connection is established.
    */
-  async follow(path: string, onEvent: (event: JobEvent) => void, options: { after?: number; signal?: AbortSignal } = {}): Promise<void> {
-    let last = options.after ?? 0;
+  async follow(path: string, onEvent: (event: JobEvent) => void, options: { after?: number | 'latest'; signal?: AbortSignal; onOpen?: () => void } = {}): Promise<void> {
+    let last: number | 'latest' = options.after ?? 0;
     for (let attempt = 0; !options.signal?.aborted; attempt++) {
       try {
-        const ended = await this.followOnce(path, last, (event) => ((last = event.seq), onEvent(event)), options.signal);
+        const ended = await this.followOnce(path, last, (event) => ((last = event.seq), onEvent(event)), options.signal, options.onOpen);
         if (ended) return;
       } catch (error) {
         if (options.signal?.aborted) return;
@@ -54,7 +56,7 @@ export class ApiClient {
     this.agent.destroy();
   }
 
-  private followOnce(path: string, after: number, onEvent: (event: JobEvent) => void, signal?: AbortSignal): Promise<boolean> {
+  private followOnce(path: string, after: number | 'latest', onEvent: (event: JobEvent) => void, signal?: AbortSignal, onOpen?: () => void): Promise<boolean> {
     return new Promise((resolve, reject) => {
       const request = http.request({ host: this.host, port: this.port, path, method: 'GET', agent: false, headers: { authorization: `Bearer ${this.token}`, accept: 'text/event-stream', 'last-event-id': String(after) }, signal });
       request.on('error', reject);
@@ -66,6 +68,7 @@ export class ApiClient {
           return;
         }
         response.setEncoding('utf8');
+        onOpen?.();
         let buffer = '';
         response.on('data', (chunk: string) => {
           buffer += chunk;
@@ -85,7 +88,7 @@ export class ApiClient {
     });
   }
 
-  private send(method: string, path: string, body?: unknown): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  private send(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       const request = http.request(
@@ -105,6 +108,7 @@ export class ApiClient {
         },
       );
       request.on('error', reject);
+      if (timeoutMs !== undefined) request.setTimeout(timeoutMs, () => request.destroy(new Error(`no answer from mlw serve within ${timeoutMs} ms`)));
       request.end(payload);
     });
   }

@@ -37,6 +37,17 @@ export interface AssetSummary {
 export interface AssetDetail extends AssetSummary {
   spec: Record<string, unknown>;
   contentHash: string;
+  /** A data or model version registered from a local path: that path, and the datastore copy `spec.path` names. */
+  upload?: AssetUpload;
+}
+
+export interface AssetUpload {
+  /** The local file or folder as it was when registered (absolute). */
+  localPath: string;
+  /** `azureml://datastores/workspaceblobstore/paths/LocalUpload/<hash>/<name>`. */
+  uri: string;
+  files: number;
+  bytes: number;
 }
 
 export interface JobSummary {

@@ -64,7 +64,7 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
   app.get('/api/health', async (): Promise<Health> => ({ version: options.version, pid: process.pid, workspace: plane.layout.root, runningJobs: plane.activeJobs }));
 
   app.post<{ Params: { kind: AssetKind }; Body: SpecRequest }>('/api/assets/:kind', { schema: { params: kindParam, body: BODY_SCHEMAS.specRequest } }, async (request, reply) => {
-    const result = plane.registerAsset(request.params.kind, request.body);
+    const result = await plane.registerAsset(request.params.kind, request.body);
     return reply.code(result.created ? 201 : 200).send(result);
   });
 

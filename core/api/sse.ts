@@ -5,8 +5,8 @@ import { isTerminal, type JobEvent } from './contracts';
 const HEARTBEAT_MS = 15_000;
 
 /**
- * Server-sent events: stored events after `Last-Event-ID` (or `?after=`) first, then live ones. A job's stream
- * ends after its terminal status; the workspace stream stays open.
+ * Server-sent events: stored events after `Last-Event-ID` (or `?after=`; `latest` skips every stored one) first,
+ * then live ones. A job's stream ends after its terminal status; the workspace stream stays open.
  */
 export interface StreamCounter {
   open: number;
@@ -14,7 +14,9 @@ export interface StreamCounter {
 
 export function streamEvents(plane: ControlPlane, request: FastifyRequest, reply: FastifyReply, job?: string, counter?: StreamCounter): void {
   const query = request.query as { after?: string };
-  const after = Number(request.headers['last-event-id'] ?? query.after ?? 0) || 0;
+  const from = request.headers['last-event-id'] ?? query.after;
+  // `latest`: only what happens from now on (a client that reads the current state itself once connected).
+  const after = from === 'latest' ? plane.events.lastSeq() : Number(from ?? 0) || 0;
   reply.hijack();
   if (counter) counter.open++;
   const res = reply.raw;

@@ -69,7 +69,7 @@ export function snapshotHash(files: ReadonlyArray<Pick<HashedFile, 'relPath' | '
   return hash.digest('hex');
 }
 
-async function hashFile(file: CodeFile): Promise<string> {
+export async function hashFile(file: CodeFile): Promise<string> {
   if (file.size <= SMALL_FILE_BYTES) return createHash('sha256').update(await readFile(file.sourcePath)).digest('hex');
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file.sourcePath)) hash.update(chunk as Buffer);
@@ -77,7 +77,7 @@ async function hashFile(file: CodeFile): Promise<string> {
 }
 
 /** Copies the files under `targetRoot` (readable by any uid, so a container user can read them) and hashes the copies. */
-async function copyFiles(files: CodeFile[], targetRoot: string): Promise<HashedFile[]> {
+export async function copyFiles(files: CodeFile[], targetRoot: string): Promise<HashedFile[]> {
   const folders = new Set<string>([targetRoot]);
   for (const file of files) {
     for (let dir = dirname(join(targetRoot, file.relPath)); dir.length > targetRoot.length; dir = dirname(dir)) folders.add(dir);
@@ -107,7 +107,7 @@ async function copyFiles(files: CodeFile[], targetRoot: string): Promise<HashedF
 }
 
 /** Renames `temp` to `target`; false when another snapshot of the same content got there first. */
-async function moveIntoPlace(temp: string, target: string): Promise<boolean> {
+export async function moveIntoPlace(temp: string, target: string): Promise<boolean> {
   try {
     await rename(temp, target);
     return true;
@@ -118,7 +118,7 @@ async function moveIntoPlace(temp: string, target: string): Promise<boolean> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+export async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,
     () => false,

@@ -8,6 +8,7 @@ import type { DatastoreResolver, ResolvedLocation } from './datastores';
 import { copyInside, LinkEscapeError, realPathInside } from './contained-fs';
 import { DataError } from './errors';
 import { assertPathSegment, containerInputPath, runInputDir } from './layout';
+import { readOnlyCopy } from './read-only-copy';
 
 export * from './layout';
 export { prepareOutputs, type OutputContext, type StagedOutput } from './outputs';
@@ -50,8 +51,9 @@ const INPUT_MODES = ['ro_mount', 'eval_mount', 'rw_mount', 'download', 'eval_dow
  * Makes a run's inputs available and computes what each `${{inputs.<name>}}` becomes. Literals become their text
  * (`true`/`false` for booleans, as YAML writes them). Data inputs are mounted (`ro_mount`, `eval_mount`, `rw_mount`),
  * copied under `<runDir>/inputs/<name>/` (`download`, `eval_download`) or passed through untouched (`direct`).
- * On the host a mount is the path itself, so read-only cannot be enforced there. Optional inputs without a value
- * are left out of the result.
+ * In containers a read-only mount is a read-only bind mount; a host process gets a read-only copy under
+ * `<runDir>/inputs/<name>/` instead (reflinked where the filesystem allows), so it cannot change the data it was
+ * given. Optional inputs without a value are left out of the result.
  */
 export async function stageInputs(inputs: Record<string, JobInput>, ctx: StagingContext): Promise<Record<string, StagedInput>> {
   const staged: Record<string, StagedInput> = {};
@@ -118,6 +120,12 @@ async function stageData(name: string, path: string, declaredType: string | unde
     return { name, mode, type, ...exposeFolder(name, folder, isFile ? basename(hostPath) : undefined, true, ctx.containerized) };
   }
   const readOnly = mode !== 'rw_mount';
+  if (readOnly && !ctx.containerized) {
+    // A host process could write through the path itself (into a registered asset): it reads a read-only copy.
+    const folder = runInputDir(ctx.runDir, name);
+    await readOnlyCopy(hostPath, folder);
+    return { name, mode, type, ...exposeFolder(name, folder, isFile ? basename(hostPath) : undefined, true, false) };
+  }
   if (!isFile) return { name, mode, type, ...exposeFolder(name, hostPath, undefined, readOnly, ctx.containerized) };
   const target = ctx.containerized ? posix.join(containerInputPath(name), basename(hostPath)) : hostPath;
   return { name, mode, type, value: target, mount: { source: hostPath, target, readOnly } };

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import type { AssetDetail, AssetKind, ComputeQueue, JobDetail, JobSummary, SpecRequest } from '../api/contracts';
+import type { AssetDetail, AssetKind, AssetUpload, ComputeQueue, JobDetail, JobSummary, SpecRequest } from '../api/contracts';
 import { ASSET_KINDS, isTerminal } from '../api/contracts';
 import type { ComputeDriver } from '../compute/driver';
 import { HostProcessDriver } from '../compute/host';
@@ -18,6 +18,8 @@ import { resolveCompute, type ComputeTarget } from './computes';
 import type { EnvironmentImageStatus } from '../env/builder';
 import { HostEnvironmentBuilder } from '../env/host-env';
 import type { EnvironmentProvider, NamedOutput, ResolvedCommandJob, RunEnvironment } from './job-runner';
+import { uploadLocalPath } from './asset-upload';
+import { ensureDefaultDatastores } from './default-datastores';
 import { runFiles, WorkspaceLayout } from './layout';
 import { AssetResolver, computeName, generateJobName } from './resolve';
 import { Scheduler, queueReason } from './scheduler';
@@ -102,6 +104,7 @@ export class ControlPlane {
 
   /** Re-attaches to runs a previous daemon left in flight and starts queued jobs. */
   start(): void {
+    ensureDefaultDatastores(this.assets, this.layout);
     this.scheduler.resume();
   }
 
@@ -109,20 +112,20 @@ export class ControlPlane {
     return this.scheduler.activeCount;
   }
 
-  registerAsset(kind: AssetKind, request: SpecRequest): { asset: AssetDetail; created: boolean; updated: boolean; warnings: string[] } {
+  async registerAsset(kind: AssetKind, request: SpecRequest): Promise<{ asset: AssetDetail; created: boolean; updated: boolean; warnings: string[]; upload?: AssetUpload & { reused: boolean } }> {
     const spec = this.loader.load(request.path, request.text, request.set);
     const info = kindInfo(spec.kind);
     if (info.asset !== kind) throw new SpecRejectedError(`${path.relative(this.layout.root, spec.path)} is a ${info.asset} spec, not a ${kind} spec`);
-    const value = spec.value;
-    const name = String(value.name ?? '');
+    const name = String(spec.value.name ?? '');
     if (!name) throw new SpecRejectedError(`${path.relative(this.layout.root, spec.path)} has no name`);
+    const { spec: value, upload, reused } = await uploadLocalPath(kind, spec.value, path.dirname(spec.path), this.datastores);
     const version = isVersioned(kind) ? (value.version !== undefined ? String(value.version) : this.assets.nextVersion(kind, name)) : '';
     const contentHash = crypto.createHash('sha256').update(JSON.stringify(value)).digest('hex');
     // Until an encrypted secrets store exists, credentials are kept and shown only masked.
-    const { detail, created, updated } = this.assets.register({ kind, name, version, spec: maskSecrets(value).masked, sourcePath: spec.path, contentHash });
+    const { detail, created, updated } = this.assets.register({ kind, name, version, spec: maskSecrets(value).masked, sourcePath: spec.path, contentHash, ...(upload ? { upload } : {}) });
     this.loader.assetsChanged();
     this.targets.delete(name);
-    return { asset: detail, created, updated, warnings: spec.warnings };
+    return { asset: detail, created, updated, warnings: spec.warnings, ...(upload ? { upload: { ...upload, reused: reused === true } } : {}) };
   }
 
   async submitJob(request: SpecRequest): Promise<{ job: JobSummary; warnings: string[] }> {

@@ -13,6 +13,7 @@ import type { ComputeTarget } from './computes';
 import { runFiles } from './layout';
 import { LogTailer } from './log-tailer';
 import { readRunRecord, recordRunExit, recordRunStarted, recordRunStarting, type RunRecord, type StopRequest } from './run-record';
+import { dataAssetKey } from './resolve';
 import type { EnsureOptions, EnvironmentImageStatus, EnvironmentSource } from '../env/builder';
 import { environmentVariables, prepareHostEnvironment, type HostEnvironment, type HostEnvironmentBuilder } from '../env/host-env';
 
@@ -216,7 +217,7 @@ export class JobRunner {
     const inputs = await stageInputs((spec.inputs ?? {}) as never, {
       ...staging,
       specDir: spec.spec_dir,
-      dataAsset: (name: string, version?: string, label?: string) => spec.data_assets?.[`${name}:${version ?? '@' + (label ?? 'latest')}`],
+      dataAsset: (name: string, version?: string, label?: string, kind: 'data' | 'model' = 'data') => spec.data_assets?.[dataAssetKey(kind, name, version, label)],
     });
     const outputs = await prepareOutputs((spec.outputs ?? {}) as never, { ...staging, jobName: this.job.name, defaultDatastore: this.ctx.defaultDatastore });
     // Also after a restart (INSERT OR REPLACE): that restores rows the database may have lost.

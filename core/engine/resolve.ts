@@ -6,6 +6,8 @@ import type { AssetRepository } from '../store/assets';
 import type { EnvironmentSource } from '../env/builder';
 import { SpecRejectedError, type SpecLoader } from './spec-loader';
 
+const MODEL_INPUT_TYPES = new Set(['mlflow_model', 'custom_model', 'triton_model']);
+
 /** A versioned asset found in the store or, failing that, in a spec file of the workspace. */
 interface FoundAsset {
   spec: Record<string, unknown>;
@@ -36,21 +38,29 @@ export class AssetResolver {
     return environmentFields(value as Record<string, unknown>, specDir);
   }
 
-  /** Data inputs that name a data asset, keyed as the runner looks them up (`name:version` or `name:@label`). */
+  /**
+   * Inputs that name a data asset, or a model (inputs of a model type), keyed as the runner looks them up
+   * (`dataAssetKey`).
+   */
   dataAssets(inputs: Record<string, unknown> | undefined): Record<string, { path: string; type?: string; baseDir: string }> {
     const out: Record<string, { path: string; type?: string; baseDir: string }> = {};
     for (const [inputName, input] of Object.entries(inputs ?? {})) {
-      const raw = typeof input === 'object' && input !== null ? (input as { path?: unknown }).path : undefined;
+      const { path: raw, type } = typeof input === 'object' && input !== null ? (input as { path?: unknown; type?: unknown }) : {};
       if (typeof raw !== 'string') continue;
       const ref = parseReference(raw);
       if (ref?.form !== 'asset') continue;
-      const found = this.find('data', ref.name, ref.version);
-      if (!found) throw new SpecRejectedError(`inputs.${inputName}: unknown data asset ${raw}; register it with \`mlw data create -f <file>\``);
-      const key = `${ref.name}:${ref.version ?? '@' + (ref.label ?? 'latest')}`;
-      out[key] = { path: String(found.spec.path), ...(found.spec.type ? { type: String(found.spec.type) } : {}), baseDir: found.baseDir };
+      const kind = MODEL_INPUT_TYPES.has(String(type)) ? 'model' : 'data';
+      const found = this.find(kind, ref.name, ref.version);
+      if (!found) throw new SpecRejectedError(`inputs.${inputName}: unknown ${kind} asset ${raw}; register it with \`mlw ${kind} create -f <file>\``);
+      out[dataAssetKey(kind, ref.name, ref.version, ref.label)] = { path: String(found.spec.path), ...(found.spec.type ? { type: String(found.spec.type) } : {}), baseDir: found.baseDir };
     }
     return out;
   }
+}
+
+/** `name:version` or `name:@label` for data (as stored in jobs submitted before models could be inputs), `model:…` for models. */
+export function dataAssetKey(kind: 'data' | 'model', name: string, version: string | undefined, label: string | undefined): string {
+  return `${kind === 'model' ? 'model:' : ''}${name}:${version ?? '@' + (label ?? 'latest')}`;
 }
 
 function environmentFields(spec: Record<string, unknown>, baseDir: string): EnvironmentSource {

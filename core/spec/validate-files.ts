@@ -4,7 +4,7 @@ import type { SpecDiagnostic, Severity } from './diagnostics';
 import { DiskFileHost } from './host';
 import { decodeSpecBytes } from './text-file';
 import { SpecValidator } from './validate';
-import { WorkspaceIndex } from './workspace-index';
+import { WorkspaceIndex, type AssetSource } from './workspace-index';
 import { yamlFilesUnder } from './workspace-files';
 
 /** A diagnostic with 1-based line and column, ready to print. */
@@ -29,10 +29,12 @@ export interface FileValidation {
 
 /**
  * Validates files against a workspace index built from every YAML file under `root`
- * (the files themselves are parsed once; the rest are indexed from their top-level lines).
+ * (the files themselves are parsed once; the rest are indexed from their top-level lines) and the given sources
+ * (the control plane's registered assets).
  */
-export function validateFiles(files: readonly string[], root: string): FileValidation[] {
+export function validateFiles(files: readonly string[], root: string, sources: readonly AssetSource[] = []): FileValidation[] {
   const index = new WorkspaceIndex(root);
+  for (const source of sources) index.addSource(source);
   const host = new DiskFileHost();
   const targets = new Set(files);
   const docs = new Map<string, SpecDocument | LocatedDiagnostic>();

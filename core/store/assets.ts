@@ -1,4 +1,4 @@
-import type { AssetDetail, AssetKind, AssetSummary } from '../api/contracts';
+import type { AssetDetail, AssetKind, AssetSummary, AssetUpload } from '../api/contracts';
 import type { Store } from './database';
 
 interface AssetRow {
@@ -22,7 +22,11 @@ export interface NewAsset {
   sourcePath?: string;
   contentHash: string;
   job?: string;
+  upload?: AssetUpload;
 }
+
+/** The upload record is kept beside the spec in its column, and split off again when read. */
+const UPLOAD_KEY = '$mlw.upload';
 
 export class AssetConflictError extends Error {}
 
@@ -37,6 +41,9 @@ export interface AssetChange {
 
 /** Registered assets. Versions are immutable: registering an existing version with other content is refused. */
 export class AssetRepository {
+  /** `kind\0name` → why it cannot be archived. */
+  private readonly protectedAssets = new Map<string, string>();
+
   constructor(private readonly store: Store, private readonly onChange: (change: AssetChange) => void = () => {}) {}
 
   /**
@@ -51,14 +58,14 @@ export class AssetRepository {
         if (isVersioned(asset.kind)) {
           throw new AssetConflictError(`${asset.kind} ${asset.name}:${asset.version} already exists with different content; versions are immutable, register a new version`);
         }
-        this.store.run('UPDATE assets SET spec = ?, content_hash = ?, source_path = ?, archived = 0 WHERE kind = ? AND name = ? AND version = ?', [JSON.stringify(asset.spec), asset.contentHash, asset.sourcePath ?? null, asset.kind, asset.name, asset.version]);
+        this.store.run('UPDATE assets SET spec = ?, content_hash = ?, source_path = ?, archived = 0 WHERE kind = ? AND name = ? AND version = ?', [storedSpec(asset), asset.contentHash, asset.sourcePath ?? null, asset.kind, asset.name, asset.version]);
         this.changed({ kind: asset.kind, name: asset.name, version: asset.version, change: 'registered' });
         return { detail: toDetail(this.row(asset.kind, asset.name, asset.version)!), created: false, updated: true };
       }
       const seq = Number(this.store.get<{ next: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM assets')!.next);
       this.store.run(
         'INSERT INTO assets (kind, name, version, seq, spec, source_path, content_hash, created_at, job_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [asset.kind, asset.name, asset.version, seq, JSON.stringify(asset.spec), asset.sourcePath ?? null, asset.contentHash, Date.now(), asset.job ?? null],
+        [asset.kind, asset.name, asset.version, seq, storedSpec(asset), asset.sourcePath ?? null, asset.contentHash, Date.now(), asset.job ?? null],
       );
       this.changed({ kind: asset.kind, name: asset.name, version: asset.version, change: 'registered' });
       return { detail: toDetail(this.row(asset.kind, asset.name, asset.version)!), created: true, updated: false };
@@ -83,8 +90,15 @@ export class AssetRepository {
     return this.store.all<AssetRow>(sql, values).map(toSummary);
   }
 
+  /** Makes `archive` refuse an asset (with `reason`, as a conflict). */
+  protect(kind: AssetKind, name: string, reason: string): void {
+    this.protectedAssets.set(`${kind}\0${name}`, reason);
+  }
+
   /** Hides a version (or every version) from `latest` and listings; references to it keep working. */
   archive(kind: AssetKind, name: string, version?: string): number {
+    const reason = this.protectedAssets.get(`${kind}\0${name}`);
+    if (reason) throw new AssetConflictError(reason);
     return this.store.transaction(() => {
       const changes =
         version === undefined
@@ -124,6 +138,11 @@ function toSummary(row: AssetRow): AssetSummary {
   };
 }
 
+function storedSpec(asset: NewAsset): string {
+  return JSON.stringify(asset.upload ? { ...asset.spec, [UPLOAD_KEY]: asset.upload } : asset.spec);
+}
+
 function toDetail(row: AssetRow): AssetDetail {
-  return { ...toSummary(row), spec: JSON.parse(row.spec), contentHash: row.content_hash };
+  const { [UPLOAD_KEY]: upload, ...spec } = JSON.parse(row.spec) as Record<string, unknown>;
+  return { ...toSummary(row), spec, contentHash: row.content_hash, ...(upload ? { upload: upload as AssetUpload } : {}) };
 }

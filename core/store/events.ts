@@ -42,6 +42,11 @@ export class EventLog {
     return rows.map(toEvent);
   }
 
+  /** The sequence id of the newest stored event (0 when there is none). */
+  lastSeq(): number {
+    return Number(this.store.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM events')?.seq ?? 0);
+  }
+
   /** Stored events of one job by type, oldest first. */
   ofJob(job: string, type?: JobEvent['type']): JobEvent[] {
     const rows = type === undefined

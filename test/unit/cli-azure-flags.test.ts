@@ -47,9 +47,14 @@ test('the program version is -V/--version at the root only', async (t) => {
 test('asset verbs take --name/-n, --version/-v, --file/-f and --set as az ml does', async (t) => {
   const root = await workspace(t, { 'data.yml': DATA, 'files/a.txt': 'a\n' });
   await startPlane(t, root);
-  assert.equal(ok(await mlw(root, 'data', 'create', '--name', 'customers', '--version', '3', '--file', path.join(root, 'data.yml'))), 'created data customers:3\n');
-  assert.equal(ok(await mlw(root, 'data', 'create', '-n', 'customers', '-v', '1.10', '-f', path.join(root, 'data.yml'), '--set', 'description=tuned', '--set', 'version=9')), 'created data customers:1.10\n', '--version wins over --set version=');
+  assert.match(ok(await mlw(root, 'data', 'create', '--name', 'customers', '--version', '3', '--file', path.join(root, 'data.yml'))), /^created data customers:3\n  files uploaded to azureml:\/\/datastores\/workspaceblobstore\/paths\/LocalUpload\/[0-9a-f]{64}\/files\/\n$/);
+  assert.match(ok(await mlw(root, 'data', 'create', '-n', 'customers', '-v', '1.10', '-f', path.join(root, 'data.yml'), '--set', 'description=tuned', '--set', 'version=9')), /^created data customers:1\.10\n  files already uploaded as azureml:/, '--version wins over --set version=');
   const shown = JSON.parse(ok(await mlw(root, 'data', 'show', 'customers', '--version', '3', '--json'))) as { name: string; version: string };
+  const text = ok(await mlw(root, 'data', 'show', 'customers', '--version', '3'));
+  assert.match(text, new RegExp(`\\nuploaded_from: ${path.join(root, 'files').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n`));
+  assert.match(text, /\n {2}path: azureml:\/\/datastores\/workspaceblobstore\/paths\/LocalUpload\/[0-9a-f]{64}\/files\/\n/);
+  assert.match(ok(await mlw(root, 'datastore', 'list')), /datastore +workspaceblobstore .*\ndatastore +workspacefilestore /s);
+  assert.match(ok(await mlw(root, 'datastore', 'show', 'workspaceblobstore')), /^name: workspaceblobstore\n[^]*\n {2}type: local\n {2}path: \.mlw\/datastores\/workspaceblobstore\n/);
   assert.deepEqual([shown.name, shown.version], ['customers', '3']);
   const byFlags = JSON.parse(ok(await mlw(root, 'data', 'show', '--name', 'customers', '-v', '1.10', '--json'))) as { version: string; spec: { description: string } };
   assert.deepEqual([byFlags.version, byFlags.spec.description], ['1.10', 'tuned']);

@@ -166,7 +166,7 @@ test('registrations and archives are published on the workspace event stream', a
   const seen: string[] = [];
   const stop = new AbortController();
   await plane.client.follow('/api/events', (event) => {
-    if (event.type === 'asset') seen.push(`${event.change} ${event.kind} ${event.name}${event.version ? `:${event.version}` : ''}`);
+    if (event.type === 'asset' && !event.name.startsWith('workspace')) seen.push(`${event.change} ${event.kind} ${event.name}${event.version ? `:${event.version}` : ''}`);
     if (seen.length === 3) stop.abort();
   }, { signal: stop.signal });
   assert.deepEqual(seen, ['registered environment base:1', 'registered datastore shared', 'archived environment base:1']);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, stat } from 'node:fs/promises';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { describe, it } from 'node:test';
@@ -106,13 +106,29 @@ describe('stageInputs', () => {
     assert.equal(CONTAINER_CODE_DIR, '/mlw/code');
   });
 
-  it('passes host paths through for mounts on the host', async (t) => {
+  it('gives host runs a read-only copy for read-only mounts, never the source itself', async (t) => {
     const { workspace, context } = await setUp(t);
-    const staged = await stageInputs({ folder: { path: './data/folder' }, file: { type: 'uri_file', path: './data/iris.csv' } }, context(false));
-    const folder = join(workspace, 'jobs/data/folder');
-    assert.equal(staged.folder!.value, folder);
-    assert.deepEqual(staged.folder!.mount, { source: folder, target: folder, readOnly: true });
-    assert.equal(staged.file!.value, join(workspace, 'jobs/data/iris.csv'));
+    const ctx = context(false);
+    const staged = await stageInputs({ folder: { path: './data/folder' }, file: { type: 'uri_file', path: './data/iris.csv', mode: 'eval_mount' } }, ctx);
+    const copy = join(ctx.runDir, 'inputs/folder');
+    assert.equal(staged.folder!.value, copy);
+    assert.deepEqual(staged.folder!.mount, { source: copy, target: copy, readOnly: true });
+    assert.equal(staged.file!.value, join(ctx.runDir, 'inputs/file/iris.csv'));
+    const source = join(workspace, 'jobs/data/folder/sub/part-1.csv');
+    const copied = join(copy, 'sub/part-1.csv');
+    assert.equal(await readFile(copied, 'utf8'), 'y\n');
+    assert.equal((await stat(copied)).mode & 0o777, 0o444);
+    assert.equal((await stat(join(copy, 'sub'))).mode & 0o777, 0o555);
+    assert.equal((await stat(copy)).mode & 0o777, 0o555);
+    assert.equal((await stat(staged.file!.value)).mode & 0o777, 0o444);
+    assert.notEqual((await stat(copied)).ino, (await stat(source)).ino, 'a copy (or reflink), not a hard link');
+    assert.notEqual((await stat(source)).mode & 0o777, 0o444, "the source's mode is untouched");
+    // Whoever can still write (root, or the owner after chmod) changes the copy, not the data it was given.
+    await chmod(copied, 0o644);
+    await writeFile(copied, 'changed\n');
+    assert.equal(await readFile(source, 'utf8'), 'y\n');
+    const again = await stageInputs({ folder: { path: './data/folder' } }, ctx);
+    assert.equal(again.folder!.value, copy, 'a run picked up again reuses its copy');
   });
 
   it('copies download inputs into the run folder, mounted read-only in a container', async (t) => {
@@ -158,7 +174,8 @@ describe('stageInputs', () => {
       { byVersion: { path: 'azureml:iris:1' }, byLabel: { path: 'azureml:iris@latest', mode: 'download' }, web: { path: 'azureml:web:1', mode: 'direct' } },
       context(false),
     );
-    assert.equal(staged.byVersion!.value, join(workspace, 'assets/iris/v1/iris.csv'));
+    assert.equal(staged.byVersion!.value, join(context(false).runDir, 'inputs/byVersion/iris.csv'));
+    assert.equal(await readFile(staged.byVersion!.value, 'utf8'), await readFile(join(workspace, 'assets/iris/v1/iris.csv'), 'utf8'));
     assert.equal(staged.byVersion!.type, 'uri_file');
     assert.match(staged.byLabel!.value, /inputs\/byLabel\/iris\.csv$/);
     assert.equal(staged.web!.value, 'https://example.com/web.csv');
