@@ -59,7 +59,8 @@ test('mlw validate knows the models the running control plane registered, and ne
   await registerThroughMlflow(plane);
   const online = await validate(root);
   assert.equal(online.code, 0);
-  assert.equal(online.stdout, '1 file, 0 errors, 0 warnings\n');
+  // Only the information that the `local` compute does not use the image remains.
+  assert.equal(online.stdout.replace(/^.* information not-run-locally .*\n/m, ''), '1 file, 0 errors, 0 warnings\n');
 });
 
 test('mlw validate does not wait for a control plane that does not answer', async (t) => {
@@ -92,5 +93,5 @@ test("the language server republishes an open document's diagnostics when the mo
     }
   })();
   await registerThroughMlflow(plane);
-  assert.deepEqual(await cleared, []);
+  assert.deepEqual((await cleared).filter((d) => d.severity !== 3), [], 'no error or warning left (the information about `local` stays)');
 });
