@@ -17,6 +17,7 @@ import { resolveCompute, type ComputeTarget } from './computes';
 import type { EnvironmentImageStatus } from '../env/builder';
 import type { EnvironmentProvider, NamedOutput, ResolvedCommandJob, RunEnvironment } from './job-runner';
 import { runFiles, WorkspaceLayout } from './layout';
+import { RunLogs } from './run-log';
 import { AssetResolver, computeName, generateJobName } from './resolve';
 import { Scheduler, queueReason } from './scheduler';
 import { SpecLoader, SpecRejectedError } from './spec-loader';
@@ -49,12 +50,14 @@ export class ControlPlane {
   private readonly targets = new Map<string, ComputeTarget>();
   private readonly drivers: { local: ComputeDriver; docker: () => ComputeDriver };
   private readonly environments: (() => EnvironmentProvider) | undefined;
+  private readonly runLogs: RunLogs;
 
   constructor(root: string, options: ControlPlaneOptions = {}) {
     this.layout = new WorkspaceLayout(path.resolve(root));
     // Only the daemon (holding serve.lock) constructs the control plane, so it is the database's single writer.
     this.store = Store.open(this.layout.database, { exclusive: true });
-    this.events = new EventLog(this.store);
+    this.runLogs = new RunLogs(this.layout.root, (job) => this.jobs.get(job));
+    this.events = new EventLog(this.store, this.runLogs);
     this.assets = new AssetRepository(this.store, ({ kind, name, version, change }) => this.events.append('', { type: 'asset', kind, name, ...(version !== undefined ? { version } : {}), change }));
     this.jobs = new JobRepository(this.store);
     this.loader = new SpecLoader(this.layout.root, { assets: () => this.registeredForIndex() });
@@ -197,7 +200,10 @@ export class ControlPlane {
       spec: JSON.parse(job.spec),
       ...(job.image ? { image: job.image } : {}),
       ...(job.snapshot_hash ? { snapshot: job.snapshot_hash } : {}),
-      outputs: this.jobs.outputs(name).map((o) => ({ name: o.name, type: o.type, mode: o.mode, uri: o.uri, files: listFiles(o.host_path) })),
+      outputs: this.jobs.outputs(name).map((o) => {
+        const files = listFiles(o.host_path);
+        return { name: o.name, type: o.type, mode: o.mode, uri: o.uri, files: files.slice(0, LISTED_FILES), fileCount: files.length };
+      }),
       events: this.events.ofJob(name, 'status'),
     };
   }
@@ -210,8 +216,12 @@ export class ControlPlane {
     return row.host_path;
   }
 
+  /** The job's user log file (it may not exist yet); a 404 when the log of a job that ran was removed. */
   logFile(job: string): string {
-    return runFiles(this.requireJob(job).run_dir).logFile;
+    const row = this.requireJob(job);
+    const gone = this.runLogs.goneReason(row);
+    if (gone) throw new SpecRejectedError(gone, [], 404);
+    return runFiles(row.run_dir).logFile;
   }
 
   queue(compute: string): ComputeQueue {
@@ -293,13 +303,15 @@ export class ControlPlane {
 }
 
 
-function listFiles(dir: string, limit = 1000): string[] {
+/** How many of an output's files a job's detail lists (it counts them all). */
+const LISTED_FILES = 1000;
+
+function listFiles(dir: string): string[] {
   try {
     return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
       .filter((entry) => entry.isFile())
       .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
-      .sort()
-      .slice(0, limit);
+      .sort();
   } catch {
     return [];
   }

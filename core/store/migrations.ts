@@ -174,4 +174,10 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // The scheduler reads the oldest queued jobs of one compute.
   `CREATE INDEX jobs_queue ON jobs (status, compute, seq);`,
+  // A job's log stays in its run folder: a log event stores the byte range [log_from, log_to) of
+  // runs/<job>/user_logs/std_log.txt instead of the text. Earlier events keep their text in `data`.
+  `
+  ALTER TABLE events ADD COLUMN log_from INTEGER;
+  ALTER TABLE events ADD COLUMN log_to INTEGER;
+  `,
 ];
