@@ -74,6 +74,7 @@ test('the log of a job whose run folder was removed is reported gone; an empty l
   assert.ok(gone instanceof ApiError, String(gone));
   assert.equal(gone.status, 404);
   assert.equal(gone.message, `the log of job ${loud.name} is gone: its run folder .mlw/runs/${loud.name} was removed`);
+  assert.equal(logText(await plane.events(loud.name)).includes(`[mlw] ${gone.message}\n`), true, 'a replay says once why the log is missing');
 
   const target = path.join(root, 'downloads');
   const download = await cli(['job', 'download', loud.name, '--download-path', target, '--workspace', root]);
