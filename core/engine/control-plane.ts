@@ -35,6 +35,8 @@ export interface ControlPlaneOptions {
 
 const DEFAULT_DATASTORE = 'workspaceblobstore';
 const MODEL_TYPES = new Set(['mlflow_model', 'custom_model', 'triton_model']);
+/** How many of an output's files a job's detail lists (it counts them all). */
+const LISTED_FILES = 1000;
 
 /** The workspace's system of record and its engine: assets, jobs and their lifecycle. */
 export class ControlPlane {
@@ -201,7 +203,7 @@ export class ControlPlane {
       ...(job.image ? { image: job.image } : {}),
       ...(job.snapshot_hash ? { snapshot: job.snapshot_hash } : {}),
       outputs: this.jobs.outputs(name).map((o) => {
-        const files = listFiles(o.host_path);
+        const files = listFiles(o.host_path, Number.POSITIVE_INFINITY);
         return { name: o.name, type: o.type, mode: o.mode, uri: o.uri, files: files.slice(0, LISTED_FILES), fileCount: files.length };
       }),
       events: this.events.ofJob(name, 'status'),
@@ -303,15 +305,13 @@ export class ControlPlane {
 }
 
 
-/** How many of an output's files a job's detail lists (it counts them all). */
-const LISTED_FILES = 1000;
-
-function listFiles(dir: string): string[] {
+function listFiles(dir: string, limit = 1000): string[] {
   try {
     return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
       .filter((entry) => entry.isFile())
       .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
-      .sort();
+      .sort()
+      .slice(0, limit);
   } catch {
     return [];
   }
