@@ -66,7 +66,7 @@ export class EventLog {
       : this.store.all<EventRow>('SELECT * FROM events WHERE job_name = ? AND seq > ? ORDER BY seq LIMIT ?', [job, afterSeq, limit]);
     let bytes = 0;
     const within = rows.findIndex((row) => (bytes += row.log_to === null ? 0 : Number(row.log_to) - Number(row.log_from)) > BATCH_LOG_BYTES);
-    return this.toEvents(within > 0 ? rows.slice(0, within) : rows);
+    return this.toEvents(within < 0 ? rows : rows.slice(0, Math.max(1, within)));
   }
 
   /** Stored events of one job by type, oldest first. */
