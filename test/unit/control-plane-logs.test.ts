@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ApiError } from '../../core/api/client';
@@ -11,6 +12,7 @@ import { Store } from '../../core/store/database';
 import { EventLog } from '../../core/store/events';
 import { MIGRATIONS } from '../../core/store/migrations';
 import { commandJob, logText, startPlane, statuses, workspace } from '../support/control-plane';
+import { waitFor } from '../support/docker';
 
 // The download test runs the built CLI (`npm test` builds before testing).
 const OUT = path.resolve(__dirname, '../../out');
@@ -47,6 +49,31 @@ test('a job printing 50 MB keeps its log in the run folder only; stream, resumed
 
   const downloaded = await plane.client.download(`/api/jobs/${job.name}/logs`);
   assert.ok(downloaded.equals(Buffer.from(userLog)));
+});
+
+test('a replay to a client that does not read waits for it instead of buffering the whole log', async (t) => {
+  const root = await workspace(t, { 'job.yml': commandJob(`python3 -c "import sys\nfor i in range(400000): sys.stdout.write(f'{i:08d} ' + 'x' * 90 + chr(10))"`) });
+  const plane = await startPlane(t, root);
+  const job = await plane.submit('job.yml');
+  assert.equal(await plane.finalStatus(job.name), 'Completed');
+  let served: http.ServerResponse | undefined;
+  plane.daemon.app.server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => request.url?.endsWith('/events') && (served = response));
+  const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    const request = http.get({ host: '127.0.0.1', port: plane.daemon.info.port, path: `/api/jobs/${job.name}/events`, headers: { authorization: `Bearer ${plane.daemon.info.token}` } }, resolve);
+    request.on('error', reject);
+  });
+  response.pause();
+  const waiting = await waitFor('the replay to reach a client that reads nothing', () => served && served.writableLength > 1024 * 1024 && served);
+  assert.ok(waiting.writableLength < 16 * 1024 * 1024, `${waiting.writableLength} bytes wait in the daemon for a client that reads nothing`);
+  let body = '';
+  response.setEncoding('utf8');
+  response.on('data', (chunk: string) => (body += chunk)).resume();
+  await new Promise((resolve) => response.on('end', resolve));
+  const events = body.split('\n\n').flatMap((block) => block.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)) as JobEvent));
+  const userLog = fs.readFileSync(path.join(root, '.mlw/runs', job.name, 'user_logs/std_log.txt'), 'utf8');
+  assert.ok(logText(events).endsWith(userLog));
+  assert.equal(new Set(events.map((e) => e.seq)).size, events.length, 'every event once');
+  assert.equal(statuses(events).pop(), 'Completed');
 });
 
 test('multi-byte characters, a long line and a last line without newline stream exactly as the file holds them', async (t) => {
