@@ -27,8 +27,11 @@ export function registerJobDownload(job: Command): void {
         const target = path.resolve(options.downloadPath, name);
         const outputs = detail.outputs.filter((o) => !options.output || o.name === options.output);
         if (options.output && outputs.length === 0) throw new Error(`job ${name} has no output ${options.output} (outputs: ${detail.outputs.map((o) => o.name).join(', ') || 'none'})`);
+        // The log first: when it is gone, nothing is written.
+        const log = options.output ? undefined : await client.download(`/api/jobs/${encodeURIComponent(name)}/logs`);
         let count = 0;
         for (const output of outputs) {
+          if (output.fileCount > output.files.length) process.stderr.write(`mlw: output ${output.name} has ${output.fileCount.toLocaleString('en-US')} files; only the ${output.files.length.toLocaleString('en-US')} listed are downloaded\n`);
           for (const file of output.files) {
             const bytes = await client.download(`/api/jobs/${encodeURIComponent(name)}/outputs/${encodeURIComponent(output.name)}/files/${file.split('/').map(encodeURIComponent).join('/')}`);
             const destination = path.join(target, 'named-outputs', output.name, file);
@@ -37,8 +40,7 @@ export function registerJobDownload(job: Command): void {
             count++;
           }
         }
-        if (!options.output) {
-          const log = await client.download(`/api/jobs/${encodeURIComponent(name)}/logs`);
+        if (log) {
           fs.mkdirSync(path.join(target, 'user_logs'), { recursive: true });
           fs.writeFileSync(path.join(target, 'user_logs', 'std_log.txt'), log);
           count++;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ApiError, type ApiClient } from '../../core/api/client';
-import type { JobDetail } from '../../core/api/contracts';
+import type { JobDetail, JobOutputInfo } from '../../core/api/contracts';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { nameOf, withNameArgument } from '../options';
 
@@ -35,6 +35,11 @@ export async function runSummary(client: ApiClient, job: string): Promise<RunSum
   }
 }
 
+function fileCount(output: JobOutputInfo): string {
+  const count = output.fileCount ?? output.files.length;
+  return `${count.toLocaleString('en-US')} file${count === 1 ? '' : 's'}`;
+}
+
 export function describeJob(job: JobDetail, run?: RunSummary): string {
   const lines = [
     `name:        ${job.name}`,
@@ -48,7 +53,7 @@ export function describeJob(job: JobDetail, run?: RunSummary): string {
   if (job.endedAt) lines.push(`ended:       ${job.endedAt}`);
   if (job.exitCode !== undefined) lines.push(`exit code:   ${job.exitCode}`);
   if (job.image) lines.push(`image:       ${job.image}`);
-  if (job.outputs.length) lines.push('outputs:', ...job.outputs.map((o) => `  ${o.name} (${o.type}, ${o.mode}): ${o.uri}  [${o.files.length} file${o.files.length === 1 ? '' : 's'}]`));
+  if (job.outputs.length) lines.push('outputs:', ...job.outputs.map((o) => `  ${o.name} (${o.type}, ${o.mode}): ${o.uri}  [${fileCount(o)}]`));
   if (run?.metrics.length) lines.push('metrics:', ...run.metrics.map((m) => `  ${m.key} = ${m.value}  (step ${m.step})`));
   if (run?.params.length) lines.push('params:', ...run.params.map((p) => `  ${p.key} = ${p.value}`));
   lines.push('history:', ...job.events.map((e) => (e.type === 'status' ? `  ${e.time}  ${e.status}${e.reason ? `: ${e.reason.split('\n')[0]}` : ''}` : '')).filter(Boolean));

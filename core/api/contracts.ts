@@ -70,7 +70,10 @@ export interface JobOutputInfo {
   type: string;
   mode: string;
   uri: string;
+  /** The output's files, sorted; the first 1,000 when there are more. */
   files: string[];
+  /** How many files the output holds. */
+  fileCount: number;
 }
 
 export interface JobDetail extends JobSummary {

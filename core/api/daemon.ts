@@ -10,7 +10,7 @@ import { startBridgeListener, type BridgeListener } from '../tracking/bridge';
 import { runTokenCheck, trackingPlugin } from '../tracking/plugin';
 import { TrackingService } from '../tracking/service';
 import { isAlive } from './client';
-import type { ServeInfo } from './contracts';
+import { SERVE_INFO_FILE, type ServeInfo } from './contracts';
 import { createApi } from './server';
 
 export interface DaemonOptions {
@@ -46,6 +46,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   let plane: ControlPlane | undefined;
   let app: FastifyInstance | undefined;
   let tracking: TrackingService | undefined;
+  let keeper: { close(): void } | undefined;
   try {
     const token = crypto.randomBytes(32).toString('hex');
     let docker: DockerDriver | undefined;
@@ -78,7 +79,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         return (await bridge.catch((error: unknown) => ((bridge = undefined), Promise.reject(error)))).url;
       },
     });
-    writePrivateFile(layout.serveInfo, JSON.stringify(info, null, 2));
+    const infoText = JSON.stringify(info, null, 2);
+    writePrivateFile(layout.serveInfo, infoText);
+    const activeKeeper = (keeper = keepServeInfo(layout, infoText, log));
     plane.start();
     log(`mlw serve: workspace ${layout.root}, http://127.0.0.1:${port}, pid ${process.pid}`);
 
@@ -93,6 +96,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         await readyApp.close();
         await bridge?.then((listener) => listener.close(), () => undefined);
         activeTracking.close();
+        activeKeeper.close();
         removeIfOurs(layout.serveInfo, (text) => (JSON.parse(text) as ServeInfo).pid === process.pid);
         removeIfOurs(layout.serveLock, (text) => Number(text) === process.pid);
         activePlane.store.close();
@@ -111,6 +115,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     }
     return { info, plane, app, stopped, stop };
   } catch (error) {
+    keeper?.close();
     await app?.close();
     tracking?.close();
     plane?.store.close();
@@ -145,6 +150,51 @@ function acquireLock(file: string): void {
     }
   }
   throw new Error(`cannot take ${file}`);
+}
+
+/**
+ * Clients find the daemon only through serve.json: while this daemon holds the lock, it puts the file back when
+ * something changes or removes it.
+ */
+function keepServeInfo(layout: WorkspaceLayout, text: string, log: (line: string) => void): { close(): void } {
+  let pending: NodeJS.Timeout | undefined;
+  const repair = (): void => {
+    pending = undefined;
+    let current: string | undefined;
+    try {
+      current = fs.readFileSync(layout.serveInfo, 'utf8');
+    } catch {
+      current = undefined;
+    }
+    if (current === text) return;
+    // Without our lock the folder is being removed (or taken over): putting the file back would get in the way.
+    if (!holdsLock(layout.serveLock)) return;
+    try {
+      writePrivateFile(layout.serveInfo, text);
+      log(`mlw serve: ${layout.serveInfo} was ${current === undefined ? 'removed' : 'changed'}; wrote it again`);
+    } catch (error) {
+      log(`mlw serve: cannot write ${layout.serveInfo} again: ${(error as Error).message}`);
+    }
+  };
+  // A short delay lets a writer finish before the file is read; the watched folder also sees the store's writes.
+  const watcher = fs.watch(layout.mlwDir, (_event, file) => {
+    if (file === SERVE_INFO_FILE || file === null) pending ??= setTimeout(repair, 10);
+  });
+  watcher.on('error', () => watcher.close());
+  return {
+    close: () => {
+      clearTimeout(pending);
+      watcher.close();
+    },
+  };
+}
+
+function holdsLock(file: string): boolean {
+  try {
+    return Number(fs.readFileSync(file, 'utf8').trim()) === process.pid;
+  } catch {
+    return false;
+  }
 }
 
 function removeIfOurs(file: string, ours: (text: string) => boolean): void {

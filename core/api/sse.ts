@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ControlPlane } from '../engine/control-plane';
 import { isTerminal, type JobEvent } from './contracts';
@@ -31,12 +32,6 @@ export function streamEvents(plane: ControlPlane, request: FastifyRequest, reply
     if (job !== undefined && event.type === 'status' && isTerminal(event.status)) close();
   };
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-  // The store is synchronous: replaying and subscribing in one tick cannot miss an event in between.
-  let batch: JobEvent[];
-  do {
-    batch = plane.events.since(last, job);
-    batch.forEach(send);
-  } while (batch.length > 0 && !closed);
   function close(): void {
     if (closed) return;
     closed = true;
@@ -46,8 +41,33 @@ export function streamEvents(plane: ControlPlane, request: FastifyRequest, reply
     request.raw.off('close', close);
     res.end();
   }
-  if (closed) return;
-  if (job !== undefined && isTerminal(plane.requireJob(job).status)) return close();
-  unsubscribe = plane.events.subscribe(send);
   request.raw.on('close', close);
+  void replayThenFollow().catch(close);
+
+  async function replayThenFollow(): Promise<void> {
+    // Stored events go out batch by batch, waiting while the client has not taken the last one (a replay can be a
+    // large log). The store is synchronous: the last, empty replay and subscribing in one tick cannot miss an event.
+    for (;;) {
+      const batch = plane.events.since(last, job);
+      if (batch.length === 0 || closed) break;
+      batch.forEach(send);
+      if (res.writableNeedDrain) await drained(res);
+    }
+    if (closed) return;
+    if (job !== undefined && isTerminal(plane.requireJob(job).status)) return close();
+    unsubscribe = plane.events.subscribe(send);
+  }
+}
+
+/** Resolves once the response can take more, or is closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }

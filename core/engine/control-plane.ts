@@ -21,6 +21,7 @@ import type { EnvironmentProvider, NamedOutput, ResolvedCommandJob, RunEnvironme
 import { uploadLocalPath } from './asset-upload';
 import { ensureDefaultDatastores } from './default-datastores';
 import { runFiles, WorkspaceLayout } from './layout';
+import { RunLogs } from './run-log';
 import { AssetResolver, computeName, generateJobName } from './resolve';
 import { Scheduler, queueReason } from './scheduler';
 import { SpecLoader, SpecRejectedError } from './spec-loader';
@@ -38,6 +39,8 @@ export interface ControlPlaneOptions {
 
 const DEFAULT_DATASTORE = 'workspaceblobstore';
 const MODEL_TYPES = new Set(['mlflow_model', 'custom_model', 'triton_model']);
+/** How many of an output's files a job's detail lists (it counts them all). */
+const LISTED_FILES = 1000;
 
 /** The workspace's system of record and its engine: assets, jobs and their lifecycle. */
 export class ControlPlane {
@@ -53,12 +56,14 @@ export class ControlPlane {
   private readonly targets = new Map<string, ComputeTarget>();
   private readonly drivers: { local: ComputeDriver; docker: () => ComputeDriver };
   private readonly environments: (() => EnvironmentProvider) | undefined;
+  private readonly runLogs: RunLogs;
 
   constructor(root: string, options: ControlPlaneOptions = {}) {
     this.layout = new WorkspaceLayout(path.resolve(root));
     // Only the daemon (holding serve.lock) constructs the control plane, so it is the database's single writer.
     this.store = Store.open(this.layout.database, { exclusive: true });
-    this.events = new EventLog(this.store);
+    this.runLogs = new RunLogs(this.layout.root, (job) => this.jobs.get(job));
+    this.events = new EventLog(this.store, this.runLogs);
     this.assets = new AssetRepository(this.store, ({ kind, name, version, change }) => this.events.append('', { type: 'asset', kind, name, ...(version !== undefined ? { version } : {}), change }));
     this.jobs = new JobRepository(this.store);
     this.loader = new SpecLoader(this.layout.root, { assets: () => this.registeredForIndex() });
@@ -207,7 +212,8 @@ export class ControlPlane {
       ...(job.snapshot_hash ? { snapshot: job.snapshot_hash } : {}),
       outputs: this.jobs.outputs(name).map((o) => {
         const location = this.outputLocationOf(job, o);
-        return { name: o.name, type: o.type, mode: o.mode, uri: o.uri, files: regularFilesInside(location.root, location.relative) };
+        const files = regularFilesInside(location.root, location.relative, Number.POSITIVE_INFINITY);
+        return { name: o.name, type: o.type, mode: o.mode, uri: o.uri, files: files.slice(0, LISTED_FILES), fileCount: files.length };
       }),
       events: this.events.ofJob(name, 'status'),
     };
@@ -237,8 +243,12 @@ export class ControlPlane {
     return { root, relative: path.relative(root, row.host_path) };
   }
 
+  /** The job's user log file (it may not exist yet); a 404 when the log of a job that ran was removed. */
   logFile(job: string): string {
-    return runFiles(this.requireJob(job).run_dir).logFile;
+    const row = this.requireJob(job);
+    const gone = this.runLogs.goneReason(row);
+    if (gone) throw new SpecRejectedError(gone, [], 404);
+    return runFiles(row.run_dir).logFile;
   }
 
   queue(compute: string): ComputeQueue {

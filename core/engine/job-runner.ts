@@ -268,9 +268,9 @@ export class JobRunner {
     // The file must exist to be watched; drivers only ever append to it (or rewrite the same content).
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     fs.closeSync(fs.openSync(logFile, 'a'));
-    this.tailer = new LogTailer(logFile, this.job.log_offset, (text, offset) => {
-      this.ctx.events.append(this.job.name, { type: 'log', text });
-      this.ctx.jobs.patch(this.job.name, { log_offset: offset });
+    this.tailer = new LogTailer(logFile, this.job.log_offset, (piece) => {
+      this.ctx.events.appendLog(this.job.name, piece);
+      this.ctx.jobs.patch(this.job.name, { log_offset: piece.to });
     });
     this.tailer.start();
   }

@@ -182,4 +182,10 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE assets SET spec = json_set(spec, '$.credentials.client_secret', '***') WHERE kind = 'datastore' AND json_type(spec, '$.credentials.client_secret') = 'text' AND json_extract(spec, '$.credentials.client_secret') NOT IN ('', '***');
   PRAGMA secure_delete = OFF;
   `,
+  // A job's log stays in its run folder: a log event stores the byte range [log_from, log_to) of
+  // runs/<job>/user_logs/std_log.txt instead of the text. Earlier events keep their text in `data`.
+  `
+  ALTER TABLE events ADD COLUMN log_from INTEGER;
+  ALTER TABLE events ADD COLUMN log_to INTEGER;
+  `,
 ];
