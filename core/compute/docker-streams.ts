@@ -1,4 +1,5 @@
-import type { Readable, Writable } from 'node:stream';
+import { createWriteStream, statSync } from 'node:fs';
+import { Writable, type Readable } from 'node:stream';
 
 /** Size of the header Docker puts before each stdout/stderr chunk of a non-TTY attach or logs stream. */
 const FRAME_HEADER_BYTES = 8;
@@ -66,4 +67,31 @@ export function readBody(source: Readable): Promise<string> {
     source.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     source.once('error', reject);
   });
+}
+
+/**
+ * A sink for a re-attached run's log: the engine sends the container's output from its start again, but the first
+ * bytes are already in `file` and readers may be reading them (a replayed stream reads its byte ranges from there), so
+ * the file is never truncated: what it already holds is skipped and only the rest is appended.
+ */
+export function appendAfterExisting(file: string): Writable {
+  let skip = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  const out = createWriteStream(file, { flags: 'a' });
+  const sink: Writable = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        return done();
+      }
+      const rest = skip > 0 ? chunk.subarray(skip) : chunk;
+      skip = 0;
+      if (out.write(rest)) done();
+      else out.once('drain', () => done());
+    },
+    final(done) {
+      out.end(() => done());
+    },
+  });
+  out.once('error', (error) => sink.destroy(error));
+  return sink;
 }

@@ -7,7 +7,7 @@ import { describeExit, engineContinuity, stopSignal, type EngineContinuity } fro
 import {
   connectDocker, engineMessage, engineSocketPath, explainEngineError, freshConnectionClient, httpStatusOf, isConnectionError, pingEngine, unlessAbsent, type DockerConnection,
 } from './docker-engine';
-import { pipeDockerFrames, readBody, writeDockerFrames } from './docker-streams';
+import { appendAfterExisting, pipeDockerFrames, readBody, writeDockerFrames } from './docker-streams';
 
 export interface DockerDriverOptions extends DockerConnection {
   /** `uid:gid` the run's processes have; default `1000:1000`. Never root unless asked for here. */
@@ -93,7 +93,7 @@ export class DockerDriver implements ComputeDriver {
     if (!info) return undefined;
     const container = this.docker.getContainer(info.Id);
     mkdirSync(path.dirname(plan.logFile), { recursive: true });
-    const logFile = createWriteStream(plan.logFile, { flags: 'w' });
+    const logFile = appendAfterExisting(plan.logFile);
 
     if (info.State.Running) {
       const waitStream = await this.openWait(info.Id, 'not-running');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -169,7 +169,7 @@ describe('docker driver', { timeout: 60_000 }, () => {
     assert.match(exit.reason ?? '', /out of memory \(limit 48 MiB\)/);
   });
 
-  it('re-attaches to a running container with a fresh driver and rewrites the log from the container', async (t) => {
+  it('re-attaches to a running container with a fresh driver and continues the log where the crashed daemon left it', async (t) => {
     if (!(await bed.ready(t))) return;
     const gateDir = mkdtempSync(path.join(workDir, 'gate-'));
     chmodSync(gateDir, 0o755);
@@ -177,7 +177,9 @@ describe('docker driver', { timeout: 60_000 }, () => {
       mounts: [{ source: gateDir, target: '/gate', readOnly: true }],
     });
     const ref = await startFromAnotherProcess(run);
-    writeFileSync(run.logFile, 'partial log of the crashed daemon');
+    // What the crashed daemon had written: a prefix of the container's output, which readers may be reading.
+    writeFileSync(run.logFile, 'fir');
+    const before = statSync(run.logFile).ino;
     const handle = await new DockerDriver().reattach(run.runId, ref, run);
     assert.ok(handle);
     assert.equal(handle.ref, ref);
@@ -185,6 +187,7 @@ describe('docker driver', { timeout: 60_000 }, () => {
     writeFileSync(path.join(gateDir, 'open'), '');
     assert.deepEqual(await handle.exited, { exitCode: 4 });
     assert.equal(readFileSync(run.logFile, 'utf8'), 'first\nwarn\nsecond\n');
+    assert.equal(statSync(run.logFile).ino, before, 'appended to, never replaced');
     assert.ok(await containerGone(ref));
   });
 
