@@ -1,7 +1,8 @@
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { ApiClient } from '../../core/api/client';
+import { ApiClient, ApiError } from '../../core/api/client';
 import type { JobEvent, JobStatus, JobSummary } from '../../core/api/contracts';
 import { startDaemon, type RunningDaemon } from '../../core/api/daemon';
 import { tempDir, writeTree } from './temp';
@@ -65,4 +66,15 @@ export function statuses(events: JobEvent[]): string[] {
 
 export function logText(events: JobEvent[]): string {
   return events.flatMap((e) => (e.type === 'log' ? [e.text] : [])).join('');
+}
+
+/** The ApiError a request that must be refused is rejected with; fails the test when it is not refused. */
+export async function refusal(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof ApiError, String(error));
+    return error;
+  }
+  assert.fail('expected the request to be refused');
 }

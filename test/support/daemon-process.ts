@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { ApiClient, readServeInfo } from '../../core/api/client';
@@ -47,3 +48,13 @@ export async function reaches(client: ApiClient, job: string, done: (d: JobDetai
 }
 
 export const ended = (d: JobDetail) => isTerminal(d.status);
+
+/** Whether process `pid` exists and has not exited (a zombie has). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}

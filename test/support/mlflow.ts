@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import type { TestContext } from 'node:test';
+import { startPlane, workspace } from './control-plane';
+import { httpRequest, type HttpReply } from './http';
 
 /** The real MLflow 2.12.2 client and server, installed offline by ../shared/scripts/mlflow/install.sh. */
 export const MLFLOW_SRC = process.env.MLFLOW_SRC ?? '/opt/mlflow-src';
@@ -42,36 +44,28 @@ export function runPython(code: string, env: Record<string, string>, args: strin
   });
 }
 
-export interface MlflowReply {
-  status: number;
-  body: Record<string, any>;
-  text: string;
-}
+export type MlflowReply = HttpReply;
 
 /** One MLflow REST call on loopback: GET sends `params` as a query string, other methods as a JSON body. */
 export function mlflowCall(port: number, token: string | undefined, method: string, route: string, params: Record<string, unknown> = {}, host = '127.0.0.1'): Promise<MlflowReply> {
   const query = method === 'GET' ? '?' + new URLSearchParams(Object.entries(params).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, String(x)]) : [[k, String(v)]]))).toString() : '';
   const payload = method === 'GET' ? undefined : Buffer.from(JSON.stringify(params));
   const path = route.startsWith('/') ? route : `/api/2.0/mlflow/${route}`;
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      { host, port, method, path: path + (query === '?' ? '' : query), headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) } },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: Record<string, any> = {};
-          try {
-            body = JSON.parse(text) as Record<string, any>;
-          } catch {
-            // not JSON (a download)
-          }
-          resolve({ status: response.statusCode ?? 0, body, text });
-        });
-      },
-    );
-    request.on('error', reject);
-    request.end(payload);
-  });
+  const headers = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) };
+  return httpRequest(port, method, path + (query === '?' ? '' : query), headers, payload, host);
+}
+
+export type MlflowCall = (method: string, route: string, params?: Record<string, unknown>) => Promise<MlflowReply>;
+
+/** A control plane of the test's own, with `call` for its MLflow REST API and `ok`, which also asserts a 200. */
+export async function startTracking(t: TestContext): Promise<{ call: MlflowCall; ok: MlflowCall; port: number; token: string }> {
+  const plane = await startPlane(t, await workspace(t));
+  const { port, token } = plane.daemon.info;
+  const call: MlflowCall = (method, route, params) => mlflowCall(port, token, method, route, params);
+  const ok: MlflowCall = async (method, route, params) => {
+    const reply = await call(method, route, params);
+    assert.equal(reply.status, 200, `${method} ${route}: ${reply.text}`);
+    return reply;
+  };
+  return { call, ok, port, token };
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { test } from 'node:test';
 import { ControlPlane } from '../../core/engine/control-plane';
 import { startBridgeListener } from '../../core/tracking/bridge';
 import { TrackingService } from '../../core/tracking/service';
 import { startPlane, workspace } from '../support/control-plane';
+import { httpRequest, type HttpReply } from '../support/http';
 
 const DEEP = 100_000;
 
@@ -13,19 +13,8 @@ function nested(depth: number, leaf = '{}'): string {
   return '{"a":'.repeat(depth) + leaf + '}'.repeat(depth);
 }
 
-function post(host: string, port: number, token: string, route: string, body: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      { host, port, method: 'POST', path: route, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown> }));
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
+function post(host: string, port: number, token: string, route: string, body: string): Promise<HttpReply> {
+  return httpRequest(port, 'POST', route, { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, body, host);
 }
 
 const TRACKING_ROUTES = ['/api/2.0/mlflow/runs/create', '/api/2.0/mlflow/runs/log-batch', '/api/2.0/mlflow/experiments/create', '/api/2.0/mlflow/registered-models/create', '/api/2.0/mlflow/model-versions/search'];

@@ -1,43 +1,21 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ApiClient, ApiError } from '../../core/api/client';
+import { ApiClient } from '../../core/api/client';
 import type { AssetDetail, AssetSummary, JobSummary } from '../../core/api/contracts';
-import { COMMAND_SCHEMA, commandJob, startPlane, workspace } from '../support/control-plane';
-
-function raw(port: number, method: string, route: string, headers: Record<string, string>, body?: string | Buffer): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request({ host: '127.0.0.1', port, path: route, method, headers }, (response) => {
-      let text = '';
-      response.on('data', (c) => (text += c));
-      response.on('end', () => resolve({ status: response.statusCode!, body: text }));
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ApiError, String(error));
-    return error;
-  }
-  assert.fail('expected the request to be refused');
-}
+import { COMMAND_SCHEMA, commandJob, refusal, startPlane, workspace } from '../support/control-plane';
+import { httpRequest } from '../support/http';
 
 test('every route needs the token', async (t) => {
   const plane = await startPlane(t, await workspace(t));
   for (const route of ['/api/health', '/api/jobs', '/api/events', '/api/nothing']) {
-    const missing = await raw(plane.daemon.info.port, 'GET', route, {});
+    const missing = await httpRequest(plane.daemon.info.port, 'GET', route);
     assert.equal(missing.status, 401, route);
-    assert.match(JSON.parse(missing.body).message, /token/);
+    assert.match(missing.body.message, /token/);
   }
   const wrong = new ApiClient(plane.daemon.info.port, 'not-the-token');
   t.after(() => wrong.close());
-  assert.equal((await rejection(wrong.request('GET', '/api/health'))).status, 401);
+  assert.equal((await refusal(wrong.request('GET', '/api/health'))).status, 401);
   assert.equal((await plane.client.request<{ version: string }>('GET', '/api/health')).version, 'test');
 });
 
@@ -45,17 +23,17 @@ test('malformed, incomplete and oversized bodies are refused with a message', as
   const plane = await startPlane(t, await workspace(t));
   const auth = { authorization: `Bearer ${plane.daemon.info.token}`, 'content-type': 'application/json' };
   const port = plane.daemon.info.port;
-  const malformed = await raw(port, 'POST', '/api/jobs', auth, '{"path": ');
+  const malformed = await httpRequest(port, 'POST', '/api/jobs', auth, '{"path": ');
   assert.equal(malformed.status, 400);
-  assert.match(JSON.parse(malformed.body).message, /JSON/i);
-  const incomplete = await raw(port, 'POST', '/api/jobs', auth, '{}');
+  assert.match(malformed.body.message, /JSON/i);
+  const incomplete = await httpRequest(port, 'POST', '/api/jobs', auth, '{}');
   assert.equal(incomplete.status, 400);
-  assert.match(JSON.parse(incomplete.body).message, /path/);
-  const extra = await raw(port, 'POST', '/api/jobs', auth, JSON.stringify({ path: 'x.yml', run: 'rm -rf /' }));
+  assert.match(incomplete.body.message, /path/);
+  const extra = await httpRequest(port, 'POST', '/api/jobs', auth, JSON.stringify({ path: 'x.yml', run: 'rm -rf /' }));
   assert.equal(extra.status, 400);
-  const oversized = await raw(port, 'POST', '/api/jobs', auth, JSON.stringify({ path: 'x.yml', text: 'a'.repeat(11 * 1024 * 1024) }));
+  const oversized = await httpRequest(port, 'POST', '/api/jobs', auth, JSON.stringify({ path: 'x.yml', text: 'a'.repeat(11 * 1024 * 1024) }));
   assert.equal(oversized.status, 413);
-  const badKind = await raw(port, 'POST', '/api/assets/spaceship', auth, JSON.stringify({ path: 'x.yml' }));
+  const badKind = await httpRequest(port, 'POST', '/api/assets/spaceship', auth, JSON.stringify({ path: 'x.yml' }));
   assert.equal(badKind.status, 400);
 });
 
@@ -68,27 +46,27 @@ test('specs are checked by the same validator as the editor, and nothing outside
     'automl.yml': '$schema: https://azuremlschemas.azureedge.net/latest/autoMLJob.schema.json\ntype: automl\ntask: regression\ntarget_column_name: y\ntraining_data:\n  type: mltable\n  path: https://example.com/train\nexperiment_name: a\ncompute: azureml:local\n',
   });
   const plane = await startPlane(t, root);
-  const invalid = await rejection(plane.submit('bad.yml'));
+  const invalid = await refusal(plane.submit('bad.yml'));
   assert.equal(invalid.status, 400);
   assert.match(invalid.body.message, /bad.yml is not valid: 2 errors/);
   assert.ok(invalid.body.diagnostics!.some((d) => /^bad.yml:3:\d+ error undeclared-input input `lr`/.test(d)), invalid.body.diagnostics!.join('\n'));
   // A warning in the editor (it may exist in the user's Azure workspace), an error at the same position on submit.
   assert.ok(invalid.body.diagnostics!.includes('bad.yml:6:10 error unknown-reference compute `gpu-cluster` is not defined in this workspace'), invalid.body.diagnostics!.join('\n'));
-  const outside = await rejection(plane.client.request('POST', '/api/jobs', { path: '/etc/hostname' }));
+  const outside = await refusal(plane.client.request('POST', '/api/jobs', { path: '/etc/hostname' }));
   assert.match(outside.message, /outside the workspace folder/);
-  const dotdot = await rejection(plane.client.request('POST', '/api/jobs', { path: '../../etc/hostname' }));
+  const dotdot = await refusal(plane.client.request('POST', '/api/jobs', { path: '../../etc/hostname' }));
   assert.match(dotdot.message, /outside the workspace folder/);
-  const traversal = await rejection(plane.submit('traversal.yml'));
+  const traversal = await refusal(plane.submit('traversal.yml'));
   assert.match(traversal.message + (traversal.body.diagnostics ?? []).join('\n'), /etc\/passwd/);
-  const missing = await rejection(plane.submit('nope.yml'));
+  const missing = await refusal(plane.submit('nope.yml'));
   assert.equal(missing.status, 404);
-  const sweep = await rejection(plane.submit('sweep.yml'));
+  const sweep = await refusal(plane.submit('sweep.yml'));
   assert.equal(sweep.status, 501);
   assert.match(sweep.message, /sweep jobs are not supported yet/);
-  const automl = await rejection(plane.submit('automl.yml'));
+  const automl = await refusal(plane.submit('automl.yml'));
   assert.equal(automl.status, 501, automl.message);
   assert.match(automl.message, /AutoML jobs are not supported yet; command jobs are/);
-  const notJob = await rejection(plane.submit('env.yml'));
+  const notJob = await refusal(plane.submit('env.yml'));
   assert.match(notJob.message, /environment spec, not a job; register it with `mlw environment create -f env.yml`/);
   const jobs = await plane.client.request<JobSummary[]>('GET', '/api/jobs');
   assert.deepEqual(jobs, [], 'no refused submission left a job behind');
@@ -102,13 +80,13 @@ test('a refusal names only commands that exist and tells what is wrong with the 
     'plain.yml': 'name: nothing\n',
   });
   const plane = await startPlane(t, root);
-  const endpoint = await rejection(plane.submit('endpoint.yml'));
+  const endpoint = await refusal(plane.submit('endpoint.yml'));
   assert.equal(endpoint.message, 'endpoint.yml is a endpoint spec, not a job; endpoint specs cannot be registered or run by mlw yet');
-  const registry = await rejection(plane.submit('registry.yml'));
+  const registry = await refusal(plane.submit('registry.yml'));
   assert.equal(registry.message, 'registry.yml is not an mlw spec: `registry` specs are not supported');
-  const foreign = await rejection(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'foreign.yml') }));
+  const foreign = await refusal(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'foreign.yml') }));
   assert.equal(foreign.message, 'foreign.yml is not an mlw spec: its $schema https://json.schemastore.org/github-workflow.json is not an Azure ML schema mlw knows');
-  const plain = await rejection(plane.submit('plain.yml'));
+  const plain = await refusal(plane.submit('plain.yml'));
   assert.equal(plain.message, 'plain.yml is not an mlw spec: no $schema or known top-level type');
 });
 
@@ -124,7 +102,7 @@ test('assets: versions are immutable, latest is the newest, archive hides, --set
   const create = (file: string, set?: string[]) => plane.client.request<{ asset: AssetDetail; created: boolean; updated: boolean }>('POST', '/api/assets/environment', { path: path.join(root, file), ...(set ? { set } : {}) });
   assert.equal((await create('v1.yml')).created, true);
   assert.equal((await create('v1.yml')).created, false, 'the same content again is a no-op');
-  const conflict = await rejection(create('v1-changed.yml'));
+  const conflict = await refusal(create('v1-changed.yml'));
   assert.equal(conflict.status, 409);
   assert.match(conflict.message, /immutable/);
   await create('v2.yml');
@@ -135,7 +113,7 @@ test('assets: versions are immutable, latest is the newest, archive hides, --set
   await plane.client.request('POST', '/api/assets/environment/base/archive?version=3');
   assert.equal((await plane.client.request<AssetDetail>('GET', '/api/assets/environment/base')).version, '2', 'latest skips archived');
   assert.deepEqual((await plane.client.request<AssetSummary[]>('GET', '/api/assets?kind=environment')).map((a) => a.version), ['1', '2']);
-  const wrongKind = await rejection(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'v1.yml') }));
+  const wrongKind = await refusal(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'v1.yml') }));
   assert.match(wrongKind.message, /is a environment spec, not a data spec|environment spec, not a data spec/);
   const compute = (set?: string[]) => plane.client.request<{ asset: AssetDetail; created: boolean; updated: boolean }>('POST', '/api/assets/compute', { path: path.join(root, 'cluster.yml'), ...(set ? { set } : {}) });
   assert.deepEqual(pick(await compute()), [true, false]);

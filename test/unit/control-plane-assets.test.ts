@@ -2,22 +2,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ApiClient, ApiError } from '../../core/api/client';
+import { ApiClient } from '../../core/api/client';
 import type { AssetDetail, AssetSummary, AssetUpload } from '../../core/api/contracts';
 import { startDaemon } from '../../core/api/daemon';
-import { commandJob, logText, startPlane, statuses, workspace } from '../support/control-plane';
+import { commandJob, logText, refusal, startPlane, statuses, workspace } from '../support/control-plane';
 
 const DEFAULT_DATASTORES = ['workspaceartifactstore', 'workspaceblobstore', 'workspacefilestore', 'workspaceworkingdirectory'];
-
-async function refused(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ApiError, String(error));
-    return error;
-  }
-  assert.fail('expected the request to be refused');
-}
 
 test('the four default datastores are registered local folders that cannot be archived', async (t) => {
   const root = await workspace(t);
@@ -28,7 +18,7 @@ test('the four default datastores are registered local folders that cannot be ar
   assert.equal(blob.spec.type, 'local');
   assert.equal(path.resolve(root, String(blob.spec.path)), path.join(root, '.mlw/datastores/workspaceblobstore'));
   for (const name of DEFAULT_DATASTORES) assert.ok(fs.statSync(path.join(root, '.mlw/datastores', name)).isDirectory(), name);
-  const archive = await refused(plane.client.request('POST', '/api/assets/datastore/workspaceblobstore/archive'));
+  const archive = await refusal(plane.client.request('POST', '/api/assets/datastore/workspaceblobstore/archive'));
   assert.equal(archive.status, 409);
   assert.match(archive.body.message, /workspaceblobstore is one of the workspace's default datastores; it cannot be archived/);
   assert.equal((await plane.client.request<AssetSummary[]>('GET', '/api/assets?kind=datastore')).length, 4);

@@ -7,6 +7,7 @@ import { ApiClient, compareVersions, connectWorkspace, readServeInfo } from '../
 import { startDaemon } from '../../core/api/daemon';
 import type { Health, JobDetail, JobSummary, ServeInfo } from '../../core/api/contracts';
 import { commandJob, workspace } from '../support/control-plane';
+import { isRunning } from '../support/daemon-process';
 import { waitFor } from '../support/docker';
 
 // These tests run the built daemon and CLI (`npm test` builds before testing).
@@ -96,14 +97,7 @@ test('a job whose process vanished while the daemon was down is marked Failed wi
   const job = await crashWhileRunning(t, root);
   const pid = Number(fs.readFileSync(path.join(root, '.mlw/runs', job.name, 'state/pid'), 'utf8'));
   process.kill(-pid, 'SIGKILL');
-  await waitFor('the job process to end', () => {
-    try {
-      process.kill(pid, 0);
-      return /\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-    } catch {
-      return true;
-    }
-  });
+  await waitFor('the job process to end', () => !isRunning(pid));
   const second = startDaemonProcess(t, root);
   const again = await connected(root, second.pid);
   t.after(() => again.client.close());

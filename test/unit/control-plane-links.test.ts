@@ -2,21 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { ApiError } from '../../core/api/client';
 import type { JobDetail } from '../../core/api/contracts';
-import { commandJob, logText, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
+import { commandJob, logText, type Plane, refusal, startPlane, statuses, workspace } from '../support/control-plane';
 import { mlflowCall } from '../support/mlflow';
 import { tempDir, writeTree } from '../support/temp';
-
-async function refusal(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ApiError, String(error));
-    return error;
-  }
-  assert.fail('expected the request to be refused');
-}
 
 function outputFile(plane: Plane, job: string, output: string, file: string): Promise<Buffer> {
   return plane.client.download(`/api/jobs/${job}/outputs/${output}/files/${file.split('/').map(encodeURIComponent).join('/')}`);

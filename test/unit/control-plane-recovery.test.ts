@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { HostProcessDriver } from '../../core/compute/host';
 import { COMMAND_SCHEMA, workspace } from '../support/control-plane';
-import { detail, ended, kill, reaches, startDaemonProcess, submit, type Daemon } from '../support/daemon-process';
+import { detail, ended, isRunning, kill, reaches, startDaemonProcess, submit, type Daemon } from '../support/daemon-process';
 import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
 
 // A crash or power cut loses the database's last commits (they are not synced); the run folder must keep a job from
@@ -164,12 +164,3 @@ test('the host driver does not re-attach to another process that got the run\'s 
   fs.rmSync(hold);
   assert.equal((await run.exited).exitCode, 0);
 });
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}

@@ -85,12 +85,7 @@ describe('staging and uploading what a job wrote', () => {
 
   it('a download input copies links that stay inside the data and skips, with a line each, those that leave it', async (t) => {
     const { workspace, outside, resolver, produced } = await setUp(t);
-    await writeTree(produced, { 'data/real.txt': 'real\n' });
-    fs.symlinkSync(join(outside, 'secret.txt'), join(produced, 'secret-link'));
-    fs.symlinkSync(outside, join(produced, 'dir-link'));
-    fs.symlinkSync('dir-link', join(produced, 'hop2'));
-    fs.symlinkSync('hop2', join(produced, 'hop'));
-    fs.symlinkSync('data/real.txt', join(produced, 'inside-link'));
+    await linkTree(t, produced, outside);
     const lines: string[] = [];
     const runDir = join(workspace, '.mlw/runs/r2');
     const staged = await stageInputs(
@@ -98,9 +93,9 @@ describe('staging and uploading what a job wrote', () => {
       { runDir, containerized: false, specDir: workspace, resolver, dataAsset: () => undefined, log: (line) => lines.push(line) },
     );
     const copied = treeOf(staged.data!.value);
-    assert.deepEqual(copied, { files: ['data/real.txt', 'inside-link'], links: [] });
+    assert.deepEqual(copied, { files: ['data-link/real.txt', 'data/real.txt', 'inside-link'], links: [] });
     assert.equal(fs.readFileSync(join(staged.data!.value, 'inside-link'), 'utf8'), 'real\n');
-    for (const name of ['secret-link', 'dir-link', 'hop', 'hop2']) assert.ok(lines.some((line) => line.includes(`skipped ${name}:`)), `${name}: ${lines.join('\n')}`);
+    for (const name of ['secret-link', 'dir-link', 'root-link', 'hop', 'hop2']) assert.ok(lines.some((line) => line.includes(`skipped ${name}:`)), `${name}: ${lines.join('\n')}`);
   });
 
   it('an input whose path is a link out of its datastore is refused', async (t) => {

@@ -5,7 +5,7 @@ import { describeExit, ENGINE_RESTARTED_REASON } from '../../core/compute/docker
 import { COMMAND_SCHEMA, workspace } from '../support/control-plane';
 import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { BUSYBOX_IMAGE } from '../support/docker';
-import { PrivateDockerd } from '../support/private-dockerd';
+import { startFreshEngine } from '../support/netns-engine';
 
 // An engine restart stops every container (SIGTERM, then SIGKILL): the job must say so, not blame someone outside mlw.
 // The engine restarted here is a private one; the host's engine is never touched.
@@ -13,14 +13,10 @@ import { PrivateDockerd } from '../support/private-dockerd';
 const JOB = `${COMMAND_SCHEMA}\ntype: command\ncommand: "echo started; while true; do sleep 0.05; done"\nenvironment:\n  image: ${BUSYBOX_IMAGE}\ncompute: azureml:box\n`;
 
 async function runningOnPrivateEngine(t: TestContext) {
-  const reason = PrivateDockerd.unavailableReason();
-  if (reason) {
-    t.skip(reason);
-    return undefined;
-  }
-  const engine = await PrivateDockerd.create(t, [BUSYBOX_IMAGE]);
+  const engine = await startFreshEngine(t, [BUSYBOX_IMAGE], { hostBridgeAddress: true });
+  if (!engine) return undefined;
   const root = await workspace(t, { 'box.yml': 'name: box\ntype: docker\n', 'job.yml': JOB });
-  const daemon = await startDaemonProcess(t, root, { DOCKER_HOST: `unix://${engine.socket}` });
+  const daemon = await startDaemonProcess(t, root, { DOCKER_HOST: engine.host });
   await daemon.client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
   const job = await submit(daemon.client, root, 'job.yml');
   await reaches(daemon.client, job, (d) => d.status === 'Running');
@@ -41,7 +37,7 @@ test('a daemon started after an engine restart re-attaches and says the engine r
   if (!setup) return;
   await kill(setup.daemon);
   await setup.engine.restart();
-  const next = await startDaemonProcess(t, setup.root, { DOCKER_HOST: `unix://${setup.engine.socket}` });
+  const next = await startDaemonProcess(t, setup.root, { DOCKER_HOST: setup.engine.host });
   const end = await reaches(next.client, setup.job, ended);
   assert.equal(end.status, 'Failed');
   assert.match(end.reason ?? '', /^the Docker engine was stopped or restarted while the job ran/);

@@ -4,24 +4,13 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ApiError } from '../../core/api/client';
 import type { AssetDetail, AssetSummary, JobSummary } from '../../core/api/contracts';
-import { COMMAND_SCHEMA, startPlane, workspace, type Plane } from '../support/control-plane';
+import { COMMAND_SCHEMA, type Plane, refusal, startPlane, workspace } from '../support/control-plane';
 import { tempDir } from '../support/temp';
 
 const S = 'https://azuremlschemas.azureedge.net/latest/';
 const CLI = path.resolve(import.meta.dirname, '../../out/cli.js');
 const SECRET = 'S3cr3tAccountKeyThatMustNeverBeShown0123456789abcdef==';
-
-async function refused(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ApiError, String(error));
-    return error;
-  }
-  assert.fail('expected the request to be refused');
-}
 
 const job = (extra: string) => `${COMMAND_SCHEMA}\ntype: command\ncommand: echo hi\nenvironment:\n  image: localtest/python:3-bookworm\ncompute: azureml:hold\n${extra}`;
 const holdCompute = 'name: hold\ntype: local\nmax_instances: 1\n';
@@ -41,7 +30,7 @@ test('a job name that leaves the runs folder is refused before anything is writt
   const outsideWorkspace = () => (fs.readdirSync(outer, { recursive: true }) as string[]).filter((f) => !`${f}/`.startsWith('a/b/ws/')).sort();
   const before = outsideWorkspace();
   for (const name of ['../../../../OUTSIDE', '"../../../escape"', 'a/b', '".."']) {
-    const error = await refused(plane.client.request('POST', '/api/jobs', { path: path.join(root, 'job.yml'), text: job(`name: ${name}\n`) }));
+    const error = await refusal(plane.client.request('POST', '/api/jobs', { path: path.join(root, 'job.yml'), text: job(`name: ${name}\n`) }));
     assert.equal(error.status, 400, name);
     assert.match(error.body.diagnostics?.join('\n') ?? '', /invalid-name job name .* must start with a letter or digit and contain only letters, digits, `-` and `_`/);
   }
@@ -50,7 +39,7 @@ test('a job name that leaves the runs folder is refused before anything is writt
   assert.deepEqual(await plane.client.request<JobSummary[]>('GET', '/api/jobs'), []);
   // --set goes through the same validation.
   fs.writeFileSync(path.join(root, 'job.yml'), job('experiment_name: e\n'));
-  const viaSet = await refused(plane.submit('job.yml', ['name=../../../../OUTSIDE']));
+  const viaSet = await refusal(plane.submit('job.yml', ['name=../../../../OUTSIDE']));
   assert.equal(viaSet.status, 400);
   assert.match(viaSet.body.diagnostics?.join('\n') ?? '', /invalid-name/);
 });
@@ -60,18 +49,18 @@ test('a NUL in a name never reaches the store: no asset is replaced, no job is f
   const plane = await holdingPlane(t, root);
   const dock = (name: string, instances: number) => `name: ${JSON.stringify(name)}\ntype: docker\nmax_instances: ${instances}\n`;
   await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'dock2.yml'), text: dock('dock2', 2) });
-  const error = await refused(plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'shadow.yml'), text: dock('dock2\u0000shadow', 9) }));
+  const error = await refusal(plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'shadow.yml'), text: dock('dock2\u0000shadow', 9) }));
   assert.equal(error.status, 400);
   assert.match(error.body.diagnostics?.join('\n') ?? '', /control character \(U\+0000 at position 6\)/);
   const kept = await plane.client.request<AssetDetail>('GET', '/api/assets/compute/dock2');
   assert.equal((kept.spec as { max_instances: number }).max_instances, 2);
 
-  const nul = await refused(plane.client.request('POST', '/api/jobs', { path: path.join(root, 'job.yml'), text: job('experiment_name: "exp\\0nul"\n') }));
+  const nul = await refusal(plane.client.request('POST', '/api/jobs', { path: path.join(root, 'job.yml'), text: job('experiment_name: "exp\\0nul"\n') }));
   assert.equal(nul.status, 400);
-  const long = await refused(plane.client.request('POST', '/api/jobs', { path: path.join(root, 'job.yml'), text: job(`experiment_name: ${'e'.repeat(100_000)}\n`) }));
+  const long = await refusal(plane.client.request('POST', '/api/jobs', { path: path.join(root, 'job.yml'), text: job(`experiment_name: ${'e'.repeat(100_000)}\n`) }));
   assert.equal(long.status, 400);
   assert.match(long.body.diagnostics?.join('\n') ?? '', /has 100000 characters; .*at most 255 characters/);
-  const version = await refused(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'd.yml'), text: `$schema: ${S}data.schema.json\nname: d\nversion: "1\\u00002"\ntype: uri_file\npath: https://example.com/x.csv\n` }));
+  const version = await refusal(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'd.yml'), text: `$schema: ${S}data.schema.json\nname: d\nversion: "1\\u00002"\ntype: uri_file\npath: https://example.com/x.csv\n` }));
   assert.equal(version.status, 400);
   assert.deepEqual(await plane.client.request<JobSummary[]>('GET', '/api/jobs'), []);
 });

@@ -1,21 +1,6 @@
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
-import { startPlane, workspace } from '../support/control-plane';
-import { mlflowCall, type MlflowReply } from '../support/mlflow';
-
-type Call = (method: string, route: string, params?: Record<string, unknown>) => Promise<MlflowReply>;
-
-async function tracking(t: TestContext): Promise<{ call: Call; ok: Call; port: number; token: string }> {
-  const plane = await startPlane(t, await workspace(t));
-  const { port, token } = plane.daemon.info;
-  const call: Call = (method, route, params) => mlflowCall(port, token, method, route, params);
-  const ok: Call = async (method, route, params) => {
-    const reply = await call(method, route, params);
-    assert.equal(reply.status, 200, `${method} ${route}: ${reply.text}`);
-    return reply;
-  };
-  return { call, ok, port, token };
-}
+import { test } from 'node:test';
+import { startTracking, type MlflowReply } from '../support/mlflow';
 
 function refused(reply: MlflowReply, status: number, code: string, message?: RegExp): void {
   assert.equal(reply.status, status, reply.text);
@@ -25,7 +10,7 @@ function refused(reply: MlflowReply, status: number, code: string, message?: Reg
 }
 
 test('experiments: create, get, get-by-name, search with filter/order/paging, update, delete, restore, tags', async (t) => {
-  const { call, ok } = await tracking(t);
+  const { call, ok } = await startTracking(t);
   const created = (await ok('POST', 'experiments/create', { name: 'alpha', tags: [{ key: 'team', value: 'vision' }] })).body;
   assert.deepEqual(Object.keys(created), ['experiment_id']);
   assert.match(created.experiment_id, /^\d+$/);
@@ -67,7 +52,7 @@ test('experiments: create, get, get-by-name, search with filter/order/paging, up
 });
 
 test('runs: create, get, update, delete, restore, tags, params (immutable), log-batch limits, inputs, log-model', async (t) => {
-  const { call, ok } = await tracking(t);
+  const { call, ok } = await startTracking(t);
   const experimentId = (await ok('POST', 'experiments/create', { name: 'runs' })).body.experiment_id;
   const created = (await ok('POST', 'runs/create', { experiment_id: experimentId, start_time: 1700000000000, run_name: 'first', tags: [{ key: 'kind', value: 'test' }] })).body.run;
   const runId: string = created.info.run_id;
@@ -128,7 +113,7 @@ test('runs: create, get, update, delete, restore, tags, params (immutable), log-
 });
 
 test('runs/search: the filter grammar over metrics, params, tags and attributes, order_by and page tokens', async (t) => {
-  const { call, ok } = await tracking(t);
+  const { call, ok } = await startTracking(t);
   const experimentId = (await ok('POST', 'experiments/create', { name: 'search' })).body.experiment_id;
   const ids: string[] = [];
   for (let i = 0; i < 5; i++) {
@@ -161,7 +146,7 @@ test('runs/search: the filter grammar over metrics, params, tags and attributes,
 });
 
 test('metrics/get-history pages through a long history in step order', async (t) => {
-  const { ok, call } = await tracking(t);
+  const { ok, call } = await startTracking(t);
   const runId = (await ok('POST', 'runs/create', { experiment_id: '0' })).body.run.info.run_id;
   for (let batch = 0; batch < 5; batch++) {
     const metrics = Array.from({ length: 1000 }, (_, i) => ({ key: 'loss', value: 1 / (batch * 1000 + i + 1), timestamp: 1700000000000 + batch * 1000 + i, step: batch * 1000 + i }));
@@ -190,7 +175,7 @@ test('metrics/get-history pages through a long history in step order', async (t)
 });
 
 test('proxied artifacts: upload, download, list through both APIs; unsafe paths refused', async (t) => {
-  const { ok, call, port, token } = await tracking(t);
+  const { ok, call, port, token } = await startTracking(t);
   const run = (await ok('POST', 'runs/create', { experiment_id: '0' })).body.run.info;
   const base = `/api/2.0/mlflow-artifacts/artifacts/0/${run.run_id}/artifacts`;
   const put = (route: string, body: string, type = 'application/octet-stream') =>
@@ -217,7 +202,7 @@ test('proxied artifacts: upload, download, list through both APIs; unsafe paths 
 });
 
 test('model registry: registered models and versions, tags, aliases, stages, search, delete', async (t) => {
-  const { ok, call } = await tracking(t);
+  const { ok, call } = await startTracking(t);
   const run = (await ok('POST', 'runs/create', { experiment_id: '0' })).body.run.info;
   const created = (await ok('POST', 'registered-models/create', { name: 'clf', tags: [{ key: 'owner', value: 'me' }], description: 'a classifier' })).body.registered_model;
   assert.equal(created.name, 'clf');

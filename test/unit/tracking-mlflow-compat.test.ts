@@ -1,46 +1,18 @@
 // What MLflow's own REST suite checks, held without Python: MLflow's request validation messages, model versions
 // whose run_id names no run, model-version search order, the UI's /ajax-api endpoints and the root downloads.
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { test, type TestContext } from 'node:test';
 import { sampleFromSteps } from '../../core/tracking/routes-ajax';
-import { startPlane, workspace } from '../support/control-plane';
-import { mlflowCall, type MlflowReply } from '../support/mlflow';
-
-type Call = (method: string, route: string, params?: Record<string, unknown>) => Promise<MlflowReply>;
+import { httpRequest } from '../support/http';
+import { startTracking, type MlflowCall, type MlflowReply } from '../support/mlflow';
 
 type Raw = (method: string, path: string, body?: string, contentType?: string | null) => Promise<MlflowReply>;
 
-async function tracking(t: TestContext): Promise<{ call: Call; ok: Call; raw: Raw }> {
-  const plane = await startPlane(t, await workspace(t));
-  const { port, token } = plane.daemon.info;
-  const call: Call = (method, route, params) => mlflowCall(port, token, method, route, params);
-  const ok: Call = async (method, route, params) => {
-    const reply = await call(method, route, params);
-    assert.equal(reply.status, 200, `${method} ${route}: ${reply.text}`);
-    return reply;
-  };
+async function tracking(t: TestContext): Promise<{ call: MlflowCall; ok: MlflowCall; raw: Raw }> {
+  const { call, ok, port, token } = await startTracking(t);
   /** A request by path; a body goes as JSON unless `contentType` is null (then with no content type at all). */
   const raw: Raw = (method, path, body, contentType = 'application/json') =>
-    new Promise((resolve, reject) => {
-      const headers = { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body), ...(contentType ? { 'content-type': contentType } : {}) }) };
-      const request = http.request({ host: '127.0.0.1', port, method, path, headers }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: Record<string, any> = {};
-          try {
-            parsed = JSON.parse(text) as Record<string, any>;
-          } catch {
-            // a download
-          }
-          resolve({ status: response.statusCode ?? 0, body: parsed, text });
-        });
-      });
-      request.on('error', reject);
-      request.end(body);
-    });
+    httpRequest(port, method, path, { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body), ...(contentType ? { 'content-type': contentType } : {}) }) }, body);
   return { call, ok, raw };
 }
 

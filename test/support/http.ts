@@ -1,0 +1,30 @@
+import http from 'node:http';
+
+export interface HttpReply {
+  status: number;
+  /** The reply parsed as JSON; `{}` when it is not JSON (a download, an empty reply). */
+  body: Record<string, any>;
+  text: string;
+}
+
+/** One HTTP request on loopback (or `host`), sent as given: no headers are added. */
+export function httpRequest(port: number, method: string, path: string, headers: http.OutgoingHttpHeaders = {}, body?: string | Buffer, host = '127.0.0.1'): Promise<HttpReply> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host, port, method, path, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: Record<string, any> = {};
+        try {
+          parsed = JSON.parse(text) as Record<string, any>;
+        } catch {
+          // not JSON
+        }
+        resolve({ status: response.statusCode ?? 0, body: parsed, text });
+      });
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
