@@ -17,25 +17,24 @@ export function isTrackingRoute(url: string): boolean {
 /** Registers the MLflow REST API, its artifact proxy and the model registry on an API server. */
 export function trackingPlugin(tracking: TrackingService): (app: FastifyInstance) => void {
   return (app) => {
-    void app.register(async (scope) => {
-      useMlflowErrors(scope);
-      useMlflowJsonBodies(scope);
-      experimentRoutes(scope, tracking);
-      runRoutes(scope, tracking);
-      registryRoutes(scope, tracking);
-    }, { prefix: '/api/2.0' });
+    void app.register(async (scope) => apiRoutes(scope, tracking), { prefix: '/api/2.0' });
     // MLflow's UI prefix: the same API plus the UI's own endpoints, for the workspace token only.
     void app.register(async (scope) => {
-      useMlflowErrors(scope);
-      useMlflowJsonBodies(scope);
-      experimentRoutes(scope, tracking);
-      runRoutes(scope, tracking);
-      registryRoutes(scope, tracking);
+      apiRoutes(scope, tracking);
       ajaxRoutes(scope, tracking);
     }, { prefix: '/ajax-api/2.0' });
     artifactRoutes(app, tracking);
     downloadRoutes(app, tracking);
   };
+}
+
+/** The MLflow REST API (experiments, runs, the model registry) under one prefix. */
+function apiRoutes(scope: FastifyInstance, tracking: TrackingService): void {
+  useMlflowErrors(scope);
+  useMlflowJsonBodies(scope);
+  experimentRoutes(scope, tracking);
+  runRoutes(scope, tracking);
+  registryRoutes(scope, tracking);
 }
 
 /** The API server's extra token check: a run token is accepted on tracking routes only. */
