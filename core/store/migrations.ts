@@ -182,4 +182,6 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE assets SET spec = json_set(spec, '$.credentials.client_secret', '***') WHERE kind = 'datastore' AND json_type(spec, '$.credentials.client_secret') = 'text' AND json_extract(spec, '$.credentials.client_secret') NOT IN ('', '***');
   PRAGMA secure_delete = OFF;
   `,
+  // The job run whose token created a registered model: only that job's token may add versions to it.
+  `ALTER TABLE mlflow_registered_models ADD COLUMN created_by_run TEXT;`,
 ];

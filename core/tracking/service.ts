@@ -189,6 +189,18 @@ export class TrackingService {
     if (!allowed) throw forbidden(`this token may read only the models its job was given or registered, not ${name}${version === undefined ? '' : ` version ${version}`}`);
   }
 
+  /**
+   * A run token adds versions only to the registered models its job's runs created or its job declares as outputs:
+   * a new version becomes the model asset's latest, which later jobs load.
+   */
+  requireVersionCreate(request: object, name: string): void {
+    const principal = this.principal(request);
+    if (principal.kind === 'workspace') return;
+    if (!this.scope.canAddVersion(principal.runId, name, this.registry.creatorRun(name))) {
+      throw forbidden(`this token may add versions only to the registered models its job created or declares as a model output, not to ${name}`);
+    }
+  }
+
   /** Workspace-level changes (experiments, the registry's edits) need the workspace token. */
   requireWorkspace(request: object, what: string): void {
     const principal = this.principal(request);

@@ -74,7 +74,7 @@ async function waitingJob(t: TestContext, extra = '', prepare?: (plane: Plane) =
 }
 
 test('a job gets a per-run token that writes only to its own run (and runs nested under it)', async (t) => {
-  const { plane, job, env, finish } = await waitingJob(t);
+  const { plane, job, env, finish } = await waitingJob(t, 'outputs:\n  trained:\n    type: mlflow_model\n    name: declared-model\n');
   const { port, token: workspaceToken } = plane.daemon.info;
   assert.equal(env.run, job.name);
   assert.equal(env.uri, `http://127.0.0.1:${port}`);
@@ -107,12 +107,20 @@ test('a job gets a per-run token that writes only to its own run (and runs neste
   assert.equal((await put(`${experiment.experiment_id}/${job.name}`)).status, 200);
   assert.equal((await put(`0/${other.run_id}`)).status, 403);
 
+  // A registered model the job neither created nor declares as an output takes no version from its token.
   await mlflowCall(port, workspaceToken, 'POST', 'registered-models/create', { name: 'shared-model' });
-  const ownModel = await own('model-versions/create', { name: 'shared-model', source: `runs:/${job.name}/artifacts`, run_id: job.name });
-  assert.equal(ownModel.status, 200, ownModel.text);
-  const borrowed = await own('model-versions/create', { name: 'shared-model', source: `runs:/${other.run_id}/model`, run_id: job.name });
+  const planted = await own('model-versions/create', { name: 'shared-model', source: `runs:/${job.name}/artifacts`, run_id: job.name });
+  assert.equal(planted.status, 403, planted.text);
+  assert.equal(planted.body.error_code, 'PERMISSION_DENIED');
+  assert.match(planted.body.message, /may add versions only to the registered models its job created or declares as a model output, not to shared-model/);
+  assert.equal((await mlflowCall(port, workspaceToken, 'GET', 'registered-models/get', { name: 'shared-model' })).body.registered_model.latest_versions, undefined);
+  assert.equal((await mlflowCall(port, workspaceToken, 'POST', 'model-versions/create', { name: 'shared-model', source: `runs:/${job.name}/artifacts`, run_id: job.name })).status, 200, 'the workspace token may');
+  await mlflowCall(port, workspaceToken, 'POST', 'registered-models/create', { name: 'declared-model' });
+  const ownModel = await own('model-versions/create', { name: 'declared-model', source: `runs:/${job.name}/artifacts`, run_id: job.name });
+  assert.equal(ownModel.status, 200, `a model its job declares as an output: ${ownModel.text}`);
+  const borrowed = await own('model-versions/create', { name: 'declared-model', source: `runs:/${other.run_id}/model`, run_id: job.name });
   assert.equal(borrowed.status, 403, `another run's artifacts: ${borrowed.text}`);
-  const outside = await own('model-versions/create', { name: 'shared-model', source: '/etc', run_id: job.name });
+  const outside = await own('model-versions/create', { name: 'declared-model', source: '/etc', run_id: job.name });
   assert.equal(outside.status, 403, `a path outside any run: ${outside.text}`);
 
   const child = (await own('runs/create', { experiment_id: experiment.experiment_id, tags: [{ key: 'mlflow.parentRunId', value: job.name }] })).body.run.info;
