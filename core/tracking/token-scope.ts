@@ -91,14 +91,20 @@ export class TokenScope {
     return this.isWithin(runId, root) || this.givenVersions(root).some((row) => row.run_id === runId || runOfSource(row.source) === runId);
   }
 
-  /** An artifact path (`<experiment>/<run>/artifacts/…`) in one of its runs, or in a model version it was given. */
-  canReadArtifact(root: string, relative: string): boolean {
+  /**
+   * The folder an artifact path (`<experiment>/<run>/artifacts/…`) is read within: the artifacts of one of its runs, or
+   * the files of a model version it was given; undefined when it may not read the path. Links are followed only inside
+   * that folder, so a link in its run's artifacts cannot lead into another run's.
+   */
+  artifactFolder(root: string, relative: string): string | undefined {
     const run = this.runs.find(relative.split('/')[1] ?? '');
-    if (run && isUnder(relative, proxiedPath(run.artifact_uri)) && this.isWithin(run.run_uuid, root)) return true;
-    return this.givenVersions(root).some((row) => {
+    const runFolder = run ? proxiedPath(run.artifact_uri) : undefined;
+    if (run && runFolder && isUnder(relative, runFolder) && this.isWithin(run.run_uuid, root)) return runFolder;
+    for (const row of this.givenVersions(root)) {
       const location = this.artifactsOf(row.source);
-      return location !== undefined && isUnder(relative, location);
-    });
+      if (location !== undefined && isUnder(relative, location)) return location;
+    }
+    return undefined;
   }
 
   /** Where a version's files are in the artifact store, for `runs:/…` and `mlflow-artifacts:…` sources. */

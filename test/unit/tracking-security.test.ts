@@ -231,6 +231,42 @@ test('a run token reads its runs, its experiment and the models it was given or 
   assert.equal(await finish(), 'Completed');
 });
 
+test('a link in a run\'s artifacts does not lead its token into another run\'s artifacts', async (t) => {
+  const { root, plane, job, env, finish } = await waitingJob(t);
+  const { port, token: workspaceToken } = plane.daemon.info;
+  const other = (await mlflowCall(port, workspaceToken, 'POST', 'runs/create', { experiment_id: env.experiment })).body.run.info;
+  const store = path.join(root, '.mlw', 'datastores', 'workspaceartifactstore', env.experiment!);
+  fs.mkdirSync(path.join(store, other.run_id, 'artifacts'), { recursive: true });
+  fs.writeFileSync(path.join(store, other.run_id, 'artifacts', 'secret.txt'), 'another run\'s file');
+  const ownFolder = path.join(store, job.name, 'artifacts');
+  fs.mkdirSync(ownFolder, { recursive: true });
+  fs.writeFileSync(path.join(ownFolder, 'own.txt'), 'its own file');
+  fs.symlinkSync(`../../${other.run_id}/artifacts`, path.join(ownFolder, 'peek'));
+  fs.symlinkSync(`../../${other.run_id}/artifacts/secret.txt`, path.join(ownFolder, 'leak.txt'));
+  const own = (route: string, params: Record<string, unknown> = {}) => mlflowCall(port, env.token, 'GET', route, params);
+  const proxied = `/api/2.0/mlflow-artifacts/artifacts/${env.experiment}/${job.name}/artifacts`;
+
+  assert.equal((await own(`${proxied}/own.txt`)).text, 'its own file');
+  for (const [route, params] of [
+    [`${proxied}/leak.txt`, {}],
+    [`${proxied}/peek/secret.txt`, {}],
+    ['/api/2.0/mlflow-artifacts/artifacts', { path: `${env.experiment}/${job.name}/artifacts/peek` }],
+    ['get-artifact', { run_id: job.name, path: 'leak.txt' }],
+    ['get-artifact', { run_id: job.name, path: 'peek/secret.txt' }],
+    ['artifacts/list', { run_id: job.name, path: 'peek' }],
+  ] as const) {
+    const reply = await own(route, params);
+    assert.equal(reply.status, 403, `${route} ${JSON.stringify(params)}: ${reply.text}`);
+    assert.doesNotMatch(reply.text, /another run's file/);
+  }
+  const listed = (await own('/api/2.0/mlflow-artifacts/artifacts', { path: `${env.experiment}/${job.name}/artifacts` })).body.files.map((f: { path: string }) => f.path);
+  assert.deepEqual(listed, ['own.txt'], 'links out of its run are left out of the listing');
+  const viaRun = (await own('artifacts/list', { run_id: job.name })).body.files.map((f: { path: string }) => f.path);
+  assert.deepEqual(viaRun, ['own.txt']);
+  assert.equal((await mlflowCall(port, workspaceToken, 'GET', `${proxied}/leak.txt`)).text, 'another run\'s file', 'the workspace token reads the whole store');
+  assert.equal(await finish(), 'Completed');
+});
+
 test('requests without a token get 401, oversized bodies 413, oversized batches MLflow\'s 400', async (t) => {
   const plane = await startPlane(t, await workspace(t));
   const { port, token } = plane.daemon.info;
