@@ -12,7 +12,8 @@ const SECRET = 'OldClearAccountKeyFromBeforeMasking0123456789abcdefABCDEF==';
 test('opening a workspace database that holds a datastore key in clear masks it and leaves no trace in the file', async (t) => {
   const file = path.join(await tempDir(t, 'mlw-store-'), 'mlw.db');
   // The database as the version before masking left it.
-  const masked = MIGRATIONS.length - 1;
+  const masked = MIGRATIONS.findIndex((migration) => migration.includes('secure_delete = ON'));
+  assert.ok(masked > 0);
   const old = new Database(file);
   for (let version = 0; version < masked; version++) old.exec(MIGRATIONS[version]!);
   old.exec(`PRAGMA user_version = ${masked}`);
