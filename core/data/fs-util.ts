@@ -1,5 +1,6 @@
-import { chmodSync, renameSync, writeFileSync } from 'node:fs';
-import { isAbsolute, relative, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, sep } from 'node:path';
 
 /** Whether `candidate` is `root` or lies below it (lexically; resolve symlinks first when they matter). */
 export function isInside(root: string, candidate: string): boolean {
@@ -14,6 +15,20 @@ export function writePrivateFile(file: string, content: string | Buffer): void {
   // the mode given to writeFileSync is masked by the umask
   chmodSync(temp, 0o600);
   renameSync(temp, file);
+}
+
+/** A random 32-byte key kept in a private file, created on first use. */
+export function readOrCreateKey(file: string): Buffer {
+  try {
+    const existing = readFileSync(file);
+    if (existing.length >= 32) return existing;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  const key = randomBytes(32);
+  writePrivateFile(file, key);
+  return key;
 }
 
 export function isNotFound(error: unknown): boolean {

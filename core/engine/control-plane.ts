@@ -6,7 +6,7 @@ import type { ComputeDriver } from '../compute/driver';
 import { HostProcessDriver } from '../compute/host';
 import { regularFilesInside } from '../data/contained-fs';
 import { DatastoreResolver } from '../data/datastores';
-import { isInside } from '../data/fs-util';
+import { isInside, readOrCreateKey } from '../data/fs-util';
 import { snapshotCode } from '../data/snapshot';
 import { kindInfo, maskSecrets, parseReference, toValidName, type IndexedAsset } from '../spec';
 import { DataError } from '../data/errors';
@@ -19,6 +19,7 @@ import type { EnvironmentImageStatus } from '../env/builder';
 import { HostEnvironmentBuilder } from '../env/host-env';
 import type { EnvironmentProvider, NamedOutput, ResolvedCommandJob, RunEnvironment } from './job-runner';
 import { uploadLocalPath } from './asset-upload';
+import { specContentHash } from './content-hash';
 import { ensureDefaultDatastores } from './default-datastores';
 import { runFiles, WorkspaceLayout } from './layout';
 import { RunLogs } from './run-log';
@@ -125,7 +126,7 @@ export class ControlPlane {
     if (!name) throw new SpecRejectedError(`${path.relative(this.layout.root, spec.path)} has no name`);
     const { spec: value, upload, reused } = await uploadLocalPath(kind, spec.value, path.dirname(spec.path), this.datastores);
     const version = isVersioned(kind) ? (value.version !== undefined ? String(value.version) : this.assets.nextVersion(kind, name)) : '';
-    const contentHash = crypto.createHash('sha256').update(JSON.stringify(value)).digest('hex');
+    const contentHash = specContentHash(value, () => readOrCreateKey(path.join(this.layout.mlwDir, 'assets.key')));
     // Until an encrypted secrets store exists, credentials are kept and shown only masked.
     const { detail, created, updated } = this.assets.register({ kind, name, version, spec: maskSecrets(value).masked, sourcePath: spec.path, contentHash, ...(upload ? { upload } : {}) });
     this.loader.assetsChanged();

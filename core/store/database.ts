@@ -51,6 +51,9 @@ export class Store {
         this.db.exec(`PRAGMA user_version = ${version + 1}`);
       });
     }
+    // A migration may mask secrets (with secure_delete): their old page images stay in the database file until the
+    // WAL is checkpointed, and would stay in the -wal file until it is truncated.
+    if (current < MIGRATIONS.length) this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   }
 
   transaction<T>(work: () => T): T {

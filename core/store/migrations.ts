@@ -188,4 +188,6 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE events ADD COLUMN log_from INTEGER;
   ALTER TABLE events ADD COLUMN log_to INTEGER;
   `,
+  // The job run whose token created a registered model: only that job's token may add versions to it.
+  `ALTER TABLE mlflow_registered_models ADD COLUMN created_by_run TEXT;`,
 ];

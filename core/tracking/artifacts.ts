@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { LinkEscapeError, listInside, NotAFileError, readStreamInside, staysInside } from '../data/contained-fs';
+import { LinkEscapeError, listInside, NotAFileError, readStreamInside, realPathInside, staysInside } from '../data/contained-fs';
 import { isNotFound } from '../data/fs-util';
 import { forbidden, invalid, MlflowError, notFound } from './errors';
 
@@ -53,11 +53,13 @@ export class ArtifactStore {
 
   /**
    * A file to send for a download, opened so that a symbolic link leading outside the artifact store (which a job
-   * writing into the datastore could leave) is refused rather than followed.
+   * writing into the datastore could leave), or outside the folder `within` (a relative folder of the store), is
+   * refused rather than followed.
    */
-  open(relative: string): { stream: fs.ReadStream; name: string } {
+  open(relative: string, within = ''): { stream: fs.ReadStream; name: string } {
     try {
-      return { stream: readStreamInside(this.root, safeRelativePath(relative)).stream, name: path.posix.basename(relative) };
+      const { root, inside } = this.containment(relative, within);
+      return { stream: readStreamInside(root, inside).stream, name: path.posix.basename(relative) };
     } catch (error) {
       if (error instanceof LinkEscapeError) throw forbidden(`Artifact ${error.message}`);
       if (error instanceof NotAFileError || isNotFound(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') throw notFound(`No such file or directory: '${relative}'`);
@@ -67,13 +69,15 @@ export class ArtifactStore {
 
   /**
    * Direct children of a folder; paths are `prefix/name` (or just the name without prefix). Symbolic links are
-   * listed as what they point to while that stays inside the store, and left out otherwise.
+   * listed as what they point to while that stays inside the store (and the folder `within`), and left out otherwise.
    */
-  list(relative: string, prefix?: string): FileInfoJson[] {
+  list(relative: string, prefix?: string, within = ''): FileInfoJson[] {
     let entries;
     try {
-      entries = listInside(this.root, safeRelativePath(relative));
+      const { root, inside } = this.containment(relative, within);
+      entries = listInside(root, inside);
     } catch (error) {
+      if (error instanceof MlflowError) throw error;
       if (error instanceof LinkEscapeError) throw forbidden(`Artifact ${error.message}`);
       return [];
     }
@@ -97,6 +101,18 @@ export class ArtifactStore {
   /** Refuses a path whose folder leads through a symbolic link out of the store (a write or delete would land there). */
   requireContained(relative: string): void {
     if (!staysInside(this.root, safeRelativePath(relative))) throw forbidden(`Artifact path ${relative} leads through a symbolic link outside the artifact store; mlw does not follow it`);
+  }
+
+  /**
+   * The real folder links must stay inside (`within` resolved in the store, itself without leaving it) and the path
+   * below it; a path outside `within` is refused.
+   */
+  private containment(relative: string, within: string): { root: string; inside: string } {
+    const clean = safeRelativePath(relative);
+    const folder = safeRelativePath(within);
+    if (!folder) return { root: this.root, inside: clean };
+    if (clean !== folder && !clean.startsWith(`${folder}/`)) throw forbidden(`Artifact path ${relative} is outside ${within}`);
+    return { root: realPathInside(this.root, folder), inside: clean.slice(folder.length + 1) };
   }
 
   private requireContainedFolder(relative: string): void {

@@ -11,6 +11,7 @@ interface ModelRow {
   creation_timestamp: number;
   last_updated_timestamp: number;
   description: string;
+  created_by_run: string | null;
 }
 
 interface VersionRow {
@@ -48,16 +49,22 @@ export interface NewVersion {
 export class ModelRegistry {
   constructor(private readonly store: Store, private readonly assets: AssetRepository) {}
 
-  createModel(name: string, tags: { key: string; value: string }[], description = ''): Record<string, unknown> {
+  /** `createdByRun`: the job run whose token creates the model (that job may then add versions to it). */
+  createModel(name: string, tags: { key: string; value: string }[], description = '', createdByRun?: string): Record<string, unknown> {
     if (!name) throw invalid('Registered model name cannot be empty.');
     tags.forEach((tag) => checkRegistryTag('Registered model', tag.key, tag.value));
     return this.store.transaction(() => {
       if (this.findModel(name)) throw alreadyExists(`Registered Model (name=${name}) already exists.`);
       const now = Date.now();
-      this.store.run('INSERT INTO mlflow_registered_models (name, creation_timestamp, last_updated_timestamp, description) VALUES (?, ?, ?, ?)', [name, now, now, description]);
+      this.store.run('INSERT INTO mlflow_registered_models (name, creation_timestamp, last_updated_timestamp, description, created_by_run) VALUES (?, ?, ?, ?, ?)', [name, now, now, description, createdByRun ?? null]);
       for (const tag of tags) this.store.run('INSERT OR REPLACE INTO mlflow_registered_model_tags (name, key, value) VALUES (?, ?, ?)', [name, tag.key, tag.value]);
       return this.modelJson(this.requireModel(name));
     });
+  }
+
+  /** The job run whose token created the model, if one did. */
+  creatorRun(name: string): string | undefined {
+    return this.requireModel(name).created_by_run ?? undefined;
   }
 
   getModel(name: string): Record<string, unknown> {
@@ -126,7 +133,7 @@ export class ModelRegistry {
       else throw invalid(`Invalid attribute key '${clause.key}' specified. Valid keys are '{'name'}'`);
     }
     const orders = (orderBy.length ? orderBy : ['name ASC']).map((text) => parseOrderBy(text));
-    const column = (key: string): keyof ModelRow => {
+    const column = (key: string): 'name' | 'last_updated_timestamp' => {
       if (key === 'name') return 'name';
       if (key === 'timestamp' || key === 'last_updated_timestamp') return 'last_updated_timestamp';
       throw invalid(`Invalid order by key '${key}' specified. Valid keys are '{'name', 'timestamp', 'last_updated_timestamp'}'`);

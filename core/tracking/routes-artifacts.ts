@@ -19,15 +19,15 @@ export function artifactRoutes(app: FastifyInstance, tracking: TrackingService):
     scope.get('/artifacts', async (request) => {
       const fields = new RequestFields((request.query ?? {}) as Record<string, unknown>);
       const relative = fields.has('path') ? safeRelativePath(fields.optionalString('path') ?? '') : '';
-      tracking.requireArtifactRead(request.raw, relative);
-      const files = tracking.artifacts.list(relative);
+      const within = tracking.requireArtifactRead(request.raw, relative);
+      const files = tracking.artifacts.list(relative, undefined, within);
       return files.length ? { files } : {};
     });
 
     scope.get<{ Params: { '*': string } }>('/artifacts/*', async (request, reply) => {
       const relative = artifactPath(request.params['*']);
-      tracking.requireArtifactRead(request.raw, relative);
-      return sendFile(reply, tracking.artifacts.open(relative));
+      const within = tracking.requireArtifactRead(request.raw, relative);
+      return sendFile(reply, tracking.artifacts.open(relative, within));
     });
 
     scope.put<{ Params: { '*': string } }>('/artifacts/*', async (request) => {

@@ -26,7 +26,8 @@ export function registryRoutes(app: FastifyInstance, tracking: TrackingService):
   endpoint(app, tracking, ['POST'], '/mlflow/registered-models/create', ({ fields, request }) => {
     checkSchema(fields, { ...MODEL, tags: ARRAY, description: STRING });
     tracking.requireLiveToken(request);
-    return { registered_model: registry.createModel(fields.string('name'), keyValues(fields, 'tags'), fields.optionalString('description') ?? '') };
+    const creator = tracking.principal(request);
+    return { registered_model: registry.createModel(fields.string('name'), keyValues(fields, 'tags'), fields.optionalString('description') ?? '', creator.kind === 'run' ? creator.runId : undefined) };
   });
   endpoint(app, tracking, ['GET'], '/mlflow/registered-models/get', ({ fields, request }) => {
     checkSchema(fields, MODEL);
@@ -96,6 +97,7 @@ export function registryRoutes(app: FastifyInstance, tracking: TrackingService):
     checkSchema(fields, { ...MODEL, source: REQUIRED_STRING, run_id: STRING, tags: ARRAY, run_link: STRING, description: STRING });
     const source = fields.string('source');
     const runId = fields.optionalString('run_id');
+    tracking.requireVersionCreate(request, fields.string('name'));
     // As in MLflow, `run_id` need not name a run here (the version then has no lineage); a run token names its own.
     const run = runId ? tracking.runs.find(runId) : undefined;
     if (runId) tracking.requireRunWrite(request, run ?? runId);

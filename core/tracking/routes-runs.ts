@@ -195,14 +195,15 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
     tracking.requireRunRead(request, run);
     const relative = fields.has('path') ? safeRelativePath(fields.optionalString('path') ?? '') : '';
     const root = proxiedPath(run.artifact_uri);
-    const files = tracking.artifacts.list(relative ? `${root}/${relative}` : root, relative || undefined);
+    const files = tracking.artifacts.list(relative ? `${root}/${relative}` : root, relative || undefined, tracking.artifactReadFolder(request, root));
     return { root_uri: run.artifact_uri, ...(files.length ? { files } : {}) };
   });
 
   endpoint(app, tracking, ['GET'], '/mlflow/get-artifact', ({ fields, request, reply }) => {
     const run = runs.require(runIdOf(fields));
     tracking.requireRunRead(request, run);
-    const file = tracking.artifacts.open(`${proxiedPath(run.artifact_uri)}/${safeRelativePath(fields.string('path'))}`);
+    const root = proxiedPath(run.artifact_uri);
+    const file = tracking.artifacts.open(`${root}/${safeRelativePath(fields.string('path'))}`, tracking.artifactReadFolder(request, root));
     return sendFile(reply, file);
   });
 }

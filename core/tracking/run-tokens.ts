@@ -1,7 +1,5 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { isNotFound, writePrivateFile } from '../data/fs-util';
+import { readOrCreateKey } from '../data/fs-util';
 
 const PREFIX = 'mlwrun';
 
@@ -13,7 +11,7 @@ export class RunTokens {
   private readonly secret: Buffer;
 
   constructor(secretFile: string) {
-    this.secret = readOrCreateSecret(secretFile);
+    this.secret = readOrCreateKey(secretFile);
   }
 
   issue(runId: string): string {
@@ -32,17 +30,4 @@ export class RunTokens {
   private mac(runId: string): string {
     return crypto.createHmac('sha256', this.secret).update(runId).digest('base64url');
   }
-}
-
-function readOrCreateSecret(file: string): Buffer {
-  try {
-    const existing = fs.readFileSync(file);
-    if (existing.length >= 32) return existing;
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const secret = crypto.randomBytes(32);
-  writePrivateFile(file, secret);
-  return secret;
 }

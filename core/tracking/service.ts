@@ -189,6 +189,18 @@ export class TrackingService {
     if (!allowed) throw forbidden(`this token may read only the models its job was given or registered, not ${name}${version === undefined ? '' : ` version ${version}`}`);
   }
 
+  /**
+   * A run token adds versions only to the registered models its job's runs created or its job declares as outputs:
+   * a new version becomes the model asset's latest, which later jobs load.
+   */
+  requireVersionCreate(request: object, name: string): void {
+    const principal = this.principal(request);
+    if (principal.kind === 'workspace') return;
+    if (!this.scope.canAddVersion(principal.runId, name, this.registry.creatorRun(name))) {
+      throw forbidden(`this token may add versions only to the registered models its job created or declares as a model output, not to ${name}`);
+    }
+  }
+
   /** Workspace-level changes (experiments, the registry's edits) need the workspace token. */
   requireWorkspace(request: object, what: string): void {
     const principal = this.principal(request);
@@ -205,10 +217,22 @@ export class TrackingService {
     this.requireRunWrite(request, run);
   }
 
-  /** Artifact reads: the path must lie in a run the token reads, or in a model its job was given. */
-  requireArtifactRead(request: object, relative: string): void {
+  /**
+   * Artifact reads: the path must lie in a run the token reads, or in a model its job was given. Returns the folder
+   * (relative to the artifact store) the read stays within: that run's or model's for a run token, the whole store
+   * ('') for the workspace token.
+   */
+  requireArtifactRead(request: object, relative: string): string {
     const principal = this.principal(request);
-    if (principal.kind === 'run' && !this.scope.canReadArtifact(principal.runId, relative)) throw forbidden(`this token may read only the artifacts of run ${principal.runId}, its nested runs and the models its job was given`);
+    if (principal.kind === 'workspace') return '';
+    const folder = this.scope.artifactFolder(principal.runId, relative);
+    if (folder === undefined) throw forbidden(`this token may read only the artifacts of run ${principal.runId}, its nested runs and the models its job was given`);
+    return folder;
+  }
+
+  /** The folder a read of a run's artifacts (`folder`) stays within: that folder for a run token, the store otherwise. */
+  artifactReadFolder(request: object, folder: string): string {
+    return this.principal(request).kind === 'run' ? folder : '';
   }
 
   /** The job a run belongs to: its own, or its outermost parent's. */

@@ -21,14 +21,21 @@ interface GivenModel {
   version?: string;
 }
 
+/** The models a job's spec names: its model inputs, and the asset names of its model outputs. */
+interface JobModels {
+  given: GivenModel[];
+  outputs: string[];
+}
+
 /**
  * What a job's run token (`root` = the job's run) may touch. It writes to its run and the runs nested under it
  * while the job has not ended; it reads those runs, their experiment, the models it was given as inputs and the
- * model versions its runs registered.
+ * model versions its runs registered. It adds versions only to the registered models its runs created or its job
+ * declares as outputs.
  */
 export class TokenScope {
   private readonly ended = new Set<string>();
-  private readonly given = new Map<string, GivenModel[]>();
+  private readonly models = new Map<string, JobModels>();
 
   constructor(private readonly store: Store, private readonly runs: RunRepository, private readonly jobs: JobRepository) {}
 
@@ -73,19 +80,31 @@ export class TokenScope {
     return row !== undefined && this.isWithin(row.run_id, root);
   }
 
+  /** A registered model created by one of its runs (`creatorRun`), or named by one of its job's model outputs. */
+  canAddVersion(root: string, name: string, creatorRun: string | undefined): boolean {
+    if (creatorRun && this.isWithin(creatorRun, root)) return true;
+    return this.jobModels(root).outputs.includes(name);
+  }
+
   /** Its runs, and the runs that logged the model versions it was given (a `runs:/` source resolves through them). */
   canReadRun(root: string, runId: string): boolean {
     return this.isWithin(runId, root) || this.givenVersions(root).some((row) => row.run_id === runId || runOfSource(row.source) === runId);
   }
 
-  /** An artifact path (`<experiment>/<run>/artifacts/…`) in one of its runs, or in a model version it was given. */
-  canReadArtifact(root: string, relative: string): boolean {
+  /**
+   * The folder an artifact path (`<experiment>/<run>/artifacts/…`) is read within: the artifacts of one of its runs, or
+   * the files of a model version it was given; undefined when it may not read the path. Links are followed only inside
+   * that folder, so a link in its run's artifacts cannot lead into another run's.
+   */
+  artifactFolder(root: string, relative: string): string | undefined {
     const run = this.runs.find(relative.split('/')[1] ?? '');
-    if (run && isUnder(relative, proxiedPath(run.artifact_uri)) && this.isWithin(run.run_uuid, root)) return true;
-    return this.givenVersions(root).some((row) => {
+    const runFolder = run ? proxiedPath(run.artifact_uri) : undefined;
+    if (run && runFolder && isUnder(relative, runFolder) && this.isWithin(run.run_uuid, root)) return runFolder;
+    for (const row of this.givenVersions(root)) {
       const location = this.artifactsOf(row.source);
-      return location !== undefined && isUnder(relative, location);
-    });
+      if (location !== undefined && isUnder(relative, location)) return location;
+    }
+    return undefined;
   }
 
   /** Where a version's files are in the artifact store, for `runs:/…` and `mlflow-artifacts:…` sources. */
@@ -110,26 +129,44 @@ export class TokenScope {
     return this.store.all<VersionRow>('SELECT version, run_id, source FROM mlflow_model_versions WHERE name = ? AND deleted = 0', [name]);
   }
 
-  /** The models among the job's inputs (`azureml:<name>:<version>`, `azureml:<name>@<label>`); a job's spec never changes. */
+  /** The models among the job's inputs (`azureml:<name>:<version>`, `azureml:<name>@<label>`). */
   private givenModels(root: string): GivenModel[] {
-    let models = this.given.get(root);
+    return this.jobModels(root).given;
+  }
+
+  /** A job's spec never changes, so what it names is read once. */
+  private jobModels(root: string): JobModels {
+    let models = this.models.get(root);
     if (models) return models;
     const jobName = this.runs.find(root)?.job_name;
     const job = jobName ? this.jobs.get(jobName) : undefined;
-    models = job ? modelInputsOf(job.spec) : [];
-    this.given.set(root, models);
+    models = job ? modelsOf(job.spec) : { given: [], outputs: [] };
+    this.models.set(root, models);
     return models;
   }
 }
 
-function modelInputsOf(specJson: string): GivenModel[] {
+function modelsOf(specJson: string): JobModels {
   let spec: unknown;
   try {
     spec = JSON.parse(specJson);
   } catch {
-    return [];
+    return { given: [], outputs: [] };
   }
-  const inputs = (spec as { inputs?: unknown } | null)?.inputs;
+  const { inputs, outputs } = (spec ?? {}) as { inputs?: unknown; outputs?: unknown };
+  return { given: modelInputsOf(inputs), outputs: modelOutputNamesOf(outputs) };
+}
+
+/** The asset names a job's model outputs register as (`outputs.<output>.name` of a `*_model` output). */
+function modelOutputNamesOf(outputs: unknown): string[] {
+  if (!outputs || typeof outputs !== 'object') return [];
+  return Object.values(outputs as Record<string, unknown>).flatMap((output) => {
+    const { type, name } = (output ?? {}) as { type?: unknown; name?: unknown };
+    return typeof type === 'string' && type.endsWith('_model') && typeof name === 'string' && name ? [name] : [];
+  });
+}
+
+function modelInputsOf(inputs: unknown): GivenModel[] {
   if (!inputs || typeof inputs !== 'object') return [];
   const models: GivenModel[] = [];
   for (const input of Object.values(inputs as Record<string, unknown>)) {

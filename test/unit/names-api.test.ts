@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -112,6 +113,14 @@ test('a datastore credential is stored and shown only masked, and never lands in
   // The same spec again is unchanged; a new key replaces the record, still masked.
   const again = await plane.client.request<{ created: boolean }>('POST', '/api/assets/datastore', { path: path.join(root, 'archive.yml') });
   assert.equal(again.created, false);
+  // The content hash cannot be matched offline against guesses of the key: only the masked spec is hashed in clear.
+  const guessed = { ...shown.spec, credentials: { account_key: SECRET } };
+  assert.notEqual(shown.contentHash, crypto.createHash('sha256').update(JSON.stringify(guessed)).digest('hex'));
+  fs.writeFileSync(path.join(root, 'rotated.yml'), spec.replace(SECRET, `${SECRET.slice(0, -3)}x==`));
+  const rotated = await plane.client.request<{ asset: AssetDetail; created: boolean; updated: boolean }>('POST', '/api/assets/datastore', { path: path.join(root, 'rotated.yml') });
+  assert.equal(rotated.updated, true, 'a new key is still a change');
+  assert.notEqual(rotated.asset.contentHash, shown.contentHash);
+  fs.rmSync(path.join(root, 'rotated.yml'));
   assert.ok(fs.existsSync(CLI), 'run `npm run build` first (npm test does)');
   for (const args of [['datastore', 'create', '-f', 'archive.yml'], ['datastore', 'show', 'archive'], ['datastore', 'show', 'archive', '--json'], ['datastore', 'list']]) {
     const shownByCli = await cli(root, args);

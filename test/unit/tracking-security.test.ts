@@ -74,7 +74,7 @@ async function waitingJob(t: TestContext, extra = '', prepare?: (plane: Plane) =
 }
 
 test('a job gets a per-run token that writes only to its own run (and runs nested under it)', async (t) => {
-  const { plane, job, env, finish } = await waitingJob(t);
+  const { plane, job, env, finish } = await waitingJob(t, 'outputs:\n  trained:\n    type: mlflow_model\n    name: declared-model\n');
   const { port, token: workspaceToken } = plane.daemon.info;
   assert.equal(env.run, job.name);
   assert.equal(env.uri, `http://127.0.0.1:${port}`);
@@ -107,12 +107,20 @@ test('a job gets a per-run token that writes only to its own run (and runs neste
   assert.equal((await put(`${experiment.experiment_id}/${job.name}`)).status, 200);
   assert.equal((await put(`0/${other.run_id}`)).status, 403);
 
+  // A registered model the job neither created nor declares as an output takes no version from its token.
   await mlflowCall(port, workspaceToken, 'POST', 'registered-models/create', { name: 'shared-model' });
-  const ownModel = await own('model-versions/create', { name: 'shared-model', source: `runs:/${job.name}/artifacts`, run_id: job.name });
-  assert.equal(ownModel.status, 200, ownModel.text);
-  const borrowed = await own('model-versions/create', { name: 'shared-model', source: `runs:/${other.run_id}/model`, run_id: job.name });
+  const planted = await own('model-versions/create', { name: 'shared-model', source: `runs:/${job.name}/artifacts`, run_id: job.name });
+  assert.equal(planted.status, 403, planted.text);
+  assert.equal(planted.body.error_code, 'PERMISSION_DENIED');
+  assert.match(planted.body.message, /may add versions only to the registered models its job created or declares as a model output, not to shared-model/);
+  assert.equal((await mlflowCall(port, workspaceToken, 'GET', 'registered-models/get', { name: 'shared-model' })).body.registered_model.latest_versions, undefined);
+  assert.equal((await mlflowCall(port, workspaceToken, 'POST', 'model-versions/create', { name: 'shared-model', source: `runs:/${job.name}/artifacts`, run_id: job.name })).status, 200, 'the workspace token may');
+  await mlflowCall(port, workspaceToken, 'POST', 'registered-models/create', { name: 'declared-model' });
+  const ownModel = await own('model-versions/create', { name: 'declared-model', source: `runs:/${job.name}/artifacts`, run_id: job.name });
+  assert.equal(ownModel.status, 200, `a model its job declares as an output: ${ownModel.text}`);
+  const borrowed = await own('model-versions/create', { name: 'declared-model', source: `runs:/${other.run_id}/model`, run_id: job.name });
   assert.equal(borrowed.status, 403, `another run's artifacts: ${borrowed.text}`);
-  const outside = await own('model-versions/create', { name: 'shared-model', source: '/etc', run_id: job.name });
+  const outside = await own('model-versions/create', { name: 'declared-model', source: '/etc', run_id: job.name });
   assert.equal(outside.status, 403, `a path outside any run: ${outside.text}`);
 
   const child = (await own('runs/create', { experiment_id: experiment.experiment_id, tags: [{ key: 'mlflow.parentRunId', value: job.name }] })).body.run.info;
@@ -220,6 +228,42 @@ test('a run token reads its runs, its experiment and the models it was given or 
   assert.deepEqual(models, ['given-model', 'job-model']);
   const versions = (await own('model-versions/search')).body.model_versions.map((v: { name: string }) => v.name);
   assert.deepEqual(versions.sort(), ['given-model', 'job-model']);
+  assert.equal(await finish(), 'Completed');
+});
+
+test('a link in a run\'s artifacts does not lead its token into another run\'s artifacts', async (t) => {
+  const { root, plane, job, env, finish } = await waitingJob(t);
+  const { port, token: workspaceToken } = plane.daemon.info;
+  const other = (await mlflowCall(port, workspaceToken, 'POST', 'runs/create', { experiment_id: env.experiment })).body.run.info;
+  const store = path.join(root, '.mlw', 'datastores', 'workspaceartifactstore', env.experiment!);
+  fs.mkdirSync(path.join(store, other.run_id, 'artifacts'), { recursive: true });
+  fs.writeFileSync(path.join(store, other.run_id, 'artifacts', 'secret.txt'), 'another run\'s file');
+  const ownFolder = path.join(store, job.name, 'artifacts');
+  fs.mkdirSync(ownFolder, { recursive: true });
+  fs.writeFileSync(path.join(ownFolder, 'own.txt'), 'its own file');
+  fs.symlinkSync(`../../${other.run_id}/artifacts`, path.join(ownFolder, 'peek'));
+  fs.symlinkSync(`../../${other.run_id}/artifacts/secret.txt`, path.join(ownFolder, 'leak.txt'));
+  const own = (route: string, params: Record<string, unknown> = {}) => mlflowCall(port, env.token, 'GET', route, params);
+  const proxied = `/api/2.0/mlflow-artifacts/artifacts/${env.experiment}/${job.name}/artifacts`;
+
+  assert.equal((await own(`${proxied}/own.txt`)).text, 'its own file');
+  for (const [route, params] of [
+    [`${proxied}/leak.txt`, {}],
+    [`${proxied}/peek/secret.txt`, {}],
+    ['/api/2.0/mlflow-artifacts/artifacts', { path: `${env.experiment}/${job.name}/artifacts/peek` }],
+    ['get-artifact', { run_id: job.name, path: 'leak.txt' }],
+    ['get-artifact', { run_id: job.name, path: 'peek/secret.txt' }],
+    ['artifacts/list', { run_id: job.name, path: 'peek' }],
+  ] as const) {
+    const reply = await own(route, params);
+    assert.equal(reply.status, 403, `${route} ${JSON.stringify(params)}: ${reply.text}`);
+    assert.doesNotMatch(reply.text, /another run's file/);
+  }
+  const listed = (await own('/api/2.0/mlflow-artifacts/artifacts', { path: `${env.experiment}/${job.name}/artifacts` })).body.files.map((f: { path: string }) => f.path);
+  assert.deepEqual(listed, ['own.txt'], 'links out of its run are left out of the listing');
+  const viaRun = (await own('artifacts/list', { run_id: job.name })).body.files.map((f: { path: string }) => f.path);
+  assert.deepEqual(viaRun, ['own.txt']);
+  assert.equal((await mlflowCall(port, workspaceToken, 'GET', `${proxied}/leak.txt`)).text, 'another run\'s file', 'the workspace token reads the whole store');
   assert.equal(await finish(), 'Completed');
 });
 
