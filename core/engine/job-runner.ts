@@ -120,8 +120,10 @@ export class JobRunner {
         if (this.stopReason) return this.end(this.stopReason.status, this.stopReason.reason);
         if (exit.exitCode !== 0 || exit.reason) return this.end('Failed', failureReason(exit, plan.plan.logFile));
       } else {
+        const exit = this.recordedExit(record);
         await this.finalize(plan.outputs);
-        if (this.job.exit_code !== 0) return this.end('Failed', `exit code ${this.job.exit_code}`);
+        if (this.stopReason) return this.end(this.stopReason.status, this.stopReason.reason);
+        if (exit.exitCode !== 0 || exit.reason) return this.end('Failed', failureReason(exit, plan.plan.logFile));
       }
       this.registerOutputs();
       this.end('Completed');
@@ -169,6 +171,13 @@ export class JobRunner {
     if (handle || !record.exited) return handle;
     const { exitCode, reason } = record.exited;
     return { ref, exited: Promise.resolve({ exitCode, ...(reason ? { reason } : {}) }), stop: async () => undefined };
+  }
+
+  /** How a run found in Finalizing ended: its exit code from the database, why it stopped from the run folder. */
+  private recordedExit(record: RunRecord): RunExit {
+    if (record.exited?.stopped) this.stopReason ??= record.exited.stopped;
+    const reason = record.exited?.reason;
+    return { exitCode: this.job.exit_code!, ...(reason ? { reason } : {}) };
   }
 
   private fateUnknown(record: RunRecord): string {
