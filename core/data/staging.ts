@@ -32,6 +32,11 @@ export interface StagingContext {
   dataAsset: (name: string, version?: string, label?: string, kind?: 'data' | 'model') => DataAssetLocation | undefined;
   /** Told what staging left out (links leading outside the data), one line each. */
   log?: (line: string) => void;
+  /**
+   * The run was staged before and may be reading its inputs now (picked up again after a restart): the values are
+   * computed, nothing is copied again.
+   */
+  alreadyStaged?: boolean;
 }
 
 export interface StagedInput {
@@ -111,15 +116,17 @@ async function stageData(name: string, path: string, declaredType: string | unde
   const isFile = await checkShape(name, path, hostPath, type, field);
   if (mode === 'download' || mode === 'eval_download') {
     const folder = runInputDir(ctx.runDir, name);
-    await mkdir(folder, { recursive: true });
-    await copyInside(root, relative, isFile ? join(folder, basename(hostPath)) : folder, copyOptions(name, source.location, ctx));
+    if (!ctx.alreadyStaged) {
+      await mkdir(folder, { recursive: true });
+      await copyInside(root, relative, isFile ? join(folder, basename(hostPath)) : folder, copyOptions(name, source.location, ctx));
+    }
     return { name, mode, type, ...exposeFolder(name, folder, isFile ? basename(hostPath) : undefined, true, ctx.containerized) };
   }
   const readOnly = mode !== 'rw_mount';
   if (readOnly && !ctx.containerized) {
     // A host process could write through the path itself (into a registered asset): it reads a read-only copy.
     const folder = runInputDir(ctx.runDir, name);
-    await readOnlyCopy(root, relative, folder, { ...copyOptions(name, source.location, ctx), ...(isFile ? { fileName: basename(hostPath) } : {}) });
+    if (!ctx.alreadyStaged) await readOnlyCopy(root, relative, folder, { ...copyOptions(name, source.location, ctx), ...(isFile ? { fileName: basename(hostPath) } : {}) });
     return { name, mode, type, ...exposeFolder(name, folder, isFile ? basename(hostPath) : undefined, true, false) };
   }
   if (!isFile) return { name, mode, type, ...exposeFolder(name, hostPath, undefined, readOnly, ctx.containerized) };

@@ -225,6 +225,7 @@ export class JobRunner {
     const staging = { runDir: this.job.run_dir, containerized, resolver: this.ctx.resolver, log };
     const inputs = await stageInputs((spec.inputs ?? {}) as never, {
       ...staging,
+      alreadyStaged: !stage,
       specDir: spec.spec_dir,
       dataAsset: (name: string, version?: string, label?: string, kind: 'data' | 'model' = 'data') => spec.data_assets?.[dataAssetKey(kind, name, version, label)],
     });

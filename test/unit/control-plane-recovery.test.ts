@@ -204,3 +204,22 @@ test('a job whose daemon stopped while it was Finalizing ends as its run folder 
   assert.equal(killedEnd!.status, 'Failed');
   assert.match(killedEnd!.reason ?? '', /^killed by SIGTERM \(exit code 143\); last log lines:\nabout to go/);
 });
+
+test('a running job picked up after a restart keeps the inputs it was given: download inputs are not copied again', async (t) => {
+  const root = await workspace(t, { 'data/data.txt': 'as given\n' });
+  const hold = path.join(root, 'hold');
+  fs.writeFileSync(hold, '');
+  const command = `echo changed by the job >> \${{inputs.data}}/data.txt; while [ -f "$HOLD" ]; do sleep 0.05; done; cat \${{inputs.data}}/data.txt`;
+  fs.writeFileSync(path.join(root, 'job.yml'), commandJob(command, `environment_variables:\n  HOLD: ${hold}\ninputs:\n  data:\n    type: uri_folder\n    path: ./data\n    mode: download\n`));
+  const daemon = await startDaemonProcess(t, root);
+  const job = await submit(daemon.client, root, 'job.yml');
+  const staged = path.join(root, '.mlw/runs', job, 'inputs/data/data.txt');
+  await waitFor('the job to change its copy', () => fs.existsSync(staged) && fs.readFileSync(staged, 'utf8').includes('changed by the job'));
+  await kill(daemon);
+
+  const next = await startDaemonProcess(t, root);
+  fs.rmSync(hold);
+  const end = await reaches(next.client, job, ended);
+  assert.equal(end.status, 'Completed', end.reason ?? '');
+  assert.equal(fs.readFileSync(staged, 'utf8'), 'as given\nchanged by the job\n');
+});
