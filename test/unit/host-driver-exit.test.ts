@@ -18,7 +18,10 @@ test('a host run whose exit cannot be written to its run folder still resolves, 
   const driver = new HostProcessDriver();
   const plan = { logFile: join(runDir, 'user_logs/std_log.txt'), stateDir: join(runDir, 'state'), onExit: (exit: { exitCode: number }) => recordRunExit(runDir, exit) };
   const started = await driver.start({ runId: 'r1', command: 'exit 5', workingDir: runDir, env: {}, mounts: [], labels: {}, ...plan });
-  assert.equal((await started.exited).exitCode, 5);
+  // The driver unrefs its child: polling keeps this process alive until the exit arrives.
+  let exit: { exitCode: number } | undefined;
+  void started.exited.then((value) => (exit = value));
+  assert.equal((await waitFor('the run to end', () => exit, 10_000)).exitCode, 5);
   // A new daemon finds the exit code the run left in its state folder, and cannot record it either.
   const reattached = await driver.reattach('r1', started.ref, plan);
   assert.equal((await reattached!.exited).exitCode, 5);
