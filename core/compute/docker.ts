@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { createWriteStream, mkdirSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { RUN_LABEL, type ComputeDriver, type ReattachPlan, type RunExit, type RunHandle, type RunMount, type RunPlan } from './driver';
+import { reportExit, RUN_LABEL, type ComputeDriver, type ReattachPlan, type RunExit, type RunHandle, type RunMount, type RunPlan } from './driver';
 import { describeExit, engineContinuity, stopSignal, type EngineContinuity } from './docker-exit';
 import {
   connectDocker, engineMessage, engineSocketPath, explainEngineError, freshConnectionClient, httpStatusOf, isConnectionError, pingEngine, unlessAbsent, type DockerConnection,
@@ -107,7 +107,7 @@ export class DockerDriver implements ComputeDriver {
       info.State.Status === 'created'
         ? { exitCode: -1, reason: 'container was created but never started (the control plane stopped before starting it)' }
         : describeExit(info.State.ExitCode, info, { stopRequested: false, engine: await this.continuityIfKilled(info.State.ExitCode, info) });
-    plan.onExit?.(exit);
+    reportExit(plan.onExit, exit);
     await this.remove(container);
     return { ref: info.Id, exited: Promise.resolve(exit), stop: async () => undefined };
   }
@@ -183,7 +183,7 @@ export class DockerDriver implements ComputeDriver {
       }
       await written.catch(() => undefined);
       if (exitCode === 0 && !stopRequested) {
-        onExit?.({ exitCode: 0 });
+        reportExit(onExit, { exitCode: 0 });
         await this.remove(container);
         return { exitCode: 0 };
       }
@@ -195,7 +195,7 @@ export class DockerDriver implements ComputeDriver {
         exitCode === undefined && !info && !engineGone
           ? { exitCode: -1, reason: `container vanished${waitFailure ? ` (${waitFailure})` : ''}` }
           : describeExit(code, info, { stopRequested, engine });
-      onExit?.(exit);
+      reportExit(onExit, exit);
       await this.remove(container);
       return exit;
     })();

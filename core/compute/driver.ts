@@ -59,6 +59,18 @@ export interface RunHandle {
 
 export type ReattachPlan = Pick<RunPlan, 'logFile' | 'stateDir' | 'onExit'>;
 
+/**
+ * Tells `onExit` how a run ended. Recording it can fail (a full disk, a run folder made unwritable); that must neither
+ * lose the exit nor leave a container behind, so the failure is reported as a warning in the daemon's log instead.
+ */
+export function reportExit(onExit: RunPlan['onExit'], exit: RunExit): void {
+  try {
+    onExit?.(exit);
+  } catch (error) {
+    process.emitWarning(`the exit of a run (exit code ${exit.exitCode}) could not be recorded: ${(error as Error).message}`);
+  }
+}
+
 export interface ComputeDriver {
   readonly kind: 'local' | 'docker' | 'swarm' | 'remote';
   /** Whether `RunPlan` paths are container paths (`/mlw/…`) rather than host paths. */

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ComputeDriver, ReattachPlan, RunExit, RunHandle, RunPlan } from './driver';
+import { reportExit, type ComputeDriver, type ReattachPlan, type RunExit, type RunHandle, type RunPlan } from './driver';
 
 const EXIT_FILE = 'exit-code';
 const PID_FILE = 'pid';
@@ -99,7 +99,7 @@ function runEnvironment(base: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 function reported(plan: ReattachPlan, exit: RunExit): RunExit {
-  plan.onExit?.(exit);
+  reportExit(plan.onExit, exit);
   return exit;
 }
 

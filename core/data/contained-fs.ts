@@ -210,6 +210,12 @@ export interface CopyOptions {
   onSkip?: (line: string) => void;
   /** Names the root in those lines, e.g. `datastore "workspaceblobstore"`. */
   what?: string;
+  /**
+   * Copies each file with `copyFile` from the checked descriptor (a reflink where the filesystem allows it, so no
+   * data is copied) instead of streaming it. Only for a destination nobody else writes to: `copyFile` does not
+   * refuse a link put in place of the destination file meanwhile.
+   */
+  cloneFiles?: boolean;
 }
 
 /**
@@ -268,6 +274,7 @@ class TreeCopier {
 
   async file(source: string, destination: string, shown: string): Promise<void> {
     const { fd, stats } = openChecked(this.realRoot, source, shown);
+    if (this.options.cloneFiles && fs.existsSync(`/proc/self/fd/${fd}`)) return this.cloneFile(fd, stats, destination);
     const input = fs.createReadStream('', { fd, autoClose: true });
     const existing = fs.lstatSync(destination, { throwIfNoEntry: false });
     if (existing && !existing.isFile()) fs.rmSync(destination, { recursive: true, force: true });
@@ -280,6 +287,19 @@ class TreeCopier {
       throw error;
     }
     await pipeline(input, fs.createWriteStream('', { fd: outFd, autoClose: true }));
+    fs.chmodSync(destination, stats.mode & 0o777);
+    fs.utimesSync(destination, stats.atime, stats.mtime);
+  }
+
+  /** Copies the open file `fd` through its `/proc/self/fd` entry, which reopens that very file whatever its path now is. */
+  private async cloneFile(fd: number, stats: fs.Stats, destination: string): Promise<void> {
+    try {
+      const existing = fs.lstatSync(destination, { throwIfNoEntry: false });
+      if (existing) fs.rmSync(destination, { recursive: true, force: true });
+      await fs.promises.copyFile(`/proc/self/fd/${fd}`, destination, fs.constants.COPYFILE_FICLONE);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.chmodSync(destination, stats.mode & 0o777);
     fs.utimesSync(destination, stats.atime, stats.mtime);
   }

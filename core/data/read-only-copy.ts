@@ -1,27 +1,38 @@
-import { constants } from 'node:fs';
-import { chmod, cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { copyInside, type CopyOptions } from './contained-fs';
 import { exists } from './snapshot';
 
 /**
- * Copies a file or folder to `target` (a folder, created here) with every file read-only (0444, 0555 when
- * executable) and every folder 0555. Each file is a reflink where the filesystem allows it (no data copied), else a
- * copy; never a hard link, which would share the source's inode and so its mode. A `target` that already exists is
- * taken as the finished copy (a run picked up again after a restart); a new one appears complete or not at all.
+ * Copies `relative` below `root` (a file or a folder) to `target` (a folder, created here; a file lands in it as
+ * `fileName`) with every file read-only (0444, 0555 when executable) and every folder 0555. The copy is `copyInside`'s:
+ * links leading out of `root`, and loops, are skipped and reported, never followed. Each file is a reflink where the
+ * filesystem allows it (no data copied), else a copy; never a hard link, which would share the source's inode and so
+ * its mode. A `target` that already exists is taken as the finished copy (a run picked up again after a restart); a
+ * new one appears complete or not at all, and partial copies an earlier daemon left behind are removed first.
  */
-export async function readOnlyCopy(source: string, target: string): Promise<void> {
+export async function readOnlyCopy(root: string, relative: string, target: string, options: CopyOptions & { fileName?: string } = {}): Promise<void> {
   if (await exists(target)) return;
-  const isFile = (await stat(source)).isFile();
+  await removeIncomingCopies(target);
   const temp = `${target}.incoming-${process.pid}`;
-  await removeCopy(temp);
   await mkdir(temp, { recursive: true });
+  const { fileName, ...copyOptions } = options;
   try {
-    await cp(source, isFile ? join(temp, basename(source)) : temp, { recursive: true, dereference: true, preserveTimestamps: true, mode: constants.COPYFILE_FICLONE });
+    await copyInside(root, relative, fileName === undefined ? temp : join(temp, fileName), { ...copyOptions, cloneFiles: true });
     await makeReadOnly(temp);
     await rename(temp, target);
   } catch (error) {
     await removeCopy(temp);
     throw error;
+  }
+}
+
+/** Every `<target>.incoming-<pid>` left by a daemon that stopped while copying, whatever its process id was. */
+async function removeIncomingCopies(target: string): Promise<void> {
+  const prefix = `${basename(target)}.incoming-`;
+  const siblings = await readdir(dirname(target), { withFileTypes: true }).catch(() => []);
+  for (const entry of siblings) {
+    if (entry.name.startsWith(prefix) && entry.isDirectory()) await removeCopy(join(dirname(target), entry.name));
   }
 }
 

@@ -5,7 +5,7 @@ import type { RunMount } from '../compute/driver';
 import { parseReference } from '../spec/refs';
 import type { JobInput, JobInputObject, LiteralValue } from '../spec/types/jobs';
 import type { DatastoreResolver, ResolvedLocation } from './datastores';
-import { copyInside, LinkEscapeError, realPathInside } from './contained-fs';
+import { copyInside, type CopyOptions, LinkEscapeError, realPathInside } from './contained-fs';
 import { DataError } from './errors';
 import { assertPathSegment, containerInputPath, runInputDir } from './layout';
 import { readOnlyCopy } from './read-only-copy';
@@ -32,6 +32,11 @@ export interface StagingContext {
   dataAsset: (name: string, version?: string, label?: string, kind?: 'data' | 'model') => DataAssetLocation | undefined;
   /** Told what staging left out (links leading outside the data), one line each. */
   log?: (line: string) => void;
+  /**
+   * The run was staged before and may be reading its inputs now (picked up again after a restart): the values are
+   * computed, nothing is copied again.
+   */
+  alreadyStaged?: boolean;
 }
 
 export interface StagedInput {
@@ -111,24 +116,31 @@ async function stageData(name: string, path: string, declaredType: string | unde
   const isFile = await checkShape(name, path, hostPath, type, field);
   if (mode === 'download' || mode === 'eval_download') {
     const folder = runInputDir(ctx.runDir, name);
-    await mkdir(folder, { recursive: true });
-    const log = ctx.log;
-    await copyInside(root, relative, isFile ? join(folder, basename(hostPath)) : folder, {
-      what: source.location.datastore ? `datastore "${source.location.datastore}"` : `input "${name}"`,
-      ...(log ? { onSkip: (line: string) => log(`[mlw] input ${name}: ${line}`) } : {}),
-    });
+    if (!ctx.alreadyStaged) {
+      await mkdir(folder, { recursive: true });
+      await copyInside(root, relative, isFile ? join(folder, basename(hostPath)) : folder, copyOptions(name, source.location, ctx));
+    }
     return { name, mode, type, ...exposeFolder(name, folder, isFile ? basename(hostPath) : undefined, true, ctx.containerized) };
   }
   const readOnly = mode !== 'rw_mount';
   if (readOnly && !ctx.containerized) {
     // A host process could write through the path itself (into a registered asset): it reads a read-only copy.
     const folder = runInputDir(ctx.runDir, name);
-    await readOnlyCopy(hostPath, folder);
+    if (!ctx.alreadyStaged) await readOnlyCopy(root, relative, folder, { ...copyOptions(name, source.location, ctx), ...(isFile ? { fileName: basename(hostPath) } : {}) });
     return { name, mode, type, ...exposeFolder(name, folder, isFile ? basename(hostPath) : undefined, true, false) };
   }
   if (!isFile) return { name, mode, type, ...exposeFolder(name, hostPath, undefined, readOnly, ctx.containerized) };
   const target = ctx.containerized ? posix.join(containerInputPath(name), basename(hostPath)) : hostPath;
   return { name, mode, type, value: target, mount: { source: hostPath, target, readOnly } };
+}
+
+/** How an input's data is copied: links leading out of it are skipped, each with a line in the run's log. */
+function copyOptions(name: string, location: ResolvedLocation & { kind: 'local' }, ctx: StagingContext): CopyOptions {
+  const log = ctx.log;
+  return {
+    what: location.datastore ? `datastore "${location.datastore}"` : `input "${name}"`,
+    ...(log ? { onSkip: (line: string) => log(`[mlw] input ${name}: ${line}`) } : {}),
+  };
 }
 
 /** The mount of a host folder and the value the command sees: the folder, or `file` inside it. */

@@ -120,8 +120,10 @@ export class JobRunner {
         if (this.stopReason) return this.end(this.stopReason.status, this.stopReason.reason);
         if (exit.exitCode !== 0 || exit.reason) return this.end('Failed', failureReason(exit, plan.plan.logFile));
       } else {
+        const exit = this.recordedExit(record);
         await this.finalize(plan.outputs);
-        if (this.job.exit_code !== 0) return this.end('Failed', `exit code ${this.job.exit_code}`);
+        if (this.stopReason) return this.end(this.stopReason.status, this.stopReason.reason);
+        if (exit.exitCode !== 0 || exit.reason) return this.end('Failed', failureReason(exit, plan.plan.logFile));
       }
       this.registerOutputs();
       this.end('Completed');
@@ -171,6 +173,13 @@ export class JobRunner {
     return { ref, exited: Promise.resolve({ exitCode, ...(reason ? { reason } : {}) }), stop: async () => undefined };
   }
 
+  /** How a run found in Finalizing ended: its exit code from the database, why it stopped from the run folder. */
+  private recordedExit(record: RunRecord): RunExit {
+    if (record.exited?.stopped) this.stopReason ??= record.exited.stopped;
+    const reason = record.exited?.reason;
+    return { exitCode: this.job.exit_code!, ...(reason ? { reason } : {}) };
+  }
+
   private fateUnknown(record: RunRecord): string {
     const what = this.target.driver.containerized ? 'container' : 'process';
     const ref = this.job.driver_ref ?? record.started?.ref;
@@ -216,6 +225,7 @@ export class JobRunner {
     const staging = { runDir: this.job.run_dir, containerized, resolver: this.ctx.resolver, log };
     const inputs = await stageInputs((spec.inputs ?? {}) as never, {
       ...staging,
+      alreadyStaged: !stage,
       specDir: spec.spec_dir,
       dataAsset: (name: string, version?: string, label?: string, kind: 'data' | 'model' = 'data') => spec.data_assets?.[dataAssetKey(kind, name, version, label)],
     });

@@ -5,6 +5,7 @@ export interface BuildWaiter {
 }
 
 interface Flight<T> {
+  key: string;
   result: Promise<T>;
   lines: string[];
   listeners: Set<(line: string) => void>;
@@ -37,11 +38,16 @@ export class SharedBuilds<T> {
       lines.push(line);
       for (const listener of listeners) listener(line);
     };
-    const result = build(onLine, abort.signal).finally(() => this.inFlight.delete(key));
+    const result = build(onLine, abort.signal).finally(() => this.forget(flight));
     result.catch(() => undefined);
-    const flight: Flight<T> = { result, lines, listeners, waiting: 0, abort };
+    const flight: Flight<T> = { key, result, lines, listeners, waiting: 0, abort };
     this.inFlight.set(key, flight);
     return flight;
+  }
+
+  /** Drops `flight` from the builds callers can join, unless a newer build of its key took its place. */
+  private forget(flight: Flight<T>): void {
+    if (this.inFlight.get(flight.key) === flight) this.inFlight.delete(flight.key);
   }
 
   private async join(flight: Flight<T>, { onLog, signal }: BuildWaiter): Promise<T> {
@@ -62,7 +68,11 @@ export class SharedBuilds<T> {
       ? new Promise<never>((_, reject) => {
           onAbort = () => {
             leave();
-            if (flight.waiting === 0) flight.abort.abort();
+            if (flight.waiting === 0) {
+              // A caller arriving while the canceled build winds down starts a fresh one rather than joining it.
+              this.forget(flight);
+              flight.abort.abort();
+            }
             reject(new Error('environment build canceled'));
           };
           if (signal.aborted) onAbort();

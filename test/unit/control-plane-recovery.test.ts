@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { HostProcessDriver } from '../../core/compute/host';
-import { COMMAND_SCHEMA, workspace } from '../support/control-plane';
+import { readRunRecord } from '../../core/engine/run-record';
+import { Store } from '../../core/store/database';
+import { JobRepository } from '../../core/store/jobs';
+import { COMMAND_SCHEMA, commandJob, workspace } from '../support/control-plane';
 import { detail, ended, isRunning, kill, reaches, startDaemonProcess, submit, type Daemon } from '../support/daemon-process';
 import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
 
@@ -163,4 +166,51 @@ test('the host driver does not re-attach to another process that got the run\'s 
   assert.equal(await driver.reattach('r', run.ref, plan), undefined, 'a process started at another time is not the run');
   fs.rmSync(hold);
   assert.equal((await run.exited).exitCode, 0);
+});
+
+test('a job whose daemon stopped while it was Finalizing ends as its run folder recorded: canceled, or why it was killed', async (t) => {
+  const root = await workspace(t);
+  fs.writeFileSync(path.join(root, 'hold'), '');
+  fs.writeFileSync(path.join(root, 'canceled.yml'), commandJob('while [ -f "$HOLD" ]; do sleep 0.05; done', `environment_variables:\n  HOLD: ${path.join(root, 'hold')}\n`));
+  // Killed from outside its command (here by itself): the exit has a reason besides its code.
+  fs.writeFileSync(path.join(root, 'killed.yml'), commandJob('echo about to go; kill -TERM 0; sleep 5'));
+  const daemon = await startDaemonProcess(t, root);
+  const canceled = await submit(daemon.client, root, 'canceled.yml');
+  const killed = await submit(daemon.client, root, 'killed.yml');
+  await reaches(daemon.client, canceled, (d) => d.status === 'Running');
+  await daemon.client.request('POST', `/api/jobs/${canceled}/cancel`);
+  for (const job of [canceled, killed]) await reaches(daemon.client, job, ended);
+  await kill(daemon);
+  // The database lost every commit after the exit code and Finalizing (the daemon crashed while uploading outputs).
+  const store = Store.open(path.join(root, '.mlw/mlw.db'), { exclusive: true });
+  const repository = new JobRepository(store);
+  for (const job of [canceled, killed]) {
+    repository.setStatus(job, 'Finalizing', { exit_code: readRunRecord(path.join(root, '.mlw/runs', job)).exited!.exitCode, ended_at: null });
+  }
+  store.close();
+
+  const next = await startDaemonProcess(t, root);
+  const [canceledEnd, killedEnd] = await Promise.all([canceled, killed].map((job) => reaches(next.client, job, ended)));
+  assert.deepEqual([canceledEnd!.status, canceledEnd!.reason], ['Canceled', 'canceled by the user']);
+  assert.equal(killedEnd!.status, 'Failed');
+  assert.match(killedEnd!.reason ?? '', /^killed by SIGTERM \(exit code 143\); last log lines:\nabout to go/);
+});
+
+test('a running job picked up after a restart keeps the inputs it was given: download inputs are not copied again', async (t) => {
+  const root = await workspace(t, { 'data/data.txt': 'as given\n' });
+  const hold = path.join(root, 'hold');
+  fs.writeFileSync(hold, '');
+  const command = `echo changed by the job >> \${{inputs.data}}/data.txt; while [ -f "$HOLD" ]; do sleep 0.05; done; cat \${{inputs.data}}/data.txt`;
+  fs.writeFileSync(path.join(root, 'job.yml'), commandJob(command, `environment_variables:\n  HOLD: ${hold}\ninputs:\n  data:\n    type: uri_folder\n    path: ./data\n    mode: download\n`));
+  const daemon = await startDaemonProcess(t, root);
+  const job = await submit(daemon.client, root, 'job.yml');
+  const staged = path.join(root, '.mlw/runs', job, 'inputs/data/data.txt');
+  await waitFor('the job to change its copy', () => fs.existsSync(staged) && fs.readFileSync(staged, 'utf8').includes('changed by the job'));
+  await kill(daemon);
+
+  const next = await startDaemonProcess(t, root);
+  fs.rmSync(hold);
+  const end = await reaches(next.client, job, ended);
+  assert.equal(end.status, 'Completed', end.reason ?? '');
+  assert.equal(fs.readFileSync(staged, 'utf8'), 'as given\nchanged by the job\n');
 });

@@ -98,6 +98,41 @@ describe('staging and uploading what a job wrote', () => {
     for (const name of ['secret-link', 'dir-link', 'root-link', 'hop', 'hop2']) assert.ok(lines.some((line) => line.includes(`skipped ${name}:`)), `${name}: ${lines.join('\n')}`);
   });
 
+  it('a host read-only input copies links that stay inside the data and skips, with a line each, those that leave it or loop', async (t) => {
+    const { workspace, outside, resolver, produced } = await setUp(t);
+    await writeTree(produced, { 'data/real.txt': 'real\n' });
+    fs.symlinkSync(join(outside, 'secret.txt'), join(produced, 'secret-link'));
+    fs.symlinkSync(outside, join(produced, 'dir-link'));
+    fs.symlinkSync('/', join(produced, 'root-link'));
+    fs.symlinkSync('..', join(produced, 'data/loop'));
+    fs.symlinkSync('data/real.txt', join(produced, 'inside-link'));
+    const lines: string[] = [];
+    const staged = await stageInputs(
+      { data: { type: 'uri_folder', path: 'azureml://datastores/workspaceblobstore/paths/azureml/j1/out', mode: 'ro_mount' } },
+      { runDir: join(workspace, '.mlw/runs/r4'), containerized: false, specDir: workspace, resolver, dataAsset: () => undefined, log: (line) => lines.push(line) },
+    );
+    const copy = staged.data!.value;
+    assert.equal(copy, join(workspace, '.mlw/runs/r4/inputs/data'));
+    assert.deepEqual(treeOf(copy), { files: ['data/real.txt', 'inside-link'], links: [] });
+    assert.equal(fs.statSync(join(copy, 'inside-link')).mode & 0o777, 0o444);
+    for (const name of ['secret-link', 'dir-link', 'root-link', 'data/loop']) assert.ok(lines.some((line) => line.includes(`skipped ${name}:`)), `${name}: ${lines.join('\n')}`);
+  });
+
+  it('a host read-only input removes partial copies a stopped daemon left, whatever its process id', async (t) => {
+    const { workspace, resolver, produced } = await setUp(t);
+    await writeTree(produced, { 'real.txt': 'real\n' });
+    const inputs = join(workspace, '.mlw/runs/r5/inputs');
+    const partial = join(inputs, 'data.incoming-999999');
+    await writeTree(partial, { 'sub/half.txt': 'half' });
+    fs.chmodSync(join(partial, 'sub'), 0o555);
+    fs.chmodSync(partial, 0o555);
+    await stageInputs(
+      { data: { type: 'uri_folder', path: 'azureml://datastores/workspaceblobstore/paths/azureml/j1/out', mode: 'ro_mount' } },
+      { runDir: join(workspace, '.mlw/runs/r5'), containerized: false, specDir: workspace, resolver, dataAsset: () => undefined },
+    );
+    assert.deepEqual(fs.readdirSync(inputs), ['data']);
+  });
+
   it('an input whose path is a link out of its datastore is refused', async (t) => {
     const { workspace, outside, resolver, produced } = await setUp(t);
     fs.symlinkSync(outside, join(produced, 'escape'));

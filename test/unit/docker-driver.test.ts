@@ -59,6 +59,20 @@ describe('docker driver', { timeout: 60_000 }, () => {
     assert.ok(await containerGone(handle.ref), 'container removed after its exit was collected');
   });
 
+  it('still collects the exit and removes the container when recording the exit fails', async (t) => {
+    if (!(await bed.ready(t))) return;
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    t.after(() => process.off('warning', onWarning));
+    for (const command of ['exit 0', 'exit 4']) {
+      const handle = await driver.start(plan(command, { onExit: () => { throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }); } }));
+      assert.equal((await handle.exited).exitCode, command === 'exit 0' ? 0 : 4);
+      assert.ok(await containerGone(handle.ref), `${command}: container removed although its exit could not be recorded`);
+    }
+    await waitFor('a warning for each unrecorded exit', () => warnings.filter((w) => /could not be recorded: ENOSPC/.test(w)).length === 2, 5_000);
+  });
+
   it('reports a non-zero exit code and keeps stdout and stderr in the order written', async (t) => {
     if (!(await bed.ready(t))) return;
     const run = plan('for i in 1 2 3; do echo out$i; echo err$i >&2; done; exit 3');
