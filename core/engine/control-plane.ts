@@ -23,7 +23,7 @@ import { ensureDefaultDatastores } from './default-datastores';
 import { runFiles, WorkspaceLayout } from './layout';
 import { AssetResolver, computeName, generateJobName } from './resolve';
 import { Scheduler, queueReason } from './scheduler';
-import { SpecLoader, SpecRejectedError } from './spec-loader';
+import { refuseInvalidName, SpecLoader, SpecRejectedError } from './spec-loader';
 
 export interface ControlPlaneOptions {
   /** The Docker driver, created on first use. */
@@ -118,6 +118,7 @@ export class ControlPlane {
     if (info.asset !== kind) throw new SpecRejectedError(`${path.relative(this.layout.root, spec.path)} is a ${info.asset} spec, not a ${kind} spec`);
     const name = String(spec.value.name ?? '');
     if (!name) throw new SpecRejectedError(`${path.relative(this.layout.root, spec.path)} has no name`);
+    refuseInvalidName(spec, name, path.relative(this.layout.root, spec.path));
     const { spec: value, upload, reused } = await uploadLocalPath(kind, spec.value, path.dirname(spec.path), this.datastores);
     const version = isVersioned(kind) ? (value.version !== undefined ? String(value.version) : this.assets.nextVersion(kind, name)) : '';
     const contentHash = crypto.createHash('sha256').update(JSON.stringify(value)).digest('hex');
@@ -152,6 +153,7 @@ export class ControlPlane {
     const snapshot = value.code ? await snapshotCode(this.loader.insideWorkspace(path.resolve(specDir, value.code)), this.layout.snapshots) : undefined;
     const experiment = value.experiment_name ?? toValidName(path.basename(specDir));
     const name = value.name ?? generateJobName(experiment);
+    refuseInvalidName(spec, name, relative);
     const row = this.store.transaction(() => {
       if (this.jobs.exists(name)) throw new SpecRejectedError(`a job named ${name} already exists; job names are unique (remove name: to get a generated one)`, [], 409);
       const ahead = this.jobs.queuedCount(compute);
