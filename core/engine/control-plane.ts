@@ -14,7 +14,7 @@ import { AssetRepository, isVersioned } from '../store/assets';
 import { Store } from '../store/database';
 import { EventLog } from '../store/events';
 import { JobRepository, toJobSummary, type OutputRow, type JobRow } from '../store/jobs';
-import { resolveCompute, type ComputeTarget } from './computes';
+import { jobShmBytes, resolveCompute, type ComputeTarget } from './computes';
 import type { EnvironmentImageStatus } from '../env/builder';
 import { HostEnvironmentBuilder } from '../env/host-env';
 import type { EnvironmentProvider, NamedOutput, ResolvedCommandJob, RunEnvironment } from './job-runner';
@@ -139,6 +139,7 @@ export class ControlPlane {
     const compute = computeName(value.compute);
     const target = this.target(compute);
     await target.driver.ping();
+    const shmBytes = jobShmBytes(value.resources);
     const resolved: ResolvedCommandJob = {
       command: value.command,
       ...(value.environment !== undefined ? { environment: this.resolver.environment(value.environment, specDir) } : {}),
@@ -148,6 +149,7 @@ export class ControlPlane {
       ...(value.limits ? { limits: value.limits as { timeout?: number } } : {}),
       spec_dir: specDir,
       data_assets: this.resolver.dataAssets(value.inputs as Record<string, unknown> | undefined),
+      ...(shmBytes !== undefined ? { shm_bytes: shmBytes } : {}),
     };
     this.checkDataPaths(value, specDir);
     const snapshot = value.code ? await snapshotCode(this.loader.insideWorkspace(path.resolve(specDir, value.code)), this.layout.snapshots) : undefined;
