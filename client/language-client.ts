@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import type { Config } from './config';
-import { SERVER_EXEC_ARGV, type InitializationOptions, type ServerSettings } from './protocol';
+import { SERVER_EXEC_ARGV, WORKSPACE_TRUSTED_NOTIFICATION, type InitializationOptions, type ServerSettings } from './protocol';
 
 /**
  * The LanguageClient of the bundled server (`out/server.js`, next to this bundle), over IPC. Started without
@@ -21,7 +21,7 @@ export class MlwLanguageClient implements vscode.Disposable {
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file', language: 'yaml' }, { scheme: 'untitled', language: 'yaml' }],
-      initializationOptions: { ...this.settings() } satisfies InitializationOptions,
+      initializationOptions: { ...this.settings(), workspaceTrusted: vscode.workspace.isTrusted } satisfies InitializationOptions,
       outputChannel: log,
       traceOutputChannel: log,
     };
@@ -30,6 +30,7 @@ export class MlwLanguageClient implements vscode.Disposable {
     this.subscriptions.push(
       config.onDidChange(['yaml.leaveToYamlExtension'], () => this.pushSettings()),
       vscode.extensions.onDidChange(() => this.pushSettings()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.started.then(() => this.notifyTrusted())),
     );
     this.started = this.client.start().catch((error: unknown) => {
       log.error(`the language server did not start: ${error instanceof Error ? error.message : String(error)}`);
@@ -38,6 +39,11 @@ export class MlwLanguageClient implements vscode.Disposable {
 
   private settings(): ServerSettings {
     return { mlw: { yaml: { leaveToYamlExtension: this.config.leaveToYamlExtension } } };
+  }
+
+  /** The server connects to the workspace's daemon (named by `.mlw/serve.json`) only once the workspace is trusted. */
+  private notifyTrusted(): void {
+    if (this.client.isRunning()) void this.client.sendNotification(WORKSPACE_TRUSTED_NOTIFICATION);
   }
 
   private pushSettings(): void {

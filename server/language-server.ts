@@ -11,6 +11,7 @@ import {
   type TextDocumentPositionParams,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { WORKSPACE_TRUSTED_NOTIFICATION } from '../client/protocol';
 import { DiagnosticsScheduler } from './diagnostics-scheduler';
 import { MlwLanguageService } from './service/language-service';
 import { readSettings } from './service/settings';
@@ -26,6 +27,10 @@ export function startLanguageServer(connection: Connection): void {
   let scheduler: DiagnosticsScheduler | undefined;
   let watchRegistration = false;
   let feed: { stop(): void } | undefined;
+  // `.mlw/serve.json` names the port the feed sends the daemon's token to: in a workspace the user has not trusted
+  // that file is the workspace's to write, so the feed starts only once the client says the workspace is trusted.
+  let trusted = false;
+  let initialized = false;
   const texts = new Map<string, TextDocument>();
 
   const revalidateOpen = () => {
@@ -49,6 +54,7 @@ export function startLanguageServer(connection: Connection): void {
     const roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri));
     if (roots.length === 0 && params.rootUri) roots.push(uriToPath(params.rootUri));
     const options = (params.initializationOptions ?? {}) as Record<string, unknown>;
+    trusted = options['workspaceTrusted'] === true;
     service = new MlwLanguageService({ roots, settings: readSettings(options), onAssetsChanged: revalidateOpen });
     const delay = typeof options['diagnosticsDelayMs'] === 'number' ? options['diagnosticsDelayMs'] : DEFAULT_DIAGNOSTICS_DELAY_MS;
     scheduler = new DiagnosticsScheduler(
@@ -82,8 +88,9 @@ export function startLanguageServer(connection: Connection): void {
   connection.onInitialized(() => {
     if (watchRegistration) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yml,yaml}' }] });
     // after `initialized` and off the first documents' path: batches of files between other messages
+    initialized = true;
     setImmediate(() => {
-      followRegisteredAssets();
+      if (trusted) followRegisteredAssets();
       void service?.workspace
         .scan()
         .then(() => service && warmUp(service))
@@ -97,7 +104,7 @@ export function startLanguageServer(connection: Connection): void {
    */
   const followRegisteredAssets = () => {
     const root = service?.workspace.roots[0];
-    if (!service || root === undefined) return;
+    if (!service || root === undefined || feed) return;
     const { RegisteredAssets, RegisteredAssetsFeed } = require('../core/api/registered-assets') as typeof import('../core/api/registered-assets');
     const registered = new RegisteredAssets();
     service.workspace.index.addSource(registered);
@@ -109,6 +116,12 @@ export function startLanguageServer(connection: Connection): void {
     following.start();
     feed = following;
   };
+
+  connection.onNotification(WORKSPACE_TRUSTED_NOTIFICATION, () => {
+    if (trusted) return;
+    trusted = true;
+    if (initialized) setImmediate(followRegisteredAssets);
+  });
 
   connection.onDidChangeConfiguration((params) => {
     if (!service) return;

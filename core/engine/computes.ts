@@ -56,6 +56,12 @@ function toResources(resources: { cpus?: number; memory?: string | number; shm_s
   };
 }
 
+/** A command job's `resources.shm_size` in bytes: it sets a container's /dev/shm, over the compute's. */
+export function jobShmBytes(resources: unknown): number | undefined {
+  const shm = (resources as { shm_size?: string | number } | null | undefined)?.shm_size;
+  return shm === undefined || shm === null ? undefined : parseBytes(shm);
+}
+
 /** `512m`, `4g`, `1.5G`, `2048` (bytes) → bytes. */
 export function parseBytes(value: string | number): number {
   if (typeof value === 'number') return value;

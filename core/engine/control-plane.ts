@@ -14,7 +14,7 @@ import { AssetRepository, isVersioned } from '../store/assets';
 import { Store } from '../store/database';
 import { EventLog } from '../store/events';
 import { JobRepository, toJobSummary, type OutputRow, type JobRow } from '../store/jobs';
-import { resolveCompute, type ComputeTarget } from './computes';
+import { jobShmBytes, resolveCompute, type ComputeTarget } from './computes';
 import type { EnvironmentImageStatus } from '../env/builder';
 import { HostEnvironmentBuilder } from '../env/host-env';
 import type { EnvironmentProvider, NamedOutput, ResolvedCommandJob, RunEnvironment } from './job-runner';
@@ -25,7 +25,7 @@ import { runFiles, WorkspaceLayout } from './layout';
 import { RunLogs } from './run-log';
 import { AssetResolver, computeName, generateJobName } from './resolve';
 import { Scheduler, queueReason } from './scheduler';
-import { SpecLoader, SpecRejectedError } from './spec-loader';
+import { refuseInvalidName, SpecLoader, SpecRejectedError } from './spec-loader';
 
 export interface ControlPlaneOptions {
   /** The Docker driver, created on first use. */
@@ -124,6 +124,7 @@ export class ControlPlane {
     if (info.asset !== kind) throw new SpecRejectedError(`${path.relative(this.layout.root, spec.path)} is a ${info.asset} spec, not a ${kind} spec`);
     const name = String(spec.value.name ?? '');
     if (!name) throw new SpecRejectedError(`${path.relative(this.layout.root, spec.path)} has no name`);
+    refuseInvalidName(spec, name, path.relative(this.layout.root, spec.path));
     const { spec: value, upload, reused } = await uploadLocalPath(kind, spec.value, path.dirname(spec.path), this.datastores);
     const version = isVersioned(kind) ? (value.version !== undefined ? String(value.version) : this.assets.nextVersion(kind, name)) : '';
     const contentHash = specContentHash(value, () => readOrCreateKey(path.join(this.layout.mlwDir, 'assets.key')));
@@ -144,6 +145,7 @@ export class ControlPlane {
     const compute = computeName(value.compute);
     const target = this.target(compute);
     await target.driver.ping();
+    const shmBytes = jobShmBytes(value.resources);
     const resolved: ResolvedCommandJob = {
       command: value.command,
       ...(value.environment !== undefined ? { environment: this.resolver.environment(value.environment, specDir) } : {}),
@@ -153,11 +155,13 @@ export class ControlPlane {
       ...(value.limits ? { limits: value.limits as { timeout?: number } } : {}),
       spec_dir: specDir,
       data_assets: this.resolver.dataAssets(value.inputs as Record<string, unknown> | undefined),
+      ...(shmBytes !== undefined ? { shm_bytes: shmBytes } : {}),
     };
     this.checkDataPaths(value, specDir);
     const snapshot = value.code ? await snapshotCode(this.loader.insideWorkspace(path.resolve(specDir, value.code)), this.layout.snapshots) : undefined;
     const experiment = value.experiment_name ?? toValidName(path.basename(specDir));
     const name = value.name ?? generateJobName(experiment);
+    refuseInvalidName(spec, name, relative);
     const row = this.store.transaction(() => {
       if (this.jobs.exists(name)) throw new SpecRejectedError(`a job named ${name} already exists; job names are unique (remove name: to get a generated one)`, [], 409);
       const ahead = this.jobs.queuedCount(compute);

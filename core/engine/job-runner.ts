@@ -35,6 +35,8 @@ export interface ResolvedCommandJob {
   spec_dir: string;
   /** Data asset inputs resolved at submission (`azureml:name:v` → its path and folder). */
   data_assets?: Record<string, { path: string; type?: string; baseDir: string }>;
+  /** The job's `resources.shm_size` in bytes; overrides the compute's for containers. */
+  shm_bytes?: number;
 }
 
 export interface RunnerContext {
@@ -255,7 +257,7 @@ export class JobRunner {
       env,
       mounts,
       ...(image ? { image } : {}),
-      ...(this.target.resources ? { resources: this.target.resources } : {}),
+      ...(this.target.resources || spec.shm_bytes ? { resources: { ...this.target.resources, ...(spec.shm_bytes ? { shmBytes: spec.shm_bytes } : {}) } } : {}),
       logFile: files.logFile,
       stateDir: files.stateDir,
       labels: { [WORKSPACE_LABEL]: this.ctx.workspaceRoot },

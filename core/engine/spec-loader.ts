@@ -1,13 +1,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { MAX_SPEC_BYTES, SpecDocument, SpecValidator, REFUSED_ON_SUBMIT, WorkspaceIndex, yamlFilesUnder, decodeSpecBytes, type AssetSource, type AssetType, type KindId, type SpecDiagnostic } from '../spec';
+import { MAX_SPEC_BYTES, nameProblem, nameRuleFor, SpecDocument, SpecValidator, REFUSED_ON_SUBMIT, WorkspaceIndex, yamlFilesUnder, decodeSpecBytes, type AssetSource, type AssetType, type KindId, type SpecDiagnostic } from '../spec';
 
 /** A request the control plane refuses, with the validator's findings when a spec was invalid. */
 export class SpecRejectedError extends Error {
   constructor(message: string, readonly diagnostics: string[] = [], readonly statusCode = 400) {
     super(message);
   }
+}
+
+/**
+ * Refuses a spec whose `name` breaks its kind's naming rule. The validator reports this too; checking again where
+ * the name is used keeps a name that slipped past a rule from reaching the store and the runs folder.
+ */
+export function refuseInvalidName(spec: LoadedSpec, name: unknown, relative: string): void {
+  const rule = nameRuleFor(spec.kind);
+  const problem = rule && nameProblem(rule, String(name));
+  if (problem) throw new SpecRejectedError(`${relative} is not valid: 1 error`, [`${relative} error invalid-name ${problem}`]);
 }
 
 export interface LoadedSpec {

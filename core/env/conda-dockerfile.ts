@@ -1,4 +1,5 @@
 import { parse as parseYaml } from 'yaml';
+import { condaEntryProblem } from '../spec/conda-entries';
 
 /** Name of the conda file inside the generated build context. */
 export const CONDA_FILE_IN_CONTEXT = 'mlw-conda.yml';
@@ -26,21 +27,26 @@ export function condaDependencies(condaYamlText: string): CondaDependencies {
   if (!Array.isArray(dependencies)) throw new Error('conda file: `dependencies` must be a list');
   for (const item of dependencies) {
     if (typeof item === 'string' || typeof item === 'number') {
+      refuseEntry(String(item), false);
       result.conda.push(String(item).trim());
     } else if (item && typeof item === 'object' && 'pip' in item) {
       const pip = (item as { pip: unknown }).pip;
       if (pip === null || pip === undefined) continue;
       if (!Array.isArray(pip)) throw new Error('conda file: `pip:` must be a list of requirements');
       for (const requirement of pip) {
-        const line = String(requirement).trim();
-        if (/[\r\n]/.test(line)) throw new Error(`conda file: pip requirement spans lines: ${JSON.stringify(line)}`);
-        result.pip.push(line);
+        refuseEntry(String(requirement), true);
+        result.pip.push(String(requirement).trim());
       }
     } else {
       throw new Error(`conda file: unsupported dependency entry ${JSON.stringify(item)}`);
     }
   }
   return result;
+}
+
+function refuseEntry(entry: string, pip: boolean): void {
+  const problem = condaEntryProblem(entry, pip);
+  if (problem) throw new Error(`conda file: ${problem}`);
 }
 
 /** `numpy=1.26` → `numpy`, `conda-forge::scipy>=1` → `scipy`. */

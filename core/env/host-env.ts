@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EnsureOptions, EnvironmentSource } from './builder';
+import { condaDependencies } from './conda-dockerfile';
 import { pipPlanFor } from './conda-pip';
 import { SharedBuilds } from './shared-build';
 
@@ -86,7 +87,10 @@ export class HostEnvironmentBuilder {
     const condaText = readCondaText(source);
     const tool = await this.condaTool();
     const python = tool ? undefined : await this.python();
-    if (!tool) pipPlanFor(condaText); // refuses what cannot be installed before anything is hashed or built
+    // Refuses what cannot be installed before anything is hashed or built (entries spanning lines or read as pip
+    // options, whichever tool installs them; without conda, unpinned conda packages too).
+    if (tool) condaDependencies(condaText);
+    else pipPlanFor(condaText);
     const hash = createHash('sha256');
     hash.update(`${HOST_ENV_FORMAT}\n`);
     if (tool) hash.update(`tool ${tool.kind} ${JSON.stringify(tool.path)} ${JSON.stringify(tool.version)}\n`);

@@ -221,3 +221,20 @@ test('links a container leaves in its output to host files are never served', as
   }
   assert.equal((await file('real.txt')).toString(), 'ok\n');
 });
+
+test("a job's resources.shm_size sets the container's /dev/shm, over the compute's", async (t) => {
+  if (!(await docker.ready(t))) return;
+  const plane = await boxWorkspace(t, {
+    'shmbox.yml': 'name: shmbox\ntype: docker\nmax_instances: 1\nresources:\n  shm_size: 32m\n',
+    'job.yml': dockerJob('grep " /dev/shm " /proc/mounts', 'resources:\n  shm_size: 96m\n').replace('azureml:box', 'azureml:shmbox'),
+    'plain.yml': dockerJob('grep " /dev/shm " /proc/mounts').replace('azureml:box', 'azureml:shmbox'),
+  });
+  await plane.client.request('POST', '/api/assets/compute', { path: path.join(plane.root, 'shmbox.yml') });
+  const job = await plane.submit('job.yml');
+  const events = await plane.events(job.name);
+  assert.equal(statuses(events).at(-1), 'Completed', logText(events));
+  assert.match(logText(events), /\/dev\/shm .*size=98304k/);
+  const plain = await plane.submit('plain.yml');
+  const plainEvents = await plane.events(plain.name);
+  assert.match(logText(plainEvents), /\/dev\/shm .*size=32768k/, 'without its own shm_size a job gets the compute\'s');
+});

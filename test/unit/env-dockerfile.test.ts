@@ -32,9 +32,9 @@ describe('conda file → Dockerfile', () => {
   });
 
   it('installs the pip list into a venv, each requirement quoted for the shell', () => {
-    const script = runScript(dockerfileForConda('base', "dependencies:\n  - pip:\n    - numpy==1.26.4\n    - \"odd'name>=1\"\n    - --extra-index-url https://example.org/simple\n"));
+    const script = runScript(dockerfileForConda('base', "dependencies:\n  - pip:\n    - numpy==1.26.4\n    - \"odd'name>=1\"\n    - pkg @ https://example.org/pkg.whl\n"));
     assert.match(script, /python3 -m venv --system-site-packages \/opt\/mlw\/venv \|\| \{ echo 'mlw: python3 in base cannot create a virtual environment/);
-    assert.ok(script.includes(`printf '%s\\n' 'numpy==1.26.4' 'odd'\\''name>=1' '--extra-index-url https://example.org/simple' > /opt/mlw/requirements.txt`));
+    assert.ok(script.includes(`printf '%s\\n' 'numpy==1.26.4' 'odd'\\''name>=1' 'pkg @ https://example.org/pkg.whl' > /opt/mlw/requirements.txt`));
     assert.match(script, /\/opt\/mlw\/venv\/bin\/python -m pip install --no-cache-dir --disable-pip-version-check -r \/opt\/mlw\/requirements\.txt/);
     assertValidShell(script);
   });
@@ -59,6 +59,15 @@ describe('conda file → Dockerfile', () => {
     assert.throws(() => condaDependencies('dependencies: numpy\n'), /must be a list/);
     assert.throws(() => condaDependencies('dependencies:\n  - pip: numpy\n'), /`pip:` must be a list/);
     assert.equal(condaPackageName('conda-forge::SciPy>=1.2'), 'scipy');
+  });
+
+  it('refuses entries that would span lines or that pip would read as options, before any Dockerfile is written', () => {
+    const refused = (dependencies: string, message: RegExp) => assert.throws(() => dockerfileForConda('base', `dependencies:\n${dependencies}`), message);
+    refused('  - pip:\n    - "numpy==1.26.4\\n--index-url http://attacker.invalid/simple"\n', /conda file: pip dependency `numpy==1\.26\.4\\n--index-url .*` contains a control character \(U\+000A at position 14\)/);
+    refused('  - "numpy=1.26.4\\nRUN id"\n', /conda file: conda dependency .* contains a control character \(U\+000A/);
+    refused('  - pip:\n    - "numpy==1\\r"\n', /control character \(U\+000D/);
+    refused('  - pip:\n    - --index-url http://attacker.invalid/simple\n', /pip dependency `--index-url http:\/\/attacker\.invalid\/simple` starts with `-`, which pip reads as an option/);
+    refused('  - pip:\n    - -e .\n', /starts with `-`/);
     assert.equal(condaPackageName('python=3.11'), 'python');
   });
 });

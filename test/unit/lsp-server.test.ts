@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, test, type TestContext } from 'node:test';
 import type { CompletionList, Diagnostic, Hover, Location } from 'vscode-languageserver';
 import { pathToUri } from '../../server/service/uri';
 import { LspTestClient } from '../support/lsp-connection';
 import { SCHEMA } from '../support/lsp-service';
+import { tempDir, writeTree } from '../support/temp';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures');
 const codes = (ds: Diagnostic[]) => ds.map((d) => d.code);
@@ -89,4 +91,47 @@ describe('language server over an in-memory connection', () => {
       await leaving.dispose();
     }
   });
+});
+
+/** A workspace whose `.mlw/serve.json` names a loopback server that records the tokens sent to it. */
+async function workspaceNamingAServer(t: TestContext, token: string): Promise<{ root: string; tokens: string[]; reached: Promise<void> }> {
+  const root = await tempDir(t, 'mlw-lsp-trust-');
+  const tokens: string[] = [];
+  let reachedNow!: () => void;
+  const reached = new Promise<void>((resolve) => (reachedNow = resolve));
+  const server = http.createServer((request, response) => {
+    tokens.push(request.headers.authorization ?? '');
+    reachedNow();
+    response.writeHead(503).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  server.unref();
+  const port = (server.address() as { port: number }).port;
+  await writeTree(root, { '.mlw/serve.json': JSON.stringify({ pid: process.pid, port, token, version: 'x', startedAt: new Date().toISOString() }), 'job.yml': `$schema: ${SCHEMA}commandJob.schema.json\ntype: command\ncommand: echo hi\n` });
+  return { root, tokens, reached };
+}
+
+test('the language server connects to the daemon named by .mlw/serve.json only in a trusted workspace', { timeout: 20_000 }, async (t) => {
+  const trusted = await workspaceNamingAServer(t, 'trusted-token');
+  const untrusted = await workspaceNamingAServer(t, 'untrusted-token');
+  const unsaid = await workspaceNamingAServer(t, 'unsaid-token');
+  const clients = await Promise.all([
+    LspTestClient.start({ root: trusted.root, initializationOptions: { workspaceTrusted: true } }),
+    LspTestClient.start({ root: untrusted.root, initializationOptions: { workspaceTrusted: false } }),
+    LspTestClient.start({ root: unsaid.root }),
+  ]);
+  t.after(() => Promise.all(clients.map((c) => c.dispose())));
+  const [, untrustedClient, unsaidClient] = clients as [LspTestClient, LspTestClient, LspTestClient];
+  await trusted.reached;
+  assert.ok(trusted.tokens.every((h) => h === 'Bearer trusted-token'), trusted.tokens.join());
+  // The trusted server has been reached and the others have answered a round trip since: none connected.
+  for (const [client, ws] of [[untrustedClient, untrusted], [unsaidClient, unsaid]] as const) await client.open(pathToUri(path.join(ws.root, 'job.yml')), fs.readFileSync(path.join(ws.root, 'job.yml'), 'utf8'));
+  assert.equal(untrusted.tokens.length, 0, untrusted.tokens.join());
+  assert.equal(unsaid.tokens.length, 0, unsaid.tokens.join());
+  // Trust granted later: the server connects then.
+  await untrustedClient.connection.sendNotification('mlw/workspaceTrusted');
+  await untrusted.reached;
+  assert.ok(untrusted.tokens.includes('Bearer untrusted-token'), untrusted.tokens.join());
+  assert.equal(unsaid.tokens.length, 0, unsaid.tokens.join());
 });

@@ -81,7 +81,7 @@ test('mlw validate does not wait for a control plane that does not answer', asyn
 test("the language server republishes an open document's diagnostics when the model it references gets registered", { timeout: 30_000 }, async (t) => {
   const root = await workspace(t, { 'job.yml': SCORING_JOB });
   const plane = await startPlane(t, root);
-  const client = await LspTestClient.start({ root });
+  const client = await LspTestClient.start({ root, initializationOptions: { workspaceTrusted: true } });
   t.after(() => client.dispose());
   const uri = pathToUri(path.join(root, 'job.yml'));
   const messages = (diagnostics: Diagnostic[]) => diagnostics.map((d) => d.message).join('\n');

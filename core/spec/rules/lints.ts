@@ -8,7 +8,7 @@ import { resolvePath, type RuleContext } from './context';
 import { jobNodes } from './scopes';
 
 /** The maps that define an environment: the environment spec itself and inline `environment:` objects. */
-function environmentMaps(ctx: RuleContext): YamlMap[] {
+export function environmentMaps(ctx: RuleContext): YamlMap[] {
   const root = ctx.doc.rootMap;
   if (!root) return [];
   const maps: YamlMap[] = [];
@@ -63,7 +63,7 @@ export function checkDependencyPins(ctx: RuleContext): void {
   }
 }
 
-function dependencyNodes(conda: YamlMap): Array<{ node: YamlNode & { type: 'scalar' }; pip: boolean }> {
+export function dependencyNodes(conda: YamlMap): Array<{ node: YamlNode & { type: 'scalar' }; pip: boolean }> {
   const out: Array<{ node: YamlNode & { type: 'scalar' }; pip: boolean }> = [];
   const deps = deref(childOf(conda, 'dependencies'));
   if (!isSeq(deps)) return out;

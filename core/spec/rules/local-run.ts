@@ -27,6 +27,12 @@ const RESOURCE_FIELDS: Record<string, string> = {
   properties: 'mlw does not use resource properties',
 };
 
+const JOB_FIELDS: Record<string, string> = {
+  services: 'mlw starts no interactive services (JupyterLab, SSH, TensorBoard, VS Code) for a run; follow it with `mlw job stream` or the editor',
+  queue_settings: 'mlw queues jobs per compute in the order they are submitted, up to its `max_instances` at a time; job tier and priority are not used',
+  identity: 'the run gets no Azure identity: it runs as the daemon\'s user, and data is read and written with the datastores\' own credentials',
+};
+
 /**
  * Says, at their position, what mlw does with the fields it accepts but does not act on, so that "valid in the
  * editor" never hides a field that would be silently ignored; plus the cost lints of Azure's compute model.
@@ -69,6 +75,10 @@ function checkInstance(ctx: RuleContext, root: YamlMap): void {
 }
 
 function checkJob(ctx: RuleContext, job: YamlMap): void {
+  for (const [field, what] of Object.entries(JOB_FIELDS)) {
+    const pair = pairOf(job, field);
+    if (pair) info(ctx, pair.key, `\`${field}\`: ${what}`);
+  }
   const resources = mapAt(job, 'resources');
   for (const [field, what] of Object.entries(RESOURCE_FIELDS)) {
     const pair = pairOf(resources, field);
@@ -88,17 +98,32 @@ function checkJob(ctx: RuleContext, job: YamlMap): void {
   }
 }
 
-/** On the built-in `local` compute (named or implied) an environment's image or Docker build is not used. */
+/**
+ * On a host-process compute — the built-in `local` (named or implied) or a compute of `type: local` defined in the
+ * workspace folder — an environment's image or Docker build is not used, nor is `resources.shm_size`.
+ */
 function checkHostEnvironment(ctx: RuleContext, job: YamlMap): void {
-  const compute = pairOf(job, 'compute');
-  const computeValue = compute ? deref(compute.value) : null;
-  if (compute && !(isScalar(computeValue) && /^(azureml:)?local$/.test(String(computeValue.value).trim()))) return;
+  const compute = hostCompute(ctx, job);
+  if (compute === undefined) return;
+  const where = compute === 'local' ? 'on the `local` compute' : `on the \`${compute}\` compute (\`type: local\`)`;
+  const shm = pairOf(mapAt(job, 'resources'), 'shm_size');
+  if (shm) info(ctx, shm.key, `\`resources.shm_size\`: ${where} the command runs as a process on this machine, which has no container /dev/shm to size`);
   const environment = mapAt(job, 'environment');
   if (!environment || pairOf(environment, 'conda_file')) return;
   const image = pairOf(environment, 'image') ?? pairOf(environment, 'build');
   if (!image) return;
   const what = pairOf(environment, 'image') ? 'the image' : 'the Docker build';
-  info(ctx, image.key, `on the \`local\` compute ${what} is not used: the command runs as a process with this machine's tools; to run in it, use a Docker compute`);
+  info(ctx, image.key, `${where} ${what} is not used: the command runs as a process with this machine's tools; to run in it, use a Docker compute`);
+}
+
+/** The name of the host-process compute the job runs on, or undefined when it runs elsewhere (or it is not known). */
+function hostCompute(ctx: RuleContext, job: YamlMap): string | undefined {
+  const value = deref(pairOf(job, 'compute')?.value ?? null);
+  // As the engine reads it: no compute, or one that is not a name, is the built-in `local`.
+  if (!isScalar(value) || typeof value.value !== 'string' || value.value.trim() === '') return 'local';
+  const name = value.value.trim().replace(/^azureml:/, '');
+  if (name === 'local') return name;
+  return ctx.index.find('compute', name).some((c) => c.origin === 'file' && c.kind === 'compute/local') ? name : undefined;
 }
 
 /** `process_count_per_instance` (PyTorch, MPI) or `worker_count` (TensorFlow); undefined when not given. */

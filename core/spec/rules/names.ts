@@ -1,6 +1,6 @@
 import { EXPERIMENT_NAME, nameProblem, nameRuleFor, versionProblem } from '../names';
 import { isSecretKey } from '../secrets';
-import { PLACEHOLDER } from '../refs';
+import { isPlaceholder } from '../refs';
 import { childOf, deref, isMap, isScalar, keyText, type YamlNode } from '../yaml/ast';
 import type { RuleContext } from './context';
 
@@ -20,7 +20,7 @@ export function checkNames(ctx: RuleContext): void {
   const report = (at: YamlNode, message: string) => ctx.report({ start: at.start, end: at.end, severity: 'error', rule: 'invalid-name', message });
   const rule = nameRuleFor(kind.id);
   const name = scalarText(childOf(root, 'name'), false);
-  if (rule && name && !PLACEHOLDER.test(name.text)) {
+  if (rule && name && !isPlaceholder(name.text)) {
     const problem = nameProblem(rule, name.text);
     if (problem) report(name.node, problem);
   }
@@ -31,7 +31,7 @@ export function checkNames(ctx: RuleContext): void {
   }
   if (kind.asset === 'job') {
     const experiment = scalarText(childOf(root, 'experiment_name'), true);
-    const problem = experiment && !PLACEHOLDER.test(experiment.text) && nameProblem(EXPERIMENT_NAME, experiment.text);
+    const problem = experiment && !isPlaceholder(experiment.text) && nameProblem(EXPERIMENT_NAME, experiment.text);
     if (experiment && problem) report(experiment.node, problem);
   }
 }
@@ -45,7 +45,7 @@ export function checkSecrets(ctx: RuleContext): void {
       const key = keyText(pair);
       if (key === undefined) continue;
       const value = deref(pair.value);
-      if (inCredentials && isSecretKey(key) && isScalar(value) && value.value !== null && value.value !== '' && !PLACEHOLDER.test(String(value.value))) {
+      if (inCredentials && isSecretKey(key) && isScalar(value) && value.value !== null && value.value !== '' && !isPlaceholder(String(value.value))) {
         ctx.report({
           start: value.start,
           end: value.end,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseReference, PLACEHOLDER } from '../refs';
+import { parseReference, isPlaceholder } from '../refs';
 import { childOf, deref, entries, isMap, isScalar, stringValue, type YamlNode, type YamlScalar } from '../yaml/ast';
 import { resolvePath, type RuleContext } from './context';
 import { jobNodes, mapAt } from './scopes';
@@ -17,7 +17,7 @@ interface PathSite {
 export function checkPaths(ctx: RuleContext): void {
   for (const site of sites(ctx)) {
     const raw = String(site.node.value);
-    if (PLACEHOLDER.test(raw)) continue;
+    if (isPlaceholder(raw)) continue;
     const ref = parseReference(raw);
     if (ref?.form !== 'file' || ref.path === '') continue;
     const absolute = site.base ? path.resolve(site.base, ref.path) : resolvePath(ctx, ref.path);

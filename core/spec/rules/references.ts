@@ -1,5 +1,5 @@
 import type { AssetType } from '../kinds';
-import { parseReference, PLACEHOLDER, formatReference } from '../refs';
+import { parseReference, isPlaceholder, formatReference } from '../refs';
 import { closest, didYouMean } from '../suggest';
 import { childOf, deref, entries, isMap, isScalar, type YamlNode, type YamlScalar } from '../yaml/ast';
 import type { RuleContext } from './context';
@@ -68,7 +68,7 @@ function sites(ctx: RuleContext): Site[] {
 
 function checkSite(ctx: RuleContext, site: Site): void {
   const raw = String(site.node.value);
-  if (PLACEHOLDER.test(raw)) return;
+  if (isPlaceholder(raw)) return;
   const ref = parseReference(raw);
   if (!ref) return;
   const range = { start: site.node.start, end: site.node.end };
@@ -102,6 +102,7 @@ function checkBareName(ctx: RuleContext, range: { start: number; end: number }, 
 }
 
 function checkNamed(ctx: RuleContext, range: { start: number; end: number }, asset: AssetType, name: string, version: string | undefined, label: string | undefined, lintLatest: boolean): void {
+  if (isPlaceholder(name)) return;
   const defined = ctx.index.find(asset, name);
   if (defined.length === 0) {
     if (asset === 'environment' && /^AzureML-/i.test(name)) {
