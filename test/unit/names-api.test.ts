@@ -140,10 +140,10 @@ test('a datastore credential is stored and shown only masked, and never lands in
 test('a placeholder inside a name does not let the name past the rules: submit and register refuse it', async (t) => {
   const root = await workspace(t);
   const plane = await holdingPlane(t, root);
-  const bad = await refused(plane.client.request('POST', '/api/jobs', { path: path.join(root, 'job.yml'), text: job('name: "bad name with spaces & <x> !!"\n') }));
+  const bad = await refusal(plane.client.request('POST', '/api/jobs', { path: path.join(root, 'job.yml'), text: job('name: "bad name with spaces & <x> !!"\n') }));
   assert.equal(bad.status, 400);
   assert.match(bad.body.diagnostics?.join('\n') ?? '', /invalid-name job name `bad name with spaces & <x> !!` is not valid/);
-  const asset = await refused(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'd.yml'), text: `$schema: ${S}data.schema.json\nname: "my data <x>"\ntype: uri_file\npath: https://example.com/x.csv\n` }));
+  const asset = await refusal(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'd.yml'), text: `$schema: ${S}data.schema.json\nname: "my data <x>"\ntype: uri_file\npath: https://example.com/x.csv\n` }));
   assert.equal(asset.status, 400);
   assert.match(asset.body.diagnostics?.join('\n') ?? '', /invalid-name data asset name `my data <x>` is not valid/);
   assert.deepEqual(await plane.client.request<JobSummary[]>('GET', '/api/jobs'), []);
