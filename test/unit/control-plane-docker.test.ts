@@ -70,7 +70,10 @@ test('resource limits and security options are applied to the container', async 
     const found = await runContainers(root, job.name);
     return found.length ? found : undefined;
   });
-  const info = await docker.docker.getContainer(container!.Id).inspect();
+  const info = await docker.docker.getContainer(container!.Id).inspect().catch(async (error: unknown) => {
+    const detail = await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+    throw new Error(`the job's container is gone: ${detail.status} ${detail.reason ?? ''}`, { cause: error });
+  });
   assert.equal(info.HostConfig.NanoCpus, 1e9);
   assert.equal(info.HostConfig.Memory, 256 * 1024 * 1024);
   assert.deepEqual(info.HostConfig.CapDrop, ['ALL']);
