@@ -1,31 +1,22 @@
 import path from 'node:path';
 import { isMap as isYamlMap, isScalar as isYamlScalar, isSeq as isYamlSeq, parseDocument } from 'yaml';
 import { condaEntryProblem } from '../conda-entries';
-import { parseReference } from '../refs';
-import { childOf, deref, isMap, isScalar } from '../yaml/ast';
-import { resolvePath, type RuleContext } from './context';
-import { dependencyNodes, environmentMaps } from './lints';
+import type { RuleContext } from './context';
+import { forEachCondaFile } from './lints';
 
-/** Conda and pip entries hold one package each: no line break or other control character, no leading `-`. */
+/** Conda and pip entries are one line each: no line break or other control character. */
 export function checkCondaEntries(ctx: RuleContext): void {
-  for (const env of environmentMaps(ctx)) {
-    const conda = deref(childOf(env, 'conda_file'));
-    if (isMap(conda)) {
-      for (const dep of dependencyNodes(conda)) {
-        const problem = condaEntryProblem(String(dep.node.value), dep.pip);
-        if (problem) ctx.report({ start: dep.node.start, end: dep.node.end, severity: 'error', rule: 'invalid-dependency', message: problem });
-      }
-    } else if (isScalar(conda) && typeof conda.value === 'string') {
-      const ref = parseReference(conda.value);
-      if (ref?.form !== 'file') continue;
-      const file = resolvePath(ctx, ref.path);
-      const text = ctx.host.readText(file);
-      if (text === undefined) continue;
+  forEachCondaFile(ctx, {
+    inline: (dep) => {
+      const problem = condaEntryProblem(String(dep.node.value), dep.pip);
+      if (problem) ctx.report({ start: dep.node.start, end: dep.node.end, severity: 'error', rule: 'invalid-dependency', message: problem });
+    },
+    file: (at, file, text) => {
       for (const { line, problem } of problemsInCondaText(text)) {
-        ctx.report({ start: conda.start, end: conda.end, severity: 'error', rule: 'invalid-dependency', message: `${path.basename(file)}:${line}: ${problem}` });
+        ctx.report({ start: at.start, end: at.end, severity: 'error', rule: 'invalid-dependency', message: `${path.basename(file)}:${line}: ${problem}` });
       }
-    }
-  }
+    },
+  });
 }
 
 /** Entry problems of a conda file given as text, with their 1-based lines. */

@@ -40,25 +40,36 @@ export function checkImageTags(ctx: RuleContext): void {
 
 /** Conda and pip dependencies must pin a version (`numpy=1.26.4`, `mlflow==2.12.2`). */
 export function checkDependencyPins(ctx: RuleContext): void {
+  forEachCondaFile(ctx, {
+    inline: (dep) => {
+      const spec = String(dep.node.value);
+      if (isPinned(spec, dep.pip)) return;
+      const name = spec.split(/[\s<>=!~,;[]/)[0]!;
+      ctx.report({ start: dep.node.start, end: dep.node.end, severity: 'warning', rule: 'unpinned-dependency', message: `\`${spec}\` is not pinned to a version; write \`${name}${dep.pip ? '==' : '='}<version>\``, data: { package: name, pip: dep.pip } });
+    },
+    file: (at, file, text) => {
+      const unpinned = unpinnedInCondaText(text);
+      if (unpinned.length) {
+        ctx.report({ start: at.start, end: at.end, severity: 'warning', rule: 'unpinned-dependency', message: `${path.basename(file)} does not pin a version for ${unpinned.map((p) => `\`${p}\``).join(', ')}`, data: { packages: unpinned, file } });
+      }
+    },
+  });
+}
+
+type CondaEntry = ReturnType<typeof dependencyNodes>[number];
+
+/** Every environment's conda file: each entry of an inline one, or the text of one given by path (reported at `at`). */
+export function forEachCondaFile(ctx: RuleContext, visit: { inline(dep: CondaEntry): void; file(at: YamlNode, file: string, text: string): void }): void {
   for (const env of environmentMaps(ctx)) {
     const conda = deref(childOf(env, 'conda_file'));
     if (isMap(conda)) {
-      for (const dep of dependencyNodes(conda)) {
-        const spec = String(dep.node.value);
-        if (isPinned(spec, dep.pip)) continue;
-        const name = spec.split(/[\s<>=!~,;[]/)[0]!;
-        ctx.report({ start: dep.node.start, end: dep.node.end, severity: 'warning', rule: 'unpinned-dependency', message: `\`${spec}\` is not pinned to a version; write \`${name}${dep.pip ? '==' : '='}<version>\``, data: { package: name, pip: dep.pip } });
-      }
+      for (const dep of dependencyNodes(conda)) visit.inline(dep);
     } else if (isScalar(conda) && typeof conda.value === 'string') {
       const ref = parseReference(conda.value);
       if (ref?.form !== 'file') continue;
       const file = resolvePath(ctx, ref.path);
       const text = ctx.host.readText(file);
-      if (text === undefined) continue;
-      const unpinned = unpinnedInCondaText(text);
-      if (unpinned.length) {
-        ctx.report({ start: conda.start, end: conda.end, severity: 'warning', rule: 'unpinned-dependency', message: `${path.basename(file)} does not pin a version for ${unpinned.map((p) => `\`${p}\``).join(', ')}`, data: { packages: unpinned, file } });
-      }
+      if (text !== undefined) visit.file(conda, file, text);
     }
   }
 }
