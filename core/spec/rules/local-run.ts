@@ -1,4 +1,4 @@
-import { childOf, deref, entries, isMap, isScalar, type YamlMap, type YamlNode } from '../yaml/ast';
+import { childOf, deref, entries, isMap, isScalar, keyText, type YamlMap, type YamlNode } from '../yaml/ast';
 import type { RuleContext } from './context';
 import { jobNodes, mapAt } from './scopes';
 
@@ -138,6 +138,9 @@ function perInstanceProcesses(distribution: YamlNode | null): number | undefined
 
 function pairOf(map: YamlMap | undefined, key: string) {
   if (!map) return undefined;
+  // A plain scan: this runs for every field of every pipeline step; `entries` (which resolves `<<` merges) only when
+  // the map has a merge key.
+  if (!map.pairs.some((pair) => pair.merge)) return map.pairs.find((pair) => keyText(pair) === key);
   return entries(map).find(([name]) => name === key)?.[1];
 }
 

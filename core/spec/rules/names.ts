@@ -38,6 +38,8 @@ export function checkNames(ctx: RuleContext): void {
 
 /** A secret (`account_key`, `sas_token`, `client_secret` …) written in clear in a spec. */
 export function checkSecrets(ctx: RuleContext): void {
+  // Only datastores carry `credentials`; walking every other document (a 10k-line pipeline) would cost for nothing.
+  if (ctx.kind.asset !== 'datastore') return;
   const visit = (node: YamlNode | null, inCredentials: boolean, depth: number): void => {
     const map = deref(node);
     if (!isMap(map) || depth > 32) return;
