@@ -1,4 +1,5 @@
 import { childOf, deref, entries, isMap, isScalar, keyText, type YamlMap, type YamlNode } from '../yaml/ast';
+import type { SpecDiagnostic } from '../diagnostics';
 import type { RuleContext } from './context';
 import { jobNodes, mapAt } from './scopes';
 
@@ -37,9 +38,26 @@ const JOB_FIELDS: Record<string, string> = {
  * Says, at their position, what mlw does with the fields it accepts but does not act on, so that "valid in the
  * editor" never hides a field that would be silently ignored; plus the cost lints of Azure's compute model.
  */
-export function checkLocalRun(ctx: RuleContext): void {
-  const root = ctx.doc.rootMap;
+export function checkLocalRun(outer: RuleContext): void {
+  const root = outer.doc.rootMap;
   if (!root) return;
+  // The same information on every step of a large pipeline would bury the findings that matter: it is said once,
+  // at its first place, with how many more places there are.
+  const infos = new Map<string, { finding: SpecDiagnostic; more: number }>();
+  const ctx: RuleContext = {
+    ...outer,
+    report: (finding) => {
+      if (finding.severity !== 'information') return outer.report(finding);
+      const first = infos.get(finding.message);
+      if (first) first.more++;
+      else infos.set(finding.message, { finding, more: 0 });
+    },
+  };
+  checkKinds(ctx, root);
+  for (const { finding, more } of infos.values()) outer.report(more ? { ...finding, message: `${finding.message} (the same at ${more} more place${more === 1 ? '' : 's'} in this file)` } : finding);
+}
+
+function checkKinds(ctx: RuleContext, root: YamlMap): void {
   if (ctx.kind.id === 'compute/amlcompute') checkCluster(ctx, root);
   if (ctx.kind.id === 'compute/computeinstance') checkInstance(ctx, root);
   if (ctx.kind.id === 'compute/local') {
