@@ -28,7 +28,7 @@ export function endpoint(app: FastifyInstance, tracking: TrackingService, method
     handler: async (request, reply) => {
       const source = (request.method === 'GET' ? request.query : request.body) ?? {};
       if (typeof source !== 'object' || Array.isArray(source)) throw new MlflowError('MALFORMED_REQUEST', 'The request body must be a JSON object');
-      const fields = new RequestFields(source as Record<string, unknown>, floatFields.get(request.raw));
+      const fields = new RequestFields(source as Record<string, unknown>, () => topLevelFloatFields(bodyTexts.get(request.raw) ?? ''));
       const result = await handler({ tracking, fields, request, reply });
       if (reply.sent) return reply;
       if (typeof result === 'string') return reply.type('application/json').send(result);
@@ -37,11 +37,12 @@ export function endpoint(app: FastifyInstance, tracking: TrackingService, method
   });
 }
 
-const floatFields = new WeakMap<object, Set<string>>();
+/** Each request's JSON text, so that an error message can tell a float literal (`9.0`) from an integer. */
+const bodyTexts = new WeakMap<object, string>();
 
 /**
- * The server's JSON body parser (nesting bound included), which also notes the top-level fields written as floats:
- * MLflow's messages show `9.0` where JSON.parse gives 9.
+ * The server's JSON body parser (nesting bound included), which also keeps the text: MLflow's messages show `9.0`
+ * where JSON.parse gives 9, and which fields were written as floats is read from it only for such a message.
  */
 export function useMlflowJsonBodies(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
@@ -49,8 +50,7 @@ export function useMlflowJsonBodies(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
     if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) return done(new JsonTooDeepError(), undefined);
-    const floats = topLevelFloatFields(text);
-    if (floats.size) floatFields.set(request.raw, floats);
+    bodyTexts.set(request.raw, text);
     return parse(request, text, done);
   });
 }

@@ -26,8 +26,15 @@ function missing(name: string): never {
  * protobuf parsing does: absent fields are absent, wrong types are `INVALID_PARAMETER_VALUE` with MLflow's wording.
  */
 export class RequestFields {
-  /** `floatLiterals`: top-level fields the JSON wrote as floats (`9.0`), for MLflow's messages. */
-  constructor(readonly source: Source, readonly floatLiterals: ReadonlySet<string> = new Set()) {}
+  private floats: ReadonlySet<string> | undefined;
+
+  /** `readFloats`: the top-level fields the JSON wrote as floats (`9.0`), read only when a message needs them. */
+  constructor(readonly source: Source, private readonly readFloats: () => ReadonlySet<string> = () => new Set()) {}
+
+  /** Top-level fields the JSON wrote as floats (`9.0`), for MLflow's messages. */
+  get floatLiterals(): ReadonlySet<string> {
+    return (this.floats ??= this.readFloats());
+  }
 
   private value(name: string): unknown {
     const value = this.source[name];
