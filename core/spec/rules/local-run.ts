@@ -1,4 +1,4 @@
-import { childOf, deref, entries, isMap, isScalar, keyText, type YamlMap, type YamlNode } from '../yaml/ast';
+import { childOf, deref, isMap, isScalar, pairOf, type YamlMap, type YamlNode, type YamlPair } from '../yaml/ast';
 import type { SpecDiagnostic } from '../diagnostics';
 import type { RuleContext } from './context';
 import { jobNodes, mapAt } from './scopes';
@@ -61,7 +61,7 @@ function checkKinds(ctx: RuleContext, root: YamlMap): void {
   if (ctx.kind.id === 'compute/amlcompute') checkCluster(ctx, root);
   if (ctx.kind.id === 'compute/computeinstance') checkInstance(ctx, root);
   if (ctx.kind.id === 'compute/local') {
-    const gpus = pairOf(mapAt(root, 'resources'), 'gpus');
+    const gpus = fieldOf(mapAt(root, 'resources'), 'gpus');
     if (gpus) info(ctx, gpus.key, '`gpus`: mlw does not pass GPUs to containers yet; runs see no GPU');
   }
   if (ctx.kind.asset === 'job') for (const job of jobNodes(ctx.doc)) checkJob(ctx, job.node);
@@ -70,10 +70,10 @@ function checkKinds(ctx: RuleContext, root: YamlMap): void {
 
 function checkCluster(ctx: RuleContext, root: YamlMap): void {
   for (const [field, what] of Object.entries(CLUSTER_FIELDS)) {
-    const pair = pairOf(root, field);
+    const pair = fieldOf(root, field);
     if (pair) info(ctx, pair.key, `\`${field}\`: ${what}`);
   }
-  const min = pairOf(root, 'min_instances');
+  const min = fieldOf(root, 'min_instances');
   const value = min && deref(min.value);
   if (isScalar(value) && typeof value.value === 'number' && value.value > 0) {
     info(ctx, min!.key, '`min_instances`: mlw keeps no nodes warm: containers start per run');
@@ -83,30 +83,30 @@ function checkCluster(ctx: RuleContext, root: YamlMap): void {
 
 function checkInstance(ctx: RuleContext, root: YamlMap): void {
   for (const [field, what] of Object.entries(INSTANCE_FIELDS)) {
-    const pair = pairOf(root, field);
+    const pair = fieldOf(root, field);
     if (pair) info(ctx, pair.key, `\`${field}\`: ${what}`);
   }
-  if (!pairOf(root, 'idle_time_before_shutdown') && !pairOf(root, 'idle_time_before_shutdown_minutes')) {
-    const at = pairOf(root, 'type')?.value ?? root;
+  if (!fieldOf(root, 'idle_time_before_shutdown') && !fieldOf(root, 'idle_time_before_shutdown_minutes')) {
+    const at = fieldOf(root, 'type')?.value ?? root;
     ctx.report({ start: at.start, end: at.end, severity: 'warning', rule: 'idle-cost', message: 'a compute instance does not scale to zero: without `idle_time_before_shutdown_minutes` it is billed until stopped by hand' });
   }
 }
 
 function checkJob(ctx: RuleContext, job: YamlMap): void {
   for (const [field, what] of Object.entries(JOB_FIELDS)) {
-    const pair = pairOf(job, field);
+    const pair = fieldOf(job, field);
     if (pair) info(ctx, pair.key, `\`${field}\`: ${what}`);
   }
   const resources = mapAt(job, 'resources');
   for (const [field, what] of Object.entries(RESOURCE_FIELDS)) {
-    const pair = pairOf(resources, field);
+    const pair = fieldOf(resources, field);
     if (pair) info(ctx, pair.key, `\`resources.${field}\`: ${what}`);
   }
-  const count = pairOf(resources, 'instance_count');
+  const count = fieldOf(resources, 'instance_count');
   const instances = count ? deref(count.value) : null;
   const many = isScalar(instances) && typeof instances.value === 'number' && instances.value > 1;
   if (count && many) notRunnable(ctx, count.value ?? count.key, `\`instance_count: ${String(instances.value)}\`: mlw runs a job on one instance; multi-node jobs are refused on submit`);
-  const distribution = pairOf(job, 'distribution');
+  const distribution = fieldOf(job, 'distribution');
   if (!distribution) return;
   const processes = perInstanceProcesses(deref(distribution.value));
   if (processes !== undefined && processes > 1) {
@@ -124,19 +124,19 @@ function checkHostEnvironment(ctx: RuleContext, job: YamlMap): void {
   const compute = hostCompute(ctx, job);
   if (compute === undefined) return;
   const where = compute === 'local' ? 'on the `local` compute' : `on the \`${compute}\` compute (\`type: local\`)`;
-  const shm = pairOf(mapAt(job, 'resources'), 'shm_size');
+  const shm = fieldOf(mapAt(job, 'resources'), 'shm_size');
   if (shm) info(ctx, shm.key, `\`resources.shm_size\`: ${where} the command runs as a process on this machine, which has no container /dev/shm to size`);
   const environment = mapAt(job, 'environment');
-  if (!environment || pairOf(environment, 'conda_file')) return;
-  const image = pairOf(environment, 'image') ?? pairOf(environment, 'build');
+  if (!environment || fieldOf(environment, 'conda_file')) return;
+  const image = fieldOf(environment, 'image') ?? fieldOf(environment, 'build');
   if (!image) return;
-  const what = pairOf(environment, 'image') ? 'the image' : 'the Docker build';
+  const what = fieldOf(environment, 'image') ? 'the image' : 'the Docker build';
   info(ctx, image.key, `${where} ${what} is not used: the command runs as a process with this machine's tools; to run in it, use a Docker compute`);
 }
 
 /** The name of the host-process compute the job runs on, or undefined when it runs elsewhere (or it is not known). */
 function hostCompute(ctx: RuleContext, job: YamlMap): string | undefined {
-  const value = deref(pairOf(job, 'compute')?.value ?? null);
+  const value = deref(fieldOf(job, 'compute')?.value ?? null);
   // As the engine reads it: no compute, or one that is not a name, is the built-in `local`.
   if (!isScalar(value) || typeof value.value !== 'string' || value.value.trim() === '') return 'local';
   const name = value.value.trim().replace(/^azureml:/, '');
@@ -154,12 +154,8 @@ function perInstanceProcesses(distribution: YamlNode | null): number | undefined
   return undefined;
 }
 
-function pairOf(map: YamlMap | undefined, key: string) {
-  if (!map) return undefined;
-  // A plain scan: this runs for every field of every pipeline step; `entries` (which resolves `<<` merges) only when
-  // the map has a merge key.
-  if (!map.pairs.some((pair) => pair.merge)) return map.pairs.find((pair) => keyText(pair) === key);
-  return entries(map).find(([name]) => name === key)?.[1];
+function fieldOf(map: YamlMap | undefined, key: string): YamlPair | undefined {
+  return map ? pairOf(map, key) : undefined;
 }
 
 function info(ctx: RuleContext, at: YamlNode | null, message: string): void {
