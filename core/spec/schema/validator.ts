@@ -6,8 +6,7 @@ import { SCHEMAS } from './catalog';
 import { reportSchemaErrors } from './errors';
 
 export const SCHEMA_BASE_URL = 'https://mlw.local/schemas/';
-/** Shared with scripts/check-schemas.mjs. */
-export const AJV_OPTIONS = { allErrors: true, strict: false, verbose: true, allowUnionTypes: true } as const;
+const AJV_OPTIONS = { allErrors: true, strict: false, verbose: true, allowUnionTypes: true } as const;
 
 /**
  * An ajv instance with mlw's `enum`: a schema that also says `"caseInsensitive": true` accepts its values in any case
@@ -16,21 +15,21 @@ export const AJV_OPTIONS = { allErrors: true, strict: false, verbose: true, allo
 export function createAjv(): Ajv {
   const ajv = new Ajv(AJV_OPTIONS);
   ajv.removeKeyword('enum');
-  ajv.addKeyword({
-    keyword: 'enum',
-    schemaType: 'array',
-    errors: true,
-    validate: matchesEnum,
-  });
+  ajv.addKeyword({ keyword: 'enum', schemaType: 'array', errors: true, compile: compileEnum });
   return ajv;
 }
 
-const matchesEnum: SchemaValidateFunction = function matchesEnum(allowed: unknown[], data: unknown, parentSchema?: AnySchemaObject): boolean {
-  const loose = parentSchema?.['caseInsensitive'] === true && typeof data === 'string';
-  const ok = allowed.some((value) => value === data || (loose && typeof value === 'string' && looseForm(value) === looseForm(data as string)));
-  if (!ok) (matchesEnum as SchemaValidateFunction).errors = [{ keyword: 'enum', params: { allowedValues: allowed }, message: 'must be equal to one of the allowed values' }];
-  return ok;
-};
+/** Decides once per schema whether its enum is case-insensitive; the check on each value is then a lookup. */
+function compileEnum(allowed: unknown[], parentSchema: AnySchemaObject): SchemaValidateFunction {
+  const loose = parentSchema['caseInsensitive'] === true ? new Set(allowed.filter((value): value is string => typeof value === 'string').map(looseForm)) : undefined;
+  const check: SchemaValidateFunction = (data: unknown) => {
+    const ok = allowed.some((value) => value === data) || (loose !== undefined && typeof data === 'string' && loose.has(looseForm(data)));
+    // A new error object each time: ajv adds the instance path to it.
+    check.errors = ok ? undefined : [{ keyword: 'enum', params: { allowedValues: allowed }, message: 'must be equal to one of the allowed values' }];
+    return ok;
+  };
+  return check;
+}
 
 function looseForm(value: string): string {
   return value.toLowerCase().replace(/_/g, '');
