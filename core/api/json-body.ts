@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** Deepest JSON nesting a request body may have: far beyond any message of the APIs, far below the stack's limit. */
 export const MAX_JSON_DEPTH = 64;
@@ -33,13 +33,16 @@ export function jsonNestsDeeperThan(text: string, limit: number): boolean {
 /**
  * Replaces a server's JSON body parser with one that checks nesting depth before parsing, so a deeply nested body
  * is a 400 rather than a stack overflow in the parser or in whatever walks the parsed value. Parsing itself stays
- * Fastify's (prototype-poisoning checks, empty-body errors).
+ * Fastify's (prototype-poisoning checks, empty-body errors). `onText`, if given, sees each body's text that passed
+ * the depth check, just before it is parsed.
  */
-export function useBoundedJsonParser(app: FastifyInstance): void {
+export function useBoundedJsonParser(app: FastifyInstance, onText?: (request: FastifyRequest, text: string) => void): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (jsonNestsDeeperThan(body as string, MAX_JSON_DEPTH)) return done(new JsonTooDeepError(), undefined);
-    return parse(request, body as string, done);
+    const text = body as string;
+    if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) return done(new JsonTooDeepError(), undefined);
+    onText?.(request, text);
+    return parse(request, text, done);
   });
 }

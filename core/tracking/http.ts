@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { JsonTooDeepError, jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../api/json-body';
+import { JsonTooDeepError, useBoundedJsonParser } from '../api/json-body';
 import { MlflowError } from './errors';
 import { RequestFields } from './request';
 import { topLevelFloatFields } from './schema';
@@ -45,14 +45,7 @@ const bodyTexts = new WeakMap<object, string>();
  * where JSON.parse gives 9, and which fields were written as floats is read from it only for such a message.
  */
 export function useMlflowJsonBodies(app: FastifyInstance): void {
-  const parse = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string;
-    if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) return done(new JsonTooDeepError(), undefined);
-    bodyTexts.set(request.raw, text);
-    return parse(request, text, done);
-  });
+  useBoundedJsonParser(app, (request, text) => bodyTexts.set(request.raw, text));
 }
 
 /** MLflow's error shape for everything under the tracking prefix. */
