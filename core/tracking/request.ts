@@ -1,23 +1,26 @@
 import { invalid } from './errors';
 import { checkNoControlCharacters, IDENTIFIER_FIELDS } from './validate';
 
-const HINT = 'See the API docs for more information about request parameters.';
+/** The sentence MLflow ends each of its request-parameter messages with. */
+export const HINT = 'See the API docs for more information about request parameters.';
 
 type Source = Record<string, unknown>;
 
-function pythonType(value: unknown): string {
+/** Python's name for the type of a value decoded from JSON; `floatLiteral` when the JSON wrote it like `9.0`. */
+export function pythonType(value: unknown, floatLiteral = false): string {
   if (typeof value === 'string') return 'str';
   if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (typeof value === 'number') return Number.isInteger(value) && !floatLiteral ? 'int' : 'float';
   if (Array.isArray(value)) return 'list';
-  return value === null ? 'NoneType' : 'dict';
+  return value === null || value === undefined ? 'NoneType' : 'dict';
 }
 
 function wrong(name: string, value: unknown): never {
   throw invalid(`Invalid value ${typeof value === 'object' ? JSON.stringify(value) : String(value)} for parameter '${name}' supplied. Hint: Value was of type '${pythonType(value)}'. ${HINT}`);
 }
 
-function missing(name: string): never {
+/** MLflow's error for a required field that is absent or empty. */
+export function missing(name: string): never {
   throw invalid(`Missing value for required parameter '${name}'. ${HINT}`);
 }
 

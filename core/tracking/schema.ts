@@ -1,17 +1,16 @@
 import { invalid } from './errors';
-import type { RequestFields } from './request';
+import { HINT, missing, pythonType, type RequestFields } from './request';
 
 /**
  * MLflow's request schemas (`_get_request_message(…, schema=…)` in mlflow/server/handlers.py): each endpoint lists
  * checks per field, run in order before the request reaches the store, with MLflow's messages.
  */
-const HINT = 'See the API docs for more information about request parameters.';
 
 /** A check returns nothing when the value passes, `false` for MLflow's generic message, or its own message. */
 export type FieldCheck = (value: unknown) => boolean | string | void;
 
 export const required: FieldCheck = (value) => value !== undefined && value !== null && value !== '';
-export const isString: FieldCheck = (value) => typeof value === 'string';
+const isString: FieldCheck = (value) => typeof value === 'string';
 export const isArray: FieldCheck = (value) => Array.isArray(value);
 export const isBool: FieldCheck = (value) => typeof value === 'boolean';
 export const itemsAreStrings: FieldCheck = (value) => Array.isArray(value) && value.every((item) => typeof item === 'string');
@@ -20,7 +19,7 @@ export const isIntLike: FieldCheck = (value) => intOf(value) !== undefined;
 /** Python's `float(x)` succeeds. */
 export const isFloatLike: FieldCheck = (value) => typeof value === 'number' || (typeof value === 'string' && /^\s*[-+]?(\d+\.?\d*(e[-+]?\d+)?|\.\d+(e[-+]?\d+)?|nan|inf|infinity)\s*$/i.test(value));
 
-export const atMost = (limit: number, message?: string): FieldCheck => (value) => (intOf(value) ?? 0) <= limit || (message ?? false);
+export const atMost = (limit: number): FieldCheck => (value) => (intOf(value) ?? 0) <= limit;
 export const intWithin = (min: number, max: number, message: string): FieldCheck => (value) => {
   const number = intOf(value) ?? NaN;
   return (number >= min && number <= max) || message;
@@ -57,7 +56,7 @@ export function checkSchema(fields: RequestFields, schema: Schema, repeated: rea
       const verdict = check(value);
       if (verdict === true || verdict === undefined) continue;
       if (typeof verdict === 'string') throw invalid(`${verdict} ${HINT}`);
-      if (check === required) throw invalid(`Missing value for required parameter '${name}'. ${HINT}`);
+      if (check === required) missing(name);
       throw invalid(`Invalid value ${pythonStr(value, fields.floatLiterals.has(name))} for parameter '${name}' supplied. Hint: Value was of type '${pythonType(value, fields.floatLiterals.has(name))}'. ${HINT}`);
     }
   }
@@ -70,17 +69,8 @@ function intOf(value: unknown): number | undefined {
   return undefined;
 }
 
-/** Python's name for the type of a value decoded from JSON; `floatLiteral` when the JSON wrote it like `9.0`. */
-export function pythonType(value: unknown, floatLiteral = false): string {
-  if (typeof value === 'string') return 'str';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'number') return Number.isInteger(value) && !floatLiteral ? 'int' : 'float';
-  if (Array.isArray(value)) return 'list';
-  return value === null || value === undefined ? 'NoneType' : 'dict';
-}
-
 /** Python's `str()` of a value decoded from JSON, as MLflow puts it in its messages. */
-export function pythonStr(value: unknown, floatLiteral = false): string {
+function pythonStr(value: unknown, floatLiteral = false): string {
   return typeof value === 'string' ? value : pythonRepr(value, floatLiteral);
 }
 
