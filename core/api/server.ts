@@ -4,7 +4,7 @@ import path from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { LinkEscapeError, NotAFileError, readStreamInside } from '../data/contained-fs';
 import { DataError } from '../data/errors';
-import { isNotFound } from '../data/fs-util';
+import { isMissingPath } from '../data/fs-util';
 import type { ControlPlane } from '../engine/control-plane';
 import { SpecRejectedError } from '../engine/spec-loader';
 import { AssetConflictError } from '../store/assets';
@@ -109,7 +109,7 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
       return reply.type('application/octet-stream').send(readStreamInside(root, path.join(relative, file)).stream);
     } catch (error) {
       if (error instanceof LinkEscapeError) throw new SpecRejectedError(`output ${request.params.output}: ${error.message}`, [], 403);
-      if (error instanceof NotAFileError || isNotFound(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') throw new SpecRejectedError(`output ${request.params.output} has no file ${file}`, [], 404);
+      if (error instanceof NotAFileError || isMissingPath(error)) throw new SpecRejectedError(`output ${request.params.output} has no file ${file}`, [], 404);
       throw error;
     }
   });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { isInside, isNotFound } from './fs-util';
+import { isInside, isMissingPath, isNotFound } from './fs-util';
 
 /**
  * Reading what a job wrote without following its symbolic links out of the folder they were found in.
@@ -82,7 +82,7 @@ export function staysInside(root: string, relative: string): boolean {
     return true;
   } catch (error) {
     if (error instanceof LinkEscapeError) return false;
-    if (isNotFound(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return true;
+    if (isMissingPath(error)) return true;
     throw error;
   }
 }

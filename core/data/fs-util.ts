@@ -35,6 +35,11 @@ export function isNotFound(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
 
+/** The path, or a directory on the way to it, does not exist: `ENOENT`, or `ENOTDIR` where a file stands for a directory. */
+export function isMissingPath(error: unknown): boolean {
+  return isNotFound(error) || (error as NodeJS.ErrnoException | undefined)?.code === 'ENOTDIR';
+}
+
 export function formatBytes(bytes: number): string {
   const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LinkEscapeError, listInside, NotAFileError, readStreamInside, realPathInside, staysInside } from '../data/contained-fs';
-import { isNotFound } from '../data/fs-util';
+import { isMissingPath } from '../data/fs-util';
 import { forbidden, invalid, MlflowError, notFound } from './errors';
 
 export interface FileInfoJson {
@@ -62,7 +62,7 @@ export class ArtifactStore {
       return { stream: readStreamInside(root, inside).stream, name: path.posix.basename(relative) };
     } catch (error) {
       if (error instanceof LinkEscapeError) throw forbidden(`Artifact ${error.message}`);
-      if (error instanceof NotAFileError || isNotFound(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') throw notFound(`No such file or directory: '${relative}'`);
+      if (error instanceof NotAFileError || isMissingPath(error)) throw notFound(`No such file or directory: '${relative}'`);
       throw error;
     }
   }
