@@ -169,7 +169,7 @@ export class ModelRegistry {
         [model.name, version, now, now, request.description ?? '', request.source, request.runId ?? '', request.runLink ?? ''],
       );
       for (const tag of request.tags) this.store.run('INSERT OR REPLACE INTO mlflow_model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)', [model.name, version, tag.key, tag.value]);
-      this.store.run('UPDATE mlflow_registered_models SET last_updated_timestamp = ? WHERE name = ?', [now, model.name]);
+      this.touchModel(model.name, now);
       const spec = {
         name: model.name,
         version: String(version),
@@ -204,7 +204,7 @@ export class ModelRegistry {
         this.store.run("UPDATE mlflow_model_versions SET current_stage = 'Archived', last_updated_timestamp = ? WHERE name = ? AND current_stage = ? AND version != ? AND deleted = 0", [now, name, target, row.version]);
       }
       this.store.run('UPDATE mlflow_model_versions SET current_stage = ?, last_updated_timestamp = ? WHERE name = ? AND version = ?', [target, now, name, row.version]);
-      this.store.run('UPDATE mlflow_registered_models SET last_updated_timestamp = ? WHERE name = ?', [now, name]);
+      this.touchModel(name, now);
       return this.versionJson(this.requireVersion(name, version));
     });
   }
@@ -216,7 +216,7 @@ export class ModelRegistry {
       this.store.run('DELETE FROM mlflow_model_version_tags WHERE name = ? AND version = ?', [name, row.version]);
       const now = Date.now();
       this.store.run('UPDATE mlflow_model_versions SET deleted = 1, current_stage = ?, last_updated_timestamp = ? WHERE name = ? AND version = ?', ['Deleted_Internal', now, name, row.version]);
-      this.store.run('UPDATE mlflow_registered_models SET last_updated_timestamp = ? WHERE name = ?', [now, name]);
+      this.touchModel(name, now);
       this.assets.archive('model', name, String(row.version));
     });
   }
@@ -301,6 +301,11 @@ export class ModelRegistry {
       'SELECT * FROM mlflow_model_versions v WHERE name = ? AND deleted = 0 AND version = (SELECT MAX(version) FROM mlflow_model_versions w WHERE w.name = v.name AND w.current_stage = v.current_stage AND w.deleted = 0) ORDER BY version',
       [name],
     );
+  }
+
+  /** A change to one of its versions is a change to the registered model too. */
+  private touchModel(name: string, now: number): void {
+    this.store.run('UPDATE mlflow_registered_models SET last_updated_timestamp = ? WHERE name = ?', [now, name]);
   }
 
   private findModel(name: string): ModelRow | undefined {
