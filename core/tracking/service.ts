@@ -148,7 +148,7 @@ export class TrackingService {
     if (principal.kind === 'workspace') return;
     this.scope.requireLive(principal.runId);
     const runId = typeof run === 'string' ? run : run.run_uuid;
-    if (!this.scope.isWithin(runId, principal.runId)) throw forbidden(`this token may write only to run ${principal.runId} and the runs nested under it, not to run ${runId}`);
+    if (!this.scope.isWithin(run, principal.runId)) throw forbidden(`this token may write only to run ${principal.runId} and the runs nested under it, not to run ${runId}`);
   }
 
   /** A run token reads its own run, the runs nested under it and the runs of the models its job was given. */
@@ -160,7 +160,7 @@ export class TrackingService {
   /** Which runs a request may see (all of them for the workspace token). */
   runVisibility(request: object): ((run: RunRow) => boolean) | undefined {
     const principal = this.principal(request);
-    return principal.kind === 'run' ? (run) => this.scope.isWithin(run.run_uuid, principal.runId) : undefined;
+    return principal.kind === 'run' ? (run) => this.scope.isWithin(run, principal.runId) : undefined;
   }
 
   /** A run token reads only its job's experiment. */

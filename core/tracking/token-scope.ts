@@ -1,5 +1,5 @@
 import { isTerminal } from '../api/contracts';
-import type { JobRepository } from '../store/jobs';
+import type { JobRepository, JobRow } from '../store/jobs';
 import type { Store } from '../store/database';
 import { parseReference } from '../spec/refs';
 import { proxiedPath } from './artifacts';
@@ -36,21 +36,22 @@ interface JobModels {
 export class TokenScope {
   private readonly ended = new Set<string>();
   private readonly models = new Map<string, JobModels>();
+  private readonly jobNames = new Map<string, string | null>();
 
   constructor(private readonly store: Store, private readonly runs: RunRepository, private readonly jobs: JobRepository) {}
 
   /** A run token stops writing when its job ends: the job's status, not the run's, is the authority. */
   requireLive(root: string): void {
     if (this.ended.has(root)) throw this.endedError(root);
-    const jobName = this.runs.find(root)?.job_name;
-    const job = jobName ? this.jobs.get(jobName) : undefined;
+    const job = this.jobOf(root);
     if (job && !isTerminal(job.status)) return;
     this.ended.add(root);
-    throw this.endedError(root);
+    throw this.endedError(root, job);
   }
 
-  isWithin(runId: string, root: string): boolean {
-    for (const current of this.lineage(this.runs.find(runId))) if (current.run_uuid === root) return true;
+  /** Whether a run (its row, or its id) is `root` or nested under it. */
+  isWithin(run: RunRow | string, root: string): boolean {
+    for (const current of this.lineage(typeof run === 'string' ? this.runs.find(run) : run)) if (current.run_uuid === root) return true;
     return false;
   }
 
@@ -99,7 +100,7 @@ export class TokenScope {
   artifactFolder(root: string, relative: string): string | undefined {
     const run = this.runs.find(relative.split('/')[1] ?? '');
     const runFolder = run ? proxiedPath(run.artifact_uri) : undefined;
-    if (run && runFolder && isUnder(relative, runFolder) && this.isWithin(run.run_uuid, root)) return runFolder;
+    if (run && runFolder && isUnder(relative, runFolder) && this.isWithin(run, root)) return runFolder;
     for (const row of this.givenVersions(root)) {
       const location = this.artifactsOf(row.source);
       if (location !== undefined && isUnder(relative, location)) return location;
@@ -119,10 +120,25 @@ export class TokenScope {
     return this.givenModels(root).flatMap((model) => this.versionRows(model.name).filter((row) => model.version === undefined || String(row.version) === model.version));
   }
 
-  private endedError(root: string): Error {
-    const jobName = this.runs.find(root)?.job_name;
-    const status = jobName ? this.jobs.get(jobName)?.status : undefined;
+  private endedError(root: string, job = this.jobOf(root)): Error {
+    const jobName = this.jobNameOf(root);
+    const status = job?.status;
     return forbidden(`the job ${jobName ?? root} has ended${status ? ` (${status})` : ''}; its run token can no longer write`);
+  }
+
+  /** The job whose run is `root`. */
+  private jobOf(root: string): JobRow | undefined {
+    const jobName = this.jobNameOf(root);
+    return jobName ? this.jobs.get(jobName) : undefined;
+  }
+
+  /** The job a run was created for: set when the run is inserted and never changed, so read once per run. */
+  private jobNameOf(root: string): string | null | undefined {
+    const cached = this.jobNames.get(root);
+    if (cached !== undefined) return cached;
+    const run = this.runs.find(root);
+    if (run) this.jobNames.set(root, run.job_name);
+    return run?.job_name;
   }
 
   private versionRows(name: string): VersionRow[] {
@@ -138,8 +154,7 @@ export class TokenScope {
   private jobModels(root: string): JobModels {
     let models = this.models.get(root);
     if (models) return models;
-    const jobName = this.runs.find(root)?.job_name;
-    const job = jobName ? this.jobs.get(jobName) : undefined;
+    const job = this.jobOf(root);
     models = job ? modelsOf(job.spec) : { given: [], outputs: [] };
     this.models.set(root, models);
     return models;
