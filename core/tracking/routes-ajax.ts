@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { proxiedPath, safeRelativePath } from './artifacts';
 import { invalid } from './errors';
+import type { BulkMetricPoint } from './metrics';
 import { endpoint, mlflowErrorReply, sendFile } from './http';
 import type { RequestFields } from './request';
 import { runJsonOf } from './routes-runs';
@@ -40,8 +41,9 @@ export function ajaxRoutes(app: FastifyInstance, tracking: TrackingService): voi
     }, ['run_ids']);
     const runIds = fields.stringList('run_ids');
     const key = fields.string('metric_key');
-    const steps = sampledSteps(tracking, fields, runIds, key, fields.optionalLong('max_results') ?? MAX_INTERVAL_RESULTS_PER_RUN);
-    return { metrics: runIds.flatMap((runId) => tracking.metrics.pointsOfRuns([runId], key, { orderBy: 'step', limit: MAX_BULK_RESULTS, steps })) };
+    const { history, steps } = sampledSteps(tracking, fields, runIds, key, fields.optionalLong('max_results') ?? MAX_INTERVAL_RESULTS_PER_RUN);
+    const sampled = new Set(steps);
+    return { metrics: history.flatMap((points) => points.filter((point) => sampled.has(point.step)).slice(0, MAX_BULK_RESULTS)) };
   });
 
   endpoint(app, tracking, ['POST'], '/mlflow/experiments/search-datasets', ({ fields }) => {
@@ -139,7 +141,8 @@ function keyValuesOf(value: unknown): { key: string; value: string }[] {
  * The steps MLflow's bulk-interval history returns (`get_metric_history_bulk_interval_handler`): up to `maxResults`
  * steps evenly spaced over the runs' logged steps in [start_step, end_step], plus each run's first and last step.
  */
-function sampledSteps(tracking: TrackingService, fields: RequestFields, runIds: string[], key: string, maxResults: number): number[] {
+/** Each run's history of the metric (ordered by step), and the steps sampled from them. */
+function sampledSteps(tracking: TrackingService, fields: RequestFields, runIds: string[], key: string, maxResults: number): { history: BulkMetricPoint[][]; steps: number[] } {
   let start = fields.optionalLong('start_step');
   let end = fields.optionalLong('end_step');
   if (start !== undefined && end !== undefined) {
@@ -147,12 +150,14 @@ function sampledSteps(tracking: TrackingService, fields: RequestFields, runIds: 
   } else if (start !== undefined || end !== undefined) {
     throw invalid('If either start step or end step are specified, both must be specified.');
   }
-  const perRun = runIds.map((runId) => tracking.metrics.pointsOfRuns([runId], key, { orderBy: 'step', limit: -1 }).map((point) => point.step));
+  const history = runIds.map((runId) => tracking.metrics.pointsOfRuns([runId], key, { orderBy: 'step', limit: -1 }));
+  const perRun = history.map((points) => points.map((point) => point.step));
   const all = [...new Set(perRun.flat())].sort((a, b) => a - b);
   start ??= 0;
   end ??= all.length ? all[all.length - 1]! : 0;
-  const bounds = perRun.filter((steps) => steps.length).flatMap((steps) => [Math.min(...steps), Math.max(...steps)]).filter((step) => step >= start && step <= end);
-  return [...new Set([...sampleFromSteps(start, end, maxResults, all), ...bounds])].sort((a, b) => a - b);
+  // Each run's steps are in order: its first and last are its least and greatest.
+  const bounds = perRun.filter((steps) => steps.length).flatMap((steps) => [steps[0]!, steps[steps.length - 1]!]).filter((step) => step >= start && step <= end);
+  return { history, steps: [...new Set([...sampleFromSteps(start, end, maxResults, all), ...bounds])].sort((a, b) => a - b) };
 }
 
 /** MLflow's `_get_sampled_steps_from_steps`, including its index bound. */
