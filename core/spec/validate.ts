@@ -5,13 +5,12 @@ import { SchemaValidator } from './schema/validator';
 import type { Rule, RuleContext } from './rules/context';
 import { checkCommandBindings } from './rules/command-bindings';
 import { checkPipelines } from './rules/pipeline';
-import { checkReferences } from './rules/references';
+import { checkReferences, UNRESOLVED_REFERENCE_RULES } from './rules/references';
 import { checkPaths } from './rules/paths';
 import { checkImageTags, checkCondaDependencies, checkExperimentName, checkPlaceholders, checkRunnable } from './rules/lints';
 import { checkEnvironmentSource } from './rules/environment-source';
 import { checkLocalRun, NOT_RUNNABLE_RULES } from './rules/local-run';
 import { checkNames, checkSecrets } from './rules/names';
-import { UNRESOLVED_REFERENCE_RULES } from './rules/references';
 import { WorkspaceIndex } from './workspace-index';
 import { isMap, keyText } from './yaml/ast';
 

@@ -21,7 +21,7 @@ export function condaEntryChecks(report: Report): { inline(dep: CondaEntry): voi
 }
 
 /** Entry problems of a conda file given as text and its parse, with their 1-based lines. */
-export function problemsInCondaText(text: string, doc: Document): Array<{ line: number; problem: string }> {
+function problemsInCondaText(text: string, doc: Document): Array<{ line: number; problem: string }> {
   const out: Array<{ line: number; problem: string }> = [];
   const root = doc.contents;
   const deps = isYamlMap(root) ? root.get('dependencies', true) : undefined;

@@ -10,7 +10,7 @@ import { resolvePath, type RuleContext } from './context';
 import { jobNodes } from './scopes';
 
 /** The maps that define an environment: the environment spec itself and inline `environment:` objects. */
-export function environmentMaps(ctx: RuleContext): YamlMap[] {
+function environmentMaps(ctx: RuleContext): YamlMap[] {
   const root = ctx.doc.rootMap;
   if (!root) return [];
   const maps: YamlMap[] = [];
@@ -87,7 +87,7 @@ export function forEachCondaFile(ctx: RuleContext, visit: { inline(dep: CondaEnt
   }
 }
 
-export function dependencyNodes(conda: YamlMap): Array<{ node: YamlNode & { type: 'scalar' }; pip: boolean }> {
+function dependencyNodes(conda: YamlMap): Array<{ node: YamlNode & { type: 'scalar' }; pip: boolean }> {
   const out: Array<{ node: YamlNode & { type: 'scalar' }; pip: boolean }> = [];
   const deps = deref(childOf(conda, 'dependencies'));
   if (!isSeq(deps)) return out;
