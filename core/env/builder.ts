@@ -7,6 +7,7 @@ import { connectDocker, engineMessage, explainEngineError, unlessAbsent, type Do
 import { FileDigestCache, hashContext, listContext, packContext, type ContextEntry } from './build-context';
 import { followBuild } from './build-output';
 import { CONDA_FILE_IN_CONTEXT, dockerfileForConda } from './conda-dockerfile';
+import { hasConda } from './conda-source';
 import { SharedBuilds } from './shared-build';
 
 /** An environment as the engine resolved it from a spec (paths absolute). */
@@ -231,10 +232,6 @@ async function withLabels(
 /** The image of an environment that is `image:` alone (used as it is, nothing to build). */
 function imageAsIs(source: EnvironmentSource): string | undefined {
   return source.image && !hasConda(source) && !source.build ? source.image : undefined;
-}
-
-function hasConda(source: EnvironmentSource): boolean {
-  return source.condaFile !== undefined || source.condaInline !== undefined;
 }
 
 function labelInstruction(labels: Record<string, string>): string {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { EnsureOptions, EnvironmentSource } from './builder';
 import { condaDependencies } from './conda-dockerfile';
 import { pipPlanFor } from './conda-pip';
+import { hasConda } from './conda-source';
 import { SharedBuilds } from './shared-build';
 
 /** Changes whenever the way host environments are hashed or built changes, so old ones are not reused. */
@@ -294,13 +295,13 @@ export async function prepareHostEnvironment(
   builder: HostEnvironmentBuilder, environment: EnvironmentSource | undefined, compute: string, log: (line: string) => void, signal: AbortSignal,
 ): Promise<HostEnvironment | undefined> {
   if (!environment) return undefined;
-  const hasConda = environment.condaFile !== undefined || environment.condaInline !== undefined;
+  const withConda = hasConda(environment);
   const unused = environment.image ? `the image ${environment.image}` : environment.build ? `the Docker build context ${environment.build.contextDir}` : undefined;
-  if (unused && !hasConda) {
+  if (unused && !withConda) {
     log(`[environment] compute ${compute} runs host processes: ${unused} is not used, the command runs with this machine's tools; to run in the image, use a Docker compute`);
     return undefined;
   }
-  if (!hasConda) return undefined;
+  if (!withConda) return undefined;
   if (unused) log(`[environment] compute ${compute} runs host processes: ${unused} is not used, the conda file is built into an environment on this machine`);
   let built: HostEnvironment;
   try {

@@ -125,13 +125,13 @@ export function versionProblem(version: string): string | undefined {
 }
 
 /**
- * Makes a name derived from the user's environment (a folder name) valid under `rule`: characters outside the rule
- * become `_`, a leading character that may not start a name is dropped, the length is cut; `fallback` when nothing is left.
+ * Makes a name derived from the user's environment (a folder name) a valid experiment name: characters outside the rule
+ * become `_`, a leading character that may not start a name is dropped, the length is cut; `default` when nothing is left.
  */
-export function toValidName(raw: string, rule: NameRule = EXPERIMENT_NAME, fallback = 'default'): string {
-  const cleaned = [...raw.replace(/[^a-zA-Z0-9_-]+/g, '_')]
-    .join('')
+export function toValidName(raw: string): string {
+  const cleaned = raw
+    .replace(/[^a-zA-Z0-9_-]+/g, '_')
     .replace(/^[^a-zA-Z0-9]+/, '')
-    .slice(0, rule.max);
-  return cleaned && nameProblem(rule, cleaned) === undefined ? cleaned : fallback;
+    .slice(0, EXPERIMENT_NAME.max);
+  return cleaned && nameProblem(EXPERIMENT_NAME, cleaned) === undefined ? cleaned : 'default';
 }

@@ -53,13 +53,14 @@ function optAsset(asset: AssetType | undefined): { asset?: AssetType } {
 
 /** `<data_store_name>` style placeholders left in from documentation. */
 export const PLACEHOLDER = /<[A-Za-z][\w .-]*>/;
+const WHOLE_PLACEHOLDER = new RegExp(`^\\s*${PLACEHOLDER.source}\\s*$`);
 
 /**
  * Whether the whole value is one placeholder. Checks that skip placeholders use this: a value that merely holds
  * one (`bad name <x> !!`) is still checked, or the placeholder would hide its error.
  */
 export function isPlaceholder(value: string): boolean {
-  return /^\s*<[A-Za-z][\w .-]*>\s*$/.test(value);
+  return WHOLE_PLACEHOLDER.test(value);
 }
 
 export function formatReference(name: string, version?: string, label?: string): string {

@@ -5,18 +5,16 @@ import { SchemaValidator } from './schema/validator';
 import type { Rule, RuleContext } from './rules/context';
 import { checkCommandBindings } from './rules/command-bindings';
 import { checkPipelines } from './rules/pipeline';
-import { checkReferences } from './rules/references';
+import { checkReferences, UNRESOLVED_REFERENCE_RULES } from './rules/references';
 import { checkPaths } from './rules/paths';
-import { checkCondaEntries } from './rules/conda-entries';
-import { checkImageTags, checkDependencyPins, checkExperimentName, checkPlaceholders, checkRunnable } from './rules/lints';
+import { checkImageTags, checkCondaDependencies, checkExperimentName, checkPlaceholders, checkRunnable } from './rules/lints';
 import { checkEnvironmentSource } from './rules/environment-source';
 import { checkLocalRun, NOT_RUNNABLE_RULES } from './rules/local-run';
 import { checkNames, checkSecrets } from './rules/names';
-import { UNRESOLVED_REFERENCE_RULES } from './rules/references';
 import { WorkspaceIndex } from './workspace-index';
 import { isMap, keyText } from './yaml/ast';
 
-const SEMANTIC_RULES: Rule[] = [checkNames, checkSecrets, checkCommandBindings, checkPipelines, checkReferences, checkPaths, checkEnvironmentSource, checkImageTags, checkDependencyPins, checkCondaEntries, checkExperimentName, checkPlaceholders, checkRunnable, checkLocalRun];
+const SEMANTIC_RULES: Rule[] = [checkNames, checkSecrets, checkCommandBindings, checkPipelines, checkReferences, checkPaths, checkEnvironmentSource, checkImageTags, checkCondaDependencies, checkExperimentName, checkPlaceholders, checkRunnable, checkLocalRun];
 
 /**
  * Findings that are not errors in the editor (Azure ML accepts the YAML: a reference may live in the user's cloud

@@ -1,28 +1,28 @@
 import path from 'node:path';
-import { isMap as isYamlMap, isScalar as isYamlScalar, isSeq as isYamlSeq, parseDocument } from 'yaml';
+import { isMap as isYamlMap, isScalar as isYamlScalar, isSeq as isYamlSeq, type Document } from 'yaml';
 import { condaEntryProblem } from '../conda-entries';
-import type { RuleContext } from './context';
-import { forEachCondaFile } from './lints';
+import type { Report } from '../diagnostics';
+import type { YamlNode } from '../yaml/ast';
+import type { CondaEntry } from './lints';
 
-/** Conda and pip entries are one line each: no line break or other control character. */
-export function checkCondaEntries(ctx: RuleContext): void {
-  forEachCondaFile(ctx, {
+/** Conda and pip entries are one line each: no line break or other control character (run by `checkCondaDependencies` in lints.ts). */
+export function condaEntryChecks(report: Report): { inline(dep: CondaEntry): void; file(at: YamlNode, file: string, text: string, doc: Document): void } {
+  return {
     inline: (dep) => {
       const problem = condaEntryProblem(String(dep.node.value), dep.pip);
-      if (problem) ctx.report({ start: dep.node.start, end: dep.node.end, severity: 'error', rule: 'invalid-dependency', message: problem });
+      if (problem) report({ start: dep.node.start, end: dep.node.end, severity: 'error', rule: 'invalid-dependency', message: problem });
     },
-    file: (at, file, text) => {
-      for (const { line, problem } of problemsInCondaText(text)) {
-        ctx.report({ start: at.start, end: at.end, severity: 'error', rule: 'invalid-dependency', message: `${path.basename(file)}:${line}: ${problem}` });
+    file: (at, file, text, doc) => {
+      for (const { line, problem } of problemsInCondaText(text, doc)) {
+        report({ start: at.start, end: at.end, severity: 'error', rule: 'invalid-dependency', message: `${path.basename(file)}:${line}: ${problem}` });
       }
     },
-  });
+  };
 }
 
-/** Entry problems of a conda file given as text, with their 1-based lines. */
-export function problemsInCondaText(text: string): Array<{ line: number; problem: string }> {
+/** Entry problems of a conda file given as text and its parse, with their 1-based lines. */
+function problemsInCondaText(text: string, doc: Document): Array<{ line: number; problem: string }> {
   const out: Array<{ line: number; problem: string }> = [];
-  const doc = parseDocument(text);
   const root = doc.contents;
   const deps = isYamlMap(root) ? root.get('dependencies', true) : undefined;
   if (!isYamlSeq(deps)) return out;

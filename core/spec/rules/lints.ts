@@ -1,14 +1,16 @@
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseDocument, type Document } from 'yaml';
+import type { SpecDiagnostic } from '../diagnostics';
 import { toValidName } from '../names';
 import { NOT_RUNNABLE_YET } from '../kinds';
 import { parseReference, PLACEHOLDER } from '../refs';
 import { childOf, deref, entries, isMap, isScalar, isSeq, keyText, type YamlMap, type YamlNode } from '../yaml/ast';
+import { condaEntryChecks } from './conda-entries';
 import { resolvePath, type RuleContext } from './context';
 import { jobNodes } from './scopes';
 
 /** The maps that define an environment: the environment spec itself and inline `environment:` objects. */
-export function environmentMaps(ctx: RuleContext): YamlMap[] {
+function environmentMaps(ctx: RuleContext): YamlMap[] {
   const root = ctx.doc.rootMap;
   if (!root) return [];
   const maps: YamlMap[] = [];
@@ -38,25 +40,36 @@ export function checkImageTags(ctx: RuleContext): void {
   }
 }
 
-/** Conda and pip dependencies must pin a version (`numpy=1.26.4`, `mlflow==2.12.2`). */
-export function checkDependencyPins(ctx: RuleContext): void {
+/**
+ * Conda and pip dependencies must pin a version (`numpy=1.26.4`, `mlflow==2.12.2`), and each entry must be one line
+ * (`condaEntryChecks`). One pass reads and parses a conda file named by path once for both; the entry problems are
+ * reported after all the pin warnings, the order in which the two checks used to run one after the other.
+ */
+export function checkCondaDependencies(ctx: RuleContext): void {
+  const entryFindings: SpecDiagnostic[] = [];
+  const entryChecks = condaEntryChecks((d) => entryFindings.push(d));
   forEachCondaFile(ctx, {
     inline: (dep) => {
       const spec = String(dep.node.value);
-      if (isPinned(spec, dep.pip)) return;
-      const name = spec.split(/[\s<>=!~,;[]/)[0]!;
-      ctx.report({ start: dep.node.start, end: dep.node.end, severity: 'warning', rule: 'unpinned-dependency', message: `\`${spec}\` is not pinned to a version; write \`${name}${dep.pip ? '==' : '='}<version>\``, data: { package: name, pip: dep.pip } });
+      if (!isPinned(spec, dep.pip)) {
+        const name = spec.split(/[\s<>=!~,;[]/)[0]!;
+        ctx.report({ start: dep.node.start, end: dep.node.end, severity: 'warning', rule: 'unpinned-dependency', message: `\`${spec}\` is not pinned to a version; write \`${name}${dep.pip ? '==' : '='}<version>\``, data: { package: name, pip: dep.pip } });
+      }
+      entryChecks.inline(dep);
     },
     file: (at, file, text) => {
-      const unpinned = unpinnedInCondaText(text);
+      const doc = parseDocument(text);
+      const unpinned = unpinnedInCondaText(doc);
       if (unpinned.length) {
         ctx.report({ start: at.start, end: at.end, severity: 'warning', rule: 'unpinned-dependency', message: `${path.basename(file)} does not pin a version for ${unpinned.map((p) => `\`${p}\``).join(', ')}`, data: { packages: unpinned, file } });
       }
+      entryChecks.file(at, file, text, doc);
     },
   });
+  for (const finding of entryFindings) ctx.report(finding);
 }
 
-type CondaEntry = ReturnType<typeof dependencyNodes>[number];
+export type CondaEntry = ReturnType<typeof dependencyNodes>[number];
 
 /** Every environment's conda file: each entry of an inline one, or the text of one given by path (reported at `at`). */
 export function forEachCondaFile(ctx: RuleContext, visit: { inline(dep: CondaEntry): void; file(at: YamlNode, file: string, text: string): void }): void {
@@ -74,7 +87,7 @@ export function forEachCondaFile(ctx: RuleContext, visit: { inline(dep: CondaEnt
   }
 }
 
-export function dependencyNodes(conda: YamlMap): Array<{ node: YamlNode & { type: 'scalar' }; pip: boolean }> {
+function dependencyNodes(conda: YamlMap): Array<{ node: YamlNode & { type: 'scalar' }; pip: boolean }> {
   const out: Array<{ node: YamlNode & { type: 'scalar' }; pip: boolean }> = [];
   const deps = deref(childOf(conda, 'dependencies'));
   if (!isSeq(deps)) return out;
@@ -95,9 +108,8 @@ export function dependencyNodes(conda: YamlMap): Array<{ node: YamlNode & { type
   return out;
 }
 
-/** Unpinned packages of a conda file given as text (the file itself is not a spec, so it is parsed here). */
-export function unpinnedInCondaText(text: string): string[] {
-  const doc = parseDocument(text);
+/** Unpinned packages of a conda file, parsed from its text (the file itself is not a spec). */
+export function unpinnedInCondaText(doc: Document): string[] {
   const deps = doc.toJS()?.dependencies;
   if (!Array.isArray(deps)) return [];
   const out: string[] = [];

@@ -70,8 +70,20 @@ export function pipelineScopes(doc: SpecDocument): PipelineScope[] {
   return jobs ? [{ jobs, inputs: mapAt(root, 'inputs'), outputs: mapAt(root, 'outputs') }] : [];
 }
 
+/** jobNodes per document: a parsed document is not changed afterwards, and several rules walk its job nodes. */
+const jobNodesCache = new WeakMap<SpecDocument, JobNode[]>();
+
 /** The root job, a sweep's trial and every pipeline step: the maps that carry code/environment/compute. */
 export function jobNodes(doc: SpecDocument): JobNode[] {
+  let nodes = jobNodesCache.get(doc);
+  if (!nodes) {
+    nodes = computeJobNodes(doc);
+    jobNodesCache.set(doc, nodes);
+  }
+  return nodes;
+}
+
+function computeJobNodes(doc: SpecDocument): JobNode[] {
   const root = doc.rootMap;
   const kind = doc.kind;
   if (!root || !kind || (kind.asset !== 'job' && kind.asset !== 'component')) return [];
