@@ -8,7 +8,7 @@ import { FileDigestCache, hashContext, listContext, packContext, type ContextEnt
 import { followBuild } from './build-output';
 import { CONDA_FILE_IN_CONTEXT, dockerfileForConda } from './conda-dockerfile';
 import { hasConda } from './conda-source';
-import { SharedBuilds } from './shared-build';
+import { SharedBuilds, type BuildWaiter } from './shared-build';
 
 /** An environment as the engine resolved it from a spec (paths absolute). */
 export interface EnvironmentSource {
@@ -23,11 +23,8 @@ export interface EnvironmentSource {
   version?: string;
 }
 
-export interface EnsureOptions {
-  /** Build output, line by line (the run's log while Preparing). */
-  onLog?: (line: string) => void;
-  signal?: AbortSignal;
-}
+/** Where build output goes (the run's log while Preparing) and when the caller stops waiting. */
+export type EnsureOptions = BuildWaiter;
 
 export interface PreparedEnvironment {
   /** What to run: the `mlw-env:<hash>` tag of a built image, or the image as given. */

@@ -17,7 +17,8 @@ export interface CondaDependencies {
 }
 
 /** Packages a base image without conda still satisfies: its own python3 and pip (from venv/ensurepip). */
-const PROVIDED_WITHOUT_CONDA = new Set(['python', 'pip']);
+/** Conda packages a plain Python with a virtual environment already has, so no conda is needed for them. */
+export const PROVIDED_WITHOUT_CONDA: ReadonlySet<string> = new Set(['python', 'pip']);
 
 export function condaDependencies(condaYamlText: string): CondaDependencies {
   const doc: unknown = parseYaml(condaYamlText);
@@ -51,8 +52,13 @@ function refuseEntry(entry: string, pip: boolean): void {
 
 /** `numpy=1.26` → `numpy`, `conda-forge::scipy>=1` → `scipy`. */
 export function condaPackageName(spec: string): string {
-  const withoutChannel = spec.includes('::') ? spec.slice(spec.lastIndexOf('::') + 2) : spec;
-  return (/^[A-Za-z0-9_.-]+/.exec(withoutChannel.trim())?.[0] ?? withoutChannel).toLowerCase();
+  const bare = withoutChannel(spec);
+  return (/^[A-Za-z0-9_.-]+/.exec(bare.trim())?.[0] ?? bare).toLowerCase();
+}
+
+/** A conda match spec without its `channel::` prefix. */
+export function withoutChannel(spec: string): string {
+  return spec.includes('::') ? spec.slice(spec.lastIndexOf('::') + 2) : spec;
 }
 
 function shellQuote(text: string): string {

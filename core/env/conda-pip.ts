@@ -1,4 +1,4 @@
-import { condaDependencies, condaPackageName } from './conda-dockerfile';
+import { condaDependencies, condaPackageName, PROVIDED_WITHOUT_CONDA, withoutChannel } from './conda-dockerfile';
 
 /** What pip installs into a host virtual environment for a conda file, when no conda is at hand. */
 export interface PipPlan {
@@ -11,7 +11,6 @@ export interface PipPlan {
 }
 
 /** Satisfied by the virtual environment itself: its Python, and the pip that `venv` bundles. */
-const PROVIDED_BY_VENV = new Set(['python', 'pip']);
 
 /**
  * The pip requirements of a conda file. Conda packages other than `python` and `pip` are installed with pip under
@@ -29,7 +28,7 @@ export function pipPlanFor(condaYamlText: string): PipPlan {
       if (version) plan.pythonVersion = version;
       continue;
     }
-    if (PROVIDED_BY_VENV.has(name)) continue;
+    if (PROVIDED_WITHOUT_CONDA.has(name)) continue;
     const requirement = pipRequirementFor(spec);
     if (!requirement) {
       unpinned.push(spec);
@@ -52,8 +51,7 @@ export function pipPlanFor(condaYamlText: string): PipPlan {
  * pin) → `name==1.2.*`; `name 1.2` and `name==1.2` → `name==1.2`; `name>=1,<2` as written; build strings dropped.
  */
 export function pipRequirementFor(condaSpec: string): string | undefined {
-  const withoutChannel = condaSpec.includes('::') ? condaSpec.slice(condaSpec.lastIndexOf('::') + 2) : condaSpec;
-  const match = /^\s*([A-Za-z0-9_.-]+)\s*(.*)$/.exec(withoutChannel);
+  const match = /^\s*([A-Za-z0-9_.-]+)\s*(.*)$/.exec(withoutChannel(condaSpec));
   if (!match) return undefined;
   const [, name, rest] = match as unknown as [string, string, string];
   const constraint = rest.trim();

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { EnsureOptions, EnvironmentSource } from './builder';
 import { condaDependencies } from './conda-dockerfile';
-import { pipPlanFor } from './conda-pip';
+import { pipPlanFor, type PipPlan } from './conda-pip';
 import { hasConda } from './conda-source';
 import { SharedBuilds } from './shared-build';
 
@@ -39,6 +39,8 @@ interface Recipe {
   condaText: string;
   tool: CondaTool | undefined;
   python: PythonInfo | undefined;
+  /** What pip installs, without a conda tool. */
+  pip: PipPlan | undefined;
 }
 
 interface CondaTool {
@@ -88,16 +90,16 @@ export class HostEnvironmentBuilder {
     const condaText = readCondaText(source);
     const tool = await this.condaTool();
     const python = tool ? undefined : await this.python();
-    // Refuses what cannot be installed before anything is hashed or built (entries spanning lines or read as pip
-    // options, whichever tool installs them; without conda, unpinned conda packages too).
+    // Refuses what cannot be installed before anything is hashed or built (entries spanning lines, whichever tool
+    // installs them; without conda, unpinned conda packages too).
     if (tool) condaDependencies(condaText);
-    else pipPlanFor(condaText);
+    const pip = tool ? undefined : pipPlanFor(condaText);
     const hash = createHash('sha256');
     hash.update(`${HOST_ENV_FORMAT}\n`);
     if (tool) hash.update(`tool ${tool.kind} ${JSON.stringify(tool.path)} ${JSON.stringify(tool.version)}\n`);
     if (python) hash.update(`python ${JSON.stringify(python.executable)} ${JSON.stringify(python.version)}\n`);
     hash.update(condaText);
-    return { hash: hash.digest('hex'), condaText, tool, python };
+    return { hash: hash.digest('hex'), condaText, tool, python, pip };
   }
 
   private linkOf(hash: string): string {
@@ -153,7 +155,7 @@ export class HostEnvironmentBuilder {
 
   private async buildVenv(recipe: Recipe, target: string, onLine: (line: string) => void, run: (command: string, args: string[]) => Promise<void>): Promise<void> {
     const python = recipe.python!;
-    const plan = pipPlanFor(recipe.condaText);
+    const plan = recipe.pip!;
     const version = python.version.split(/\s/)[0]!;
     if (plan.pythonVersion && version !== plan.pythonVersion && !version.startsWith(`${plan.pythonVersion}.`)) {
       onLine(`mlw: note: the conda file asks for python ${plan.pythonVersion}; without micromamba or conda on PATH the environment uses this machine's Python ${version}`);
