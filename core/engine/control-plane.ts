@@ -6,6 +6,7 @@ import type { ComputeDriver } from '../compute/driver';
 import { HostProcessDriver } from '../compute/host';
 import { regularFilesInside } from '../data/contained-fs';
 import { DatastoreResolver } from '../data/datastores';
+import { assetKindOfType } from '../data/staging';
 import { isInside, readOrCreateKey } from '../data/fs-util';
 import { snapshotCode } from '../data/snapshot';
 import { kindInfo, maskSecrets, parseReference, toValidName, type IndexedAsset } from '../spec';
@@ -39,7 +40,6 @@ export interface ControlPlaneOptions {
 }
 
 const DEFAULT_DATASTORE = 'workspaceblobstore';
-const MODEL_TYPES = new Set(['mlflow_model', 'custom_model', 'triton_model']);
 /** How many of an output's files a job's detail lists (it counts them all). */
 const LISTED_FILES = 1000;
 
@@ -276,7 +276,7 @@ export class ControlPlane {
   }
 
   private registerOutput(output: NamedOutput): string {
-    const kind = MODEL_TYPES.has(output.type) ? 'model' : 'data';
+    const kind = assetKindOfType(output.type);
     const version = output.version ?? this.assets.nextVersion(kind, output.assetName);
     const spec = { name: output.assetName, version, type: output.type, path: output.uri, description: `output ${output.output} of job ${output.job}` };
     const contentHash = crypto.createHash('sha256').update(JSON.stringify(spec)).digest('hex');
