@@ -5,7 +5,7 @@ import { ASSET_KINDS, isTerminal } from '../api/contracts';
 import type { ComputeDriver } from '../compute/driver';
 import { HostProcessDriver } from '../compute/host';
 import { regularFilesInside } from '../data/contained-fs';
-import { DatastoreResolver } from '../data/datastores';
+import { DatastoreResolver, DEFAULT_DATASTORE } from '../data/datastores';
 import { assetKindOfType } from '../data/staging';
 import { isInside, readOrCreateKey } from '../data/fs-util';
 import { snapshotCode } from '../data/snapshot';
@@ -39,7 +39,6 @@ export interface ControlPlaneOptions {
   onIdle?: () => void;
 }
 
-const DEFAULT_DATASTORE = 'workspaceblobstore';
 /** How many of an output's files a job's detail lists (it counts them all). */
 const LISTED_FILES = 1000;
 
