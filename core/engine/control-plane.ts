@@ -126,9 +126,10 @@ export class ControlPlane {
     refuseInvalidName(spec, name, path.relative(this.layout.root, spec.path));
     const { spec: value, upload, reused } = await uploadLocalPath(kind, spec.value, path.dirname(spec.path), this.datastores);
     const version = isVersioned(kind) ? (value.version !== undefined ? String(value.version) : this.assets.nextVersion(kind, name)) : '';
-    const contentHash = specContentHash(value, () => readOrCreateKey(path.join(this.layout.mlwDir, 'assets.key')));
     // Until an encrypted secrets store exists, credentials are kept and shown only masked.
-    const { detail, created, updated } = this.assets.register({ kind, name, version, spec: maskSecrets(value).masked, sourcePath: spec.path, contentHash, ...(upload ? { upload } : {}) });
+    const secrets = maskSecrets(value);
+    const contentHash = specContentHash(secrets, () => readOrCreateKey(path.join(this.layout.mlwDir, 'assets.key')));
+    const { detail, created, updated } = this.assets.register({ kind, name, version, spec: secrets.masked, sourcePath: spec.path, contentHash, ...(upload ? { upload } : {}) });
     this.loader.assetsChanged();
     this.targets.delete(name);
     return { asset: detail, created, updated, warnings: spec.warnings, ...(upload ? { upload: { ...upload, reused: reused === true } } : {}) };
