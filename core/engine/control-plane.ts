@@ -317,9 +317,10 @@ export class ControlPlane {
   private target(compute: string): ComputeTarget {
     const cached = this.targets.get(compute);
     if (cached) return cached;
-    const target = resolveCompute(compute, this.assets, this.drivers, (name) => this.loader.definition('compute', name)?.value);
+    const registered = this.assets.get('compute', compute);
+    const target = resolveCompute(compute, registered?.spec, this.assets, this.drivers, (name) => this.loader.definition('compute', name)?.value);
     // A compute defined only by a spec file is read again next time: the file may change.
-    if (compute === 'local' || this.assets.get('compute', compute)) this.targets.set(compute, target);
+    if (compute === 'local' || registered) this.targets.set(compute, target);
     return target;
   }
 
