@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import type { AssetDetail, AssetKind, AssetUpload, ComputeQueue, JobDetail, JobSummary, SpecRequest } from '../api/contracts';
 import { ASSET_KINDS, isTerminal } from '../api/contracts';
+import { toIndexedAsset } from '../api/registered-assets';
 import type { ComputeDriver } from '../compute/driver';
 import { HostProcessDriver } from '../compute/host';
 import { regularFilesInside } from '../data/contained-fs';
@@ -333,7 +334,7 @@ export class ControlPlane {
   }
 
   private registeredForIndex(): IndexedAsset[] {
-    return this.assets.list().map((a) => ({ asset: a.kind, name: a.name, ...(a.version ? { version: a.version } : {}), path: a.sourcePath ?? '', start: 0, end: 0, origin: 'registered' as const }));
+    return this.assets.list().map((a) => toIndexedAsset(a, a.sourcePath));
   }
 }
 
