@@ -7,6 +7,11 @@ import type { AssetSummary, ServeInfo } from './contracts';
 /** How long `mlw validate` and the language server wait for a daemon's answer: offline is normal, not an error. */
 export const REGISTERED_ASSETS_TIMEOUT_MS = 500;
 
+/** A registered asset as the workspace index holds it; `path` is the spec file it was registered from, '' if not given. */
+export function toIndexedAsset(asset: AssetSummary, path = ''): IndexedAsset {
+  return { asset: asset.kind, name: asset.name, ...(asset.version ? { version: asset.version } : {}), path, start: 0, end: 0, origin: 'registered' };
+}
+
 /** The assets a workspace's control plane has registered, as a source of the workspace index. */
 export class RegisteredAssets implements AssetSource {
   private indexed: IndexedAsset[] = [];
@@ -16,7 +21,7 @@ export class RegisteredAssets implements AssetSource {
   }
 
   set(summaries: readonly AssetSummary[]): void {
-    this.indexed = summaries.map((a) => ({ asset: a.kind, name: a.name, ...(a.version ? { version: a.version } : {}), path: '', start: 0, end: 0, origin: 'registered' as const }));
+    this.indexed = summaries.map((a) => toIndexedAsset(a));
   }
 
   assets(): Iterable<IndexedAsset> {

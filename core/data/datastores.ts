@@ -8,6 +8,12 @@ import { isInside } from './fs-util';
 /** The datastores every workspace has; locally each is a folder `<mlwDir>/datastores/<name>/`. */
 export const BUILTIN_DATASTORES = ['workspaceblobstore', 'workspacefilestore', 'workspaceartifactstore', 'workspaceworkingdirectory'] as const;
 
+/**
+ * The workspace's default datastore, as in Azure ML: local data and models are uploaded to it on registration, and
+ * outputs without a `path` are written to it.
+ */
+export const DEFAULT_DATASTORE = 'workspaceblobstore';
+
 export interface DatastoreRecord {
   name: string;
   /** `local`, `azure_blob`, `azure_file`, `azure_data_lake_gen2`, … */

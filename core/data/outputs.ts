@@ -75,16 +75,17 @@ async function prepareOutput(name: string, output: NonNullable<JobOutput>, ctx: 
     }
   };
   assertInsideDatastore();
-
-  if (mode === 'direct') {
+  if (mode !== 'upload') {
     await mkdir(datastoreDir, { recursive: true });
+    // A link may have appeared while the folder was made: checked again before anything is written or mounted.
     assertInsideDatastore();
-    return { name, value: uri, hostDir: datastoreDir, uri, mode, finalize: async () => {} };
   }
+
+  if (mode === 'direct') return { name, value: uri, hostDir: datastoreDir, uri, mode, finalize: async () => {} };
   const hostDir = mode === 'upload' ? runOutputDir(ctx.runDir, name) : datastoreDir;
-  if (mode !== 'upload') await mkdir(hostDir, { recursive: true });
-  assertInsideDatastore();
-  await makeWritableFolder(hostDir, ctx.containerized);
+  // The datastore folder of the mounted modes exists by now; `upload` writes to a run-local folder made here.
+  if (mode === 'upload') await mkdir(hostDir, { recursive: true });
+  if (ctx.containerized) await chmod(hostDir, 0o777);
   const target = ctx.containerized ? containerOutputPath(name) : hostDir;
   const value = fileName ? (ctx.containerized ? posix.join(target, fileName) : join(target, fileName)) : target;
   const finalize =
@@ -126,9 +127,4 @@ function resolveDatastorePath(name: string, uri: string, ctx: OutputContext, fie
     throw new DataError(`output "${name}" goes to "${uri}" on a remote datastore; outputs can only be written to local datastores for now`, field);
   }
   return { path: location.path, root: location.root ?? location.path };
-}
-
-async function makeWritableFolder(folder: string, containerized: boolean): Promise<void> {
-  await mkdir(folder, { recursive: true });
-  if (containerized) await chmod(folder, 0o777);
 }

@@ -49,7 +49,13 @@ export interface StagedInput {
 }
 
 const LITERAL_TYPES = new Set(['integer', 'number', 'string', 'boolean']);
-const MODEL_TYPES = new Set(['mlflow_model', 'custom_model', 'triton_model']);
+/** Input and output types that name a model asset rather than a data asset. */
+export const MODEL_TYPES: ReadonlySet<string> = new Set(['mlflow_model', 'custom_model', 'triton_model']);
+
+/** The asset kind an input or output of `type` names: `model` for the model types, `data` for anything else. */
+export function assetKindOfType(type: string | undefined): 'data' | 'model' {
+  return MODEL_TYPES.has(type ?? '') ? 'model' : 'data';
+}
 const INPUT_MODES = ['ro_mount', 'eval_mount', 'rw_mount', 'download', 'eval_download', 'direct'];
 
 /**
@@ -184,7 +190,7 @@ function resolveSource(name: string, path: string, declaredType: string | undefi
   if (!assetReference) {
     return { location: withInputContext(name, field, () => ctx.resolver.resolve(path, ctx.specDir)), directValue: path };
   }
-  const kind = MODEL_TYPES.has(declaredType ?? '') ? 'model' : 'data';
+  const kind = assetKindOfType(declaredType);
   const label = assetReference.form === 'asset' ? assetReference.label : undefined;
   const asset = ctx.dataAsset(assetReference.name, assetReference.version, label, kind);
   if (!asset) throw new DataError(`input "${name}": ${kind} asset "${path}" was not found`, field);

@@ -1,14 +1,11 @@
 import type { AssetKind, AssetUpload } from '../api/contracts';
-import type { DatastoreResolver } from '../data/datastores';
+import { DEFAULT_DATASTORE, type DatastoreResolver } from '../data/datastores';
 import { DataError } from '../data/errors';
 import { uploadToDatastore } from '../data/upload';
 import { parseReference } from '../spec/refs';
 
-/** Where local data and models are uploaded on registration, as in Azure ML. */
-export const UPLOAD_DATASTORE = 'workspaceblobstore';
-
 /**
- * A data or model spec whose `path` is local gets its content uploaded once (content-addressed) into the upload
+ * A data or model spec whose `path` is local gets its content uploaded once (content-addressed) into the default
  * datastore, and `path` becomes the `azureml://datastores/…` URI of the copy: a registered version is a snapshot,
  * not a reference to the user's folder. Other specs and paths are returned as they are.
  */
@@ -18,8 +15,8 @@ export async function uploadLocalPath(kind: AssetKind, spec: Record<string, unkn
   try {
     const location = datastores.resolve(given, specDir);
     if (location.kind !== 'local') return { spec };
-    const uploaded = await uploadToDatastore(location.path, datastores.root(UPLOAD_DATASTORE));
-    const uri = `azureml://datastores/${UPLOAD_DATASTORE}/paths/${uploaded.relativePath}`;
+    const uploaded = await uploadToDatastore(location.path, datastores.root(DEFAULT_DATASTORE));
+    const uri = `azureml://datastores/${DEFAULT_DATASTORE}/paths/${uploaded.relativePath}`;
     return { spec: { ...spec, path: uri }, upload: { localPath: location.path, uri, files: uploaded.files, bytes: uploaded.bytes }, reused: uploaded.reused };
   } catch (error) {
     if (error instanceof DataError) throw DataError.at('path', 'path', error);

@@ -22,11 +22,18 @@ export interface Drivers {
 }
 
 /**
- * Which driver a compute spec maps to, and with how many concurrent runs. A registered compute wins; else a compute
- * spec in the workspace folder (what the editor resolves the reference to).
+ * Which driver a compute spec maps to, and with how many concurrent runs. A registered compute (`registered`, its
+ * spec as the caller looked it up in `assets`) wins; else a compute spec in the workspace folder (what the editor
+ * resolves the reference to).
  */
-export function resolveCompute(name: string, assets: AssetRepository, drivers: Drivers, definedInWorkspace: (name: string) => Record<string, unknown> | undefined = () => undefined): ComputeTarget {
-  const found = assets.get('compute', name)?.spec ?? definedInWorkspace(name);
+export function resolveCompute(
+  name: string,
+  registered: Record<string, unknown> | undefined,
+  assets: AssetRepository,
+  drivers: Drivers,
+  definedInWorkspace: (name: string) => Record<string, unknown> | undefined,
+): ComputeTarget {
+  const found = registered ?? definedInWorkspace(name);
   if (!found) {
     if (name === BUILTIN_LOCAL) return { name, type: 'local', driver: drivers.local, capacity: os.availableParallelism() };
     const known = [BUILTIN_LOCAL, ...assets.list('compute').map((c) => c.name)];

@@ -2,10 +2,12 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import type { AssetDetail, AssetKind, AssetUpload, ComputeQueue, JobDetail, JobSummary, SpecRequest } from '../api/contracts';
 import { ASSET_KINDS, isTerminal } from '../api/contracts';
+import { toIndexedAsset } from '../api/registered-assets';
 import type { ComputeDriver } from '../compute/driver';
 import { HostProcessDriver } from '../compute/host';
 import { regularFilesInside } from '../data/contained-fs';
-import { DatastoreResolver } from '../data/datastores';
+import { DatastoreResolver, DEFAULT_DATASTORE } from '../data/datastores';
+import { assetKindOfType } from '../data/staging';
 import { isInside, readOrCreateKey } from '../data/fs-util';
 import { snapshotCode } from '../data/snapshot';
 import { kindInfo, maskSecrets, parseReference, toValidName, type IndexedAsset } from '../spec';
@@ -38,8 +40,6 @@ export interface ControlPlaneOptions {
   onIdle?: () => void;
 }
 
-const DEFAULT_DATASTORE = 'workspaceblobstore';
-const MODEL_TYPES = new Set(['mlflow_model', 'custom_model', 'triton_model']);
 /** How many of an output's files a job's detail lists (it counts them all). */
 const LISTED_FILES = 1000;
 
@@ -127,9 +127,10 @@ export class ControlPlane {
     refuseInvalidName(spec, name, path.relative(this.layout.root, spec.path));
     const { spec: value, upload, reused } = await uploadLocalPath(kind, spec.value, path.dirname(spec.path), this.datastores);
     const version = isVersioned(kind) ? (value.version !== undefined ? String(value.version) : this.assets.nextVersion(kind, name)) : '';
-    const contentHash = specContentHash(value, () => readOrCreateKey(path.join(this.layout.mlwDir, 'assets.key')));
     // Until an encrypted secrets store exists, credentials are kept and shown only masked.
-    const { detail, created, updated } = this.assets.register({ kind, name, version, spec: maskSecrets(value).masked, sourcePath: spec.path, contentHash, ...(upload ? { upload } : {}) });
+    const secrets = maskSecrets(value);
+    const contentHash = specContentHash(secrets, () => readOrCreateKey(path.join(this.layout.mlwDir, 'assets.key')));
+    const { detail, created, updated } = this.assets.register({ kind, name, version, spec: secrets.masked, sourcePath: spec.path, contentHash, ...(upload ? { upload } : {}) });
     this.loader.assetsChanged();
     this.targets.delete(name);
     return { asset: detail, created, updated, warnings: spec.warnings, ...(upload ? { upload: { ...upload, reused: reused === true } } : {}) };
@@ -276,7 +277,7 @@ export class ControlPlane {
   }
 
   private registerOutput(output: NamedOutput): string {
-    const kind = MODEL_TYPES.has(output.type) ? 'model' : 'data';
+    const kind = assetKindOfType(output.type);
     const version = output.version ?? this.assets.nextVersion(kind, output.assetName);
     const spec = { name: output.assetName, version, type: output.type, path: output.uri, description: `output ${output.output} of job ${output.job}` };
     const contentHash = crypto.createHash('sha256').update(JSON.stringify(spec)).digest('hex');
@@ -317,9 +318,10 @@ export class ControlPlane {
   private target(compute: string): ComputeTarget {
     const cached = this.targets.get(compute);
     if (cached) return cached;
-    const target = resolveCompute(compute, this.assets, this.drivers, (name) => this.loader.definition('compute', name)?.value);
+    const registered = this.assets.get('compute', compute);
+    const target = resolveCompute(compute, registered?.spec, this.assets, this.drivers, (name) => this.loader.definition('compute', name)?.value);
     // A compute defined only by a spec file is read again next time: the file may change.
-    if (compute === 'local' || this.assets.get('compute', compute)) this.targets.set(compute, target);
+    if (compute === 'local' || registered) this.targets.set(compute, target);
     return target;
   }
 
@@ -332,7 +334,7 @@ export class ControlPlane {
   }
 
   private registeredForIndex(): IndexedAsset[] {
-    return this.assets.list().map((a) => ({ asset: a.kind, name: a.name, ...(a.version ? { version: a.version } : {}), path: a.sourcePath ?? '', start: 0, end: 0, origin: 'registered' as const }));
+    return this.assets.list().map((a) => toIndexedAsset(a, a.sourcePath));
   }
 }
 

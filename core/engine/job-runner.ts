@@ -105,12 +105,15 @@ export class JobRunner {
         // A cancel that arrived while the run was starting had no handle to stop yet.
         if (this.abort.signal.aborted) void this.handle.stop();
       } else {
+        const ref = this.job.driver_ref ?? record.started?.ref;
         // Leaves Queued before the first await, so the scheduler never starts this job as a new one.
-        if (this.job.status === 'Queued' || this.job.status === 'Preparing') this.resumeAsRunning(record);
+        if (this.job.status === 'Queued' || this.job.status === 'Preparing') this.resumeAsRunning(record, ref);
         plan = await this.prepare(false);
+        // A cancel or timeout the database lost still decides how the job ends (unless one arrived while preparing).
+        if (record.exited?.stopped) this.stopReason ??= record.exited.stopped;
         if (this.job.status !== 'Finalizing' || this.job.exit_code === null) {
-          this.handle = await this.reconnect(plan.plan, record);
-          if (!this.handle) return this.end('Failed', this.fateUnknown(record));
+          this.handle = await this.reconnect(plan.plan, record, ref ?? '');
+          if (!this.handle) return this.end('Failed', this.fateUnknown(record, ref));
         }
       }
       if (this.handle) {
@@ -156,19 +159,15 @@ export class JobRunner {
   }
 
   /** A job the database still has before Running although its run folder says it was started. */
-  private resumeAsRunning(record: RunRecord): void {
-    const ref = this.job.driver_ref ?? record.started?.ref;
+  private resumeAsRunning(record: RunRecord, ref: string | undefined): void {
     this.ctx.jobs.patch(this.job.name, { ...(ref ? { driver_ref: ref } : {}), started_at: record.started?.at ?? record.starting!.at });
     if (ref) this.job.driver_ref = ref;
     this.transition('Running');
   }
 
   /** The run a previous daemon started: still alive, or ended with an exit the driver or the run folder recorded. */
-  private async reconnect(plan: RunPlan, record: RunRecord): Promise<RunHandle | undefined> {
-    const ref = this.job.driver_ref ?? record.started?.ref ?? '';
+  private async reconnect(plan: RunPlan, record: RunRecord, ref: string): Promise<RunHandle | undefined> {
     if (record.exited) this.exitRecorded = true;
-    // A cancel or timeout the database lost still decides how the job ends.
-    if (record.exited?.stopped) this.stopReason ??= record.exited.stopped;
     const handle = await this.target.driver.reattach(this.job.name, ref, plan);
     if (handle || !record.exited) return handle;
     const { exitCode, reason } = record.exited;
@@ -177,14 +176,12 @@ export class JobRunner {
 
   /** How a run found in Finalizing ended: its exit code from the database, why it stopped from the run folder. */
   private recordedExit(record: RunRecord): RunExit {
-    if (record.exited?.stopped) this.stopReason ??= record.exited.stopped;
     const reason = record.exited?.reason;
     return { exitCode: this.job.exit_code!, ...(reason ? { reason } : {}) };
   }
 
-  private fateUnknown(record: RunRecord): string {
+  private fateUnknown(record: RunRecord, ref: string | undefined): string {
     const what = this.target.driver.containerized ? 'container' : 'process';
-    const ref = this.job.driver_ref ?? record.started?.ref;
     return `its fate is unknown: the run was started${record.starting ? ` at ${new Date(record.starting.at).toISOString()}` : ''} but vanished while the control plane was stopped (${what} ${ref ?? 'unknown'} not found, no exit recorded); it is not run again`;
   }
 

@@ -92,7 +92,8 @@ export class LogTailer {
   /** Hands over the first `length` pending bytes. */
   private emit(length: number): void {
     const bytes = this.pending.subarray(0, length);
-    this.pending = Buffer.from(this.pending.subarray(length));
+    // `pending` is always a Buffer.concat copy (or a view of one), never the read buffer, so the rest can stay a view.
+    this.pending = this.pending.subarray(length);
     const from = this.offset;
     this.offset += length;
     this.onPiece({ text: bytes.toString('utf8'), from, to: this.offset });

@@ -1,12 +1,11 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { assetKindOfType } from '../data/staging';
 import { parseReference } from '../spec';
 import type { AssetRepository } from '../store/assets';
 import type { EnvironmentSource } from '../env/builder';
 import { SpecRejectedError, type SpecLoader } from './spec-loader';
-
-const MODEL_INPUT_TYPES = new Set(['mlflow_model', 'custom_model', 'triton_model']);
 
 /** A versioned asset found in the store or, failing that, in a spec file of the workspace. */
 interface FoundAsset {
@@ -49,7 +48,7 @@ export class AssetResolver {
       if (typeof raw !== 'string') continue;
       const ref = parseReference(raw);
       if (ref?.form !== 'asset') continue;
-      const kind = MODEL_INPUT_TYPES.has(String(type)) ? 'model' : 'data';
+      const kind = assetKindOfType(String(type));
       const found = this.find(kind, ref.name, ref.version);
       if (!found) throw new SpecRejectedError(`inputs.${inputName}: unknown ${kind} asset ${raw}; register it with \`mlw ${kind} create -f <file>\``);
       out[dataAssetKey(kind, ref.name, ref.version, ref.label)] = { path: String(found.spec.path), ...(found.spec.type ? { type: String(found.spec.type) } : {}), baseDir: found.baseDir };
