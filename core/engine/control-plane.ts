@@ -100,6 +100,7 @@ export class ControlPlane {
         workspaceRoot: this.layout.root,
         defaultDatastore: DEFAULT_DATASTORE,
         registerOutputs: (outputs) => this.store.transaction(() => outputs.map((output) => this.registerOutput(output))),
+        transaction: (work) => this.store.transaction(work),
         runEnvironment: options.runEnvironment ?? (() => ({})),
       },
       this.jobs,

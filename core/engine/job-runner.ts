@@ -53,6 +53,8 @@ export interface RunnerContext {
   runEnvironment: RunEnvironment;
   /** Registers named outputs as data or model assets with the job as their lineage, in one transaction. */
   registerOutputs: (outputs: NamedOutput[]) => string[];
+  /** Runs store writes as one transaction. */
+  transaction: <T>(work: () => T) => T;
 }
 
 export interface NamedOutput {
@@ -278,8 +280,11 @@ export class JobRunner {
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     fs.closeSync(fs.openSync(logFile, 'a'));
     this.tailer = new LogTailer(logFile, this.job.log_offset, (piece) => {
-      this.ctx.events.appendLog(this.job.name, piece);
-      this.ctx.jobs.patch(this.job.name, { log_offset: piece.to });
+      // One commit: a crash between storing a piece and its new offset would publish the piece again on re-attach.
+      this.ctx.transaction(() => {
+        this.ctx.events.appendLog(this.job.name, piece);
+        this.ctx.jobs.patch(this.job.name, { log_offset: piece.to });
+      });
     });
     this.tailer.start();
   }
