@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiClient, readServeInfo } from '../core/api/client';
-import type { JobEvent, JobSummary } from '../core/api/contracts';
+import type { JobEvent, JobSummary } from '../core/vocabulary';
 import { EnvironmentBuilder } from '../core/env';
 
 const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 7);

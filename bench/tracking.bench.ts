@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ApiClient, readServeInfo } from '../core/api/client';
-import type { JobEvent, JobSummary, ServeInfo } from '../core/api/contracts';
+import type { ServeInfo } from '../core/api/contracts';
+import type { JobEvent, JobSummary } from '../core/vocabulary';
 import { MLFLOW_PYTHON, SHARED_MLFLOW_SCRIPTS } from '../test/support/mlflow';
 import { freePort } from '../test/support/mlflow-server';
 

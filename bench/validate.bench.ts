@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SpecDocument, SpecValidator, WorkspaceIndex } from '../core/spec';
+import { SpecDocument, SpecValidator, WorkspaceIndex } from '../core/language';
 import { pipelineText } from '../test/support/generate';
 
 const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 7);

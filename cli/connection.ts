@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ApiClient, ApiError, connectWorkspace } from '../core/api/client';
-import { workspaceRootOf } from '../core/spec/workspace-files';
+import { workspaceRootOf } from '../core/language/workspace-files';
 
 declare const MLW_VERSION: string;
 

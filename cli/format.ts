@@ -1,4 +1,4 @@
-import type { AssetSummary, JobEvent, JobSummary } from '../core/api/contracts';
+import type { AssetSummary, JobEvent, JobSummary } from '../core/vocabulary';
 
 /** One event as the CLI prints it: status lines stand out, logs are printed as the job wrote them. */
 export function formatEvent(event: JobEvent): string {

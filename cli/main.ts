@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ASSET_KINDS } from '../core/api/contracts';
+import { ASSET_KINDS } from '../core/vocabulary';
 import { registerAssetArchive } from './commands/asset-archive';
 import { registerAssetCreate } from './commands/asset-create';
 import { registerAssetList } from './commands/asset-list';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isTerminal, type JobStatus, type JobSummary } from '../core/api/contracts';
+import { isTerminal, type JobStatus, type JobSummary } from '../core/vocabulary';
 import type { ConnectionState, ControlPlaneConnection } from './control-plane/connection';
 
 /** The control plane's state (local, the remote URL, or stopped) and the number of running jobs. */

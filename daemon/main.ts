@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import { DaemonRunningError, startDaemon } from '../core/api/daemon';
+import { DaemonRunningError, startDaemon } from './start-daemon';
 
 declare const MLW_VERSION: string;
 

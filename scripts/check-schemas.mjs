@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { globSync } from 'tinyglobby';
-import { createAjv, SCHEMA_BASE_URL } from '../core/spec/schema/validator.ts';
+import { createAjv, SCHEMA_BASE_URL } from '../core/language/schema/validator.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const ajv = createAjv();

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AssetKind } from '../../core/api/contracts';
+import type { AssetKind } from '../../core/vocabulary';
 import { isVersioned } from '../../core/store/assets';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { nameOf, withNameArgument } from '../options';

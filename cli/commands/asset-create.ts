@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { AssetDetail, AssetKind, AssetUpload } from '../../core/api/contracts';
+import type { AssetDetail, AssetKind, AssetUpload } from '../../core/vocabulary';
 import { isVersioned } from '../../core/store/assets';
 import { collect, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { overridesOf } from '../options';

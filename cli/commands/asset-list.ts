@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AssetKind, AssetSummary } from '../../core/api/contracts';
+import type { AssetKind, AssetSummary } from '../../core/vocabulary';
 import { assetRows, table } from '../format';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { maxResults } from '../options';

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { ApiError } from '../../core/api/client';
-import { BUILTIN_LOCAL, type AssetDetail, type AssetKind, type ComputeQueue } from '../../core/api/contracts';
+import { type ComputeQueue } from '../../core/api/contracts';
+import { BUILTIN_LOCAL, type AssetDetail, type AssetKind } from '../../core/vocabulary';
 import { isVersioned } from '../../core/store/assets';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { nameOf, withNameArgument } from '../options';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { JobSummary } from '../../core/api/contracts';
+import type { JobSummary } from '../../core/vocabulary';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { nameOf, withNameArgument } from '../options';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { JobSummary } from '../../core/api/contracts';
+import type { JobSummary } from '../../core/vocabulary';
 import { collect, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { overridesOf } from '../options';
 import { streamJob } from './job-stream';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { JobDetail } from '../../core/api/contracts';
+import type { JobDetail } from '../../core/vocabulary';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { nameOf, withNameArgument } from '../options';
 

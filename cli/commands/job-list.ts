@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { JobSummary } from '../../core/api/contracts';
+import type { JobSummary } from '../../core/vocabulary';
 import { jobRows, table } from '../format';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { maxResults } from '../options';

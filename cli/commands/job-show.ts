@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ApiError, type ApiClient } from '../../core/api/client';
-import type { JobDetail, JobOutputInfo } from '../../core/api/contracts';
+import type { JobDetail, JobOutputInfo } from '../../core/vocabulary';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { nameOf, withNameArgument } from '../options';
 

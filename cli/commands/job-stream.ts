@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ApiClient } from '../../core/api/client';
-import type { JobStatus } from '../../core/api/contracts';
+import type { JobStatus } from '../../core/vocabulary';
 import { EventPrinter } from '../format';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { nameOf, withNameArgument } from '../options';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { FileValidation } from '../../core/spec';
+import type { FileValidation } from '../../core/language';
 
 interface ValidateOptions {
   format: 'text' | 'json';
@@ -21,7 +21,7 @@ export function registerValidate(program: Command): void {
 
 export async function runValidate(paths: string[], options: ValidateOptions, cwd: string): Promise<number> {
   // Loaded on use: the validator (schemas, ajv) is the heaviest part of the CLI and other commands don't need it.
-  const { expandSpecArguments, validateFiles, workspaceRootOf } = require('../../core/spec') as typeof import('../../core/spec');
+  const { expandSpecArguments, validateFiles, workspaceRootOf } = require('../../core/language') as typeof import('../../core/language');
   if (options.format !== 'text' && options.format !== 'json') {
     process.stderr.write(`mlw validate: unknown format '${options.format}' (text or json)\n`);
     return 2;

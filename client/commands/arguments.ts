@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { AssetKind, AssetSummary, JobStatus, JobSummary } from '../../core/api/contracts';
-import { ASSET_KINDS, isTerminal } from '../../core/api/contracts';
+import type { AssetKind, AssetSummary, JobStatus, JobSummary } from '../../core/vocabulary';
+import { ASSET_KINDS, isTerminal } from '../../core/vocabulary';
 import type { TreeNode } from '../trees/tree-node';
 import type { CommandContext } from './command';
 

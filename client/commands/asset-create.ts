@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { AssetDetail } from '../../core/api/contracts';
+import type { AssetDetail } from '../../core/vocabulary';
 import { checkSpecReady, reportRejection } from '../editor/spec-checks';
 import { specKindOfText } from '../editor/spec-kind';
 import { ASSET_VIEWS } from '../trees/views';

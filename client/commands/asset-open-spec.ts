@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { AssetDetail } from '../../core/api/contracts';
+import type { AssetDetail } from '../../core/vocabulary';
 import { assetArgument } from './arguments';
 import type { MlwCommand } from './command';
 

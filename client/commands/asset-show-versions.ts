@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { AssetDetail, AssetSummary } from '../../core/api/contracts';
+import type { AssetDetail, AssetSummary } from '../../core/vocabulary';
 import { assetArgument } from './arguments';
 import type { MlwCommand } from './command';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { JobSummary } from '../../core/api/contracts';
+import type { JobSummary } from '../../core/vocabulary';
 import { isActive, jobArgument } from './arguments';
 import type { MlwCommand } from './command';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { JobDetail } from '../../core/api/contracts';
+import type { JobDetail } from '../../core/vocabulary';
 import { jobArgument } from './arguments';
 import type { MlwCommand } from './command';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { JobSummary } from '../../core/api/contracts';
+import type { JobSummary } from '../../core/vocabulary';
 import { pickCompute } from '../editor/compute-picker';
 import { checkSpecReady, reportRejection } from '../editor/spec-checks';
 import { specKindOfText, topLevelKeyLine } from '../editor/spec-kind';

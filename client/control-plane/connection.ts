@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ApiClient, connectWorkspace, readServeInfo } from '../../core/api/client';
-import type { Health, JobEvent } from '../../core/api/contracts';
+import type { Health } from '../../core/api/contracts';
+import type { JobEvent } from '../../core/vocabulary';
 import type { Config } from '../config';
 import { remoteTokenKey } from './remote-token';
 

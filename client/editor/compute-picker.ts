@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ApiClient } from '../../core/api/client';
-import type { AssetSummary, ComputeQueue } from '../../core/api/contracts';
+import type { ComputeQueue } from '../../core/api/contracts';
+import type { AssetSummary } from '../../core/vocabulary';
 
 /** Asks which compute a job without `compute:` runs on; resolves to the `--set` override, or undefined if dismissed. */
 export async function pickCompute(api: ApiClient): Promise<string | undefined> {

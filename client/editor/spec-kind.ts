@@ -1,5 +1,5 @@
-import { ASSET_KINDS, type AssetKind } from '../../core/api/contracts';
-import { detectKind, kindInfo, type KindId } from '../../core/spec/kinds';
+import { ASSET_KINDS, type AssetKind } from '../../core/vocabulary';
+import { detectKind, kindInfo, type KindId } from '../../core/language/kinds';
 
 export type SpecAction = 'submit' | 'create' | 'validate-only';
 

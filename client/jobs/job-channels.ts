@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { JobEvent, JobStatus } from '../../core/api/contracts';
-import { isTerminal } from '../../core/api/contracts';
+import type { JobEvent, JobStatus } from '../../core/vocabulary';
+import { isTerminal } from '../../core/vocabulary';
 import type { Config } from '../config';
 import type { ControlPlaneConnection } from '../control-plane/connection';
 import { completionMessage, jobLogLines } from './job-log-lines';

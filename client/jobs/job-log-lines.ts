@@ -1,4 +1,4 @@
-import type { JobEvent } from '../../core/api/contracts';
+import type { JobEvent } from '../../core/vocabulary';
 
 export type LogLevel = 'info' | 'warn' | 'error' | 'trace';
 

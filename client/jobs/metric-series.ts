@@ -1,4 +1,4 @@
-import type { JobEvent } from '../../core/api/contracts';
+import type { JobEvent } from '../../core/vocabulary';
 
 /** One metric's points, ordered by step (a repeated step keeps the last value, as MLflow shows it). */
 export interface MetricSeries {

@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import type { JobEvent } from '../../core/api/contracts';
+import type { JobEvent } from '../../core/vocabulary';
 import type { ControlPlaneConnection } from '../control-plane/connection';
 import type { MetricsMessage } from './metrics-messages';
 

@@ -1,4 +1,5 @@
-import type { AssetKind, AssetSummary, ComputeQueue, EnvironmentImage } from '../../core/api/contracts';
+import type { ComputeQueue, EnvironmentImage } from '../../core/api/contracts';
+import type { AssetKind, AssetSummary } from '../../core/vocabulary';
 import type { TreeIcon, TreeNode } from './tree-node';
 
 const KIND_ICONS: Record<AssetKind, string> = {

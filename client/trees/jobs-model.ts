@@ -1,5 +1,5 @@
-import type { JobSummary } from '../../core/api/contracts';
-import { isTerminal } from '../../core/api/contracts';
+import type { JobSummary } from '../../core/vocabulary';
+import { isTerminal } from '../../core/vocabulary';
 import { jobContextValue, jobDescription, jobTooltip, statusIcon } from './presenters';
 import type { TreeNode } from './tree-node';
 

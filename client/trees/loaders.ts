@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ApiClient } from '../../core/api/client';
-import type { AssetDetail, AssetKind, AssetSummary, ComputeQueue, EnvironmentImage, JobSummary } from '../../core/api/contracts';
+import type { ComputeQueue, EnvironmentImage } from '../../core/api/contracts';
+import type { AssetDetail, AssetKind, AssetSummary, JobSummary } from '../../core/vocabulary';
 import { workspaceSpecs } from '../editor/workspace-specs';
 import { assetsTree, environmentExtras, queueExtras, type AssetExtras } from './assets-model';
 import { jobsTree } from './jobs-model';

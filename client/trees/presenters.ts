@@ -1,5 +1,5 @@
-import type { JobStatus, JobSummary } from '../../core/api/contracts';
-import { isTerminal } from '../../core/api/contracts';
+import type { JobStatus, JobSummary } from '../../core/vocabulary';
+import { isTerminal } from '../../core/vocabulary';
 import type { TreeIcon } from './tree-node';
 
 const STATUS_ICONS: Record<JobStatus, TreeIcon> = {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ApiClient } from '../../core/api/client';
-import type { AssetKind, JobEvent } from '../../core/api/contracts';
+import type { AssetKind, JobEvent } from '../../core/vocabulary';
 import type { Config } from '../config';
 import type { ControlPlaneConnection } from '../control-plane/connection';
 import { assetLoader, loadComputes, loadEndpointSpecs, loadEnvironments, loadJobs } from './loaders';

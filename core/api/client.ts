@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import { WorkspaceLayout } from '../engine/layout';
-import type { ApiErrorBody, Health, JobEvent, ServeInfo } from './contracts';
+import type { ApiErrorBody, Health, ServeInfo } from './contracts';
+import type { JobEvent } from '../vocabulary';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly body: ApiErrorBody) {

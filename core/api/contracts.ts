@@ -1,18 +1,7 @@
 /**
- * The control plane's HTTP contract, shared by the daemon, the CLI and the editor. Every route is listed in
- * `ROUTES`; request bodies are validated against the JSON schemas in `BODY_SCHEMAS`.
+ * The control plane's HTTP contract, shared by the daemon, the CLI and the editor: request and answer shapes that
+ * are not part of the shared vocabulary (`core/vocabulary`). Request bodies are validated against `BODY_SCHEMAS`.
  */
-
-export type JobStatus = 'Queued' | 'Preparing' | 'Running' | 'Finalizing' | 'Completed' | 'Failed' | 'Canceled';
-export const TERMINAL_STATUSES: readonly JobStatus[] = ['Completed', 'Failed', 'Canceled'];
-export const isTerminal = (status: JobStatus): boolean => TERMINAL_STATUSES.includes(status);
-
-/** The compute every workspace has: host processes, one per core. */
-export const BUILTIN_LOCAL = 'local';
-
-/** Asset kinds the control plane registers (`mlw <kind> create`). */
-export const ASSET_KINDS = ['compute', 'datastore', 'data', 'environment', 'model', 'component'] as const;
-export type AssetKind = (typeof ASSET_KINDS)[number];
 
 /** A spec sent by a client: the file's path inside the workspace, optionally its unsaved text. */
 export interface SpecRequest {
@@ -21,77 +10,6 @@ export interface SpecRequest {
   /** `key.path=value` overrides, as `--set` gives them. */
   set?: string[];
 }
-
-export interface AssetSummary {
-  kind: AssetKind;
-  name: string;
-  /** '' for unversioned kinds (compute, datastore). */
-  version: string;
-  createdAt: string;
-  archived: boolean;
-  sourcePath?: string;
-  /** The job whose output this asset is. */
-  job?: string;
-}
-
-export interface AssetDetail extends AssetSummary {
-  spec: Record<string, unknown>;
-  contentHash: string;
-  /** A data or model version registered from a local path: that path, and the datastore copy `spec.path` names. */
-  upload?: AssetUpload;
-}
-
-export interface AssetUpload {
-  /** The local file or folder as it was when registered (absolute). */
-  localPath: string;
-  /** `azureml://datastores/workspaceblobstore/paths/LocalUpload/<hash>/<name>`. */
-  uri: string;
-  files: number;
-  bytes: number;
-}
-
-export interface JobSummary {
-  name: string;
-  type: string;
-  experiment: string;
-  displayName?: string;
-  status: JobStatus;
-  /** Why it is in this status: the queue position while Queued, the failure while Failed. */
-  reason?: string;
-  compute: string;
-  createdAt: string;
-  startedAt?: string;
-  endedAt?: string;
-  exitCode?: number;
-}
-
-export interface JobOutputInfo {
-  name: string;
-  type: string;
-  mode: string;
-  uri: string;
-  /** The output's files, sorted; the first 1,000 when there are more. */
-  files: string[];
-  /** How many files the output holds. */
-  fileCount: number;
-}
-
-export interface JobDetail extends JobSummary {
-  specPath: string;
-  spec: Record<string, unknown>;
-  image?: string;
-  snapshot?: string;
-  outputs: JobOutputInfo[];
-  events: JobEvent[];
-}
-
-/** One entry of a job's (or the workspace's) event stream; `seq` is the SSE id. */
-export type JobEvent =
-  | { seq: number; job: string; type: 'status'; time: string; status: JobStatus; reason?: string }
-  | { seq: number; job: string; type: 'log'; time: string; text: string }
-  | { seq: number; job: string; type: 'metric'; time: string; key: string; value: number; step: number }
-  /** On the workspace stream only (`job` is ''): an asset version registered or archived. */
-  | { seq: number; job: string; type: 'asset'; time: string; kind: AssetKind; name: string; version?: string; change: 'registered' | 'archived' };
 
 export interface ApiErrorBody {
   error: string;

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import { WorkspaceLayout } from '../engine/layout';
-import type { AssetSource, IndexedAsset } from '../spec/workspace-index';
+import type { AssetSource, IndexedAsset } from '../language/workspace-index';
 import { ApiClient, readServeInfo } from './client';
-import type { AssetSummary, ServeInfo } from './contracts';
+import type { ServeInfo } from './contracts';
+import type { AssetSummary } from '../vocabulary';
 
 /** How long `mlw validate` and the language server wait for a daemon's answer: offline is normal, not an error. */
 export const REGISTERED_ASSETS_TIMEOUT_MS = 500;

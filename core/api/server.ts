@@ -8,7 +8,8 @@ import { isMissingPath } from '../data/fs-util';
 import type { ControlPlane } from '../engine/control-plane';
 import { SpecRejectedError } from '../engine/spec-loader';
 import { AssetConflictError } from '../store/assets';
-import { ASSET_KINDS, BODY_SCHEMAS, MAX_BODY_BYTES, type ApiErrorBody, type AssetKind, type Health, type SpecRequest } from './contracts';
+import { BODY_SCHEMAS, MAX_BODY_BYTES, type ApiErrorBody, type Health, type SpecRequest } from './contracts';
+import { ASSET_KINDS, type AssetKind } from '../vocabulary';
 import { useBoundedJsonParser } from './json-body';
 import { streamEvents, type StreamCounter } from './sse';
 

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ControlPlane } from '../engine/control-plane';
-import { isTerminal, type JobEvent } from './contracts';
+import { isTerminal, type JobEvent } from '../vocabulary';
 
 const HEARTBEAT_MS = 15_000;
 

@@ -1,7 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative as relativeTo, resolve as resolvePath, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseReference } from '../spec/refs';
+import { parseReference } from '../language/refs';
 import { DataError } from './errors';
 import { isInside } from './fs-util';
 

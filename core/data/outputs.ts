@@ -1,8 +1,8 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative as relativeTo } from 'node:path';
 import type { RunMount } from '../compute/driver';
-import { parseReference } from '../spec/refs';
-import type { JobOutput } from '../spec/types/jobs';
+import { parseReference } from '../language/refs';
+import type { JobOutput } from '../language/types/jobs';
 import type { DatastoreResolver } from './datastores';
 import { copyInside, staysInside } from './contained-fs';
 import { DataError } from './errors';

@@ -1,8 +1,8 @@
-import type { AssetKind, AssetUpload } from '../api/contracts';
+import type { AssetKind, AssetUpload } from '../vocabulary';
 import { DEFAULT_DATASTORE, type DatastoreResolver } from '../data/datastores';
 import { DataError } from '../data/errors';
 import { uploadToDatastore } from '../data/upload';
-import { parseReference } from '../spec/refs';
+import { parseReference } from '../language/refs';
 
 /**
  * A data or model spec whose `path` is local gets its content uploaded once (content-addressed) into the default

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { BUILTIN_LOCAL } from '../api/contracts';
+import { BUILTIN_LOCAL } from '../vocabulary';
 import type { ComputeDriver, RunResources } from '../compute/driver';
 import type { AssetRepository } from '../store/assets';
 import { SpecRejectedError } from './spec-loader';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JobStatus } from '../api/contracts';
+import type { JobStatus } from '../vocabulary';
 import type { RunExit, RunHandle, RunMount, RunPlan } from '../compute/driver';
 import { RUN_LABEL, WORKSPACE_LABEL } from '../compute/driver';
 import { CONTAINER_CODE_DIR } from '../data/layout';

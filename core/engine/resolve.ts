@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { assetKindOfType } from '../data/staging';
-import { parseReference } from '../spec';
+import { parseReference } from '../language';
 import type { AssetRepository } from '../store/assets';
 import type { EnvironmentSource } from '../env/builder';
 import { SpecRejectedError, type SpecLoader } from './spec-loader';

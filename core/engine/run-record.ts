@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JobStatus } from '../api/contracts';
+import type { JobStatus } from '../vocabulary';
 import type { RunExit } from '../compute/driver';
 
 /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { MAX_SPEC_BYTES, nameProblem, nameRuleFor, SpecDocument, SpecValidator, REFUSED_ON_SUBMIT, WorkspaceIndex, yamlFilesUnder, decodeSpecBytes, type AssetSource, type AssetType, type KindId, type SpecDiagnostic } from '../spec';
+import { MAX_SPEC_BYTES, nameProblem, nameRuleFor, SpecDocument, SpecValidator, REFUSED_ON_SUBMIT, WorkspaceIndex, yamlFilesUnder, decodeSpecBytes, type AssetSource, type AssetType, type KindId, type SpecDiagnostic } from '../language';
 
 /** A request the control plane refuses, with the validator's findings when a spec was invalid. */
 export class SpecRejectedError extends Error {

@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml';
-import { condaEntryProblem } from '../spec/conda-entries';
+import { condaEntryProblem } from '../language/conda-entries';
 
 /** Name of the conda file inside the generated build context. */
 export const CONDA_FILE_IN_CONTEXT = 'mlw-conda.yml';

@@ -1,4 +1,4 @@
-import type { AssetDetail, AssetKind, AssetSummary, AssetUpload } from '../api/contracts';
+import type { AssetDetail, AssetKind, AssetSummary, AssetUpload } from '../vocabulary';
 import type { Store } from './database';
 
 interface AssetRow {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { JobEvent } from '../api/contracts';
+import type { JobEvent } from '../vocabulary';
 import type { Store } from './database';
 
 interface EventRow {

@@ -1,4 +1,4 @@
-import type { JobStatus, JobSummary } from '../api/contracts';
+import type { JobStatus, JobSummary } from '../vocabulary';
 import type { Store } from './database';
 
 export interface JobRow {

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { JobStatus } from '../api/contracts';
+import type { JobStatus } from '../vocabulary';
 import type { ControlPlane } from '../engine/control-plane';
 import type { JobRow } from '../store/jobs';
 import { ArtifactStore, proxiedPath } from './artifacts';

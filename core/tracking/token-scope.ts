@@ -1,7 +1,7 @@
-import { isTerminal } from '../api/contracts';
+import { isTerminal } from '../vocabulary';
 import type { JobRepository, JobRow } from '../store/jobs';
 import type { Store } from '../store/database';
-import { parseReference } from '../spec/refs';
+import { parseReference } from '../language/refs';
 import { proxiedPath } from './artifacts';
 import { forbidden } from './errors';
 import { PARENT_RUN_TAG, type RunRepository, type RunRow } from './runs';

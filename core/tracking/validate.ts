@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { controlCharacter } from '../spec/names';
+import { controlCharacter } from '../language/names';
 import { invalid } from './errors';
 
 /** MLflow 2.x limits (mlflow/utils/validation.py). */

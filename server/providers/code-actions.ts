@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range, type TextEdit } from 'vscode-languageserver';
-import { formatReference, SCHEMA_URL_PREFIXES, type SpecDocument } from '../../core/spec';
-import { closest } from '../../core/spec/suggest';
-import { deref, isMap, locate, nodeAt, type YamlMap } from '../../core/spec/yaml/ast';
+import { formatReference, SCHEMA_URL_PREFIXES, type SpecDocument } from '../../core/language';
+import { closest } from '../../core/language/suggest';
+import { deref, isMap, locate, nodeAt, type YamlMap } from '../../core/language/yaml/ast';
 import { declaringJob, ownerPath } from '../service/binding-scopes';
 import { rangeOf, type DocumentContext } from '../service/context';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';

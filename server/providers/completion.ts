@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CompletionItemKind, InsertTextFormat, type CompletionItem, type CompletionList, type Position } from 'vscode-languageserver';
-import { allKinds, compareVersions, SCHEMA_URL_PREFIXES, type AssetType } from '../../core/spec';
-import { deref, entries, isMap, isScalar, locate, nodeAt, type PathSegment } from '../../core/spec/yaml/ast';
+import { allKinds, compareVersions, SCHEMA_URL_PREFIXES, type AssetType } from '../../core/language';
+import { deref, entries, isMap, isScalar, locate, nodeAt, type PathSegment } from '../../core/language/yaml/ast';
 import { expectedAsset, isPathKey } from '../service/asset-sites';
 import { bindingCandidates } from '../service/binding-scopes';
 import { rangeOf, type DocumentContext } from '../service/context';

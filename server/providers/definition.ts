@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Location, Position } from 'vscode-languageserver';
-import { parseReference } from '../../core/spec';
-import { isScalar, nodeAt } from '../../core/spec/yaml/ast';
+import { parseReference } from '../../core/language';
+import { isScalar, nodeAt } from '../../core/language/yaml/ast';
 import { expectedAsset, isPathKey } from '../service/asset-sites';
 import { locationIn, type DocumentContext } from '../service/context';
 import { symbolAt } from '../service/symbol-at';

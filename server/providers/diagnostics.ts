@@ -1,5 +1,5 @@
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
-import type { Severity } from '../../core/spec';
+import type { Severity } from '../../core/language';
 import { rangeOf, type DocumentContext } from '../service/context';
 import { YAML_SYNTAX_RULES } from '../service/settings';
 
@@ -11,7 +11,7 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   information: DiagnosticSeverity.Information,
 };
 
-/** Schema, semantic rules and lints from core/spec, as LSP diagnostics with the rule id as code and the fix data kept. */
+/** Schema, semantic rules and lints from core/language, as LSP diagnostics with the rule id as code and the fix data kept. */
 export function provideDiagnostics(ctx: DocumentContext): Diagnostic[] {
   const leaveSyntax = ctx.settings.leaveToYamlExtension.has('syntax');
   const out: Diagnostic[] = [];

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { DocumentLink } from 'vscode-languageserver';
-import { parseReference } from '../../core/spec';
-import { isScalar, keyText, type YamlNode } from '../../core/spec/yaml/ast';
+import { parseReference } from '../../core/language';
+import { isScalar, keyText, type YamlNode } from '../../core/language/yaml/ast';
 import { PATH_KEYS } from '../service/asset-sites';
 import { rangeOf, type DocumentContext } from '../service/context';
 

@@ -1,5 +1,5 @@
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver';
-import { deref, isMap, isSeq, keyText, type YamlNode, type YamlPair } from '../../core/spec/yaml/ast';
+import { deref, isMap, isSeq, keyText, type YamlNode, type YamlPair } from '../../core/language/yaml/ast';
 import { rangeOf, type DocumentContext } from '../service/context';
 
 const MAX_DEPTH = 6;

@@ -1,5 +1,5 @@
 import type { FoldingRange } from 'vscode-languageserver';
-import type { YamlNode } from '../../core/spec/yaml/ast';
+import type { YamlNode } from '../../core/language/yaml/ast';
 import type { DocumentContext } from '../service/context';
 
 /** A range for every key or item whose value spans more than one line (maps, lists, block scalars). */

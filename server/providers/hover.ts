@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
-import { kindInfo, parseReference, type IndexedAsset } from '../../core/spec';
-import { isScalar, locate, nodeAt } from '../../core/spec/yaml/ast';
+import { kindInfo, parseReference, type IndexedAsset } from '../../core/language';
+import { isScalar, locate, nodeAt } from '../../core/language/yaml/ast';
 import { expectedAsset } from '../service/asset-sites';
 import { rangeOf, type DocumentContext } from '../service/context';
 import { describe, type SchemaNavigator } from '../service/schema-navigator';

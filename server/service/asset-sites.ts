@@ -1,5 +1,5 @@
-import type { AssetType, SpecDocument } from '../../core/spec';
-import { childOf, locate, stringValue, type PathSegment } from '../../core/spec/yaml/ast';
+import type { AssetType, SpecDocument } from '../../core/language';
+import { childOf, locate, stringValue, type PathSegment } from '../../core/language/yaml/ast';
 
 /** Keys whose string value is a path relative to the spec (completion lists files, links and definition open them). */
 export const PATH_KEYS: ReadonlySet<string> = new Set(['code', 'path', 'conda_file', 'component', 'dockerfile_path', 'scoring_script']);

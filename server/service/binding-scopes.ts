@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { parseReference, scanBindings, type Binding, type SpecDocument } from '../../core/spec';
-import { childOf, deref, entries, isMap, isScalar, locate, stringValue, type PathSegment, type YamlMap, type YamlNode } from '../../core/spec/yaml/ast';
+import { parseReference, scanBindings, type Binding, type SpecDocument } from '../../core/language';
+import { childOf, deref, entries, isMap, isScalar, locate, stringValue, type PathSegment, type YamlMap, type YamlNode } from '../../core/language/yaml/ast';
 import type { DocumentContext } from './context';
 
 /** Something a binding segment names: an input, output, search-space parameter or pipeline step, where it is declared. */

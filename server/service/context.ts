@@ -1,6 +1,6 @@
 import type { Location, Range } from 'vscode-languageserver';
-import { SpecValidator, type FileHost, type SchemaValidator, type SpecDocument, type WorkspaceIndex } from '../../core/spec';
-import { LineIndex } from '../../core/spec/yaml/line-index';
+import { SpecValidator, type FileHost, type SchemaValidator, type SpecDocument, type WorkspaceIndex } from '../../core/language';
+import { LineIndex } from '../../core/language/yaml/line-index';
 import type { Settings } from './settings';
 
 /** What every provider gets: the parsed document and the workspace around it. */

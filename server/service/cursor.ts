@@ -1,5 +1,5 @@
-import type { SpecDocument } from '../../core/spec';
-import type { PathSegment } from '../../core/spec/yaml/ast';
+import type { SpecDocument } from '../../core/language';
+import type { PathSegment } from '../../core/language/yaml/ast';
 
 /** What the cursor is in, read from the text itself so that half-typed lines (which do not parse) still work. */
 export type CursorContext =

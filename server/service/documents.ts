@@ -1,4 +1,4 @@
-import { SpecDocument } from '../../core/spec';
+import { SpecDocument } from '../../core/language';
 import { uriToPath } from './uri';
 
 interface Entry {

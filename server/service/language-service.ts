@@ -1,5 +1,5 @@
 import type { CodeAction, CompletionList, Diagnostic, DocumentLink, DocumentSymbol, FoldingRange, Hover, Location, Position, Range, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
-import { SchemaValidator, SpecValidator, type SpecDocument } from '../../core/spec';
+import { SchemaValidator, SpecValidator, type SpecDocument } from '../../core/language';
 import { provideCodeActions } from '../providers/code-actions';
 import { provideCompletion } from '../providers/completion';
 import { provideDefinition } from '../providers/definition';

@@ -1,4 +1,4 @@
-import type { SpecDocument } from '../../core/spec';
+import type { SpecDocument } from '../../core/language';
 import { bindingCandidates, bindingSegments, bindingsOf, ownerPath, sameDeclaration, type Declaration } from './binding-scopes';
 import type { DocumentContext } from './context';
 

@@ -1,5 +1,5 @@
-import type { KindInfo, SchemaValidator } from '../../core/spec';
-import { deref, pairOf, type PathSegment, type YamlNode } from '../../core/spec/yaml/ast';
+import type { KindInfo, SchemaValidator } from '../../core/language';
+import { deref, pairOf, type PathSegment, type YamlNode } from '../../core/language/yaml/ast';
 
 /** A JSON Schema node together with the file it lives in (for relative `$ref`s). */
 export interface SchemaAt {

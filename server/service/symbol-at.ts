@@ -1,5 +1,5 @@
-import { scanBindings } from '../../core/spec';
-import { deref, isScalar, locate, nodeAt, type PathSegment } from '../../core/spec/yaml/ast';
+import { scanBindings } from '../../core/language';
+import { deref, isScalar, locate, nodeAt, type PathSegment } from '../../core/language/yaml/ast';
 import { bindingSegments, isPipeline, ownerPath, resolveSegment, type Declaration } from './binding-scopes';
 import type { DocumentContext } from './context';
 

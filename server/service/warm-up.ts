@@ -1,4 +1,4 @@
-import { SpecDocument } from '../../core/spec';
+import { SpecDocument } from '../../core/language';
 import type { MlwLanguageService } from './language-service';
 
 /** A small pipeline job touching the parser, the pipeline schema and the rules the way real specs do. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DiskFileHost, MAX_SPEC_BYTES, WorkspaceIndex, yamlFilesUnder, type FileHost, type SpecDocument } from '../../core/spec';
+import { DiskFileHost, MAX_SPEC_BYTES, WorkspaceIndex, yamlFilesUnder, type FileHost, type SpecDocument } from '../../core/language';
 
 /** The disk with the open editors laid over it: rules see unsaved text, and files that exist only in an editor. */
 export class OverlayFileHost implements FileHost {

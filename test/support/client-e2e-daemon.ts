@@ -1,7 +1,7 @@
 // The control plane of the end-to-end test's workspace in the dev run: the real daemon, started before VS Code,
 // so the extension finds a running one through .mlw/serve.json (the vsix run lets the extension start its own).
 // Usage: node --import tsx test/support/client-e2e-daemon.ts <workspace>; prints "ready <port>", stops on SIGTERM.
-import { startDaemon } from '../../core/api/daemon';
+import { startDaemon } from '../../daemon/start-daemon';
 
 async function main(root: string | undefined): Promise<void> {
   if (!root) throw new Error('usage: client-e2e-daemon.ts <workspace>');

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { ApiClient, ApiError } from '../../core/api/client';
-import type { JobEvent, JobStatus, JobSummary } from '../../core/api/contracts';
-import { startDaemon, type RunningDaemon } from '../../core/api/daemon';
+import type { JobEvent, JobStatus, JobSummary } from '../../core/vocabulary';
+import { startDaemon, type RunningDaemon } from '../../daemon/start-daemon';
 import { tempDir, writeTree } from './temp';
 
 export const COMMAND_SCHEMA = '$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { ApiClient, readServeInfo } from '../../core/api/client';
-import { isTerminal, type JobDetail, type JobSummary } from '../../core/api/contracts';
+import { isTerminal, type JobDetail, type JobSummary } from '../../core/vocabulary';
 import { waitFor } from './docker';
 
 const DAEMON = path.resolve(__dirname, '../../daemon/main.ts');

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import fs from 'node:fs';
-import { SpecDocument, SpecValidator, WorkspaceIndex, yamlFilesUnder, type SpecDiagnostic } from '../../core/spec';
+import { SpecDocument, SpecValidator, WorkspaceIndex, yamlFilesUnder, type SpecDiagnostic } from '../../core/language';
 
 export const fixturesRoot = path.resolve(import.meta.dirname, '../fixtures');
 

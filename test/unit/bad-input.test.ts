@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { decodeSpecBytes, SpecDocument, validateFiles } from '../../core/spec';
+import { decodeSpecBytes, SpecDocument, validateFiles } from '../../core/language';
 import { check, rules } from '../support/validate';
 
 const JOB = '$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\ntype: command\nexperiment_name: e\nenvironment: {image: localtest/python:3-bookworm}\n';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { JobEvent } from '../../core/api/contracts';
+import type { JobEvent } from '../../core/vocabulary';
 import { EventPrinter } from '../../cli/format';
 
 const time = '2026-11-26T00:00:00.000Z';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { JobEvent } from '../../core/api/contracts';
+import type { JobEvent } from '../../core/vocabulary';
 import { completionMessage, formatMetricValue, jobLogLines } from '../../client/jobs/job-log-lines';
 import { MetricSeriesSet } from '../../client/jobs/metric-series';
 import { commandJob, startPlane, workspace } from '../support/control-plane';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AssetSummary, ComputeQueue, JobSummary } from '../../core/api/contracts';
+import type { ComputeQueue } from '../../core/api/contracts';
+import type { AssetSummary, JobSummary } from '../../core/vocabulary';
 import { assetsTree, environmentExtras, queueExtras } from '../../client/trees/assets-model';
 import { jobsTree } from '../../client/trees/jobs-model';
 import { formatDuration, jobContextValue, jobDescription, jobDuration, statusIcon } from '../../client/trees/presenters';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ApiClient } from '../../core/api/client';
-import type { AssetDetail, AssetSummary, JobSummary } from '../../core/api/contracts';
+import type { AssetDetail, AssetSummary, JobSummary } from '../../core/vocabulary';
 import { COMMAND_SCHEMA, commandJob, refusal, startPlane, workspace } from '../support/control-plane';
 import { httpRequest } from '../support/http';
 

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ApiClient } from '../../core/api/client';
-import type { AssetDetail, AssetSummary, AssetUpload } from '../../core/api/contracts';
-import { startDaemon } from '../../core/api/daemon';
+import type { AssetDetail, AssetSummary, AssetUpload } from '../../core/vocabulary';
+import { startDaemon } from '../../daemon/start-daemon';
 import { commandJob, logText, refusal, startPlane, statuses, workspace } from '../support/control-plane';
 
 const DEFAULT_DATASTORES = ['workspaceartifactstore', 'workspaceblobstore', 'workspacefilestore', 'workspaceworkingdirectory'];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { JobDetail, JobSummary } from '../../core/api/contracts';
+import type { JobDetail, JobSummary } from '../../core/vocabulary';
 import { commandJob, logText, startPlane, statuses, workspace } from '../support/control-plane';
 import { waitFor } from '../support/docker';
 

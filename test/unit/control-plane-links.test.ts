@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { JobDetail } from '../../core/api/contracts';
+import type { JobDetail } from '../../core/vocabulary';
 import { commandJob, logText, type Plane, refusal, startPlane, statuses, workspace } from '../support/control-plane';
 import { mlflowCall } from '../support/mlflow';
 import { tempDir, writeTree } from '../support/temp';

@@ -5,7 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ApiError } from '../../core/api/client';
-import type { JobDetail, JobEvent } from '../../core/api/contracts';
+import type { JobDetail, JobEvent } from '../../core/vocabulary';
 import { Database } from 'node-sqlite3-wasm';
 import { describeJob } from '../../cli/commands/job-show';
 import { Store } from '../../core/store/database';

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { globSync } from 'tinyglobby';
 import { ApiError } from '../../core/api/client';
-import type { JobSummary } from '../../core/api/contracts';
-import { REFUSED_ON_SUBMIT, validateFiles } from '../../core/spec';
+import type { JobSummary } from '../../core/vocabulary';
+import { REFUSED_ON_SUBMIT, validateFiles } from '../../core/language';
 import { startPlane } from '../support/control-plane';
 import { tempDir } from '../support/temp';
 

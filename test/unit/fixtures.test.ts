@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { globSync } from 'tinyglobby';
-import { validateFiles, type LocatedDiagnostic } from '../../core/spec';
+import { validateFiles, type LocatedDiagnostic } from '../../core/language';
 import { expectedDiagnostics, type ExpectedDiagnostic } from '../support/markers';
 
 const root = path.resolve(import.meta.dirname, '../fixtures');

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { JobEvent } from '../../core/api/contracts';
+import type { JobEvent } from '../../core/vocabulary';
 import { pipPlanFor, pipRequirementFor } from '../../core/env/conda-pip';
 import { HostEnvironmentBuilder } from '../../core/env/host-env';
 import { tempDir } from '../support/temp';

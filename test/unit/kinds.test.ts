@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SpecDocument, SCHEMA_URL_PREFIXES, allKinds } from '../../core/spec';
+import { SpecDocument, SCHEMA_URL_PREFIXES, allKinds } from '../../core/language';
 
 function detect(text: string): string | undefined {
   const d = SpecDocument.parse('/w/x.yml', text).detection;
@@ -76,7 +76,7 @@ describe('kind detection', () => {
 });
 
 it('types a document by its kind', async () => {
-  const { specOf } = await import('../../core/spec');
+  const { specOf } = await import('../../core/language');
   const doc = SpecDocument.parse('/w/env.yml', '$schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json\nname: py\nversion: 2\nimage: localtest/python:3-bookworm\n');
   assert.equal(specOf(doc, 'environment')?.image, 'localtest/python:3-bookworm');
   assert.equal(specOf(doc, 'job/command'), undefined);

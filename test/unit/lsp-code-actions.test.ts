@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SpecDocument } from '../../core/spec';
+import { SpecDocument } from '../../core/language';
 import { MlwLanguageService } from '../../server/service/language-service';
 import { openWithCaret, SCHEMA } from '../support/lsp-service';
 

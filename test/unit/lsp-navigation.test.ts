@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Hover, Location, Position, WorkspaceEdit } from 'vscode-languageserver';
-import { SpecDocument } from '../../core/spec';
+import { SpecDocument } from '../../core/language';
 import { MlwLanguageService } from '../../server/service/language-service';
 import { pathToUri } from '../../server/service/uri';
 import { caret, lspFixtures, openWithCaret, SCHEMA } from '../support/lsp-service';

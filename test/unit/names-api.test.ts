@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { AssetDetail, AssetSummary, JobSummary } from '../../core/api/contracts';
+import type { AssetDetail, AssetSummary, JobSummary } from '../../core/vocabulary';
 import { COMMAND_SCHEMA, type Plane, refusal, startPlane, workspace } from '../support/control-plane';
 import { tempDir } from '../support/temp';
 

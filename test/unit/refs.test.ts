@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { parseReference } from '../../core/spec';
+import { parseReference } from '../../core/language';
 
 it('parses every reference form of DESIGN §2', () => {
   const cases: Array<[string, unknown]> = [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SpecDocument, WorkspaceIndex } from '../../core/spec';
+import { SpecDocument, WorkspaceIndex } from '../../core/language';
 import { check } from '../support/validate';
 
 const S = 'https://azuremlschemas.azureedge.net/latest/';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { AssetDetail, JobEvent } from '../../core/api/contracts';
+import type { AssetDetail, JobEvent } from '../../core/vocabulary';
 import { logText, startPlane, statuses, workspace } from '../support/control-plane';
 import { bridgeGateway } from '../../core/tracking/bridge';
 import { DockerTestBed } from '../support/docker';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import type { AssetDetail, JobEvent } from '../../core/api/contracts';
+import type { AssetDetail, JobEvent } from '../../core/vocabulary';
 import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace } from '../support/control-plane';
 import { mlflowCall, mlflowReady, runPython } from '../support/mlflow';
 

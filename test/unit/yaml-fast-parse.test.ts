@@ -6,8 +6,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { globSync } from 'tinyglobby';
 import { parseAllDocuments } from 'yaml';
-import { fastParseYaml } from '../../core/spec/yaml/fast-parse';
-import { parseWithYamlPackage, parseYaml } from '../../core/spec/yaml/parse';
+import { fastParseYaml } from '../../core/language/yaml/fast-parse';
+import { parseWithYamlPackage, parseYaml } from '../../core/language/yaml/parse';
 import { pipelineText } from '../support/generate';
 import { prng } from '../support/random';
 

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { globSync } from 'tinyglobby';
-import { parseYaml } from '../../core/spec/yaml/parse';
-import { toJS, nodeAt, type YamlNode } from '../../core/spec/yaml/ast';
+import { parseYaml } from '../../core/language/yaml/parse';
+import { toJS, nodeAt, type YamlNode } from '../../core/language/yaml/ast';
 import { pipelineText } from '../support/generate';
 
 /** Forces the whole-document path (a document marker disables segmenting) for comparison. */

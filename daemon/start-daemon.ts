@@ -1,17 +1,17 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { DockerDriver } from '../compute/docker';
-import { writePrivateFile } from '../data/fs-util';
-import { EnvironmentBuilder } from '../env/builder';
-import { ControlPlane } from '../engine/control-plane';
-import { WorkspaceLayout } from '../engine/layout';
-import { startBridgeListener, type BridgeListener } from '../tracking/bridge';
-import { runTokenCheck, trackingPlugin } from '../tracking/plugin';
-import { TrackingService } from '../tracking/service';
-import { isAlive } from './client';
-import { SERVE_INFO_FILE, type ServeInfo } from './contracts';
-import { createApi } from './server';
+import { DockerDriver } from '../core/compute/docker';
+import { writePrivateFile } from '../core/data/fs-util';
+import { EnvironmentBuilder } from '../core/env/builder';
+import { ControlPlane } from '../core/engine/control-plane';
+import { WorkspaceLayout } from '../core/engine/layout';
+import { startBridgeListener, type BridgeListener } from '../core/tracking/bridge';
+import { runTokenCheck, trackingPlugin } from '../core/tracking/plugin';
+import { TrackingService } from '../core/tracking/service';
+import { isAlive } from '../core/api/client';
+import { SERVE_INFO_FILE, type ServeInfo } from '../core/api/contracts';
+import { createApi } from '../core/api/server';
 
 export interface DaemonOptions {
   root: string;

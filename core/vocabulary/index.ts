@@ -1,0 +1,3 @@
+export * from './assets';
+export * from './events';
+export * from './jobs';
