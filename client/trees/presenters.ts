@@ -3,6 +3,7 @@ import { isTerminal } from '../../core/vocabulary';
 import type { TreeIcon } from './tree-node';
 
 const STATUS_ICONS: Record<JobStatus, TreeIcon> = {
+  NotStarted: { id: 'circle-outline', color: 'disabledForeground' },
   Queued: { id: 'clock', color: 'charts.yellow' },
   Preparing: { id: 'loading~spin', color: 'charts.blue' },
   Running: { id: 'sync~spin', color: 'charts.blue' },

@@ -16,6 +16,7 @@ import { TokenScope } from './token-scope';
 import { RunRepository, type KeyValue, type RunRow, type RunStatus } from './runs';
 
 const RUN_STATUS_OF: Record<JobStatus, RunStatus> = {
+  NotStarted: 'SCHEDULED',
   Queued: 'SCHEDULED',
   Preparing: 'SCHEDULED',
   Running: 'RUNNING',
