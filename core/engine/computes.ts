@@ -2,6 +2,7 @@ import os from 'node:os';
 import { BUILTIN_LOCAL } from '../vocabulary';
 import type { ComputeDriver, RunResources } from '../compute/driver';
 import type { AssetRepository } from '../store/assets';
+import { DriverRegistry } from '../compute/registry';
 import { SpecRejectedError } from './spec-loader';
 
 /** A compute target as the scheduler sees it. */
@@ -15,10 +16,12 @@ export interface ComputeTarget {
   resources?: RunResources;
 }
 
-export interface Drivers {
-  local: ComputeDriver;
-  /** Created on first use, so a workspace that never uses Docker never connects to it. */
-  docker: () => ComputeDriver;
+/** The compute types mlw runs today: `local` as host processes, the Azure-style clusters and instances on Docker. */
+export function standardDrivers(local: ComputeDriver, docker: () => ComputeDriver): DriverRegistry {
+  return new DriverRegistry()
+    .register(['local'], { driver: () => local, containerized: false })
+    .register(['docker', 'amlcompute'], { driver: docker, containerized: true })
+    .register(['computeinstance'], { driver: docker, containerized: true, singleInstance: true });
 }
 
 /**
@@ -30,28 +33,22 @@ export function resolveCompute(
   name: string,
   registered: Record<string, unknown> | undefined,
   assets: AssetRepository,
-  drivers: Drivers,
+  drivers: DriverRegistry,
   definedInWorkspace: (name: string) => Record<string, unknown> | undefined,
 ): ComputeTarget {
   const found = registered ?? definedInWorkspace(name);
   if (!found) {
-    if (name === BUILTIN_LOCAL) return { name, type: 'local', driver: drivers.local, capacity: os.availableParallelism() };
+    if (name === BUILTIN_LOCAL) return { name, type: 'local', driver: drivers.get('local')!.driver(), capacity: os.availableParallelism() };
     const known = [BUILTIN_LOCAL, ...assets.list('compute').map((c) => c.name)];
     throw new SpecRejectedError(`unknown compute ${name}; registered: ${known.join(', ')} (register one with \`mlw compute create -f <file>\`)`);
   }
   const spec = found as { type?: string; max_instances?: number; default_image?: string; resources?: { cpus?: number; memory?: string | number; shm_size?: string } };
   const type = spec.type ?? 'amlcompute';
-  const capacity = Math.max(1, Number(spec.max_instances ?? 1));
-  switch (type) {
-    case 'local':
-      return { name, type, driver: drivers.local, capacity };
-    case 'docker':
-    case 'amlcompute':
-    case 'computeinstance':
-      return { name, type, driver: drivers.docker(), capacity: type === 'computeinstance' ? 1 : capacity, defaultImage: spec.default_image, resources: toResources(spec.resources) };
-    default:
-      throw new SpecRejectedError(`compute ${name} has type ${type}, which cannot run jobs yet (supported: local, docker, amlcompute, computeinstance)`);
-  }
+  const entry = drivers.get(type);
+  if (!entry) throw new SpecRejectedError(`compute ${name} has type ${type}, which cannot run jobs yet (supported: ${drivers.types.join(', ')})`);
+  const capacity = entry.singleInstance ? 1 : Math.max(1, Number(spec.max_instances ?? 1));
+  if (!entry.containerized) return { name, type, driver: entry.driver(), capacity };
+  return { name, type, driver: entry.driver(), capacity, defaultImage: spec.default_image, resources: toResources(spec.resources) };
 }
 
 function toResources(resources: { cpus?: number; memory?: string | number; shm_size?: string } | undefined): RunResources | undefined {

@@ -6,21 +6,24 @@ import { ASSET_KINDS, isTerminal } from '../vocabulary';
 import { toIndexedAsset } from '../api/registered-assets';
 import type { ComputeDriver } from '../compute/driver';
 import { HostProcessDriver } from '../compute/host';
+import type { DriverRegistry } from '../compute/registry';
 import { regularFilesInside } from '../data/contained-fs';
 import { DatastoreResolver, DEFAULT_DATASTORE } from '../data/datastores';
 import { assetKindOfType } from '../data/staging';
 import { isInside, readOrCreateKey } from '../data/fs-util';
 import { snapshotCode } from '../data/snapshot';
-import { kindInfo, maskSecrets, parseReference, toValidName, type IndexedAsset } from '../language';
-import { DataError } from '../data/errors';
+import { kindInfo, maskSecrets, toValidName, type IndexedAsset } from '../language';
 import { AssetRepository, isVersioned } from '../store/assets';
 import { Store } from '../store/database';
 import { EventLog } from '../store/events';
 import { JobRepository, toJobSummary, type OutputRow, type JobRow } from '../store/jobs';
-import { jobShmBytes, resolveCompute, type ComputeTarget } from './computes';
+import { resolveCompute, standardDrivers, type ComputeTarget } from './computes';
 import type { EnvironmentImageStatus } from '../env/builder';
 import { HostEnvironmentBuilder } from '../env/host-env';
-import type { EnvironmentProvider, NamedOutput, ResolvedCommandJob, RunEnvironment } from './job-runner';
+import type { EnvironmentProvider, NamedOutput, RunEnvironment } from './job-runner';
+import { commandKind, JobKinds } from './kinds';
+import type { SubmitContext } from './kinds/kind';
+import { JobLifecycle } from './lifecycle';
 import { uploadLocalPath } from './asset-upload';
 import { specContentHash } from './content-hash';
 import { ensureDefaultDatastores } from './default-datastores';
@@ -52,11 +55,14 @@ export class ControlPlane {
   readonly jobs: JobRepository;
   readonly events: EventLog;
   readonly loader: SpecLoader;
+  readonly lifecycle: JobLifecycle;
+  readonly kinds: JobKinds;
+  private readonly submitContext: SubmitContext;
   private readonly resolver: AssetResolver;
   private readonly datastores: DatastoreResolver;
   private readonly scheduler: Scheduler;
   private readonly targets = new Map<string, ComputeTarget>();
-  private readonly drivers: { local: ComputeDriver; docker: () => ComputeDriver };
+  private readonly drivers: DriverRegistry;
   private readonly environments: (() => EnvironmentProvider) | undefined;
   private readonly runLogs: RunLogs;
 
@@ -72,13 +78,11 @@ export class ControlPlane {
     this.resolver = new AssetResolver(this.assets, this.loader, this.layout.root);
     const docker = options.docker;
     this.environments = options.environments;
-    this.drivers = {
-      local: options.local ?? new HostProcessDriver(),
-      docker: () => {
-        if (!docker) throw new SpecRejectedError('this control plane was started without Docker support');
-        return docker();
-      },
-    };
+    this.drivers = standardDrivers(options.local ?? new HostProcessDriver(), () => {
+      if (!docker) throw new SpecRejectedError('this control plane was started without Docker support');
+      return docker();
+    });
+    this.lifecycle = new JobLifecycle(this.store, this.jobs, this.events);
     const datastores = (this.datastores = new DatastoreResolver({
       workspaceRoot: this.layout.root,
       mlwDir: this.layout.mlwDir,
@@ -91,6 +95,7 @@ export class ControlPlane {
       {
         jobs: this.jobs,
         events: this.events,
+        lifecycle: this.lifecycle,
         resolver: datastores,
         environments: () => {
           if (!options.environments) throw new Error('this control plane was started without an environment builder');
@@ -106,14 +111,32 @@ export class ControlPlane {
       },
       this.jobs,
       (compute) => this.target(compute),
-      () => this.scheduler.activeCount === 0 && options.onIdle?.(),
+      (job) => {
+        if (job.parent) void this.advanceParent(job.parent);
+        if (this.scheduler.activeCount === 0) options.onIdle?.();
+      },
     );
+    this.submitContext = { resolver: this.resolver, datastores, snapshot: async (codeDir) => (await snapshotCode(this.loader.insideWorkspace(codeDir), this.layout.snapshots)).hash };
+    this.kinds = new JobKinds([commandKind]);
+  }
+
+  /** Lets a pipeline or sweep decide what comes next after one of its children ended. */
+  private async advanceParent(name: string): Promise<void> {
+    const parent = this.jobs.get(name);
+    const orchestrator = parent && this.kinds.ofType(parent.type)?.orchestrator;
+    if (!parent || !orchestrator || isTerminal(parent.status)) return;
+    try {
+      await orchestrator.advance(parent);
+    } catch (error) {
+      process.emitWarning(`job ${name}: ${(error as Error).message}`);
+    }
   }
 
   /** Re-attaches to runs a previous daemon left in flight and starts queued jobs. */
   start(): void {
     ensureDefaultDatastores(this.assets, this.layout);
-    this.scheduler.resume();
+    this.scheduler.resume(this.kinds.scheduledTypes);
+    for (const parent of this.jobs.list({ status: ['NotStarted', 'Running'], types: this.kinds.orchestratedTypes, oldestFirst: true })) void this.advanceParent(parent.name);
   }
 
   get activeJobs(): number {
@@ -141,55 +164,40 @@ export class ControlPlane {
   async submitJob(request: SpecRequest): Promise<{ job: JobSummary; warnings: string[] }> {
     const spec = this.loader.load(request.path, request.text, request.set);
     const relative = path.relative(this.layout.root, spec.path);
-    if (kindInfo(spec.kind).asset === 'job' && spec.kind !== 'job/command') throw new SpecRejectedError(`${relative}: ${kindInfo(spec.kind).title}s are not supported yet; command jobs are`, [], 501);
-    if (spec.kind !== 'job/command') throw new SpecRejectedError(`${relative} is a ${kindInfo(spec.kind).asset} spec, not a job${registerHint(kindInfo(spec.kind).asset, relative)}`);
-    const value = spec.value as Record<string, unknown> & { command: string; code?: string; name?: string; experiment_name?: string; display_name?: string };
-    const specDir = path.dirname(spec.path);
-    const compute = computeName(value.compute);
-    const target = this.target(compute);
-    await target.driver.ping();
-    const shmBytes = jobShmBytes(value.resources);
-    const resolved: ResolvedCommandJob = {
-      command: value.command,
-      ...(value.environment !== undefined ? { environment: this.resolver.environment(value.environment, specDir) } : {}),
-      ...(value.inputs ? { inputs: value.inputs as Record<string, unknown> } : {}),
-      ...(value.outputs ? { outputs: value.outputs as Record<string, unknown> } : {}),
-      ...(value.environment_variables ? { environment_variables: value.environment_variables as Record<string, string> } : {}),
-      ...(value.limits ? { limits: value.limits as { timeout?: number } } : {}),
-      spec_dir: specDir,
-      data_assets: this.resolver.dataAssets(value.inputs as Record<string, unknown> | undefined),
-      ...(shmBytes !== undefined ? { shm_bytes: shmBytes } : {}),
-    };
-    this.checkDataPaths(value, specDir);
-    const snapshot = value.code ? await snapshotCode(this.loader.insideWorkspace(path.resolve(specDir, value.code)), this.layout.snapshots) : undefined;
-    const experiment = value.experiment_name ?? toValidName(path.basename(specDir));
+    const kind = this.kinds.ofSpec(spec.kind);
+    if (!kind && kindInfo(spec.kind).asset === 'job') throw new SpecRejectedError(`${relative}: ${kindInfo(spec.kind).title}s are not supported yet; ${this.kinds.runnableJobs} are`, [], 501);
+    if (!kind) throw new SpecRejectedError(`${relative} is a ${kindInfo(spec.kind).asset} spec, not a job${registerHint(kindInfo(spec.kind).asset, relative)}`);
+    const value = spec.value as { name?: string; experiment_name?: string; display_name?: string };
+    if (!kind.orchestrator) await this.target(computeName(spec.value.compute)).driver.ping();
+    const prepared = await kind.prepare(spec, this.submitContext);
+    const experiment = value.experiment_name ?? toValidName(path.basename(path.dirname(spec.path)));
     const name = value.name ?? generateJobName(experiment);
     refuseInvalidName(spec, name, relative);
     const row = this.store.transaction(() => {
       if (this.jobs.exists(name)) throw new SpecRejectedError(`a job named ${name} already exists; job names are unique (remove name: to get a generated one)`, [], 409);
-      const ahead = this.jobs.queuedCount(compute);
-      const busy = this.scheduler.runningOn(compute).length;
-      const reason = queueReason(compute, busy, target.capacity, ahead);
-      const job = this.jobs.insert({ name, type: 'command', experiment, ...(value.display_name ? { displayName: value.display_name } : {}), compute, spec: resolved as unknown as Record<string, unknown>, specPath: spec.path, runDir: this.layout.runDir(name), ...(snapshot ? { snapshotHash: snapshot.hash } : {}) }, 'Queued');
-      this.jobs.setStatus(name, 'Queued', reason ? { reason } : {});
-      this.events.append(name, { type: 'status', status: 'Queued', ...(reason ? { reason } : {}) });
-      return job;
+      const job = this.jobs.insert({ name, type: kind.type, experiment, ...(value.display_name ? { displayName: value.display_name } : {}), compute: prepared.compute, spec: prepared.plan as Record<string, unknown>, specPath: spec.path, runDir: this.layout.runDir(name), ...(prepared.snapshotHash ? { snapshotHash: prepared.snapshotHash } : {}) }, kind.orchestrator ? 'NotStarted' : 'Queued');
+      return kind.orchestrator ? this.lifecycle.transition(job, 'Running') : this.enqueue(job);
     });
     // The answer is the job as submitted; the scheduler may start it right away.
     const submitted = this.withQueueReason(this.jobs.get(row.name)!);
-    this.scheduler.kick();
+    if (kind.orchestrator) await kind.orchestrator.advance(row);
+    else this.scheduler.kick();
     return { job: submitted, warnings: spec.warnings };
+  }
+
+  /** Puts a stored job in its compute's queue (with the queue position as its reason). */
+  enqueue(job: JobRow): JobRow {
+    const target = this.target(job.compute);
+    const reason = queueReason(job.compute, this.scheduler.runningOn(job.compute).length, target.capacity, this.jobs.queuedCount(job.compute, job.seq));
+    return this.lifecycle.transition(job, 'Queued', reason ? { reason } : {});
   }
 
   async cancelJob(name: string): Promise<JobSummary> {
     const job = this.requireJob(name);
     if (isTerminal(job.status)) return toJobSummary(job);
-    if (!(await this.scheduler.cancel(job))) {
-      this.store.transaction(() => {
-        this.jobs.setStatus(name, 'Canceled', { reason: 'canceled by the user', ended_at: Date.now() });
-        this.events.append(name, { type: 'status', status: 'Canceled', reason: 'canceled by the user' });
-      });
-    }
+    const orchestrator = this.kinds.ofType(job.type)?.orchestrator;
+    if (orchestrator) await orchestrator.cancel(job, 'canceled by the user');
+    else if (!(await this.scheduler.cancel(job))) this.lifecycle.transition(name, 'Canceled', { reason: 'canceled by the user' });
     return toJobSummary(this.requireJob(name));
   }
 
@@ -224,6 +232,7 @@ export class ControlPlane {
         return { name: o.name, type: o.type, mode: o.mode, uri: o.uri, files: files.slice(0, LISTED_FILES), fileCount: files.length };
       }),
       events: this.events.ofJob(name, 'status'),
+      ...this.kinds.ofType(job.type)?.orchestrator?.detail(job),
     };
   }
 
@@ -286,23 +295,6 @@ export class ControlPlane {
     this.assets.register({ kind, name: output.assetName, version, spec, contentHash, job: output.job });
     this.loader.assetsChanged();
     return `${output.output} registered as ${kind} ${output.assetName}:${version}`;
-  }
-
-  /** Refuses at submission what staging would refuse later: missing data, unknown datastores, paths escaping. */
-  private checkDataPaths(spec: Record<string, unknown>, specDir: string): void {
-    const pathOf = (entry: unknown) => (typeof entry === 'object' && entry !== null && typeof (entry as { path?: unknown }).path === 'string' ? (entry as { path: string }).path : undefined);
-    for (const [section, mustExist] of [['inputs', true], ['outputs', false]] as const) {
-      for (const [name, entry] of Object.entries((spec[section] ?? {}) as Record<string, unknown>)) {
-        const given = pathOf(entry);
-        const form = given === undefined ? undefined : parseReference(given)?.form;
-        if (form !== 'file' && form !== 'datastore-path' && form !== 'job-output') continue;
-        try {
-          this.datastores.resolve(given!, specDir, { mustExist });
-        } catch (error) {
-          throw DataError.at(`${section}.${name}`, `${section}.${name}`, error);
-        }
-      }
-    }
   }
 
   private withQueueReason(job: JobRow): JobSummary {

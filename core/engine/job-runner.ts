@@ -9,6 +9,8 @@ import type { DatastoreResolver } from '../data/datastores';
 import type { EventLog } from '../store/events';
 import type { JobRepository, JobRow } from '../store/jobs';
 import { substituteCommand } from './command';
+import type { CommandPlan } from './kinds/command';
+import type { JobLifecycle } from './lifecycle';
 import type { ComputeTarget } from './computes';
 import { runFiles } from './layout';
 import { LogTailer } from './log-tailer';
@@ -23,25 +25,10 @@ export interface EnvironmentProvider {
   status(source: EnvironmentSource): Promise<EnvironmentImageStatus>;
 }
 
-/** What a command job's stored spec holds after submission resolved its references. */
-export interface ResolvedCommandJob {
-  command: string;
-  environment?: EnvironmentSource;
-  inputs?: Record<string, unknown>;
-  outputs?: Record<string, unknown>;
-  environment_variables?: Record<string, string | number | boolean>;
-  limits?: { timeout?: number };
-  /** Spec folder: relative input paths resolve against it. */
-  spec_dir: string;
-  /** Data asset inputs resolved at submission (`azureml:name:v` → its path and folder). */
-  data_assets?: Record<string, { path: string; type?: string; baseDir: string }>;
-  /** The job's `resources.shm_size` in bytes; overrides the compute's for containers. */
-  shm_bytes?: number;
-}
-
 export interface RunnerContext {
   jobs: JobRepository;
   events: EventLog;
+  lifecycle: JobLifecycle;
   resolver: DatastoreResolver;
   environments: () => EnvironmentProvider;
   /** Builds the conda environments of host-process jobs. */
@@ -83,7 +70,7 @@ export class JobRunner {
   private tailer: LogTailer | undefined;
   private exitRecorded = false;
 
-  constructor(private readonly ctx: RunnerContext, private readonly job: JobRow, private readonly target: ComputeTarget) {}
+  constructor(private readonly ctx: RunnerContext, private readonly job: JobRow, private readonly target: ComputeTarget, private readonly spec: CommandPlan) {}
 
   /** Asks the job to stop; it ends Canceled (or with `status`, e.g. a timeout) once the run stopped. */
   async cancel(reason = 'canceled by the user', status: JobStatus = 'Canceled'): Promise<void> {
@@ -194,7 +181,7 @@ export class JobRunner {
   }
 
   private async prepare(stage = true): Promise<{ plan: RunPlan; outputs: Record<string, StagedOutput> }> {
-    const spec = JSON.parse(this.job.spec) as ResolvedCommandJob;
+    const spec = this.spec;
     const containerized = this.target.driver.containerized;
     const files = runFiles(this.job.run_dir);
     fs.mkdirSync(path.dirname(files.logFile), { recursive: true });
@@ -291,7 +278,7 @@ export class JobRunner {
 
   private async follow(handle: RunHandle, logFile: string): Promise<RunExit> {
     this.startTail(logFile);
-    const spec = JSON.parse(this.job.spec) as ResolvedCommandJob;
+    const spec = this.spec;
     const timeoutSeconds = Number(spec.limits?.timeout ?? 0);
     let timer: NodeJS.Timeout | undefined;
     if (timeoutSeconds > 0) {
@@ -312,7 +299,7 @@ export class JobRunner {
 
   /** Outputs with a `name` become data or model assets whose lineage is this job (all of them, or none). */
   private registerOutputs(): void {
-    const spec = JSON.parse(this.job.spec) as ResolvedCommandJob;
+    const spec = this.spec;
     const named = this.ctx.jobs.outputs(this.job.name).flatMap((row) => {
       const declared = spec.outputs?.[row.name] as { name?: string; version?: string | number } | null | undefined;
       return declared?.name ? [{ job: this.job.name, output: row.name, assetName: declared.name, ...(declared.version !== undefined ? { version: String(declared.version) } : {}), type: row.type, uri: row.uri }] : [];
@@ -322,14 +309,11 @@ export class JobRunner {
   }
 
   private transition(status: JobStatus, reason?: string): void {
-    this.ctx.jobs.setStatus(this.job.name, status, reason ? { reason } : {});
-    this.ctx.events.append(this.job.name, { type: 'status', status, ...(reason ? { reason } : {}) });
-    this.job.status = status;
+    this.ctx.lifecycle.transition(this.job, status, reason ? { reason } : {});
   }
 
   private end(status: JobStatus, reason?: string): void {
     this.tailer?.stop();
-    this.ctx.jobs.patch(this.job.name, { ended_at: this.ctx.jobs.get(this.job.name)?.ended_at ?? Date.now() });
     this.transition(status, reason);
   }
 }

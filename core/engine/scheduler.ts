@@ -2,6 +2,7 @@ import type { ComputeQueue } from '../api/contracts';
 import type { JobRepository, JobRow } from '../store/jobs';
 import type { ComputeTarget } from './computes';
 import { JobRunner, type RunnerContext } from './job-runner';
+import { decodeCommandPlan } from './kinds/command';
 import { readRunRecord } from './run-record';
 
 /**
@@ -17,7 +18,7 @@ export class Scheduler {
     private readonly ctx: RunnerContext,
     private readonly jobs: JobRepository,
     private readonly target: (compute: string) => ComputeTarget,
-    private readonly onJobEnd: () => void = () => {},
+    private readonly onJobEnd: (job: JobRow) => void = () => {},
   ) {}
 
   get activeCount(): number {
@@ -28,8 +29,8 @@ export class Scheduler {
    * Picks up jobs a previous daemon left in flight, then starts what fits. A job still Queued whose run folder records
    * a start is in flight too: the database lost the commits after it (a crash or power cut), and it must not run twice.
    */
-  resume(): void {
-    for (const job of this.jobs.list({ status: ['Queued', 'Preparing', 'Running', 'Finalizing'], oldestFirst: true })) {
+  resume(types: string[]): void {
+    for (const job of this.jobs.list({ status: ['Queued', 'Preparing', 'Running', 'Finalizing'], types, oldestFirst: true })) {
       if (job.status !== 'Queued' || readRunRecord(job.run_dir).starting) this.launch(job);
     }
     this.kick();
@@ -94,18 +95,18 @@ export class Scheduler {
   }
 
   private launch(job: JobRow, target = this.target(job.compute)): void {
-    const runner = new JobRunner(this.ctx, job, target);
+    const runner = new JobRunner(this.ctx, job, target, decodeCommandPlan(job));
     const done = runner.run().finally(() => {
       this.active.delete(job.name);
       this.kick();
-      this.onJobEnd();
+      this.onJobEnd(job);
     });
     this.active.set(job.name, { runner, compute: job.compute, done });
   }
 
   private fail(job: JobRow, reason: string): void {
-    this.jobs.setStatus(job.name, 'Failed', { reason, ended_at: Date.now() });
-    this.ctx.events.append(job.name, { type: 'status', status: 'Failed', reason });
+    this.ctx.lifecycle.transition(job, 'Failed', { reason });
+    this.onJobEnd(job);
   }
 
   private busyByCompute(): Map<string, number> {

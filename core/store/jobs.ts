@@ -21,6 +21,10 @@ export interface JobRow {
   created_at: number;
   started_at: number | null;
   ended_at: number | null;
+  parent: string | null;
+  step: string | null;
+  reused_from: string | null;
+  reuse_key: string | null;
 }
 
 export interface NewJob {
@@ -33,6 +37,10 @@ export interface NewJob {
   specPath: string;
   runDir: string;
   snapshotHash?: string;
+  parent?: string;
+  step?: string;
+  reuseKey?: string;
+  reusedFrom?: string;
 }
 
 export interface OutputRow {
@@ -44,7 +52,7 @@ export interface OutputRow {
   host_path: string;
 }
 
-type JobPatch = Partial<Pick<JobRow, 'reason' | 'image' | 'driver_ref' | 'exit_code' | 'log_offset' | 'started_at' | 'ended_at'>>;
+export type JobPatch = Partial<Pick<JobRow, 'reason' | 'image' | 'driver_ref' | 'exit_code' | 'log_offset' | 'started_at' | 'ended_at' | 'spec' | 'compute' | 'snapshot_hash' | 'reused_from' | 'reuse_key'>>;
 
 export class JobRepository {
   constructor(private readonly store: Store) {}
@@ -52,9 +60,9 @@ export class JobRepository {
   insert(job: NewJob, status: JobStatus): JobRow {
     const seq = Number(this.store.get<{ next: number }>('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM jobs')!.next);
     this.store.run(
-      `INSERT INTO jobs (name, seq, type, experiment, display_name, status, compute, spec, spec_path, run_dir, snapshot_hash, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [job.name, seq, job.type, job.experiment, job.displayName ?? null, status, job.compute, JSON.stringify(job.spec), job.specPath, job.runDir, job.snapshotHash ?? null, Date.now()],
+      `INSERT INTO jobs (name, seq, type, experiment, display_name, status, compute, spec, spec_path, run_dir, snapshot_hash, created_at, parent, step, reuse_key, reused_from)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [job.name, seq, job.type, job.experiment, job.displayName ?? null, status, job.compute, JSON.stringify(job.spec), job.specPath, job.runDir, job.snapshotHash ?? null, Date.now(), job.parent ?? null, job.step ?? null, job.reuseKey ?? null, job.reusedFrom ?? null],
     );
     return this.get(job.name)!;
   }
@@ -68,13 +76,28 @@ export class JobRepository {
     return row ? normalize(row) : undefined;
   }
 
-  list(filter: { status?: JobStatus[]; compute?: string; limit?: number; oldestFirst?: boolean } = {}): JobRow[] {
+  /** `parent: null` lists top-level jobs only; a name lists that job's children. */
+  list(filter: { status?: JobStatus[]; compute?: string; parent?: string | null; types?: string[]; limit?: number; oldestFirst?: boolean } = {}): JobRow[] {
     const where: string[] = [];
     const values: (string | number)[] = [];
     if (filter.status?.length) (where.push(`status IN (${filter.status.map(() => '?').join(', ')})`), values.push(...filter.status));
+    if (filter.types?.length) (where.push(`type IN (${filter.types.map(() => '?').join(', ')})`), values.push(...filter.types));
     if (filter.compute) (where.push('compute = ?'), values.push(filter.compute));
+    if (filter.parent === null) where.push('parent IS NULL');
+    else if (filter.parent !== undefined) (where.push('parent = ?'), values.push(filter.parent));
     const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq ${filter.oldestFirst ? 'ASC' : 'DESC'} LIMIT ?`;
     return this.store.all<JobRow>(sql, [...values, filter.limit ?? 100_000]).map(normalize);
+  }
+
+  /** The child jobs of a pipeline or sweep, in the order they were created. */
+  children(parent: string): JobRow[] {
+    return this.list({ parent, oldestFirst: true });
+  }
+
+  /** The newest completed job with this reuse key that ran (or itself reused) the same work. */
+  completedWithReuseKey(key: string): JobRow | undefined {
+    const row = this.store.get<JobRow>("SELECT * FROM jobs WHERE reuse_key = ? AND status = 'Completed' ORDER BY seq DESC LIMIT 1", [key]);
+    return row ? normalize(row) : undefined;
   }
 
   /** Computes that have queued jobs. */
@@ -132,5 +155,8 @@ export function toJobSummary(row: JobRow): JobSummary {
     ...(row.started_at !== null ? { startedAt: iso(row.started_at) } : {}),
     ...(row.ended_at !== null ? { endedAt: iso(row.ended_at) } : {}),
     ...(row.exit_code !== null ? { exitCode: row.exit_code } : {}),
+    ...(row.parent ? { parent: row.parent } : {}),
+    ...(row.step ? { step: row.step } : {}),
+    ...(row.reused_from ? { reusedFrom: row.reused_from } : {}),
   };
 }

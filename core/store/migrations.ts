@@ -190,4 +190,13 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // The job run whose token created a registered model: only that job's token may add versions to it.
   `ALTER TABLE mlflow_registered_models ADD COLUMN created_by_run TEXT;`,
+  // Pipeline steps and sweep trials are child jobs; a deterministic step records the key its outputs can be reused by.
+  `
+  ALTER TABLE jobs ADD COLUMN parent TEXT;
+  ALTER TABLE jobs ADD COLUMN step TEXT;
+  ALTER TABLE jobs ADD COLUMN reused_from TEXT;
+  ALTER TABLE jobs ADD COLUMN reuse_key TEXT;
+  CREATE INDEX jobs_by_parent ON jobs (parent, seq);
+  CREATE INDEX jobs_by_reuse_key ON jobs (reuse_key, status);
+  `,
 ];

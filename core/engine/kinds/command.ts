@@ -1,0 +1,93 @@
+import path from 'node:path';
+import type { DatastoreResolver } from '../../data/datastores';
+import { DataError } from '../../data/errors';
+import type { EnvironmentSource } from '../../env/builder';
+import { parseReference } from '../../language';
+import type { JobRow } from '../../store/jobs';
+import { jobShmBytes } from '../computes';
+import type { AssetResolver } from '../resolve';
+import { computeName } from '../resolve';
+
+/** What a command job's row stores: its spec with every reference resolved at submission. */
+export interface CommandPlan {
+  command: string;
+  environment?: EnvironmentSource;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  environment_variables?: Record<string, string | number | boolean>;
+  limits?: { timeout?: number };
+  /** Spec folder: relative input paths resolve against it. */
+  spec_dir: string;
+  /** Data asset inputs resolved at submission (`azureml:name:v` → its path and folder). */
+  data_assets?: Record<string, { path: string; type?: string; baseDir: string }>;
+  /** The job's `resources.shm_size` in bytes; overrides the compute's for containers. */
+  shm_bytes?: number;
+}
+
+/** A command job spec (a job file, a pipeline step or a sweep trial) as the engine reads it. */
+export interface CommandSpec {
+  command: string;
+  code?: string;
+  compute?: unknown;
+  environment?: unknown;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  environment_variables?: Record<string, string | number | boolean>;
+  limits?: { timeout?: number };
+  resources?: unknown;
+}
+
+export interface CommandContext {
+  resolver: AssetResolver;
+  datastores: DatastoreResolver;
+  /** Snapshots a code folder (content-addressed) and returns its hash. */
+  snapshot: (codeDir: string) => Promise<string>;
+}
+
+export interface PreparedCommand {
+  plan: CommandPlan;
+  compute: string;
+  snapshotHash?: string;
+}
+
+/** Resolves a command spec's references and snapshots its code; refuses what staging would refuse later. */
+export async function prepareCommand(spec: CommandSpec, specDir: string, ctx: CommandContext): Promise<PreparedCommand> {
+  const shmBytes = jobShmBytes(spec.resources);
+  const environment = spec.environment !== undefined ? ctx.resolver.environment(spec.environment, specDir) : undefined;
+  const plan: CommandPlan = {
+    command: spec.command,
+    ...(environment ? { environment } : {}),
+    ...(spec.inputs ? { inputs: spec.inputs } : {}),
+    ...(spec.outputs ? { outputs: spec.outputs } : {}),
+    ...(spec.environment_variables ? { environment_variables: spec.environment_variables } : {}),
+    ...(spec.limits ? { limits: spec.limits } : {}),
+    spec_dir: specDir,
+    data_assets: ctx.resolver.dataAssets(spec.inputs),
+    ...(shmBytes !== undefined ? { shm_bytes: shmBytes } : {}),
+  };
+  checkDataPaths(spec, specDir, ctx.datastores);
+  const snapshotHash = spec.code ? await ctx.snapshot(path.resolve(specDir, spec.code)) : undefined;
+  return { plan, compute: computeName(spec.compute), ...(snapshotHash ? { snapshotHash } : {}) };
+}
+
+/** The stored plan of a command job, decoded once per run. */
+export function decodeCommandPlan(row: JobRow): CommandPlan {
+  return JSON.parse(row.spec) as CommandPlan;
+}
+
+/** Refuses at submission what staging would refuse later: missing data, unknown datastores, paths escaping. */
+function checkDataPaths(spec: CommandSpec, specDir: string, datastores: DatastoreResolver): void {
+  const pathOf = (entry: unknown) => (typeof entry === 'object' && entry !== null && typeof (entry as { path?: unknown }).path === 'string' ? (entry as { path: string }).path : undefined);
+  for (const [section, mustExist] of [['inputs', true], ['outputs', false]] as const) {
+    for (const [name, entry] of Object.entries(spec[section] ?? {})) {
+      const given = pathOf(entry);
+      const form = given === undefined ? undefined : parseReference(given)?.form;
+      if (form !== 'file' && form !== 'datastore-path' && form !== 'job-output') continue;
+      try {
+        datastores.resolve(given!, specDir, { mustExist });
+      } catch (error) {
+        throw DataError.at(`${section}.${name}`, `${section}.${name}`, error);
+      }
+    }
+  }
+}
