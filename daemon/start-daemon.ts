@@ -58,7 +58,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       onIdle: () => idle?.touch(),
       runEnvironment: (job, target) => tracking?.runEnvironment(job, target.containerized) ?? {},
     });
-    tracking = new TrackingService(plane);
+    tracking = new TrackingService({ store: plane.store, assets: plane.assets, events: plane.events, jobs: plane.jobs, mlwDir: plane.layout.mlwDir });
     tracking.start();
     const activeTracking = tracking;
     const streams = { open: 0 };

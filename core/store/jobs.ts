@@ -100,6 +100,11 @@ export class JobRepository {
     return row ? normalize(row) : undefined;
   }
 
+  /** Every job's name and status. */
+  statuses(): { name: string; status: JobStatus }[] {
+    return this.store.all<{ name: string; status: JobStatus }>('SELECT name, status FROM jobs ORDER BY seq');
+  }
+
   /** Computes that have queued jobs. */
   queuedComputes(): string[] {
     return this.store.all<{ compute: string }>("SELECT DISTINCT compute FROM jobs WHERE status = 'Queued'").map((row) => row.compute);

@@ -68,6 +68,11 @@ export class RunRepository {
     });
   }
 
+  /** The jobs that have a run (a job's run is named by the job). */
+  jobNames(): Set<string> {
+    return new Set(this.store.all<{ job_name: string }>('SELECT job_name FROM mlflow_runs WHERE job_name IS NOT NULL').map((row) => row.job_name));
+  }
+
   find(runId: string): RunRow | undefined {
     const row = this.byUuid.all([runId])[0] as unknown as RunRow | undefined;
     return row ?? undefined;

@@ -1,7 +1,10 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { JobStatus } from '../vocabulary';
-import type { ControlPlane } from '../engine/control-plane';
+import type { AssetRepository } from '../store/assets';
+import type { Store } from '../store/database';
+import type { EventLog } from '../store/events';
+import type { JobRepository } from '../store/jobs';
 import type { JobRow } from '../store/jobs';
 import { ArtifactStore, proxiedPath } from './artifacts';
 import { forbidden } from './errors';
@@ -40,6 +43,16 @@ export interface TrackingEndpoints {
  * The tracking store of a workspace and the glue to its jobs: a job is an MLflow run named like the job, in the
  * experiment named by the job's `experiment_name`, whose status follows the job's.
  */
+/** What tracking needs of the workspace: the store it shares, the assets models register as, job events and rows. */
+export interface TrackingWorkspace {
+  store: Store;
+  assets: AssetRepository;
+  events: EventLog;
+  jobs: Pick<JobRepository, 'get' | 'statuses'>;
+  /** `.mlw/`: the artifact datastore and the token key live there. */
+  mlwDir: string;
+}
+
 export class TrackingService {
   readonly experiments: ExperimentRepository;
   readonly runs: RunRepository;
@@ -55,18 +68,18 @@ export class TrackingService {
   private endpoints: TrackingEndpoints | undefined;
   private unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly plane: ControlPlane) {
-    const store = plane.store;
+  constructor(private readonly workspace: TrackingWorkspace) {
+    const store = workspace.store;
     this.experiments = new ExperimentRepository(store);
     this.runs = new RunRepository(store);
     this.metrics = new MetricRepository(store);
     this.searcher = new RunSearcher(this.runs, this.metrics, this.experiments);
-    this.registry = new ModelRegistry(store, plane.assets);
-    this.artifacts = new ArtifactStore(path.join(plane.layout.mlwDir, 'datastores', 'workspaceartifactstore'));
-    this.tokens = new RunTokens(path.join(plane.layout.mlwDir, 'tracking.key'));
+    this.registry = new ModelRegistry(store, workspace.assets);
+    this.artifacts = new ArtifactStore(path.join(workspace.mlwDir, 'datastores', 'workspaceartifactstore'));
+    this.tokens = new RunTokens(path.join(workspace.mlwDir, 'tracking.key'));
     this.writes = new GroupCommit(store);
-    this.stream = new MetricStream(store, plane.events);
-    this.scope = new TokenScope(store, this.runs, plane.jobs);
+    this.stream = new MetricStream(store, workspace.events);
+    this.scope = new TokenScope(store, this.runs, workspace.jobs);
     store.transaction(() => this.experiments.ensureDefault());
   }
 
@@ -77,11 +90,11 @@ export class TrackingService {
 
   /** Follows job status events (so runs track their jobs) and gives runs to jobs that have none yet. */
   start(): void {
-    this.unsubscribe ??= this.plane.events.subscribe((event) => {
+    this.unsubscribe ??= this.workspace.events.subscribe((event) => {
       if (event.type === 'status') this.syncJob(event.job, event.status, Date.parse(event.time));
     });
-    const orphans = this.plane.store.all<{ name: string; status: JobStatus }>('SELECT name, status FROM jobs WHERE name NOT IN (SELECT run_uuid FROM mlflow_runs)');
-    for (const job of orphans) this.syncJob(job.name, job.status, Date.now());
+    const tracked = this.runs.jobNames();
+    for (const job of this.workspace.jobs.statuses()) if (!tracked.has(job.name)) this.syncJob(job.name, job.status, Date.now());
   }
 
   close(): void {
@@ -245,9 +258,12 @@ export class TrackingService {
   // --- jobs as runs ----------------------------------------------------------------------------------------------
 
   private runOfJob(job: JobRow): RunRow {
-    return this.runs.find(job.name) ?? this.plane.store.transaction(() => {
+    return this.runs.find(job.name) ?? this.workspace.store.transaction(() => {
       const experimentId = this.experiments.idForName(job.experiment);
       const user = userName();
+      // A pipeline step's or sweep trial's run is a child run of its parent job's run, as MLflow nests runs.
+      const parent = job.parent ? this.workspace.jobs.get(job.parent) : undefined;
+      const parentRun = parent ? this.runOfJob(parent) : undefined;
       return this.runs.create({
         experimentId,
         jobName: job.name,
@@ -255,14 +271,14 @@ export class TrackingService {
         userId: user,
         startTime: job.created_at,
         status: RUN_STATUS_OF[job.status],
-        tags: [{ key: 'mlflow.user', value: user }, { key: 'mlflow.source.name', value: job.spec_path }, { key: 'mlflow.source.type', value: 'JOB' }, { key: 'mlw.compute', value: job.compute }],
+        tags: [{ key: 'mlflow.user', value: user }, { key: 'mlflow.source.name', value: job.spec_path }, { key: 'mlflow.source.type', value: 'JOB' }, { key: 'mlw.compute', value: job.compute }, ...(parentRun ? [{ key: 'mlflow.parentRunId', value: parentRun.run_uuid }] : [])],
       });
     });
   }
 
   private syncJob(name: string, status: JobStatus, time: number): void {
     try {
-      const job = this.plane.jobs.get(name);
+      const job = this.workspace.jobs.get(name);
       if (!job) return;
       const run = this.runOfJob(job);
       const terminal = status === 'Completed' || status === 'Failed' || status === 'Canceled';

@@ -38,7 +38,7 @@ export class TokenScope {
   private readonly models = new Map<string, JobModels>();
   private readonly jobNames = new Map<string, string | null>();
 
-  constructor(private readonly store: Store, private readonly runs: RunRepository, private readonly jobs: JobRepository) {}
+  constructor(private readonly store: Store, private readonly runs: RunRepository, private readonly jobs: Pick<JobRepository, 'get'>) {}
 
   /** A run token stops writing when its job ends: the job's status, not the run's, is the authority. */
   requireLive(root: string): void {

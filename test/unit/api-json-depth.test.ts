@@ -50,7 +50,7 @@ test('a deeply nested JSON body is a 400 in each route family\'s error shape, a 
 
 test('the Docker bridge listener bounds JSON depth too', async (t) => {
   const plane = new ControlPlane(await workspace(t));
-  const tracking = new TrackingService(plane);
+  const tracking = new TrackingService({ store: plane.store, assets: plane.assets, events: plane.events, jobs: plane.jobs, mlwDir: plane.layout.mlwDir });
   const bridge = await startBridgeListener(tracking, { address: '127.0.0.1' });
   t.after(async () => {
     await bridge.close();
