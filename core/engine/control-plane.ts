@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ComputeQueue, SpecRequest } from '../api/contracts';
 import type { AssetDetail, AssetKind, AssetUpload, JobDetail, JobSummary } from '../vocabulary';
@@ -12,7 +13,7 @@ import { DatastoreResolver, DEFAULT_DATASTORE } from '../data/datastores';
 import { assetKindOfType } from '../data/staging';
 import { isInside, readOrCreateKey } from '../data/fs-util';
 import { snapshotCode } from '../data/snapshot';
-import { kindInfo, maskSecrets, toValidName, type IndexedAsset } from '../language';
+import { kindInfo, maskSecrets, parseReference, toValidName, type IndexedAsset } from '../language';
 import { AssetRepository, isVersioned } from '../store/assets';
 import { Store } from '../store/database';
 import { EventLog } from '../store/events';
@@ -23,6 +24,8 @@ import { HostEnvironmentBuilder } from '../env/host-env';
 import type { EnvironmentProvider, NamedOutput, RunEnvironment } from './job-runner';
 import { commandKind, JobKinds } from './kinds';
 import type { SubmitContext } from './kinds/kind';
+import type { OrchestrationContext } from './kinds/orchestration';
+import { pipelineKind } from './kinds/pipeline-job';
 import { JobLifecycle } from './lifecycle';
 import { uploadLocalPath } from './asset-upload';
 import { specContentHash } from './content-hash';
@@ -117,7 +120,31 @@ export class ControlPlane {
       },
     );
     this.submitContext = { resolver: this.resolver, datastores, snapshot: async (codeDir) => (await snapshotCode(this.loader.insideWorkspace(codeDir), this.layout.snapshots)).hash };
-    this.kinds = new JobKinds([commandKind]);
+    const orchestration: OrchestrationContext = {
+      jobs: this.jobs,
+      lifecycle: this.lifecycle,
+      submit: this.submitContext,
+      transaction: (work) => this.store.transaction(work),
+      runDir: (job) => this.layout.runDir(job),
+      enqueue: (job) => this.enqueue(job),
+      stopRun: (job, reason) => this.scheduler.cancel(job, reason),
+      kick: () => this.scheduler.kick(),
+    };
+    this.kinds = new JobKinds([commandKind, pipelineKind(orchestration, (reference, specDir) => this.loadComponent(reference, specDir))]);
+  }
+
+  /** A pipeline step's component: a registered (or workspace-defined) one, or a component spec file, validated. */
+  private loadComponent(reference: string, specDir: string): { spec: Record<string, unknown>; dir: string } | undefined {
+    const ref = parseReference(reference);
+    if (ref?.form === 'asset') {
+      const found = this.resolver.find('component', ref.name, ref.version);
+      return found && { spec: found.spec, dir: found.baseDir };
+    }
+    if (ref?.form !== 'file') return undefined;
+    const file = path.resolve(specDir, ref.path);
+    if (!fs.existsSync(file)) return undefined;
+    const loaded = this.loader.load(path.relative(this.layout.root, file));
+    return { spec: loaded.value, dir: path.dirname(loaded.path) };
   }
 
   /** Lets a pipeline or sweep decide what comes next after one of its children ended. */
@@ -176,7 +203,7 @@ export class ControlPlane {
     const row = this.store.transaction(() => {
       if (this.jobs.exists(name)) throw new SpecRejectedError(`a job named ${name} already exists; job names are unique (remove name: to get a generated one)`, [], 409);
       const job = this.jobs.insert({ name, type: kind.type, experiment, ...(value.display_name ? { displayName: value.display_name } : {}), compute: prepared.compute, spec: prepared.plan as Record<string, unknown>, specPath: spec.path, runDir: this.layout.runDir(name), ...(prepared.snapshotHash ? { snapshotHash: prepared.snapshotHash } : {}) }, kind.orchestrator ? 'NotStarted' : 'Queued');
-      return kind.orchestrator ? this.lifecycle.transition(job, 'Running') : this.enqueue(job);
+      return kind.orchestrator ? this.lifecycle.transition(job, 'Running', { patch: { started_at: Date.now() } }) : this.enqueue(job);
     });
     // The answer is the job as submitted; the scheduler may start it right away.
     const submitted = this.withQueueReason(this.jobs.get(row.name)!);

@@ -1,0 +1,189 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { isTerminal, type JobDetail, type PipelineStep } from '../../vocabulary';
+import type { JobRow } from '../../store/jobs';
+import { prepareCommand, type CommandPlan, type CommandSpec } from './command';
+import type { JobKind, Orchestrator } from './kind';
+import { childJobName, KeyedSerializer, type OrchestrationContext } from './orchestration';
+import { buildPipelineGraph, canonicalJson, jobOutputUri, reuseKey, stepJobSpec, type ComponentLoader, type PipelineGraph, type PipelineStepNode } from './pipeline';
+
+/** What a pipeline job's row stores: its graph of steps, built and checked at submission. */
+export interface PipelinePlan {
+  spec_dir: string;
+  graph: PipelineGraph;
+}
+
+/** A step that did not run: the reason starts with this, so it is not taken for a step that failed. */
+const NOT_RUN = 'not run: ';
+
+/**
+ * Pipeline jobs: every step is a child job, created NotStarted when the pipeline starts and queued on its compute
+ * once the steps whose outputs it reads completed. A deterministic step whose command, inputs, code and environment
+ * match a completed step reuses that step's outputs instead of running.
+ */
+export function pipelineKind(ctx: OrchestrationContext, loadComponent: ComponentLoader): JobKind {
+  const serializer = new KeyedSerializer();
+  const orchestrator: Orchestrator = {
+    advance: (job) => serializer.run(job.name, () => advance(ctx, job.name)),
+    cancel: (job, reason) => serializer.run(job.name, () => cancel(ctx, job.name, reason)),
+    detail: (job) => detail(ctx, job),
+  };
+  return {
+    type: 'pipeline',
+    spec: 'job/pipeline',
+    orchestrator,
+    prepare: async (spec) => {
+      const specDir = path.dirname(spec.path);
+      const graph = buildPipelineGraph(spec.value, { specDir, loadComponent });
+      const plan: PipelinePlan = { spec_dir: specDir, graph };
+      const settings = (spec.value.settings ?? {}) as { default_compute?: string };
+      return { plan, compute: graph.steps[0]?.compute ?? String(settings.default_compute ?? 'local').replace(/^azureml:/, '') };
+    },
+  };
+}
+
+function decode(row: JobRow): PipelinePlan {
+  return JSON.parse(row.spec) as PipelinePlan;
+}
+
+async function advance(ctx: OrchestrationContext, name: string): Promise<void> {
+  const parent = ctx.jobs.get(name);
+  if (!parent || isTerminal(parent.status)) return;
+  const plan = decode(parent);
+  if (ctx.jobs.children(name).length === 0) createSteps(ctx, parent, plan);
+  for (let changed = true; changed; ) {
+    changed = false;
+    const byStep = new Map(ctx.jobs.children(name).map((child) => [child.step!, child]));
+    const broken = [...byStep.values()].filter(isBroken);
+    if (broken.length > 0 && !plan.graph.continueOnStepFailure) {
+      const first = broken[0]!;
+      await stopAll(ctx, name, `${NOT_RUN}step ${first.step} did not complete`);
+      ctx.lifecycle.transition(name, 'Failed', { reason: failureOf(first) });
+      return;
+    }
+    for (const node of plan.graph.steps) {
+      const child = byStep.get(node.name);
+      if (!child || child.status !== 'NotStarted') continue;
+      const deps = node.dependsOn.map((step) => byStep.get(step)!);
+      const blocker = deps.find((dep) => isTerminal(dep.status) && dep.status !== 'Completed');
+      if (blocker) {
+        ctx.lifecycle.transition(child, 'Canceled', { reason: `${NOT_RUN}it reads outputs of step ${blocker.step}, which did not complete` });
+        changed = true;
+      } else if (deps.every((dep) => dep.status === 'Completed')) {
+        if ((await startStep(ctx, parent, plan, node, child)) === 'Completed') changed = true;
+      }
+    }
+  }
+  const children = ctx.jobs.children(name);
+  if (!children.every((child) => isTerminal(child.status))) return ctx.kick();
+  const failed = children.find(isBroken);
+  if (failed) return void ctx.lifecycle.transition(name, 'Failed', { reason: failureOf(failed) });
+  ctx.transaction(() => {
+    for (const [output, bound] of Object.entries(plan.graph.outputs)) {
+      const row = ctx.jobs.outputs(childJobName(name, bound.step)).find((o) => o.name === bound.output);
+      if (row) ctx.jobs.addOutput({ ...row, job_name: name, name: output });
+    }
+    ctx.lifecycle.transition(name, 'Completed');
+  });
+}
+
+function createSteps(ctx: OrchestrationContext, parent: JobRow, plan: PipelinePlan): void {
+  ctx.transaction(() => {
+    for (const node of plan.graph.steps) {
+      const name = childJobName(parent.name, node.name);
+      if (ctx.jobs.exists(name)) continue;
+      const child = ctx.jobs.insert({ name, type: 'command', experiment: parent.experiment, displayName: node.displayName ?? node.name, compute: node.compute, spec: {}, specPath: parent.spec_path, runDir: ctx.runDir(name), parent: parent.name, step: node.name }, 'NotStarted');
+      ctx.lifecycle.transition(child, 'NotStarted');
+    }
+  });
+}
+
+/** Queues a step whose inputs exist, or completes it at once from a reusable run; a step that cannot start fails. */
+async function startStep(ctx: OrchestrationContext, parent: JobRow, plan: PipelinePlan, node: PipelineStepNode, child: JobRow): Promise<'Queued' | 'Completed' | 'Failed'> {
+  try {
+    const spec = stepJobSpec(node, { pipelineInputs: plan.graph.inputs, stepOutputUri: (step, output) => jobOutputUri(childJobName(parent.name, step), output) });
+    const prepared = await prepareCommand(spec as unknown as CommandSpec, plan.spec_dir, ctx.submit);
+    const key = node.isDeterministic ? reuseKey(spec, { codeHash: prepared.snapshotHash, environmentHash: environmentHash(prepared.plan) }) : undefined;
+    const reusable = key && !node.forceRerun ? ctx.jobs.completedWithReuseKey(key) : undefined;
+    return ctx.transaction(() => {
+      ctx.jobs.patch(child.name, { spec: JSON.stringify(prepared.plan), compute: prepared.compute, snapshot_hash: prepared.snapshotHash ?? null, reuse_key: key ?? null });
+      if (!reusable) {
+        ctx.enqueue({ ...child, compute: prepared.compute });
+        return 'Queued';
+      }
+      const original = reusable.reused_from ?? reusable.name;
+      for (const output of ctx.jobs.outputs(reusable.name)) ctx.jobs.addOutput({ ...output, job_name: child.name });
+      ctx.lifecycle.transition(child, 'Completed', { reason: `reused the outputs of ${original}`, patch: { reused_from: original, started_at: Date.now() } });
+      return 'Completed';
+    });
+  } catch (error) {
+    ctx.lifecycle.transition(child, 'Failed', { reason: (error as Error).message });
+    return 'Failed';
+  }
+}
+
+/** What pins a step's environment beyond its spec: the resolved source and the conda file it names. */
+function environmentHash(plan: CommandPlan): string | undefined {
+  if (!plan.environment) return undefined;
+  const hash = crypto.createHash('sha256').update(canonicalJson(plan.environment));
+  if (plan.environment.condaFile) {
+    try {
+      hash.update(fs.readFileSync(plan.environment.condaFile));
+    } catch {
+      // A missing conda file fails the step when it is built.
+    }
+  }
+  return hash.digest('hex');
+}
+
+async function cancel(ctx: OrchestrationContext, name: string, reason: string): Promise<void> {
+  const parent = ctx.jobs.get(name);
+  if (!parent || isTerminal(parent.status)) return;
+  await stopAll(ctx, name, `${NOT_RUN}the pipeline was canceled`, reason);
+  ctx.lifecycle.transition(name, 'Canceled', { reason });
+}
+
+/** Skips the steps that did not start and stops the ones that run. */
+async function stopAll(ctx: OrchestrationContext, name: string, skipped: string, stopReason = skipped): Promise<void> {
+  for (const child of ctx.jobs.children(name)) {
+    if (child.status === 'NotStarted') ctx.lifecycle.transition(child, 'Canceled', { reason: skipped });
+  }
+  await Promise.all(
+    ctx.jobs.children(name).filter((child) => !isTerminal(child.status)).map(async (child) => {
+      if (!(await ctx.stopRun(child, stopReason))) {
+        const current = ctx.jobs.get(child.name)!;
+        if (!isTerminal(current.status)) ctx.lifecycle.transition(current, 'Canceled', { reason: stopReason });
+      }
+    }),
+  );
+}
+
+function isBroken(child: JobRow): boolean {
+  return child.status === 'Failed' || (child.status === 'Canceled' && !child.reason?.startsWith(NOT_RUN));
+}
+
+function failureOf(child: JobRow): string {
+  return `step ${child.step} ${child.status === 'Canceled' ? 'was canceled' : 'failed'}${child.reason ? `: ${child.reason}` : ''}`;
+}
+
+function detail(ctx: OrchestrationContext, job: JobRow): Partial<JobDetail> {
+  const plan = decode(job);
+  const children = new Map(ctx.jobs.children(job.name).map((child) => [child.step!, child]));
+  const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
+  const steps = plan.graph.steps.map((node): PipelineStep => {
+    const child = children.get(node.name);
+    return {
+      name: node.name,
+      job: child?.name ?? childJobName(job.name, node.name),
+      status: child?.status ?? 'NotStarted',
+      ...(child?.reason ? { reason: child.reason } : {}),
+      compute: child?.compute ?? node.compute,
+      dependsOn: node.dependsOn,
+      ...(child?.reused_from ? { reusedFrom: child.reused_from } : {}),
+      ...(child?.started_at ? { startedAt: iso(child.started_at) } : {}),
+      ...(child?.ended_at ? { endedAt: iso(child.ended_at) } : {}),
+    };
+  });
+  return { steps };
+}

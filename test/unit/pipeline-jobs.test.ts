@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { JobDetail, JobSummary } from '../../core/vocabulary';
+import { refusal, startPlane, workspace, type Plane } from '../support/control-plane';
+
+const PIPELINE_SCHEMA = '$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json';
+const COMPONENT_SCHEMA = '$schema: https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json';
+
+/** A pipeline of two components in their own files: `split` writes a folder, `count` reads it. */
+const TWO_STEPS = {
+  'p/pipeline.yml': [
+    PIPELINE_SCHEMA,
+    'type: pipeline',
+    'experiment_name: pipes',
+    'settings:',
+    '  default_compute: azureml:local',
+    'inputs:',
+    '  words: alpha beta gamma',
+    'outputs:',
+    '  counted:',
+    '    type: uri_folder',
+    'jobs:',
+    '  split:',
+    '    type: command',
+    '    component: ./split.yml',
+    '    inputs:',
+    '      text: ${{parent.inputs.words}}',
+    '  count:',
+    '    type: command',
+    '    component: file:./count.yml',
+    '    inputs:',
+    '      parts: ${{parent.jobs.split.outputs.parts}}',
+    '    outputs:',
+    '      result: ${{parent.outputs.counted}}',
+    '',
+  ].join('\n'),
+  'p/split.yml': [
+    COMPONENT_SCHEMA,
+    'name: split_words',
+    'version: 1',
+    'type: command',
+    'inputs:',
+    '  text:',
+    '    type: string',
+    'outputs:',
+    '  parts:',
+    '    type: uri_folder',
+    'code: ./src',
+    'command: python3 split.py "${{inputs.text}}" ${{outputs.parts}}',
+    '',
+  ].join('\n'),
+  'p/count.yml': [
+    COMPONENT_SCHEMA,
+    'name: count_words',
+    'version: 1',
+    'type: command',
+    'inputs:',
+    '  parts:',
+    '    type: uri_folder',
+    'outputs:',
+    '  result:',
+    '    type: uri_folder',
+    'command: ls ${{inputs.parts}} | wc -l > ${{outputs.result}}/count.txt && echo counted',
+    '',
+  ].join('\n'),
+  'p/src/split.py': 'import sys, os\nfor i, w in enumerate(sys.argv[1].split()):\n    open(os.path.join(sys.argv[2], f"{i}.txt"), "w").write(w)\nprint("split", len(sys.argv[1].split()))\n',
+};
+
+async function finished(plane: Plane, name: string): Promise<JobDetail> {
+  await plane.events(name);
+  return plane.client.request<JobDetail>('GET', `/api/jobs/${name}`);
+}
+
+test('a pipeline of two components in their own files runs its steps in order as child jobs and binds its output', async (t) => {
+  const root = await workspace(t, TWO_STEPS);
+  const plane = await startPlane(t, root);
+  const job = await plane.submit('p/pipeline.yml');
+  assert.equal(job.type, 'pipeline');
+  assert.equal(job.status, 'Running');
+  const detail = await finished(plane, job.name);
+  assert.equal(detail.status, 'Completed', detail.reason);
+  assert.deepEqual(detail.steps!.map((s) => [s.name, s.status, s.dependsOn]), [['split', 'Completed', []], ['count', 'Completed', ['split']]]);
+  const [split, count] = detail.steps!;
+  assert.ok(Date.parse(split!.endedAt!) <= Date.parse(count!.startedAt!), 'count starts after split ended');
+  const children = (await plane.client.request<JobSummary[]>('GET', '/api/jobs')).filter((j) => j.parent === job.name);
+  assert.deepEqual(children.map((c) => c.step).sort(), ['count', 'split']);
+  assert.ok(children.every((c) => c.experiment === 'pipes'));
+  const output = detail.outputs.find((o) => o.name === 'counted');
+  assert.ok(output, 'the pipeline output is bound to the step output');
+  const counted = await plane.client.download(`/api/jobs/${job.name}/outputs/counted/files/count.txt`);
+  assert.equal(counted.toString().trim(), '3');
+});
+
+test('an unchanged pipeline submitted again reuses every step; a changed input or force_rerun runs again', async (t) => {
+  const root = await workspace(t, TWO_STEPS);
+  const plane = await startPlane(t, root);
+  const first = await finished(plane, (await plane.submit('p/pipeline.yml')).name);
+  assert.equal(first.status, 'Completed', first.reason);
+  const again = await finished(plane, (await plane.submit('p/pipeline.yml')).name);
+  assert.equal(again.status, 'Completed', again.reason);
+  assert.deepEqual(again.steps!.map((s) => s.reusedFrom), first.steps!.map((s) => s.job));
+  const counted = await plane.client.download(`/api/jobs/${again.name}/outputs/counted/files/count.txt`);
+  assert.equal(counted.toString().trim(), '3');
+  const changed = await finished(plane, (await plane.submit('p/pipeline.yml', ['inputs.words=one two'])).name);
+  assert.deepEqual(changed.steps!.map((s) => s.reusedFrom), [undefined, undefined], 'a changed input changes split, and split\'s new output changes count');
+  assert.equal((await plane.client.download(`/api/jobs/${changed.name}/outputs/counted/files/count.txt`)).toString().trim(), '2');
+  const forced = await finished(plane, (await plane.submit('p/pipeline.yml', ['settings.force_rerun=true'])).name);
+  assert.deepEqual(forced.steps!.map((s) => s.reusedFrom), [undefined, undefined]);
+});
+
+test('a failing step fails the pipeline with its name and reason; the steps after it do not run', async (t) => {
+  const root = await workspace(t, { ...TWO_STEPS, 'p/src/split.py': 'import sys\nprint("no split today")\nsys.exit(3)\n' });
+  const plane = await startPlane(t, root);
+  const detail = await finished(plane, (await plane.submit('p/pipeline.yml')).name);
+  assert.equal(detail.status, 'Failed');
+  assert.match(detail.reason ?? '', /^step split failed: exit code 3/);
+  assert.match(detail.reason ?? '', /no split today/);
+  const count = detail.steps!.find((s) => s.name === 'count')!;
+  assert.equal(count.status, 'Canceled');
+  assert.match(count.reason ?? '', /^not run: /);
+});
+
+test('independent steps run at the same time; canceling the pipeline stops its running steps and skips the rest', async (t) => {
+  const waitForOther = (mine: string, other: string) => `python3 -c "import os,time; open('${mine}','w').close(); [time.sleep(0.05) for _ in range(400) if not os.path.exists('${other}')]; assert os.path.exists('${other}')"`;
+  const root = await workspace(t, {
+    'p/pipeline.yml': [
+      PIPELINE_SCHEMA,
+      'type: pipeline',
+      'jobs:',
+      '  left:',
+      '    type: command',
+      `    command: ${JSON.stringify(waitForOther('../../left.flag', '../../right.flag'))}`,
+      '    outputs:',
+      '      o:',
+      '        type: uri_folder',
+      '  right:',
+      '    type: command',
+      `    command: ${JSON.stringify(waitForOther('../../right.flag', '../../left.flag'))}`,
+      '  after:',
+      '    type: command',
+      '    command: sleep 60',
+      '    outputs:',
+      '      o:',
+      '        type: uri_folder',
+      '    inputs:',
+      '      x: ${{parent.jobs.left.outputs.o}}',
+      '  last:',
+      '    type: command',
+      '    command: echo never',
+      '    inputs:',
+      '      y: ${{parent.jobs.after.outputs.o}}',
+      '',
+    ].join('\n'),
+  });
+  const plane = await startPlane(t, root);
+  const job = await plane.submit('p/pipeline.yml');
+  const running = async () => (await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`)).steps!.find((s) => s.name === 'after')!.status === 'Running';
+  for (let i = 0; i < 400 && !(await running()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  const detail = await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+  assert.deepEqual(detail.steps!.map((s) => s.status), ['Completed', 'Completed', 'Running', 'NotStarted'], 'left and right each waited for the other: they ran at once');
+  await plane.client.request('POST', `/api/jobs/${job.name}/cancel`);
+  const canceled = await finished(plane, job.name);
+  assert.equal(canceled.status, 'Canceled');
+  assert.deepEqual(canceled.steps!.map((s) => s.status), ['Completed', 'Completed', 'Canceled', 'Canceled']);
+  assert.match(canceled.steps![3]!.reason ?? '', /^not run: the pipeline was canceled/);
+});
+
+test('a pipeline that cannot run is refused at submission with the step at fault', async (t) => {
+  const root = await workspace(t, {
+    ...TWO_STEPS,
+    'p/pipeline.yml': TWO_STEPS['p/pipeline.yml'].replace('component: ./split.yml', 'component: ./missing.yml'),
+  });
+  const plane = await startPlane(t, root);
+  const error = await refusal(plane.submit('p/pipeline.yml'));
+  assert.match(error.message, /split/);
+  assert.equal(fs.existsSync(path.join(root, '.mlw/runs')) ? fs.readdirSync(path.join(root, '.mlw/runs')).length : 0, 0);
+});
