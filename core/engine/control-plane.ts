@@ -119,7 +119,7 @@ export class ControlPlane {
         if (this.scheduler.activeCount === 0) options.onIdle?.();
       },
     );
-    this.submitContext = { resolver: this.resolver, datastores, snapshot: async (codeDir) => (await snapshotCode(this.loader.insideWorkspace(codeDir), this.layout.snapshots)).hash };
+    this.submitContext = { root: this.layout.root, resolver: this.resolver, datastores, snapshot: async (codeDir) => (await snapshotCode(this.loader.insideWorkspace(codeDir), this.layout.snapshots)).hash };
     const orchestration: OrchestrationContext = {
       jobs: this.jobs,
       lifecycle: this.lifecycle,

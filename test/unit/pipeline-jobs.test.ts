@@ -48,6 +48,8 @@ const TWO_STEPS = {
     '  parts:',
     '    type: uri_folder',
     'code: ./src',
+    'environment:',
+    '  image: localtest/python:3-bookworm',
     'command: python3 split.py "${{inputs.text}}" ${{outputs.parts}}',
     '',
   ].join('\n'),
@@ -62,6 +64,8 @@ const TWO_STEPS = {
     'outputs:',
     '  result:',
     '    type: uri_folder',
+    'environment:',
+    '  image: localtest/python:3-bookworm',
     'command: ls ${{inputs.parts}} | wc -l > ${{outputs.result}}/count.txt && echo counted',
     '',
   ].join('\n'),
@@ -174,6 +178,6 @@ test('a pipeline that cannot run is refused at submission with the step at fault
   });
   const plane = await startPlane(t, root);
   const error = await refusal(plane.submit('p/pipeline.yml'));
-  assert.match(error.message, /split/);
+  assert.match(JSON.stringify(error.body), /pipeline\.yml:\d+:\d+ error .*missing\.yml/);
   assert.equal(fs.existsSync(path.join(root, '.mlw/runs')) ? fs.readdirSync(path.join(root, '.mlw/runs')).length : 0, 0);
 });

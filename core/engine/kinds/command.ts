@@ -38,6 +38,8 @@ export interface CommandSpec {
 }
 
 export interface CommandContext {
+  /** The workspace folder (messages name files relative to it). */
+  root: string;
   resolver: AssetResolver;
   datastores: DatastoreResolver;
   /** Snapshots a code folder (content-addressed) and returns its hash. */

@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isTerminal, type JobDetail, type PipelineStep } from '../../vocabulary';
 import type { JobRow } from '../../store/jobs';
+import { SpecRejectedError } from '../spec-loader';
 import { prepareCommand, type CommandPlan, type CommandSpec } from './command';
 import type { JobKind, Orchestrator } from './kind';
 import { childJobName, KeyedSerializer, type OrchestrationContext } from './orchestration';
-import { buildPipelineGraph, canonicalJson, jobOutputUri, reuseKey, stepJobSpec, type ComponentLoader, type PipelineGraph, type PipelineStepNode } from './pipeline';
+import { buildPipelineGraph, canonicalJson, jobOutputUri, reuseKey, stepJobSpec, PipelineGraphError, type ComponentLoader, type PipelineGraph, type PipelineStepNode } from './pipeline';
 
 /** What a pipeline job's row stores: its graph of steps, built and checked at submission. */
 export interface PipelinePlan {
@@ -35,7 +36,13 @@ export function pipelineKind(ctx: OrchestrationContext, loadComponent: Component
     orchestrator,
     prepare: async (spec) => {
       const specDir = path.dirname(spec.path);
-      const graph = buildPipelineGraph(spec.value, { specDir, loadComponent });
+      let graph: PipelineGraph;
+      try {
+        graph = buildPipelineGraph(spec.value, { specDir, loadComponent });
+      } catch (error) {
+        if (error instanceof PipelineGraphError) throw new SpecRejectedError(`${path.relative(ctx.submit.root, spec.path)}: ${error.message}`, error.cause instanceof SpecRejectedError ? error.cause.diagnostics : []);
+        throw error;
+      }
       const plan: PipelinePlan = { spec_dir: specDir, graph };
       const settings = (spec.value.settings ?? {}) as { default_compute?: string };
       return { plan, compute: graph.steps[0]?.compute ?? String(settings.default_compute ?? 'local').replace(/^azureml:/, '') };
@@ -102,7 +109,7 @@ function createSteps(ctx: OrchestrationContext, parent: JobRow, plan: PipelinePl
 /** Queues a step whose inputs exist, or completes it at once from a reusable run; a step that cannot start fails. */
 async function startStep(ctx: OrchestrationContext, parent: JobRow, plan: PipelinePlan, node: PipelineStepNode, child: JobRow): Promise<'Queued' | 'Completed' | 'Failed'> {
   try {
-    const spec = stepJobSpec(node, { pipelineInputs: plan.graph.inputs, stepOutputUri: (step, output) => jobOutputUri(childJobName(parent.name, step), output) });
+    const spec = stepJobSpec(node, { pipelineInputs: plan.graph.inputs, stepOutputUri: (step, output) => upstreamOutput(ctx, parent.name, step, output) });
     const prepared = await prepareCommand(spec as unknown as CommandSpec, plan.spec_dir, ctx.submit);
     const key = node.isDeterministic ? reuseKey(spec, { codeHash: prepared.snapshotHash, environmentHash: environmentHash(prepared.plan) }) : undefined;
     const reusable = key && !node.forceRerun ? ctx.jobs.completedWithReuseKey(key) : undefined;
@@ -121,6 +128,12 @@ async function startStep(ctx: OrchestrationContext, parent: JobRow, plan: Pipeli
     ctx.lifecycle.transition(child, 'Failed', { reason: (error as Error).message });
     return 'Failed';
   }
+}
+
+/** An upstream step's output as its readers see it: a reused step's by the job that produced it, so their reuse keys match. */
+function upstreamOutput(ctx: OrchestrationContext, parent: string, step: string, output: string): string {
+  const upstream = ctx.jobs.get(childJobName(parent, step));
+  return jobOutputUri(upstream?.reused_from ?? childJobName(parent, step), output);
 }
 
 /** What pins a step's environment beyond its spec: the resolved source and the conda file it names. */

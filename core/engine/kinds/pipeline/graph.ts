@@ -109,7 +109,7 @@ class GraphBuilder {
     try {
       loaded = this.options.loadComponent(component, specDir);
     } catch (error) {
-      throw new PipelineGraphError(`step \`${name}\`: cannot load component ${component}: ${(error as Error).message}`, name);
+      throw new PipelineGraphError(`step \`${name}\`: cannot load component ${component}: ${(error as Error).message}`, name, { cause: error });
     }
     if (!loaded) throw new PipelineGraphError(`step \`${name}\`: component ${component} not found`, name);
     const source = parseReference(component)?.form === 'file' ? 'file' : 'asset';

@@ -16,8 +16,8 @@ import type {
 
 /** A pipeline spec that cannot run as written; `step` names the step at fault when there is one. */
 export class PipelineGraphError extends Error {
-  constructor(message: string, readonly step?: string) {
-    super(message);
+  constructor(message: string, readonly step?: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'PipelineGraphError';
   }
 }
