@@ -251,6 +251,32 @@ test('step outputs bound to pipeline outputs take their type, mode, path and nam
   assert.deepEqual(stepJobSpec(bound.steps[0]!, { pipelineInputs: { data }, stepOutputUri: childJob }).inputs!.data, data);
 });
 
+test('a step may read another step\'s input; bindings to nothing are refused with the step and input', async (t) => {
+  const files = { 'scale.yml': COMPONENT };
+  const { graph } = await graphOf(t, {
+    jobs: {
+      // Reads an input of a step written after it, which itself reads a step output.
+      audit: { command: 'audit ${{inputs.seen}}', inputs: { seen: '${{parent.jobs.scale.inputs.data}}' } },
+      source: { command: 'make ${{outputs.out}}', outputs: { out: null } },
+      scale: { component: './scale.yml', inputs: { data: '${{parent.jobs.source.outputs.out}}' } },
+    },
+  }, files);
+  assert.deepEqual(step(graph, 'audit').inputs.seen, { kind: 'step-output', step: 'source', output: 'out', type: 'uri_folder' });
+  assert.deepEqual(step(graph, 'audit').dependsOn, ['source']);
+
+  const cases: Array<[Record<string, unknown>, RegExp]> = [
+    [{ jobs: { a: { command: 'x', inputs: { i: '${{parent.jobs.nope.outputs.o}}' } } } }, /step `a` input `i`: the pipeline has no step `nope`/],
+    [{ jobs: { b: { command: 'x', outputs: { o: null } }, a: { command: 'x', inputs: { i: '${{parent.jobs.b.outputs.p}}' } } } }, /step `a` input `i`: step `b` has no output `p`/],
+    [{ outputs: { o: null }, jobs: { a: { command: 'x', inputs: { i: '${{parent.outputs.o}}' } } } }, /step `a` input `i`: .* is a pipeline output/],
+    [{ jobs: { a: { command: 'x', inputs: { i: '${{parent.inputs.missing}}' } } } }, /step `a` input `i`: the pipeline declares no input `missing`/],
+    [{ inputs: { d: { type: 'uri_folder', path: './d' } }, jobs: { a: { command: 'x', inputs: { i: 'at ${{parent.inputs.d}}' } } } }, /step `a` input `i`: .* only when it is a literal pipeline input/],
+    [{ jobs: { a: { component: './scale.yml', inputs: { data: './d', speed: 1 } } } }, /step `a`: its component declares no input `speed`/],
+    [{ outputs: { o: null }, jobs: { a: { command: 'x', outputs: { p: '${{parent.outputs.o}}' } }, b: { command: 'x', outputs: { q: '${{parent.outputs.o}}' } } } }, /the pipeline output `o` is bound to two step outputs: a\.p and b\.q/],
+    [{ jobs: { a: { environment: 'azureml:py:1' } } }, /step `a` has neither a `component` nor a `command`/],
+  ];
+  for (const [pipeline, expected] of cases) assert.match((await graphErrorOf(t, pipeline, files)).message, expected);
+});
+
 test('a fan-out/fan-in pipeline of 50 steps keeps the jobs: order and knows what each step waits for', async (t) => {
   const workers = Array.from({ length: 48 }, (_, i) => `w${String(i).padStart(2, '0')}`);
   const jobs: Record<string, unknown> = {
@@ -287,6 +313,12 @@ test('the reuse key follows the command, inputs, code and environment, not the s
   assert.notEqual(await keyOf(pipeline('scale', './other', 3), 0), base);
   assert.notEqual(await keyOf(pipeline('scale', './raw', 3), 0, { codeHash: 'code-2' }), base);
   assert.notEqual(await keyOf(pipeline('scale', './raw', 3), 0, { environmentHash: 'env-1' }), base);
+  // The same local path with other content.
+  const { graph: local } = await graphOf(t, pipeline('scale', './raw', 3), files);
+  const localSpec = stepJobSpec(local.steps[0]!, { stepOutputUri: childJob });
+  const withData = (hash: string) => reuseKey(localSpec, { codeHash: 'code-1', inputHashes: { data: hash } });
+  assert.equal(withData('data-1'), withData('data-1'));
+  assert.notEqual(withData('data-1'), withData('data-2'));
   const changed = await graphOf(t, pipeline('scale', './raw', 3), { 'scale.yml': COMPONENT.replace('python scale.py', 'python scale2.py') });
   assert.notEqual(reuseKey(stepJobSpec(changed.graph.steps[0]!, { stepOutputUri: childJob }), { codeHash: 'code-1' }), base);
 

@@ -6,6 +6,11 @@ export interface ReuseKeyOptions {
   codeHash: string | undefined;
   /** Content hash of the built environment, when known: it pins what `azureml:<env>@latest` meant. */
   environmentHash?: string;
+  /**
+   * Content hashes of inputs, by input name, for data whose URI stays the same when its content changes (a local
+   * path, `azureml:<data>@latest`): without them such an input counts by its URI only.
+   */
+  inputHashes?: Record<string, string>;
 }
 
 /** Bumped when what the key covers changes, so keys of older runs are no longer matched. */
@@ -14,8 +19,9 @@ const KEY_FORMAT = 1;
 /**
  * The key under which a step's completed run can stand in for running it again: a SHA-256 over what decides its
  * result — the command, the resolved inputs (an upstream step's output by its URI, so a reused upstream step keeps
- * its readers' keys), the output settings, environment variables, distribution, the code snapshot and the
- * environment. The step's name, the pipeline job's name, the compute, resources and limits are not part of it.
+ * its readers' keys) with the content hashes the caller gives, the output settings, environment variables,
+ * distribution, the code snapshot and the environment. The step's name, the pipeline job's name, the compute,
+ * resources and limits are not part of it.
  */
 export function reuseKey(spec: StepJobSpec, options: ReuseKeyOptions): string {
   const covered = {
@@ -24,6 +30,7 @@ export function reuseKey(spec: StepJobSpec, options: ReuseKeyOptions): string {
     code: options.codeHash ?? null,
     environment: options.environmentHash !== undefined ? { hash: options.environmentHash } : spec.environment ?? null,
     inputs: spec.inputs ?? {},
+    input_hashes: options.inputHashes ?? {},
     outputs: spec.outputs ?? {},
     environment_variables: spec.environment_variables ?? {},
     distribution: spec.distribution ?? null,
