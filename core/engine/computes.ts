@@ -2,7 +2,7 @@ import os from 'node:os';
 import { BUILTIN_LOCAL } from '../vocabulary';
 import type { ComputeDriver, RunResources } from '../compute/driver';
 import type { AssetRepository } from '../store/assets';
-import { SpecRejectedError } from './spec-loader';
+import { BadRequest, SpecRejected, Unsupported } from '../errors';
 
 /** A compute target as the scheduler sees it. */
 export interface ComputeTarget {
@@ -37,7 +37,7 @@ export function resolveCompute(
   if (!found) {
     if (name === BUILTIN_LOCAL) return { name, type: 'local', driver: drivers.local, capacity: os.availableParallelism() };
     const known = [BUILTIN_LOCAL, ...assets.list('compute').map((c) => c.name)];
-    throw new SpecRejectedError(`unknown compute ${name}; registered: ${known.join(', ')} (register one with \`mlw compute create -f <file>\`)`);
+    throw new SpecRejected(`unknown compute ${name}; registered: ${known.join(', ')} (register one with \`mlw compute create -f <file>\`)`);
   }
   const spec = found as { type?: string; max_instances?: number; default_image?: string; resources?: { cpus?: number; memory?: string | number; shm_size?: string } };
   const type = spec.type ?? 'amlcompute';
@@ -50,7 +50,7 @@ export function resolveCompute(
     case 'computeinstance':
       return { name, type, driver: drivers.docker(), capacity: type === 'computeinstance' ? 1 : capacity, defaultImage: spec.default_image, resources: toResources(spec.resources) };
     default:
-      throw new SpecRejectedError(`compute ${name} has type ${type}, which cannot run jobs yet (supported: local, docker, amlcompute, computeinstance)`);
+      throw new Unsupported(`compute ${name} has type ${type}, which cannot run jobs yet (supported: local, docker, amlcompute, computeinstance)`);
   }
 }
 
@@ -73,7 +73,7 @@ export function jobShmBytes(resources: unknown): number | undefined {
 export function parseBytes(value: string | number): number {
   if (typeof value === 'number') return value;
   const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$/i.exec(value);
-  if (!match) throw new SpecRejectedError(`cannot read the size ${value}; use e.g. 512m or 4g`);
+  if (!match) throw new BadRequest(`cannot read the size ${value}; use e.g. 512m or 4g`);
   const power = ' kmgt'.indexOf(match[2]!.toLowerCase() || ' ');
   return Math.round(Number(match[1]) * 1024 ** power);
 }

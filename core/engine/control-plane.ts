@@ -28,7 +28,8 @@ import { runFiles, WorkspaceLayout } from './layout';
 import { RunLogs } from './run-log';
 import { AssetResolver, computeName, generateJobName } from './resolve';
 import { Scheduler, queueReason } from './scheduler';
-import { refuseInvalidName, SpecLoader, SpecRejectedError } from './spec-loader';
+import { refuseInvalidName, SpecLoader } from './spec-loader';
+import { Conflict, NotFound, SpecRejected, Unavailable, Unsupported } from '../errors';
 
 export interface ControlPlaneOptions {
   /** The Docker driver, created on first use. */
@@ -75,7 +76,7 @@ export class ControlPlane {
     this.drivers = {
       local: options.local ?? new HostProcessDriver(),
       docker: () => {
-        if (!docker) throw new SpecRejectedError('this control plane was started without Docker support');
+        if (!docker) throw new Unavailable('this control plane was started without Docker support');
         return docker();
       },
     };
@@ -123,9 +124,9 @@ export class ControlPlane {
   async registerAsset(kind: AssetKind, request: SpecRequest): Promise<{ asset: AssetDetail; created: boolean; updated: boolean; warnings: string[]; upload?: AssetUpload & { reused: boolean } }> {
     const spec = this.loader.load(request.path, request.text, request.set);
     const info = kindInfo(spec.kind);
-    if (info.asset !== kind) throw new SpecRejectedError(`${path.relative(this.layout.root, spec.path)} is a ${info.asset} spec, not a ${kind} spec`);
+    if (info.asset !== kind) throw new SpecRejected(`${path.relative(this.layout.root, spec.path)} is a ${info.asset} spec, not a ${kind} spec`);
     const name = String(spec.value.name ?? '');
-    if (!name) throw new SpecRejectedError(`${path.relative(this.layout.root, spec.path)} has no name`);
+    if (!name) throw new SpecRejected(`${path.relative(this.layout.root, spec.path)} has no name`);
     refuseInvalidName(spec, name, path.relative(this.layout.root, spec.path));
     const { spec: value, upload, reused } = await uploadLocalPath(kind, spec.value, path.dirname(spec.path), this.datastores);
     const version = isVersioned(kind) ? (value.version !== undefined ? String(value.version) : this.assets.nextVersion(kind, name)) : '';
@@ -141,8 +142,8 @@ export class ControlPlane {
   async submitJob(request: SpecRequest): Promise<{ job: JobSummary; warnings: string[] }> {
     const spec = this.loader.load(request.path, request.text, request.set);
     const relative = path.relative(this.layout.root, spec.path);
-    if (kindInfo(spec.kind).asset === 'job' && spec.kind !== 'job/command') throw new SpecRejectedError(`${relative}: ${kindInfo(spec.kind).title}s are not supported yet; command jobs are`, [], 501);
-    if (spec.kind !== 'job/command') throw new SpecRejectedError(`${relative} is a ${kindInfo(spec.kind).asset} spec, not a job${registerHint(kindInfo(spec.kind).asset, relative)}`);
+    if (kindInfo(spec.kind).asset === 'job' && spec.kind !== 'job/command') throw new Unsupported(`${relative}: ${kindInfo(spec.kind).title}s are not supported yet; command jobs are`);
+    if (spec.kind !== 'job/command') throw new SpecRejected(`${relative} is a ${kindInfo(spec.kind).asset} spec, not a job${registerHint(kindInfo(spec.kind).asset, relative)}`);
     const value = spec.value as Record<string, unknown> & { command: string; code?: string; name?: string; experiment_name?: string; display_name?: string };
     const specDir = path.dirname(spec.path);
     const compute = computeName(value.compute);
@@ -166,7 +167,7 @@ export class ControlPlane {
     const name = value.name ?? generateJobName(experiment);
     refuseInvalidName(spec, name, relative);
     const row = this.store.transaction(() => {
-      if (this.jobs.exists(name)) throw new SpecRejectedError(`a job named ${name} already exists; job names are unique (remove name: to get a generated one)`, [], 409);
+      if (this.jobs.exists(name)) throw new Conflict(`a job named ${name} already exists; job names are unique (remove name: to get a generated one)`);
       const ahead = this.jobs.queuedCount(compute);
       const busy = this.scheduler.runningOn(compute).length;
       const reason = queueReason(compute, busy, target.capacity, ahead);
@@ -196,13 +197,13 @@ export class ControlPlane {
   /** Whether a registered environment's image is built (cached), and its tag; asks the Docker engine. */
   async environmentImage(name: string, version?: string): Promise<EnvironmentImageStatus> {
     const asset = this.assets.get('environment', name, version);
-    if (!asset) throw new SpecRejectedError(`no environment named ${name}${version ? ` with version ${version}` : ''}`, [], 404);
-    if (!this.environments) throw new SpecRejectedError('this control plane was started without an environment builder', [], 503);
+    if (!asset) throw new NotFound(`no environment named ${name}${version ? ` with version ${version}` : ''}`);
+    if (!this.environments) throw new Unavailable('this control plane was started without an environment builder');
     const source = this.resolver.environment(`azureml:${name}:${asset.version}`, this.layout.root)!;
     try {
       return await this.environments().status(source);
     } catch (error) {
-      throw new SpecRejectedError(`environment ${name}:${asset.version}: ${(error as Error).message}`, [], 503);
+      throw new Unavailable(`environment ${name}:${asset.version}: ${(error as Error).message}`);
     }
   }
 
@@ -231,7 +232,7 @@ export class ControlPlane {
   outputFolder(job: string, output: string): { root: string; relative: string } {
     const jobRow = this.requireJob(job);
     const row = this.jobs.outputs(jobRow.name).find((o) => o.name === output);
-    if (!row) throw new SpecRejectedError(`job ${job} has no output ${output}`, [], 404);
+    if (!row) throw new NotFound(`job ${job} has no output ${output}`);
     return this.outputLocationOf(jobRow, row);
   }
 
@@ -255,7 +256,7 @@ export class ControlPlane {
   logFile(job: string): string {
     const row = this.requireJob(job);
     const gone = this.runLogs.goneReason(row);
-    if (gone) throw new SpecRejectedError(gone, [], 404);
+    if (gone) throw new NotFound(gone);
     return runFiles(row.run_dir).logFile;
   }
 
@@ -265,7 +266,7 @@ export class ControlPlane {
 
   requireJob(name: string): JobRow {
     const job = this.jobs.get(name);
-    if (!job) throw new SpecRejectedError(`no job named ${name}`, [], 404);
+    if (!job) throw new NotFound(`no job named ${name}`);
     return job;
   }
 
