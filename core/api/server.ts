@@ -57,7 +57,7 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
   app.get('/api/health', async (): Promise<Health> => ({ version: options.version, pid: process.pid, workspace: plane.layout.root, runningJobs: plane.activeJobs }));
 
   app.post<{ Params: { kind: AssetKind }; Body: SpecRequest }>('/api/assets/:kind', { schema: { params: kindParam, body: BODY_SCHEMAS.specRequest } }, async (request, reply) => {
-    const result = await plane.registerAsset(request.params.kind, request.body);
+    const result = await plane.loader.locatingDataErrors(request.body, () => plane.registerAsset(request.params.kind, request.body));
     return reply.code(result.created ? 201 : 200).send(result);
   });
 
@@ -83,7 +83,7 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
     return { archived: changed };
   });
 
-  app.post<{ Body: SpecRequest }>('/api/jobs', { schema: { body: BODY_SCHEMAS.specRequest } }, async (request, reply) => reply.code(201).send(await plane.submitJob(request.body)));
+  app.post<{ Body: SpecRequest }>('/api/jobs', { schema: { body: BODY_SCHEMAS.specRequest } }, async (request, reply) => reply.code(201).send(await plane.loader.locatingDataErrors(request.body, () => plane.submitJob(request.body))));
   app.get('/api/jobs', async () => plane.listJobs());
   app.get<{ Params: { name: string } }>('/api/jobs/:name', async (request) => plane.jobDetail(request.params.name));
   app.post<{ Params: { name: string } }>('/api/jobs/:name/cancel', async (request) => plane.cancelJob(request.params.name));

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
+import type { SpecRequest } from '../api/contracts';
+import { DataError } from '../data/errors';
 import { BadRequest, NotFound, SpecRejected } from '../errors';
 import { MAX_SPEC_BYTES, nameProblem, nameRuleFor, SpecDocument, SpecValidator, REFUSED_ON_SUBMIT, WorkspaceIndex, yamlFilesUnder, decodeSpecBytes, yaml, type AssetSource, type AssetType, type KindId, type SpecDiagnostic } from '../language';
 import { formatFinding, type SpecFinding } from '../vocabulary';
@@ -76,6 +78,32 @@ export class SpecLoader {
     if (!found || found.origin !== 'file') return undefined;
     const doc = this.validator.load(found.path);
     return doc && doc.value && typeof doc.value === 'object' ? { path: found.path, value: doc.value as Record<string, unknown> } : undefined;
+  }
+
+  /**
+   * Runs `work` for a spec request; a data problem tied to a field of the spec (a missing input path, a code folder
+   * that is not one) is refused as a finding at that field, so clients can show where it is.
+   */
+  async locatingDataErrors<T>(request: SpecRequest, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof DataError) || !error.field) throw error;
+      throw this.dataFinding(request, error) ?? error;
+    }
+  }
+
+  private dataFinding(request: SpecRequest, error: DataError): SpecRejected | undefined {
+    let doc: SpecDocument;
+    try {
+      const absolute = this.insideWorkspace(request.path);
+      const source = request.text ?? readSpecFile(absolute);
+      doc = SpecDocument.parse(absolute, request.set?.length ? applyOverrides(source, request.set) : source);
+    } catch {
+      return undefined;
+    }
+    const field = error.field.split('.');
+    return new SpecRejected(error.message, [findingAt(doc, path.relative(this.root, doc.path), [[...field, 'path'], field], 'invalid-data', error.message)]);
   }
 
   /** Forgets cached registered assets (after a registration) so references to them resolve. */

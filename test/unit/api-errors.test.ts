@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { test } from 'node:test';
 import Fastify from 'fastify';
 import { useApiErrors } from '../../core/api/errors';
@@ -6,7 +7,7 @@ import { DataError } from '../../core/data/errors';
 import { refuseInvalidName } from '../../core/engine/spec-loader';
 import { BadRequest, Conflict, Forbidden, NotFound, SpecRejected, Unavailable, Unsupported } from '../../core/errors';
 import type { SpecFinding } from '../../core/vocabulary';
-import { COMMAND_SCHEMA } from '../support/control-plane';
+import { COMMAND_SCHEMA, findingLines, refusal, startPlane, workspace } from '../support/control-plane';
 import { httpRequest } from '../support/http';
 
 const FINDING: SpecFinding = { file: 'jobs/train.yml', line: 4, column: 3, severity: 'error', rule: 'unknown-property', message: 'unknown property `comand`' };
@@ -39,6 +40,24 @@ test('each refusal class answers its HTTP status and error code, with its messag
     assert.equal(reply.status, status, route);
     assert.deepEqual(reply.body, { error: code, message: error.message, ...(error instanceof SpecRejected ? { findings: [FINDING] } : {}) }, route);
   }
+});
+
+test('a data problem in a spec field is refused as a finding at that field', async (t) => {
+  const root = await workspace(t, {
+    'jobs/train.yml': `${COMMAND_SCHEMA}\ntype: command\ncommand: cat \${{inputs.data}}\nenvironment:\n  image: localtest/python:3-bookworm\ncompute: azureml:local\ninputs:\n  data:\n    type: uri_file\n    path: ./missing.csv\n`,
+    'data/table.yml': '$schema: https://azuremlschemas.azureedge.net/latest/data.schema.json\nname: table\ntype: uri_file\npath: ../../../../../etc/hostname\n',
+  });
+  const plane = await startPlane(t, root);
+  const missing = await refusal(plane.submit('jobs/train.yml'));
+  assert.equal(missing.status, 400);
+  assert.equal(missing.body.error, 'spec_rejected');
+  assert.match(missing.message, /^inputs\.data: ".\/missing.csv" does not exist/);
+  assert.deepEqual(findingLines(missing), [`jobs/train.yml:10:11 error invalid-data ${missing.message}`]);
+
+  const folder = await refusal(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'data/table.yml') }));
+  assert.equal(folder.status, 400);
+  assert.deepEqual(findingLines(folder), [`data/table.yml:4:7 error invalid-data ${folder.message}`]);
+
 });
 
 test('a name refused where it is used is a finding at the name', () => {
