@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ApiClient, ApiError, connectWorkspace } from '../core/api/client';
 import { workspaceRootOf } from '../core/language/workspace-files';
+import { formatFinding } from '../core/vocabulary';
 
 declare const MLW_VERSION: string;
 
@@ -28,7 +29,7 @@ export async function runClientCommand(body: () => Promise<number | void>): Prom
   } catch (error) {
     if (error instanceof ApiError) {
       process.stderr.write(`mlw: ${error.body.message}\n`);
-      for (const line of error.body.diagnostics ?? []) process.stderr.write(`  ${line}\n`);
+      for (const finding of error.body.findings ?? []) process.stderr.write(`  ${formatFinding(finding)}\n`);
     } else {
       process.stderr.write(`mlw: ${(error as Error).message}\n`);
     }

@@ -30,10 +30,10 @@ export async function reportRejection(error: unknown, uri: vscode.Uri, verb: str
     void vscode.window.showErrorMessage(`mlw: ${verb} failed: ${error instanceof Error ? error.message : String(error)}`);
     return;
   }
-  const finding = firstError(error.body.diagnostics ?? []);
+  const finding = firstError(error.body.findings ?? []);
   if (finding) {
     const position = new vscode.Position(Math.max(0, finding.line - 1), Math.max(0, finding.column - 1));
-    await reveal(vscode.Uri.file(finding.path.startsWith('/') ? finding.path : vscode.Uri.joinPath(vscode.workspace.getWorkspaceFolder(uri)?.uri ?? uri, finding.path).fsPath), new vscode.Range(position, position));
+    await reveal(vscode.Uri.joinPath(vscode.workspace.getWorkspaceFolder(uri)?.uri ?? uri, finding.file), new vscode.Range(position, position));
   }
   const detail = finding ? ` (line ${finding.line}: ${finding.message})` : '';
   void vscode.window.showErrorMessage(`mlw: ${error.body.message}${detail}`);

@@ -3,6 +3,8 @@
  * are not part of the shared vocabulary (`core/vocabulary`). Request bodies are validated against `BODY_SCHEMAS`.
  */
 
+import type { SpecFinding } from '../vocabulary';
+
 /** A spec sent by a client: the file's path inside the workspace, optionally its unsaved text. */
 export interface SpecRequest {
   path: string;
@@ -14,8 +16,8 @@ export interface SpecRequest {
 export interface ApiErrorBody {
   error: string;
   message: string;
-  /** Validation findings, `path:line:col severity rule message`, when a spec was rejected. */
-  diagnostics?: string[];
+  /** What the validator found, when a spec was rejected. */
+  findings?: SpecFinding[];
 }
 
 export interface Health {

@@ -1,14 +1,13 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { LinkEscapeError, NotAFileError, readStreamInside } from '../data/contained-fs';
-import { DataError } from '../data/errors';
 import { isMissingPath } from '../data/fs-util';
 import type { ControlPlane } from '../engine/control-plane';
-import { SpecRejectedError } from '../engine/spec-loader';
-import { AssetConflictError } from '../store/assets';
+import { BadRequest, Conflict, Forbidden, NotFound, Unsupported } from '../errors';
 import { BODY_SCHEMAS, MAX_BODY_BYTES, type ApiErrorBody, type Health, type SpecRequest } from './contracts';
+import { useApiErrors } from './errors';
 import { ASSET_KINDS, type AssetKind } from '../vocabulary';
 import { useBoundedJsonParser } from './json-body';
 import { streamEvents, type StreamCounter } from './sse';
@@ -43,21 +42,14 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
     }
   });
 
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
-    if (error instanceof SpecRejectedError) return reply.code(error.statusCode).send(errorBody('spec_rejected', error.message, error.diagnostics));
-    if (error instanceof DataError) return reply.code(400).send(errorBody('invalid_data', error.message));
-    if (error instanceof AssetConflictError) return reply.code(409).send(errorBody('conflict', error.message));
-    if (error.validation) return reply.code(400).send(errorBody('bad_request', `request ${error.validationContext ?? 'body'} ${error.message.replace(/^(body|params|querystring)\s*/, '')}`));
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    return reply.code(status).send(errorBody(status === 500 ? 'internal' : 'bad_request', error.message));
-  });
+  useApiErrors(app);
 
   app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url}`)));
 
   app.post('/api/shutdown', async (_request, reply) => {
-    if (!options.shutdown) throw new SpecRejectedError('this control plane cannot be stopped over the API', [], 501);
+    if (!options.shutdown) throw new Unsupported('this control plane cannot be stopped over the API');
     // Checked here too: a job may have started since the client read /api/health.
-    if (plane.activeJobs > 0) throw new SpecRejectedError(`this control plane runs ${plane.activeJobs} job(s); it stops only when idle`, [], 409);
+    if (plane.activeJobs > 0) throw new Conflict(`this control plane runs ${plane.activeJobs} job(s); it stops only when idle`);
     reply.raw.once('finish', () => options.shutdown!());
     return { stopping: true };
   });
@@ -65,7 +57,7 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
   app.get('/api/health', async (): Promise<Health> => ({ version: options.version, pid: process.pid, workspace: plane.layout.root, runningJobs: plane.activeJobs }));
 
   app.post<{ Params: { kind: AssetKind }; Body: SpecRequest }>('/api/assets/:kind', { schema: { params: kindParam, body: BODY_SCHEMAS.specRequest } }, async (request, reply) => {
-    const result = await plane.registerAsset(request.params.kind, request.body);
+    const result = await plane.loader.locatingDataErrors(request.body, () => plane.registerAsset(request.params.kind, request.body));
     return reply.code(result.created ? 201 : 200).send(result);
   });
 
@@ -78,7 +70,7 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
   app.get<{ Params: { kind: AssetKind; name: string }; Querystring: { version?: string } }>('/api/assets/:kind/:name', { schema: { params: kindParam } }, async (request) => {
     const { kind, name } = request.params;
     const asset = plane.assets.get(kind, name, request.query.version);
-    if (!asset) throw new SpecRejectedError(`no ${kind} named ${name}${request.query.version ? ` with version ${request.query.version}` : ''}`, [], 404);
+    if (!asset) throw new NotFound(`no ${kind} named ${name}${request.query.version ? ` with version ${request.query.version}` : ''}`);
     return asset;
   });
 
@@ -87,11 +79,11 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
   app.post<{ Params: { kind: AssetKind; name: string }; Querystring: { version?: string } }>('/api/assets/:kind/:name/archive', { schema: { params: kindParam } }, async (request) => {
     const { kind, name } = request.params;
     const changed = plane.assets.archive(kind, name, request.query.version);
-    if (changed === 0) throw new SpecRejectedError(`no ${kind} named ${name}${request.query.version ? ` with version ${request.query.version}` : ''}`, [], 404);
+    if (changed === 0) throw new NotFound(`no ${kind} named ${name}${request.query.version ? ` with version ${request.query.version}` : ''}`);
     return { archived: changed };
   });
 
-  app.post<{ Body: SpecRequest }>('/api/jobs', { schema: { body: BODY_SCHEMAS.specRequest } }, async (request, reply) => reply.code(201).send(await plane.submitJob(request.body)));
+  app.post<{ Body: SpecRequest }>('/api/jobs', { schema: { body: BODY_SCHEMAS.specRequest } }, async (request, reply) => reply.code(201).send(await plane.loader.locatingDataErrors(request.body, () => plane.submitJob(request.body))));
   app.get('/api/jobs', async () => plane.listJobs());
   app.get<{ Params: { name: string } }>('/api/jobs/:name', async (request) => plane.jobDetail(request.params.name));
   app.post<{ Params: { name: string } }>('/api/jobs/:name/cancel', async (request) => plane.cancelJob(request.params.name));
@@ -105,12 +97,12 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
   app.get<{ Params: { name: string; output: string; '*': string } }>('/api/jobs/:name/outputs/:output/files/*', async (request, reply) => {
     const { root, relative } = plane.outputFolder(request.params.name, request.params.output);
     const file = request.params['*'];
-    if (file.split(/[\\/]/).includes('..')) throw new SpecRejectedError(`${file} is outside the output folder`);
+    if (file.split(/[\\/]/).includes('..')) throw new BadRequest(`${file} is outside the output folder`);
     try {
       return reply.type('application/octet-stream').send(readStreamInside(root, path.join(relative, file)).stream);
     } catch (error) {
-      if (error instanceof LinkEscapeError) throw new SpecRejectedError(`output ${request.params.output}: ${error.message}`, [], 403);
-      if (error instanceof NotAFileError || isMissingPath(error)) throw new SpecRejectedError(`output ${request.params.output} has no file ${file}`, [], 404);
+      if (error instanceof LinkEscapeError) throw new Forbidden(`output ${request.params.output}: ${error.message}`);
+      if (error instanceof NotAFileError || isMissingPath(error)) throw new NotFound(`output ${request.params.output} has no file ${file}`);
       throw error;
     }
   });
@@ -127,6 +119,6 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
   return app;
 }
 
-function errorBody(error: string, message: string, diagnostics?: string[]): ApiErrorBody {
-  return { error, message, ...(diagnostics?.length ? { diagnostics } : {}) };
+function errorBody(error: string, message: string): ApiErrorBody {
+  return { error, message };
 }

@@ -3,7 +3,7 @@ import { BUILTIN_LOCAL } from '../vocabulary';
 import type { ComputeDriver, RunResources } from '../compute/driver';
 import type { AssetRepository } from '../store/assets';
 import { DriverRegistry } from '../compute/registry';
-import { SpecRejectedError } from './spec-loader';
+import { BadRequest, SpecRejected, Unsupported } from '../errors';
 
 /** A compute target as the scheduler sees it. */
 export interface ComputeTarget {
@@ -40,12 +40,12 @@ export function resolveCompute(
   if (!found) {
     if (name === BUILTIN_LOCAL) return { name, type: 'local', driver: drivers.get('local')!.driver(), capacity: os.availableParallelism() };
     const known = [BUILTIN_LOCAL, ...assets.list('compute').map((c) => c.name)];
-    throw new SpecRejectedError(`unknown compute ${name}; registered: ${known.join(', ')} (register one with \`mlw compute create -f <file>\`)`);
+    throw new SpecRejected(`unknown compute ${name}; registered: ${known.join(', ')} (register one with \`mlw compute create -f <file>\`)`);
   }
   const spec = found as { type?: string; max_instances?: number; default_image?: string; resources?: { cpus?: number; memory?: string | number; shm_size?: string } };
   const type = spec.type ?? 'amlcompute';
   const entry = drivers.get(type);
-  if (!entry) throw new SpecRejectedError(`compute ${name} has type ${type}, which cannot run jobs yet (supported: ${drivers.types.join(', ')})`);
+  if (!entry) throw new Unsupported(`compute ${name} has type ${type}, which cannot run jobs yet (supported: ${drivers.types.join(', ')})`);
   const capacity = entry.singleInstance ? 1 : Math.max(1, Number(spec.max_instances ?? 1));
   if (!entry.containerized) return { name, type, driver: entry.driver(), capacity };
   return { name, type, driver: entry.driver(), capacity, defaultImage: spec.default_image, resources: toResources(spec.resources) };
@@ -70,7 +70,7 @@ export function jobShmBytes(resources: unknown): number | undefined {
 export function parseBytes(value: string | number): number {
   if (typeof value === 'number') return value;
   const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$/i.exec(value);
-  if (!match) throw new SpecRejectedError(`cannot read the size ${value}; use e.g. 512m or 4g`);
+  if (!match) throw new BadRequest(`cannot read the size ${value}; use e.g. 512m or 4g`);
   const power = ' kmgt'.indexOf(match[2]!.toLowerCase() || ' ');
   return Math.round(Number(match[1]) * 1024 ** power);
 }

@@ -34,7 +34,8 @@ import { runFiles, WorkspaceLayout } from './layout';
 import { RunLogs } from './run-log';
 import { AssetResolver, computeName, generateJobName } from './resolve';
 import { Scheduler, queueReason } from './scheduler';
-import { refuseInvalidName, SpecLoader, SpecRejectedError } from './spec-loader';
+import { refuseInvalidName, SpecLoader } from './spec-loader';
+import { Conflict, NotFound, SpecRejected, Unavailable, Unsupported } from '../errors';
 
 export interface ControlPlaneOptions {
   /** The Docker driver, created on first use. */
@@ -82,7 +83,7 @@ export class ControlPlane {
     const docker = options.docker;
     this.environments = options.environments;
     this.drivers = standardDrivers(options.local ?? new HostProcessDriver(), () => {
-      if (!docker) throw new SpecRejectedError('this control plane was started without Docker support');
+      if (!docker) throw new Unavailable('this control plane was started without Docker support');
       return docker();
     });
     this.lifecycle = new JobLifecycle(this.store, this.jobs, this.events);
@@ -173,9 +174,9 @@ export class ControlPlane {
   async registerAsset(kind: AssetKind, request: SpecRequest): Promise<{ asset: AssetDetail; created: boolean; updated: boolean; warnings: string[]; upload?: AssetUpload & { reused: boolean } }> {
     const spec = this.loader.load(request.path, request.text, request.set);
     const info = kindInfo(spec.kind);
-    if (info.asset !== kind) throw new SpecRejectedError(`${path.relative(this.layout.root, spec.path)} is a ${info.asset} spec, not a ${kind} spec`);
+    if (info.asset !== kind) throw new SpecRejected(`${path.relative(this.layout.root, spec.path)} is a ${info.asset} spec, not a ${kind} spec`);
     const name = String(spec.value.name ?? '');
-    if (!name) throw new SpecRejectedError(`${path.relative(this.layout.root, spec.path)} has no name`);
+    if (!name) throw new SpecRejected(`${path.relative(this.layout.root, spec.path)} has no name`);
     refuseInvalidName(spec, name, path.relative(this.layout.root, spec.path));
     const { spec: value, upload, reused } = await uploadLocalPath(kind, spec.value, path.dirname(spec.path), this.datastores);
     const version = isVersioned(kind) ? (value.version !== undefined ? String(value.version) : this.assets.nextVersion(kind, name)) : '';
@@ -192,8 +193,8 @@ export class ControlPlane {
     const spec = this.loader.load(request.path, request.text, request.set);
     const relative = path.relative(this.layout.root, spec.path);
     const kind = this.kinds.ofSpec(spec.kind);
-    if (!kind && kindInfo(spec.kind).asset === 'job') throw new SpecRejectedError(`${relative}: ${kindInfo(spec.kind).title}s are not supported yet; ${this.kinds.runnableJobs} are`, [], 501);
-    if (!kind) throw new SpecRejectedError(`${relative} is a ${kindInfo(spec.kind).asset} spec, not a job${registerHint(kindInfo(spec.kind).asset, relative)}`);
+    if (!kind && kindInfo(spec.kind).asset === 'job') throw new Unsupported(`${relative}: ${kindInfo(spec.kind).title}s are not supported yet; ${this.kinds.runnableJobs} are`);
+    if (!kind) throw new SpecRejected(`${relative} is a ${kindInfo(spec.kind).asset} spec, not a job${registerHint(kindInfo(spec.kind).asset, relative)}`);
     const value = spec.value as { name?: string; experiment_name?: string; display_name?: string };
     if (!kind.orchestrator) await this.target(computeName(spec.value.compute)).driver.ping();
     const prepared = await kind.prepare(spec, this.submitContext);
@@ -201,7 +202,7 @@ export class ControlPlane {
     const name = value.name ?? generateJobName(experiment);
     refuseInvalidName(spec, name, relative);
     const row = this.store.transaction(() => {
-      if (this.jobs.exists(name)) throw new SpecRejectedError(`a job named ${name} already exists; job names are unique (remove name: to get a generated one)`, [], 409);
+      if (this.jobs.exists(name)) throw new Conflict(`a job named ${name} already exists; job names are unique (remove name: to get a generated one)`);
       const job = this.jobs.insert({ name, type: kind.type, experiment, ...(value.display_name ? { displayName: value.display_name } : {}), compute: prepared.compute, spec: prepared.plan as Record<string, unknown>, specPath: spec.path, runDir: this.layout.runDir(name), ...(prepared.snapshotHash ? { snapshotHash: prepared.snapshotHash } : {}) }, kind.orchestrator ? 'NotStarted' : 'Queued');
       return kind.orchestrator ? this.lifecycle.transition(job, 'Running', { patch: { started_at: Date.now() } }) : this.enqueue(job);
     });
@@ -231,13 +232,13 @@ export class ControlPlane {
   /** Whether a registered environment's image is built (cached), and its tag; asks the Docker engine. */
   async environmentImage(name: string, version?: string): Promise<EnvironmentImageStatus> {
     const asset = this.assets.get('environment', name, version);
-    if (!asset) throw new SpecRejectedError(`no environment named ${name}${version ? ` with version ${version}` : ''}`, [], 404);
-    if (!this.environments) throw new SpecRejectedError('this control plane was started without an environment builder', [], 503);
+    if (!asset) throw new NotFound(`no environment named ${name}${version ? ` with version ${version}` : ''}`);
+    if (!this.environments) throw new Unavailable('this control plane was started without an environment builder');
     const source = this.resolver.environment(`azureml:${name}:${asset.version}`, this.layout.root)!;
     try {
       return await this.environments().status(source);
     } catch (error) {
-      throw new SpecRejectedError(`environment ${name}:${asset.version}: ${(error as Error).message}`, [], 503);
+      throw new Unavailable(`environment ${name}:${asset.version}: ${(error as Error).message}`);
     }
   }
 
@@ -267,7 +268,7 @@ export class ControlPlane {
   outputFolder(job: string, output: string): { root: string; relative: string } {
     const jobRow = this.requireJob(job);
     const row = this.jobs.outputs(jobRow.name).find((o) => o.name === output);
-    if (!row) throw new SpecRejectedError(`job ${job} has no output ${output}`, [], 404);
+    if (!row) throw new NotFound(`job ${job} has no output ${output}`);
     return this.outputLocationOf(jobRow, row);
   }
 
@@ -291,7 +292,7 @@ export class ControlPlane {
   logFile(job: string): string {
     const row = this.requireJob(job);
     const gone = this.runLogs.goneReason(row);
-    if (gone) throw new SpecRejectedError(gone, [], 404);
+    if (gone) throw new NotFound(gone);
     return runFiles(row.run_dir).logFile;
   }
 
@@ -301,7 +302,7 @@ export class ControlPlane {
 
   requireJob(name: string): JobRow {
     const job = this.jobs.get(name);
-    if (!job) throw new SpecRejectedError(`no job named ${name}`, [], 404);
+    if (!job) throw new NotFound(`no job named ${name}`);
     return job;
   }
 

@@ -5,7 +5,8 @@ import { assetKindOfType } from '../data/staging';
 import { parseReference } from '../language';
 import type { AssetRepository } from '../store/assets';
 import type { EnvironmentSource } from '../env/builder';
-import { SpecRejectedError, type SpecLoader } from './spec-loader';
+import { SpecRejected, Unsupported } from '../errors';
+import type { SpecLoader } from './spec-loader';
 
 /** A versioned asset found in the store or, failing that, in a spec file of the workspace. */
 interface FoundAsset {
@@ -29,9 +30,9 @@ export class AssetResolver {
     if (value === undefined || value === null) return undefined;
     if (typeof value === 'string') {
       const ref = parseReference(value);
-      if (ref?.form !== 'asset') throw new SpecRejectedError(`environment ${value}: only workspace environments (azureml:<name>:<version> or azureml:<name>@latest) and inline environments can run locally`);
+      if (ref?.form !== 'asset') throw new Unsupported(`environment ${value}: only workspace environments (azureml:<name>:<version> or azureml:<name>@latest) and inline environments can run locally`);
       const found = this.find('environment', ref.name, ref.version);
-      if (!found) throw new SpecRejectedError(`unknown environment ${value}; register it with \`mlw environment create -f <file>\``);
+      if (!found) throw new SpecRejected(`unknown environment ${value}; register it with \`mlw environment create -f <file>\``);
       return { ...environmentFields(found.spec, found.baseDir), name: ref.name, ...(found.spec.version !== undefined ? { version: String(found.spec.version) } : {}) };
     }
     return environmentFields(value as Record<string, unknown>, specDir);
@@ -50,7 +51,7 @@ export class AssetResolver {
       if (ref?.form !== 'asset') continue;
       const kind = assetKindOfType(String(type));
       const found = this.find(kind, ref.name, ref.version);
-      if (!found) throw new SpecRejectedError(`inputs.${inputName}: unknown ${kind} asset ${raw}; register it with \`mlw ${kind} create -f <file>\``);
+      if (!found) throw new SpecRejected(`inputs.${inputName}: unknown ${kind} asset ${raw}; register it with \`mlw ${kind} create -f <file>\``);
       out[dataAssetKey(kind, ref.name, ref.version, ref.label)] = { path: String(found.spec.path), ...(found.spec.type ? { type: String(found.spec.type) } : {}), baseDir: found.baseDir };
     }
     return out;
@@ -66,7 +67,7 @@ function environmentFields(spec: Record<string, unknown>, baseDir: string): Envi
   const build = spec.build as { path?: string; dockerfile_path?: string } | undefined;
   const conda = spec.conda_file;
   const inline = typeof conda === 'object' && conda !== null && !Array.isArray(conda);
-  if (conda !== undefined && conda !== null && typeof conda !== 'string' && !inline) throw new SpecRejectedError('conda_file must be a path or a conda specification (a mapping with `dependencies`)');
+  if (conda !== undefined && conda !== null && typeof conda !== 'string' && !inline) throw new SpecRejected('conda_file must be a path or a conda specification (a mapping with `dependencies`)');
   return {
     ...(typeof spec.image === 'string' ? { image: spec.image } : {}),
     ...(typeof conda === 'string' ? { condaFile: path.resolve(baseDir, conda) } : {}),

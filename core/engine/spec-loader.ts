@@ -1,14 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { MAX_SPEC_BYTES, nameProblem, nameRuleFor, SpecDocument, SpecValidator, REFUSED_ON_SUBMIT, WorkspaceIndex, yamlFilesUnder, decodeSpecBytes, type AssetSource, type AssetType, type KindId, type SpecDiagnostic } from '../language';
-
-/** A request the control plane refuses, with the validator's findings when a spec was invalid. */
-export class SpecRejectedError extends Error {
-  constructor(message: string, readonly diagnostics: string[] = [], readonly statusCode = 400) {
-    super(message);
-  }
-}
+import type { SpecRequest } from '../api/contracts';
+import { DataError } from '../data/errors';
+import { BadRequest, NotFound, SpecRejected } from '../errors';
+import { MAX_SPEC_BYTES, nameProblem, nameRuleFor, SpecDocument, SpecValidator, REFUSED_ON_SUBMIT, WorkspaceIndex, yamlFilesUnder, decodeSpecBytes, yaml, type AssetSource, type AssetType, type KindId, type SpecDiagnostic } from '../language';
+import { formatFinding, type SpecFinding } from '../vocabulary';
 
 /**
  * Refuses a spec whose `name` breaks its kind's naming rule. The validator reports this too; checking again where
@@ -17,7 +14,7 @@ export class SpecRejectedError extends Error {
 export function refuseInvalidName(spec: LoadedSpec, name: unknown, relative: string): void {
   const rule = nameRuleFor(spec.kind);
   const problem = rule && nameProblem(rule, String(name));
-  if (problem) throw new SpecRejectedError(`${relative} is not valid: 1 error`, [`${relative} error invalid-name ${problem}`]);
+  if (problem) throw new SpecRejected(`${relative} is not valid: 1 error`, [findingAt(SpecDocument.parse(spec.path, spec.text), relative, [['name']], 'invalid-name', problem)]);
 }
 
 export interface LoadedSpec {
@@ -54,24 +51,24 @@ export class SpecLoader {
     const doc = SpecDocument.parse(absolute, withOverrides);
     this.index.updateFromDocument(doc);
     const diagnostics = this.validator.validate(doc).map((d): SpecDiagnostic => (REFUSED_ON_SUBMIT.has(d.rule) ? { ...d, severity: 'error' } : d));
-    const shown = (d: (typeof diagnostics)[number]) => {
+    const finding = (d: (typeof diagnostics)[number]): SpecFinding => {
       const at = doc.position(d.start);
-      return `${path.relative(this.root, absolute)}:${at.line + 1}:${at.character + 1} ${d.severity} ${d.rule} ${d.message}`;
+      return { file: path.relative(this.root, absolute), line: at.line + 1, column: at.character + 1, severity: d.severity, rule: d.rule, message: d.message };
     };
     const errors = diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) {
       const note = overrides.length > 0 ? ' (positions refer to the spec with --set applied)' : '';
-      throw new SpecRejectedError(`${path.relative(this.root, absolute)} is not valid: ${errors.length} error${errors.length === 1 ? '' : 's'}${note}`, errors.map(shown));
+      throw new SpecRejected(`${path.relative(this.root, absolute)} is not valid: ${errors.length} error${errors.length === 1 ? '' : 's'}${note}`, errors.map(finding));
     }
-    if (!doc.kind) throw new SpecRejectedError(`${path.relative(this.root, absolute)} is not an mlw spec: ${whyNoKind(doc)}`);
-    return { path: absolute, kind: doc.kind.id, value: doc.value as Record<string, unknown>, text: withOverrides, warnings: diagnostics.filter((d) => d.severity === 'warning').map(shown) };
+    if (!doc.kind) throw new SpecRejected(`${path.relative(this.root, absolute)} is not an mlw spec: ${whyNoKind(doc)}`);
+    return { path: absolute, kind: doc.kind.id, value: doc.value as Record<string, unknown>, text: withOverrides, warnings: diagnostics.filter((d) => d.severity === 'warning').map((d) => formatFinding(finding(d))) };
   }
 
   /** Resolves a path from a request and refuses anything outside the workspace folder. */
   insideWorkspace(file: string): string {
     const absolute = path.resolve(this.root, file);
     const relative = path.relative(this.root, absolute);
-    if (relative.startsWith('..') || path.isAbsolute(relative)) throw new SpecRejectedError(`${file} is outside the workspace folder ${this.root}`);
+    if (relative.startsWith('..') || path.isAbsolute(relative)) throw new BadRequest(`${file} is outside the workspace folder ${this.root}`);
     return absolute;
   }
 
@@ -81,6 +78,32 @@ export class SpecLoader {
     if (!found || found.origin !== 'file') return undefined;
     const doc = this.validator.load(found.path);
     return doc && doc.value && typeof doc.value === 'object' ? { path: found.path, value: doc.value as Record<string, unknown> } : undefined;
+  }
+
+  /**
+   * Runs `work` for a spec request; a data problem tied to a field of the spec (a missing input path, a code folder
+   * that is not one) is refused as a finding at that field, so clients can show where it is.
+   */
+  async locatingDataErrors<T>(request: SpecRequest, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof DataError) || !error.field) throw error;
+      throw this.dataFinding(request, error) ?? error;
+    }
+  }
+
+  private dataFinding(request: SpecRequest, error: DataError): SpecRejected | undefined {
+    let doc: SpecDocument;
+    try {
+      const absolute = this.insideWorkspace(request.path);
+      const source = request.text ?? readSpecFile(absolute);
+      doc = SpecDocument.parse(absolute, request.set?.length ? applyOverrides(source, request.set) : source);
+    } catch {
+      return undefined;
+    }
+    const field = error.field.split('.');
+    return new SpecRejected(error.message, [findingAt(doc, path.relative(this.root, doc.path), [[...field, 'path'], field], 'invalid-data', error.message)]);
   }
 
   /** Forgets cached registered assets (after a registration) so references to them resolve. */
@@ -108,6 +131,13 @@ export class SpecLoader {
   }
 }
 
+/** An error finding at the first of `fields` the spec has (its start when it has none). */
+function findingAt(doc: SpecDocument, relative: string, fields: readonly (readonly string[])[], rule: string, message: string): SpecFinding {
+  const found = fields.map((field) => yaml.locate(doc.root, field)).find((at) => at.node || at.pair);
+  const at = doc.position(found?.node?.start ?? found?.pair?.key?.start ?? 0);
+  return { file: relative, line: at.line + 1, column: at.character + 1, severity: 'error', rule, message };
+}
+
 /** Why kind detection found nothing: an unsupported kind, a `$schema` that is not an Azure ML one, or neither. */
 function whyNoKind(doc: SpecDocument): string {
   if (doc.detection && 'unsupported' in doc.detection) return `\`${doc.detection.unsupported}\` specs are not supported`;
@@ -119,14 +149,14 @@ function whyNoKind(doc: SpecDocument): string {
 function readSpecFile(file: string): string {
   let bytes: Buffer;
   try {
-    if (fs.statSync(file).size > MAX_SPEC_BYTES) throw new SpecRejectedError(`${file} is larger than ${MAX_SPEC_BYTES / 1048576} MB`);
+    if (fs.statSync(file).size > MAX_SPEC_BYTES) throw new BadRequest(`${file} is larger than ${MAX_SPEC_BYTES / 1048576} MB`);
     bytes = fs.readFileSync(file);
   } catch (error) {
-    if (error instanceof SpecRejectedError) throw error;
-    throw new SpecRejectedError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, [], 404);
+    if (error instanceof BadRequest) throw error;
+    throw new NotFound(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }
   const decoded = decodeSpecBytes(bytes);
-  if ('error' in decoded) throw new SpecRejectedError(`${file}: ${decoded.error}`);
+  if ('error' in decoded) throw new BadRequest(`${file}: ${decoded.error}`);
   return decoded.text;
 }
 
@@ -137,7 +167,7 @@ export function applyOverrides(text: string, overrides: readonly string[]): stri
   for (const override of overrides) {
     const at = override.indexOf('=');
     const key = override.slice(0, at).trim();
-    if (at <= 0 || !/^[\w$-]+(\.[\w$-]+)*$/.test(key)) throw new SpecRejectedError(`--set ${override}: expected key.path=value`);
+    if (at <= 0 || !/^[\w$-]+(\.[\w$-]+)*$/.test(key)) throw new BadRequest(`--set ${override}: expected key.path=value`);
     const value = parseDocument(override.slice(at + 1), { version: '1.1' }).toJS();
     doc.setIn(key.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part)), value ?? null);
   }

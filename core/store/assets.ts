@@ -1,4 +1,5 @@
 import type { AssetDetail, AssetKind, AssetSummary, AssetUpload } from '../vocabulary';
+import { Conflict } from '../errors';
 import type { Store } from './database';
 
 interface AssetRow {
@@ -28,8 +29,6 @@ export interface NewAsset {
 /** The upload record is kept beside the spec in its column, and split off again when read. */
 const UPLOAD_KEY = '$mlw.upload';
 
-export class AssetConflictError extends Error {}
-
 /** A registration or an archive (the control plane records it as an event in the same transaction). */
 export interface AssetChange {
   kind: AssetKind;
@@ -56,7 +55,7 @@ export class AssetRepository {
       if (existing) {
         if (existing.content_hash === asset.contentHash) return { detail: toDetail(existing), created: false, updated: false };
         if (isVersioned(asset.kind)) {
-          throw new AssetConflictError(`${asset.kind} ${asset.name}:${asset.version} already exists with different content; versions are immutable, register a new version`);
+          throw new Conflict(`${asset.kind} ${asset.name}:${asset.version} already exists with different content; versions are immutable, register a new version`);
         }
         this.store.run('UPDATE assets SET spec = ?, content_hash = ?, source_path = ?, archived = 0 WHERE kind = ? AND name = ? AND version = ?', [storedSpec(asset), asset.contentHash, asset.sourcePath ?? null, asset.kind, asset.name, asset.version]);
         this.changed({ kind: asset.kind, name: asset.name, version: asset.version, change: 'registered' });
@@ -98,7 +97,7 @@ export class AssetRepository {
   /** Hides a version (or every version) from `latest` and listings; references to it keep working. */
   archive(kind: AssetKind, name: string, version?: string): number {
     const reason = this.protectedAssets.get(`${kind}\0${name}`);
-    if (reason) throw new AssetConflictError(reason);
+    if (reason) throw new Conflict(reason);
     return this.store.transaction(() => {
       const changes =
         version === undefined

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { ApiClient, ApiError } from '../../core/api/client';
-import type { JobEvent, JobStatus, JobSummary } from '../../core/vocabulary';
+import { formatFinding, type JobEvent, type JobStatus, type JobSummary } from '../../core/vocabulary';
 import { startDaemon, type RunningDaemon } from '../../daemon/start-daemon';
 import { tempDir, writeTree } from './temp';
 
@@ -77,4 +77,9 @@ export async function refusal(promise: Promise<unknown>): Promise<ApiError> {
     return error;
   }
   assert.fail('expected the request to be refused');
+}
+
+/** A refused spec's findings as the CLI prints them, `file:line:col severity rule message`. */
+export function findingLines(error: ApiError): string[] {
+  return (error.body.findings ?? []).map(formatFinding);
 }

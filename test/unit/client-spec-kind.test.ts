@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { specKindOfText, topLevelKeyLine } from '../../client/editor/spec-kind';
-import { firstError, parseFinding } from '../../client/editor/spec-findings';
+import { firstError } from '../../client/editor/spec-findings';
+import type { SpecFinding } from '../../core/vocabulary';
 
 const examples = path.resolve(import.meta.dirname, '../../examples');
 const read = (file: string): string => fs.readFileSync(path.join(examples, file), 'utf8');
@@ -27,10 +28,10 @@ test('detection reads top-level keys only, with quotes and comments', () => {
   assert.equal(topLevelKeyLine('type: command\n', 'compute'), -1);
 });
 
-test("the control plane's findings are parsed to jump to the first error", () => {
-  assert.deepEqual(parseFinding('/ws/jobs/a b.yml:12:3 error unknown-field command jobs have no field "comand"'), {
-    path: '/ws/jobs/a b.yml', line: 12, column: 3, severity: 'error', rule: 'unknown-field', message: 'command jobs have no field "comand"',
-  });
-  assert.equal(firstError(['x.yml:1:1 warning unpinned pkg', 'x.yml:4:2 error missing-field needs command'])?.line, 4);
-  assert.equal(firstError(['not a finding']), undefined);
+test("the editor jumps to the first error among the control plane's findings", () => {
+  const warning: SpecFinding = { file: 'x.yml', line: 1, column: 1, severity: 'warning', rule: 'unpinned', message: 'pkg' };
+  const error: SpecFinding = { file: 'jobs/a b.yml', line: 4, column: 2, severity: 'error', rule: 'missing-field', message: 'needs command' };
+  assert.equal(firstError([warning, error]), error);
+  assert.equal(firstError([warning]), warning);
+  assert.equal(firstError([]), undefined);
 });

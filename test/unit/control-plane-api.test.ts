@@ -3,7 +3,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { ApiClient } from '../../core/api/client';
 import type { AssetDetail, AssetSummary, JobSummary } from '../../core/vocabulary';
-import { COMMAND_SCHEMA, commandJob, refusal, startPlane, workspace } from '../support/control-plane';
+import { COMMAND_SCHEMA, commandJob, findingLines, refusal, startPlane, workspace } from '../support/control-plane';
 import { httpRequest } from '../support/http';
 
 test('every route needs the token', async (t) => {
@@ -49,15 +49,15 @@ test('specs are checked by the same validator as the editor, and nothing outside
   const invalid = await refusal(plane.submit('bad.yml'));
   assert.equal(invalid.status, 400);
   assert.match(invalid.body.message, /bad.yml is not valid: 2 errors/);
-  assert.ok(invalid.body.diagnostics!.some((d) => /^bad.yml:3:\d+ error undeclared-input input `lr`/.test(d)), invalid.body.diagnostics!.join('\n'));
+  assert.ok(findingLines(invalid).some((d) => /^bad.yml:3:\d+ error undeclared-input input `lr`/.test(d)), findingLines(invalid).join('\n'));
   // A warning in the editor (it may exist in the user's Azure workspace), an error at the same position on submit.
-  assert.ok(invalid.body.diagnostics!.includes('bad.yml:6:10 error unknown-reference compute `gpu-cluster` is not defined in this workspace'), invalid.body.diagnostics!.join('\n'));
+  assert.ok(findingLines(invalid).includes('bad.yml:6:10 error unknown-reference compute `gpu-cluster` is not defined in this workspace'), findingLines(invalid).join('\n'));
   const outside = await refusal(plane.client.request('POST', '/api/jobs', { path: '/etc/hostname' }));
   assert.match(outside.message, /outside the workspace folder/);
   const dotdot = await refusal(plane.client.request('POST', '/api/jobs', { path: '../../etc/hostname' }));
   assert.match(dotdot.message, /outside the workspace folder/);
   const traversal = await refusal(plane.submit('traversal.yml'));
-  assert.match(traversal.message + (traversal.body.diagnostics ?? []).join('\n'), /etc\/passwd/);
+  assert.match(traversal.message + findingLines(traversal).join('\n'), /etc\/passwd/);
   const missing = await refusal(plane.submit('nope.yml'));
   assert.equal(missing.status, 404);
   const sweep = await refusal(plane.submit('sweep.yml'));

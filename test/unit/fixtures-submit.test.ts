@@ -6,7 +6,7 @@ import { globSync } from 'tinyglobby';
 import { ApiError } from '../../core/api/client';
 import type { JobSummary } from '../../core/vocabulary';
 import { REFUSED_ON_SUBMIT, validateFiles } from '../../core/language';
-import { startPlane } from '../support/control-plane';
+import { findingLines, startPlane } from '../support/control-plane';
 import { tempDir } from '../support/temp';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures');
@@ -38,7 +38,7 @@ test('every valid job fixture is accepted on submit, or refused for a reason the
         outcomes.push(`${file}: not run yet (${error.message})`);
         continue;
       }
-      const findings = error.body.diagnostics ?? [];
+      const findings = findingLines(error);
       assert.ok(findings.length > 0, `${file} was refused without a finding the editor could show: ${error.message}`);
       const shown = editorFindings(root, file);
       for (const finding of findings) {

@@ -6,7 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { AssetDetail, AssetSummary, JobSummary } from '../../core/vocabulary';
-import { COMMAND_SCHEMA, type Plane, refusal, startPlane, workspace } from '../support/control-plane';
+import { COMMAND_SCHEMA, findingLines, type Plane, refusal, startPlane, workspace } from '../support/control-plane';
 import { tempDir } from '../support/temp';
 
 const S = 'https://azuremlschemas.azureedge.net/latest/';
@@ -33,7 +33,7 @@ test('a job name that leaves the runs folder is refused before anything is writt
   for (const name of ['../../../../OUTSIDE', '"../../../escape"', 'a/b', '".."']) {
     const error = await refusal(plane.client.request('POST', '/api/jobs', { path: path.join(root, 'job.yml'), text: job(`name: ${name}\n`) }));
     assert.equal(error.status, 400, name);
-    assert.match(error.body.diagnostics?.join('\n') ?? '', /invalid-name job name .* must start with a letter or digit and contain only letters, digits, `-` and `_`/);
+    assert.match(findingLines(error).join('\n'), /invalid-name job name .* must start with a letter or digit and contain only letters, digits, `-` and `_`/);
   }
   assert.deepEqual(outsideWorkspace(), before);
   assert.equal(fs.existsSync(path.join(root, '.mlw', 'runs')) && fs.readdirSync(path.join(root, '.mlw', 'runs')).length, false);
@@ -42,7 +42,7 @@ test('a job name that leaves the runs folder is refused before anything is writt
   fs.writeFileSync(path.join(root, 'job.yml'), job('experiment_name: e\n'));
   const viaSet = await refusal(plane.submit('job.yml', ['name=../../../../OUTSIDE']));
   assert.equal(viaSet.status, 400);
-  assert.match(viaSet.body.diagnostics?.join('\n') ?? '', /invalid-name/);
+  assert.match(findingLines(viaSet).join('\n'), /invalid-name/);
 });
 
 test('a NUL in a name never reaches the store: no asset is replaced, no job is filed under a cut name', async (t) => {
@@ -52,7 +52,7 @@ test('a NUL in a name never reaches the store: no asset is replaced, no job is f
   await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'dock2.yml'), text: dock('dock2', 2) });
   const error = await refusal(plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'shadow.yml'), text: dock('dock2\u0000shadow', 9) }));
   assert.equal(error.status, 400);
-  assert.match(error.body.diagnostics?.join('\n') ?? '', /control character \(U\+0000 at position 6\)/);
+  assert.match(findingLines(error).join('\n'), /control character \(U\+0000 at position 6\)/);
   const kept = await plane.client.request<AssetDetail>('GET', '/api/assets/compute/dock2');
   assert.equal((kept.spec as { max_instances: number }).max_instances, 2);
 
@@ -60,7 +60,7 @@ test('a NUL in a name never reaches the store: no asset is replaced, no job is f
   assert.equal(nul.status, 400);
   const long = await refusal(plane.client.request('POST', '/api/jobs', { path: path.join(root, 'job.yml'), text: job(`experiment_name: ${'e'.repeat(100_000)}\n`) }));
   assert.equal(long.status, 400);
-  assert.match(long.body.diagnostics?.join('\n') ?? '', /has 100000 characters; .*at most 255 characters/);
+  assert.match(findingLines(long).join('\n'), /has 100000 characters; .*at most 255 characters/);
   const version = await refusal(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'd.yml'), text: `$schema: ${S}data.schema.json\nname: d\nversion: "1\\u00002"\ntype: uri_file\npath: https://example.com/x.csv\n` }));
   assert.equal(version.status, 400);
   assert.deepEqual(await plane.client.request<JobSummary[]>('GET', '/api/jobs'), []);
@@ -142,10 +142,10 @@ test('a placeholder inside a name does not let the name past the rules: submit a
   const plane = await holdingPlane(t, root);
   const bad = await refusal(plane.client.request('POST', '/api/jobs', { path: path.join(root, 'job.yml'), text: job('name: "bad name with spaces & <x> !!"\n') }));
   assert.equal(bad.status, 400);
-  assert.match(bad.body.diagnostics?.join('\n') ?? '', /invalid-name job name `bad name with spaces & <x> !!` is not valid/);
+  assert.match(findingLines(bad).join('\n'), /invalid-name job name `bad name with spaces & <x> !!` is not valid/);
   const asset = await refusal(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'd.yml'), text: `$schema: ${S}data.schema.json\nname: "my data <x>"\ntype: uri_file\npath: https://example.com/x.csv\n` }));
   assert.equal(asset.status, 400);
-  assert.match(asset.body.diagnostics?.join('\n') ?? '', /invalid-name data asset name `my data <x>` is not valid/);
+  assert.match(findingLines(asset).join('\n'), /invalid-name data asset name `my data <x>` is not valid/);
   assert.deepEqual(await plane.client.request<JobSummary[]>('GET', '/api/jobs'), []);
   assert.deepEqual(await plane.client.request<AssetSummary[]>('GET', '/api/assets?kind=data'), []);
 });

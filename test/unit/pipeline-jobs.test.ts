@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { JobDetail, JobSummary } from '../../core/vocabulary';
-import { refusal, startPlane, workspace, type Plane } from '../support/control-plane';
+import { findingLines, refusal, startPlane, workspace, type Plane } from '../support/control-plane';
 
 const PIPELINE_SCHEMA = '$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json';
 const COMPONENT_SCHEMA = '$schema: https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json';
@@ -178,6 +178,6 @@ test('a pipeline that cannot run is refused at submission with the step at fault
   });
   const plane = await startPlane(t, root);
   const error = await refusal(plane.submit('p/pipeline.yml'));
-  assert.match(JSON.stringify(error.body), /pipeline\.yml:\d+:\d+ error .*missing\.yml/);
+  assert.match(findingLines(error).join('\n'), /pipeline\.yml:\d+:\d+ error .*missing\.yml/);
   assert.equal(fs.existsSync(path.join(root, '.mlw/runs')) ? fs.readdirSync(path.join(root, '.mlw/runs')).length : 0, 0);
 });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isTerminal, type JobDetail, type PipelineStep } from '../../vocabulary';
 import type { JobRow } from '../../store/jobs';
-import { SpecRejectedError } from '../spec-loader';
+import { SpecRejected } from '../../errors';
 import { prepareCommand, type CommandPlan, type CommandSpec } from './command';
 import type { JobKind, Orchestrator } from './kind';
 import { childJobName, KeyedSerializer, type OrchestrationContext } from './orchestration';
@@ -40,7 +40,7 @@ export function pipelineKind(ctx: OrchestrationContext, loadComponent: Component
       try {
         graph = buildPipelineGraph(spec.value, { specDir, loadComponent });
       } catch (error) {
-        if (error instanceof PipelineGraphError) throw new SpecRejectedError(`${path.relative(ctx.submit.root, spec.path)}: ${error.message}`, error.cause instanceof SpecRejectedError ? error.cause.diagnostics : []);
+        if (error instanceof PipelineGraphError) throw new SpecRejected(`${path.relative(ctx.submit.root, spec.path)}: ${error.message}`, error.cause instanceof SpecRejected ? error.cause.findings : []);
         throw error;
       }
       const plan: PipelinePlan = { spec_dir: specDir, graph };
