@@ -5,6 +5,8 @@ import type { CommandContext } from './commands/command';
 import { Config } from './config';
 import { ControlPlaneConnection } from './control-plane/connection';
 import { SpecCodeLensProvider, trackActiveSpecKind } from './editor/spec-code-lens';
+import { PIPELINE_GRAPH, SWEEP } from './job-views/job-view-kinds';
+import { JobViewPanels } from './job-views/job-view-panels';
 import { JobChannels } from './jobs/job-channels';
 import { MetricsPanels } from './metrics/metrics-panels';
 import { ControlPlaneStatusBar } from './status-bar';
@@ -32,14 +34,18 @@ export function activate(extension: vscode.ExtensionContext): MlwApi {
   const connection = new ControlPlaneConnection(root, extension, config, log);
   const channels = new JobChannels(connection, extension.workspaceState, config, log);
   const metrics = new MetricsPanels(extension.extensionUri, connection, log);
+  const graphs = new JobViewPanels(extension.extensionUri, connection, log, PIPELINE_GRAPH);
+  const sweeps = new JobViewPanels(extension.extensionUri, connection, log, SWEEP);
   const views = new MlwViews(connection, config, log);
   const codeLenses = new SpecCodeLensProvider();
-  const context: CommandContext = { extension, connection, views, channels, metrics, config, log };
+  const context: CommandContext = { extension, connection, views, channels, metrics, graphs, sweeps, config, log };
   extension.subscriptions.push(
     log,
     connection,
     channels,
     metrics,
+    graphs,
+    sweeps,
     views,
     codeLenses,
     new ControlPlaneStatusBar(connection),

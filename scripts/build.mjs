@@ -36,18 +36,23 @@ await Promise.all(
     }),
   ),
 );
-// The metrics webview runs in a browser context: its script, uPlot and the styles are shipped next to the bundles.
-await build({
-  entryPoints: [path.join(root, 'client/webview/metrics-webview.ts')],
-  outfile: path.join(root, 'out', 'metrics-webview.js'),
-  bundle: true,
-  platform: 'browser',
-  target: 'es2022',
-  format: 'iife',
-  minify: process.argv.includes('--minify'),
-  logLevel: 'warning',
-});
-fs.copyFileSync(path.join(root, 'client/webview/metrics-webview.css'), path.join(root, 'out', 'metrics-webview.css'));
+// The webviews (metrics, pipeline graph, sweep) run in a browser context: their scripts, uPlot and the styles are
+// shipped next to the bundles.
+await Promise.all(
+  ['metrics-webview', 'pipeline-graph-webview', 'sweep-webview'].map((name) =>
+    build({
+      entryPoints: [path.join(root, `client/webview/${name}.ts`)],
+      outfile: path.join(root, 'out', `${name}.js`),
+      bundle: true,
+      platform: 'browser',
+      target: 'es2022',
+      format: 'iife',
+      minify: process.argv.includes('--minify'),
+      logLevel: 'warning',
+    }),
+  ),
+);
+for (const css of ['metrics-webview.css', 'job-views-webview.css']) fs.copyFileSync(path.join(root, 'client/webview', css), path.join(root, 'out', css));
 fs.copyFileSync(path.join(root, 'node_modules/uplot/dist/uPlot.iife.min.js'), path.join(root, 'out', 'uPlot.iife.min.js'));
 fs.copyFileSync(path.join(root, 'node_modules/uplot/dist/uPlot.min.css'), path.join(root, 'out', 'uPlot.min.css'));
 fs.chmodSync(path.join(root, 'out', 'cli.js'), 0o755);

@@ -1,8 +1,11 @@
 import type * as vscode from 'vscode';
 import type { Config } from '../config';
 import type { ControlPlaneConnection } from '../control-plane/connection';
+import type { JobViewPanels } from '../job-views/job-view-panels';
 import type { JobChannels } from '../jobs/job-channels';
 import type { MetricsPanels } from '../metrics/metrics-panels';
+import type { PipelineGraphView } from '../pipelines/pipeline-graph';
+import type { SweepView } from '../sweeps/sweep-table';
 import type { MlwViews } from '../trees/views';
 
 /** What every command works with; built once in `activate`. */
@@ -12,6 +15,8 @@ export interface CommandContext {
   readonly views: MlwViews;
   readonly channels: JobChannels;
   readonly metrics: MetricsPanels;
+  readonly graphs: JobViewPanels<PipelineGraphView>;
+  readonly sweeps: JobViewPanels<SweepView>;
   readonly config: Config;
   readonly log: vscode.LogOutputChannel;
 }

@@ -13,14 +13,16 @@ import { openJobOutputs } from './job-open-outputs';
 import { openJobSpec } from './job-open-spec';
 import { rerunJob } from './job-rerun';
 import { showJobLogs } from './job-show-logs';
+import { showJobGraph } from './job-show-graph';
 import { showJobMetrics } from './job-show-metrics';
+import { showJobSweep } from './job-show-sweep';
 import { submitJob } from './job-submit';
 import { newSpecFromTemplate } from './spec-new-from-template';
 import { validateSpec } from './spec-validate';
 import { refreshViews } from './views-refresh';
 
 export const COMMANDS: readonly MlwCommand[] = [
-  submitJob, cancelJob, rerunJob, showJobLogs, showJobMetrics, openJobOutputs, openJobSpec,
+  submitJob, cancelJob, rerunJob, showJobLogs, showJobMetrics, showJobGraph, showJobSweep, openJobOutputs, openJobSpec,
   createAsset, openAssetSpec, showAssetVersions, archiveAsset, showComputeQueue,
   validateSpec, newSpecFromTemplate, refreshViews, reconnectControlPlane, setRemoteToken, showLog,
 ];

@@ -4,14 +4,26 @@ import type { ComputeQueue, EnvironmentImage } from '../../core/api/contracts';
 import type { AssetDetail, AssetKind, AssetSummary, JobSummary } from '../../core/vocabulary';
 import { workspaceSpecs } from '../editor/workspace-specs';
 import { assetsTree, environmentExtras, queueExtras, type AssetExtras } from './assets-model';
-import { jobsTree } from './jobs-model';
-import { withApi, type TreeLoader } from './resource-tree-provider';
+import { childJobsTree, jobsTree } from './jobs-model';
+import { withApi, type ChildLoader, type TreeLoader } from './resource-tree-provider';
 import type { TreeNode } from './tree-node';
 
 /** Runs `/api/computes/local/…` even before any compute is registered: the control plane always has it. */
 const BUILTIN_COMPUTE: AssetSummary = { kind: 'compute', name: 'local', version: '', createdAt: '', archived: false };
 
 export const loadJobs: TreeLoader = withApi(async (api) => jobsTree(await api.request<JobSummary[]>('GET', '/api/jobs'), Date.now()));
+
+/** The steps of a pipeline or the trials of a sweep. */
+export const loadJobChildren: ChildLoader = async (node, connect) => {
+  if (node.resource.type !== 'job' || !node.resource.jobType) return [];
+  const parent = { name: node.resource.job, type: node.resource.jobType };
+  const api = await connect();
+  return childJobsTree(parent, await listChildJobs(api, parent.name), Date.now());
+};
+
+export function listChildJobs(api: ApiClient, parent: string): Promise<JobSummary[]> {
+  return api.request<JobSummary[]>('GET', `/api/jobs?parent=${encodeURIComponent(parent)}`);
+}
 
 export function assetLoader(kind: Exclude<AssetKind, 'compute' | 'environment'>): TreeLoader {
   return withApi(async (api) => assetsTree(kind, await listAssets(api, kind)));

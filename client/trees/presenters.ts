@@ -35,10 +35,11 @@ export function jobDuration(job: Pick<JobSummary, 'startedAt' | 'endedAt' | 'sta
   return end === undefined ? undefined : end - Date.parse(job.startedAt);
 }
 
-/** The job row's description: status, then the duration or the queue reason. */
+/** The job row's description: status, "Reused" for a pipeline step that reused an earlier job's outputs, then the duration or the queue reason. */
 export function jobDescription(job: JobSummary, now: number): string {
   const duration = jobDuration(job, now);
   const parts: string[] = [job.status];
+  if (job.reusedFrom) parts.push('Reused');
   if (duration !== undefined) parts.push(formatDuration(duration));
   if (job.status === 'Queued' && job.reason) parts.push(job.reason);
   return parts.join(' · ');
@@ -52,9 +53,13 @@ export function jobTooltip(job: JobSummary, now: number): string {
   return lines.join('\n');
 }
 
-/** The job's menu state: `job;status=<s>;active|terminal[;outputs]`, matched by the `view/item/context` regexes. */
-export function jobContextValue(job: Pick<JobSummary, 'status'>): string {
+/**
+ * The job's menu state: `job;status=<s>;active|terminal[;outputs][;job-pipeline|;job-sweep]`, matched by the
+ * `view/item/context` regexes (steps and trials add `;child`).
+ */
+export function jobContextValue(job: Pick<JobSummary, 'status'> & Partial<Pick<JobSummary, 'type'>>): string {
   const parts = ['job', `status=${job.status}`, isTerminal(job.status) ? 'terminal' : 'active'];
   if (job.status === 'Completed' || job.status === 'Failed') parts.push('outputs');
+  if (job.type === 'pipeline' || job.type === 'sweep') parts.push(`job-${job.type}`);
   return parts.join(';');
 }

@@ -5,6 +5,9 @@ import { errorNode, UntrustedWorkspaceError, type TreeNode } from './tree-node';
 /** Loads a view's content as plain data; `connect` gives the control plane when the view needs it. */
 export type TreeLoader = (connect: () => Promise<ApiClient>) => Promise<TreeNode[]>;
 
+/** Loads the children of a node marked `lazyChildren` when it is expanded. */
+export type ChildLoader = (node: TreeNode, connect: () => Promise<ApiClient>) => Promise<TreeNode[]>;
+
 /** A loader that needs the control plane. */
 export const withApi = (load: (api: ApiClient) => Promise<TreeNode[]>): TreeLoader => async (connect) => load(await connect());
 
@@ -16,19 +19,37 @@ export class ResourceTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   private readonly changeEmitter = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private roots: Promise<TreeNode[]> | undefined;
+  /** Lazily loaded children by parent node id; dropped on refresh. */
+  private readonly lazyChildren = new Map<string, Promise<TreeNode[]>>();
   /** Set after each load; lets tests and commands read what the view shows. */
   lastLoaded: TreeNode[] = [];
 
-  constructor(private readonly connect: () => Promise<ApiClient>, private readonly load: TreeLoader, private readonly log: vscode.LogOutputChannel, readonly viewId: string) {}
+  constructor(
+    private readonly connect: () => Promise<ApiClient>,
+    private readonly load: TreeLoader,
+    private readonly log: vscode.LogOutputChannel,
+    readonly viewId: string,
+    private readonly loadChildren?: ChildLoader,
+  ) {}
 
   /** Drops the cached content; the view reloads when it asks again (at once if visible). */
   refresh(): void {
     this.roots = undefined;
+    this.lazyChildren.clear();
     this.changeEmitter.fire(undefined);
   }
 
+  /** Reloads only the lazily loaded children of these nodes (those not shown are left alone). */
+  refreshChildren(nodeIds: Iterable<string>): void {
+    for (const id of nodeIds) {
+      const node = findNode(this.lastLoaded, id);
+      if (!node?.lazyChildren || !this.lazyChildren.delete(id)) continue;
+      this.changeEmitter.fire(node);
+    }
+  }
+
   getTreeItem(node: TreeNode): vscode.TreeItem {
-    const state = node.children?.length ? (node.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None;
+    const state = node.children?.length || node.lazyChildren ? (node.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed) : vscode.TreeItemCollapsibleState.None;
     const item = new vscode.TreeItem(node.label, state);
     item.id = `${this.viewId}/${node.id}`;
     if (node.description) item.description = node.description;
@@ -40,8 +61,26 @@ export class ResourceTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   }
 
   getChildren(node?: TreeNode): Promise<TreeNode[]> | TreeNode[] {
+    if (node?.lazyChildren && this.loadChildren) {
+      let children = this.lazyChildren.get(node.id);
+      if (!children) this.lazyChildren.set(node.id, (children = this.loadLazyChildren(node, this.loadChildren)));
+      return children;
+    }
     if (node) return node.children ?? [];
     return (this.roots ??= this.loadRoots());
+  }
+
+  private async loadLazyChildren(node: TreeNode, load: ChildLoader): Promise<TreeNode[]> {
+    try {
+      const children = await load(node, this.connect);
+      node.children = children;
+      return children;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.log.warn(`${this.viewId}: children of ${node.id}: ${message}`);
+      this.lazyChildren.delete(node.id);
+      return [{ ...errorNode(message), id: `${node.id}/error` }];
+    }
   }
 
   private async loadRoots(): Promise<TreeNode[]> {
@@ -62,4 +101,13 @@ export class ResourceTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   dispose(): void {
     this.changeEmitter.dispose();
   }
+}
+
+function findNode(nodes: readonly TreeNode[], id: string): TreeNode | undefined {
+  for (const node of nodes) {
+    if (node.id === id) return node;
+    const found = node.children && findNode(node.children, id);
+    if (found) return found;
+  }
+  return undefined;
 }

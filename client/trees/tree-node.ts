@@ -11,7 +11,7 @@ export interface TreeIcon {
 
 /** What a node stands for; commands run on a node read it from here. */
 export type NodeResource =
-  | { type: 'job'; job: string; status: string; specPath?: string }
+  | { type: 'job'; job: string; status: string; specPath?: string; /** Set for jobs with child jobs: `pipeline` or `sweep`. */ jobType?: string }
   | { type: 'experiment'; experiment: string }
   | { type: 'asset'; kind: string; name: string; version: string; sourcePath?: string; archived: boolean }
   | { type: 'queue-entry'; compute: string; job: string }
@@ -30,6 +30,8 @@ export interface TreeNode {
   contextValue?: string;
   resource: NodeResource;
   children?: TreeNode[];
+  /** Children are loaded when the node is expanded (the view's child loader), and again when they change. */
+  lazyChildren?: boolean;
   /** With children: shown expanded the first time. */
   expanded?: boolean;
   /** Runs on click. */

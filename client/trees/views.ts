@@ -3,7 +3,7 @@ import type { ApiClient } from '../../core/api/client';
 import type { AssetKind, JobEvent } from '../../core/vocabulary';
 import type { Config } from '../config';
 import type { ControlPlaneConnection } from '../control-plane/connection';
-import { assetLoader, loadComputes, loadEndpointSpecs, loadEnvironments, loadJobs } from './loaders';
+import { assetLoader, loadComputes, loadEndpointSpecs, loadEnvironments, loadJobChildren, loadJobs } from './loaders';
 import { RefreshManager } from './refresh-manager';
 import { ResourceTreeProvider, type TreeLoader } from './resource-tree-provider';
 import { UntrustedWorkspaceError, type TreeNode } from './tree-node';
@@ -32,7 +32,8 @@ const VIEWS: ViewSpec[] = [
   { id: 'mlw.environments', load: loadEnvironments, changedBy: either(onStatus, onAsset('environment')) },
   { id: 'mlw.models', load: assetLoader('model'), changedBy: onAsset('model') },
   { id: 'mlw.components', load: assetLoader('component'), changedBy: onAsset('component') },
-  { id: 'mlw.jobs', load: loadJobs, changedBy: onStatus },
+  // A step's or trial's status reloads only its parent's children (below).
+  { id: 'mlw.jobs', load: loadJobs, changedBy: (event) => event.type === 'status' && !event.parent },
 ];
 
 /** The mlw activity-bar views, refreshed from the workspace event stream while visible. */
@@ -45,7 +46,7 @@ export class MlwViews implements vscode.Disposable {
     // Untrusted: nothing is started or contacted; the views stay empty and show their welcome text.
     const connect = (): Promise<ApiClient> => (vscode.workspace.isTrusted ? connection.client() : Promise.reject(new UntrustedWorkspaceError()));
     const delay = (): number => config.refreshDelayMs;
-    for (const spec of VIEWS) this.add(spec.id, new ResourceTreeProvider(connect, spec.load, log, spec.id), delay);
+    for (const spec of VIEWS) this.add(spec.id, new ResourceTreeProvider(connect, spec.load, log, spec.id, spec.id === 'mlw.jobs' ? loadJobChildren : undefined), delay);
     this.add('mlw.endpoints', new ResourceTreeProvider(connect, loadEndpointSpecs, log, 'mlw.endpoints'), delay);
     let previous = connection.state.kind;
     const yamlWatcher = vscode.workspace.createFileSystemWatcher('**/*.{yml,yaml}');
@@ -56,6 +57,7 @@ export class MlwViews implements vscode.Disposable {
       yamlWatcher.onDidDelete(() => this.changed('mlw.endpoints')),
       connection.onWorkspaceEvent((event) => {
         for (const spec of VIEWS) if (spec.changedBy(event)) this.changed(spec.id);
+        if (event.type === 'status' && event.parent) this.managers.get('mlw.jobs')?.childrenChanged(`job:${event.parent}`);
       }),
       connection.onDidChangeState((state) => {
         // An error node is replaced once the control plane answers again, and the content by one when it is lost.
