@@ -65,7 +65,7 @@ test('specs are checked by the same validator as the editor, and nothing outside
   assert.match(sweep.message, /sweep jobs are not supported yet/);
   const automl = await refusal(plane.submit('automl.yml'));
   assert.equal(automl.status, 501, automl.message);
-  assert.match(automl.message, /AutoML jobs are not supported yet; command jobs are/);
+  assert.match(automl.message, /AutoML jobs are not supported yet; command, pipeline and sweep jobs are/);
   const notJob = await refusal(plane.submit('env.yml'));
   assert.match(notJob.message, /environment spec, not a job; register it with `mlw environment create -f env.yml`/);
   const jobs = await plane.client.request<JobSummary[]>('GET', '/api/jobs');
