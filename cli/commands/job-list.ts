@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { JobSummary } from '../../core/vocabulary';
 import { jobRows, table } from '../format';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { maxResults } from '../options';
@@ -13,7 +12,7 @@ export function registerJobList(job: Command): void {
     .option('--workspace <folder>', 'workspace folder')
     .action((options: WorkspaceOption & { maxResults?: number; json?: boolean }) =>
       withClient(workspaceRoot(options), async (client) => {
-        const jobs = (await client.request<JobSummary[]>('GET', '/api/jobs')).slice(0, options.maxResults);
+        const jobs = (await client.jobs.list()).slice(0, options.maxResults);
         process.stdout.write(options.json ? JSON.stringify(jobs, null, 2) + '\n' : table(jobRows(jobs)));
       }),
     );

@@ -17,7 +17,7 @@ export function registerJobShow(job: Command): void {
     .action((positional: string | undefined, options: WorkspaceOption & { name?: string; json?: boolean }) => {
       const name = nameOf(positional, options.name, 'job');
       return withClient(workspaceRoot(options), async (client) => {
-        const detail = await client.request<JobDetail>('GET', `/api/jobs/${encodeURIComponent(name)}`);
+        const detail = await client.jobs.get(name);
         const run = await runSummary(client, name);
         process.stdout.write(options.json ? JSON.stringify({ ...detail, ...(run ? { run } : {}) }, null, 2) + '\n' : describeJob(detail, run));
       });
@@ -27,7 +27,7 @@ export function registerJobShow(job: Command): void {
 /** The job's run as the tracking API has it; undefined for a job without one. */
 export async function runSummary(client: ApiClient, job: string): Promise<RunSummary | undefined> {
   try {
-    const { run } = await client.request<{ run: { data: Partial<RunSummary> } }>('GET', `/api/2.0/mlflow/runs/get?run_id=${encodeURIComponent(job)}`);
+    const { run } = await client.tracking.run(job);
     return { metrics: run.data.metrics ?? [], params: run.data.params ?? [] };
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return undefined;

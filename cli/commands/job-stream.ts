@@ -21,7 +21,7 @@ export async function streamJob(client: ApiClient, name: string): Promise<number
   // A step's line is written once the next event comes, or after a short quiet spell while the job runs.
   let quiet: NodeJS.Timeout | undefined;
   try {
-    await client.follow(`/api/jobs/${encodeURIComponent(name)}/events`, (event) => {
+    await client.jobs.events(name, (event) => {
       printer.print(event);
       clearTimeout(quiet);
       if (event.type === 'metric') quiet = setTimeout(() => printer.flush(), METRIC_LINE_QUIET_MS);

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ApiClient } from '../../core/api/client';
-import type { ComputeQueue, EnvironmentImage } from '../../core/api/contracts';
-import type { AssetDetail, AssetKind, AssetSummary, JobSummary } from '../../core/vocabulary';
+import type { EnvironmentImage } from '../../core/api/contracts';
+import type { AssetKind, AssetSummary } from '../../core/vocabulary';
 import { workspaceSpecs } from '../editor/workspace-specs';
 import { assetsTree, environmentExtras, queueExtras, type AssetExtras } from './assets-model';
 import { jobsTree } from './jobs-model';
@@ -11,7 +11,7 @@ import type { TreeNode } from './tree-node';
 /** Runs `/api/computes/local/…` even before any compute is registered: the control plane always has it. */
 const BUILTIN_COMPUTE: AssetSummary = { kind: 'compute', name: 'local', version: '', createdAt: '', archived: false };
 
-export const loadJobs: TreeLoader = withApi(async (api) => jobsTree(await api.request<JobSummary[]>('GET', '/api/jobs'), Date.now()));
+export const loadJobs: TreeLoader = withApi(async (api) => jobsTree(await api.jobs.list(), Date.now()));
 
 export function assetLoader(kind: Exclude<AssetKind, 'compute' | 'environment'>): TreeLoader {
   return withApi(async (api) => assetsTree(kind, await listAssets(api, kind)));
@@ -23,7 +23,7 @@ export const loadComputes: TreeLoader = withApi(async (api) => {
   const queues = new Map<string, AssetExtras>();
   await Promise.all(
     computes.map(async (compute) => {
-      const queue = await api.request<ComputeQueue>('GET', `/api/computes/${encodeURIComponent(compute.name)}/queue`).catch(() => undefined);
+      const queue = await api.computes.queue(compute.name).catch(() => undefined);
       if (queue) queues.set(compute.name, queueExtras(queue));
     }),
   );
@@ -37,10 +37,9 @@ export const loadEnvironments: TreeLoader = withApi(async (api) => {
   await Promise.all(
     environments.map(async (env) => {
       const key = `${env.name}:${env.version}`;
-      const query = `?version=${encodeURIComponent(env.version)}`;
       const [detail, image] = await Promise.all([
-        api.request<AssetDetail>('GET', `/api/assets/environment/${encodeURIComponent(env.name)}${query}`).catch(() => undefined),
-        api.request<EnvironmentImage>('GET', `/api/assets/environment/${encodeURIComponent(env.name)}/image${query}`).catch((error: Error) => error.message),
+        api.assets.get('environment', env.name, env.version).catch(() => undefined),
+        api.environments.image(env.name, env.version).catch((error: Error) => error.message),
       ]);
       if (detail) specs.set(key, detail.spec);
       images.set(key, image);
@@ -69,5 +68,5 @@ export const loadEndpointSpecs: TreeLoader = async () => {
 };
 
 async function listAssets(api: ApiClient, kind: AssetKind): Promise<AssetSummary[]> {
-  return api.request<AssetSummary[]>('GET', `/api/assets?kind=${kind}`);
+  return api.assets.list({ kind });
 }
