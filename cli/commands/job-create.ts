@@ -27,7 +27,7 @@ export function registerJobCreate(job: Command): void {
         const { job: created, warnings } = await client.jobs.submit({ path: file, ...(set.length ? { set } : {}) });
         for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
         process.stdout.write(`${created.name}  ${created.status}${created.reason ? `: ${created.reason}` : ''}\n`);
-        return options.stream ? await streamJob(client, created.name) : 0;
+        return options.stream ? await streamJob(client, created.name, created.type) : 0;
       }),
     );
 }

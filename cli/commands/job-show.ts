@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ApiError, type ApiClient } from '../../core/api/client';
 import type { JobDetail, JobOutputInfo } from '../../core/vocabulary';
+import { describeSteps, describeSweep } from '../child-jobs';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { nameOf, withNameArgument } from '../options';
 
@@ -11,7 +12,7 @@ export interface RunSummary {
 }
 
 export function registerJobShow(job: Command): void {
-  withNameArgument(job.command('show').description('show a job: status and why, timings, outputs, last metric values, params, and its status history'), 'job')
+  withNameArgument(job.command('show').description("show a job: status and why, timings, outputs, last metric values, params, its status history, and a pipeline's steps or a sweep's trials"), 'job')
     .option('--json', 'print JSON')
     .option('--workspace <folder>', 'workspace folder')
     .action((positional: string | undefined, options: WorkspaceOption & { name?: string; json?: boolean }) => {
@@ -53,6 +54,8 @@ export function describeJob(job: JobDetail, run?: RunSummary): string {
   if (job.endedAt) lines.push(`ended:       ${job.endedAt}`);
   if (job.exitCode !== undefined) lines.push(`exit code:   ${job.exitCode}`);
   if (job.image) lines.push(`image:       ${job.image}`);
+  if (job.steps) lines.push(...describeSteps(job.steps));
+  if (job.sweep) lines.push(...describeSweep(job.sweep));
   if (job.outputs.length) lines.push('outputs:', ...job.outputs.map((o) => `  ${o.name} (${o.type}, ${o.mode}): ${o.uri}  [${fileCount(o)}]`));
   if (run?.metrics.length) lines.push('metrics:', ...run.metrics.map((m) => `  ${m.key} = ${m.value}  (step ${m.step})`));
   if (run?.params.length) lines.push('params:', ...run.params.map((p) => `  ${p.key} = ${p.value}`));
