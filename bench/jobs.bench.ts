@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiClient, readServeInfo } from '../core/api/client';
-import type { JobEvent, JobSummary } from '../core/vocabulary';
+import type { JobEvent } from '../core/vocabulary';
 import { EnvironmentBuilder } from '../core/env';
 
 const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 7);
@@ -66,11 +66,11 @@ async function startDaemon(root: string): Promise<{ client: ApiClient; stop: () 
 
 async function submitAndTime(client: ApiClient, file: string): Promise<{ running: number; completed: number }> {
   const start = performance.now();
-  const { job } = await client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: file });
+  const { job } = await client.jobs.submit({ path: file });
   let running = 0;
   let completed = 0;
   let status = '';
-  await client.follow(`/api/jobs/${job.name}/events`, (event: JobEvent) => {
+  await client.jobs.events(job.name, (event: JobEvent) => {
     if (event.type !== 'status') return;
     status = event.status;
     if (event.status === 'Running') running = performance.now() - start;
@@ -84,7 +84,7 @@ async function concurrentSubmits(client: ApiClient, file: string): Promise<{ rec
   const running = new Set<string>();
   let maxRunning = 0;
   const watching = new AbortController();
-  const stream = client.follow('/api/events', (event) => {
+  const stream = client.events((event) => {
     if (event.type !== 'status') return;
     if (event.status === 'Running') running.add(event.job);
     else running.delete(event.job);
@@ -92,10 +92,10 @@ async function concurrentSubmits(client: ApiClient, file: string): Promise<{ rec
   }, { signal: watching.signal }).catch(() => undefined);
   const ours = new Set<string>();
   const start = performance.now();
-  const submitted = await Promise.all(Array.from({ length: concurrent }, () => client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: file })));
+  const submitted = await Promise.all(Array.from({ length: concurrent }, () => client.jobs.submit({ path: file })));
   for (const { job } of submitted) ours.add(job.name);
   for (;;) {
-    const jobs = (await client.request<JobSummary[]>('GET', '/api/jobs')).filter((j) => ours.has(j.name));
+    const jobs = (await client.jobs.list()).filter((j) => ours.has(j.name));
     if (jobs.every((j) => ['Completed', 'Failed', 'Canceled'].includes(j.status))) {
       watching.abort();
       await stream;
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
   const root = workspace();
   const daemon = await startDaemon(root);
   try {
-    for (const file of ['box.yml', 'cluster.yml']) await daemon.client.request('POST', '/api/assets/compute', { path: path.join(root, file) });
+    for (const file of ['box.yml', 'cluster.yml']) await daemon.client.assets.register('compute', { path: path.join(root, file) });
     await submitAndTime(daemon.client, path.join(root, 'docker-job.yml')); // warm-up: image inspected, engine connected
     const bare = bareDockerRun();
     const ours: { running: number; completed: number }[] = [];

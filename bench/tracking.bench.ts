@@ -13,7 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ApiClient, readServeInfo } from '../core/api/client';
 import type { ServeInfo } from '../core/api/contracts';
-import type { JobEvent, JobSummary } from '../core/vocabulary';
+import type { JobEvent } from '../core/vocabulary';
 import { MLFLOW_PYTHON, SHARED_MLFLOW_SCRIPTS } from '../test/support/mlflow';
 import { freePort } from '../test/support/mlflow-server';
 
@@ -87,8 +87,8 @@ function post(agent: http.Agent, info: ServeInfo, route: string, body: string): 
 /** A job that stays Running while we log into its run; its stream is what subscribers follow. */
 async function runningJob(mlw: Awaited<ReturnType<typeof startMlw>>): Promise<string> {
   fs.writeFileSync(path.join(mlw.root, 'job.yml'), '$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\ntype: command\nexperiment_name: bench-stream\ncommand: sleep 600\nenvironment:\n  image: localtest/python:3-bookworm\ncompute: azureml:local\n');
-  const { job } = await mlw.client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(mlw.root, 'job.yml') });
-  for (let delay = 5; (await mlw.client.request<JobSummary>('GET', `/api/jobs/${job.name}`)).status !== 'Running'; delay = Math.min(delay * 2, 100)) await new Promise((r) => setTimeout(r, delay));
+  const { job } = await mlw.client.jobs.submit({ path: path.join(mlw.root, 'job.yml') });
+  for (let delay = 5; (await mlw.client.jobs.get(job.name)).status !== 'Running'; delay = Math.min(delay * 2, 100)) await new Promise((r) => setTimeout(r, delay));
   return job.name;
 }
 
@@ -97,7 +97,7 @@ async function streamLatency(mlw: Awaited<ReturnType<typeof startMlw>>, job: str
   const latencies: number[] = [];
   const abort = new AbortController();
   let received: () => void = () => {};
-  const following = mlw.client.follow(`/api/jobs/${job}/events`, (event: JobEvent) => {
+  const following = mlw.client.jobs.events(job, (event: JobEvent) => {
     if (event.type !== 'metric' || event.key !== 'latency') return;
     const start = sent.get(event.step);
     if (start !== undefined) latencies.push(performance.now() - start);
@@ -119,7 +119,7 @@ async function streamLatency(mlw: Awaited<ReturnType<typeof startMlw>>, job: str
 }
 
 async function cancelJobs(mlw: Awaited<ReturnType<typeof startMlw>>): Promise<void> {
-  for (const job of await mlw.client.request<JobSummary[]>('GET', '/api/jobs')) await mlw.client.request('POST', `/api/jobs/${job.name}/cancel`);
+  for (const job of await mlw.client.jobs.list()) await mlw.client.jobs.cancel(job.name);
 }
 
 function rssMb(pid: number): number {

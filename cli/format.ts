@@ -17,30 +17,38 @@ export function formatEvent(event: JobEvent): string {
 /**
  * Prints a job's events as they come, with the metric points of one step on one line
  * (`step 120  loss=0.231  acc=0.91`): points of a step arrive together, so a line is written when the next step,
- * another event, or `flush()` comes.
+ * another event, or `flush()` comes. `prefixOf` gives the text each line of a job's events starts with (a pipeline's
+ * stream carries its steps' events: `[train] `).
  */
 export class EventPrinter {
   private step: number | undefined;
+  private job = '';
   private metrics: string[] = [];
 
-  constructor(private readonly write: (text: string) => void) {}
+  constructor(private readonly write: (text: string) => void, private readonly prefixOf: (job: string) => string = () => '') {}
 
   print(event: JobEvent): void {
     if (event.type === 'metric') {
-      if (event.step !== this.step) this.flush();
+      if (event.step !== this.step || event.job !== this.job) this.flush();
       this.step = event.step;
+      this.job = event.job;
       this.metrics.push(`${event.key}=${event.value}`);
       return;
     }
     this.flush();
-    this.write(formatEvent(event));
+    this.write(prefixLines(formatEvent(event), this.prefixOf(event.job)));
   }
 
   flush(): void {
-    if (this.metrics.length) this.write(`step ${this.step}  ${this.metrics.join('  ')}\n`);
+    if (this.metrics.length) this.write(prefixLines(`step ${this.step}  ${this.metrics.join('  ')}\n`, this.prefixOf(this.job)));
     this.step = undefined;
     this.metrics = [];
   }
+}
+
+/** `prefix` before each line of `text` (which ends with a line break). */
+function prefixLines(text: string, prefix: string): string {
+  return prefix ? text.slice(0, -1).split('\n').map((line) => prefix + line).join('\n') + '\n' : text;
 }
 
 /** Fixed-width columns for list commands. */
@@ -52,6 +60,11 @@ export function table(rows: string[][]): string {
 
 export function jobRows(jobs: JobSummary[]): string[][] {
   return [['NAME', 'STATUS', 'COMPUTE', 'EXPERIMENT', 'CREATED'], ...jobs.map((j) => [j.name, j.status, j.compute, j.experiment, j.createdAt])];
+}
+
+/** The steps or trials of a pipeline or sweep job (`job list --parent`). */
+export function childJobRows(jobs: JobSummary[]): string[][] {
+  return [['STEP', 'NAME', 'STATUS', 'COMPUTE', 'CREATED'], ...jobs.map((j) => [j.step ?? '-', j.name, j.reusedFrom ? 'Reused' : j.status, j.compute, j.createdAt])];
 }
 
 export function assetRows(assets: AssetSummary[]): string[][] {

@@ -29,7 +29,7 @@ export class ControlPlaneStatusBar implements vscode.Disposable {
   /** The active jobs when the connection is made; events keep the count current afterwards. */
   private async seed(): Promise<void> {
     const api = await this.connection.client();
-    const jobs = await api.request<JobSummary[]>('GET', '/api/jobs').catch(() => []);
+    const jobs = await api.jobs.list().catch((): JobSummary[] => []);
     this.active.clear();
     for (const job of jobs) if (!isTerminal(job.status)) this.active.set(job.name, job.status);
     this.render(this.connection.state);

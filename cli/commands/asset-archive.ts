@@ -12,8 +12,7 @@ export function registerAssetArchive(group: Command, kind: AssetKind): void {
     .action((positional: string | undefined, options: WorkspaceOption & { name?: string; version?: string }) => {
       const name = nameOf(positional, options.name, kind);
       return withClient(workspaceRoot(options), async (client) => {
-        const query = options.version ? `?version=${encodeURIComponent(options.version)}` : '';
-        const { archived } = await client.request<{ archived: number }>('POST', `/api/assets/${kind}/${encodeURIComponent(name)}/archive${query}`);
+        const { archived } = await client.assets.archive(kind, name, options.version);
         process.stdout.write(`archived ${archived} version${archived === 1 ? '' : 's'} of ${kind} ${name}\n`);
       });
     });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { AssetDetail, AssetKind, AssetUpload } from '../../core/vocabulary';
+import type { AssetKind } from '../../core/vocabulary';
 import { isVersioned } from '../../core/store/assets';
 import { collect, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { overridesOf } from '../options';
@@ -26,7 +26,7 @@ export function registerAssetCreate(group: Command, kind: AssetKind): void {
       withClient(workspaceRoot(options, path.dirname(path.resolve(options.file))), async (client) => {
         const file = path.resolve(options.file);
         const set = overridesOf(options);
-        const result = await client.request<{ asset: AssetDetail; created: boolean; updated: boolean; warnings: string[]; upload?: AssetUpload & { reused: boolean } }>('POST', `/api/assets/${kind}`, { path: file, ...(set.length ? { set } : {}) });
+        const result = await client.assets.register(kind, { path: file, ...(set.length ? { set } : {}) });
         for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
         const { asset, upload } = result;
         process.stdout.write(`${result.created ? 'created' : result.updated ? 'updated' : 'unchanged'} ${kind} ${asset.name}${asset.version ? `:${asset.version}` : ''}\n`);

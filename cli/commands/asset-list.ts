@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AssetKind, AssetSummary } from '../../core/vocabulary';
+import type { AssetKind } from '../../core/vocabulary';
 import { assetRows, table } from '../format';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { maxResults } from '../options';
@@ -15,8 +15,7 @@ export function registerAssetList(group: Command, kind: AssetKind): void {
     .option('--workspace <folder>', 'workspace folder')
     .action((options: WorkspaceOption & { name?: string; includeArchived?: boolean; maxResults?: number; json?: boolean }) =>
       withClient(workspaceRoot(options), async (client) => {
-        const query = new URLSearchParams({ kind, ...(options.name ? { name: options.name } : {}), ...(options.includeArchived ? { archived: 'true' } : {}) });
-        const assets = (await client.request<AssetSummary[]>('GET', `/api/assets?${query}`)).slice(0, options.maxResults);
+        const assets = (await client.assets.list({ kind, name: options.name, archived: options.includeArchived })).slice(0, options.maxResults);
         process.stdout.write(options.json ? JSON.stringify(assets, null, 2) + '\n' : table(assetRows(assets)));
       }),
     );

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { ApiError } from '../../core/api/client';
-import { type ComputeQueue } from '../../core/api/contracts';
-import { BUILTIN_LOCAL, type AssetDetail, type AssetKind } from '../../core/vocabulary';
+import { BUILTIN_LOCAL, type AssetKind } from '../../core/vocabulary';
 import { isVersioned } from '../../core/store/assets';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { nameOf, withNameArgument } from '../options';
@@ -24,11 +23,10 @@ export function registerAssetShow(group: Command, kind: AssetKind): void {
       const name = nameOf(positional, options.name, kind);
       const version = versionOf(options);
       return withClient(workspaceRoot(options), async (client) => {
-        const query = version ? `?version=${encodeURIComponent(version)}` : '';
         // The built-in `local` compute is not registered (unless the workspace registered its own `local`).
         const builtin = (error: unknown) => kind === 'compute' && name === BUILTIN_LOCAL && error instanceof ApiError && error.status === 404;
-        const asset = await client.request<AssetDetail>('GET', `/api/assets/${kind}/${encodeURIComponent(name)}${query}`).catch((error: unknown) => (builtin(error) ? undefined : Promise.reject(error)));
-        const queue = kind === 'compute' ? await client.request<ComputeQueue>('GET', `/api/computes/${encodeURIComponent(name)}/queue`) : undefined;
+        const asset = await client.assets.get(kind, name, version).catch((error: unknown) => (builtin(error) ? undefined : Promise.reject(error)));
+        const queue = kind === 'compute' ? await client.computes.queue(name) : undefined;
         if (options.json) return void process.stdout.write(JSON.stringify({ ...asset, ...(queue ? { queue } : {}) }, null, 2) + '\n');
         if (asset) process.stdout.write(stringify({ name: asset.name, ...(asset.version ? { version: asset.version } : {}), created: asset.createdAt, source: asset.sourcePath, ...(asset.upload ? { uploaded_from: asset.upload.localPath, uploaded_to: asset.upload.uri } : {}), ...(asset.job ? { job: asset.job } : {}), spec: asset.spec }));
         else process.stdout.write('name: local\ntype: local (built in: host processes)\n');

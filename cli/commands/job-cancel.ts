@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { JobSummary } from '../../core/vocabulary';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { nameOf, withNameArgument } from '../options';
 
@@ -9,7 +8,7 @@ export function registerJobCancel(job: Command): void {
     .action((positional: string | undefined, options: WorkspaceOption & { name?: string }) => {
       const name = nameOf(positional, options.name, 'job');
       return withClient(workspaceRoot(options), async (client) => {
-        const job = await client.request<JobSummary>('POST', `/api/jobs/${encodeURIComponent(name)}/cancel`);
+        const job = await client.jobs.cancel(name);
         process.stdout.write(`${job.name}  ${job.status}${job.reason ? `: ${job.reason}` : ''}\n`);
       });
     });

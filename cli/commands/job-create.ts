@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { JobSummary } from '../../core/vocabulary';
 import { collect, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { overridesOf } from '../options';
 import { streamJob } from './job-stream';
@@ -25,10 +24,10 @@ export function registerJobCreate(job: Command): void {
       withClient(workspaceRoot(options, path.dirname(path.resolve(options.file))), async (client) => {
         const file = path.resolve(options.file);
         const set = overridesOf(options);
-        const { job: created, warnings } = await client.request<{ job: JobSummary; warnings: string[] }>('POST', '/api/jobs', { path: file, ...(set.length ? { set } : {}) });
+        const { job: created, warnings } = await client.jobs.submit({ path: file, ...(set.length ? { set } : {}) });
         for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
         process.stdout.write(`${created.name}  ${created.status}${created.reason ? `: ${created.reason}` : ''}\n`);
-        return options.stream ? await streamJob(client, created.name) : 0;
+        return options.stream ? await streamJob(client, created.name, created.type) : 0;
       }),
     );
 }

@@ -42,8 +42,7 @@ export async function metricHistory(client: ApiClient, job: string, key: string)
   const rows: MetricRow[] = [];
   let token: string | undefined;
   do {
-    const query = new URLSearchParams({ run_id: job, metric_key: key, max_results: String(PAGE), ...(token ? { page_token: token } : {}) });
-    const page = await client.request<{ metrics?: MetricRow[]; next_page_token?: string }>('GET', `/api/2.0/mlflow/metrics/get-history?${query}`);
+    const page = await client.tracking.metricHistory(job, key, { maxResults: PAGE, pageToken: token });
     rows.push(...(page.metrics ?? []).map((m) => ({ key: m.key, step: m.step, value: m.value, timestamp: m.timestamp })));
     token = page.next_page_token;
   } while (token);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ApiError, type ApiClient } from '../../core/api/client';
 import type { JobDetail, JobOutputInfo } from '../../core/vocabulary';
+import { describeSteps, describeSweep } from '../child-jobs';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { nameOf, withNameArgument } from '../options';
 
@@ -11,13 +12,13 @@ export interface RunSummary {
 }
 
 export function registerJobShow(job: Command): void {
-  withNameArgument(job.command('show').description('show a job: status and why, timings, outputs, last metric values, params, and its status history'), 'job')
+  withNameArgument(job.command('show').description("show a job: status and why, timings, outputs, last metric values, params, its status history, and a pipeline's steps or a sweep's trials"), 'job')
     .option('--json', 'print JSON')
     .option('--workspace <folder>', 'workspace folder')
     .action((positional: string | undefined, options: WorkspaceOption & { name?: string; json?: boolean }) => {
       const name = nameOf(positional, options.name, 'job');
       return withClient(workspaceRoot(options), async (client) => {
-        const detail = await client.request<JobDetail>('GET', `/api/jobs/${encodeURIComponent(name)}`);
+        const detail = await client.jobs.get(name);
         const run = await runSummary(client, name);
         process.stdout.write(options.json ? JSON.stringify({ ...detail, ...(run ? { run } : {}) }, null, 2) + '\n' : describeJob(detail, run));
       });
@@ -27,7 +28,7 @@ export function registerJobShow(job: Command): void {
 /** The job's run as the tracking API has it; undefined for a job without one. */
 export async function runSummary(client: ApiClient, job: string): Promise<RunSummary | undefined> {
   try {
-    const { run } = await client.request<{ run: { data: Partial<RunSummary> } }>('GET', `/api/2.0/mlflow/runs/get?run_id=${encodeURIComponent(job)}`);
+    const { run } = await client.tracking.run(job);
     return { metrics: run.data.metrics ?? [], params: run.data.params ?? [] };
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return undefined;
@@ -53,6 +54,8 @@ export function describeJob(job: JobDetail, run?: RunSummary): string {
   if (job.endedAt) lines.push(`ended:       ${job.endedAt}`);
   if (job.exitCode !== undefined) lines.push(`exit code:   ${job.exitCode}`);
   if (job.image) lines.push(`image:       ${job.image}`);
+  if (job.steps) lines.push(...describeSteps(job.steps));
+  if (job.sweep) lines.push(...describeSweep(job.sweep));
   if (job.outputs.length) lines.push('outputs:', ...job.outputs.map((o) => `  ${o.name} (${o.type}, ${o.mode}): ${o.uri}  [${fileCount(o)}]`));
   if (run?.metrics.length) lines.push('metrics:', ...run.metrics.map((m) => `  ${m.key} = ${m.value}  (step ${m.step})`));
   if (run?.params.length) lines.push('params:', ...run.params.map((p) => `  ${p.key} = ${p.value}`));

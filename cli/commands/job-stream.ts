@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import type { ApiClient } from '../../core/api/client';
-import type { JobStatus } from '../../core/vocabulary';
+import type { JobEvent, JobStatus } from '../../core/vocabulary';
 import { EventPrinter } from '../format';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { nameOf, withNameArgument } from '../options';
 
 export function registerJobStream(job: Command): void {
-  withNameArgument(job.command('stream').description("print a job's status changes and logs as they happen, until it ends (exit 1 unless it completes)"), 'job')
+  withNameArgument(job.command('stream').description("print a job's status changes and logs as they happen, until it ends (exit 1 unless it completes); a pipeline's or sweep's with those of its steps or trials"), 'job')
     .option('--workspace <folder>', 'workspace folder')
     .action((positional: string | undefined, options: WorkspaceOption & { name?: string }) => {
       const name = nameOf(positional, options.name, 'job');
@@ -14,24 +14,57 @@ export function registerJobStream(job: Command): void {
     });
 }
 
-/** Follows the job's event stream from its start; 0 when it completed. */
-export async function streamJob(client: ApiClient, name: string): Promise<number> {
+/** Jobs whose stream carries their child jobs' events. */
+const PARENT_TYPES = ['pipeline', 'sweep'];
+
+/**
+ * Follows the job's event stream from its start; 0 when it completed. A pipeline's or sweep's stream also carries
+ * its steps' or trials' events, each line of them starting with `[<step>] `. `type`: the job's type when known.
+ */
+export async function streamJob(client: ApiClient, name: string, type?: string): Promise<number> {
+  const children = PARENT_TYPES.includes(type ?? (await client.jobs.get(name)).type);
   let final: JobStatus | undefined;
-  const printer = new EventPrinter((text) => process.stdout.write(text));
+  const labels = new StepLabels(client, name);
+  const printer = new EventPrinter((text) => process.stdout.write(text), (job) => (job === name ? '' : `[${labels.of(job)}] `));
   // A step's line is written once the next event comes, or after a short quiet spell while the job runs.
   let quiet: NodeJS.Timeout | undefined;
+  const print = (event: JobEvent): void => {
+    printer.print(event);
+    clearTimeout(quiet);
+    if (event.type === 'metric') quiet = setTimeout(() => printer.flush(), METRIC_LINE_QUIET_MS);
+    if (event.type === 'status' && event.job === name) final = event.status;
+  };
+  // A child's events wait (in order) until its step name is known.
+  let printed = Promise.resolve();
   try {
-    await client.follow(`/api/jobs/${encodeURIComponent(name)}/events`, (event) => {
-      printer.print(event);
-      clearTimeout(quiet);
-      if (event.type === 'metric') quiet = setTimeout(() => printer.flush(), METRIC_LINE_QUIET_MS);
-      if (event.type === 'status') final = event.status;
-    });
+    await client.jobs.events(name, (event) => {
+      if (!children) return print(event);
+      printed = printed.then(() => labels.learn(event.job)).then(() => print(event));
+    }, { children });
+    await printed;
   } finally {
     clearTimeout(quiet);
     printer.flush();
   }
   return final === 'Completed' ? 0 : 1;
+}
+
+/** The step name (or trial number) of each child job of `parent`, read from `GET /api/jobs?parent=` when one is new. */
+class StepLabels {
+  private readonly labels = new Map<string, string>();
+
+  constructor(private readonly client: ApiClient, private readonly parent: string) {}
+
+  of(job: string): string {
+    return this.labels.get(job) ?? job;
+  }
+
+  async learn(job: string): Promise<void> {
+    if (job === this.parent || this.labels.has(job)) return;
+    const listed = await this.client.jobs.list({ parent: this.parent }).catch(() => []);
+    for (const child of listed) this.labels.set(child.name, child.step ?? child.name);
+    if (!this.labels.has(job)) this.labels.set(job, job);
+  }
 }
 
 const METRIC_LINE_QUIET_MS = 200;

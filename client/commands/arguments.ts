@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { AssetKind, AssetSummary, JobStatus, JobSummary } from '../../core/vocabulary';
+import type { AssetKind, JobStatus, JobSummary } from '../../core/vocabulary';
 import { ASSET_KINDS, isTerminal } from '../../core/vocabulary';
 import type { TreeNode } from '../trees/tree-node';
 import type { CommandContext } from './command';
@@ -10,7 +10,7 @@ export async function jobArgument(context: CommandContext, arg: unknown, title: 
   const node = arg as TreeNode | undefined;
   if (node?.resource?.type === 'job' || node?.resource?.type === 'queue-entry') return node.resource.job;
   const api = await context.connection.client();
-  const jobs = (await api.request<JobSummary[]>('GET', '/api/jobs')).filter(filter);
+  const jobs = (await api.jobs.list()).filter(filter);
   if (jobs.length === 0) {
     void vscode.window.showInformationMessage(`mlw: no job to choose from (${title.toLowerCase()}).`);
     return undefined;
@@ -39,7 +39,7 @@ export async function assetArgument(context: CommandContext, arg: unknown, title
     return { kind: kind as AssetKind, name, version, ...(sourcePath ? { sourcePath } : {}) };
   }
   const api = await context.connection.client();
-  const assets = (await Promise.all(kinds.map((kind) => api.request<AssetSummary[]>('GET', `/api/assets?kind=${kind}`)))).flat();
+  const assets = (await Promise.all(kinds.map((kind) => api.assets.list({ kind })))).flat();
   if (assets.length === 0) {
     void vscode.window.showInformationMessage('mlw: no registered asset to choose from.');
     return undefined;

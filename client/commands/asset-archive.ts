@@ -14,8 +14,7 @@ export const archiveAsset: MlwCommand = {
     const confirmed = await vscode.window.showWarningMessage(`Archive ${label}? Archived assets are hidden from lists and cannot be used by new jobs.`, { modal: true }, 'Archive');
     if (confirmed !== 'Archive') return undefined;
     const api = await context.connection.client();
-    const query = asset.version ? `?version=${encodeURIComponent(asset.version)}` : '';
-    const result = await api.request<{ archived: number }>('POST', `/api/assets/${asset.kind}/${encodeURIComponent(asset.name)}/archive${query}`);
+    const result = await api.assets.archive(asset.kind, asset.name, asset.version);
     context.views.changed(ASSET_VIEWS[asset.kind]);
     return result.archived;
   },

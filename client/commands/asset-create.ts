@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import type { AssetDetail } from '../../core/vocabulary';
 import { checkSpecReady, reportRejection } from '../editor/spec-checks';
 import { specKindOfText } from '../editor/spec-kind';
 import { ASSET_VIEWS } from '../trees/views';
@@ -21,12 +20,13 @@ export const createAsset: MlwCommand = {
       return undefined;
     }
     if (!(await checkSpecReady(document, 'Create'))) return undefined;
+    const assetKind = kind.assetKind;
     const api = await context.connection.client();
     const file = vscode.workspace.asRelativePath(uri);
     try {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `mlw: registering ${file}` },
-        () => api.request<{ asset: AssetDetail; created: boolean; updated: boolean; warnings: string[] }>('POST', `/api/assets/${kind.assetKind}`, { path: uri.fsPath }),
+        () => api.assets.register(assetKind, { path: uri.fsPath }),
       );
       const { asset, created, updated } = result;
       const outcome = created ? 'created' : updated ? 'updated' : 'unchanged';

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import type { AssetDetail } from '../../core/vocabulary';
 import { assetArgument } from './arguments';
 import type { MlwCommand } from './command';
 
@@ -11,7 +10,7 @@ export const openAssetSpec: MlwCommand = {
     let source = asset.sourcePath;
     if (!source) {
       const api = await context.connection.client();
-      source = (await api.request<AssetDetail>('GET', `/api/assets/${asset.kind}/${encodeURIComponent(asset.name)}${asset.version ? `?version=${encodeURIComponent(asset.version)}` : ''}`)).sourcePath;
+      source = (await api.assets.get(asset.kind, asset.name, asset.version)).sourcePath;
     }
     if (!source) {
       void vscode.window.showInformationMessage(`mlw: ${asset.kind} ${asset.name} was not registered from a spec file.`);

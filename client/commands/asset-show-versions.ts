@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import type { AssetDetail, AssetSummary } from '../../core/vocabulary';
 import { assetArgument } from './arguments';
 import type { MlwCommand } from './command';
 
@@ -10,13 +9,13 @@ export const showAssetVersions: MlwCommand = {
     const asset = await assetArgument(context, arg, 'Show the versions of which asset?', ['data', 'environment', 'model', 'component']);
     if (!asset) return undefined;
     const api = await context.connection.client();
-    const versions = await api.request<AssetSummary[]>('GET', `/api/assets?kind=${asset.kind}&name=${encodeURIComponent(asset.name)}&archived=true`);
+    const versions = await api.assets.list({ kind: asset.kind, name: asset.name, archived: true });
     const picked = await vscode.window.showQuickPick(
       versions.map((v) => ({ label: `${v.name}:${v.version}`, description: [v.createdAt, v.archived ? 'archived' : '', v.job ? `from job ${v.job}` : ''].filter(Boolean).join(' · '), detail: v.sourcePath, version: v.version })),
       { title: `Versions of ${asset.kind} ${asset.name}` },
     );
     if (!picked) return undefined;
-    const detail = await api.request<AssetDetail>('GET', `/api/assets/${asset.kind}/${encodeURIComponent(asset.name)}?version=${encodeURIComponent(picked.version)}`);
+    const detail = await api.assets.get(asset.kind, asset.name, picked.version);
     const document = await vscode.workspace.openTextDocument({ language: 'jsonc', content: `// ${asset.kind} ${detail.name}:${detail.version} as registered (${detail.createdAt})\n${JSON.stringify(detail.spec, null, 2)}\n` });
     return vscode.window.showTextDocument(document, { preview: true });
   },

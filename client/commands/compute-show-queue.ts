@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import type { ComputeQueue } from '../../core/api/contracts';
 import { assetArgument } from './arguments';
 import type { MlwCommand } from './command';
 
@@ -10,7 +9,7 @@ export const showComputeQueue: MlwCommand = {
     const compute = typeof arg === 'string' ? arg : (await assetArgument(context, arg, 'Show the queue of which compute?', ['compute']))?.name;
     if (!compute) return undefined;
     const api = await context.connection.client();
-    const queue = await api.request<ComputeQueue>('GET', `/api/computes/${encodeURIComponent(compute)}/queue`);
+    const queue = await api.computes.queue(compute);
     const items = [
       ...queue.running.map((job) => ({ label: `$(sync~spin) ${job}`, description: 'running', job })),
       ...queue.queued.map((entry, index) => ({ label: `$(clock) ${entry.job}`, description: `#${index + 1}`, detail: entry.reason, job: entry.job })),

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import type { JobSummary } from '../../core/vocabulary';
 import { isActive, jobArgument } from './arguments';
 import type { MlwCommand } from './command';
 
@@ -10,7 +9,7 @@ export const cancelJob: MlwCommand = {
     const name = await jobArgument(context, arg, 'Cancel which job?', isActive);
     if (!name) return undefined;
     const api = await context.connection.client();
-    const job = await api.request<JobSummary>('POST', `/api/jobs/${encodeURIComponent(name)}/cancel`);
+    const job = await api.jobs.cancel(name);
     context.views.changed('mlw.jobs');
     vscode.window.setStatusBarMessage(`mlw: ${name} ${job.status}`, 5000);
     return job.status;

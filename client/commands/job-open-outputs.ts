@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import type { JobDetail } from '../../core/vocabulary';
 import { jobArgument } from './arguments';
 import type { MlwCommand } from './command';
 
@@ -10,7 +9,7 @@ export const openJobOutputs: MlwCommand = {
     const name = await jobArgument(context, arg, 'Open the outputs of which job?');
     if (!name) return undefined;
     const api = await context.connection.client();
-    const job = await api.request<JobDetail>('GET', `/api/jobs/${encodeURIComponent(name)}`);
+    const job = await api.jobs.get(name);
     const files = job.outputs.flatMap((output) => output.files.map((file) => ({ label: `${output.name}/${file}`, description: output.uri, output: output.name, file })));
     if (files.length === 0) {
       void vscode.window.showInformationMessage(`mlw: job ${name} has no output files.`);
@@ -20,7 +19,7 @@ export const openJobOutputs: MlwCommand = {
     if (!picked) return undefined;
     const target = vscode.Uri.joinPath(context.extension.globalStorageUri, 'outputs', name, picked.output, ...picked.file.split('/'));
     const bytes = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `mlw: downloading ${picked.label}` }, () =>
-      api.download(`/api/jobs/${encodeURIComponent(name)}/outputs/${encodeURIComponent(picked.output)}/files/${picked.file.split('/').map(encodeURIComponent).join('/')}`),
+      api.jobs.outputFile(name, picked.output, picked.file),
     );
     await vscode.workspace.fs.writeFile(target, bytes);
     return vscode.commands.executeCommand('vscode.open', target);

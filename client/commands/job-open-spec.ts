@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import type { JobDetail } from '../../core/vocabulary';
 import { jobArgument } from './arguments';
 import type { MlwCommand } from './command';
 
@@ -9,7 +8,7 @@ export const openJobSpec: MlwCommand = {
     const name = await jobArgument(context, arg, 'Open the spec of which job?');
     if (!name) return undefined;
     const api = await context.connection.client();
-    const job = await api.request<JobDetail>('GET', `/api/jobs/${encodeURIComponent(name)}`);
+    const job = await api.jobs.get(name);
     return vscode.window.showTextDocument(vscode.Uri.file(job.specPath));
   },
 };

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import type { JobSummary } from '../../core/vocabulary';
 import { pickCompute } from '../editor/compute-picker';
 import { checkSpecReady, reportRejection } from '../editor/spec-checks';
 import { specKindOfText, topLevelKeyLine } from '../editor/spec-kind';
@@ -31,7 +30,7 @@ export const submitJob: MlwCommand = {
     try {
       const { job, warnings } = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `mlw: submitting ${file}` },
-        () => api.request<{ job: JobSummary; warnings: string[] }>('POST', '/api/jobs', { path: uri.fsPath, ...(set.length ? { set } : {}) }),
+        () => api.jobs.submit({ path: uri.fsPath, ...(set.length ? { set } : {}) }),
       );
       context.log.info(`submitted ${file} as ${job.name} (${job.status}${job.reason ? `: ${job.reason}` : ''})`);
       for (const warning of warnings) context.log.warn(`${file}: ${warning}`);

@@ -75,7 +75,7 @@ export class ControlPlaneConnection implements vscode.Disposable {
     try {
       const remote = this.config.remoteUrl;
       const api = remote ? await this.connectRemote(remote) : await this.connectLocal();
-      const health = await api.request<Health>('GET', '/api/health').catch((error: unknown) => (api.close(), Promise.reject(error)));
+      const health = await api.health().catch((error: unknown) => (api.close(), Promise.reject(error)));
       // Dropped (reconnect, dispose) while connecting: this client is nobody's.
       if (generation !== this.generation) {
         api.close();
@@ -117,7 +117,7 @@ export class ControlPlaneConnection implements vscode.Disposable {
     let saved = after;
     const save = setInterval(() => last !== saved && void this.context.workspaceState.update(LAST_SEQ_KEY, (saved = last)), 2000);
     api
-      .follow('/api/events', (event) => {
+      .events((event) => {
         last = event.seq;
         this.eventEmitter.fire(event);
       }, { after, signal: abort.signal })

@@ -1,15 +1,13 @@
 import * as vscode from 'vscode';
 import type { ApiClient } from '../../core/api/client';
-import type { ComputeQueue } from '../../core/api/contracts';
-import type { AssetSummary } from '../../core/vocabulary';
 
 /** Asks which compute a job without `compute:` runs on; resolves to the `--set` override, or undefined if dismissed. */
 export async function pickCompute(api: ApiClient): Promise<string | undefined> {
-  const registered = await api.request<AssetSummary[]>('GET', '/api/assets?kind=compute');
+  const registered = await api.assets.list({ kind: 'compute' });
   const names = ['local', ...registered.map((c) => c.name).filter((n) => n !== 'local')];
   const items = await Promise.all(
     names.map(async (name) => {
-      const queue = await api.request<ComputeQueue>('GET', `/api/computes/${encodeURIComponent(name)}/queue`).catch(() => undefined);
+      const queue = await api.computes.queue(name).catch(() => undefined);
       return { label: name, description: queue ? `${queue.running.length}/${queue.capacity} running${queue.queued.length ? `, ${queue.queued.length} queued` : ''}` : undefined, name };
     }),
   );

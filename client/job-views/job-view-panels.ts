@@ -59,7 +59,7 @@ export class JobViewPanels<View> implements vscode.Disposable {
       fetching = (async () => {
         try {
           const api = await this.connection.client();
-          detail = await api.request<JobDetail>('GET', `/api/jobs/${encodeURIComponent(job)}`);
+          detail = await api.jobs.get(job);
           draw();
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);

@@ -78,7 +78,7 @@ export class JobChannels implements vscode.Disposable {
     void (async () => {
       try {
         const api = await this.connection.client();
-        await api.follow(`/api/jobs/${encodeURIComponent(name)}/events`, (event) => this.write(name, job, event), { after: job.lastSeq, signal: abort.signal });
+        await api.jobs.events(name, (event) => this.write(name, job, event), { after: job.lastSeq, signal: abort.signal });
       } catch (error) {
         if (!abort.signal.aborted) job.channel.warn(`event stream interrupted: ${error instanceof Error ? error.message : String(error)}; resumes when the control plane is back`);
       } finally {

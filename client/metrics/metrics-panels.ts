@@ -50,8 +50,8 @@ export class MetricsPanels implements vscode.Disposable {
     while (!signal.aborted) {
       try {
         const api = await this.connection.client();
-        await api.follow(
-          `/api/jobs/${encodeURIComponent(job)}/events`,
+        await api.jobs.events(
+          job,
           (event: JobEvent) => {
             lastSeq = event.seq;
             if (event.type === 'metric') {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ApiClient } from '../../core/api/client';
-import type { ComputeQueue, EnvironmentImage } from '../../core/api/contracts';
-import type { AssetDetail, AssetKind, AssetSummary, JobSummary } from '../../core/vocabulary';
+import type { EnvironmentImage } from '../../core/api/contracts';
+import type { AssetKind, AssetSummary } from '../../core/vocabulary';
 import { workspaceSpecs } from '../editor/workspace-specs';
 import { assetsTree, environmentExtras, queueExtras, type AssetExtras } from './assets-model';
 import { childJobsTree, jobsTree } from './jobs-model';
@@ -11,7 +11,7 @@ import type { TreeNode } from './tree-node';
 /** Runs `/api/computes/local/…` even before any compute is registered: the control plane always has it. */
 const BUILTIN_COMPUTE: AssetSummary = { kind: 'compute', name: 'local', version: '', createdAt: '', archived: false };
 
-export const loadJobs: TreeLoader = withApi(async (api) => jobsTree(await api.request<JobSummary[]>('GET', '/api/jobs'), Date.now()));
+export const loadJobs: TreeLoader = withApi(async (api) => jobsTree(await api.jobs.list(), Date.now()));
 
 /** The steps of a pipeline or the trials of a sweep. */
 export const loadJobChildren: ChildLoader = async (node, connect) => {
@@ -21,8 +21,8 @@ export const loadJobChildren: ChildLoader = async (node, connect) => {
   return childJobsTree(parent, await listChildJobs(api, parent.name), Date.now());
 };
 
-export function listChildJobs(api: ApiClient, parent: string): Promise<JobSummary[]> {
-  return api.request<JobSummary[]>('GET', `/api/jobs?parent=${encodeURIComponent(parent)}`);
+export function listChildJobs(api: ApiClient, parent: string): ReturnType<ApiClient['jobs']['list']> {
+  return api.jobs.list({ parent });
 }
 
 export function assetLoader(kind: Exclude<AssetKind, 'compute' | 'environment'>): TreeLoader {
@@ -35,7 +35,7 @@ export const loadComputes: TreeLoader = withApi(async (api) => {
   const queues = new Map<string, AssetExtras>();
   await Promise.all(
     computes.map(async (compute) => {
-      const queue = await api.request<ComputeQueue>('GET', `/api/computes/${encodeURIComponent(compute.name)}/queue`).catch(() => undefined);
+      const queue = await api.computes.queue(compute.name).catch(() => undefined);
       if (queue) queues.set(compute.name, queueExtras(queue));
     }),
   );
@@ -49,10 +49,9 @@ export const loadEnvironments: TreeLoader = withApi(async (api) => {
   await Promise.all(
     environments.map(async (env) => {
       const key = `${env.name}:${env.version}`;
-      const query = `?version=${encodeURIComponent(env.version)}`;
       const [detail, image] = await Promise.all([
-        api.request<AssetDetail>('GET', `/api/assets/environment/${encodeURIComponent(env.name)}${query}`).catch(() => undefined),
-        api.request<EnvironmentImage>('GET', `/api/assets/environment/${encodeURIComponent(env.name)}/image${query}`).catch((error: Error) => error.message),
+        api.assets.get('environment', env.name, env.version).catch(() => undefined),
+        api.environments.image(env.name, env.version).catch((error: Error) => error.message),
       ]);
       if (detail) specs.set(key, detail.spec);
       images.set(key, image);
@@ -81,5 +80,5 @@ export const loadEndpointSpecs: TreeLoader = async () => {
 };
 
 async function listAssets(api: ApiClient, kind: AssetKind): Promise<AssetSummary[]> {
-  return api.request<AssetSummary[]>('GET', `/api/assets?kind=${kind}`);
+  return api.assets.list({ kind });
 }

@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import { WorkspaceLayout } from '../engine/layout';
-import type { ApiErrorBody, Health, ServeInfo } from './contracts';
-import type { JobEvent } from '../vocabulary';
+import type { ApiErrorBody, ArchiveResult, AssetRegistration, ComputeQueue, EnvironmentImage, Health, JobSubmission, MetricPoint, ServeInfo, SpecRequest, TrackingRunData } from './contracts';
+import { routes } from './routes';
+import type { AssetDetail, AssetKind, AssetSummary, JobDetail, JobEvent, JobSummary } from '../vocabulary';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly body: ApiErrorBody) {
@@ -11,8 +12,97 @@ export class ApiError extends Error {
   }
 }
 
-/** A client of one workspace's control plane (the CLI's and the editor's). */
+export interface FollowOptions {
+  /** The last event already seen (its `seq`): the stream continues after it; `latest` skips what is stored. */
+  after?: number | 'latest';
+  signal?: AbortSignal;
+  /** Called each time a connection is established. */
+  onOpen?: () => void;
+}
+
+/**
+ * A client of one workspace's control plane (the CLI's and the editor's): one typed method per route. Paths are
+ * built (and their names encoded) only in `routes`.
+ */
 export class ApiClient {
+  private readonly transport: ApiTransport;
+
+  constructor(readonly port: number, token: string, readonly host = '127.0.0.1') {
+    this.transport = new ApiTransport(port, token, host);
+  }
+
+  /** `timeoutMs`: give up when the daemon sends nothing for that long. */
+  health(options: { timeoutMs?: number } = {}): Promise<Health> {
+    return this.transport.request('GET', routes.health(), undefined, options);
+  }
+
+  /** Asks the daemon to stop; refused (409) while it runs a job. */
+  shutdown(): Promise<{ stopping: boolean }> {
+    return this.transport.request('POST', routes.shutdown());
+  }
+
+  /** The workspace's event stream (every job's events and asset changes); it ends only when `signal` aborts. */
+  events(onEvent: (event: JobEvent) => void, options: FollowOptions = {}): Promise<void> {
+    return this.transport.follow(routes.workspaceEvents(), onEvent, options);
+  }
+
+  readonly jobs = {
+    submit: (spec: SpecRequest): Promise<JobSubmission> => this.transport.request('POST', routes.jobs(), spec),
+    /** Newest first; `parent`: only the steps or trials of that pipeline or sweep job. */
+    list: (filter: { parent?: string } = {}): Promise<JobSummary[]> => this.transport.request('GET', routes.jobs(filter)),
+    get: (name: string): Promise<JobDetail> => this.transport.request('GET', routes.job(name)),
+    cancel: (name: string): Promise<JobSummary> => this.transport.request('POST', routes.jobCancel(name)),
+    /** The bytes the job printed (404 when its run folder was removed). */
+    log: (name: string): Promise<Buffer> => this.transport.download(routes.jobLog(name)),
+    /** One file of an output, `file` being its path inside the output (`a/b.txt`). */
+    outputFile: (name: string, output: string, file: string): Promise<Buffer> => this.transport.download(routes.jobOutputFile(name, output, file)),
+    /**
+     * The job's events until its final status; `children`: also those of its steps or trials (the stream still ends
+     * when the job itself ends).
+     */
+    events: (name: string, onEvent: (event: JobEvent) => void, options: FollowOptions & { children?: boolean } = {}): Promise<void> => {
+      const { children, ...follow } = options;
+      return this.transport.follow(routes.jobEvents(name, { children }), onEvent, follow);
+    },
+  };
+
+  readonly assets = {
+    register: (kind: AssetKind, spec: SpecRequest): Promise<AssetRegistration> => this.transport.request('POST', routes.assetRegister(kind), spec),
+    /** `archived`: archived versions too. */
+    list: (filter: { kind?: AssetKind; name?: string; archived?: boolean } = {}, options: { timeoutMs?: number } = {}): Promise<AssetSummary[]> =>
+      this.transport.request('GET', routes.assets(filter), undefined, options),
+    /** `version`: a version or `latest` (the default: the newest one not archived). */
+    get: (kind: AssetKind, name: string, version?: string): Promise<AssetDetail> => this.transport.request('GET', routes.asset(kind, name, version)),
+    /** Every version, or one. */
+    archive: (kind: AssetKind, name: string, version?: string): Promise<ArchiveResult> => this.transport.request('POST', routes.assetArchive(kind, name, version)),
+  };
+
+  readonly environments = {
+    /** The image a job using the environment runs in, and whether it is built. */
+    image: (name: string, version?: string): Promise<EnvironmentImage> => this.transport.request('GET', routes.environmentImage(name, version)),
+  };
+
+  readonly computes = {
+    queue: (name: string): Promise<ComputeQueue> => this.transport.request('GET', routes.computeQueue(name)),
+  };
+
+  /** The tracking API (MLflow's REST API) as the clients read it; a job's run id is the job's name. */
+  readonly tracking = {
+    run: (runId: string): Promise<{ run: { data: TrackingRunData } }> => this.transport.request('GET', routes.trackingRun(runId)),
+    metricHistory: (runId: string, key: string, page: { maxResults?: number; pageToken?: string } = {}): Promise<{ metrics?: MetricPoint[]; next_page_token?: string }> =>
+      this.transport.request('GET', routes.trackingMetricHistory(runId, key, page)),
+  };
+
+  close(): void {
+    this.transport.close();
+  }
+}
+
+/**
+ * The HTTP under `ApiClient`: bearer-token JSON requests, downloads and server-sent event streams on any path.
+ * Clients use `ApiClient`; this is for probing the HTTP surface itself (tests of the server).
+ */
+export class ApiTransport {
   private readonly agent = new http.Agent({ keepAlive: true });
 
   constructor(readonly port: number, private readonly token: string, readonly host = '127.0.0.1') {}
@@ -39,7 +129,7 @@ export class ApiClient {
    * Reconnects after a dropped connection with `Last-Event-ID`, so no event is lost or repeated. `after: 'latest'`
    * skips what is stored; `onOpen` is called each time a connection is established.
    */
-  async follow(path: string, onEvent: (event: JobEvent) => void, options: { after?: number | 'latest'; signal?: AbortSignal; onOpen?: () => void } = {}): Promise<void> {
+  async follow(path: string, onEvent: (event: JobEvent) => void, options: FollowOptions = {}): Promise<void> {
     let last: number | 'latest' = options.after ?? 0;
     for (let attempt = 0; !options.signal?.aborted; attempt++) {
       try {
@@ -162,7 +252,7 @@ async function tryConnect(root: string): Promise<{ client: ApiClient; health: He
   if (!info) return undefined;
   const client = new ApiClient(info.port, info.token);
   try {
-    return { client, health: await client.request<Health>('GET', '/api/health') };
+    return { client, health: await client.health() };
   } catch {
     client.close();
     return undefined;
@@ -174,7 +264,7 @@ async function replaceOlder(root: string, client: ApiClient, health: Health, ver
   const comparable = [health.version, version].every((v) => /^\d+\.\d+\.\d+/.test(v));
   if (!comparable || health.runningJobs > 0 || compareVersions(health.version, version) >= 0) return false;
   try {
-    await client.request('POST', '/api/shutdown');
+    await client.shutdown();
   } catch {
     // Refused (a job started meanwhile) or unreachable: the caller keeps using this client.
     return false;

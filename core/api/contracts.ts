@@ -2,6 +2,7 @@
  * The control plane's HTTP contract, shared by the daemon, the CLI and the editor: request and answer shapes that
  * are not part of the shared vocabulary (`core/vocabulary`). Request bodies are validated against `BODY_SCHEMAS`.
  */
+import type { AssetDetail, AssetUpload, JobSummary } from '../vocabulary';
 
 import type { SpecFinding } from '../vocabulary';
 
@@ -40,6 +41,41 @@ export interface ComputeQueue {
   capacity: number;
   running: string[];
   queued: { job: string; reason: string }[];
+}
+
+/** `POST /api/assets/<kind>`: the asset as registered, and what changed. */
+export interface AssetRegistration {
+  asset: AssetDetail;
+  created: boolean;
+  updated: boolean;
+  warnings: string[];
+  /** A data or model version registered from a local path: where its content went. */
+  upload?: AssetUpload & { reused: boolean };
+}
+
+/** `POST /api/jobs`: the job as queued, and the spec's warnings. */
+export interface JobSubmission {
+  job: JobSummary;
+  warnings: string[];
+}
+
+/** `POST /api/assets/<kind>/<name>/archive`: how many versions were archived. */
+export interface ArchiveResult {
+  archived: number;
+}
+
+/** One point of a metric, as the tracking API (MLflow's `metrics/get-history`) answers it. */
+export interface MetricPoint {
+  key: string;
+  value: number | string;
+  step: number;
+  timestamp: number;
+}
+
+/** What the clients read of a job's MLflow run (`runs/get`): each metric's last value and the params. */
+export interface TrackingRunData {
+  metrics?: MetricPoint[];
+  params?: { key: string; value: string }[];
 }
 
 /** `.mlw/serve.json`, written with mode 0600 by the daemon. */

@@ -39,7 +39,7 @@ export async function fetchRegisteredAssets(root: string, timeoutMs = REGISTERED
   if (!info) return undefined;
   const client = new ApiClient(info.port, info.token);
   try {
-    return await client.request<AssetSummary[]>('GET', '/api/assets', undefined, { timeoutMs });
+    return await client.assets.list({}, { timeoutMs });
   } catch {
     return undefined;
   } finally {
@@ -84,7 +84,7 @@ export class RegisteredAssetsFeed {
       if (info) {
         const client = new ApiClient(info.port, info.token);
         try {
-          await client.follow('/api/events', (event) => event.type === 'asset' && this.refresh(client), { after: 'latest', signal, onOpen: () => this.refresh(client) });
+          await client.events((event) => event.type === 'asset' && this.refresh(client), { after: 'latest', signal, onOpen: () => this.refresh(client) });
         } catch {
           // The daemon went away or refused: wait for the next one.
         } finally {
@@ -106,7 +106,7 @@ export class RegisteredAssetsFeed {
       do {
         this.fetchAgain = false;
         try {
-          const assets = await client.request<AssetSummary[]>('GET', '/api/assets', undefined, { timeoutMs: this.options.timeoutMs ?? REGISTERED_ASSETS_TIMEOUT_MS * 4 });
+          const assets = await client.assets.list({}, { timeoutMs: this.options.timeoutMs ?? REGISTERED_ASSETS_TIMEOUT_MS * 4 });
           if (!this.abort.signal.aborted) this.onAssets(assets);
         } catch {
           // Gone meanwhile; the event stream ends too and the feed waits for the next daemon.

@@ -84,7 +84,7 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
   });
 
   app.post<{ Body: SpecRequest }>('/api/jobs', { schema: { body: BODY_SCHEMAS.specRequest } }, async (request, reply) => reply.code(201).send(await plane.loader.locatingDataErrors(request.body, () => plane.submitJob(request.body))));
-  app.get('/api/jobs', async () => plane.listJobs());
+  app.get<{ Querystring: { parent?: string } }>('/api/jobs', { schema: { querystring: { type: 'object', properties: { parent: { type: 'string' } } } } }, async (request) => plane.listJobs(request.query.parent));
   app.get<{ Params: { name: string } }>('/api/jobs/:name', async (request) => plane.jobDetail(request.params.name));
   app.post<{ Params: { name: string } }>('/api/jobs/:name/cancel', async (request) => plane.cancelJob(request.params.name));
 
@@ -107,9 +107,9 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
     }
   });
 
-  app.get<{ Params: { name: string } }>('/api/jobs/:name/events', (request, reply) => {
+  app.get<{ Params: { name: string }; Querystring: { children?: boolean } }>('/api/jobs/:name/events', { schema: { querystring: { type: 'object', properties: { children: { type: 'boolean' } } } } }, (request, reply) => {
     const job = plane.requireJob(request.params.name);
-    streamEvents(plane, request, reply, job.name, options.streams);
+    streamEvents(plane, request, reply, job.name, options.streams, { children: request.query.children ?? false });
   });
   app.get('/api/events', (request: FastifyRequest, reply: FastifyReply) => streamEvents(plane, request, reply, undefined, options.streams));
 

@@ -7,13 +7,15 @@ const HEARTBEAT_MS = 15_000;
 
 /**
  * Server-sent events: stored events after `Last-Event-ID` (or `?after=`; `latest` skips every stored one) first,
- * then live ones. A job's stream ends after its terminal status; the workspace stream stays open.
+ * then live ones. A job's stream ends after its terminal status; the workspace stream stays open. With `children`,
+ * a job's stream also carries the events of its steps or trials: the jobs whose status events name it as `parent`
+ * (a job's first event is its first status, so its later events are known to be a child's).
  */
 export interface StreamCounter {
   open: number;
 }
 
-export function streamEvents(plane: ControlPlane, request: FastifyRequest, reply: FastifyReply, job?: string, counter?: StreamCounter): void {
+export function streamEvents(plane: ControlPlane, request: FastifyRequest, reply: FastifyReply, job?: string, counter?: StreamCounter, options: { children?: boolean } = {}): void {
   const query = request.query as { after?: string };
   const from = request.headers['last-event-id'] ?? query.after;
   // `latest`: only what happens from now on (a client that reads the current state itself once connected).
@@ -25,11 +27,18 @@ export function streamEvents(plane: ControlPlane, request: FastifyRequest, reply
   let last = after;
   let closed = false;
   let unsubscribe: (() => void) | undefined;
+  const children = job !== undefined && options.children ? new Set<string>() : undefined;
+  const concerns = (event: JobEvent): boolean => {
+    if (job === undefined || event.job === job) return true;
+    if (!children) return false;
+    if (event.type === 'status' && event.parent === job) children.add(event.job);
+    return children.has(event.job);
+  };
   const send = (event: JobEvent): void => {
-    if (closed || event.seq <= last || (job !== undefined && event.job !== job)) return;
+    if (closed || event.seq <= last || !concerns(event)) return;
     last = event.seq;
     res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-    if (job !== undefined && event.type === 'status' && isTerminal(event.status)) close();
+    if (event.job === job && event.type === 'status' && isTerminal(event.status)) close();
   };
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
   function close(): void {
@@ -47,10 +56,14 @@ export function streamEvents(plane: ControlPlane, request: FastifyRequest, reply
   async function replayThenFollow(): Promise<void> {
     // Stored events go out batch by batch, waiting while the client has not taken the last one (a replay can be a
     // large log). The store is synchronous: the last, empty replay and subscribing in one tick cannot miss an event.
+    // With children every job's events are read (and filtered by `send`), from the job's first one on: its children
+    // come after it.
+    let cursor = children ? Math.max(last, (plane.events.since(0, job, 1)[0]?.seq ?? 1) - 1) : last;
     for (;;) {
-      const batch = plane.events.since(last, job);
+      const batch = plane.events.since(cursor, children ? undefined : job);
       if (batch.length === 0 || closed) break;
       batch.forEach(send);
+      cursor = batch.at(-1)!.seq;
       if (res.writableNeedDrain) await drained(res);
     }
     if (closed) return;

@@ -242,8 +242,10 @@ export class ControlPlane {
     }
   }
 
-  listJobs(): JobSummary[] {
-    return this.jobs.list({ limit: 1000 }).map((job) => this.withQueueReason(job));
+  /** The newest 1,000 jobs; with `parent`, that job's steps or trials, in the order they were created. */
+  listJobs(parent?: string): JobSummary[] {
+    const rows = parent === undefined ? this.jobs.list({ limit: 1000 }) : this.jobs.children(parent);
+    return rows.map((job) => this.withQueueReason(job));
   }
 
   jobDetail(name: string): JobDetail {

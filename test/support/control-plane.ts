@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { ApiClient, ApiError } from '../../core/api/client';
+import { ApiClient, ApiError, ApiTransport } from '../../core/api/client';
 import { formatFinding, type JobEvent, type JobStatus, type JobSummary } from '../../core/vocabulary';
 import { startDaemon, type RunningDaemon } from '../../daemon/start-daemon';
 import { tempDir, writeTree } from './temp';
@@ -25,6 +25,8 @@ export function commandJob(command: string, extra = ''): string {
 export interface Plane {
   daemon: RunningDaemon;
   client: ApiClient;
+  /** The same daemon's HTTP surface, for requests no client sends (other routes, malformed paths). */
+  http: ApiTransport;
   root: string;
   submit(file: string, set?: string[]): Promise<JobSummary>;
   /** Every event of the job until its terminal status (the stream ends there). */
@@ -36,18 +38,21 @@ export interface Plane {
 export async function startPlane(t: TestContext, root: string): Promise<Plane> {
   const daemon = await startDaemon({ root, version: 'test', port: 0 });
   const client = new ApiClient(daemon.info.port, daemon.info.token);
+  const http = new ApiTransport(daemon.info.port, daemon.info.token);
   t.after(async () => {
     client.close();
+    http.close();
     await daemon.stop({ cancelJobs: true });
   });
   const plane: Plane = {
     daemon,
     client,
+    http,
     root,
-    submit: async (file, set) => (await client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(root, file), ...(set ? { set } : {}) })).job,
+    submit: async (file, set) => (await client.jobs.submit({ path: path.join(root, file), ...(set ? { set } : {}) })).job,
     events: async (job, after = 0) => {
       const events: JobEvent[] = [];
-      await client.follow(`/api/jobs/${job}/events`, (event) => events.push(event), { after });
+      await client.jobs.events(job, (event) => events.push(event), { after });
       return events;
     },
     finalStatus: async (job) => {

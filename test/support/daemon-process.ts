@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { ApiClient, readServeInfo } from '../../core/api/client';
-import { isTerminal, type JobDetail, type JobSummary } from '../../core/vocabulary';
+import { isTerminal, type JobDetail } from '../../core/vocabulary';
 import { waitFor } from './docker';
 
 const DAEMON = path.resolve(__dirname, '../../daemon/main.ts');
@@ -32,11 +32,11 @@ export async function kill(daemon: Daemon): Promise<void> {
 }
 
 export async function submit(client: ApiClient, root: string, file: string): Promise<string> {
-  return (await client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(root, file) })).job.name;
+  return (await client.jobs.submit({ path: path.join(root, file) })).job.name;
 }
 
 export async function detail(client: ApiClient, job: string): Promise<JobDetail> {
-  return client.request<JobDetail>('GET', `/api/jobs/${job}`);
+  return client.jobs.get(job);
 }
 
 export async function reaches(client: ApiClient, job: string, done: (d: JobDetail) => boolean, timeoutMs = 30_000): Promise<JobDetail> {

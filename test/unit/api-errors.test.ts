@@ -54,7 +54,7 @@ test('a data problem in a spec field is refused as a finding at that field', asy
   assert.match(missing.message, /^inputs\.data: ".\/missing.csv" does not exist/);
   assert.deepEqual(findingLines(missing), [`jobs/train.yml:10:11 error invalid-data ${missing.message}`]);
 
-  const folder = await refusal(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'data/table.yml') }));
+  const folder = await refusal(plane.client.assets.register('data', { path: path.join(root, 'data/table.yml') }));
   assert.equal(folder.status, 400);
   assert.deepEqual(findingLines(folder), [`data/table.yml:4:7 error invalid-data ${folder.message}`]);
 

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ApiClient } from '../../core/api/client';
-import type { AssetDetail, AssetSummary, JobSummary } from '../../core/vocabulary';
 import { COMMAND_SCHEMA, commandJob, findingLines, refusal, startPlane, workspace } from '../support/control-plane';
 import { httpRequest } from '../support/http';
 
@@ -15,8 +14,8 @@ test('every route needs the token', async (t) => {
   }
   const wrong = new ApiClient(plane.daemon.info.port, 'not-the-token');
   t.after(() => wrong.close());
-  assert.equal((await refusal(wrong.request('GET', '/api/health'))).status, 401);
-  assert.equal((await plane.client.request<{ version: string }>('GET', '/api/health')).version, 'test');
+  assert.equal((await refusal(wrong.health())).status, 401);
+  assert.equal((await plane.client.health()).version, 'test');
 });
 
 test('malformed, incomplete and oversized bodies are refused with a message', async (t) => {
@@ -52,9 +51,9 @@ test('specs are checked by the same validator as the editor, and nothing outside
   assert.ok(findingLines(invalid).some((d) => /^bad.yml:3:\d+ error undeclared-input input `lr`/.test(d)), findingLines(invalid).join('\n'));
   // A warning in the editor (it may exist in the user's Azure workspace), an error at the same position on submit.
   assert.ok(findingLines(invalid).includes('bad.yml:6:10 error unknown-reference compute `gpu-cluster` is not defined in this workspace'), findingLines(invalid).join('\n'));
-  const outside = await refusal(plane.client.request('POST', '/api/jobs', { path: '/etc/hostname' }));
+  const outside = await refusal(plane.client.jobs.submit({ path: '/etc/hostname' }));
   assert.match(outside.message, /outside the workspace folder/);
-  const dotdot = await refusal(plane.client.request('POST', '/api/jobs', { path: '../../etc/hostname' }));
+  const dotdot = await refusal(plane.client.jobs.submit({ path: '../../etc/hostname' }));
   assert.match(dotdot.message, /outside the workspace folder/);
   const traversal = await refusal(plane.submit('traversal.yml'));
   assert.match(traversal.message + findingLines(traversal).join('\n'), /etc\/passwd/);
@@ -68,7 +67,7 @@ test('specs are checked by the same validator as the editor, and nothing outside
   assert.match(automl.message, /AutoML jobs are not supported yet; command, pipeline and sweep jobs are/);
   const notJob = await refusal(plane.submit('env.yml'));
   assert.match(notJob.message, /environment spec, not a job; register it with `mlw environment create -f env.yml`/);
-  const jobs = await plane.client.request<JobSummary[]>('GET', '/api/jobs');
+  const jobs = await plane.client.jobs.list();
   assert.deepEqual(jobs, [], 'no refused submission left a job behind');
 });
 
@@ -84,7 +83,7 @@ test('a refusal names only commands that exist and tells what is wrong with the 
   assert.equal(endpoint.message, 'endpoint.yml is a endpoint spec, not a job; endpoint specs cannot be registered or run by mlw yet');
   const registry = await refusal(plane.submit('registry.yml'));
   assert.equal(registry.message, 'registry.yml is not an mlw spec: `registry` specs are not supported');
-  const foreign = await refusal(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'foreign.yml') }));
+  const foreign = await refusal(plane.client.assets.register('data', { path: path.join(root, 'foreign.yml') }));
   assert.equal(foreign.message, 'foreign.yml is not an mlw spec: its $schema https://json.schemastore.org/github-workflow.json is not an Azure ML schema mlw knows');
   const plain = await refusal(plane.submit('plain.yml'));
   assert.equal(plain.message, 'plain.yml is not an mlw spec: no $schema or known top-level type');
@@ -99,30 +98,30 @@ test('assets: versions are immutable, latest is the newest, archive hides, --set
     'cluster.yml': '$schema: https://azuremlschemas.azureedge.net/latest/amlCompute.schema.json\nname: cpu\ntype: amlcompute\nmax_instances: 4\n',
   });
   const plane = await startPlane(t, root);
-  const create = (file: string, set?: string[]) => plane.client.request<{ asset: AssetDetail; created: boolean; updated: boolean }>('POST', '/api/assets/environment', { path: path.join(root, file), ...(set ? { set } : {}) });
+  const create = (file: string, set?: string[]) => plane.client.assets.register('environment', { path: path.join(root, file), ...(set ? { set } : {}) });
   assert.equal((await create('v1.yml')).created, true);
   assert.equal((await create('v1.yml')).created, false, 'the same content again is a no-op');
   const conflict = await refusal(create('v1-changed.yml'));
   assert.equal(conflict.status, 409);
   assert.match(conflict.message, /immutable/);
   await create('v2.yml');
-  assert.equal((await plane.client.request<AssetDetail>('GET', '/api/assets/environment/base?version=latest')).version, '2');
-  assert.equal((await plane.client.request<AssetDetail>('GET', '/api/assets/environment/base?version=1')).spec.image, 'localtest/python:3-bookworm');
+  assert.equal((await plane.client.assets.get('environment', 'base', 'latest')).version, '2');
+  assert.equal((await plane.client.assets.get('environment', 'base', '1')).spec.image, 'localtest/python:3-bookworm');
   const overridden = await create('v2.yml', ['version=3', 'description=tuned']);
   assert.deepEqual([overridden.asset.version, overridden.asset.spec.description], ['3', 'tuned']);
-  await plane.client.request('POST', '/api/assets/environment/base/archive?version=3');
-  assert.equal((await plane.client.request<AssetDetail>('GET', '/api/assets/environment/base')).version, '2', 'latest skips archived');
-  assert.deepEqual((await plane.client.request<AssetSummary[]>('GET', '/api/assets?kind=environment')).map((a) => a.version), ['1', '2']);
-  const wrongKind = await refusal(plane.client.request('POST', '/api/assets/data', { path: path.join(root, 'v1.yml') }));
+  await plane.client.assets.archive('environment', 'base', '3');
+  assert.equal((await plane.client.assets.get('environment', 'base')).version, '2', 'latest skips archived');
+  assert.deepEqual((await plane.client.assets.list({ kind: 'environment' })).map((a) => a.version), ['1', '2']);
+  const wrongKind = await refusal(plane.client.assets.register('data', { path: path.join(root, 'v1.yml') }));
   assert.match(wrongKind.message, /is a environment spec, not a data spec|environment spec, not a data spec/);
-  const compute = (set?: string[]) => plane.client.request<{ asset: AssetDetail; created: boolean; updated: boolean }>('POST', '/api/assets/compute', { path: path.join(root, 'cluster.yml'), ...(set ? { set } : {}) });
+  const compute = (set?: string[]) => plane.client.assets.register('compute', { path: path.join(root, 'cluster.yml'), ...(set ? { set } : {}) });
   assert.deepEqual(pick(await compute()), [true, false]);
-  assert.equal((await plane.client.request<{ capacity: number }>('GET', '/api/computes/cpu/queue')).capacity, 4);
+  assert.equal((await plane.client.computes.queue('cpu')).capacity, 4);
   assert.deepEqual(pick(await compute()), [false, false], 'the same compute again is unchanged');
   const changed = await compute(['max_instances=3']);
   assert.deepEqual(pick(changed), [false, true], 'an unversioned kind with other content is updated');
   assert.equal(changed.asset.spec.max_instances, 3);
-  assert.equal((await plane.client.request<{ capacity: number }>('GET', '/api/computes/cpu/queue')).capacity, 3);
+  assert.equal((await plane.client.computes.queue('cpu')).capacity, 3);
   assert.equal((await create('v1.yml')).updated, false, 'an unchanged version is not updated');
 });
 
@@ -137,13 +136,13 @@ test('registrations and archives are published on the workspace event stream', a
     'shared/.keep': '',
   });
   const plane = await startPlane(t, root);
-  await plane.client.request('POST', '/api/assets/environment', { path: path.join(root, 'env.yml') });
-  await plane.client.request('POST', '/api/assets/environment', { path: path.join(root, 'env.yml') }); // unchanged: no event
-  await plane.client.request('POST', '/api/assets/datastore', { path: path.join(root, 'store.yml') });
-  await plane.client.request('POST', '/api/assets/environment/base/archive?version=1');
+  await plane.client.assets.register('environment', { path: path.join(root, 'env.yml') });
+  await plane.client.assets.register('environment', { path: path.join(root, 'env.yml') }); // unchanged: no event
+  await plane.client.assets.register('datastore', { path: path.join(root, 'store.yml') });
+  await plane.client.assets.archive('environment', 'base', '1');
   const seen: string[] = [];
   const stop = new AbortController();
-  await plane.client.follow('/api/events', (event) => {
+  await plane.client.events((event) => {
     if (event.type === 'asset' && !event.name.startsWith('workspace')) seen.push(`${event.change} ${event.kind} ${event.name}${event.version ? `:${event.version}` : ''}`);
     if (seen.length === 3) stop.abort();
   }, { signal: stop.signal });

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ApiClient } from '../../core/api/client';
-import type { AssetDetail, AssetSummary, AssetUpload } from '../../core/vocabulary';
 import { startDaemon } from '../../daemon/start-daemon';
 import { commandJob, logText, refusal, startPlane, statuses, workspace } from '../support/control-plane';
 
@@ -12,35 +11,35 @@ const DEFAULT_DATASTORES = ['workspaceartifactstore', 'workspaceblobstore', 'wor
 test('the four default datastores are registered local folders that cannot be archived', async (t) => {
   const root = await workspace(t);
   const plane = await startPlane(t, root);
-  const listed = await plane.client.request<AssetSummary[]>('GET', '/api/assets?kind=datastore');
+  const listed = await plane.client.assets.list({ kind: 'datastore' });
   assert.deepEqual(listed.map((d) => d.name), DEFAULT_DATASTORES);
-  const blob = await plane.client.request<AssetDetail>('GET', '/api/assets/datastore/workspaceblobstore');
+  const blob = await plane.client.assets.get('datastore', 'workspaceblobstore');
   assert.equal(blob.spec.type, 'local');
   assert.equal(path.resolve(root, String(blob.spec.path)), path.join(root, '.mlw/datastores/workspaceblobstore'));
   for (const name of DEFAULT_DATASTORES) assert.ok(fs.statSync(path.join(root, '.mlw/datastores', name)).isDirectory(), name);
-  const archive = await refusal(plane.client.request('POST', '/api/assets/datastore/workspaceblobstore/archive'));
+  const archive = await refusal(plane.client.assets.archive('datastore', 'workspaceblobstore'));
   assert.equal(archive.status, 409);
   assert.match(archive.body.message, /workspaceblobstore is one of the workspace's default datastores; it cannot be archived/);
-  assert.equal((await plane.client.request<AssetSummary[]>('GET', '/api/assets?kind=datastore')).length, 4);
+  assert.equal((await plane.client.assets.list({ kind: 'datastore' })).length, 4);
 });
 
 test('a second start of the workspace registers the default datastores once and keeps a datastore the workspace defined under their name', async (t) => {
   const root = await workspace(t, { 'files.yml': 'name: workspacefilestore\ntype: local\npath: ./share\n', 'share/.keep': '', 'marker.yml': 'name: marker\ntype: local\npath: ./share\n' });
   const first = await startDaemon({ root, version: 'test', port: 0 });
   let client = new ApiClient(first.info.port, first.info.token);
-  await client.request('POST', '/api/assets/datastore', { path: path.join(root, 'files.yml') });
+  await client.assets.register('datastore', { path: path.join(root, 'files.yml') });
   client.close();
   await first.stop();
   const plane = await startPlane(t, root);
   client = plane.client;
-  const listed = await client.request<AssetSummary[]>('GET', '/api/assets?kind=datastore');
+  const listed = await client.assets.list({ kind: 'datastore' });
   assert.deepEqual(listed.map((d) => d.name), DEFAULT_DATASTORES);
-  const files = await client.request<AssetDetail>('GET', '/api/assets/datastore/workspacefilestore');
+  const files = await client.assets.get('datastore', 'workspacefilestore');
   assert.equal(files.spec.path, './share', "the workspace's own definition is kept");
-  await client.request('POST', '/api/assets/datastore', { path: path.join(root, 'marker.yml') });
+  await client.assets.register('datastore', { path: path.join(root, 'marker.yml') });
   const events: string[] = [];
   const stop = new AbortController();
-  await client.follow('/api/events', (event) => {
+  await client.events((event) => {
     if (event.type === 'asset') events.push(`${event.change} ${event.name}`);
     if (event.type === 'asset' && event.name === 'marker') stop.abort();
   }, { signal: stop.signal });
@@ -58,20 +57,20 @@ test('registering data with a local path uploads it once, content-addressed, and
     'job.yml': commandJob('cat ${{inputs.data}}/part-0.csv; echo from-the-job > ${{inputs.data}}/written.txt || echo refused', '\ninputs:\n  data:\n    type: uri_folder\n    path: azureml:customers:1\n    mode: ro_mount\n'),
   });
   const plane = await startPlane(t, root);
-  const first = await plane.client.request<{ asset: AssetDetail; upload: AssetUpload & { reused: boolean } }>('POST', '/api/assets/data', { path: path.join(root, 'customers.yml') });
+  const first = await plane.client.assets.register('data', { path: path.join(root, 'customers.yml') });
   const uri = String(first.asset.spec.path);
   const match = /^azureml:\/\/datastores\/workspaceblobstore\/paths\/LocalUpload\/([0-9a-f]{64})\/customers\/$/.exec(uri);
   assert.ok(match, uri);
   assert.deepEqual(first.asset.upload, { localPath: path.join(root, 'customers'), uri, files: 2, bytes: 10 });
-  assert.equal(first.upload.reused, false);
+  assert.equal(first.upload?.reused, false);
   const stored = path.join(root, '.mlw/datastores/workspaceblobstore/LocalUpload', match[1]!, 'customers');
   assert.equal(fs.readFileSync(path.join(stored, 'nested/part-1.csv'), 'utf8'), 'id\n2\n');
 
-  const second = await plane.client.request<{ asset: AssetDetail; upload: { reused: boolean } }>('POST', '/api/assets/data', { path: path.join(root, 'customers.yml'), set: ['version=2'] });
+  const second = await plane.client.assets.register('data', { path: path.join(root, 'customers.yml'), set: ['version=2'] });
   assert.equal(second.asset.spec.path, uri, 'the same content is stored once');
-  assert.equal(second.upload.reused, true);
+  assert.equal(second.upload?.reused, true);
   assert.deepEqual(fs.readdirSync(path.join(root, '.mlw/datastores/workspaceblobstore/LocalUpload')), [match[1]]);
-  const shown = await plane.client.request<AssetDetail>('GET', '/api/assets/data/customers?version=1');
+  const shown = await plane.client.assets.get('data', 'customers', '1');
   assert.deepEqual([shown.spec.path, shown.upload?.localPath], [uri, path.join(root, 'customers')]);
 
   fs.writeFileSync(path.join(root, 'customers/part-0.csv'), 'id\nchanged after registration\n');
@@ -81,7 +80,7 @@ test('registering data with a local path uploads it once, content-addressed, and
   assert.match(logText(events), /^id\n1\n/m, 'the job reads the registered version, not the folder as it is now');
   assert.equal(fs.existsSync(path.join(stored, 'written.txt')), false, 'the job cannot write into the asset');
   assert.equal(fs.existsSync(path.join(root, 'customers/written.txt')), false);
-  const changed = await plane.client.request<{ asset: AssetDetail }>('POST', '/api/assets/data', { path: path.join(root, 'customers.yml'), set: ['version=3'] });
+  const changed = await plane.client.assets.register('data', { path: path.join(root, 'customers.yml'), set: ['version=3'] });
   assert.notEqual(changed.asset.spec.path, uri, 'changed content is a new upload');
 });
 
@@ -97,10 +96,10 @@ test('a job reads registered models given as model inputs, by version and @lates
     '.mlw/datastores/workspaceartifactstore/7/run-1/artifacts/model/MLmodel': 'flavor: logged-through-mlflow\n',
   });
   const plane = await startPlane(t, root);
-  await plane.client.request('POST', '/api/assets/model', { path: path.join(root, 'model.yml') });
-  await plane.client.request('POST', '/api/2.0/mlflow/registered-models/create', { name: 'iris-model' });
-  await plane.client.request('POST', '/api/2.0/mlflow/model-versions/create', { name: 'iris-model', source: 'mlflow-artifacts:/7/run-1/artifacts/model' });
-  assert.equal((await plane.client.request<AssetDetail>('GET', '/api/assets/model/iris-model?version=1')).spec.type, 'mlflow_model');
+  await plane.client.assets.register('model', { path: path.join(root, 'model.yml') });
+  await plane.http.request('POST', '/api/2.0/mlflow/registered-models/create', { name: 'iris-model' });
+  await plane.http.request('POST', '/api/2.0/mlflow/model-versions/create', { name: 'iris-model', source: 'mlflow-artifacts:/7/run-1/artifacts/model' });
+  assert.equal((await plane.client.assets.get('model', 'iris-model', '1')).spec.type, 'mlflow_model');
   for (const [file, expected] of [['by-version.yml', 'churn-from-a-spec'], ['by-label.yml', 'churn-from-a-spec'], ['from-mlflow.yml', 'logged-through-mlflow']] as const) {
     const job = await plane.submit(file);
     const events = await plane.events(job.name);

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { ApiClient, compareVersions, connectWorkspace, readServeInfo } from '../../core/api/client';
 import { startDaemon } from '../../daemon/start-daemon';
-import type { Health, ServeInfo } from '../../core/api/contracts';
-import type { JobDetail, JobSummary } from '../../core/vocabulary';
+import type { ServeInfo } from '../../core/api/contracts';
+import type { JobSummary } from '../../core/vocabulary';
 import { commandJob, workspace } from '../support/control-plane';
 import { isRunning } from '../support/daemon-process';
 import { waitFor } from '../support/docker';
@@ -36,8 +36,8 @@ function exited(child: ChildProcess): Promise<number | null> {
 async function crashWhileRunning(t: TestContext, root: string): Promise<JobSummary> {
   const first = startDaemonProcess(t, root);
   const { client } = await connected(root, first.pid);
-  const { job } = await client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(root, 'job.yml') });
-  await waitFor('Running', async () => (await client.request<JobDetail>('GET', `/api/jobs/${job.name}`)).status === 'Running');
+  const { job } = await client.jobs.submit({ path: path.join(root, 'job.yml') });
+  await waitFor('Running', async () => (await client.jobs.get(job.name)).status === 'Running');
   client.close();
   first.kill('SIGKILL');
   await exited(first);
@@ -86,7 +86,7 @@ test('after SIGKILL of the daemon, a new one re-attaches to the running job, whi
   const again = await connected(root, second.pid);
   t.after(() => again.client.close());
   const events: string[] = [];
-  await again.client.follow(`/api/jobs/${job.name}/events`, (event) => events.push(event.type === 'status' ? event.status : event.type === 'log' ? event.text : ''));
+  await again.client.jobs.events(job.name, (event) => events.push(event.type === 'status' ? event.status : event.type === 'log' ? event.text : ''));
   assert.deepEqual(events.filter((e) => /^[A-Z][a-z]+$/.test(e)), ['Queued', 'Preparing', 'Running', 'Finalizing', 'Completed']);
   const log = events.filter((e) => !/^[A-Z][a-z]+$/.test(e)).join('');
   assert.match(log, /waiting\n[\s\S]*released\n/);
@@ -103,7 +103,7 @@ test('a job whose process vanished while the daemon was down is marked Failed wi
   const again = await connected(root, second.pid);
   t.after(() => again.client.close());
   const detail = await waitFor('Failed', async () => {
-    const d = await again.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+    const d = await again.client.jobs.get(job.name);
     return d.status === 'Failed' ? d : undefined;
   });
   assert.match(detail.reason!, /vanished while the control plane was stopped/);
@@ -125,20 +125,20 @@ test('a newer client replaces an older idle daemon, but never one with running j
   t.after(() => busy.stop({ cancelJobs: true }));
   const old = new ApiClient(busy.info.port, busy.info.token);
   t.after(() => old.close());
-  const { job } = await old.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(root, 'job.yml') });
-  await waitFor('Running', async () => (await old.request<JobDetail>('GET', `/api/jobs/${job.name}`)).status === 'Running');
+  const { job } = await old.jobs.submit({ path: path.join(root, 'job.yml') });
+  await waitFor('Running', async () => (await old.jobs.get(job.name)).status === 'Running');
   const kept = await connectWorkspace(root, { start: newer });
   t.after(() => kept.close());
-  assert.equal((await kept.request<Health>('GET', '/api/health')).version, '0.0.1', 'a daemon running a job is kept');
-  await old.request('POST', `/api/jobs/${job.name}/cancel`);
+  assert.equal((await kept.health()).version, '0.0.1', 'a daemon running a job is kept');
+  await old.jobs.cancel(job.name);
   const replaced = await connectWorkspace(root, { start: newer });
   t.after(() => replaced.close());
   await busy.stopped;
-  const health = await replaced.request<Health>('GET', '/api/health');
+  const health = await replaced.health();
   t.after(() => process.kill(health.pid, 'SIGTERM'));
   assert.equal(health.version, '0.1.0', 'the built daemon took over');
   assert.notEqual(health.pid, process.pid);
-  assert.equal((await replaced.request<JobDetail>('GET', `/api/jobs/${job.name}`)).status, 'Canceled', 'the store carried over');
+  assert.equal((await replaced.jobs.get(job.name)).status, 'Canceled', 'the store carried over');
 });
 
 test('versions compare numerically, a pre-release before its release', () => {

@@ -3,8 +3,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { EnvironmentImage } from '../../core/api/contracts';
-import type { JobDetail, JobSummary } from '../../core/vocabulary';
 import { startDaemon } from '../../daemon/start-daemon';
 import { ApiClient, ApiError, readServeInfo } from '../../core/api/client';
 import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
@@ -31,7 +29,7 @@ async function boxWorkspace(t: TestContext, files: Record<string, string>): Prom
   const root = await workspace(t, { 'box.yml': BOX_COMPUTE, ...files });
   await removeWorkspaceContainers(t, root);
   const plane = await startPlane(t, root);
-  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
+  await plane.client.assets.register('compute', { path: path.join(root, 'box.yml') });
   return plane;
 }
 
@@ -56,7 +54,7 @@ test('a job on a docker compute runs in a locked-down container with its inputs,
   assert.match(log, /input data/);
   assert.match(log, /read-only/);
   assert.match(log, /\/mlw\/code\nmain.sh/);
-  const detail = await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+  const detail = await plane.client.jobs.get(job.name);
   assert.equal(detail.image?.startsWith(BUSYBOX_IMAGE) || /^sha256:|^mlw-env:/.test(detail.image ?? ''), true, detail.image);
   assert.equal(fs.readFileSync(path.join(root, '.mlw/datastores/workspaceblobstore/azureml', job.name, 'out/o.txt'), 'utf8'), 'written\n');
   assert.deepEqual(await runContainers(root, job.name), [], 'the container is removed once its exit is collected');
@@ -72,7 +70,7 @@ test('resource limits and security options are applied to the container', async 
     return found.length ? found : undefined;
   });
   const info = await docker.docker.getContainer(container!.Id).inspect().catch(async (error: unknown) => {
-    const detail = await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+    const detail = await plane.client.jobs.get(job.name);
     throw new Error(`the job's container is gone: ${detail.status} ${detail.reason ?? ''}`, { cause: error });
   });
   assert.equal(info.HostConfig.NanoCpus, 1e9);
@@ -82,7 +80,7 @@ test('resource limits and security options are applied to the container', async 
   assert.notEqual(info.Config.User, '');
   assert.notEqual(info.Config.User.split(':')[0], '0');
   assert.ok(!(info.HostConfig.Binds ?? []).some((b) => b.includes('docker.sock')));
-  const canceled = await plane.client.request<JobSummary>('POST', `/api/jobs/${job.name}/cancel`);
+  const canceled = await plane.client.jobs.cancel(job.name);
   assert.equal(canceled.status, 'Canceled');
   assert.deepEqual(await runContainers(root, job.name), []);
 });
@@ -92,7 +90,7 @@ test('a container killed from outside fails the job with the reason', async (t) 
   const plane = await boxWorkspace(t, { 'job.yml': dockerJob('echo started; sleep 60') });
   const root = plane.root;
   const job = await plane.submit('job.yml');
-  await waitFor('Running', async () => (await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`)).status === 'Running');
+  await waitFor('Running', async () => (await plane.client.jobs.get(job.name)).status === 'Running');
   const [container] = await runContainers(root, job.name);
   await docker.docker.getContainer(container!.Id).kill();
   const events = await plane.events(job.name);
@@ -109,11 +107,11 @@ test('with the Docker engine down, a submission to a docker compute is refused a
   const daemon = await startDaemon({ root, version: 'test' });
   const client = new ApiClient(daemon.info.port, daemon.info.token);
   t.after(async () => (client.close(), await daemon.stop()));
-  await client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
-  const refused = await client.request('POST', '/api/jobs', { path: path.join(root, 'job.yml') }).then(() => undefined, (error: unknown) => error);
+  await client.assets.register('compute', { path: path.join(root, 'box.yml') });
+  const refused = await client.jobs.submit({ path: path.join(root, 'job.yml') }).then(() => undefined, (error: unknown) => error);
   assert.ok(refused instanceof ApiError, String(refused));
   assert.match(refused.message, /Docker engine not reachable/);
-  assert.deepEqual(await client.request<JobSummary[]>('GET', '/api/jobs'), []);
+  assert.deepEqual(await client.jobs.list(), []);
   assert.equal(fs.existsSync(path.join(root, '.mlw/snapshots')) && fs.readdirSync(path.join(root, '.mlw/snapshots')).length > 0, false);
 });
 
@@ -139,9 +137,9 @@ test('after SIGKILL of the daemon, a new one re-attaches to the running containe
   };
   const first = start();
   const client = await connectTo(first.pid!);
-  await client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
-  const { job } = await client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(root, 'job.yml') });
-  await waitFor('Running', async () => (await client.request<JobDetail>('GET', `/api/jobs/${job.name}`)).status === 'Running');
+  await client.assets.register('compute', { path: path.join(root, 'box.yml') });
+  const { job } = await client.jobs.submit({ path: path.join(root, 'job.yml') });
+  await waitFor('Running', async () => (await client.jobs.get(job.name)).status === 'Running');
   first.kill('SIGKILL');
   await new Promise((resolve) => (first.exitCode !== null ? resolve(null) : first.once('exit', resolve)));
   fs.writeFileSync(path.join(root, 'gate/go'), '');
@@ -149,7 +147,7 @@ test('after SIGKILL of the daemon, a new one re-attaches to the running containe
   const again = await connectTo(second.pid!);
   const lines: string[] = [];
   let final = '';
-  await again.follow(`/api/jobs/${job.name}/events`, (event) => (event.type === 'log' ? lines.push(event.text) : event.type === 'status' ? (final = event.status) : undefined));
+  await again.jobs.events(job.name, (event) => (event.type === 'log' ? lines.push(event.text) : event.type === 'status' ? (final = event.status) : undefined));
   assert.equal(final, 'Completed', lines.join(''));
   assert.match(lines.join(''), /^waiting\n[\s\S]*^released\n/m);
   assert.equal(lines.join('').match(/^waiting$/gm)!.length, 1);
@@ -164,17 +162,17 @@ test('an environment reports its image: not built, then built by the first job t
     'job.yml': `${COMMAND_SCHEMA}\ntype: command\nexperiment_name: docker\ncommand: echo built\nenvironment: azureml:tiny:1\ncompute: azureml:box\n`,
   });
   t.after(() => docker.cleanup());
-  await plane.client.request('POST', '/api/assets/environment', { path: path.join(plane.root, 'env/environment.yml') });
-  const before = await plane.client.request<EnvironmentImage>('GET', '/api/assets/environment/tiny/image?version=1');
+  await plane.client.assets.register('environment', { path: path.join(plane.root, 'env/environment.yml') });
+  const before = await plane.client.environments.image('tiny', '1');
   assert.match(before.image, /^mlw-env:[0-9a-f]{24}$/);
   assert.deepEqual([before.built, before.building], [false, false]);
   const job = await plane.submit('job.yml');
   const events = await plane.events(job.name);
   assert.equal(statuses(events).pop(), 'Completed', logText(events));
   assert.match(logText(events), /\[environment\] built image mlw-env:/);
-  const after = await plane.client.request<EnvironmentImage>('GET', '/api/assets/environment/tiny/image');
+  const after = await plane.client.environments.image('tiny');
   assert.deepEqual([after.image, after.built], [before.image, true]);
-  const missing = await plane.client.request('GET', '/api/assets/environment/nope/image').then(() => undefined, (error: unknown) => error);
+  const missing = await plane.client.environments.image('nope').then(() => undefined, (error: unknown) => error);
   assert.ok(missing instanceof ApiError && missing.status === 404);
 });
 
@@ -191,11 +189,11 @@ test('an inline conda_file runs: built once into an image, registered or in the 
   t.after(async () => {
     for (const image of images) await docker.docker.getImage(image).remove({ force: true }).catch(() => undefined);
   });
-  await plane.client.request('POST', '/api/assets/environment', { path: path.join(plane.root, 'env.yml') });
+  await plane.client.assets.register('environment', { path: path.join(plane.root, 'env.yml') });
   const run = async (file: string) => {
     const job = await plane.submit(file);
     const events = await plane.events(job.name);
-    const detail = await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+    const detail = await plane.client.jobs.get(job.name);
     if (detail.image) images.add(detail.image);
     assert.equal(statuses(events).pop(), 'Completed', `${detail.reason}\n${logText(events)}`);
     assert.match(logText(events), /^\/opt\/mlw\/venv$/m, 'python of the generated environment');
@@ -218,7 +216,7 @@ test('links a container leaves in its output to host files are never served', as
   const job = await plane.submit('job.yml');
   const events = await plane.events(job.name);
   assert.equal(statuses(events).pop(), 'Completed', logText(events));
-  const file = (name: string) => plane.client.download(`/api/jobs/${job.name}/outputs/out/files/${name}`);
+  const file = (name: string) => plane.client.jobs.outputFile(job.name, 'out', name);
   for (const name of ['shadow-link', `root${plane.root}/.mlw/serve.json`]) {
     const refused = await file(name).then(() => undefined, (error: unknown) => error);
     assert.ok(refused instanceof ApiError && refused.status === 403 && /symbolic link/.test(refused.message), `${name}: ${String(refused)}`);
@@ -233,7 +231,7 @@ test("a job's resources.shm_size sets the container's /dev/shm, over the compute
     'job.yml': dockerJob('grep " /dev/shm " /proc/mounts', 'resources:\n  shm_size: 96m\n').replace('azureml:box', 'azureml:shmbox'),
     'plain.yml': dockerJob('grep " /dev/shm " /proc/mounts').replace('azureml:box', 'azureml:shmbox'),
   });
-  await plane.client.request('POST', '/api/assets/compute', { path: path.join(plane.root, 'shmbox.yml') });
+  await plane.client.assets.register('compute', { path: path.join(plane.root, 'shmbox.yml') });
   const job = await plane.submit('job.yml');
   const events = await plane.events(job.name);
   assert.equal(statuses(events).at(-1), 'Completed', logText(events));

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { JobDetail, JobSummary } from '../../core/vocabulary';
 import { commandJob, logText, startPlane, statuses, workspace } from '../support/control-plane';
 import { waitFor } from '../support/docker';
 
@@ -22,7 +21,7 @@ test('a command job on local compute goes through the whole lifecycle and its ou
   assert.ok(log.includes(`run ${job.name}`));
   const seqs = events.map((e) => e.seq);
   assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'events arrive in sequence order');
-  const detail = await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+  const detail = await plane.client.jobs.get(job.name);
   assert.equal(detail.status, 'Completed');
   assert.equal(detail.exitCode, 0);
   assert.ok(detail.snapshot, 'the code folder was snapshotted');
@@ -56,15 +55,15 @@ test('inputs and outputs are substituted; outputs land in the default datastore 
   assert.equal(statuses(events).pop(), 'Completed', logText(events));
   assert.match(logText(events), /from the data folder/);
   assert.doesNotMatch(logText(events), /--never/);
-  const detail = await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+  const detail = await plane.client.jobs.get(job.name);
   const output = detail.outputs.find((o) => o.name === 'result')!;
   assert.equal(output.uri, `azureml://datastores/workspaceblobstore/paths/azureml/${job.name}/result/`);
   assert.deepEqual(output.files, ['result.txt']);
   const onDisk = path.join(root, '.mlw/datastores/workspaceblobstore/azureml', job.name, 'result/result.txt');
   assert.equal(fs.readFileSync(onDisk, 'utf8'), 'n=42 flag=true\n');
-  const downloaded = await plane.client.download(`/api/jobs/${job.name}/outputs/result/files/result.txt`);
+  const downloaded = await plane.client.jobs.outputFile(job.name, 'result', 'result.txt');
   assert.equal(downloaded.toString(), 'n=42 flag=true\n');
-  await assert.rejects(plane.client.download(`/api/jobs/${job.name}/outputs/result/files/..%2F..%2F..%2Fmlw.db`), /outside the output folder|no file/);
+  await assert.rejects(plane.http.download(`/api/jobs/${job.name}/outputs/result/files/..%2F..%2F..%2Fmlw.db`), /outside the output folder|no file/);
 });
 
 test('a failing command ends Failed with its exit code and last log lines', async (t) => {
@@ -75,7 +74,7 @@ test('a failing command ends Failed with its exit code and last log lines', asyn
   const last = events.filter((e) => e.type === 'status').pop()!;
   assert.equal(last.type === 'status' && last.status, 'Failed');
   assert.match(last.type === 'status' ? last.reason ?? '' : '', /^exit code 3; last log lines:[\s\S]*something broke/);
-  const detail = await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+  const detail = await plane.client.jobs.get(job.name);
   assert.equal(detail.exitCode, 3);
 });
 
@@ -89,7 +88,7 @@ test('cancel stops a running job; a timeout cancels with the reason', async (t) 
   const logFile = path.join(root, '.mlw/runs', job.name, 'user_logs/std_log.txt');
   await waitFor('the job to start', () => fs.existsSync(logFile) && fs.readFileSync(logFile, 'utf8').includes('started'));
   const pid = Number(fs.readFileSync(path.join(root, '.mlw/runs', job.name, 'state/pid'), 'utf8'));
-  const canceled = await plane.client.request<JobSummary>('POST', `/api/jobs/${job.name}/cancel`);
+  const canceled = await plane.client.jobs.cancel(job.name);
   assert.equal(canceled.status, 'Canceled');
   assert.throws(() => process.kill(pid, 0), 'the process is gone');
   const timed = await plane.submit('timeout.yml');
@@ -117,11 +116,11 @@ test('a compute runs at most max_instances jobs at once and says why the others 
   const gate = path.join(root, 'gate');
   fs.writeFileSync(path.join(root, 'job.yml'), fs.readFileSync(path.join(root, 'job.yml'), 'utf8').replace('compute: azureml:local\n', '').replace('__GATE__', gate));
   const plane = await startPlane(t, root);
-  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'two.yml') });
+  await plane.client.assets.register('compute', { path: path.join(root, 'two.yml') });
   const jobs = [];
   for (let i = 0; i < 5; i++) jobs.push(await plane.submit('job.yml'));
-  await waitFor('two jobs running', async () => (await plane.client.request<JobSummary[]>('GET', '/api/jobs')).filter((j) => j.status === 'Running').length === 2);
-  const listed = await plane.client.request<JobSummary[]>('GET', '/api/jobs');
+  await waitFor('two jobs running', async () => (await plane.client.jobs.list()).filter((j) => j.status === 'Running').length === 2);
+  const listed = await plane.client.jobs.list();
   const queued = listed.filter((j) => j.status === 'Queued').sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   assert.equal(queued.length, 3);
   assert.deepEqual(queued.map((j) => j.reason), [0, 1, 2].map((ahead) => `waiting for a free instance of two: 2/2 busy, ${ahead} ahead`));
@@ -141,12 +140,12 @@ test('a job that starts at once carries no waiting reason; one that waits says w
   const gate = path.join(root, 'gate');
   fs.writeFileSync(path.join(root, 'job.yml'), fs.readFileSync(path.join(root, 'job.yml'), 'utf8').replace('__GATE__', gate));
   const plane = await startPlane(t, root);
-  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'one.yml') });
+  await plane.client.assets.register('compute', { path: path.join(root, 'one.yml') });
   const first = await plane.submit('job.yml');
   assert.deepEqual([first.status, first.reason], ['Queued', undefined]);
   const second = await plane.submit('job.yml');
   assert.deepEqual([second.status, second.reason], ['Queued', 'waiting for a free instance of one: 1/1 busy, 0 ahead']);
-  const firstEvents = await plane.client.request<JobDetail>('GET', `/api/jobs/${first.name}`);
+  const firstEvents = await plane.client.jobs.get(first.name);
   assert.equal(firstEvents.events[0]!.type === 'status' && firstEvents.events[0]!.reason, undefined, 'no reason recorded with Queued');
   fs.writeFileSync(gate, '');
   assert.equal(await plane.finalStatus(first.name), 'Completed');
@@ -160,17 +159,17 @@ test('named outputs become data and model assets whose lineage is the job', asyn
   const plane = await startPlane(t, root);
   const job = await plane.submit('job.yml');
   assert.equal(await plane.finalStatus(job.name), 'Completed');
-  const model = await plane.client.request<{ version: string; job?: string; spec: { path: string; type: string } }>('GET', '/api/assets/model/classifier');
+  const model = await plane.client.assets.get('model', 'classifier');
   assert.deepEqual([model.version, model.job, model.spec.type], ['1', job.name, 'custom_model']);
   assert.equal(model.spec.path, `azureml://datastores/workspaceblobstore/paths/azureml/${job.name}/model/`);
-  const data = await plane.client.request<{ version: string; job?: string }>('GET', '/api/assets/data/features');
+  const data = await plane.client.assets.get('data', 'features');
   assert.deepEqual([data.version, data.job], ['7', job.name]);
   const again = await plane.submit('job.yml');
   const events = await plane.events(again.name);
   const last = events.filter((e) => e.type === 'status').pop()!;
   assert.equal(last.type === 'status' && last.status, 'Failed');
   assert.match(last.type === 'status' ? last.reason ?? '' : '', /data features:7 already exists with different content/);
-  const models = await plane.client.request<unknown[]>('GET', '/api/assets?kind=model&name=classifier');
+  const models = await plane.client.assets.list({ kind: 'model', name: 'classifier' });
   assert.equal(models.length, 1, 'no output of the failed registration was kept');
   const third = await plane.submit('job.yml', ['outputs.features.version=8']);
   assert.match(logText(await plane.events(third.name)), /output features registered as data features:8\n\[mlw\] output model registered as model classifier:2\n/);

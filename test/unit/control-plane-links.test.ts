@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { JobDetail } from '../../core/vocabulary';
 import { commandJob, logText, type Plane, refusal, startPlane, statuses, workspace } from '../support/control-plane';
 import { mlflowCall } from '../support/mlflow';
 import { tempDir, writeTree } from '../support/temp';
 
 function outputFile(plane: Plane, job: string, output: string, file: string): Promise<Buffer> {
-  return plane.client.download(`/api/jobs/${job}/outputs/${output}/files/${file.split('/').map(encodeURIComponent).join('/')}`);
+  return plane.client.jobs.outputFile(job, output, file);
 }
 
 async function assertForbidden(plane: Plane, job: string, output: string, file: string): Promise<void> {
@@ -37,7 +36,7 @@ test('output files: links leading outside the output are refused, links inside a
   for (const file of [`root${outside}/secret.txt`, `root${root}/.mlw/serve.json`, 'root/etc/passwd']) await assertForbidden(plane, writer.name, 'wild', file);
   assert.equal((await outputFile(plane, writer.name, 'out', 'inside-link')).toString(), 'real\n');
   assert.equal((await outputFile(plane, writer.name, 'out', 'data/real.txt')).toString(), 'real\n');
-  const detail = await plane.client.request<JobDetail>('GET', `/api/jobs/${writer.name}`);
+  const detail = await plane.client.jobs.get(writer.name);
   assert.deepEqual(detail.outputs.find((o) => o.name === 'out')?.files, ['data/real.txt']);
   assert.deepEqual(detail.outputs.find((o) => o.name === 'wild')?.files, []);
 
@@ -60,7 +59,7 @@ test('a job that replaces its output folder by a link to a folder outside: job s
   const plane = await startPlane(t, root);
   const job = await plane.submit('job.yml');
   assert.equal(await plane.finalStatus(job.name), 'Completed');
-  const detail = await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+  const detail = await plane.client.jobs.get(job.name);
   assert.deepEqual(detail.outputs[0]?.files, []);
   await assertForbidden(plane, job.name, 'out', 'secret.txt');
 });

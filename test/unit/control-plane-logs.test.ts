@@ -5,7 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ApiError } from '../../core/api/client';
-import type { JobDetail, JobEvent } from '../../core/vocabulary';
+import type { JobEvent } from '../../core/vocabulary';
 import { Database } from 'node-sqlite3-wasm';
 import { describeJob } from '../../cli/commands/job-show';
 import { Store } from '../../core/store/database';
@@ -47,7 +47,7 @@ test('a job printing 50 MB keeps its log in the run folder only; stream, resumed
   const resumed = await plane.events(job.name, middle.seq);
   assert.equal(logText(resumed), logText(logEvents.filter((e) => e.seq > middle.seq)), 'Last-Event-ID resumes right after the last event seen');
 
-  const downloaded = await plane.client.download(`/api/jobs/${job.name}/logs`);
+  const downloaded = await plane.client.jobs.log(job.name);
   assert.ok(downloaded.equals(Buffer.from(userLog)));
 });
 
@@ -95,9 +95,9 @@ test('the log of a job whose run folder was removed is reported gone; an empty l
   const loud = await plane.submit('loud.yml');
   assert.equal(await plane.finalStatus(quiet.name), 'Completed');
   assert.equal(await plane.finalStatus(loud.name), 'Completed');
-  assert.equal((await plane.client.download(`/api/jobs/${quiet.name}/logs`)).length, 0);
+  assert.equal((await plane.client.jobs.log(quiet.name)).length, 0);
   fs.rmSync(path.join(root, '.mlw/runs', loud.name), { recursive: true });
-  const gone = await plane.client.download(`/api/jobs/${loud.name}/logs`).then(() => undefined, (error: unknown) => error);
+  const gone = await plane.client.jobs.log(loud.name).then(() => undefined, (error: unknown) => error);
   assert.ok(gone instanceof ApiError, String(gone));
   assert.equal(gone.status, 404);
   assert.equal(gone.message, `the log of job ${loud.name} is gone: its run folder .mlw/runs/${loud.name} was removed`);
@@ -118,7 +118,7 @@ test('job show counts every output file, not only the listed ones', async (t) =>
   const plane = await startPlane(t, root);
   const job = await plane.submit('job.yml');
   assert.equal(await plane.finalStatus(job.name), 'Completed');
-  const detail = await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+  const detail = await plane.client.jobs.get(job.name);
   const output = detail.outputs.find((o) => o.name === 'many')!;
   assert.equal(output.fileCount, 20_000);
   assert.ok(output.files.length > 0 && output.files.length <= 20_000);

@@ -59,7 +59,7 @@ async function oneInstanceWorkspace(t: TestContext, jobs: Record<string, string>
   for (const [name, command] of Object.entries(jobs)) files[`${name}.yml`] = `${COMMAND_SCHEMA}\ntype: command\ncommand: ${JSON.stringify(command)}\nenvironment:\n  image: localtest/python:3-bookworm\ncompute: azureml:one\n${env}`;
   for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(root, file), text);
   const daemon = await startDaemonProcess(t, root);
-  await daemon.client.request('POST', '/api/assets/compute', { path: path.join(root, 'one.yml') });
+  await daemon.client.assets.register('compute', { path: path.join(root, 'one.yml') });
   const blocker = await submit(daemon.client, root, 'blocker.yml');
   await reaches(daemon.client, blocker, (d) => d.status === 'Running');
   return { root, marks, holds, daemon, blocker, backup: path.join(root, 'db-copy') };
@@ -78,7 +78,7 @@ test('jobs whose later commits the database lost are finished from their run fol
   copyDatabaseFrozen(daemon, root, backup);
   fs.rmSync(holds.blocker);
   await reaches(daemon.client, canceled, (d) => d.status === 'Running');
-  await daemon.client.request('POST', `/api/jobs/${canceled}/cancel`);
+  await daemon.client.jobs.cancel(canceled);
   await reaches(daemon.client, canceled, ended);
   await kill(daemon);
   restoreDatabase(root, backup);
@@ -133,7 +133,7 @@ test('on a docker compute, jobs whose later commits the database lost end as the
   fs.writeFileSync(path.join(root, 'ok.yml'), job('ok', 'echo fine'));
   fs.writeFileSync(path.join(root, 'bad.yml'), job('bad', 'echo broken; exit 3'));
   const daemon = await startDaemonProcess(t, root);
-  await daemon.client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
+  await daemon.client.assets.register('compute', { path: path.join(root, 'box.yml') });
   const ok = await submit(daemon.client, root, 'ok.yml');
   const bad = await submit(daemon.client, root, 'bad.yml');
   for (const name of [ok, bad]) await reaches(daemon.client, name, (d) => d.status === 'Running');
@@ -178,7 +178,7 @@ test('a job whose daemon stopped while it was Finalizing ends as its run folder 
   const canceled = await submit(daemon.client, root, 'canceled.yml');
   const killed = await submit(daemon.client, root, 'killed.yml');
   await reaches(daemon.client, canceled, (d) => d.status === 'Running');
-  await daemon.client.request('POST', `/api/jobs/${canceled}/cancel`);
+  await daemon.client.jobs.cancel(canceled);
   for (const job of [canceled, killed]) await reaches(daemon.client, job, ended);
   await kill(daemon);
   // The database lost every commit after the exit code and Finalizing (the daemon crashed while uploading outputs).

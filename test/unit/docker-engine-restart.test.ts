@@ -17,7 +17,7 @@ async function runningOnPrivateEngine(t: TestContext) {
   if (!engine) return undefined;
   const root = await workspace(t, { 'box.yml': 'name: box\ntype: docker\n', 'job.yml': JOB });
   const daemon = await startDaemonProcess(t, root, { DOCKER_HOST: engine.host });
-  await daemon.client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
+  await daemon.client.assets.register('compute', { path: path.join(root, 'box.yml') });
   const job = await submit(daemon.client, root, 'job.yml');
   await reaches(daemon.client, job, (d) => d.status === 'Running');
   return { engine, root, daemon, job };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { JobDetail } from '../../core/vocabulary';
+import type { AssetKind } from '../../core/vocabulary';
 import { logText, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
 import { DockerTestBed } from '../support/docker';
 
@@ -22,7 +22,7 @@ async function examplesWorkspace(t: TestContext): Promise<Plane> {
   return startPlane(t, root);
 }
 
-const register = (plane: Plane, kind: string, file: string) => plane.client.request('POST', `/api/assets/${kind}`, { path: path.join(plane.root, file) });
+const register = (plane: Plane, kind: AssetKind, file: string) => plane.client.assets.register(kind, { path: path.join(plane.root, file) });
 
 test('examples/hello runs on the built-in local compute and on the docker cluster', async (t) => {
   const plane = await examplesWorkspace(t);
@@ -55,7 +55,7 @@ test('examples/train trains on the docker cluster with a built environment and a
   assert.equal(statuses(events).pop(), 'Completed', log);
   assert.match(log, /\[environment\] (built image|using cached image) mlw-env:/);
   assert.match(log, /\d+ rows from 3 files/);
-  const detail = await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+  const detail = await plane.client.jobs.get(job.name);
   const model = detail.outputs.find((o) => o.name === 'model')!;
   assert.ok(model.files.includes('MLmodel'), model.files.join(', '));
   const metrics = detail.outputs.find((o) => o.name === 'metrics')!;

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { globSync } from 'tinyglobby';
 import { ApiError } from '../../core/api/client';
-import type { JobSummary } from '../../core/vocabulary';
 import { REFUSED_ON_SUBMIT, validateFiles } from '../../core/language';
 import { findingLines, startPlane } from '../support/control-plane';
 import { tempDir } from '../support/temp';
@@ -27,8 +26,8 @@ test('every valid job fixture is accepted on submit, or refused for a reason the
   const outcomes: string[] = [];
   for (const file of files) {
     try {
-      const { job } = await plane.client.request<{ job: JobSummary }>('POST', '/api/jobs', { path: path.join(root, file) });
-      await plane.client.request('POST', `/api/jobs/${job.name}/cancel`);
+      const { job } = await plane.client.jobs.submit({ path: path.join(root, file) });
+      await plane.client.jobs.cancel(job.name);
       outcomes.push(`${file}: accepted`);
     } catch (error) {
       assert.ok(error instanceof ApiError, `${file}: ${String(error)}`);

@@ -137,11 +137,11 @@ test('canceling a job while its environment builds stops the build and leaves no
   const job = await plane.submit('job.yml');
   const events: JobEvent[] = [];
   let canceled = false;
-  await plane.client.follow(`/api/jobs/${job.name}/events`, (event) => {
+  await plane.client.jobs.events(job.name, (event) => {
     events.push(event);
     if (!canceled && event.type === 'log' && event.text.includes('creating a virtual environment')) {
       canceled = true;
-      void plane.client.request('POST', `/api/jobs/${job.name}/cancel`);
+      void plane.client.jobs.cancel(job.name);
     }
   });
   assert.equal(statuses(events).pop(), 'Canceled', logText(events));

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ApiError } from '../../core/api/client';
-import type { AssetDetail, AssetKind, AssetSummary, JobSummary } from '../../core/vocabulary';
+import type { AssetDetail, AssetKind, JobSummary } from '../../core/vocabulary';
 import { EXPERIMENT_NAME, JOB_NAME, nameProblem, nameRuleFor, versionProblem, type KindId } from '../../core/language';
 import { COMMAND_SCHEMA, startPlane } from '../support/control-plane';
 import { prng } from '../support/random';
@@ -59,7 +59,7 @@ test(`fuzz: names, versions and paths at the API boundary (seed ${SEED})`, async
   const plane = await startPlane(t, root);
   const request = async (method: string, route: string, body: Record<string, unknown>): Promise<{ status: number; answer: unknown }> => {
     try {
-      return { status: 201, answer: await plane.client.request(method, route, body) };
+      return { status: 201, answer: await plane.http.request(method, route, body) };
     } catch (error) {
       if (error instanceof ApiError) return { status: error.status, answer: error.body };
       throw error;
@@ -70,8 +70,8 @@ test(`fuzz: names, versions and paths at the API boundary (seed ${SEED})`, async
   for (const [kind, text] of [['data', TARGETS[0]!.spec('base', '1')], ['compute', 'name: dock2\ntype: docker\nmax_instances: 2\n'], ['datastore', 'name: store1\ntype: local\npath: ./shared\n']] as const) {
     assert.ok((await register(kind, text)).status < 300, text);
   }
-  const baseline = await plane.client.request<AssetSummary[]>('GET', '/api/assets?archived=true');
-  const baselineDetails = await Promise.all(baseline.map((a) => plane.client.request<AssetDetail>('GET', `/api/assets/${a.kind}/${encodeURIComponent(a.name)}?version=${encodeURIComponent(a.version)}`)));
+  const baseline = await plane.client.assets.list({ archived: true });
+  const baselineDetails = await Promise.all(baseline.map((a) => plane.client.assets.get(a.kind, a.name, a.version)));
 
   const acceptedJobs = new Set<string>();
   const started = Date.now();
@@ -119,7 +119,7 @@ test(`fuzz: names, versions and paths at the API boundary (seed ${SEED})`, async
 
   // No existing asset was replaced.
   for (const before of baselineDetails) {
-    const after = await plane.client.request<AssetDetail>('GET', `/api/assets/${before.kind}/${encodeURIComponent(before.name)}?version=${encodeURIComponent(before.version)}`);
+    const after = await plane.client.assets.get(before.kind, before.name, before.version);
     assert.deepEqual({ spec: after.spec, hash: after.contentHash }, { spec: before.spec, hash: before.contentHash }, `${before.kind} ${before.name}`);
   }
   // Nothing was created outside the workspace's .mlw folder.

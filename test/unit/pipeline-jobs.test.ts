@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { JobDetail, JobSummary } from '../../core/vocabulary';
+import type { JobDetail } from '../../core/vocabulary';
 import { findingLines, refusal, startPlane, workspace, type Plane } from '../support/control-plane';
 
 const PIPELINE_SCHEMA = '$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json';
@@ -74,7 +74,7 @@ const TWO_STEPS = {
 
 async function finished(plane: Plane, name: string): Promise<JobDetail> {
   await plane.events(name);
-  return plane.client.request<JobDetail>('GET', `/api/jobs/${name}`);
+  return plane.client.jobs.get(name);
 }
 
 test('a pipeline of two components in their own files runs its steps in order as child jobs and binds its output', async (t) => {
@@ -88,12 +88,12 @@ test('a pipeline of two components in their own files runs its steps in order as
   assert.deepEqual(detail.steps!.map((s) => [s.name, s.status, s.dependsOn]), [['split', 'Completed', []], ['count', 'Completed', ['split']]]);
   const [split, count] = detail.steps!;
   assert.ok(Date.parse(split!.endedAt!) <= Date.parse(count!.startedAt!), 'count starts after split ended');
-  const children = (await plane.client.request<JobSummary[]>('GET', '/api/jobs')).filter((j) => j.parent === job.name);
+  const children = await plane.client.jobs.list({ parent: job.name });
   assert.deepEqual(children.map((c) => c.step).sort(), ['count', 'split']);
   assert.ok(children.every((c) => c.experiment === 'pipes'));
   const output = detail.outputs.find((o) => o.name === 'counted');
   assert.ok(output, 'the pipeline output is bound to the step output');
-  const counted = await plane.client.download(`/api/jobs/${job.name}/outputs/counted/files/count.txt`);
+  const counted = await plane.client.jobs.outputFile(job.name, 'counted', 'count.txt');
   assert.equal(counted.toString().trim(), '3');
 });
 
@@ -105,11 +105,11 @@ test('an unchanged pipeline submitted again reuses every step; a changed input o
   const again = await finished(plane, (await plane.submit('p/pipeline.yml')).name);
   assert.equal(again.status, 'Completed', again.reason);
   assert.deepEqual(again.steps!.map((s) => s.reusedFrom), first.steps!.map((s) => s.job));
-  const counted = await plane.client.download(`/api/jobs/${again.name}/outputs/counted/files/count.txt`);
+  const counted = await plane.client.jobs.outputFile(again.name, 'counted', 'count.txt');
   assert.equal(counted.toString().trim(), '3');
   const changed = await finished(plane, (await plane.submit('p/pipeline.yml', ['inputs.words=one two'])).name);
   assert.deepEqual(changed.steps!.map((s) => s.reusedFrom), [undefined, undefined], 'a changed input changes split, and split\'s new output changes count');
-  assert.equal((await plane.client.download(`/api/jobs/${changed.name}/outputs/counted/files/count.txt`)).toString().trim(), '2');
+  assert.equal((await plane.client.jobs.outputFile(changed.name, 'counted', 'count.txt')).toString().trim(), '2');
   const forced = await finished(plane, (await plane.submit('p/pipeline.yml', ['settings.force_rerun=true'])).name);
   assert.deepEqual(forced.steps!.map((s) => s.reusedFrom), [undefined, undefined]);
 });
@@ -160,11 +160,11 @@ test('independent steps run at the same time; canceling the pipeline stops its r
   });
   const plane = await startPlane(t, root);
   const job = await plane.submit('p/pipeline.yml');
-  const running = async () => (await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`)).steps!.find((s) => s.name === 'after')!.status === 'Running';
+  const running = async () => (await plane.client.jobs.get(job.name)).steps!.find((s) => s.name === 'after')!.status === 'Running';
   for (let i = 0; i < 400 && !(await running()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-  const detail = await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+  const detail = await plane.client.jobs.get(job.name);
   assert.deepEqual(detail.steps!.map((s) => s.status), ['Completed', 'Completed', 'Running', 'NotStarted'], 'left and right each waited for the other: they ran at once');
-  await plane.client.request('POST', `/api/jobs/${job.name}/cancel`);
+  await plane.client.jobs.cancel(job.name);
   const canceled = await finished(plane, job.name);
   assert.equal(canceled.status, 'Canceled');
   assert.deepEqual(canceled.steps!.map((s) => s.status), ['Completed', 'Completed', 'Canceled', 'Canceled']);

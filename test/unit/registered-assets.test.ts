@@ -46,8 +46,8 @@ async function validate(root: string): Promise<{ code: number; stdout: string; m
 
 /** Registers `iris-model` version 1 the way the MLflow client does (`mlflow.register_model`). */
 async function registerThroughMlflow(plane: Awaited<ReturnType<typeof startPlane>>): Promise<void> {
-  await plane.client.request('POST', '/api/2.0/mlflow/registered-models/create', { name: 'iris-model' });
-  await plane.client.request('POST', '/api/2.0/mlflow/model-versions/create', { name: 'iris-model', source: 'mlflow-artifacts:/1/run/artifacts/model' });
+  await plane.http.request('POST', '/api/2.0/mlflow/registered-models/create', { name: 'iris-model' });
+  await plane.http.request('POST', '/api/2.0/mlflow/model-versions/create', { name: 'iris-model', source: 'mlflow-artifacts:/1/run/artifacts/model' });
 }
 
 test('mlw validate knows the models the running control plane registered, and never starts one', async (t) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { AssetDetail, JobEvent } from '../../core/vocabulary';
+import type { JobEvent } from '../../core/vocabulary';
 import { logText, startPlane, statuses, workspace } from '../support/control-plane';
 import { bridgeGateway } from '../../core/tracking/bridge';
 import { DockerTestBed } from '../support/docker';
@@ -33,7 +33,7 @@ test('a job on docker compute reaches the tracking API through host.docker.inter
   });
   const plane = await startPlane(t, root);
   const { port, token } = plane.daemon.info;
-  await plane.client.request('POST', '/api/assets/compute', { path: path.join(root, 'box.yml') });
+  await plane.client.assets.register('compute', { path: path.join(root, 'box.yml') });
   const submitted = await plane.submit('mlflow/job.yml');
   const events = await plane.events(submitted.name);
   const log = logText(events);
@@ -54,6 +54,6 @@ test('a job on docker compute reaches the tracking API through host.docker.inter
   const stored = path.join(root, '.mlw/datastores/workspaceartifactstore', run.info.experiment_id, submitted.name, 'artifacts');
   assert.ok(fs.existsSync(path.join(stored, 'model/MLmodel')));
   assert.ok(fs.existsSync(path.join(stored, 'summary/summary.json')));
-  const asset = await plane.client.request<AssetDetail>('GET', '/api/assets/model/iris-classifier');
+  const asset = await plane.client.assets.get('model', 'iris-classifier');
   assert.equal(asset.job, submitted.name);
 });

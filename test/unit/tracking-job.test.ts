@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import type { AssetDetail, JobEvent } from '../../core/vocabulary';
+import type { JobEvent } from '../../core/vocabulary';
 import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace } from '../support/control-plane';
 import { mlflowCall, mlflowReady, runPython } from '../support/mlflow';
 
@@ -83,7 +83,7 @@ test('a job on local compute logs through the real MLflow client into its own ru
   // The registered model is an mlw model asset whose lineage names the job.
   const registered = (await mlflowCall(port, token, 'GET', 'registered-models/get', { name: 'iris-classifier' })).body.registered_model;
   assert.equal(registered.latest_versions[0].run_id, job.name);
-  const asset = await plane.client.request<AssetDetail>('GET', '/api/assets/model/iris-classifier');
+  const asset = await plane.client.assets.get('model', 'iris-classifier');
   assert.equal(asset.job, job.name);
   assert.equal(asset.version, registered.latest_versions[0].version);
   assert.match(String(asset.spec.path), new RegExp(`^azureml://datastores/workspaceartifactstore/paths/${experiment.experiment_id}/${job.name}/artifacts/model$`));

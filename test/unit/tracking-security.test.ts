@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { readServeInfo } from '../../core/api/client';
 import { type ServeInfo } from '../../core/api/contracts';
-import { isTerminal, type JobDetail } from '../../core/vocabulary';
+import { isTerminal } from '../../core/vocabulary';
 import { commandJob, startPlane, workspace, type Plane } from '../support/control-plane';
 import { waitFor } from '../support/docker';
 import { mlflowCall } from '../support/mlflow';
@@ -62,7 +62,7 @@ async function waitingJob(t: TestContext, extra = '', prepare?: (plane: Plane) =
   const text = await waitFor('the job to write token.env', async () => {
     const content = fs.existsSync(envFile) ? fs.readFileSync(envFile, 'utf8') : '';
     if (content.includes('uri=')) return content;
-    const detail = await plane.client.request<JobDetail>('GET', `/api/jobs/${job.name}`);
+    const detail = await plane.client.jobs.get(job.name);
     if (isTerminal(detail.status)) throw new Error(`the job ended ${detail.status}: ${detail.reason ?? ''}`);
     return undefined;
   }, 20_000);

@@ -1,0 +1,38 @@
+import type { AssetKind } from '../vocabulary';
+
+/**
+ * The paths of the control plane's routes (core/api/server.ts) and of the tracking routes its clients read
+ * (core/tracking), as `ApiClient` requests them: every name is encoded here, once.
+ */
+const segment = encodeURIComponent;
+
+/** `?a=1&b=2` of the values given (undefined, '' and false are left out), or '' when there are none. */
+function query(values: Record<string, string | number | boolean | undefined>): string {
+  const defined = Object.entries(values).filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined && entry[1] !== '' && entry[1] !== false);
+  return defined.length ? `?${new URLSearchParams(defined.map(([key, value]) => [key, String(value)]))}` : '';
+}
+
+export const routes = {
+  health: () => '/api/health',
+  shutdown: () => '/api/shutdown',
+  workspaceEvents: () => '/api/events',
+
+  jobs: (filter: { parent?: string } = {}) => `/api/jobs${query({ parent: filter.parent })}`,
+  job: (name: string) => `/api/jobs/${segment(name)}`,
+  jobCancel: (name: string) => `/api/jobs/${segment(name)}/cancel`,
+  jobLog: (name: string) => `/api/jobs/${segment(name)}/logs`,
+  /** `file` is a path inside the output (`a/b.txt`): each of its parts is encoded, its slashes kept. */
+  jobOutputFile: (name: string, output: string, file: string) => `/api/jobs/${segment(name)}/outputs/${segment(output)}/files/${file.split('/').map(segment).join('/')}`,
+  jobEvents: (name: string, options: { children?: boolean } = {}) => `/api/jobs/${segment(name)}/events${query({ children: options.children })}`,
+
+  assets: (filter: { kind?: AssetKind; name?: string; archived?: boolean } = {}) => `/api/assets${query(filter)}`,
+  assetRegister: (kind: AssetKind) => `/api/assets/${segment(kind)}`,
+  asset: (kind: AssetKind, name: string, version?: string) => `/api/assets/${segment(kind)}/${segment(name)}${query({ version })}`,
+  assetArchive: (kind: AssetKind, name: string, version?: string) => `/api/assets/${segment(kind)}/${segment(name)}/archive${query({ version })}`,
+  environmentImage: (name: string, version?: string) => `/api/assets/environment/${segment(name)}/image${query({ version })}`,
+  computeQueue: (name: string) => `/api/computes/${segment(name)}/queue`,
+
+  trackingRun: (runId: string) => `/api/2.0/mlflow/runs/get${query({ run_id: runId })}`,
+  trackingMetricHistory: (runId: string, key: string, page: { maxResults?: number; pageToken?: string } = {}) =>
+    `/api/2.0/mlflow/metrics/get-history${query({ run_id: runId, metric_key: key, max_results: page.maxResults, page_token: page.pageToken })}`,
+} as const;
