@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   createRandom, createSampler, parseEarlyTermination, parseSearchSpace, sampleParameter, trialsToTerminate,
-  bestTrial, objectiveValue, type FinishedTrial, type Params, type TrialProgress, type Goal, type Objective,
+  bestTrial, objectiveValue, parseObjective, type FinishedTrial, type Params, type TrialProgress, type Goal, type Objective,
 } from '../../core/engine/kinds/sweep';
 
 const SAMPLES = 4000;
@@ -304,5 +304,8 @@ describe('sweep objective', () => {
     assert.equal(best('maximize'), 'd');
     assert.equal(best('minimize'), 'a');
     assert.equal(bestTrial([{ id: 'b', metric: Number.NaN }], 'maximize'), undefined);
+    assert.deepEqual(parseObjective({ primary_metric: 'accuracy', goal: 'Maximize' }), { primaryMetric: 'accuracy', goal: 'maximize' });
+    assert.throws(() => parseObjective({ primary_metric: 'accuracy', goal: 'up' }), /objective\.goal must be maximize or minimize, not "up"/);
+    assert.throws(() => parseObjective({ goal: 'minimize' }), /objective\.primary_metric must name the metric/);
   });
 });
