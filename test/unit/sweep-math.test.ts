@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   createRandom, createSampler, parseEarlyTermination, parseSearchSpace, sampleParameter, trialsToTerminate,
-  bestTrial, objectiveValue, type FinishedTrial, type Params, type TrialProgress, type Goal, type Objective,
+  bestTrial, objectiveValue, parseObjective, type FinishedTrial, type Params, type TrialProgress, type Goal, type Objective,
 } from '../../core/engine/kinds/sweep';
 
 const SAMPLES = 4000;
@@ -250,7 +250,10 @@ describe('sweep early termination', () => {
   it('bandit keeps its slack for negative metrics and never terminates the best or a finished trial', () => {
     const policy = { type: 'bandit', slack_factor: 0.1 };
     const trials = [trial('best', [-1]), trial('near', [-1.05]), trial('far', [-1.2]), trial('done', [-3], 'Completed')];
-    assert.deepEqual(decide(policy, maximize, trials).map((t) => t.id), ['far']);
+    // Mirrored for a negative best: best * (1 + s) when maximizing, best / (1 + s) when minimizing.
+    assert.deepEqual(decide(policy, maximize, trials).map((t) => [t.id, t.threshold]), [['far', -1 * 1.1]]);
+    const losses = [trial('best', [-1]), trial('near', [-0.95]), trial('far', [-0.85])];
+    assert.deepEqual(decide(policy, minimize, losses).map((t) => [t.id, t.threshold]), [['far', -1 / 1.1]]);
   });
 
   it('median stopping terminates a trial whose best is worse than the median of the running averages', () => {
@@ -301,5 +304,8 @@ describe('sweep objective', () => {
     assert.equal(best('maximize'), 'd');
     assert.equal(best('minimize'), 'a');
     assert.equal(bestTrial([{ id: 'b', metric: Number.NaN }], 'maximize'), undefined);
+    assert.deepEqual(parseObjective({ primary_metric: 'accuracy', goal: 'Maximize' }), { primaryMetric: 'accuracy', goal: 'maximize' });
+    assert.throws(() => parseObjective({ primary_metric: 'accuracy', goal: 'up' }), /objective\.goal must be maximize or minimize, not "up"/);
+    assert.throws(() => parseObjective({ goal: 'minimize' }), /objective\.primary_metric must name the metric/);
   });
 });

@@ -7,7 +7,7 @@
  *
  * - `bandit`: terminates a trial whose score is outside the slack of the best score at that interval. With
  *   `slack_factor` s the threshold is best / (1 + s) when maximizing and best * (1 + s) when minimizing
- *   (for a negative best, the same distance |best| * s / (1 + s), resp. |best| * s, is taken the other way);
+ *   (for a negative best, mirrored: best * (1 + s) when maximizing and best / (1 + s) when minimizing);
  *   with `slack_amount` a it is best - a, resp. best + a.
  * - `median_stopping`: terminates a trial whose score is worse than the median of the running averages
  *   (the mean of the first n reports) of the compared trials.
