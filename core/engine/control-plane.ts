@@ -116,11 +116,14 @@ export class ControlPlane {
       },
       this.jobs,
       (compute) => this.target(compute),
-      (job) => {
-        if (job.parent) void this.advanceParent(job.parent);
+      () => {
         if (this.scheduler.activeCount === 0) options.onIdle?.();
       },
     );
+    // Every child that ends (a run, a sweep step, a skipped step) lets its parent go on, once.
+    this.events.subscribe((event) => {
+      if (event.type === 'status' && event.parent && isTerminal(event.status)) void this.advanceParent(event.parent);
+    });
     this.submitContext = { root: this.layout.root, resolver: this.resolver, datastores, snapshot: async (codeDir) => (await snapshotCode(this.loader.insideWorkspace(codeDir), this.layout.snapshots)).hash };
     const orchestration: OrchestrationContext = {
       jobs: this.jobs,
@@ -129,7 +132,8 @@ export class ControlPlane {
       transaction: (work) => this.store.transaction(work),
       runDir: (job) => this.layout.runDir(job),
       enqueue: (job) => this.enqueue(job),
-      stopRun: (job, reason) => this.scheduler.cancel(job, reason),
+      stopRun: (job, reason) => this.stopChild(job, reason),
+      advance: (job) => this.advanceParent(job.name),
       kick: () => this.scheduler.kick(),
     };
     const loadComponent = (reference: string, specDir: string) => this.loadComponent(reference, specDir);
@@ -148,6 +152,14 @@ export class ControlPlane {
     if (!fs.existsSync(file)) return undefined;
     const loaded = this.loader.load(path.relative(this.layout.root, file));
     return { spec: loaded.value, dir: path.dirname(loaded.path) };
+  }
+
+  /** Stops a running child job: its run, or (a sweep step) the job with its own children. */
+  private async stopChild(job: JobRow, reason: string): Promise<boolean> {
+    const orchestrator = this.kinds.ofType(job.type)?.orchestrator;
+    if (!orchestrator) return this.scheduler.cancel(job, reason);
+    await orchestrator.cancel(job, reason);
+    return true;
   }
 
   /** Lets a pipeline or sweep decide what comes next after one of its children ended. */
