@@ -70,6 +70,7 @@ export class ControlPlane {
   private readonly drivers: DriverRegistry;
   private readonly environments: (() => EnvironmentProvider) | undefined;
   private readonly runLogs: RunLogs;
+  private closed = false;
 
   constructor(root: string, options: ControlPlaneOptions = {}) {
     this.layout = new WorkspaceLayout(path.resolve(root));
@@ -164,13 +165,15 @@ export class ControlPlane {
 
   /** Lets a pipeline or sweep decide what comes next after one of its children ended. */
   private async advanceParent(name: string): Promise<void> {
-    const parent = this.jobs.get(name);
-    const orchestrator = parent && this.kinds.ofType(parent.type)?.orchestrator;
-    if (!parent || !orchestrator || isTerminal(parent.status)) return;
+    // A child ending while the store closes leaves its parent to the next daemon, which advances it on start.
+    if (this.closed) return;
     try {
+      const parent = this.jobs.get(name);
+      const orchestrator = parent && this.kinds.ofType(parent.type)?.orchestrator;
+      if (!parent || !orchestrator || isTerminal(parent.status)) return;
       await orchestrator.advance(parent);
     } catch (error) {
-      process.emitWarning(`job ${name}: ${(error as Error).message}`);
+      if (!this.closed) process.emitWarning(`job ${name}: ${(error as Error).message}`);
     }
   }
 
@@ -328,6 +331,8 @@ export class ControlPlane {
    */
   async close(options: { cancelJobs?: boolean } = {}): Promise<void> {
     if (options.cancelJobs) await this.scheduler.cancelAll('the control plane shut down');
+    if (this.closed) return;
+    this.closed = true;
     this.store.close();
   }
 
