@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isTerminal, type JobDetail, type PipelineStep } from '../../vocabulary';
 import type { JobRow } from '../../store/jobs';
-import { SpecRejected } from '../../errors';
+import { SpecRejected, Unsupported } from '../../errors';
 import { prepareCommand, type CommandPlan, type CommandSpec } from './command';
 import type { JobKind, Orchestrator } from './kind';
 import { childJobName, KeyedSerializer, type OrchestrationContext } from './orchestration';
@@ -42,6 +42,7 @@ export function pipelineKind(ctx: OrchestrationContext, loadComponent: Component
       try {
         graph = buildPipelineGraph(spec.value, { specDir, loadComponent });
       } catch (error) {
+        if (error instanceof PipelineGraphError && error.unsupported) throw new Unsupported(`${path.relative(ctx.submit.root, spec.path)}: ${error.message}`);
         if (error instanceof PipelineGraphError) throw new SpecRejected(`${path.relative(ctx.submit.root, spec.path)}: ${error.message}`, error.cause instanceof SpecRejected ? error.cause.findings : []);
         throw error;
       }

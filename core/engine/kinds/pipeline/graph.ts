@@ -55,7 +55,7 @@ class GraphBuilder {
     const names = Object.keys(this.jobs);
     for (const name of names) {
       const type = this.jobs[name]!.type ?? 'command';
-      if (type !== 'command' && type !== 'sweep') throw new PipelineGraphError(`step \`${name}\` is a ${String(type)} step; only command and sweep steps can run yet`, name);
+      if (type !== 'command' && type !== 'sweep') throw new PipelineGraphError(`step \`${name}\` is a ${String(type)} step; ${String(type)} steps are not supported yet; command and sweep steps are`, name, { unsupported: true });
       this.bases.set(name, type === 'sweep' ? this.trialDefinition(name, this.jobs[name]!) : this.definition(name, this.jobs[name]!));
     }
     const pipelineOutputs: PipelineGraph['outputs'] = {};
@@ -127,7 +127,7 @@ class GraphBuilder {
     const label = reference ? `component ${reference}` : 'its inline component';
     if (!isMapping(spec)) throw new PipelineGraphError(`step \`${name}\`: ${label} is not a mapping`, name);
     const type = spec.type ?? 'command';
-    if (type !== 'command') throw new PipelineGraphError(`step \`${name}\` uses a ${String(type)} component; only command components can run yet`, name);
+    if (type !== 'command') throw new PipelineGraphError(`step \`${name}\` uses a ${String(type)} component; ${String(type)} components are not supported yet; command components are`, name, { unsupported: true });
     if (typeof spec.command !== 'string' || spec.command.trim() === '') throw new PipelineGraphError(`step \`${name}\`: ${label} has no \`command\``, name);
     // An environment written on the step replaces the component's, and its relative paths are the pipeline's.
     const environment = step.environment !== undefined ? envOf(step.environment) : envOf(spec.environment ?? this.pipeline.settings?.default_environment);

@@ -16,10 +16,14 @@ import type {
 
 /** A pipeline spec that cannot run as written; `step` names the step at fault when there is one. */
 export class PipelineGraphError extends Error {
-  constructor(message: string, readonly step?: string, options?: ErrorOptions) {
+  constructor(message: string, readonly step?: string, options?: ErrorOptions & { unsupported?: boolean }) {
     super(message, options);
     this.name = 'PipelineGraphError';
+    this.unsupported = options?.unsupported === true;
   }
+
+  /** The step is of a type mlw does not run yet (the spec itself is valid). */
+  readonly unsupported: boolean;
 }
 
 /** A component as the loader found it: its spec value and the folder its relative paths resolve against. */
