@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { DatastoreResolver } from '../../data/datastores';
 import { DataError } from '../../data/errors';
 import type { EnvironmentSource } from '../../env/builder';
+import type { CommandJobSpec } from '../../language/types/jobs';
 import { parseReference } from '../../language';
 import type { JobRow } from '../../store/jobs';
 import { jobShmBytes } from '../computes';
@@ -25,17 +26,7 @@ export interface CommandPlan {
 }
 
 /** A command job spec (a job file, a pipeline step or a sweep trial) as the engine reads it. */
-export interface CommandSpec {
-  command: string;
-  code?: string;
-  compute?: unknown;
-  environment?: unknown;
-  inputs?: Record<string, unknown>;
-  outputs?: Record<string, unknown>;
-  environment_variables?: Record<string, string | number | boolean>;
-  limits?: { timeout?: number };
-  resources?: unknown;
-}
+export type CommandSpec = Pick<CommandJobSpec, 'command' | 'code' | 'compute' | 'inputs' | 'outputs' | 'environment_variables' | 'limits' | 'resources'> & Partial<Pick<CommandJobSpec, 'environment'>>;
 
 export interface CommandContext {
   /** The workspace folder (messages name files relative to it). */
@@ -62,9 +53,9 @@ export async function prepareCommand(spec: CommandSpec, specDir: string, ctx: Co
     ...(spec.inputs ? { inputs: spec.inputs } : {}),
     ...(spec.outputs ? { outputs: spec.outputs } : {}),
     ...(spec.environment_variables ? { environment_variables: spec.environment_variables } : {}),
-    ...(spec.limits ? { limits: spec.limits } : {}),
+    ...(spec.limits?.timeout !== undefined ? { limits: { timeout: Number(spec.limits.timeout) } } : {}),
     spec_dir: specDir,
-    data_assets: ctx.resolver.dataAssets(spec.inputs),
+    data_assets: ctx.resolver.dataAssets(spec.inputs as Record<string, unknown> | undefined),
     ...(shmBytes !== undefined ? { shm_bytes: shmBytes } : {}),
   };
   checkDataPaths(spec, specDir, ctx.datastores);

@@ -1,12 +1,16 @@
 import path from 'node:path';
-import type { KindId } from '../../language';
-import { prepareCommand, type CommandSpec } from './command';
+import { specOf, type KindId } from '../../language';
+import { prepareCommand } from './command';
 import type { JobKind } from './kind';
 
 export const commandKind: JobKind = {
   type: 'command',
   spec: 'job/command',
-  prepare: (spec, ctx) => prepareCommand(spec.value as unknown as CommandSpec, path.dirname(spec.path), ctx),
+  prepare: (spec, ctx) => {
+    const value = specOf(spec, 'job/command');
+    if (!value) throw new Error(`${spec.path} is not a command job`);
+    return prepareCommand(value, path.dirname(spec.path), ctx);
+  },
 };
 
 /** The job kinds the engine runs, by the spec kind they are submitted as. */

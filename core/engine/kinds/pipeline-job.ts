@@ -4,6 +4,8 @@ import path from 'node:path';
 import { isTerminal, type JobDetail, type PipelineStep } from '../../vocabulary';
 import type { JobRow } from '../../store/jobs';
 import { SpecRejected, Unsupported } from '../../errors';
+import { specOf } from '../../language';
+import { computeName } from '../resolve';
 import { prepareCommand, type CommandPlan, type CommandSpec } from './command';
 import type { JobKind, Orchestrator } from './kind';
 import { childJobName, KeyedSerializer, type OrchestrationContext } from './orchestration';
@@ -38,17 +40,18 @@ export function pipelineKind(ctx: OrchestrationContext, loadComponent: Component
     orchestrator,
     prepare: async (spec) => {
       const specDir = path.dirname(spec.path);
+      const value = specOf(spec, 'job/pipeline');
       let graph: PipelineGraph;
       try {
-        graph = buildPipelineGraph(spec.value, { specDir, loadComponent });
+        graph = buildPipelineGraph(value, { specDir, loadComponent });
       } catch (error) {
         if (error instanceof PipelineGraphError && error.unsupported) throw new Unsupported(`${path.relative(ctx.submit.root, spec.path)}: ${error.message}`);
         if (error instanceof PipelineGraphError) throw new SpecRejected(`${path.relative(ctx.submit.root, spec.path)}: ${error.message}`, error.cause instanceof SpecRejected ? error.cause.findings : []);
         throw error;
       }
       const plan: PipelinePlan = { spec_dir: specDir, graph };
-      const settings = (spec.value.settings ?? {}) as { default_compute?: string };
-      return { plan, compute: graph.steps[0]?.compute ?? String(settings.default_compute ?? 'local').replace(/^azureml:/, '') };
+      // The pipeline's own compute is what its steps default to (each step still runs on its own).
+      return { plan, compute: computeName(value?.settings?.default_compute ?? value?.compute) };
     },
   };
 }

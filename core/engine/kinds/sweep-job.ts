@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { isTerminal, type JobDetail, type SweepTrial } from '../../vocabulary';
 import { SpecRejected } from '../../errors';
+import { specOf } from '../../language';
 import type { EventLog } from '../../store/events';
 import type { JobRow } from '../../store/jobs';
 import { prepareCommand, type CommandPlan, type CommandSpec } from './command';
@@ -53,7 +54,7 @@ export function sweepKind(ctx: OrchestrationContext & { events: EventLog }, load
     spec: 'job/sweep',
     orchestrator,
     prepare: async (spec) => {
-      const value = spec.value as Record<string, unknown>;
+      const value = (specOf(spec, 'job/sweep') ?? {}) as unknown as Record<string, unknown>;
       const specDir = path.dirname(spec.path);
       try {
         const plan = sweepPlan(value, specDir, trialSpec(value, specDir, loadComponent));
@@ -101,13 +102,13 @@ function trialSpec(value: Record<string, unknown>, specDir: string, loadComponen
   return {
     command: String(trial.command),
     ...(typeof trial.code === 'string' ? { code: path.resolve(dir, trial.code) } : {}),
-    ...(trial.environment !== undefined ? { environment: trial.environment } : {}),
-    inputs: { ...defaults, ...(value.inputs as Record<string, unknown> | undefined) },
-    ...(value.outputs ? { outputs: value.outputs as Record<string, unknown> } : {}),
+    ...(trial.environment !== undefined ? { environment: trial.environment as CommandSpec['environment'] } : {}),
+    inputs: { ...defaults, ...(value.inputs as Record<string, unknown> | undefined) } as CommandSpec['inputs'],
+    ...(value.outputs ? { outputs: value.outputs as CommandSpec['outputs'] } : {}),
     ...(trial.environment_variables ? { environment_variables: trial.environment_variables as Record<string, string> } : {}),
-    ...(trial.resources ?? value.resources ? { resources: trial.resources ?? value.resources } : {}),
+    ...(trial.resources ?? value.resources ? { resources: (trial.resources ?? value.resources) as CommandSpec['resources'] } : {}),
     ...(limits?.trial_timeout ? { limits: { timeout: Number(limits.trial_timeout) } } : {}),
-    compute: value.compute ?? 'local',
+    compute: String(value.compute ?? 'local'),
   };
 }
 

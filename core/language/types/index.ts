@@ -44,7 +44,8 @@ export interface SpecByKind {
   'deployment/batch': BatchDeploymentSpec;
 }
 
-/** The document's value typed by its kind, or undefined when it is not a spec of that kind. */
-export function specOf<K extends KindId>(doc: SpecDocument, kind: K): SpecByKind[K] | undefined {
-  return doc.kind?.id === kind ? (doc.value as SpecByKind[K]) : undefined;
+/** A document's (or a loaded spec's) value typed by its kind, or undefined when it is not a spec of that kind. */
+export function specOf<K extends KindId>(source: Pick<SpecDocument, 'kind' | 'value'> | { kind: KindId; value: unknown }, kind: K): SpecByKind[K] | undefined {
+  const id = typeof source.kind === 'string' ? source.kind : source.kind?.id;
+  return id === kind ? (source.value as SpecByKind[K]) : undefined;
 }
