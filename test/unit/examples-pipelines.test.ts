@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import type { AssetKind, JobDetail } from '../../core/vocabulary';
+import { logText, startPlane, workspace, type Plane } from '../support/control-plane';
+import { DockerTestBed } from '../support/docker';
+import { tempDir } from '../support/temp';
+
+const docker = new DockerTestBed();
+const EXAMPLES = path.resolve(__dirname, '../../examples');
+const CLIENT_IMAGE = 'localtest/mlflow-client:2.12.2';
+
+/**
+ * Host jobs run the host's `python` with the daemon's environment: for the test's in-process daemon, `python` is
+ * Debian's python3 (pandas, scikit-learn) and PYTHONPATH adds MLflow 2.12.2 from /opt/mlflow-src.
+ */
+async function hostPython(t: TestContext): Promise<void> {
+  const bin = await tempDir(t, 'mlw-python-');
+  fs.symlinkSync('/usr/bin/python3', path.join(bin, 'python'));
+  const saved = { PATH: process.env.PATH, PYTHONPATH: process.env.PYTHONPATH };
+  process.env.PATH = `${bin}${path.delimiter}${saved.PATH ?? ''}`;
+  process.env.PYTHONPATH = '/opt/mlflow-src';
+  t.after(() => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+}
+
+/** A workspace holding a copy of examples/ with a daemon, and the sklearn environment's base image when on Docker. */
+async function examplesWorkspace(t: TestContext): Promise<Plane> {
+  const root = await workspace(t);
+  fs.cpSync(EXAMPLES, root, { recursive: true });
+  t.after(async () => {
+    if (await docker.unavailableReason()) return;
+    const left = await docker.docker.listContainers({ all: true, filters: { label: [`mlw.workspace=${root}`] } });
+    await Promise.all(left.map((c) => docker.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  });
+  const plane = await startPlane(t, root);
+  await register(plane, 'environment', 'environments/sklearn/environment.yml');
+  await register(plane, 'data', 'data/iris.yml');
+  return plane;
+}
+
+const register = (plane: Plane, kind: AssetKind, file: string) => plane.client.assets.register(kind, { path: path.join(plane.root, file) });
+
+/** Docker with the image the sklearn environment is built from, else skipped (failed under CI). */
+async function dockerWithClientImage(t: TestContext): Promise<boolean> {
+  if (!(await docker.ready(t))) return false;
+  if (await docker.docker.getImage(CLIENT_IMAGE).inspect().then(() => true, () => false)) return true;
+  const reason = `${CLIENT_IMAGE} is missing; run ../shared/scripts/mlflow/build-client-image.sh (npm test's pretest does)`;
+  if (process.env.CI === 'true') throw new Error(reason);
+  t.skip(reason);
+  return false;
+}
+
+/** The job once it ended, with the logs of it and its children for failure messages. */
+async function finished(plane: Plane, name: string): Promise<{ detail: JobDetail; log: string }> {
+  await plane.events(name);
+  const detail = await plane.client.jobs.get(name);
+  const children = await plane.client.jobs.list({ parent: name });
+  const logs = await Promise.all(children.map(async (c) => `--- ${c.step ?? c.name} (${c.status})\n${logText(await plane.events(c.name))}`));
+  return { detail, log: `${detail.reason ?? ''}\n${logs.join('\n')}` };
+}
+
+async function runPipeline(plane: Plane, set: string[] = []): Promise<void> {
+  const job = await plane.submit('pipeline/pipeline.yml', set);
+  const { detail, log } = await finished(plane, job.name);
+  assert.equal(detail.status, 'Completed', log);
+  assert.deepEqual(detail.steps!.map((s) => [s.name, s.status]), [['prep', 'Completed'], ['train', 'Completed']], log);
+  const children = await plane.client.jobs.list({ parent: job.name });
+  assert.deepEqual(children.map((c) => c.step).sort(), ['prep', 'train']);
+  assert.match(log, /train rows: 22, test rows: 8/);
+  const model = detail.outputs.find((o) => o.name === 'trained_model');
+  assert.ok(model, `the pipeline has its trained_model output: ${JSON.stringify(detail.outputs)}`);
+  assert.ok(model.files.includes('MLmodel'), model.files.join(', '));
+  assert.ok(model.files.includes('model.pkl'), model.files.join(', '));
+}
+
+test('examples/pipeline runs to Completed on the docker cluster', async (t) => {
+  if (!(await dockerWithClientImage(t))) return;
+  const plane = await examplesWorkspace(t);
+  await register(plane, 'compute', 'compute/cpu-cluster.yml');
+  await runPipeline(plane);
+});
+
+test('examples/pipeline runs to Completed on local with the host\'s python', async (t) => {
+  await hostPython(t);
+  const plane = await examplesWorkspace(t);
+  await runPipeline(plane, ['settings.default_compute=azureml:local']);
+});
