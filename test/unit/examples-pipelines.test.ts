@@ -91,3 +91,42 @@ test('examples/pipeline runs to Completed on local with the host\'s python', asy
   const plane = await examplesWorkspace(t);
   await runPipeline(plane, ['settings.default_compute=azureml:local']);
 });
+
+/**
+ * A sweep of 4 trials, enough to check it completes, its trials are child jobs and it names the best. Random sampling
+ * is seeded by the job's name: this one's trials draw max_depth 5, 1, 1 and 0, the bottom of the search space.
+ */
+async function runSweep(plane: Plane, set: string[] = []): Promise<void> {
+  const job = await plane.submit('sweep/job.yml', ['name=iris-sweep', 'limits.max_total_trials=4', ...set]);
+  assert.equal(job.type, 'sweep');
+  const { detail, log } = await finished(plane, job.name);
+  assert.equal(detail.status, 'Completed', log);
+  const summary = detail.sweep!;
+  assert.equal(summary.trials.length, 4, log);
+  const children = await plane.client.jobs.list({ parent: job.name });
+  assert.deepEqual(children.map((c) => c.step).sort(), ['1', '2', '3', '4']);
+  assert.deepEqual(summary.trials.map((trial) => trial.job).sort(), children.map((c) => c.name).sort());
+  const completed = summary.trials.filter((trial) => trial.status === 'Completed');
+  assert.ok(completed.length >= 1, log);
+  for (const trial of summary.trials) assert.ok(['Completed', 'Canceled'].includes(trial.status), `trial ${trial.job}: ${trial.status}\n${log}`);
+  const best = summary.best;
+  assert.ok(best, `the sweep names its best trial\n${log}`);
+  const bestMetric = Math.max(...completed.map((trial) => trial.metric ?? -Infinity));
+  assert.equal(best.metric, bestMetric, 'the best trial has the highest accuracy');
+  assert.ok(best.metric > 0.5 && best.metric <= 1, `accuracy ${best.metric}`);
+  assert.deepEqual(Object.keys(best.params).sort(), ['learning_rate', 'max_depth', 'n_estimators', 'subsample']);
+  assert.deepEqual(summary.trials.map((trial) => trial.params.max_depth), [5, 1, 1, 0]);
+}
+
+test('examples/sweep runs to Completed on the docker cluster', async (t) => {
+  if (!(await dockerWithClientImage(t))) return;
+  const plane = await examplesWorkspace(t);
+  await register(plane, 'compute', 'compute/cpu-cluster.yml');
+  await runSweep(plane);
+});
+
+test('examples/sweep runs to Completed on local with the host\'s python', async (t) => {
+  await hostPython(t);
+  const plane = await examplesWorkspace(t);
+  await runSweep(plane, ['compute=azureml:local']);
+});
