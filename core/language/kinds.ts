@@ -105,7 +105,7 @@ const BY_SCHEMA_NAME = new Map<string, KindId>([
 ]);
 
 /** Kinds mlw validates and edits but does not run yet (an information diagnostic at `type:` says so). */
-export const NOT_RUNNABLE_YET: ReadonlySet<KindId> = new Set(['job/sweep', 'job/pipeline', 'job/automl', 'job/parallel', 'job/spark', 'job/import']);
+export const NOT_RUNNABLE_YET: ReadonlySet<KindId> = new Set(['job/automl', 'job/parallel', 'job/spark', 'job/import']);
 
 /** Azure ML schema names mlw knows about but does not support (yet): one clear information message. */
 const KNOWN_UNSUPPORTED = new Set([

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { validateFiles } from '../../core/language';
 import type { AssetKind, JobDetail } from '../../core/vocabulary';
 import { logText, startPlane, workspace, type Plane } from '../support/control-plane';
 import { DockerTestBed } from '../support/docker';
@@ -129,4 +130,11 @@ test('examples/sweep runs to Completed on local with the host\'s python', async 
   await hostPython(t);
   const plane = await examplesWorkspace(t);
   await runSweep(plane, ['compute=azureml:local']);
+});
+
+test('the editor does not say that examples/pipeline and examples/sweep do not run', () => {
+  const files = ['pipeline/pipeline.yml', 'sweep/job.yml'].map((file) => path.join(EXAMPLES, file));
+  for (const result of validateFiles(files, EXAMPLES)) {
+    assert.deepEqual(result.diagnostics.map((d) => `${d.line}:${d.column} ${d.rule} ${d.message}`), [], result.path);
+  }
 });
