@@ -73,7 +73,14 @@ export default async function ({ page, vs, out, workspace, server, log }) {
   await reloadWhileRunning({ page, vs, workspace, server, log });
   await vs.screenshot('after-reload');
 
-  await pipelineThroughTheUi({ page, vs, log });
+  // the pipeline's channel (opened on submit) shows its steps' lines too, each after `[<step>] `
+  const pipeline = await pipelineThroughTheUi({ page, vs, log });
+  const pipelineChannel = await waitForLogLine(server.userData, (name) => name === `mlw job ${pipeline}.log`, /\[info\] ▶ Completed/);
+  const pipelineText = fs.readFileSync(pipelineChannel.file, 'utf8');
+  for (const line of ['[write] ▶ Completed', '[read] hello from the pipeline', '[read] ▶ Completed']) {
+    if (!pipelineText.includes(line)) throw new Error(`the pipeline's channel has no "${line}" line:\n${pipelineText}`);
+  }
+  fs.copyFileSync(pipelineChannel.file, path.join(out, 'pipeline-output.log'));
 }
 
 /** Waits for a line matching `pattern` in an extension log file (LogOutputChannels are files under the logs folder). */

@@ -1,7 +1,7 @@
 // A pipeline through the UI: pipelines/greet.yml (two steps whose components are their own files; `read` reads
 // the file `write` put into its output folder) submitted from the editor title, the pipeline reaching Completed in
 // the Jobs view, expanded into its two steps, both Completed, and its graph (the row's inline action) drawing both
-// steps Completed with the edge between them.
+// steps Completed with the edge between them. Returns the pipeline job's name.
 const TIMEOUT = 60_000;
 const STEPS = ['write', 'read'];
 
@@ -49,6 +49,7 @@ export async function pipelineThroughTheUi({ page, vs, log }) {
   if (edges !== 1) throw new Error(`the graph has ${edges} edges, not 1`);
   await vs.screenshot('pipeline-graph');
   log(`pipeline ${job}: both steps Completed in the Jobs view and in its graph`);
+  return job;
 }
 
 /** The content frame of the webview whose document has `selector` (other webviews may be open). */
