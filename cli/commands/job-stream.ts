@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ApiClient } from '../../core/api/client';
+import { StepLabels } from '../../core/api/step-labels';
 import type { JobEvent, JobStatus } from '../../core/vocabulary';
 import { EventPrinter } from '../format';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
@@ -47,24 +48,6 @@ export async function streamJob(client: ApiClient, name: string, type?: string):
     printer.flush();
   }
   return final === 'Completed' ? 0 : 1;
-}
-
-/** The step name (or trial number) of each child job of `parent`, read from `GET /api/jobs?parent=` when one is new. */
-class StepLabels {
-  private readonly labels = new Map<string, string>();
-
-  constructor(private readonly client: ApiClient, private readonly parent: string) {}
-
-  of(job: string): string {
-    return this.labels.get(job) ?? job;
-  }
-
-  async learn(job: string): Promise<void> {
-    if (job === this.parent || this.labels.has(job)) return;
-    const listed = await this.client.jobs.list({ parent: this.parent }).catch(() => []);
-    for (const child of listed) this.labels.set(child.name, child.step ?? child.name);
-    if (!this.labels.has(job)) this.labels.set(job, job);
-  }
 }
 
 const METRIC_LINE_QUIET_MS = 200;

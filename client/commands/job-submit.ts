@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { pickCompute } from '../editor/compute-picker';
 import { checkSpecReady, reportRejection } from '../editor/spec-checks';
-import { specKindOfText, topLevelKeyLine } from '../editor/spec-kind';
+import { specKindOfText, specNamesCompute } from '../editor/spec-kind';
 import { pickSpecFile } from './spec-files';
 import { specUriArgument } from './arguments';
 import type { MlwCommand } from './command';
@@ -21,7 +21,7 @@ export const submitJob: MlwCommand = {
     if (!(await checkSpecReady(document, 'Submit'))) return undefined;
     const api = await context.connection.client();
     const set: string[] = [];
-    if (topLevelKeyLine(document.getText(), 'compute') < 0) {
+    if (!specNamesCompute(document.getText())) {
       const compute = await pickCompute(api);
       if (!compute) return undefined;
       set.push(compute);

@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { JobEvent, JobStatus } from '../../core/vocabulary';
 import { isTerminal } from '../../core/vocabulary';
+import { StepLabels } from '../../core/api/step-labels';
+import { hasChildJobs } from '../trees/jobs-model';
 import type { Config } from '../config';
 import type { ControlPlaneConnection } from '../control-plane/connection';
 import { completionMessage, jobLogLines } from './job-log-lines';
@@ -17,6 +19,8 @@ interface FollowedJob {
   /** Whether its end is announced (jobs submitted or resumed here, not old jobs whose log is opened). */
   announce: boolean;
   progress?: () => void;
+  /** A pipeline or a sweep: its stream carries its steps' or trials' events too (known once fetched). */
+  hasChildren?: boolean;
 }
 
 /**
@@ -75,22 +79,35 @@ export class JobChannels implements vscode.Disposable {
 
   private follow(name: string, job: FollowedJob): void {
     const abort = (job.abort = new AbortController());
+    let written = Promise.resolve();
     void (async () => {
       try {
         const api = await this.connection.client();
-        await api.jobs.events(name, (event) => this.write(name, job, event), { after: job.lastSeq, signal: abort.signal });
+        job.hasChildren ??= hasChildJobs(await api.jobs.get(name));
+        if (!job.hasChildren) return await api.jobs.events(name, (event) => this.write(name, job, event), { after: job.lastSeq, signal: abort.signal });
+        // A pipeline's or sweep's channel also shows its steps' or trials' lines, each after `[<step>] `; they
+        // wait (in order) until the step's name is known.
+        const labels = new StepLabels(api, name);
+        await api.jobs.events(
+          name,
+          (event) => void (written = written.then(() => labels.learn(event.job)).then(() => this.write(name, job, event, labels.of(event.job)))),
+          { after: job.lastSeq, signal: abort.signal, children: true },
+        );
       } catch (error) {
         if (!abort.signal.aborted) job.channel.warn(`event stream interrupted: ${error instanceof Error ? error.message : String(error)}; resumes when the control plane is back`);
       } finally {
+        // what was received is written before a reconnect resumes after it
+        await written.catch(() => undefined);
         if (job.abort === abort) job.abort = undefined;
       }
     })();
   }
 
-  private write(name: string, job: FollowedJob, event: JobEvent): void {
+  private write(name: string, job: FollowedJob, event: JobEvent, label = name): void {
     job.lastSeq = event.seq;
-    for (const line of jobLogLines(event)) job.channel[line.level](line.text);
-    if (event.type !== 'status') return;
+    const prefix = event.job === name ? '' : `[${label}] `;
+    for (const line of jobLogLines(event)) job.channel[line.level](prefix + line.text);
+    if (event.type !== 'status' || event.job !== name) return;
     job.status = event.status;
     this.trackProgress(name, job, event.status);
     if (isTerminal(event.status)) {

@@ -1,10 +1,12 @@
 // The whole loop through the real UI: editing help (diagnostics come from the built-in --expect-problem step),
 // completion after `azureml:`, Submit from the CodeLens, the Jobs tree reaching Completed, the job's output
-// channel with lifecycle and metric lines, the metrics chart, and a window reload while a job runs (reload.mjs).
+// channel with lifecycle and metric lines, the metrics chart, a window reload while a job runs (reload.mjs), and a
+// pipeline from Submit to its steps in the Jobs tree and its graph (pipeline.mjs).
 // Also records the activation time.
 // ctx = { page, vs, args, out, workspace, server: { userData, ... }, log }
 import fs from 'node:fs';
 import path from 'node:path';
+import { pipelineThroughTheUi } from './pipeline.mjs';
 import { reloadWhileRunning } from './reload.mjs';
 
 const TIMEOUT = 60_000;
@@ -70,6 +72,15 @@ export default async function ({ page, vs, out, workspace, server, log }) {
 
   await reloadWhileRunning({ page, vs, workspace, server, log });
   await vs.screenshot('after-reload');
+
+  // the pipeline's channel (opened on submit) shows its steps' lines too, each after `[<step>] `
+  const pipeline = await pipelineThroughTheUi({ page, vs, log });
+  const pipelineChannel = await waitForLogLine(server.userData, (name) => name === `mlw job ${pipeline}.log`, /\[info\] ▶ Completed/);
+  const pipelineText = fs.readFileSync(pipelineChannel.file, 'utf8');
+  for (const line of ['[write] ▶ Completed', '[read] hello from the pipeline', '[read] ▶ Completed']) {
+    if (!pipelineText.includes(line)) throw new Error(`the pipeline's channel has no "${line}" line:\n${pipelineText}`);
+  }
+  fs.copyFileSync(pipelineChannel.file, path.join(out, 'pipeline-output.log'));
 }
 
 /** Waits for a line matching `pattern` in an extension log file (LogOutputChannels are files under the logs folder). */

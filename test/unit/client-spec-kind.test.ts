@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { specKindOfText, topLevelKeyLine } from '../../client/editor/spec-kind';
+import { specKindOfText, specNamesCompute } from '../../client/editor/spec-kind';
 import { firstError } from '../../client/editor/spec-findings';
 import type { SpecFinding } from '../../core/vocabulary';
 
@@ -24,8 +24,20 @@ test('detection reads top-level keys only, with quotes and comments', () => {
   assert.equal(specKindOfText('jobs:\n  x:\n    type: command\n'), undefined);
   assert.equal(specKindOfText('$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json\nname: e\n')?.action, 'validate-only');
   assert.equal(specKindOfText('plain: yaml\n'), undefined);
-  assert.equal(topLevelKeyLine('type: command\n  compute: nested\ncompute: azureml:local\n', 'compute'), 2);
-  assert.equal(topLevelKeyLine('type: command\n', 'compute'), -1);
+});
+
+test('Submit asks for a compute only when the job names none', () => {
+  assert.equal(specNamesCompute('type: command\n  compute: nested\ncompute: azureml:local\n'), true);
+  assert.equal(specNamesCompute('type: command\ncommand: echo\n'), false);
+  assert.equal(specNamesCompute('type: command\nresources:\n  compute: nested\n'), false);
+  // a pipeline runs its steps on their own compute, else on `settings.default_compute`
+  assert.equal(specNamesCompute(read('pipeline/pipeline.yml')), true);
+  assert.equal(specNamesCompute('type: pipeline\nsettings: {default_compute: azureml:local}\njobs:\n  a:\n    command: echo\n'), true);
+  const steps = (second: string): string => `type: pipeline\njobs:\n  a:\n    type: command\n    compute: azureml:gpu\n    command: |\n      echo\n  # the second step\n  b:\n    type: command\n${second}`;
+  assert.equal(specNamesCompute(steps('    compute: local\n')), true);
+  assert.equal(specNamesCompute(steps('    command: |\n      compute: not a key\n')), false);
+  assert.equal(specNamesCompute('type: pipeline\nsettings:\n  continue_on_step_failure: true\njobs:\n  a:\n    command: echo\n'), false);
+  assert.equal(specNamesCompute('type: pipeline\njobs: {}\n'), false);
 });
 
 test("the editor jumps to the first error among the control plane's findings", () => {
