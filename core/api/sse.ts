@@ -8,8 +8,7 @@ const HEARTBEAT_MS = 15_000;
 /**
  * Server-sent events: stored events after `Last-Event-ID` (or `?after=`; `latest` skips every stored one) first,
  * then live ones. A job's stream ends after its terminal status; the workspace stream stays open. With `children`,
- * a job's stream also carries the events of its steps or trials: the jobs whose status events name it as `parent`
- * (a job's first event is its first status, so its later events are known to be a child's).
+ * a job's stream also carries the events of its steps or trials, and of theirs.
  */
 export interface StreamCounter {
   open: number;
@@ -27,11 +26,13 @@ export function streamEvents(plane: ControlPlane, request: FastifyRequest, reply
   let last = after;
   let closed = false;
   let unsubscribe: (() => void) | undefined;
-  const children = job !== undefined && options.children ? new Set<string>() : undefined;
+  // The job's steps or trials, and theirs (a sweep step's trials): known from the store, and from status events naming
+  // a parent for jobs created while the stream is open.
+  const children = job !== undefined && options.children ? descendants(plane, job) : undefined;
   const concerns = (event: JobEvent): boolean => {
     if (job === undefined || event.job === job) return true;
     if (!children) return false;
-    if (event.type === 'status' && event.parent === job) children.add(event.job);
+    if (event.type === 'status' && event.parent !== undefined && (event.parent === job || children.has(event.parent))) children.add(event.job);
     return children.has(event.job);
   };
   const send = (event: JobEvent): void => {
@@ -83,4 +84,14 @@ function drained(res: ServerResponse): Promise<void> {
     res.once('drain', done);
     res.once('close', done);
   });
+}
+
+/** Every job below `job`: its children, their children, and so on. */
+function descendants(plane: ControlPlane, job: string): Set<string> {
+  const found = new Set<string>();
+  const pending = [job];
+  for (let parent = pending.pop(); parent !== undefined; parent = pending.pop()) {
+    for (const child of plane.jobs.children(parent)) if (!found.has(child.name)) (found.add(child.name), pending.push(child.name));
+  }
+  return found;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { JobDetail } from '../../core/vocabulary';
+import type { JobDetail, JobEvent } from '../../core/vocabulary';
 import { findingLines, refusal, startPlane, workspace, type Plane } from '../support/control-plane';
 
 const PIPELINE_SCHEMA = '$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json';
@@ -142,6 +142,9 @@ test('independent steps run at the same time; canceling the pipeline stops its r
       '  right:',
       '    type: command',
       `    command: ${JSON.stringify(waitForOther('../../right.flag', '../../left.flag'))}`,
+      '    outputs:',
+      '      o:',
+      '        type: uri_folder',
       '  after:',
       '    type: command',
       '    command: sleep 60',
@@ -150,6 +153,7 @@ test('independent steps run at the same time; canceling the pipeline stops its r
       '        type: uri_folder',
       '    inputs:',
       '      x: ${{parent.jobs.left.outputs.o}}',
+      '      y: ${{parent.jobs.right.outputs.o}}',
       '  last:',
       '    type: command',
       '    command: echo never',
@@ -290,4 +294,18 @@ test('canceling a pipeline while its sweep step runs cancels the sweep and its t
   assert.deepEqual(canceled.steps!.map((s) => s.status), ['Completed', 'Canceled', 'Canceled']);
   const trials = await plane.client.jobs.list({ parent: tuneJob });
   assert.deepEqual(trials.map((trial) => trial.status), ['Canceled', 'Canceled', 'Canceled']);
+});
+
+test('a pipeline\'s stream with its steps resumes after any event without losing a step\'s lines', async (t) => {
+  const root = await workspace(t, TWO_STEPS);
+  const plane = await startPlane(t, root);
+  const job = await plane.submit('p/pipeline.yml');
+  const all: JobEvent[] = [];
+  await plane.client.jobs.events(job.name, (event) => all.push(event), { children: true });
+  const split = `${job.name}_split`;
+  const running = all.find((e) => e.job === split && e.type === 'status' && e.status === 'Running')!;
+  assert.ok(all.some((e) => e.job === split && e.type === 'log' && /split 3/.test(e.text)), 'the step\'s log is on the pipeline\'s stream');
+  const resumed: JobEvent[] = [];
+  await plane.client.jobs.events(job.name, (event) => resumed.push(event), { children: true, after: running.seq });
+  assert.deepEqual(resumed.map((e) => e.seq), all.filter((e) => e.seq > running.seq).map((e) => e.seq));
 });
