@@ -26,6 +26,7 @@ import { commandKind, JobKinds } from './kinds';
 import type { SubmitContext } from './kinds/kind';
 import type { OrchestrationContext } from './kinds/orchestration';
 import { pipelineKind } from './kinds/pipeline-job';
+import { sweepKind } from './kinds/sweep-job';
 import { JobLifecycle } from './lifecycle';
 import { uploadLocalPath } from './asset-upload';
 import { specContentHash } from './content-hash';
@@ -131,7 +132,8 @@ export class ControlPlane {
       stopRun: (job, reason) => this.scheduler.cancel(job, reason),
       kick: () => this.scheduler.kick(),
     };
-    this.kinds = new JobKinds([commandKind, pipelineKind(orchestration, (reference, specDir) => this.loadComponent(reference, specDir))]);
+    const loadComponent = (reference: string, specDir: string) => this.loadComponent(reference, specDir);
+    this.kinds = new JobKinds([commandKind, pipelineKind(orchestration, loadComponent), sweepKind({ ...orchestration, events: this.events }, loadComponent)]);
   }
 
   /** A pipeline step's component: a registered (or workspace-defined) one, or a component spec file, validated. */

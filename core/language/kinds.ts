@@ -105,7 +105,13 @@ const BY_SCHEMA_NAME = new Map<string, KindId>([
 ]);
 
 /** Kinds mlw validates and edits but does not run yet (an information diagnostic at `type:` says so). */
-export const NOT_RUNNABLE_YET: ReadonlySet<KindId> = new Set(['job/sweep', 'job/pipeline', 'job/automl', 'job/parallel', 'job/spark', 'job/import']);
+export const NOT_RUNNABLE_YET: ReadonlySet<KindId> = new Set(['job/automl', 'job/parallel', 'job/spark', 'job/import']);
+
+/** The pipeline step types mlw runs; other steps validate but make the pipeline refused on submit. */
+export const RUNNABLE_STEP_TYPES: ReadonlySet<string> = new Set(['command']);
+
+/** Every pipeline step type Azure ML knows (a misspelt one is the schema's error, not a "does not run"). */
+export const STEP_TYPES: ReadonlySet<string> = new Set(['command', 'sweep', 'pipeline', 'parallel', 'spark', 'automl', 'import', 'data_transfer', 'do_while', 'if_else', 'parallel_for']);
 
 /** Azure ML schema names mlw knows about but does not support (yet): one clear information message. */
 const KNOWN_UNSUPPORTED = new Set([

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parseDocument, type Document } from 'yaml';
 import type { SpecDiagnostic } from '../diagnostics';
 import { toValidName } from '../names';
-import { NOT_RUNNABLE_YET } from '../kinds';
+import { NOT_RUNNABLE_YET, RUNNABLE_STEP_TYPES, STEP_TYPES } from '../kinds';
 import { parseReference, PLACEHOLDER } from '../refs';
 import { childOf, deref, entries, isMap, isScalar, isSeq, keyText, type YamlMap, type YamlNode } from '../yaml/ast';
 import { condaEntryChecks } from './conda-entries';
@@ -128,9 +128,10 @@ export function isPinned(spec: string, pip: boolean): boolean {
   return /^[\w.-]+\s*(==?|\s)\s*\d[\w.*+!-]*/.test(name);
 }
 
-/** Kinds that validate but do not run yet say so once, at their `type:` value. */
+/** Kinds that validate but do not run yet say so once, at their `type:` value; so do pipeline steps of such types. */
 export function checkRunnable(ctx: RuleContext): void {
   const root = ctx.doc.rootMap;
+  if (root && ctx.kind.id === 'job/pipeline') checkStepTypes(ctx, root);
   if (!root || !NOT_RUNNABLE_YET.has(ctx.kind.id)) return;
   const typePair = root.pairs.find((p) => keyText(p) === 'type');
   const anchor = typePair?.value ?? typePair?.key ?? root.pairs[0]?.key;
@@ -164,4 +165,15 @@ export function checkPlaceholders(ctx: RuleContext): void {
     }
   };
   visit(ctx.doc.root, undefined, 0);
+}
+
+function checkStepTypes(ctx: RuleContext, root: YamlMap): void {
+  const jobs = deref(root.pairs.find((p) => keyText(p) === 'jobs')?.value ?? null);
+  if (!isMap(jobs)) return;
+  for (const step of jobs.pairs) {
+    const body = deref(step.value ?? null);
+    const type = isMap(body) ? deref(body.pairs.find((p) => keyText(p) === 'type')?.value ?? null) : null;
+    if (!isScalar(type) || typeof type.value !== 'string' || !STEP_TYPES.has(type.value.toLowerCase()) || RUNNABLE_STEP_TYPES.has(type.value.toLowerCase())) continue;
+    ctx.report({ start: type.start, end: type.end, severity: 'information', rule: 'not-runnable-yet', message: `\`type: ${type.value}\` steps validate here but do not run on mlw yet (command steps do): submitting this pipeline is refused` });
+  }
 }
