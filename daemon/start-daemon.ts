@@ -99,7 +99,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         activeKeeper.close();
         removeIfOurs(layout.serveInfo, (text) => (JSON.parse(text) as ServeInfo).pid === process.pid);
         removeIfOurs(layout.serveLock, (text) => Number(text) === process.pid);
-        activePlane.store.close();
+        await activePlane.close();
         log('mlw serve: stopped');
         resolveStopped();
       })());

@@ -70,6 +70,7 @@ export class ControlPlane {
   private readonly drivers: DriverRegistry;
   private readonly environments: (() => EnvironmentProvider) | undefined;
   private readonly runLogs: RunLogs;
+  private closed = false;
 
   constructor(root: string, options: ControlPlaneOptions = {}) {
     this.layout = new WorkspaceLayout(path.resolve(root));
@@ -116,11 +117,14 @@ export class ControlPlane {
       },
       this.jobs,
       (compute) => this.target(compute),
-      (job) => {
-        if (job.parent) void this.advanceParent(job.parent);
+      () => {
         if (this.scheduler.activeCount === 0) options.onIdle?.();
       },
     );
+    // Every child that ends (a run, a sweep step, a skipped step) lets its parent go on, once.
+    this.events.subscribe((event) => {
+      if (event.type === 'status' && event.parent && isTerminal(event.status)) void this.advanceParent(event.parent);
+    });
     this.submitContext = { root: this.layout.root, resolver: this.resolver, datastores, snapshot: async (codeDir) => (await snapshotCode(this.loader.insideWorkspace(codeDir), this.layout.snapshots)).hash };
     const orchestration: OrchestrationContext = {
       jobs: this.jobs,
@@ -129,7 +133,8 @@ export class ControlPlane {
       transaction: (work) => this.store.transaction(work),
       runDir: (job) => this.layout.runDir(job),
       enqueue: (job) => this.enqueue(job),
-      stopRun: (job, reason) => this.scheduler.cancel(job, reason),
+      stopRun: (job, reason) => this.stopChild(job, reason),
+      advance: (job) => this.advanceParent(job.name),
       kick: () => this.scheduler.kick(),
     };
     const loadComponent = (reference: string, specDir: string) => this.loadComponent(reference, specDir);
@@ -150,15 +155,25 @@ export class ControlPlane {
     return { spec: loaded.value, dir: path.dirname(loaded.path) };
   }
 
+  /** Stops a running child job: its run, or (a sweep step) the job with its own children. */
+  private async stopChild(job: JobRow, reason: string): Promise<boolean> {
+    const orchestrator = this.kinds.ofType(job.type)?.orchestrator;
+    if (!orchestrator) return this.scheduler.cancel(job, reason);
+    await orchestrator.cancel(job, reason);
+    return true;
+  }
+
   /** Lets a pipeline or sweep decide what comes next after one of its children ended. */
   private async advanceParent(name: string): Promise<void> {
-    const parent = this.jobs.get(name);
-    const orchestrator = parent && this.kinds.ofType(parent.type)?.orchestrator;
-    if (!parent || !orchestrator || isTerminal(parent.status)) return;
+    // A child ending while the store closes leaves its parent to the next daemon, which advances it on start.
+    if (this.closed) return;
     try {
+      const parent = this.jobs.get(name);
+      const orchestrator = parent && this.kinds.ofType(parent.type)?.orchestrator;
+      if (!parent || !orchestrator || isTerminal(parent.status)) return;
       await orchestrator.advance(parent);
     } catch (error) {
-      process.emitWarning(`job ${name}: ${(error as Error).message}`);
+      if (!this.closed) process.emitWarning(`job ${name}: ${(error as Error).message}`);
     }
   }
 
@@ -316,6 +331,8 @@ export class ControlPlane {
    */
   async close(options: { cancelJobs?: boolean } = {}): Promise<void> {
     if (options.cancelJobs) await this.scheduler.cancelAll('the control plane shut down');
+    if (this.closed) return;
+    this.closed = true;
     this.store.close();
   }
 

@@ -108,7 +108,7 @@ const BY_SCHEMA_NAME = new Map<string, KindId>([
 export const NOT_RUNNABLE_YET: ReadonlySet<KindId> = new Set(['job/automl', 'job/parallel', 'job/spark', 'job/import']);
 
 /** The pipeline step types mlw runs; other steps validate but make the pipeline refused on submit. */
-export const RUNNABLE_STEP_TYPES: ReadonlySet<string> = new Set(['command']);
+export const RUNNABLE_STEP_TYPES: ReadonlySet<string> = new Set(['command', 'sweep']);
 
 /** Every pipeline step type Azure ML knows (a misspelt one is the schema's error, not a "does not run"). */
 export const STEP_TYPES: ReadonlySet<string> = new Set(['command', 'sweep', 'pipeline', 'parallel', 'spark', 'automl', 'import', 'data_transfer', 'do_while', 'if_else', 'parallel_for']);

@@ -40,7 +40,6 @@ test('specs are checked by the same validator as the editor, and nothing outside
   const root = await workspace(t, {
     'bad.yml': `${COMMAND_SCHEMA}\ntype: command\ncommand: python train.py --lr \${{inputs.lr}}\nenvironment:\n  image: localtest/python:3-bookworm\ncompute: azureml:gpu-cluster\n`,
     'traversal.yml': commandJob('cat ${{inputs.secrets}}', 'inputs:\n  secrets:\n    type: uri_file\n    path: ../../../../etc/passwd\n'),
-    'sweep.yml': '$schema: https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json\ntype: sweep\ntrial:\n  command: echo ${{search_space.lr}}\n  environment:\n    image: localtest/python:3-bookworm\nsearch_space:\n  lr:\n    type: choice\n    values: [1, 2]\nsampling_algorithm: random\nobjective:\n  primary_metric: loss\n  goal: minimize\nlimits:\n  max_total_trials: 2\nexperiment_name: s\ncompute: azureml:local\n',
     'env.yml': '$schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json\nname: base\nversion: 1\nimage: localtest/python:3-bookworm\n',
     'automl.yml': '$schema: https://azuremlschemas.azureedge.net/latest/autoMLJob.schema.json\ntype: automl\ntask: regression\ntarget_column_name: y\ntraining_data:\n  type: mltable\n  path: https://example.com/train\nexperiment_name: a\ncompute: azureml:local\n',
   });
@@ -59,9 +58,6 @@ test('specs are checked by the same validator as the editor, and nothing outside
   assert.match(traversal.message + findingLines(traversal).join('\n'), /etc\/passwd/);
   const missing = await refusal(plane.submit('nope.yml'));
   assert.equal(missing.status, 404);
-  const sweep = await refusal(plane.submit('sweep.yml'));
-  assert.equal(sweep.status, 501);
-  assert.match(sweep.message, /sweep jobs are not supported yet/);
   const automl = await refusal(plane.submit('automl.yml'));
   assert.equal(automl.status, 501, automl.message);
   assert.match(automl.message, /AutoML jobs are not supported yet; command, pipeline and sweep jobs are/);

@@ -215,14 +215,14 @@ test('component defaults apply, optional inputs may stay unset, and a required i
   assert.match(boundToNothing.message, /required input `data` has no value/);
 });
 
-test('a cycle is refused with the steps in it, and steps other than command steps are refused by name and type', async (t) => {
+test('a cycle is refused with the steps in it, and steps other than command and sweep steps are refused by name and type', async (t) => {
   const reads = (from: string) => ({ command: 'run ${{inputs.x}} ${{outputs.y}}', inputs: { x: `\${{parent.jobs.${from}.outputs.y}}` }, outputs: { y: null } });
   const cycle = await graphErrorOf(t, { jobs: { start: { command: 'echo', outputs: { y: null } }, a: reads('c'), b: reads('a'), c: reads('b') } });
   assert.match(cycle.message, /pipeline steps form a cycle: a → b → c → a$/);
 
-  const sweep = await graphErrorOf(t, { jobs: { tune: { type: 'sweep', trial: './train.yml', search_space: {}, sampling_algorithm: 'random', objective: { primary_metric: 'acc', goal: 'maximize' } } } });
+  const sweep = await graphErrorOf(t, { jobs: { tune: { type: 'sweep', search_space: {}, sampling_algorithm: 'random', objective: { primary_metric: 'acc', goal: 'maximize' } } } });
   assert.equal(sweep.step, 'tune');
-  assert.match(sweep.message, /step `tune` is a sweep step; only command steps can run yet/);
+  assert.match(sweep.message, /step `tune` is a sweep step without a `trial`/);
   const nested = await graphErrorOf(t, { jobs: { inner: { type: 'pipeline', component: './inner.yml' } } });
   assert.match(nested.message, /step `inner` is a pipeline step/);
 });

@@ -181,3 +181,113 @@ test('a pipeline that cannot run is refused at submission with the step at fault
   assert.match(findingLines(error).join('\n'), /pipeline\.yml:\d+:\d+ error .*missing\.yml/);
   assert.equal(fs.existsSync(path.join(root, '.mlw/runs')) ? fs.readdirSync(path.join(root, '.mlw/runs')).length : 0, 0);
 });
+
+/** The real MLflow client, as a sweep trial logs with it. */
+const PYTHON = 'PYTHONPATH=/opt/mlflow-src /usr/bin/python3';
+
+/** `prep` writes an offset, `tune` sweeps x over a choice (score -(x - offset)²) and writes x, `report` reads tune's output. */
+function sweepPipeline(trialScript: string): Record<string, string> {
+  return {
+    'p/pipeline.yml': [
+      PIPELINE_SCHEMA,
+      'type: pipeline',
+      'experiment_name: tuned',
+      'settings:',
+      '  default_compute: azureml:local',
+      'outputs:',
+      '  best_model:',
+      '    type: uri_folder',
+      'jobs:',
+      '  prep:',
+      '    type: command',
+      '    command: echo 3 > ${{outputs.data}}/offset.txt',
+      '    environment:',
+      '      image: localtest/python:3-bookworm',
+      '    outputs:',
+      '      data:',
+      '        type: uri_folder',
+      '  tune:',
+      '    type: sweep',
+      '    trial: ./trial.yml',
+      '    inputs:',
+      '      data: ${{parent.jobs.prep.outputs.data}}',
+      '    outputs:',
+      '      model: ${{parent.outputs.best_model}}',
+      '    sampling_algorithm: grid',
+      '    search_space:',
+      '      x:',
+      '        type: choice',
+      '        values: [1, 3, 5]',
+      '    objective:',
+      '      goal: maximize',
+      '      primary_metric: score',
+      '    limits:',
+      '      max_total_trials: 3',
+      '      max_concurrent_trials: 3',
+      '  report:',
+      '    type: command',
+      '    command: cat ${{inputs.model}}/x.txt > ${{outputs.out}}/report.txt',
+      '    environment:',
+      '      image: localtest/python:3-bookworm',
+      '    inputs:',
+      '      model: ${{parent.jobs.tune.outputs.model}}',
+      '    outputs:',
+      '      out:',
+      '        type: uri_folder',
+      '',
+    ].join('\n'),
+    'p/trial.yml': [
+      COMPONENT_SCHEMA,
+      'name: trial',
+      'type: command',
+      'inputs:',
+      '  data:',
+      '    type: uri_folder',
+      '  x:',
+      '    type: number',
+      'outputs:',
+      '  model:',
+      '    type: uri_folder',
+      'code: ./src',
+      'environment:',
+      '  image: localtest/python:3-bookworm',
+      `command: ${PYTHON} trial.py \${{inputs.data}} \${{inputs.x}} \${{outputs.model}}`,
+      '',
+    ].join('\n'),
+    'p/src/trial.py': trialScript,
+  };
+}
+
+test('a sweep step runs its trials as its own children once its inputs exist; the steps after it read the best trial\'s outputs', async (t) => {
+  const root = await workspace(t, sweepPipeline('import sys, os, mlflow\noffset = float(open(os.path.join(sys.argv[1], "offset.txt")).read())\nx = float(sys.argv[2])\nmlflow.log_metric("score", -(x - offset) ** 2)\nopen(os.path.join(sys.argv[3], "x.txt"), "w").write(sys.argv[2])\n'));
+  const plane = await startPlane(t, root);
+  const job = await plane.submit('p/pipeline.yml');
+  const detail = await finished(plane, job.name);
+  assert.equal(detail.status, 'Completed', detail.reason);
+  assert.deepEqual(detail.steps!.map((s) => [s.name, s.status, s.dependsOn]), [['prep', 'Completed', []], ['tune', 'Completed', ['prep']], ['report', 'Completed', ['tune']]]);
+  const tune = await plane.client.jobs.get(detail.steps![1]!.job);
+  assert.equal(tune.type, 'sweep');
+  assert.equal(tune.sweep!.trials.length, 3);
+  assert.ok(tune.sweep!.trials.every((trial) => trial.status === 'Completed'));
+  assert.equal(tune.sweep!.best?.params.x, 3);
+  assert.equal((await plane.client.jobs.outputFile(detail.steps![2]!.job, 'out', 'report.txt')).toString().trim(), '3');
+  assert.equal((await plane.client.jobs.outputFile(job.name, 'best_model', 'x.txt')).toString().trim(), '3');
+  const reruns = await finished(plane, (await plane.submit('p/pipeline.yml')).name);
+  assert.equal(reruns.steps![1]!.reusedFrom, undefined, 'a sweep step is not reused');
+});
+
+test('canceling a pipeline while its sweep step runs cancels the sweep and its trials', async (t) => {
+  const root = await workspace(t, sweepPipeline('import time\ntime.sleep(60)\n'));
+  const plane = await startPlane(t, root);
+  const job = await plane.submit('p/pipeline.yml');
+  const tuneJob = `${job.name}_tune`;
+  const trialsRun = async () => (await plane.client.jobs.list({ parent: tuneJob })).some((trial) => trial.status === 'Running');
+  for (let i = 0; i < 1200 && !(await trialsRun()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(await trialsRun(), 'a trial runs');
+  await plane.client.jobs.cancel(job.name);
+  const canceled = await finished(plane, job.name);
+  assert.equal(canceled.status, 'Canceled');
+  assert.deepEqual(canceled.steps!.map((s) => s.status), ['Completed', 'Canceled', 'Canceled']);
+  const trials = await plane.client.jobs.list({ parent: tuneJob });
+  assert.deepEqual(trials.map((trial) => trial.status), ['Canceled', 'Canceled', 'Canceled']);
+});

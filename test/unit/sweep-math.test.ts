@@ -173,7 +173,8 @@ describe('sweep samplers', () => {
 
   it('rejects sampling algorithms it cannot run', () => {
     assert.throws(() => createSampler(space, 'sobol', 'maximize'), /sampling_algorithm must be random, grid or bayesian, not "sobol"/);
-    assert.throws(() => createSampler(space, { type: 'random', rule: 'sobol' }, 'maximize'), /rule "sobol" is not supported/);
+    assert.throws(() => createSampler(space, { type: 'random', rule: 'halton' }, 'maximize'), /rule "halton" is not supported/);
+    assert.equal(createSampler(space, { type: 'random', rule: 'sobol' }, 'maximize').algorithm, 'random');
     assert.throws(() => createSampler(space, { type: 'random', seed: 1.5 }, 'maximize'), /seed must be an integer/);
     assert.throws(() => createSampler(space, { type: 'random', logbase: 1 }, 'maximize'), /logbase must be e or a positive number/);
     assert.throws(() => createSampler(space, { type: 'bayesian', seed: 1 }, 'maximize'), /`seed` is not an option of bayesian sampling/);

@@ -3,11 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isTerminal, type JobDetail, type PipelineStep } from '../../vocabulary';
 import type { JobRow } from '../../store/jobs';
-import { SpecRejected } from '../../errors';
+import { SpecRejected, Unsupported } from '../../errors';
 import { prepareCommand, type CommandPlan, type CommandSpec } from './command';
 import type { JobKind, Orchestrator } from './kind';
 import { childJobName, KeyedSerializer, type OrchestrationContext } from './orchestration';
-import { buildPipelineGraph, canonicalJson, jobOutputUri, reuseKey, stepJobSpec, PipelineGraphError, type ComponentLoader, type PipelineGraph, type PipelineStepNode } from './pipeline';
+import { buildPipelineGraph, canonicalJson, jobOutputUri, reuseKey, stepJobSpec, PipelineGraphError, type ComponentLoader, type PipelineGraph, type PipelineStepNode, type StepJobSpec } from './pipeline';
+import { SweepSpecError } from './sweep';
+import { sweepPlan, type SweepPlan } from './sweep-job';
 
 /** What a pipeline job's row stores: its graph of steps, built and checked at submission. */
 export interface PipelinePlan {
@@ -20,7 +22,7 @@ const NOT_RUN = 'not run: ';
 
 /**
  * Pipeline jobs: every step is a child job, created NotStarted when the pipeline starts and queued on its compute
- * once the steps whose outputs it reads completed. A deterministic step whose command, inputs, code and environment
+ * once the steps whose outputs it reads completed; a sweep step is a sweep job whose trials are its own children. A deterministic step whose command, inputs, code and environment
  * match a completed step reuses that step's outputs instead of running.
  */
 export function pipelineKind(ctx: OrchestrationContext, loadComponent: ComponentLoader): JobKind {
@@ -40,6 +42,7 @@ export function pipelineKind(ctx: OrchestrationContext, loadComponent: Component
       try {
         graph = buildPipelineGraph(spec.value, { specDir, loadComponent });
       } catch (error) {
+        if (error instanceof PipelineGraphError && error.unsupported) throw new Unsupported(`${path.relative(ctx.submit.root, spec.path)}: ${error.message}`);
         if (error instanceof PipelineGraphError) throw new SpecRejected(`${path.relative(ctx.submit.root, spec.path)}: ${error.message}`, error.cause instanceof SpecRejected ? error.cause.findings : []);
         throw error;
       }
@@ -100,16 +103,17 @@ function createSteps(ctx: OrchestrationContext, parent: JobRow, plan: PipelinePl
     for (const node of plan.graph.steps) {
       const name = childJobName(parent.name, node.name);
       if (ctx.jobs.exists(name)) continue;
-      const child = ctx.jobs.insert({ name, type: 'command', experiment: parent.experiment, displayName: node.displayName ?? node.name, compute: node.compute, spec: {}, specPath: parent.spec_path, runDir: ctx.runDir(name), parent: parent.name, step: node.name }, 'NotStarted');
+      const child = ctx.jobs.insert({ name, type: node.type, experiment: parent.experiment, displayName: node.displayName ?? node.name, compute: node.compute, spec: {}, specPath: parent.spec_path, runDir: ctx.runDir(name), parent: parent.name, step: node.name }, 'NotStarted');
       ctx.lifecycle.transition(child, 'NotStarted');
     }
   });
 }
 
 /** Queues a step whose inputs exist, or completes it at once from a reusable run; a step that cannot start fails. */
-async function startStep(ctx: OrchestrationContext, parent: JobRow, plan: PipelinePlan, node: PipelineStepNode, child: JobRow): Promise<'Queued' | 'Completed' | 'Failed'> {
+async function startStep(ctx: OrchestrationContext, parent: JobRow, plan: PipelinePlan, node: PipelineStepNode, child: JobRow): Promise<'Queued' | 'Running' | 'Completed' | 'Failed'> {
   try {
     const spec = stepJobSpec(node, { pipelineInputs: plan.graph.inputs, stepOutputUri: (step, output) => upstreamOutput(ctx, parent.name, step, output) });
+    if (node.sweep) return await startSweepStep(ctx, plan, node, child, spec);
     const prepared = await prepareCommand(spec as unknown as CommandSpec, plan.spec_dir, ctx.submit);
     const key = node.isDeterministic ? reuseKey(spec, { codeHash: prepared.snapshotHash, environmentHash: environmentHash(prepared.plan) }) : undefined;
     const reusable = key && !node.forceRerun ? ctx.jobs.completedWithReuseKey(key) : undefined;
@@ -128,6 +132,23 @@ async function startStep(ctx: OrchestrationContext, parent: JobRow, plan: Pipeli
     ctx.lifecycle.transition(child, 'Failed', { reason: (error as Error).message });
     return 'Failed';
   }
+}
+
+/** A sweep step is a sweep job whose trial is the step's command; sweeps are not deterministic, so never reused. */
+async function startSweepStep(ctx: OrchestrationContext, plan: PipelinePlan, node: PipelineStepNode, child: JobRow, spec: StepJobSpec): Promise<'Running'> {
+  let sweep: SweepPlan;
+  try {
+    sweep = sweepPlan(node.sweep as unknown as Record<string, unknown>, plan.spec_dir, spec as unknown as CommandSpec);
+  } catch (error) {
+    if (error instanceof SweepSpecError) throw new Error(`step ${node.name}: ${error.message}`);
+    throw error;
+  }
+  const started = ctx.transaction(() => {
+    ctx.jobs.patch(child.name, { spec: JSON.stringify(sweep), compute: String(spec.compute).replace(/^azureml:/, '') });
+    return ctx.lifecycle.transition(child, 'Running', { patch: { started_at: Date.now() } });
+  });
+  await ctx.advance(started);
+  return 'Running';
 }
 
 /** An upstream step's output as its readers see it: a reused step's by the job that produced it, so their reuse keys match. */

@@ -56,27 +56,31 @@ export function sweepKind(ctx: OrchestrationContext & { events: EventLog }, load
       const value = spec.value as Record<string, unknown>;
       const specDir = path.dirname(spec.path);
       try {
-        const objective = parseObjective(value.objective);
-        createSampler(value.search_space, value.sampling_algorithm, objective.goal);
-        parseEarlyTermination(value.early_termination);
-        const trial = trialSpec(value, specDir, loadComponent);
-        const limits = (value.limits ?? {}) as { max_total_trials?: number; max_concurrent_trials?: number; timeout?: number };
-        const total = Number(limits.max_total_trials ?? DEFAULT_TOTAL_TRIALS);
-        const plan: SweepPlan = {
-          spec_dir: specDir,
-          trial,
-          search_space: value.search_space,
-          sampling_algorithm: value.sampling_algorithm ?? 'random',
-          ...(value.early_termination ? { early_termination: value.early_termination } : {}),
-          objective,
-          limits: { max_total_trials: total, max_concurrent_trials: Math.max(1, Number(limits.max_concurrent_trials ?? total)), ...(limits.timeout ? { timeout: Number(limits.timeout) } : {}) },
-        };
-        return { plan, compute: String(trial.compute ?? 'local').replace(/^azureml:/, '') };
+        const plan = sweepPlan(value, specDir, trialSpec(value, specDir, loadComponent));
+        return { plan, compute: String(plan.trial.compute ?? 'local').replace(/^azureml:/, '') };
       } catch (error) {
         if (error instanceof SweepSpecError) throw new SpecRejected(`${path.relative(ctx.submit.root, spec.path)}: ${error.message}`);
         throw error;
       }
     },
+  };
+}
+
+/** A sweep's plan from its settings as written (a sweep job's or a pipeline's sweep step's) and its trial; throws a `SweepSpecError`. */
+export function sweepPlan(value: Record<string, unknown>, specDir: string, trial: CommandSpec): SweepPlan {
+  const objective = parseObjective(value.objective);
+  createSampler(value.search_space, value.sampling_algorithm, objective.goal);
+  parseEarlyTermination(value.early_termination);
+  const limits = (value.limits ?? {}) as { max_total_trials?: number; max_concurrent_trials?: number; timeout?: number };
+  const total = Number(limits.max_total_trials ?? DEFAULT_TOTAL_TRIALS);
+  return {
+    spec_dir: specDir,
+    trial,
+    search_space: value.search_space,
+    sampling_algorithm: value.sampling_algorithm ?? 'random',
+    ...(value.early_termination ? { early_termination: value.early_termination } : {}),
+    objective,
+    limits: { max_total_trials: total, max_concurrent_trials: Math.max(1, Number(limits.max_concurrent_trials ?? total)), ...(limits.timeout ? { timeout: Number(limits.timeout) } : {}) },
   };
 }
 
@@ -122,7 +126,8 @@ function reports(ctx: { events: EventLog }, trial: string, metric: string): numb
 
 async function advanceSweep(ctx: OrchestrationContext & { events: EventLog }, name: string, trialsOf: Map<string, string>, timers: Map<string, NodeJS.Timeout>, expire: (reason: string) => Promise<void>): Promise<void> {
   const sweep = ctx.jobs.get(name);
-  if (!sweep || isTerminal(sweep.status)) return;
+  // A pipeline's sweep step is NotStarted until its inputs exist and its plan is stored.
+  if (!sweep || isTerminal(sweep.status) || sweep.status === 'NotStarted') return;
   const plan = decode(sweep);
   const { limits } = plan;
   if (limits.timeout && !timers.has(name)) {
@@ -147,7 +152,13 @@ async function advanceSweep(ctx: OrchestrationContext & { events: EventLog }, na
   ctx.kick();
   if (trials.some((t) => !isTerminal(t.status))) return;
   const completed = trials.filter((t) => t.status === 'Completed');
-  if (completed.length > 0) return stop(ctx, name, 'Completed', undefined, timers);
+  if (completed.length > 0) {
+    // As in Azure ML, the sweep's outputs are those of its best trial (the first completed one when none reported the metric).
+    const best = bestTrial(completed.map((t) => ({ t, metric: objectiveValue(reports(ctx, t.name, plan.objective.primaryMetric)) })), plan.objective.goal)?.t ?? completed[0]!;
+    return stop(ctx, name, 'Completed', undefined, timers, () => {
+      for (const output of ctx.jobs.outputs(best.name)) ctx.jobs.addOutput({ ...output, job_name: name });
+    });
+  }
   const first = trials[0];
   await stop(ctx, name, 'Failed', first ? `no trial completed; trial ${first.step} ${first.status === 'Canceled' ? 'was canceled' : 'failed'}${first.reason ? `: ${first.reason}` : ''}` : 'the search space has no trial to run', timers);
 }
@@ -203,7 +214,7 @@ async function terminateEarly(ctx: OrchestrationContext & { events: EventLog }, 
   }
 }
 
-async function stop(ctx: OrchestrationContext, name: string, status: 'Completed' | 'Failed' | 'Canceled', reason: string | undefined, timers: Map<string, NodeJS.Timeout>): Promise<void> {
+async function stop(ctx: OrchestrationContext, name: string, status: 'Completed' | 'Failed' | 'Canceled', reason: string | undefined, timers: Map<string, NodeJS.Timeout>, withStatus: () => void = () => {}): Promise<void> {
   clearTimeout(timers.get(name));
   timers.delete(name);
   const sweep = ctx.jobs.get(name);
@@ -217,7 +228,10 @@ async function stop(ctx: OrchestrationContext, name: string, status: 'Completed'
       }
     }),
   );
-  ctx.lifecycle.transition(name, status, reason ? { reason } : {});
+  ctx.transaction(() => {
+    withStatus();
+    ctx.lifecycle.transition(name, status, reason ? { reason } : {});
+  });
 }
 
 function detail(ctx: OrchestrationContext & { events: EventLog }, job: JobRow): Partial<JobDetail> {

@@ -93,6 +93,9 @@ function checkInstance(ctx: RuleContext, root: YamlMap): void {
 }
 
 function checkJob(ctx: RuleContext, job: YamlMap): void {
+  const rule = fieldOf(mapAt(job, 'sampling_algorithm'), 'rule');
+  const ruleValue = rule ? deref(rule.value) : null;
+  if (rule && isScalar(ruleValue) && String(ruleValue.value).toLowerCase() === 'sobol') info(ctx, rule.key, '`rule: sobol`: mlw samples with its seeded pseudo-random generator, not a Sobol sequence');
   for (const [field, what] of Object.entries(JOB_FIELDS)) {
     const pair = fieldOf(job, field);
     if (pair) info(ctx, pair.key, `\`${field}\`: ${what}`);

@@ -3,7 +3,7 @@ import { parseReference } from '../../../language/refs';
 import type { ComponentInput, ComponentOutput, DataType, EnvironmentRef, InputMode, InputType, JobInput, LiteralValue, PipelineJobSpec } from '../../../language/types/jobs';
 import { computeName } from '../../resolve';
 import { bindingsIn, hasBinding, wholeBinding, type ParentBinding } from './bindings';
-import { PipelineGraphError, type ComponentLoader, type DataInput, type InputSource, type PipelineGraph, type PipelineStepNode, type StepDefinition, type StepOutputSettings } from './types';
+import { PipelineGraphError, type ComponentLoader, type DataInput, type InputSource, type PipelineGraph, type PipelineStepNode, type StepDefinition, type StepOutputSettings, type SweepStepSettings } from './types';
 
 export interface BuildPipelineGraphOptions {
   /** Folder of the pipeline spec: relative component files and code resolve against it. */
@@ -55,8 +55,8 @@ class GraphBuilder {
     const names = Object.keys(this.jobs);
     for (const name of names) {
       const type = this.jobs[name]!.type ?? 'command';
-      if (type !== 'command') throw new PipelineGraphError(`step \`${name}\` is a ${String(type)} step; only command steps can run yet`, name);
-      this.bases.set(name, this.definition(name, this.jobs[name]!));
+      if (type !== 'command' && type !== 'sweep') throw new PipelineGraphError(`step \`${name}\` is a ${String(type)} step; ${String(type)} steps are not supported yet; command and sweep steps are`, name, { unsupported: true });
+      this.bases.set(name, type === 'sweep' ? this.trialDefinition(name, this.jobs[name]!) : this.definition(name, this.jobs[name]!));
     }
     const pipelineOutputs: PipelineGraph['outputs'] = {};
     for (const name of names) this.outputs.set(name, this.outputsOf(name, this.jobs[name]!, this.bases.get(name)!.definition, pipelineOutputs));
@@ -70,7 +70,8 @@ class GraphBuilder {
       const distribution = step.distribution ?? component.distribution;
       return {
         name,
-        type: 'command',
+        type: step.type === 'sweep' ? 'sweep' : 'command',
+        ...(step.type === 'sweep' ? { sweep: sweepSettings(step) } : {}),
         ...(typeof step.display_name === 'string' ? { displayName: step.display_name } : {}),
         definition,
         compute: computeName(step.compute ?? settings.default_compute ?? this.pipeline.compute),
@@ -116,11 +117,17 @@ class GraphBuilder {
     return this.fromComponent(name, step, loaded.spec, loaded.dir, source, component);
   }
 
+  /** A sweep step's trial: a command component (a reference or inline), with the step's inputs and outputs. */
+  private trialDefinition(name: string, step: Mapping): StepBase {
+    if (typeof step.trial !== 'string' && !isMapping(step.trial)) throw new PipelineGraphError(`step \`${name}\` is a sweep step without a \`trial\``, name);
+    return this.definition(name, { ...step, component: step.trial });
+  }
+
   private fromComponent(name: string, step: Mapping, spec: unknown, dir: string, source: StepDefinition['source'], reference?: string): StepBase {
     const label = reference ? `component ${reference}` : 'its inline component';
     if (!isMapping(spec)) throw new PipelineGraphError(`step \`${name}\`: ${label} is not a mapping`, name);
     const type = spec.type ?? 'command';
-    if (type !== 'command') throw new PipelineGraphError(`step \`${name}\` uses a ${String(type)} component; only command components can run yet`, name);
+    if (type !== 'command') throw new PipelineGraphError(`step \`${name}\` uses a ${String(type)} component; ${String(type)} components are not supported yet; command components are`, name, { unsupported: true });
     if (typeof spec.command !== 'string' || spec.command.trim() === '') throw new PipelineGraphError(`step \`${name}\`: ${label} has no \`command\``, name);
     // An environment written on the step replaces the component's, and its relative paths are the pipeline's.
     const environment = step.environment !== undefined ? envOf(step.environment) : envOf(spec.environment ?? this.pipeline.settings?.default_environment);
@@ -149,7 +156,10 @@ class GraphBuilder {
     const declared = definition.inputs;
     const usesComponent = definition.source !== 'inline-command';
     const sources: Record<string, InputSource> = {};
-    for (const [input, value] of Object.entries(asMapping(this.jobs[name]!.inputs))) {
+    const step = this.jobs[name]!;
+    // As in Azure ML, a sweep step's trial inputs named in its search space take the sampled values.
+    const sampled = step.type === 'sweep' ? Object.fromEntries(Object.keys(asMapping(step.search_space)).filter((p) => p in declared).map((p) => [p, `\${{search_space.${p}}}`])) : {};
+    for (const [input, value] of Object.entries({ ...sampled, ...asMapping(step.inputs) })) {
       if (usesComponent && !(input in declared)) throw new PipelineGraphError(`step \`${name}\`: its component declares no input \`${input}\``, name);
       const source = this.inputSource(name, input, value, declared[input]);
       if (source) sources[input] = source;
@@ -169,6 +179,8 @@ class GraphBuilder {
     const where = `step \`${step}\` input \`${input}\``;
     if (value === null || value === undefined) return undefined;
     if (typeof value === 'number' || typeof value === 'boolean') return { kind: 'literal', value };
+    // A sweep step's trial reads its sampled parameters; the sweep replaces them in each trial.
+    if (typeof value === 'string' && this.jobs[step]!.type === 'sweep' && /^\$\{\{\s*search_space\.[\w-]+\s*\}\}$/.test(value.trim())) return { kind: 'literal', value };
     if (typeof value === 'string') {
       const whole = wholeBinding(value);
       if (whole) return this.boundInput(step, where, whole, declared, {});
@@ -316,6 +328,16 @@ function checkAcyclic(steps: PipelineStepNode[]): void {
     state.set(name, 'done');
   };
   for (const step of steps) if (!state.has(step.name)) visit(step.name);
+}
+
+function sweepSettings(step: Mapping): SweepStepSettings {
+  return {
+    search_space: step.search_space,
+    ...(step.sampling_algorithm !== undefined ? { sampling_algorithm: step.sampling_algorithm } : {}),
+    objective: step.objective,
+    ...(step.limits !== undefined ? { limits: step.limits } : {}),
+    ...(step.early_termination !== undefined ? { early_termination: step.early_termination } : {}),
+  };
 }
 
 function codeOf(code: unknown, dir: string): { code?: string } {

@@ -16,10 +16,14 @@ import type {
 
 /** A pipeline spec that cannot run as written; `step` names the step at fault when there is one. */
 export class PipelineGraphError extends Error {
-  constructor(message: string, readonly step?: string, options?: ErrorOptions) {
+  constructor(message: string, readonly step?: string, options?: ErrorOptions & { unsupported?: boolean }) {
     super(message, options);
     this.name = 'PipelineGraphError';
+    this.unsupported = options?.unsupported === true;
   }
+
+  /** The step is of a type mlw does not run yet (the spec itself is valid). */
+  readonly unsupported: boolean;
 }
 
 /** A component as the loader found it: its spec value and the folder its relative paths resolve against. */
@@ -85,7 +89,10 @@ export interface StepOutputSettings {
 export interface PipelineStepNode {
   /** The step's key in `jobs:`. */
   name: string;
-  type: 'command';
+  /** A sweep step runs its definition as the trial of a sweep job. */
+  type: 'command' | 'sweep';
+  /** A sweep step's settings, as written on the step. */
+  sweep?: SweepStepSettings;
   displayName?: string;
   definition: StepDefinition;
   /** Compute name without `azureml:`; `local` when neither the step nor the pipeline names one. */
@@ -100,6 +107,15 @@ export interface PipelineStepNode {
   outputs: Record<string, StepOutputSettings>;
   /** Steps whose outputs this step reads, in `jobs:` order. */
   dependsOn: string[];
+}
+
+/** What a sweep step adds to its trial: Azure ML's sweep-job keys, validated when the step starts. */
+export interface SweepStepSettings {
+  search_space: unknown;
+  sampling_algorithm?: unknown;
+  objective: unknown;
+  limits?: unknown;
+  early_termination?: unknown;
 }
 
 export interface PipelineGraph {

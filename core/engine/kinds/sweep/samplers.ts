@@ -7,7 +7,7 @@
  * gives the same sweep.
  *
  * - `random`: every parameter drawn independently (`{type: random, seed: N}` fixes the seed; `logbase` changes
- *   the base of the log variants from `e`). `rule: sobol` is not supported.
+ *   the base of the log variants from `e`). `rule: sobol` samples like `random` (no Sobol sequence).
  * - `grid`: every combination of `choice` values (the only type Azure ML allows for grid), the first parameter
  *   varying slowest, each once; then exhausted.
  * - `bayesian`: the Tree-structured Parzen Estimator, see `tpe.ts`.
@@ -70,8 +70,10 @@ export function parseSamplingAlgorithm(spec: unknown): SamplingAlgorithm {
   if (seed !== undefined && !(typeof seed === 'number' && Number.isSafeInteger(seed))) {
     throw new SweepSpecError(`sampling_algorithm.seed must be an integer, not ${JSON.stringify(seed)}`);
   }
-  if (record.rule !== undefined && record.rule !== 'random') {
-    throw new SweepSpecError(`sampling_algorithm.rule ${JSON.stringify(record.rule)} is not supported; use random`);
+  // `rule: sobol` is sampled with the seeded generator (the editor says so at the field): a quasi-random sequence
+  // changes how evenly the space is covered, not which values are valid.
+  if (record.rule !== undefined && record.rule !== 'random' && record.rule !== 'sobol') {
+    throw new SweepSpecError(`sampling_algorithm.rule ${JSON.stringify(record.rule)} is not supported; use random or sobol`);
   }
   return { type, ...(seed === undefined ? {} : { seed }), logBase: parseLogBase(record.logbase) };
 }
