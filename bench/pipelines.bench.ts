@@ -3,6 +3,11 @@
 //      on localtest/busybox:full, on a cluster with max_instances 4, against the same 50 bare `docker run --rm` in the
 //      same order, 4 at a time, run alternately with it: per step ≤ 1.3×, and steps overlap up to max_instances
 //   2. a 20-step chain re-submitted unchanged: every step reused, submit → Completed (from the client) < 1 s
+//   3. a sweep of 200 trials of `true`, max_concurrent_trials 8, on a host-process compute (`type: local`,
+//      max_instances 8): scheduler overhead per trial = (8 × the sweep's submit → Completed − the trials' own run
+//      time, process start → exit) / 200, i.e. the time a concurrency slot spends not running a trial: < 20 ms
+//   4. early termination: a trial reporting a losing metric every second (bandit, evaluation_interval 1) is Canceled
+//      before its next report; the time from its report to Canceled
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +22,10 @@ const CHAIN_STEPS = 20;
 const CAPACITY = 4;
 const IMAGE = 'localtest/busybox:full';
 const S = 'https://azuremlschemas.azureedge.net/latest/';
+const TRIALS = 200;
+const CONCURRENT_TRIALS = 8;
+const REPORT_EVERY_S = 1;
+const PYTHON = 'PYTHONPATH=/opt/mlflow-src /usr/bin/python3';
 const TERMINAL = new Set(['Completed', 'Failed', 'Canceled']);
 
 const step = (name: string, inputs: string[], withOutput: boolean) => [
@@ -45,6 +54,51 @@ function workspace(): string {
   fs.writeFileSync(path.join(root, 'fan.yml'), pipelineSpec('bench-fan', fan, true));
   const chain = chainNames.map((name, i) => step(name, i ? [chainNames[i - 1]!] : [], true));
   fs.writeFileSync(path.join(root, 'chain.yml'), pipelineSpec('bench-chain', chain, false));
+  fs.writeFileSync(path.join(root, 'host.yml'), `name: host\ntype: local\nmax_instances: ${CONCURRENT_TRIALS}\n`);
+  const sweep = (lines: string[]) => [`$schema: ${S}sweepJob.schema.json`, 'type: sweep', 'experiment_name: bench-sweep', 'compute: azureml:host', ...lines, ''].join('\n');
+  fs.writeFileSync(path.join(root, 'sweep.yml'), sweep([
+    'trial:',
+    '  command: true ${{search_space.x}}',
+    '  environment:',
+    `    image: ${IMAGE}`,
+    'sampling_algorithm: random',
+    'search_space:',
+    '  x:',
+    '    type: uniform',
+    '    min_value: 0',
+    '    max_value: 1',
+    'objective:',
+    '  primary_metric: m',
+    '  goal: maximize',
+    'limits:',
+    `  max_total_trials: ${TRIALS}`,
+    `  max_concurrent_trials: ${CONCURRENT_TRIALS}`,
+  ]));
+  // The good trial reports once and ends; the bad one would report every second for a minute.
+  fs.writeFileSync(path.join(root, 'reports.py'), `import sys, time, mlflow\nq = float(sys.argv[1])\nfor step in range(60 if q < 0.5 else 1):\n    mlflow.log_metric("accuracy", q, step=step)\n    time.sleep(${REPORT_EVERY_S} if q < 0.5 else 0)\n`);
+  fs.writeFileSync(path.join(root, 'bandit.yml'), sweep([
+    'trial:',
+    '  code: .',
+    `  command: ${PYTHON} reports.py \${{search_space.quality}}`,
+    '  environment:',
+    `    image: ${IMAGE}`,
+    'sampling_algorithm: grid',
+    'search_space:',
+    '  quality:',
+    '    type: choice',
+    '    values: [0.9, 0.1]',
+    'objective:',
+    '  primary_metric: accuracy',
+    '  goal: maximize',
+    'limits:',
+    '  max_total_trials: 2',
+    '  max_concurrent_trials: 1',
+    'early_termination:',
+    '  type: bandit',
+    '  slack_factor: 0.1',
+    '  evaluation_interval: 1',
+    '  delay_evaluation: 0',
+  ]));
   return root;
 }
 
@@ -75,30 +129,52 @@ async function bareFanOut(): Promise<{ wall: number; perRun: number[] }> {
 interface PipelineRun {
   wall: number;
   detail: JobDetail;
-  /** Per step: Preparing → its final status, from the daemon's event times. */
-  held: number[];
+  /** Per step or trial job, when it entered each status, from the daemon's event times. */
+  entered: Map<string, Map<string, number>>;
+  /** Per step or trial job, the times of its metric reports. */
+  reported: Map<string, number[]>;
+}
+
+/** Per step that ran: the time from entering `from` to entering the first of `to`. */
+function phase(run: PipelineRun, from: string, to: string[]): number[] {
+  return [...run.entered.values()].flatMap((times) => {
+    const start = times.get(from);
+    const end = to.map((status) => times.get(status)).find((at) => at !== undefined);
+    return start === undefined || end === undefined ? [] : [end - start];
+  });
+}
+
+/** Per step with dependencies: from the last of them ending to the step being Queued (the pipeline's own latency). */
+function queueLatency(run: PipelineRun): number[] {
+  const ended = (job: string) => [...TERMINAL].map((status) => run.entered.get(job)?.get(status)).find((at) => at !== undefined);
+  const jobOf = new Map(run.detail.steps!.map((s) => [s.name, s.job]));
+  return run.detail.steps!.filter((s) => s.dependsOn.length > 0).flatMap((s) => {
+    const queued = run.entered.get(s.job)?.get('Queued');
+    const ready = Math.max(...s.dependsOn.map((d) => ended(jobOf.get(d)!) ?? NaN));
+    return queued === undefined || Number.isNaN(ready) ? [] : [queued - ready];
+  });
 }
 
 async function runPipeline(client: ApiClient, file: string): Promise<PipelineRun> {
   const start = performance.now();
   const { job } = await client.jobs.submit({ path: file });
-  const preparing = new Map<string, number>();
-  const held: number[] = [];
+  const entered = new Map<string, Map<string, number>>();
+  const reported = new Map<string, number[]>();
   let status = '';
   let wall = 0;
   await client.jobs.events(job.name, (event: JobEvent) => {
+    if (event.type === 'metric') reported.set(event.job, [...(reported.get(event.job) ?? []), Date.parse(event.time)]);
     if (event.type !== 'status') return;
     if (event.job === job.name) {
       status = event.status;
       if (TERMINAL.has(event.status)) wall = performance.now() - start;
       return;
     }
-    const at = Date.parse(event.time);
-    if (event.status === 'Preparing') preparing.set(event.job, at);
-    else if (TERMINAL.has(event.status) && preparing.has(event.job)) held.push(at - preparing.get(event.job)!);
+    if (!entered.has(event.job)) entered.set(event.job, new Map());
+    entered.get(event.job)!.set(event.status, Date.parse(event.time));
   }, { children: true });
   if (status !== 'Completed') throw new Error(`${job.name} ended ${status}`);
-  return { wall, detail: await client.jobs.get(job.name), held };
+  return { wall, detail: await client.jobs.get(job.name), entered, reported };
 }
 
 /** The most steps Running at once, from their recorded start and end (an end at the same instant as a start comes first). */
@@ -112,6 +188,21 @@ function maxRunning(detail: JobDetail): number {
   let most = 0;
   for (const edge of edges) most = Math.max(most, (running += edge.delta));
   return most;
+}
+
+/** The time a concurrency slot spent not running a trial's process, per trial (see the header). */
+function sweepOverhead(run: PipelineRun): number {
+  const trials = run.detail.sweep!.trials;
+  const ownRun = trials.reduce((sum, t) => sum + Date.parse(t.endedAt!) - Date.parse(t.startedAt!), 0);
+  return (CONCURRENT_TRIALS * run.wall - ownRun) / trials.length;
+}
+
+/** The losing trial: how long from its first report to Canceled, and how many reports it made. */
+function earlyTermination(run: PipelineRun): { latency: number; reports: number; canceled: boolean } {
+  const bad = run.detail.sweep!.trials.find((t) => t.params.quality === 0.1)!;
+  const reports = run.reported.get(bad.job) ?? [];
+  const canceledAt = run.entered.get(bad.job)?.get('Canceled');
+  return { latency: canceledAt === undefined || !reports.length ? NaN : canceledAt - reports[0]!, reports: reports.length, canceled: bad.status === 'Canceled' && /^Bandit/.test(bad.reason ?? '') };
 }
 
 async function main(): Promise<void> {
@@ -132,15 +223,29 @@ async function main(): Promise<void> {
     const first = await runPipeline(daemon.client, chain);
     const resubmits: PipelineRun[] = [];
     for (let i = 0; i < runs; i++) resubmits.push(await runPipeline(daemon.client, chain));
+    await daemon.client.assets.register('compute', { path: path.join(root, 'host.yml') });
+    const sweeps: PipelineRun[] = [];
+    for (let i = 0; i < runs; i++) sweeps.push(await runPipeline(daemon.client, path.join(root, 'sweep.yml')));
+    const bandits: PipelineRun[] = [];
+    for (let i = 0; i < runs; i++) bandits.push(await runPipeline(daemon.client, path.join(root, 'bandit.yml')));
 
     const bareWall = median(bare.map((b) => b.wall));
     const oursWall = median(ours.map((o) => o.wall));
     const bareStep = median(bare.flatMap((b) => b.perRun));
-    const oursStep = median(ours.flatMap((o) => o.held));
+    const oursStep = median(ours.flatMap((o) => phase(o, 'Preparing', [...TERMINAL])));
+    const [preparing, running, finalizing] = [['Preparing', 'Running'], ['Running', 'Finalizing'], ['Finalizing', 'Completed']].map(([from, to]) => median(ours.flatMap((o) => phase(o, from!, [to!]))));
+    const latency = median(ours.flatMap(queueLatency));
     const overlap = ours.map((o) => maxRunning(o.detail));
     const ranAll = ours.every((o) => o.detail.steps!.length === FAN_STEPS && o.detail.steps!.every((s) => s.status === 'Completed' && !s.reusedFrom));
     const reused = resubmits.map((r) => r.detail.steps!.filter((s) => s.status === 'Completed' && s.reusedFrom).length);
     const resubmitWall = median(resubmits.map((r) => r.wall));
+    const sweepWall = median(sweeps.map((r) => r.wall));
+    const sweepCompleted = sweeps.map((r) => r.detail.sweep!.trials.filter((t) => t.status === 'Completed').length);
+    const overhead = median(sweeps.map(sweepOverhead));
+    const trialRun = median(sweeps.flatMap((r) => r.detail.sweep!.trials.map((t) => Date.parse(t.endedAt!) - Date.parse(t.startedAt!))));
+    const trialSlot = median(sweeps.flatMap((r) => phase(r, 'Queued', [...TERMINAL])));
+    const terminations = bandits.map(earlyTermination);
+    const terminationLatency = median(terminations.map((e) => e.latency));
     const pass = (ok: boolean) => (ok ? 'pass' : 'MISS');
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
     printTable('mlw bench:pipelines', runs, [
@@ -148,9 +253,14 @@ async function main(): Promise<void> {
       [`bare: ${FAN_STEPS} \`docker run --rm busybox true\` in fan-out order, ${CAPACITY} at a time`, `${(bareWall / 1000).toFixed(2)} s (${ms(bareWall / FAN_STEPS)} a step)`, '(baseline)', ''],
       [`${FAN_STEPS}-step fan-out/fan-in pipeline, cluster max_instances ${CAPACITY}: submit → Completed`, `${(oursWall / 1000).toFixed(2)} s (${ms(oursWall / FAN_STEPS)} a step, ${ratio(oursWall, bareWall)})`, '≤ 1.3×', pass(ranAll && oursWall / bareWall <= 1.3)],
       ['one step: Preparing → Completed, against one bare `docker run` among 4', `${ms(oursStep)} against ${ms(bareStep)} (${ratio(oursStep, bareStep)})`, '≤ 1.3×', pass(oursStep / bareStep <= 1.3)],
+      ['… of which Preparing / Running / Finalizing', `${ms(preparing!)} / ${ms(running!)} / ${ms(finalizing!)}`, '—', ''],
+      ['a step\'s last input ready → the step Queued', ms(latency), '—', ''],
       ['most steps Running at once (from step start/end times)', overlap.join(', '), `${CAPACITY}, never more`, pass(overlap.every((n) => n === CAPACITY))],
       [`${CHAIN_STEPS}-step chain re-submitted unchanged: steps reused`, `${reused.join(', ')} of ${CHAIN_STEPS} (first run ${(first.wall / 1000).toFixed(2)} s)`, 'all', pass(reused.every((n) => n === CHAIN_STEPS))],
       ['… submit → Completed, from the client', ms(resubmitWall), '< 1 s', pass(resubmitWall < 1000)],
+      [`sweep, ${TRIALS} trials of \`true\`, max_concurrent_trials ${CONCURRENT_TRIALS}, \`type: local\` compute`, `${sweepCompleted.join(', ')} Completed in ${(sweepWall / 1000).toFixed(2)} s`, 'all', pass(sweepCompleted.every((n) => n === TRIALS))],
+      ['… scheduler overhead per trial: (8 × wall − Σ trial process time) / trials', `${ms(overhead)} (a trial's process: ${ms(trialRun)}, Queued → Completed: ${ms(trialSlot)})`, '< 20 ms', pass(overhead < 20)],
+      [`early termination (bandit, evaluation_interval 1, a report every ${REPORT_EVERY_S} s): losing report → Canceled`, `${ms(terminationLatency)}; reports made: ${terminations.map((e) => e.reports).join(', ')}`, `< ${REPORT_EVERY_S * 1000} ms, 1 report`, pass(terminations.every((e) => e.canceled && e.reports === 1 && e.latency < REPORT_EVERY_S * 1000))],
     ]);
   } finally {
     daemon.client.close();
