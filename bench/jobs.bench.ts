@@ -141,6 +141,7 @@ async function main(): Promise<void> {
   } finally {
     daemon.client.close();
     await daemon.stop();
+    fs.rmSync(root, { recursive: true, force: true });
   }
 }
 

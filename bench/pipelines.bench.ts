@@ -177,11 +177,25 @@ async function runPipeline(client: ApiClient, file: string): Promise<PipelineRun
   return { wall, detail: await client.jobs.get(job.name), entered, reported };
 }
 
-/** The most steps Running at once, from their recorded start and end (an end at the same instant as a start comes first). */
+/** The most steps Running at once, from their recorded start (process or container started) and end (it exited). */
 function maxRunning(detail: JobDetail): number {
-  const edges = detail.steps!.filter((s) => s.startedAt && s.endedAt).flatMap((s) => [
-    { at: Date.parse(s.startedAt!), delta: 1 },
-    { at: Date.parse(s.endedAt!), delta: -1 },
+  return maxOverlap(detail.steps!.filter((s) => s.startedAt && s.endedAt).map((s) => [Date.parse(s.startedAt!), Date.parse(s.endedAt!)]));
+}
+
+/** The most steps holding an instance of the compute at once: from Preparing to their final status. */
+function maxHeld(run: PipelineRun): number {
+  return maxOverlap([...run.entered.values()].flatMap((times) => {
+    const start = times.get('Preparing');
+    const end = [...TERMINAL].map((status) => times.get(status)).find((at) => at !== undefined);
+    return start === undefined || end === undefined ? [] : [[start, end] as [number, number]];
+  }));
+}
+
+/** The most intervals open at once; an end at the same instant as a start comes first. */
+function maxOverlap(intervals: [number, number][]): number {
+  const edges = intervals.flatMap(([start, end]) => [
+    { at: start, delta: 1 },
+    { at: end, delta: -1 },
   ]);
   edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
   let running = 0;
@@ -236,6 +250,7 @@ async function main(): Promise<void> {
     const [preparing, running, finalizing] = [['Preparing', 'Running'], ['Running', 'Finalizing'], ['Finalizing', 'Completed']].map(([from, to]) => median(ours.flatMap((o) => phase(o, from!, [to!]))));
     const latency = median(ours.flatMap(queueLatency));
     const overlap = ours.map((o) => maxRunning(o.detail));
+    const held = ours.map(maxHeld);
     const ranAll = ours.every((o) => o.detail.steps!.length === FAN_STEPS && o.detail.steps!.every((s) => s.status === 'Completed' && !s.reusedFrom));
     const reused = resubmits.map((r) => r.detail.steps!.filter((s) => s.status === 'Completed' && s.reusedFrom).length);
     const resubmitWall = median(resubmits.map((r) => r.wall));
@@ -255,7 +270,8 @@ async function main(): Promise<void> {
       ['one step: Preparing → Completed, against one bare `docker run` among 4', `${ms(oursStep)} against ${ms(bareStep)} (${ratio(oursStep, bareStep)})`, '≤ 1.3×', pass(oursStep / bareStep <= 1.3)],
       ['… of which Preparing / Running / Finalizing', `${ms(preparing!)} / ${ms(running!)} / ${ms(finalizing!)}`, '—', ''],
       ['a step\'s last input ready → the step Queued', ms(latency), '—', ''],
-      ['most steps Running at once (from step start/end times)', overlap.join(', '), `${CAPACITY}, never more`, pass(overlap.every((n) => n === CAPACITY))],
+      ['most steps holding an instance at once (Preparing → end)', held.join(', '), `${CAPACITY}, never more`, pass(held.every((n) => n === CAPACITY))],
+      ['most steps Running at once (from step start/end times)', overlap.join(', '), `up to ${CAPACITY}, never more`, pass(overlap.every((n) => n <= CAPACITY) && Math.max(...overlap) === CAPACITY)],
       [`${CHAIN_STEPS}-step chain re-submitted unchanged: steps reused`, `${reused.join(', ')} of ${CHAIN_STEPS} (first run ${(first.wall / 1000).toFixed(2)} s)`, 'all', pass(reused.every((n) => n === CHAIN_STEPS))],
       ['… submit → Completed, from the client', ms(resubmitWall), '< 1 s', pass(resubmitWall < 1000)],
       [`sweep, ${TRIALS} trials of \`true\`, max_concurrent_trials ${CONCURRENT_TRIALS}, \`type: local\` compute`, `${sweepCompleted.join(', ')} Completed in ${(sweepWall / 1000).toFixed(2)} s`, 'all', pass(sweepCompleted.every((n) => n === TRIALS))],
