@@ -5,26 +5,19 @@
 //   3. 200 concurrent submits to a cluster with max_instances 4: each recorded once, never more than 4 running,
 //      all Completed
 //   4. submit → Queued from the CLI, daemon discovery included: target < 300 ms
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiClient, readServeInfo } from '../core/api/client';
+import type { ApiClient } from '../core/api/client';
 import type { JobEvent } from '../core/vocabulary';
 import { EnvironmentBuilder } from '../core/env';
+import { argument, median, ms, printTable, repo, startDaemon } from './harness';
 
-const runs = Number(process.argv.find((a) => a.startsWith('--runs='))?.slice(7) ?? 7);
-const concurrent = Number(process.argv.find((a) => a.startsWith('--concurrent='))?.slice(13) ?? 200);
-const repo = path.resolve(__dirname, '..');
+const runs = argument('runs', 7);
+const concurrent = argument('concurrent', 200);
 const IMAGE = 'localtest/busybox:full';
 const S = 'https://azuremlschemas.azureedge.net/latest/';
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-const ms = (value: number) => `${value.toFixed(value < 10 ? 1 : 0)} ms`;
 
 function bareDockerRun(): number {
   const script = path.resolve(repo, '../shared/scripts/bench-docker-run.sh');
@@ -53,15 +46,6 @@ function workspace(): string {
   fs.writeFileSync(path.join(root, 'cluster-job.yml'), job('cluster'));
   fs.writeFileSync(path.join(root, 'local-job.yml'), job('local'));
   return root;
-}
-
-async function startDaemon(root: string): Promise<{ client: ApiClient; stop: () => void }> {
-  const child = spawn(process.execPath, [path.join(repo, 'out/daemon.js'), '--workspace', root, '--idle-timeout', '0'], { stdio: 'ignore' });
-  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-    const info = readServeInfo(root);
-    if (info && info.pid === child.pid) return { client: new ApiClient(info.port, info.token), stop: () => child.kill('SIGTERM') };
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
 }
 
 async function submitAndTime(client: ApiClient, file: string): Promise<{ running: number; completed: number }> {
@@ -153,12 +137,11 @@ async function main(): Promise<void> {
       [`${concurrent} concurrent submits, cluster max_instances 4`, `${burst.recorded} recorded, ${burst.unique} unique, max ${burst.maxRunning} running, ${burst.completed} Completed in ${burst.seconds.toFixed(1)} s`, 'all once, ≤ 4 running, all Completed'],
       ['submit → Queued from the CLI (discovery included)', ms(cli), '< 300 ms'],
     ];
-    const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-    console.log(`mlw bench:jobs — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, medians of ${runs}`);
-    for (const row of rows) console.log(`| ${row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`);
+    printTable('mlw bench:jobs', runs, rows);
   } finally {
     daemon.client.close();
-    daemon.stop();
+    await daemon.stop();
+    fs.rmSync(root, { recursive: true, force: true });
   }
 }
 

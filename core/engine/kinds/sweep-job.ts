@@ -37,8 +37,10 @@ export function sweepKind(ctx: OrchestrationContext & { events: EventLog }, load
   const timers = new Map<string, NodeJS.Timeout>();
   /** Running trials → their sweep, for the metric subscription. */
   const trialsOf = new Map<string, string>();
+  /** Ended trials → their primary metric's objective value: it no longer changes, and each trial sampled reads them all. */
+  const endedObjectives = new Map<string, number | undefined>();
   const expire = (name: string) => (reason: string) => serializer.run(name, () => stop(ctx, name, 'Canceled', reason, timers));
-  const advance = (name: string) => serializer.run(name, () => advanceSweep(ctx, name, trialsOf, timers, expire(name)));
+  const advance = (name: string) => serializer.run(name, () => advanceSweep(ctx, name, trialsOf, endedObjectives, timers, expire(name)));
   ctx.events.subscribe((event) => {
     if (event.type !== 'metric') return;
     const sweep = trialsOf.get(event.job);
@@ -125,7 +127,7 @@ function reports(ctx: { events: EventLog }, trial: string, metric: string): numb
   return ctx.events.ofJob(trial, 'metric').flatMap((event) => (event.type === 'metric' && event.key === metric ? [event.value] : []));
 }
 
-async function advanceSweep(ctx: OrchestrationContext & { events: EventLog }, name: string, trialsOf: Map<string, string>, timers: Map<string, NodeJS.Timeout>, expire: (reason: string) => Promise<void>): Promise<void> {
+async function advanceSweep(ctx: OrchestrationContext & { events: EventLog }, name: string, trialsOf: Map<string, string>, endedObjectives: Map<string, number | undefined>, timers: Map<string, NodeJS.Timeout>, expire: (reason: string) => Promise<void>): Promise<void> {
   const sweep = ctx.jobs.get(name);
   // A pipeline's sweep step is NotStarted until its inputs exist and its plan is stored.
   if (!sweep || isTerminal(sweep.status) || sweep.status === 'NotStarted') return;
@@ -139,19 +141,25 @@ async function advanceSweep(ctx: OrchestrationContext & { events: EventLog }, na
   let trials = ctx.jobs.children(name);
   for (const trial of trials) if (!isTerminal(trial.status)) trialsOf.set(trial.name, name);
   const sampler = createSampler(plan.search_space, plan.sampling_algorithm, plan.objective.goal, { seed: seedFromText(name) });
+  const objectiveOf = (trial: JobRow) => {
+    if (!endedObjectives.has(trial.name)) endedObjectives.set(trial.name, objectiveValue(reports(ctx, trial.name, plan.objective.primaryMetric)));
+    return endedObjectives.get(trial.name);
+  };
   let exhausted = false;
   while (!exhausted && trials.length < limits.max_total_trials && trials.filter((t) => !isTerminal(t.status)).length < limits.max_concurrent_trials) {
-    const finished = trials.filter((t) => isTerminal(t.status)).map((t) => ({ params: paramsOf(t), metric: objectiveValue(reports(ctx, t.name, plan.objective.primaryMetric)) }));
+    const finished = trials.filter((t) => isTerminal(t.status)).map((t) => ({ params: paramsOf(t), metric: objectiveOf(t) }));
     const params = sampler.next(finished, trials.filter((t) => !isTerminal(t.status)).map(paramsOf));
     if (!params) exhausted = true;
     else {
       const trial = await startTrial(ctx, sweep, plan, String(trials.length + 1), params);
       if (!isTerminal(trial.status)) trialsOf.set(trial.name, name);
-      trials = ctx.jobs.children(name);
+      // Trials ending meanwhile advance the sweep again once this pass is done.
+      trials = [...trials, trial];
     }
   }
   ctx.kick();
   if (trials.some((t) => !isTerminal(t.status))) return;
+  for (const trial of trials) endedObjectives.delete(trial.name);
   const completed = trials.filter((t) => t.status === 'Completed');
   if (completed.length > 0) {
     // As in Azure ML, the sweep's outputs are those of its best trial (the first completed one when none reported the metric).
