@@ -1,8 +1,8 @@
-import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { JobDetail } from '../../core/vocabulary';
 import type { ControlPlaneConnection } from '../control-plane/connection';
 import type { JobViewMessage, JobViewRequest } from './job-view-messages';
+import { jobPageHtml } from '../webview-host/job-page';
 
 /** A webview over one job's detail (a pipeline's graph, a sweep's trials): how it is built and drawn. */
 export interface JobViewKind<View> {
@@ -97,25 +97,13 @@ export class JobViewPanels<View> implements vscode.Disposable {
   }
 
   private html(webview: vscode.Webview, assets: vscode.Uri, job: string): string {
-    const nonce = crypto.randomBytes(16).toString('base64');
-    const asset = (file: string): string => webview.asWebviewUri(vscode.Uri.joinPath(assets, file)).toString();
-    const csp = `default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource} 'nonce-${nonce}'; script-src 'nonce-${nonce}';`;
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-${this.kind.uplot ? `<link rel="stylesheet" href="${asset('uPlot.min.css')}" nonce="${nonce}">\n` : ''}<link rel="stylesheet" href="${asset(this.kind.style)}" nonce="${nonce}">
-<title>${escapeHtml(this.kind.title)}: ${escapeHtml(job)}</title>
-</head>
-<body>
-<header><h1>${escapeHtml(job)}</h1><span id="status" class="status"></span></header>
-<p id="message" class="empty">Loading…</p>
-${this.kind.body}
-${this.kind.uplot ? `<script nonce="${nonce}" src="${asset('uPlot.iife.min.js')}"></script>\n` : ''}<script nonce="${nonce}" src="${asset(this.kind.script)}"></script>
-</body>
-</html>`;
+    return jobPageHtml(webview, assets, {
+      title: this.kind.title,
+      job,
+      styles: [...(this.kind.uplot ? ['uPlot.min.css'] : []), this.kind.style],
+      scripts: [...(this.kind.uplot ? ['uPlot.iife.min.js'] : []), this.kind.script],
+      body: `<p id="message" class="empty">Loading…</p>\n${this.kind.body}`,
+    });
   }
 
   dispose(): void {
@@ -132,8 +120,4 @@ async function offerJob(request: Extract<JobViewRequest, { type: 'open' }>): Pro
   ];
   const picked = await vscode.window.showQuickPick(actions, { title: `${request.label} (${request.job})` });
   if (picked) await vscode.commands.executeCommand(picked.command, request.job);
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

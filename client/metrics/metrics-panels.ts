@@ -1,8 +1,8 @@
-import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { JobEvent } from '../../core/vocabulary';
 import type { ControlPlaneConnection } from '../control-plane/connection';
 import type { MetricsMessage } from './metrics-messages';
+import { jobPageHtml } from '../webview-host/job-page';
 
 const FLUSH_MS = 50;
 
@@ -88,34 +88,16 @@ export class MetricsPanels implements vscode.Disposable {
   }
 
   private html(webview: vscode.Webview, assets: vscode.Uri, job: string): string {
-    const nonce = crypto.randomBytes(16).toString('base64');
-    const asset = (file: string): string => webview.asWebviewUri(vscode.Uri.joinPath(assets, file)).toString();
-    const csp = `default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource} 'nonce-${nonce}'; script-src 'nonce-${nonce}';`;
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('uPlot.min.css')}" nonce="${nonce}">
-<link rel="stylesheet" href="${asset('metrics-webview.css')}" nonce="${nonce}">
-<title>Metrics: ${escapeHtml(job)}</title>
-</head>
-<body>
-<header><h1>${escapeHtml(job)}</h1><span id="status" class="status"></span></header>
-<p id="empty" class="empty">No metrics yet. Points appear here as the job logs them.</p>
-<main id="charts"></main>
-<script nonce="${nonce}" src="${asset('uPlot.iife.min.js')}"></script>
-<script nonce="${nonce}" src="${asset('metrics-webview.js')}"></script>
-</body>
-</html>`;
+    return jobPageHtml(webview, assets, {
+      title: 'Metrics',
+      job,
+      styles: ['uPlot.min.css', 'metrics-webview.css'],
+      scripts: ['uPlot.iife.min.js', 'metrics-webview.js'],
+      body: '<p id="empty" class="empty">No metrics yet. Points appear here as the job logs them.</p>\n<main id="charts"></main>',
+    });
   }
 
   dispose(): void {
     for (const panel of this.panels.values()) panel.dispose();
   }
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

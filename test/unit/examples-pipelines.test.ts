@@ -4,14 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { validateFiles } from '../../core/language';
-import type { AssetKind, JobDetail } from '../../core/vocabulary';
-import { logText, startPlane, workspace, type Plane } from '../support/control-plane';
-import { DockerTestBed } from '../support/docker';
+import type { JobDetail } from '../../core/vocabulary';
+import { logText, type Plane } from '../support/control-plane';
+import { dockerWithClientImage, EXAMPLES, examplesWorkspace, register } from '../support/examples';
 import { tempDir } from '../support/temp';
 
-const docker = new DockerTestBed();
-const EXAMPLES = path.resolve(__dirname, '../../examples');
-const CLIENT_IMAGE = 'localtest/mlflow-client:2.12.2';
 
 /**
  * Host jobs run the host's `python` with the daemon's environment: for the test's in-process daemon, `python` is
@@ -40,31 +37,12 @@ async function hostPython(t: TestContext): Promise<boolean> {
   return true;
 }
 
-/** A workspace holding a copy of examples/ with a daemon, sklearn-env and iris registered; its containers are removed afterwards. */
-async function examplesWorkspace(t: TestContext): Promise<Plane> {
-  const root = await workspace(t);
-  fs.cpSync(EXAMPLES, root, { recursive: true });
-  t.after(async () => {
-    if (await docker.unavailableReason()) return;
-    const left = await docker.docker.listContainers({ all: true, filters: { label: [`mlw.workspace=${root}`] } });
-    await Promise.all(left.map((c) => docker.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
-  });
-  const plane = await startPlane(t, root);
+/** The examples workspace with sklearn-env and iris registered. */
+async function examplesWithAssets(t: TestContext): Promise<Plane> {
+  const plane = await examplesWorkspace(t);
   await register(plane, 'environment', 'environments/sklearn/environment.yml');
   await register(plane, 'data', 'data/iris.yml');
   return plane;
-}
-
-const register = (plane: Plane, kind: AssetKind, file: string) => plane.client.assets.register(kind, { path: path.join(plane.root, file) });
-
-/** Docker with the image the sklearn environment is built from, else skipped (failed under CI). */
-async function dockerWithClientImage(t: TestContext): Promise<boolean> {
-  if (!(await docker.ready(t))) return false;
-  if (await docker.docker.getImage(CLIENT_IMAGE).inspect().then(() => true, () => false)) return true;
-  const reason = `${CLIENT_IMAGE} is missing; run ../shared/scripts/mlflow/build-client-image.sh (npm test's pretest does)`;
-  if (process.env.CI === 'true') throw new Error(reason);
-  t.skip(reason);
-  return false;
 }
 
 /** The job once it ended, with the logs of it and its children for failure messages. */
@@ -92,14 +70,14 @@ async function runPipeline(plane: Plane, compute: string, set: string[] = []): P
 
 test('examples/pipeline runs to Completed on the docker cluster', async (t) => {
   if (!(await dockerWithClientImage(t))) return;
-  const plane = await examplesWorkspace(t);
+  const plane = await examplesWithAssets(t);
   await register(plane, 'compute', 'compute/cpu-cluster.yml');
   await runPipeline(plane, 'cpu-cluster');
 });
 
 test('examples/pipeline runs to Completed on local with the host\'s python', async (t) => {
   if (!(await hostPython(t))) return;
-  const plane = await examplesWorkspace(t);
+  const plane = await examplesWithAssets(t);
   await runPipeline(plane, 'local', ['settings.default_compute=azureml:local']);
 });
 
@@ -131,14 +109,14 @@ async function runSweep(plane: Plane, compute: string, set: string[] = []): Prom
 
 test('examples/sweep runs to Completed on the docker cluster', async (t) => {
   if (!(await dockerWithClientImage(t))) return;
-  const plane = await examplesWorkspace(t);
+  const plane = await examplesWithAssets(t);
   await register(plane, 'compute', 'compute/cpu-cluster.yml');
   await runSweep(plane, 'cpu-cluster');
 });
 
 test('examples/sweep runs to Completed on local with the host\'s python', async (t) => {
   if (!(await hostPython(t))) return;
-  const plane = await examplesWorkspace(t);
+  const plane = await examplesWithAssets(t);
   await runSweep(plane, 'local', ['compute=azureml:local']);
 });
 
