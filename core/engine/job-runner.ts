@@ -217,7 +217,7 @@ export class JobRunner {
       specDir: spec.spec_dir,
       dataAsset: (name: string, version?: string, label?: string, kind: 'data' | 'model' = 'data') => spec.data_assets?.[dataAssetKey(kind, name, version, label)],
     });
-    const outputs = await prepareOutputs((spec.outputs ?? {}) as never, { ...staging, jobName: this.job.name, defaultDatastore: this.ctx.defaultDatastore });
+    const outputs = await prepareOutputs((spec.outputs ?? {}) as never, { ...staging, jobName: this.job.name, defaultDatastore: spec.default_datastore ?? this.ctx.defaultDatastore });
     // Also after a restart (INSERT OR REPLACE): that restores rows the database may have lost.
     for (const output of Object.values(outputs)) {
       const type = ((spec.outputs?.[output.name] as { type?: string } | null | undefined)?.type) ?? 'uri_folder';

@@ -309,3 +309,55 @@ test('a pipeline\'s stream with its steps resumes after any event without losing
   await plane.client.jobs.events(job.name, (event) => resumed.push(event), { children: true, after: running.seq });
   assert.deepEqual(resumed.map((e) => e.seq), all.filter((e) => e.seq > running.seq).map((e) => e.seq));
 });
+
+test('continue_on_step_failure runs the independent steps, skips the ones reading a failed step, and fails the pipeline', async (t) => {
+  const root = await workspace(t, {
+    'p/pipeline.yml': [
+      PIPELINE_SCHEMA,
+      'type: pipeline',
+      'settings:',
+      '  continue_on_step_failure: true',
+      'jobs:',
+      '  broken:',
+      '    type: command',
+      '    command: echo bad; exit 4',
+      '    outputs:',
+      '      o:',
+      '        type: uri_folder',
+      '  fine:',
+      '    type: command',
+      '    command: echo fine',
+      '  reader:',
+      '    type: command',
+      '    command: ls ${{inputs.i}}',
+      '    inputs:',
+      '      i: ${{parent.jobs.broken.outputs.o}}',
+      '',
+    ].join('\n'),
+  });
+  const plane = await startPlane(t, root);
+  const detail = await finished(plane, (await plane.submit('p/pipeline.yml')).name);
+  assert.equal(detail.status, 'Failed');
+  assert.match(detail.reason ?? '', /^step broken failed: exit code 4/);
+  assert.deepEqual(detail.steps!.map((s) => [s.name, s.status]), [['broken', 'Failed'], ['fine', 'Completed'], ['reader', 'Canceled']]);
+  assert.match(detail.steps![2]!.reason ?? '', /^not run: it reads outputs of step broken/);
+});
+
+test('steps from a registered component write to settings.default_datastore, and their runs are child runs of the pipeline\'s', async (t) => {
+  const root = await workspace(t, {
+    ...TWO_STEPS,
+    'p/shared.yml': 'name: shared\ntype: local\npath: ../shared-store\n',
+    'shared-store/README': 'the shared datastore\n',
+    'p/pipeline.yml': TWO_STEPS['p/pipeline.yml'].replace('component: ./split.yml', 'component: azureml:split_words:1').replace('  default_compute: azureml:local', '  default_compute: azureml:local\n  default_datastore: azureml:shared'),
+  });
+  const plane = await startPlane(t, root);
+  await plane.client.assets.register('component', { path: path.join(root, 'p/split.yml') });
+  await plane.client.assets.register('datastore', { path: path.join(root, 'p/shared.yml') });
+  const detail = await finished(plane, (await plane.submit('p/pipeline.yml')).name);
+  assert.equal(detail.status, 'Completed', detail.reason);
+  const split = detail.steps![0]!.job;
+  const parts = path.join(root, 'shared-store', 'azureml', split, 'parts');
+  assert.deepEqual(fs.readdirSync(parts).sort(), ['0.txt', '1.txt', '2.txt'], 'the step output is in the pipeline\'s default datastore');
+  const run = await plane.http.request<{ run: { data: { tags: { key: string; value: string }[] } } }>('GET', `/api/2.0/mlflow/runs/get?run_id=${split}`);
+  assert.ok(run.run.data.tags.some((tag) => tag.key === 'mlflow.parentRunId' && tag.value === detail.name), JSON.stringify(run.run.data.tags));
+});

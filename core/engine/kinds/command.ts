@@ -23,6 +23,8 @@ export interface CommandPlan {
   data_assets?: Record<string, { path: string; type?: string; baseDir: string }>;
   /** The job's `resources.shm_size` in bytes; overrides the compute's for containers. */
   shm_bytes?: number;
+  /** Where outputs without a `path` go, when not the workspace's default: a pipeline's `settings.default_datastore`. */
+  default_datastore?: string;
 }
 
 /** A command job spec (a job file, a pipeline step or a sweep trial) as the engine reads it. */

@@ -17,6 +17,8 @@ import { sweepPlan, type SweepPlan } from './sweep-job';
 export interface PipelinePlan {
   spec_dir: string;
   graph: PipelineGraph;
+  /** `settings.default_datastore`: where step outputs without a `path` go. */
+  default_datastore?: string;
 }
 
 /** A step that did not run: the reason starts with this, so it is not taken for a step that failed. */
@@ -49,7 +51,8 @@ export function pipelineKind(ctx: OrchestrationContext, loadComponent: Component
         if (error instanceof PipelineGraphError) throw new SpecRejected(`${path.relative(ctx.submit.root, spec.path)}: ${error.message}`, error.cause instanceof SpecRejected ? error.cause.findings : []);
         throw error;
       }
-      const plan: PipelinePlan = { spec_dir: specDir, graph };
+      const datastore = value?.settings?.default_datastore;
+      const plan: PipelinePlan = { spec_dir: specDir, graph, ...(datastore ? { default_datastore: datastore.replace(/^azureml:/, '') } : {}) };
       // The pipeline's own compute is what its steps default to (each step still runs on its own).
       return { plan, compute: computeName(value?.settings?.default_compute ?? value?.compute) };
     },
@@ -118,7 +121,8 @@ async function startStep(ctx: OrchestrationContext, parent: JobRow, plan: Pipeli
     const spec = stepJobSpec(node, { pipelineInputs: plan.graph.inputs, stepOutputUri: (step, output) => upstreamOutput(ctx, parent.name, step, output) });
     if (node.sweep) return await startSweepStep(ctx, plan, node, child, spec);
     const prepared = await prepareCommand(spec as unknown as CommandSpec, plan.spec_dir, ctx.submit);
-    const key = node.isDeterministic ? reuseKey(spec, { codeHash: prepared.snapshotHash, environmentHash: environmentHash(prepared.plan) }) : undefined;
+    if (plan.default_datastore) prepared.plan.default_datastore = plan.default_datastore;
+    const key = node.isDeterministic ? reuseKey(spec, { codeHash: prepared.snapshotHash, environmentHash: environmentHash(prepared.plan), ...(plan.default_datastore ? { outputDatastore: plan.default_datastore } : {}) }) : undefined;
     const reusable = key && !node.forceRerun ? ctx.jobs.completedWithReuseKey(key) : undefined;
     return ctx.transaction(() => {
       ctx.jobs.patch(child.name, { spec: JSON.stringify(prepared.plan), compute: prepared.compute, snapshot_hash: prepared.snapshotHash ?? null, reuse_key: key ?? null });
@@ -142,6 +146,7 @@ async function startSweepStep(ctx: OrchestrationContext, plan: PipelinePlan, nod
   let sweep: SweepPlan;
   try {
     sweep = sweepPlan(node.sweep as unknown as Record<string, unknown>, plan.spec_dir, spec as unknown as CommandSpec);
+    if (plan.default_datastore) sweep.default_datastore = plan.default_datastore;
   } catch (error) {
     if (error instanceof SweepSpecError) throw new Error(`step ${node.name}: ${error.message}`);
     throw error;

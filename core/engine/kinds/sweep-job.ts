@@ -19,6 +19,8 @@ export interface SweepPlan {
   early_termination?: unknown;
   objective: Objective;
   limits: { max_total_trials: number; max_concurrent_trials: number; timeout?: number };
+  /** A sweep step's pipeline `settings.default_datastore`: where trial outputs without a `path` go. */
+  default_datastore?: string;
 }
 
 /** A trial's plan: a command job with the parameters it was sampled with. */
@@ -178,7 +180,7 @@ async function startTrial(ctx: OrchestrationContext, sweep: JobRow, plan: SweepP
   const insert = (status: 'NotStarted') => ctx.jobs.insert({ name, type: 'command', experiment: sweep.experiment, displayName: `trial ${step}`, compute: String(plan.trial.compute ?? 'local').replace(/^azureml:/, ''), spec: {}, specPath: sweep.spec_path, runDir: ctx.runDir(name), parent: sweep.name, step }, status);
   try {
     const prepared = await prepareCommand(spec, plan.spec_dir, ctx.submit);
-    const trialPlan: TrialPlan = { ...prepared.plan, params };
+    const trialPlan: TrialPlan = { ...prepared.plan, params, ...(plan.default_datastore ? { default_datastore: plan.default_datastore } : {}) };
     return ctx.transaction(() => {
       const row = insert('NotStarted');
       ctx.jobs.patch(name, { spec: JSON.stringify(trialPlan), snapshot_hash: prepared.snapshotHash ?? null, compute: prepared.compute });

@@ -11,6 +11,8 @@ export interface ReuseKeyOptions {
    * path, `azureml:<data>@latest`): without them such an input counts by its URI only.
    */
   inputHashes?: Record<string, string>;
+  /** The datastore outputs without a path go to, when not the workspace's default. */
+  outputDatastore?: string;
 }
 
 /** Bumped when what the key covers changes, so keys of older runs are no longer matched. */
@@ -31,6 +33,7 @@ export function reuseKey(spec: StepJobSpec, options: ReuseKeyOptions): string {
     environment: options.environmentHash !== undefined ? { hash: options.environmentHash } : spec.environment ?? null,
     inputs: spec.inputs ?? {},
     input_hashes: options.inputHashes ?? {},
+    ...(options.outputDatastore !== undefined ? { output_datastore: options.outputDatastore } : {}),
     outputs: spec.outputs ?? {},
     environment_variables: spec.environment_variables ?? {},
     distribution: spec.distribution ?? null,
