@@ -122,3 +122,34 @@ test('a sweep whose search space cannot be sampled is refused at submission', as
   assert.match(error.message, /grid sampling takes only choice parameters; search_space\.x is uniform/);
   assert.deepEqual(await plane.client.jobs.list(), []);
 });
+
+test('limits.trial_timeout cancels a trial that runs too long; limits.timeout cancels the sweep and its trials', async (t) => {
+  const spec = (limits: string[]) => sweep([
+    'trial:',
+    '  command: sleep 60 # ${{search_space.x}}',
+    '  environment:',
+    '    image: localtest/python:3-bookworm',
+    'sampling_algorithm: grid',
+    'search_space:',
+    '  x:',
+    '    type: choice',
+    '    values: [1, 2]',
+    'objective:',
+    '  primary_metric: m',
+    '  goal: maximize',
+    'limits:',
+    '  max_concurrent_trials: 1',
+    ...limits,
+  ]);
+  const root = await workspace(t, { 's/trial-timeout.yml': spec(['  trial_timeout: 1']), 's/timeout.yml': spec(['  timeout: 2']) });
+  const plane = await startPlane(t, root);
+  const [perTrial, whole] = await Promise.all([plane.submit('s/trial-timeout.yml'), plane.submit('s/timeout.yml')]);
+  const trialsTimedOut = await finished(plane, perTrial.name);
+  assert.equal(trialsTimedOut.status, 'Failed');
+  assert.deepEqual(trialsTimedOut.sweep!.trials.map((trial) => [trial.status, trial.reason]), [['Canceled', 'exceeded limits.timeout of 1 s'], ['Canceled', 'exceeded limits.timeout of 1 s']]);
+  assert.match(trialsTimedOut.reason ?? '', /^no trial completed; trial 1 was canceled: exceeded limits.timeout of 1 s/);
+  const sweepTimedOut = await finished(plane, whole.name);
+  assert.equal(sweepTimedOut.status, 'Canceled');
+  assert.equal(sweepTimedOut.reason, 'the sweep reached limits.timeout of 2 s');
+  assert.ok(sweepTimedOut.sweep!.trials.every((trial) => trial.status === 'Canceled'));
+});
