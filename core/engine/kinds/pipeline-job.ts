@@ -87,7 +87,10 @@ async function advance(ctx: OrchestrationContext, name: string): Promise<void> {
         ctx.lifecycle.transition(child, 'Canceled', { reason: `${NOT_RUN}it reads outputs of step ${blocker.step}, which did not complete` });
         changed = true;
       } else if (deps.every((dep) => dep.status === 'Completed')) {
-        if ((await startStep(ctx, parent, plan, node, child)) === 'Completed') changed = true;
+        const started = await startStep(ctx, parent, plan, node, child);
+        // A queued step may start while the next ones are prepared.
+        if (started === 'Queued') ctx.kick();
+        if (started === 'Completed') changed = true;
       }
     }
   }
