@@ -378,7 +378,8 @@ export class ControlPlane {
     return target;
   }
 
-  private datastoreRecord(name: string): DatastoreRecord | undefined {
+  /** A registered datastore as the resolver sees it, its credentials read from the secrets store. */
+  datastoreRecord(name: string): DatastoreRecord | undefined {
     const asset = this.assets.get('datastore', name);
     if (!asset) return undefined;
     const spec = asset.spec as { type?: string; path?: string; credentials?: unknown };
