@@ -24,3 +24,20 @@ export const WORKSPACE_TRUSTED_NOTIFICATION = 'mlw/workspaceTrusted';
 
 /** V8 flag for the server process: a small young generation lowers its peak memory (server/README.md). */
 export const SERVER_EXEC_ARGV = ['--max-semi-space-size=1'];
+
+/**
+ * The client command behind the `secret-in-spec` quick fix: it sends the credential to the workspace's daemon (the
+ * secrets store) and replaces it in the file by the reference the daemon answers. The server stays offline.
+ */
+export const MOVE_SECRET_COMMAND = 'mlw.secret.moveToStore';
+
+export interface MoveSecretArguments {
+  uri: string;
+  /** The credential's value as written in the file (quotes included) and where. */
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  written: string;
+  /** The credential as parsed. */
+  value: string;
+  datastore: string;
+  key: string;
+}

@@ -17,6 +17,7 @@ import { showJobGraph } from './job-show-graph';
 import { showJobMetrics } from './job-show-metrics';
 import { showJobSweep } from './job-show-sweep';
 import { submitJob } from './job-submit';
+import { moveSecretToStore } from './secret-move-to-store';
 import { newSpecFromTemplate } from './spec-new-from-template';
 import { validateSpec } from './spec-validate';
 import { refreshViews } from './views-refresh';
@@ -24,7 +25,7 @@ import { refreshViews } from './views-refresh';
 export const COMMANDS: readonly MlwCommand[] = [
   submitJob, cancelJob, rerunJob, showJobLogs, showJobMetrics, showJobGraph, showJobSweep, openJobOutputs, openJobSpec,
   createAsset, openAssetSpec, showAssetVersions, archiveAsset, showComputeQueue,
-  validateSpec, newSpecFromTemplate, refreshViews, reconnectControlPlane, setRemoteToken, showLog,
+  validateSpec, newSpecFromTemplate, refreshViews, reconnectControlPlane, setRemoteToken, showLog, moveSecretToStore,
 ];
 
 /** Registers every command; errors become one notification (and a log line) instead of an unhandled rejection. */

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import { WorkspaceLayout } from '../engine/layout';
-import type { ApiErrorBody, ArchiveResult, AssetRegistration, ComputeQueue, EnvironmentImage, Health, JobSubmission, MetricPoint, ServeInfo, SpecRequest, TrackingRunData } from './contracts';
+import type { ApiErrorBody, ArchiveResult, AssetRegistration, ComputeQueue, EnvironmentImage, Health, JobSubmission, MetricPoint, SecretStored, ServeInfo, SpecRequest, TrackingRunData } from './contracts';
 import { routes } from './routes';
 import type { AssetDetail, AssetKind, AssetSummary, JobDetail, JobEvent, JobSummary } from '../vocabulary';
 
@@ -84,6 +84,11 @@ export class ApiClient {
 
   readonly computes = {
     queue: (name: string): Promise<ComputeQueue> => this.transport.request('GET', routes.computeQueue(name)),
+  };
+
+  readonly secrets = {
+    /** Keeps a datastore's credential in the workspace's secrets store; answers the reference to write in its place. */
+    storeDatastoreCredential: (datastore: string, key: string, value: string): Promise<SecretStored> => this.transport.request('POST', routes.datastoreSecret(datastore, key), { value }),
   };
 
   /** The tracking API (MLflow's REST API) as the clients read it; a job's run id is the job's name. */

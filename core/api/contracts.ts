@@ -64,6 +64,16 @@ export interface ArchiveResult {
   archived: number;
 }
 
+/** `POST /api/secrets/datastores/<name>/<key>`: a datastore credential to keep in the workspace's secrets store. */
+export interface SecretRequest {
+  value: string;
+}
+
+/** What to write in the spec in place of the credential. */
+export interface SecretStored {
+  reference: string;
+}
+
 /** One point of a metric, as the tracking API (MLflow's `metrics/get-history`) answers it. */
 export interface MetricPoint {
   key: string;
@@ -101,7 +111,14 @@ const specRequestSchema = {
   },
 } as const;
 
-export const BODY_SCHEMAS = { specRequest: specRequestSchema } as const;
+const secretRequestSchema = {
+  type: 'object',
+  required: ['value'],
+  additionalProperties: false,
+  properties: { value: { type: 'string', minLength: 1, maxLength: 64 * 1024 } },
+} as const;
+
+export const BODY_SCHEMAS = { specRequest: specRequestSchema, secretRequest: secretRequestSchema } as const;
 
 /** Largest request body the daemon reads (a spec is at most 4 MiB; JSON escaping can grow it). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;

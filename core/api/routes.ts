@@ -31,6 +31,7 @@ export const routes = {
   assetArchive: (kind: AssetKind, name: string, version?: string) => `/api/assets/${segment(kind)}/${segment(name)}/archive${query({ version })}`,
   environmentImage: (name: string, version?: string) => `/api/assets/environment/${segment(name)}/image${query({ version })}`,
   computeQueue: (name: string) => `/api/computes/${segment(name)}/queue`,
+  datastoreSecret: (datastore: string, key: string) => `/api/secrets/datastores/${segment(datastore)}/${segment(key)}`,
 
   trackingRun: (runId: string) => `/api/2.0/mlflow/runs/get${query({ run_id: runId })}`,
   trackingMetricHistory: (runId: string, key: string, page: { maxResults?: number; pageToken?: string } = {}) =>

@@ -5,8 +5,9 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { LinkEscapeError, NotAFileError, readStreamInside } from '../data/contained-fs';
 import { isMissingPath } from '../data/fs-util';
 import type { ControlPlane } from '../engine/control-plane';
+import { storeDatastoreSecret } from '../secrets/datastore-credentials';
 import { BadRequest, Conflict, Forbidden, NotFound, Unsupported } from '../errors';
-import { BODY_SCHEMAS, MAX_BODY_BYTES, type ApiErrorBody, type Health, type SpecRequest } from './contracts';
+import { BODY_SCHEMAS, MAX_BODY_BYTES, type ApiErrorBody, type Health, type SecretRequest, type SecretStored, type SpecRequest } from './contracts';
 import { useApiErrors } from './errors';
 import { ASSET_KINDS, type AssetKind } from '../vocabulary';
 import { useBoundedJsonParser } from './json-body';
@@ -114,6 +115,10 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
   app.get('/api/events', (request: FastifyRequest, reply: FastifyReply) => streamEvents(plane, request, reply, undefined, options.streams));
 
   app.get<{ Params: { name: string } }>('/api/computes/:name/queue', async (request) => plane.queue(request.params.name));
+
+  app.post<{ Params: { name: string; key: string }; Body: SecretRequest }>('/api/secrets/datastores/:name/:key', { schema: { body: BODY_SCHEMAS.secretRequest } }, async (request): Promise<SecretStored> => ({
+    reference: storeDatastoreSecret(plane.secrets, request.params.name, request.params.key, request.body.value),
+  }));
 
   for (const plugin of options.plugins ?? []) plugin(app);
   return app;

@@ -20,6 +20,16 @@ export interface DatastoreRecord {
   type: string;
   /** Absolute folder of a `local` datastore (already resolved against the spec that defined it). */
   path?: string;
+  /** The credentials in clear, read from the workspace's secrets store; only for the code that accesses the datastore. */
+  credentials?: DatastoreCredentials;
+}
+
+export interface DatastoreCredentials {
+  account_key?: string;
+  sas_token?: string;
+  client_id?: string;
+  client_secret?: string;
+  tenant_id?: string;
 }
 
 export type ResolvedLocation =

@@ -9,7 +9,7 @@ import type { ComputeDriver } from '../compute/driver';
 import { HostProcessDriver } from '../compute/host';
 import type { DriverRegistry } from '../compute/registry';
 import { regularFilesInside } from '../data/contained-fs';
-import { DatastoreResolver, DEFAULT_DATASTORE } from '../data/datastores';
+import { DatastoreResolver, DEFAULT_DATASTORE, type DatastoreRecord } from '../data/datastores';
 import { assetKindOfType } from '../data/staging';
 import { isInside, readOrCreateKey } from '../data/fs-util';
 import { snapshotCode } from '../data/snapshot';
@@ -33,6 +33,8 @@ import { specContentHash } from './content-hash';
 import { ensureDefaultDatastores } from './default-datastores';
 import { runFiles, WorkspaceLayout } from './layout';
 import { RunLogs } from './run-log';
+import { datastoreCredentials, forgetDatastoreSecrets, sealDatastoreCredentials } from '../secrets/datastore-credentials';
+import { SecretsStore } from '../secrets/store';
 import { AssetResolver, computeName, generateJobName } from './resolve';
 import { Scheduler, queueReason } from './scheduler';
 import { refuseInvalidName, SpecLoader } from './spec-loader';
@@ -59,6 +61,7 @@ export class ControlPlane {
   readonly assets: AssetRepository;
   readonly jobs: JobRepository;
   readonly events: EventLog;
+  readonly secrets: SecretsStore;
   readonly loader: SpecLoader;
   readonly lifecycle: JobLifecycle;
   readonly kinds: JobKinds;
@@ -78,7 +81,11 @@ export class ControlPlane {
     this.store = Store.open(this.layout.database, { exclusive: true });
     this.runLogs = new RunLogs(this.layout.root, (job) => this.jobs.get(job));
     this.events = new EventLog(this.store, this.runLogs);
-    this.assets = new AssetRepository(this.store, ({ kind, name, version, change }) => this.events.append('', { type: 'asset', kind, name, ...(version !== undefined ? { version } : {}), change }));
+    this.secrets = new SecretsStore(this.layout.secrets);
+    this.assets = new AssetRepository(this.store, ({ kind, name, version, change }) => {
+      this.events.append('', { type: 'asset', kind, name, ...(version !== undefined ? { version } : {}), change });
+      if (kind === 'datastore' && change === 'archived') this.forgetSecrets(name);
+    });
     this.jobs = new JobRepository(this.store);
     this.loader = new SpecLoader(this.layout.root, { assets: () => this.registeredForIndex() });
     this.resolver = new AssetResolver(this.assets, this.loader, this.layout.root);
@@ -197,10 +204,13 @@ export class ControlPlane {
     refuseInvalidName(spec, name, path.relative(this.layout.root, spec.path));
     const { spec: value, upload, reused } = await uploadLocalPath(kind, spec.value, path.dirname(spec.path), this.datastores);
     const version = isVersioned(kind) ? (value.version !== undefined ? String(value.version) : this.assets.nextVersion(kind, name)) : '';
-    // Until an encrypted secrets store exists, credentials are kept and shown only masked.
-    const secrets = maskSecrets(value);
-    const contentHash = specContentHash(secrets, () => readOrCreateKey(path.join(this.layout.mlwDir, 'assets.key')));
+    // A datastore's credentials go into the secrets store, a reference in their place; any other secret is masked.
+    const sealed = kind === 'datastore' ? sealDatastoreCredentials(this.secrets, name, value) : undefined;
+    const secrets = maskSecrets(sealed?.spec ?? value);
+    const contentHash = specContentHash({ masked: secrets.masked, values: [...(sealed?.values ?? []), ...secrets.values] }, () => readOrCreateKey(path.join(this.layout.mlwDir, 'assets.key')));
+    sealed?.save();
     const { detail, created, updated } = this.assets.register({ kind, name, version, spec: secrets.masked, sourcePath: spec.path, contentHash, ...(upload ? { upload } : {}) });
+    sealed?.prune();
     this.loader.assetsChanged();
     this.targets.delete(name);
     return { asset: detail, created, updated, warnings: spec.warnings, ...(upload ? { upload: { ...upload, reused: reused === true } } : {}) };
@@ -368,12 +378,23 @@ export class ControlPlane {
     return target;
   }
 
-  private datastoreRecord(name: string): { name: string; type: string; path?: string } | undefined {
+  /** A registered datastore as the resolver sees it, its credentials read from the secrets store. */
+  datastoreRecord(name: string): DatastoreRecord | undefined {
     const asset = this.assets.get('datastore', name);
     if (!asset) return undefined;
-    const spec = asset.spec as { type?: string; path?: string };
+    const spec = asset.spec as { type?: string; path?: string; credentials?: unknown };
     const base = asset.sourcePath ? path.dirname(asset.sourcePath) : this.layout.root;
-    return { name, type: spec.type ?? 'azure_blob', ...(spec.path ? { path: path.resolve(base, spec.path) } : {}) };
+    const credentials = datastoreCredentials(this.secrets, name, spec);
+    return { name, type: spec.type ?? 'azure_blob', ...(spec.path ? { path: path.resolve(base, spec.path) } : {}), ...(credentials ? { credentials } : {}) };
+  }
+
+  /** An archived datastore's credentials leave the store; a store that cannot be written keeps them, with a warning. */
+  private forgetSecrets(datastore: string): void {
+    try {
+      forgetDatastoreSecrets(this.secrets, datastore);
+    } catch (error) {
+      process.emitWarning(`datastore ${datastore} was archived, but its secrets could not be removed: ${(error as Error).message}`);
+    }
   }
 
   private registeredForIndex(): IndexedAsset[] {

@@ -20,6 +20,10 @@ export class WorkspaceLayout {
   get serveLog(): string {
     return path.join(this.mlwDir, 'serve.log');
   }
+  /** The encrypted secrets store (datastore credentials); its key file, when there is no OS keyring, beside it. */
+  get secrets(): string {
+    return path.join(this.mlwDir, 'secrets.json');
+  }
   get snapshots(): string {
     return path.join(this.mlwDir, 'snapshots');
   }

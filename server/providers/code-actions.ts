@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range, type TextEdit } from 'vscode-languageserver';
+import { MOVE_SECRET_COMMAND, type MoveSecretArguments } from '../../client/protocol';
 import { formatReference, SCHEMA_URL_PREFIXES, type SpecDocument } from '../../core/language';
 import { closest } from '../../core/language/suggest';
-import { deref, isMap, locate, nodeAt, type YamlMap } from '../../core/language/yaml/ast';
+import { deref, isMap, isScalar, locate, nodeAt, type YamlMap } from '../../core/language/yaml/ast';
 import { declaringJob, ownerPath } from '../service/binding-scopes';
 import { rangeOf, type DocumentContext } from '../service/context';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
@@ -16,6 +17,11 @@ export function provideCodeActions(ctx: DocumentContext, range: Range, diagnosti
   for (const diagnostic of diagnostics) {
     if (diagnostic.source !== DIAGNOSTIC_SOURCE || typeof diagnostic.code !== 'string') continue;
     const data = (diagnostic.data && typeof diagnostic.data === 'object' ? diagnostic.data : {}) as Data;
+    if (diagnostic.code === 'secret-in-spec') {
+      const move = moveSecretAction(ctx, diagnostic, data);
+      if (move) actions.push(move);
+      continue;
+    }
     for (const fix of fixesFor(ctx, diagnostic.code, diagnostic, data)) {
       actions.push({ title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: fix.preferred ?? false, edit: { changes: { [ctx.uri]: fix.edits } } });
     }
@@ -88,6 +94,19 @@ function fixesFor(ctx: DocumentContext, rule: string, diagnostic: Diagnostic, da
     default:
       return [];
   }
+}
+
+/** Moves a credential written in clear into the secrets store: a command the client runs (it needs the daemon). */
+function moveSecretAction(ctx: DocumentContext, diagnostic: Diagnostic, data: Data): CodeAction | undefined {
+  const { datastore, key } = data;
+  if (typeof datastore !== 'string' || typeof key !== 'string') return undefined;
+  const doc = ctx.doc;
+  const start = doc.offset(diagnostic.range.start);
+  const node = deref(nodeAt(doc.root, start).node);
+  if (!isScalar(node) || node.start !== start || node.value === null) return undefined;
+  const args: MoveSecretArguments = { uri: ctx.uri, range: diagnostic.range, written: doc.text.slice(node.start, node.end), value: String(node.value), datastore, key };
+  const title = `Move \`${key}\` into the workspace's secrets store`;
+  return { title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: true, command: { title, command: MOVE_SECRET_COMMAND, arguments: [args] } };
 }
 
 /** Replaces the last whole occurrence of `name` (as a dotted or `:`-separated segment) in `text`. */

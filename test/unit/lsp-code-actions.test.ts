@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SpecDocument } from '../../core/language';
+import { MOVE_SECRET_COMMAND, type MoveSecretArguments } from '../../client/protocol';
 import { MlwLanguageService } from '../../server/service/language-service';
 import { openWithCaret, SCHEMA } from '../support/lsp-service';
 
@@ -58,5 +59,31 @@ describe('code actions', () => {
     const { service, uri } = await openWithCaret(text);
     const action = service.codeActions(uri, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, []).find((a) => a.title.startsWith('Add `$schema`'));
     assert.equal(MlwLanguageService.applyEdits(SpecDocument.parse('/x.yml', text), action!.edit!.changes![uri]!), `$schema: ${SCHEMA}commandJob.schema.json\n${text}`);
+  });
+
+  it('moves a datastore credential written in clear into the secrets store through a client command', async () => {
+    const text = `$schema: ${SCHEMA}azureBlob.schema.json\nname: archive\ntype: azure_blob\naccount_name: acct\ncontainer_name: c\ncredentials:\n  account_key: "k3y/with+quotes=="\n`;
+    const { service, uri } = await openWithCaret(text);
+    const diagnostics = service.diagnostics(uri).filter((d) => d.code === 'secret-in-spec');
+    assert.equal(diagnostics.length, 1);
+    assert.match(String(diagnostics[0]!.message), /secret:datastores\/archive\/account_key/);
+    const action = service.codeActions(uri, diagnostics[0]!.range, diagnostics).find((a) => a.command?.command === MOVE_SECRET_COMMAND);
+    assert.ok(action, 'no move-to-store action');
+    assert.equal(action.edit, undefined, 'the file changes only once the daemon stored the secret');
+    const args = action.command!.arguments![0] as MoveSecretArguments;
+    assert.deepEqual({ ...args, range: undefined }, { uri, range: undefined, written: '"k3y/with+quotes=="', value: 'k3y/with+quotes==', datastore: 'archive', key: 'account_key' });
+    assert.deepEqual(args.range, diagnostics[0]!.range);
+    // What the command leaves in the file draws no warning.
+    const moved = `${text.slice(0, text.indexOf('"k3y'))}secret:datastores/archive/account_key\n`;
+    const after = await openWithCaret(moved);
+    assert.deepEqual(after.service.diagnostics(after.uri).filter((d) => d.code === 'secret-in-spec' || d.severity === 1), []);
+  });
+
+  it('offers no move without a datastore name to file the secret under', async () => {
+    const text = `$schema: ${SCHEMA}azureBlob.schema.json\ntype: azure_blob\naccount_name: acct\ncontainer_name: c\ncredentials:\n  sas_token: sv=2022&sig=abc\n`;
+    const { service, uri } = await openWithCaret(text);
+    const diagnostics = service.diagnostics(uri).filter((d) => d.code === 'secret-in-spec');
+    assert.equal(diagnostics.length, 1);
+    assert.equal(service.codeActions(uri, diagnostics[0]!.range, diagnostics).filter((a) => a.command).length, 0);
   });
 });

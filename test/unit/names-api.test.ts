@@ -98,7 +98,7 @@ function eventsUntil(port: number, token: string, done: (text: string) => boolea
   });
 }
 
-test('a datastore credential is stored and shown only masked, and never lands in the database file', async (t) => {
+test('a datastore credential is kept in the secrets store, shown only as its reference, and never lands in the database file', async (t) => {
   const root = await workspace(t);
   const plane = await startPlane(t, root);
   const spec = `$schema: ${S}azureBlob.schema.json\nname: archive\ntype: azure_blob\naccount_name: acct\ncontainer_name: c\ncredentials:\n  account_key: ${SECRET}\n`;
@@ -106,13 +106,13 @@ test('a datastore credential is stored and shown only masked, and never lands in
   const created = await plane.client.assets.register('datastore', { path: path.join(root, 'archive.yml') });
   assert.match(created.warnings.join('\n'), /archive\.yml:7:16 warning secret-in-spec `account_key` is a secret written in clear/);
   const shown = await plane.client.assets.get('datastore', 'archive');
-  assert.deepEqual((shown.spec as { credentials: unknown }).credentials, { account_key: '***' });
+  assert.deepEqual((shown.spec as { credentials: unknown }).credentials, { account_key: 'secret:datastores/archive/account_key' });
   const answers = [JSON.stringify(created), JSON.stringify(shown), JSON.stringify(await plane.client.assets.list({ kind: 'datastore' }))];
   answers.push(await eventsUntil(plane.daemon.info.port, plane.daemon.info.token, (text) => text.includes('"archive"')));
-  // The same spec again is unchanged; a new key replaces the record, still masked.
+  // The same spec again is unchanged; a new key replaces the stored secret.
   const again = await plane.client.assets.register('datastore', { path: path.join(root, 'archive.yml') });
   assert.equal(again.created, false);
-  // The content hash cannot be matched offline against guesses of the key: only the masked spec is hashed in clear.
+  // The content hash cannot be matched offline against guesses of the key: only the spec with the reference is hashed in clear.
   const guessed = { ...shown.spec, credentials: { account_key: SECRET } };
   assert.notEqual(shown.contentHash, crypto.createHash('sha256').update(JSON.stringify(guessed)).digest('hex'));
   fs.writeFileSync(path.join(root, 'rotated.yml'), spec.replace(SECRET, `${SECRET.slice(0, -3)}x==`));
@@ -126,7 +126,7 @@ test('a datastore credential is stored and shown only masked, and never lands in
     assert.equal(shownByCli.code, 0, shownByCli.output);
     answers.push(shownByCli.output);
   }
-  assert.match(answers.at(-3)!, /account_key: "\*\*\*"/);
+  assert.match(answers.at(-3)!, /account_key: "?secret:datastores\/archive\/account_key/);
   for (const text of answers) assert.ok(!text.includes(SECRET), text.slice(0, 200));
   const mlw = path.join(root, '.mlw');
   for (const file of fs.readdirSync(mlw, { recursive: true }) as string[]) {

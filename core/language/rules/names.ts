@@ -1,5 +1,5 @@
 import { EXPERIMENT_NAME, nameProblem, nameRuleFor, versionProblem } from '../names';
-import { isSecretKey } from '../secrets';
+import { datastoreSecretReference, isSecretKey, isSecretReference } from '../secrets';
 import { isPlaceholder } from '../refs';
 import { childOf, deref, isMap, isScalar, keyText, type YamlNode } from '../yaml/ast';
 import type { RuleContext } from './context';
@@ -40,6 +40,7 @@ export function checkNames(ctx: RuleContext): void {
 export function checkSecrets(ctx: RuleContext): void {
   // Only datastores carry `credentials`; walking every other document (a 10k-line pipeline) would cost for nothing.
   if (ctx.kind.asset !== 'datastore') return;
+  const name = scalarText(childOf(ctx.doc.root, 'name'), true)?.text;
   const visit = (node: YamlNode | null, inCredentials: boolean, depth: number): void => {
     const map = deref(node);
     if (!isMap(map) || depth > 32) return;
@@ -47,14 +48,16 @@ export function checkSecrets(ctx: RuleContext): void {
       const key = keyText(pair);
       if (key === undefined) continue;
       const value = deref(pair.value);
-      if (inCredentials && isSecretKey(key) && isScalar(value) && value.value !== null && value.value !== '' && !isPlaceholder(String(value.value))) {
+      const text = isScalar(value) && value.value !== null ? String(value.value) : '';
+      if (inCredentials && isSecretKey(key) && text !== '' && !isPlaceholder(text) && !isSecretReference(text)) {
+        const reference = datastoreSecretReference(name || '<name>', key);
         ctx.report({
-          start: value.start,
-          end: value.end,
+          start: value!.start,
+          end: value!.end,
           severity: 'warning',
           rule: 'secret-in-spec',
-          message: `\`${key}\` is a secret written in clear in the spec; mlw keeps and shows only *** in its place. Use identity-based access (\`credentials: {}\`) or pass the secret through an environment variable instead`,
-          data: { key },
+          message: `\`${key}\` is a secret written in clear in the spec; mlw moves it into the workspace's encrypted secrets store on registration. Move it there now (quick fix) to leave \`${reference}\` in its place, or use identity-based access (\`credentials: {}\`)`,
+          data: { key, ...(name ? { datastore: name } : {}) },
         });
       } else visit(value, inCredentials || key === 'credentials', depth + 1);
     }
