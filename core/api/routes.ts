@@ -32,6 +32,10 @@ export const routes = {
   environmentImage: (name: string, version?: string) => `/api/assets/environment/${segment(name)}/image${query({ version })}`,
   computeQueue: (name: string) => `/api/computes/${segment(name)}/queue`,
 
+  whoami: () => '/api/whoami',
+  tokens: () => '/api/tokens',
+  token: (name: string) => `/api/tokens/${segment(name)}`,
+
   trackingRun: (runId: string) => `/api/2.0/mlflow/runs/get${query({ run_id: runId })}`,
   trackingMetricHistory: (runId: string, key: string, page: { maxResults?: number; pageToken?: string } = {}) =>
     `/api/2.0/mlflow/metrics/get-history${query({ run_id: runId, metric_key: key, max_results: page.maxResults, page_token: page.pageToken })}`,
