@@ -15,11 +15,15 @@ export function workspaceRoot(options: WorkspaceOption, near = process.cwd()): s
   return workspaceRootOf(near, near);
 }
 
-/** Connects to the workspace's `mlw serve`, starting it in the background when none answers. */
+/**
+ * Connects to the workspace's `mlw serve`, starting it in the background when none answers. The token is `MLW_TOKEN`
+ * (a named token with its role) when set, else the owner's from `.mlw/serve.json`.
+ */
 export function connect(root: string): Promise<ApiClient> {
   const daemon = process.env.MLW_DAEMON_SCRIPT ?? path.join(__dirname, 'daemon.js');
   const version = typeof MLW_VERSION === 'string' ? MLW_VERSION : undefined;
-  return connectWorkspace(root, { start: { command: process.execPath, args: [daemon, '--workspace', root], ...(version ? { version } : {}) } });
+  const token = process.env.MLW_TOKEN?.trim() || undefined;
+  return connectWorkspace(root, { start: { command: process.execPath, args: [daemon, '--workspace', root], ...(version ? { version } : {}) }, ...(token ? { token } : {}) });
 }
 
 /** Runs a command body, printing API errors (with the validator's findings) instead of a stack trace. */

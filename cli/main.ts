@@ -12,6 +12,7 @@ import { registerJobMetrics } from './commands/job-metrics';
 import { registerJobShow } from './commands/job-show';
 import { registerJobStream } from './commands/job-stream';
 import { registerServe } from './commands/serve';
+import { registerToken } from './commands/token';
 import { registerValidate } from './commands/validate';
 
 declare const MLW_VERSION: string;
@@ -27,6 +28,7 @@ const program = new Command('mlw')
   .enablePositionalOptions();
 registerValidate(program);
 registerServe(program);
+registerToken(program);
 
 const job = program.command('job').description('submit and follow jobs');
 for (const register of [registerJobCreate, registerJobList, registerJobShow, registerJobStream, registerJobCancel, registerJobDownload, registerJobMetrics]) register(job);

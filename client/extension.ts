@@ -37,7 +37,8 @@ export function activate(extension: vscode.ExtensionContext): MlwApi {
   const graphs = new JobViewPanels(extension.extensionUri, connection, log, PIPELINE_GRAPH);
   const sweeps = new JobViewPanels(extension.extensionUri, connection, log, SWEEP);
   const views = new MlwViews(connection, config, log);
-  const codeLenses = new SpecCodeLensProvider();
+  const roleOf = () => (connection.state.kind === 'connected' ? connection.state.role : undefined);
+  const codeLenses = new SpecCodeLensProvider(roleOf);
   const context: CommandContext = { extension, connection, views, channels, metrics, graphs, sweeps, config, log };
   extension.subscriptions.push(
     log,
@@ -51,7 +52,12 @@ export function activate(extension: vscode.ExtensionContext): MlwApi {
     new ControlPlaneStatusBar(connection),
     ...registerCommands(context),
     vscode.languages.registerCodeLensProvider({ language: 'yaml' }, codeLenses),
-    trackActiveSpecKind(),
+    trackActiveSpecKind(roleOf, connection.onDidChangeState),
+    // `mlw.role`: menus offer only what the token's role may do (unset until connected: everything is offered).
+    connection.onDidChangeState(() => {
+      void vscode.commands.executeCommand('setContext', 'mlw.role', roleOf());
+      codeLenses.refresh();
+    }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       codeLenses.refresh();
       views.refreshAll();

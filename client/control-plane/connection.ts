@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ApiClient, connectWorkspace, readServeInfo } from '../../core/api/client';
 import type { Health } from '../../core/api/contracts';
+import type { CallerRole } from '../../core/auth/roles';
 import type { JobEvent } from '../../core/vocabulary';
 import type { Config } from '../config';
 import { remoteTokenKey } from './remote-token';
@@ -9,7 +10,7 @@ import { remoteTokenKey } from './remote-token';
 export type ConnectionState =
   | { kind: 'idle' }
   | { kind: 'connecting' }
-  | { kind: 'connected'; mode: 'local' | 'remote'; label: string; health: Health }
+  | { kind: 'connected'; mode: 'local' | 'remote'; label: string; health: Health; role?: CallerRole }
   | { kind: 'failed'; message: string };
 
 const LAST_SEQ_KEY = 'mlw.workspaceEvents.lastSeq';
@@ -76,6 +77,8 @@ export class ControlPlaneConnection implements vscode.Disposable {
       const remote = this.config.remoteUrl;
       const api = remote ? await this.connectRemote(remote) : await this.connectLocal();
       const health = await api.health().catch((error: unknown) => (api.close(), Promise.reject(error)));
+      // The token's role decides which actions the editor offers; a control plane without roles answers 404.
+      const role = await api.whoami().then((whoami) => whoami.role, () => undefined);
       // Dropped (reconnect, dispose) while connecting: this client is nobody's.
       if (generation !== this.generation) {
         api.close();
@@ -83,7 +86,7 @@ export class ControlPlaneConnection implements vscode.Disposable {
       }
       this.api = api;
       this.log.info(`connected to ${remote ?? `mlw serve ${health.version} (pid ${health.pid}, port ${api.port})`} in ${Math.round(performance.now() - started)} ms`);
-      this.setState({ kind: 'connected', mode: remote ? 'remote' : 'local', label: remote ?? `127.0.0.1:${api.port}`, health });
+      this.setState({ kind: 'connected', mode: remote ? 'remote' : 'local', label: remote ?? `127.0.0.1:${api.port}`, health, ...(role ? { role } : {}) });
       this.followWorkspace(api);
       return api;
     } catch (error) {
@@ -98,7 +101,9 @@ export class ControlPlaneConnection implements vscode.Disposable {
   private connectLocal(): Promise<ApiClient> {
     const daemon = path.join(this.context.extensionPath, 'out', 'daemon.js');
     const version = String((this.context.extension.packageJSON as { version?: string }).version ?? '');
-    return connectWorkspace(this.root, this.config.autoStart ? { start: { command: process.execPath, args: [daemon, '--workspace', this.root], version } } : {});
+    // MLW_TOKEN (a named token with its role) as the CLI does, else the owner's token from serve.json.
+    const token = process.env.MLW_TOKEN?.trim() || undefined;
+    return connectWorkspace(this.root, { ...(this.config.autoStart ? { start: { command: process.execPath, args: [daemon, '--workspace', this.root], version } } : {}), ...(token ? { token } : {}) });
   }
 
   private async connectRemote(url: string): Promise<ApiClient> {

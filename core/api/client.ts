@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import { WorkspaceLayout } from '../engine/layout';
-import type { ApiErrorBody, ArchiveResult, AssetRegistration, ComputeQueue, EnvironmentImage, Health, JobSubmission, MetricPoint, SecretStored, ServeInfo, SpecRequest, TrackingRunData } from './contracts';
+import type { ApiErrorBody, ArchiveResult, AssetRegistration, ComputeQueue, EnvironmentImage, Health, JobSubmission, MetricPoint, SecretStored, ServeInfo, SpecRequest, TrackingRunData, Whoami } from './contracts';
+import type { Role } from '../auth/roles';
+import type { CreatedToken, TokenSummary } from '../auth/tokens';
 import { routes } from './routes';
 import type { AssetDetail, AssetKind, AssetSummary, JobDetail, JobEvent, JobSummary } from '../vocabulary';
 
@@ -80,6 +82,19 @@ export class ApiClient {
   readonly environments = {
     /** The image a job using the environment runs in, and whether it is built. */
     image: (name: string, version?: string): Promise<EnvironmentImage> => this.transport.request('GET', routes.environmentImage(name, version)),
+  };
+
+  /** The role of this client's token. */
+  whoami(): Promise<Whoami> {
+    return this.transport.request('GET', routes.whoami());
+  }
+
+  /** The workspace's named tokens (the owner's only). */
+  readonly tokens = {
+    /** The answer holds the token's secret: the only time it is shown. */
+    create: (name: string, role: Role): Promise<CreatedToken> => this.transport.request('POST', routes.tokens(), { name, role }),
+    list: (): Promise<TokenSummary[]> => this.transport.request('GET', routes.tokens()),
+    revoke: (name: string): Promise<{ revoked: string }> => this.transport.request('DELETE', routes.token(name)),
   };
 
   readonly computes = {
@@ -226,11 +241,13 @@ export interface ConnectOptions {
   start?: { command: string; args: string[]; version?: string };
   /** How long to wait for a started daemon. */
   timeoutMs?: number;
+  /** The token to send (a named token with its role) instead of the owner's from `.mlw/serve.json`. */
+  token?: string;
 }
 
 /** Finds the workspace's daemon through `.mlw/serve.json`, starting one when none answers and `start` is given. */
 export async function connectWorkspace(root: string, options: ConnectOptions = {}): Promise<ApiClient> {
-  const existing = await tryConnect(root);
+  const existing = await tryConnect(root, options.token);
   if (existing && !(options.start?.version && (await replaceOlder(root, existing.client, existing.health, options.start.version)))) return existing.client;
   if (!options.start) throw new Error(`mlw serve is not running for ${root}; start it with \`mlw serve\``);
   const layout = new WorkspaceLayout(root);
@@ -244,7 +261,7 @@ export async function connectWorkspace(root: string, options: ConnectOptions = {
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
     await new Promise((resolve) => setTimeout(resolve, delay));
-    const started = await tryConnect(root);
+    const started = await tryConnect(root, options.token);
     if (started) return started.client;
     // Another client may have started a daemon first: ours then exits and theirs answers shortly.
     if (exited !== null && exited !== 0 && !fs.existsSync(layout.serveLock)) break;
@@ -252,14 +269,16 @@ export async function connectWorkspace(root: string, options: ConnectOptions = {
   throw new Error(`mlw serve did not start for ${root}; see ${layout.serveLog}`);
 }
 
-async function tryConnect(root: string): Promise<{ client: ApiClient; health: Health } | undefined> {
+async function tryConnect(root: string, token?: string): Promise<{ client: ApiClient; health: Health } | undefined> {
   const info = readServeInfo(root);
   if (!info) return undefined;
-  const client = new ApiClient(info.port, info.token);
+  const client = new ApiClient(info.port, token ?? info.token);
   try {
     return { client, health: await client.health() };
-  } catch {
+  } catch (error) {
     client.close();
+    // The daemon answers but refuses the token given: starting another one would not help.
+    if (token !== undefined && error instanceof ApiError && error.status === 401) throw new Error('mlw serve refused the token given (MLW_TOKEN): it is wrong or was revoked');
     return undefined;
   }
 }

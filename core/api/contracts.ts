@@ -5,6 +5,7 @@
 import type { AssetDetail, AssetUpload, JobSummary } from '../vocabulary';
 
 import type { SpecFinding } from '../vocabulary';
+import type { CallerRole } from '../auth/roles';
 
 /** A spec sent by a client: the file's path inside the workspace, optionally its unsaved text. */
 export interface SpecRequest {
@@ -122,3 +123,10 @@ export const BODY_SCHEMAS = { specRequest: specRequestSchema, secretRequest: sec
 
 /** Largest request body the daemon reads (a spec is at most 4 MiB; JSON escaping can grow it). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** `GET /api/whoami`: the role of the token a request was sent with. */
+export interface Whoami {
+  role: CallerRole;
+  /** The named token's name (none for the workspace's own token). */
+  name?: string;
+}

@@ -33,6 +33,10 @@ export const routes = {
   computeQueue: (name: string) => `/api/computes/${segment(name)}/queue`,
   datastoreSecret: (datastore: string, key: string) => `/api/secrets/datastores/${segment(datastore)}/${segment(key)}`,
 
+  whoami: () => '/api/whoami',
+  tokens: () => '/api/tokens',
+  token: (name: string) => `/api/tokens/${segment(name)}`,
+
   trackingRun: (runId: string) => `/api/2.0/mlflow/runs/get${query({ run_id: runId })}`,
   trackingMetricHistory: (runId: string, key: string, page: { maxResults?: number; pageToken?: string } = {}) =>
     `/api/2.0/mlflow/metrics/get-history${query({ run_id: runId, metric_key: key, max_results: page.maxResults, page_token: page.pageToken })}`,

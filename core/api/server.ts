@@ -1,7 +1,8 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { useGuard } from '../auth/guard';
+import { ApiTokens } from '../auth/tokens';
 import { LinkEscapeError, NotAFileError, readStreamInside } from '../data/contained-fs';
 import { isMissingPath } from '../data/fs-util';
 import type { ControlPlane } from '../engine/control-plane';
@@ -12,13 +13,14 @@ import { useApiErrors } from './errors';
 import { ASSET_KINDS, type AssetKind } from '../vocabulary';
 import { useBoundedJsonParser } from './json-body';
 import { streamEvents, type StreamCounter } from './sse';
+import { tokenRoutes } from './token-routes';
 
 export interface ApiOptions {
   token: string;
   version: string;
   /** Extra routes (the tracking API) registered on the same server. */
   plugins?: ((app: FastifyInstance) => void)[];
-  /** Accepts another bearer token for a request (the tracking API's per-run tokens on its own routes). */
+  /** Accepts a per-run token on the routes that take one (core/auth/route-table.ts): the tracking API's. */
   acceptToken?: (token: string, request: FastifyRequest) => boolean;
   /** Counts open event streams: a daemon with a client following it is not idle. */
   streams?: StreamCounter;
@@ -32,16 +34,8 @@ const kindParam = { type: 'object', required: ['kind'], properties: { kind: { ty
 export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInstance {
   const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, forceCloseConnections: true, ajv: { customOptions: { allErrors: false, removeAdditional: false } } });
   useBoundedJsonParser(app);
-  const expected = Buffer.from(`Bearer ${options.token}`);
-
-  app.addHook('onRequest', async (request, reply) => {
-    const header = request.headers.authorization ?? '';
-    const given = Buffer.from(header);
-    if (given.length === expected.length && crypto.timingSafeEqual(given, expected)) return;
-    if (!options.acceptToken || !header.startsWith('Bearer ') || !options.acceptToken(header.slice(7), request)) {
-      return reply.code(401).send(errorBody('unauthorized', 'missing or wrong token: send Authorization: Bearer <token> (see .mlw/serve.json)'));
-    }
-  });
+  const tokens = new ApiTokens(plane.store);
+  useGuard(app, { ownerToken: options.token, tokens, ...(options.acceptToken ? { acceptRunToken: options.acceptToken } : {}) });
 
   useApiErrors(app);
 
@@ -115,6 +109,7 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
   app.get('/api/events', (request: FastifyRequest, reply: FastifyReply) => streamEvents(plane, request, reply, undefined, options.streams));
 
   app.get<{ Params: { name: string } }>('/api/computes/:name/queue', async (request) => plane.queue(request.params.name));
+  tokenRoutes(app, tokens);
 
   app.post<{ Params: { name: string; key: string }; Body: SecretRequest }>('/api/secrets/datastores/:name/:key', { schema: { body: BODY_SCHEMAS.secretRequest } }, async (request): Promise<SecretStored> => ({
     reference: storeDatastoreSecret(plane.secrets, request.params.name, request.params.key, request.body.value),

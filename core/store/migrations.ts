@@ -199,4 +199,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_by_parent ON jobs (parent, seq);
   CREATE INDEX jobs_by_reuse_key ON jobs (reuse_key, status);
   `,
+  // Named API tokens with a role; only the SHA-256 of each token is kept.
+  `
+  CREATE TABLE api_tokens (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('owner', 'data-scientist', 'reader')),
+    hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -14,7 +14,7 @@ import { MetricStream } from './metric-stream';
 import { MetricRepository, type MetricPoint } from './metrics';
 import { ModelRegistry } from './registry';
 import { RunSearcher } from './run-search';
-import { RunTokens } from './run-tokens';
+import { RunTokens } from '../auth/run-tokens';
 import { TokenScope } from './token-scope';
 import { RunRepository, type KeyValue, type RunRow, type RunStatus } from './runs';
 
