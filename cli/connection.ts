@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ApiClient, ApiError, connectWorkspace } from '../core/api/client';
+import { ApiClient, ApiError, connectWorkspace, remoteClient } from '../core/api/client';
 import { workspaceRootOf } from '../core/language/workspace-files';
 import { formatFinding } from '../core/vocabulary';
 
@@ -15,8 +15,19 @@ export function workspaceRoot(options: WorkspaceOption, near = process.cwd()): s
   return workspaceRootOf(near, near);
 }
 
-/** Connects to the workspace's `mlw serve`, starting it in the background when none answers. */
-export function connect(root: string): Promise<ApiClient> {
+/**
+ * Connects to the workspace's `mlw serve`, starting it in the background when none answers; or, with
+ * `MLW_REMOTE_URL` (`mlw --remote`), to a remote one with `MLW_REMOTE_TOKEN` and `MLW_REMOTE_FINGERPRINT`.
+ */
+export async function connect(root: string): Promise<ApiClient> {
+  const remote = process.env.MLW_REMOTE_URL;
+  if (remote) {
+    const token = process.env.MLW_REMOTE_TOKEN;
+    if (!token) throw new Error(`no token for ${remote}: set MLW_REMOTE_TOKEN`);
+    const client = remoteClient(remote, token, process.env.MLW_REMOTE_FINGERPRINT);
+    await client.health().catch((error: unknown) => (client.close(), Promise.reject(error)));
+    return client;
+  }
   const daemon = process.env.MLW_DAEMON_SCRIPT ?? path.join(__dirname, 'daemon.js');
   const version = typeof MLW_VERSION === 'string' ? MLW_VERSION : undefined;
   return connectWorkspace(root, { start: { command: process.execPath, args: [daemon, '--workspace', root], ...(version ? { version } : {}) } });

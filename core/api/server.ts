@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
 import { LinkEscapeError, NotAFileError, readStreamInside } from '../data/contained-fs';
 import { isMissingPath } from '../data/fs-util';
 import type { ControlPlane } from '../engine/control-plane';
@@ -23,13 +23,15 @@ export interface ApiOptions {
   streams?: StreamCounter;
   /** `POST /api/shutdown`: stops the daemon once the answer is sent, unless a job runs (a newer client replaces it). */
   shutdown?: () => void;
+  /** Makes the HTTP server (the daemon's HTTPS server when it serves TLS); Node's plain HTTP server otherwise. */
+  serverFactory?: FastifyServerFactory;
 }
 
 const kindParam = { type: 'object', required: ['kind'], properties: { kind: { type: 'string', enum: [...ASSET_KINDS] } } } as const;
 
 /** The workspace API: token-authenticated JSON over HTTP, plus server-sent event streams. */
 export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInstance {
-  const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, forceCloseConnections: true, ajv: { customOptions: { allErrors: false, removeAdditional: false } } });
+  const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, forceCloseConnections: true, ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}), ajv: { customOptions: { allErrors: false, removeAdditional: false } } });
   useBoundedJsonParser(app);
   const expected = Buffer.from(`Bearer ${options.token}`);
 
