@@ -13,6 +13,7 @@ import { registerJobShow } from './commands/job-show';
 import { registerJobStream } from './commands/job-stream';
 import { registerServe } from './commands/serve';
 import { registerValidate } from './commands/validate';
+import { registerWorkspace } from './commands/workspace';
 
 declare const MLW_VERSION: string;
 
@@ -34,6 +35,7 @@ const program = new Command('mlw')
   });
 registerValidate(program);
 registerServe(program);
+registerWorkspace(program);
 
 const job = program.command('job').description('submit and follow jobs');
 for (const register of [registerJobCreate, registerJobList, registerJobShow, registerJobStream, registerJobCancel, registerJobDownload, registerJobMetrics]) register(job);
