@@ -18,18 +18,18 @@ function mlw(args: string[], cwd: string): { status: number | null; stdout: stri
 
 /** Stops the daemon the CLI started in the background, once the test ends. */
 function stopDaemonAfter(t: TestContext, root: string): void {
+  const pid = readServeInfo(root)?.pid;
+  assert.ok(pid, 'the CLI started a daemon');
   t.after(async () => {
-    const pid = readServeInfo(root)?.pid;
-    if (!pid) return;
-    process.kill(pid, 'SIGTERM');
+    if (isAlive(pid)) process.kill(pid, 'SIGTERM');
     await waitFor(`daemon ${pid} to exit`, () => !isAlive(pid));
   });
 }
 
 test('mlw workspace create makes the store and default datastores, records the spec and says what stands for each backing resource; show prints it again', async (t) => {
   const root = await workspace(t, { 'workspace.yml': fs.readFileSync(path.join(FIXTURES, 'with-existing-resources.yml'), 'utf8') });
-  stopDaemonAfter(t, root);
   const created = mlw(['workspace', 'create', '-f', 'workspace.yml', '--description', 'The team workspace', '--tags', 'stage=dev'], root);
+  stopDaemonAfter(t, root);
   assert.equal(created.status, 0, created.stderr);
   assert.match(created.stdout, /^created workspace mlw-byo-prod in /);
   assert.match(created.stdout, /\ndescription: The team workspace\n/);
@@ -56,8 +56,8 @@ test('mlw workspace create makes the store and default datastores, records the s
 
 test('mlw workspace create from flags alone; a second workspace in the same folder and an invalid spec are refused with what is wrong', async (t) => {
   const root = await workspace(t, { 'bad.yml': '$schema: https://azuremlschemas.azureedge.net/latest/workspace.schema.json\nname: ok-name\nhbi_workspace: maybe\n' });
-  stopDaemonAfter(t, root);
   const created = mlw(['workspace', 'create', '-n', 'team-ws', '-l', 'westeurope', '--key-vault', 'kv-1'], root);
+  stopDaemonAfter(t, root);
   assert.equal(created.status, 0, created.stderr);
   assert.match(created.stdout, /^created workspace team-ws in [^\n]+\nname: team-ws\nlocation: westeurope\nspec: \(command line\)/);
   assert.match(created.stdout, /\n  key_vault: kv-1\n    mlw does not use this key vault/);
