@@ -8,7 +8,7 @@ import { generate } from 'selfsigned';
 import { ApiClient, clientOf, readServeInfo, remoteClient } from '../../core/api/client';
 import { startDaemon, type RunningDaemon } from '../../daemon/start-daemon';
 import { isLoopback, PlainHttpRefusedError, tlsFor, type TlsRequest } from '../../daemon/tls';
-import { workspace } from '../support/control-plane';
+import { commandJob, workspace } from '../support/control-plane';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 
@@ -103,4 +103,27 @@ test('plain HTTP beyond loopback is refused before anything listens; beyond loop
   assert.equal(tlsFor('127.0.0.1', 'self-signed'), 'self-signed');
   for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) assert.equal(isLoopback(host), true, host);
   for (const host of ['0.0.0.0', '::', '10.0.0.5', 'example.org', '::ffff:10.0.0.1']) assert.equal(isLoopback(host), false, host);
+});
+
+const LOG_METRIC = [
+  'import json, os, time, urllib.request',
+  "body = json.dumps({'run_id': os.environ['MLFLOW_RUN_ID'], 'key': 'reached', 'value': 1, 'timestamp': int(time.time() * 1000), 'step': 0}).encode()",
+  "headers = {'Authorization': 'Bearer ' + os.environ['MLFLOW_TRACKING_TOKEN'], 'Content-Type': 'application/json'}",
+  "urllib.request.urlopen(urllib.request.Request(os.environ['MLFLOW_TRACKING_URI'] + '/api/2.0/mlflow/runs/log-metric', body, headers))",
+  "print('tracking at', os.environ['MLFLOW_TRACKING_URI'])",
+].join('; ');
+
+test('behind TLS, a host-process job still logs to the tracking API over loopback', async (t) => {
+  const root = await workspace(t, { 'job.yml': commandJob(`python3 -c "${LOG_METRIC}"`) });
+  const daemon = await serve(t, root, 'self-signed');
+  const client = clientOf(daemon.info);
+  t.after(() => client.close());
+  const { job } = await client.jobs.submit({ path: path.join(root, 'job.yml') });
+  const lines: string[] = [];
+  await client.jobs.events(job.name, (event) => event.type === 'log' && lines.push(event.text));
+  const detail = await client.jobs.get(job.name);
+  assert.equal(detail.status, 'Completed', lines.join(''));
+  assert.match(lines.join(''), /tracking at http:\/\/127\.0\.0\.1:\d+/);
+  const run = await client.tracking.run(job.name);
+  assert.deepEqual(run.run.data.metrics?.map((m) => [m.key, m.value]), [['reached', 1]]);
 });
