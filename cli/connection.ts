@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ApiClient, ApiError, connectWorkspace } from '../core/api/client';
+import { ApiClient, ApiError, connectWorkspace, remoteClient } from '../core/api/client';
 import { workspaceRootOf } from '../core/language/workspace-files';
 import { formatFinding } from '../core/vocabulary';
 
@@ -16,10 +16,19 @@ export function workspaceRoot(options: WorkspaceOption, near = process.cwd()): s
 }
 
 /**
- * Connects to the workspace's `mlw serve`, starting it in the background when none answers. The token is `MLW_TOKEN`
- * (a named token with its role) when set, else the owner's from `.mlw/serve.json`.
+ * Connects to the workspace's `mlw serve`, starting it in the background when none answers, with `MLW_TOKEN` (a
+ * named token with its role) when set, else the owner's from `.mlw/serve.json`; or, with `MLW_REMOTE_URL`
+ * (`mlw --remote`), to a remote one with `MLW_REMOTE_TOKEN` and `MLW_REMOTE_FINGERPRINT`.
  */
-export function connect(root: string): Promise<ApiClient> {
+export async function connect(root: string): Promise<ApiClient> {
+  const remote = process.env.MLW_REMOTE_URL;
+  if (remote) {
+    const token = process.env.MLW_REMOTE_TOKEN;
+    if (!token) throw new Error(`no token for ${remote}: set MLW_REMOTE_TOKEN`);
+    const client = remoteClient(remote, token, process.env.MLW_REMOTE_FINGERPRINT);
+    await client.health().catch((error: unknown) => (client.close(), Promise.reject(error)));
+    return client;
+  }
   const daemon = process.env.MLW_DAEMON_SCRIPT ?? path.join(__dirname, 'daemon.js');
   const version = typeof MLW_VERSION === 'string' ? MLW_VERSION : undefined;
   const token = process.env.MLW_TOKEN?.trim() || undefined;

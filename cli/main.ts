@@ -14,6 +14,7 @@ import { registerJobStream } from './commands/job-stream';
 import { registerServe } from './commands/serve';
 import { registerToken } from './commands/token';
 import { registerValidate } from './commands/validate';
+import { registerWorkspace } from './commands/workspace';
 
 declare const MLW_VERSION: string;
 
@@ -25,10 +26,18 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EP
 const program = new Command('mlw')
   .description('mlw: a machine-learning workspace for Azure ML v2 YAML specs, on your own machine')
   .version(typeof MLW_VERSION === 'string' ? MLW_VERSION : '0.0.0-dev')
-  .enablePositionalOptions();
+  .enablePositionalOptions()
+  .option('--remote <url>', 'a remote mlw serve (https://host:port); token in MLW_REMOTE_TOKEN (default: MLW_REMOTE_URL)')
+  .option('--fingerprint <sha256>', "the remote's TLS certificate fingerprint, as mlw serve prints it (default: MLW_REMOTE_FINGERPRINT)")
+  .hook('preAction', (command) => {
+    const options = command.opts<{ remote?: string; fingerprint?: string }>();
+    if (options.remote) process.env.MLW_REMOTE_URL = options.remote;
+    if (options.fingerprint) process.env.MLW_REMOTE_FINGERPRINT = options.fingerprint;
+  });
 registerValidate(program);
 registerServe(program);
 registerToken(program);
+registerWorkspace(program);
 
 const job = program.command('job').description('submit and follow jobs');
 for (const register of [registerJobCreate, registerJobList, registerJobShow, registerJobStream, registerJobCancel, registerJobDownload, registerJobMetrics]) register(job);

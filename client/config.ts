@@ -19,6 +19,12 @@ export class Config {
     return url === '' ? undefined : url;
   }
 
+  /** The SHA-256 fingerprint of the remote's TLS certificate, which the connection pins. */
+  get remoteFingerprint(): string | undefined {
+    const fingerprint = this.settings.get<string>('controlPlane.fingerprint', '').trim();
+    return fingerprint === '' ? undefined : fingerprint;
+  }
+
   get autoStart(): boolean {
     return this.settings.get<boolean>('controlPlane.autoStart', true);
   }

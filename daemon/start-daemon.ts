@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import type http from 'node:http';
+import https from 'node:https';
 import type { FastifyInstance } from 'fastify';
 import { DockerDriver } from '../core/compute/docker';
 import { writePrivateFile } from '../core/data/fs-util';
@@ -12,12 +14,17 @@ import { TrackingService } from '../core/tracking/service';
 import { isAlive } from '../core/api/client';
 import { SERVE_INFO_FILE, type ServeInfo } from '../core/api/contracts';
 import { createApi } from '../core/api/server';
+import { servedCertificate, tlsFor, type TlsRequest } from './tls';
 
 export interface DaemonOptions {
   root: string;
   version: string;
   /** 0 picks a free port. */
   port?: number;
+  /** The address to listen on (default 127.0.0.1); any other than loopback needs TLS. */
+  host?: string;
+  /** Default: none on loopback, a self-signed certificate elsewhere. */
+  tls?: TlsRequest;
   /** Exit after this long without requests while no job runs; 0 never. */
   idleTimeoutMs?: number;
   log?: (line: string) => void;
@@ -34,21 +41,26 @@ export interface RunningDaemon {
 }
 
 /**
- * `mlw serve`: one daemon per workspace folder. It takes `.mlw/serve.lock`, listens on 127.0.0.1, publishes its
- * port and token in `.mlw/serve.json` (mode 0600), resumes what a previous daemon left running, and exits after an
- * idle period. Jobs are not stopped when the daemon exits: the next daemon picks them up.
+ * `mlw serve`: one daemon per workspace folder. It takes `.mlw/serve.lock`, listens on 127.0.0.1 (or, with TLS, on
+ * the address asked for), publishes its URL, token and certificate fingerprint in `.mlw/serve.json` (mode 0600),
+ * resumes what a previous daemon left running, and exits after an idle period. Jobs are not stopped when the daemon
+ * exits: the next daemon picks them up.
  */
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const layout = new WorkspaceLayout(options.root);
   const log = options.log ?? (() => {});
+  const host = options.host ?? '127.0.0.1';
+  const tls = tlsFor(host, options.tls);
   fs.mkdirSync(layout.mlwDir, { recursive: true });
   acquireLock(layout.serveLock);
   let plane: ControlPlane | undefined;
   let app: FastifyInstance | undefined;
   let tracking: TrackingService | undefined;
   let keeper: { close(): void } | undefined;
+  let loopbackTracking: BridgeListener | undefined;
   try {
     const token = crypto.randomBytes(32).toString('hex');
+    const certificate = tls === 'off' ? undefined : await servedCertificate(tls, layout, host);
     let docker: DockerDriver | undefined;
     let builder: EnvironmentBuilder | undefined;
     let idle: IdleTimer | undefined;
@@ -63,27 +75,33 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const activeTracking = tracking;
     const streams = { open: 0 };
     const stopRef: { current?: () => Promise<void> } = {};
-    app = createApi(plane, { token, version: options.version, streams, shutdown: () => void stopRef.current?.(), plugins: [trackingPlugin(tracking)], acceptToken: runTokenCheck(tracking) });
+    app = createApi(plane, { token, version: options.version, streams, shutdown: () => void stopRef.current?.(), plugins: [trackingPlugin(tracking)], acceptToken: runTokenCheck(tracking),
+      ...(certificate ? { serverFactory: (handler) => https.createServer({ cert: certificate.cert, key: certificate.key }, handler) as unknown as http.Server } : {}) });
     const activePlane = plane;
     app.addHook('onRequest', async () => idle?.touch());
-    await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+    await app.listen({ host, port: options.port ?? 0 });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    const info: ServeInfo = { pid: process.pid, port, token, version: options.version, startedAt: new Date().toISOString() };
+    const url = `${certificate ? 'https' : 'http'}://${urlHost(host)}:${port}`;
+    const info: ServeInfo = { pid: process.pid, port, token, version: options.version, startedAt: new Date().toISOString(), url, ...(certificate ? { tlsFingerprint: certificate.fingerprint256 } : {}) };
+    // Host processes reach the tracking API over plain HTTP on loopback: behind TLS that is a listener of its own.
+    loopbackTracking = certificate ? await startBridgeListener(tracking, { address: '127.0.0.1', onRequest: () => idle?.touch() }) : undefined;
     // Containers reach the tracking API on the Docker bridge; that listener starts with the first container run.
     let bridge: Promise<BridgeListener> | undefined;
     tracking.listenAt({
-      loopback: `http://127.0.0.1:${port}`,
+      loopback: `http://127.0.0.1:${loopbackTracking?.port ?? port}`,
       container: async () => {
         bridge ??= startBridgeListener(activeTracking, { preferredPort: port, onRequest: () => idle?.touch() });
         return (await bridge.catch((error: unknown) => ((bridge = undefined), Promise.reject(error)))).url;
       },
     });
+    const activeLoopbackTracking = loopbackTracking;
     const infoText = JSON.stringify(info, null, 2);
     writePrivateFile(layout.serveInfo, infoText);
     const activeKeeper = (keeper = keepServeInfo(layout, infoText, log));
     plane.start();
-    log(`mlw serve: workspace ${layout.root}, http://127.0.0.1:${port}, pid ${process.pid}`);
+    log(`mlw serve: workspace ${layout.root}, ${url}, pid ${process.pid}`);
+    if (certificate) log(`mlw serve: TLS certificate ${certificate.certFile}, SHA-256 fingerprint ${certificate.fingerprint256}`);
 
     let resolveStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
@@ -95,6 +113,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         if (stopOptions.cancelJobs) await activePlane.close({ cancelJobs: true });
         await readyApp.close();
         await bridge?.then((listener) => listener.close(), () => undefined);
+        await activeLoopbackTracking?.close();
         activeTracking.close();
         activeKeeper.close();
         removeIfOurs(layout.serveInfo, (text) => (JSON.parse(text) as ServeInfo).pid === process.pid);
@@ -116,12 +135,19 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     return { info, plane, app, stopped, stop };
   } catch (error) {
     keeper?.close();
+    await loopbackTracking?.close();
     await app?.close();
     tracking?.close();
     plane?.store.close();
     removeIfOurs(layout.serveLock, (text) => Number(text) === process.pid);
     throw error;
   }
+}
+
+/** How clients on this machine name the listener: an unspecified address (all interfaces) is reached on loopback. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '[::]') return '127.0.0.1';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 /** Containers run as the daemon's own user (so output files belong to the user), never as root. */

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ApiClient, connectWorkspace, readServeInfo } from '../../core/api/client';
+import { ApiClient, connectWorkspace, readServeInfo, remoteClient } from '../../core/api/client';
 import type { Health } from '../../core/api/contracts';
 import type { CallerRole } from '../../core/auth/roles';
 import type { JobEvent } from '../../core/vocabulary';
@@ -40,7 +40,7 @@ export class ControlPlaneConnection implements vscode.Disposable {
     private readonly config: Config,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.subscriptions.push(this.stateEmitter, this.eventEmitter, config.onDidChange(['controlPlane.url'], () => void this.reconnect()));
+    this.subscriptions.push(this.stateEmitter, this.eventEmitter, config.onDidChange(['controlPlane.url', 'controlPlane.fingerprint'], () => void this.reconnect()));
   }
 
   get state(): ConnectionState {
@@ -107,11 +107,10 @@ export class ControlPlaneConnection implements vscode.Disposable {
   }
 
   private async connectRemote(url: string): Promise<ApiClient> {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:') throw new Error(`${url}: only http:// URLs are supported (reach an HTTPS host through an SSH tunnel: ssh -L 7070:127.0.0.1:<port> host)`);
     const token = await this.context.secrets.get(remoteTokenKey(url));
     if (!token) throw new Error(`no token for ${url}: run "mlw: Set Remote Control Plane Token"`);
-    return new ApiClient(Number(parsed.port || 80), token, parsed.hostname);
+    if (url.startsWith('https:') && !this.config.remoteFingerprint) throw new Error(`${url}: set mlw.controlPlane.fingerprint to the SHA-256 fingerprint \`mlw serve\` printed for its certificate`);
+    return remoteClient(url, token, this.config.remoteFingerprint);
   }
 
   /** Follows `/api/events` from the last event this workspace saw, so a reload does not replay history. */

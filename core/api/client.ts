@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { WorkspaceLayout } from '../engine/layout';
 import type { ApiErrorBody, ArchiveResult, AssetRegistration, ComputeQueue, EnvironmentImage, Health, JobSubmission, MetricPoint, SecretStored, ServeInfo, SpecRequest, TrackingRunData, Whoami } from './contracts';
 import type { Role } from '../auth/roles';
 import type { CreatedToken, TokenSummary } from '../auth/tokens';
 import { routes } from './routes';
+import { CertificateMismatchError, normalizeFingerprint, PinnedAgent, type PinnedTls } from './pinned-tls';
 import type { AssetDetail, AssetKind, AssetSummary, JobDetail, JobEvent, JobSummary } from '../vocabulary';
 
 export class ApiError extends Error {
@@ -29,8 +31,9 @@ export interface FollowOptions {
 export class ApiClient {
   private readonly transport: ApiTransport;
 
-  constructor(readonly port: number, token: string, readonly host = '127.0.0.1') {
-    this.transport = new ApiTransport(port, token, host);
+  /** `tls`: HTTPS, accepting only the certificate with this fingerprint. */
+  constructor(readonly port: number, token: string, readonly host = '127.0.0.1', tls?: PinnedTls) {
+    this.transport = new ApiTransport(port, token, host, tls);
   }
 
   /** `timeoutMs`: give up when the daemon sends nothing for that long. */
@@ -123,9 +126,16 @@ export class ApiClient {
  * Clients use `ApiClient`; this is for probing the HTTP surface itself (tests of the server).
  */
 export class ApiTransport {
-  private readonly agent = new http.Agent({ keepAlive: true });
+  private readonly agent: http.Agent;
+  /** Event streams get a connection of their own each (none for plain HTTP: `agent: false`). */
+  private readonly streamAgent: http.Agent | false;
+  private readonly requestOf: typeof http.request;
 
-  constructor(readonly port: number, private readonly token: string, readonly host = '127.0.0.1') {}
+  constructor(readonly port: number, private readonly token: string, readonly host = '127.0.0.1', tls?: PinnedTls) {
+    this.agent = tls ? new PinnedAgent(tls, { keepAlive: true }) : new http.Agent({ keepAlive: true });
+    this.streamAgent = tls ? new PinnedAgent(tls, { keepAlive: false }) : false;
+    this.requestOf = tls ? https.request : http.request;
+  }
 
   /** `timeoutMs`: give up (reject) when the daemon sends nothing for that long. */
   async request<T>(method: string, path: string, body?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
@@ -157,7 +167,7 @@ export class ApiTransport {
         if (ended) return;
       } catch (error) {
         if (options.signal?.aborted) return;
-        if (error instanceof ApiError || attempt >= 20) throw error;
+        if (error instanceof ApiError || error instanceof CertificateMismatchError || attempt >= 20) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
       }
     }
@@ -165,11 +175,12 @@ export class ApiTransport {
 
   close(): void {
     this.agent.destroy();
+    if (this.streamAgent) this.streamAgent.destroy();
   }
 
   private followOnce(path: string, after: number | 'latest', onEvent: (event: JobEvent) => void, signal?: AbortSignal, onOpen?: () => void): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      const request = http.request({ host: this.host, port: this.port, path, method: 'GET', agent: false, headers: { authorization: `Bearer ${this.token}`, accept: 'text/event-stream', 'last-event-id': String(after) }, signal });
+      const request = this.requestOf({ host: this.host, port: this.port, path, method: 'GET', agent: this.streamAgent, headers: { authorization: `Bearer ${this.token}`, accept: 'text/event-stream', 'last-event-id': String(after) }, signal });
       request.on('error', reject);
       request.on('response', (response) => {
         if ((response.statusCode ?? 500) >= 400) {
@@ -202,7 +213,7 @@ export class ApiTransport {
   private send(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
-      const request = http.request(
+      const request = this.requestOf(
         {
           host: this.host,
           port: this.port,
@@ -272,7 +283,7 @@ export async function connectWorkspace(root: string, options: ConnectOptions = {
 async function tryConnect(root: string, token?: string): Promise<{ client: ApiClient; health: Health } | undefined> {
   const info = readServeInfo(root);
   if (!info) return undefined;
-  const client = new ApiClient(info.port, token ?? info.token);
+  const client = clientOf(info, token);
   try {
     return { client, health: await client.health() };
   } catch (error) {
@@ -281,6 +292,33 @@ async function tryConnect(root: string, token?: string): Promise<{ client: ApiCl
     if (token !== undefined && error instanceof ApiError && error.status === 401) throw new Error('mlw serve refused the token given (MLW_TOKEN): it is wrong or was revoked');
     return undefined;
   }
+}
+
+/** A client of the daemon that wrote `info`, over HTTPS pinned to its certificate when it serves TLS. */
+export function clientOf(info: ServeInfo, token = info.token): ApiClient {
+  const url = info.url ? new URL(info.url) : undefined;
+  const host = url ? url.hostname.replace(/^\[|\]$/g, '') : '127.0.0.1';
+  return new ApiClient(info.port, token, host, info.tlsFingerprint ? { fingerprint256: info.tlsFingerprint } : undefined);
+}
+
+/**
+ * A client of a remote `mlw serve`: `https://host:port` pinned to the certificate's SHA-256 fingerprint (as `mlw
+ * serve` prints it), or `http://` through a tunnel to its loopback.
+ */
+export function remoteClient(url: string, token: string, fingerprint?: string): ApiClient {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`${JSON.stringify(url)} is not a URL: give https://<host>:<port> of a remote mlw serve`);
+  }
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (parsed.protocol === 'https:') {
+    if (!fingerprint) throw new Error(`${url}: give the SHA-256 fingerprint of its TLS certificate (\`mlw serve\` prints it) to connect over HTTPS`);
+    return new ApiClient(Number(parsed.port || 443), token, host, { fingerprint256: normalizeFingerprint(fingerprint) });
+  }
+  if (parsed.protocol === 'http:') return new ApiClient(Number(parsed.port || 80), token, host);
+  throw new Error(`${url}: only https:// (or http:// through a tunnel to the server's loopback) URLs are supported`);
 }
 
 /** Stops a daemon older than `version` that runs no job, and waits until it is gone; true when it stopped. */

@@ -96,6 +96,10 @@ export interface ServeInfo {
   token: string;
   version: string;
   startedAt: string;
+  /** Where clients reach it (`http://127.0.0.1:<port>`, or `https://<host>:<port>` when it serves TLS). */
+  url?: string;
+  /** The SHA-256 fingerprint of its TLS certificate (`AB:CD:…`), which clients pin. */
+  tlsFingerprint?: string;
 }
 
 export const SERVE_INFO_FILE = 'serve.json';

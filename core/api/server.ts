@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
 import { useGuard } from '../auth/guard';
 import { ApiTokens } from '../auth/tokens';
 import { LinkEscapeError, NotAFileError, readStreamInside } from '../data/contained-fs';
@@ -26,13 +26,15 @@ export interface ApiOptions {
   streams?: StreamCounter;
   /** `POST /api/shutdown`: stops the daemon once the answer is sent, unless a job runs (a newer client replaces it). */
   shutdown?: () => void;
+  /** Makes the HTTP server (the daemon's HTTPS server when it serves TLS); Node's plain HTTP server otherwise. */
+  serverFactory?: FastifyServerFactory;
 }
 
 const kindParam = { type: 'object', required: ['kind'], properties: { kind: { type: 'string', enum: [...ASSET_KINDS] } } } as const;
 
 /** The workspace API: token-authenticated JSON over HTTP, plus server-sent event streams. */
 export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInstance {
-  const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, forceCloseConnections: true, ajv: { customOptions: { allErrors: false, removeAdditional: false } } });
+  const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, forceCloseConnections: true, ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}), ajv: { customOptions: { allErrors: false, removeAdditional: false } } });
   useBoundedJsonParser(app);
   const tokens = new ApiTokens(plane.store);
   useGuard(app, { ownerToken: options.token, tokens, ...(options.acceptToken ? { acceptRunToken: options.acceptToken } : {}) });

@@ -1,5 +1,6 @@
 import { childOf, deref, isMap, isScalar, pairOf, type YamlMap, type YamlNode, type YamlPair } from '../yaml/ast';
 import type { SpecDiagnostic } from '../diagnostics';
+import { WORKSPACE_FIELDS_NOT_USED } from '../workspace-backing';
 import type { RuleContext } from './context';
 import { jobNodes, mapAt } from './scopes';
 
@@ -66,6 +67,12 @@ function checkKinds(ctx: RuleContext, root: YamlMap): void {
   }
   if (ctx.kind.asset === 'job') for (const job of jobNodes(ctx.doc)) checkJob(ctx, job.node);
   if (ctx.kind.id === 'job/command') checkHostEnvironment(ctx, root);
+  if (ctx.kind.id === 'workspace') {
+    for (const [field, what] of Object.entries(WORKSPACE_FIELDS_NOT_USED)) {
+      const pair = fieldOf(root, field);
+      if (pair) info(ctx, pair.key, `\`${field}\`: ${what}`);
+    }
+  }
 }
 
 function checkCluster(ctx: RuleContext, root: YamlMap): void {

@@ -1,0 +1,31 @@
+/**
+ * What mlw does with a workspace spec's backing resources and Azure-only settings: shared by the editor's
+ * information diagnostics and `mlw workspace show`. A workspace folder serves on this machine, so each backing part
+ * is a local counterpart.
+ */
+
+/** The backing parts every workspace has, and what stands for each in a workspace folder. */
+export const WORKSPACE_BACKING: Readonly<Record<'storage_account' | 'key_vault' | 'container_registry' | 'application_insights', string>> = {
+  storage_account: 'the default datastores, folders under .mlw/datastores/',
+  key_vault: 'the secrets store under .mlw/',
+  container_registry: "this machine's Docker engine (images are built and kept there)",
+  application_insights: 'the workspace store (.mlw/mlw.db) and the run folders (.mlw/runs/)',
+};
+
+/** Fields mlw accepts but does not act on, with what it does instead (said at the field in the editor). */
+export const WORKSPACE_FIELDS_NOT_USED: Readonly<Record<string, string>> = {
+  storage_account: `mlw does not use this storage account: the default datastores are folders under .mlw/datastores/ (register an azure_blob datastore to use a container)`,
+  key_vault: 'mlw does not use this key vault: datastore credentials go to the secrets store under .mlw/',
+  container_registry: "mlw does not push to this registry: images are built and kept in this machine's Docker engine",
+  application_insights: 'nothing is sent to Application Insights: logs and metrics stay in the workspace store and run folders',
+  customer_managed_key: "mlw does not encrypt the workspace store with this key",
+  hbi_workspace: 'mlw collects no diagnostic data, whatever this setting',
+  public_network_access: 'mlw serve listens on loopback unless started with --host (and then only over TLS)',
+  image_build_compute: "images are built by this machine's Docker engine",
+  managed_network: 'mlw does not restrict the network of runs by these rules',
+  identity: "the workspace gets no Azure identity: mlw reaches datastores with their own credentials",
+  primary_user_assigned_identity: "the workspace gets no Azure identity: mlw reaches datastores with their own credentials",
+  system_datastores_auth_mode: 'the default datastores are local folders, reached without credentials',
+  serverless_compute: 'jobs without a compute run on the built-in `local` compute',
+  enable_data_isolation: 'mlw does not isolate data by this setting',
+};

@@ -1,0 +1,109 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { generate } from 'selfsigned';
+import { writePrivateFile } from '../core/data/fs-util';
+import type { WorkspaceLayout } from '../core/engine/layout';
+
+/** How `mlw serve` is asked to secure its listener: a certificate and key (files), one it makes, or none. */
+export type TlsRequest = { certFile: string; keyFile: string } | 'self-signed' | 'off';
+
+/** The certificate the daemon serves, in PEM, with its SHA-256 fingerprint (`AB:CD:…`, as clients pin it). */
+export interface ServedCertificate {
+  cert: string;
+  key: string;
+  fingerprint256: string;
+  /** Where the certificate is (the given file, or the one mlw made under `.mlw/tls/`). */
+  certFile: string;
+}
+
+export class PlainHttpRefusedError extends Error {
+  constructor(host: string) {
+    super(`mlw serve listens beyond loopback only with TLS: ${host} is not a loopback address; give --tls-cert and --tls-key, or leave out --no-tls to let mlw make a self-signed certificate`);
+  }
+}
+
+/** Whether `host` (an address or `localhost`) only reaches this machine. */
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (net.isIPv4(bare)) return bare.startsWith('127.');
+  if (net.isIPv6(bare)) return bare === '::1' || /^::ffff:127\./i.test(bare);
+  return false;
+}
+
+/**
+ * Loopback stays plain HTTP unless TLS is asked for; any other address needs TLS, a self-signed certificate when
+ * none is given. Plain HTTP beyond loopback is refused here, before anything listens.
+ */
+export function tlsFor(host: string, requested: TlsRequest | undefined): TlsRequest {
+  if (requested === 'off' && !isLoopback(host)) throw new PlainHttpRefusedError(host);
+  return requested ?? (isLoopback(host) ? 'off' : 'self-signed');
+}
+
+/** Reads the given certificate and key, or the workspace's self-signed one (made on first use, reused after). */
+export async function servedCertificate(request: Exclude<TlsRequest, 'off'>, layout: WorkspaceLayout, host: string): Promise<ServedCertificate> {
+  if (request !== 'self-signed') {
+    const read = (file: string, what: string) => {
+      try {
+        return fs.readFileSync(file, 'utf8');
+      } catch (error) {
+        throw new Error(`cannot read the TLS ${what} ${file}: ${(error as Error).message}`);
+      }
+    };
+    const cert = read(request.certFile, 'certificate');
+    const key = read(request.keyFile, 'key');
+    return { cert, key, fingerprint256: fingerprintOf(cert, request.certFile), certFile: path.resolve(request.certFile) };
+  }
+  const dir = path.join(layout.mlwDir, 'tls');
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  const names = alternativeNames(host);
+  if (fs.existsSync(certFile) && fs.existsSync(keyFile)) {
+    const cert = fs.readFileSync(certFile, 'utf8');
+    // Reused while it covers this host and is not about to expire, so clients keep their pinned fingerprint.
+    const x509 = new crypto.X509Certificate(cert);
+    const covered = names.every((name) => (name.ip ? x509.checkIP(name.ip) : x509.checkHost(name.value!)) !== undefined);
+    if (covered && Date.parse(x509.validTo) > Date.now() + 7 * 86_400_000) return { cert, key: fs.readFileSync(keyFile, 'utf8'), fingerprint256: x509.fingerprint256, certFile };
+  }
+  const made = await generate([{ name: 'commonName', value: `mlw serve ${os.hostname()}` }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    notAfterDate: new Date(Date.now() + 825 * 86_400_000),
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: names },
+    ],
+  });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writePrivateFile(keyFile, made.private);
+  writePrivateFile(certFile, made.cert);
+  return { cert: made.cert, key: made.private, fingerprint256: fingerprintOf(made.cert, certFile), certFile };
+}
+
+function fingerprintOf(cert: string, file: string): string {
+  try {
+    return new crypto.X509Certificate(cert).fingerprint256;
+  } catch (error) {
+    throw new Error(`${file} is not a PEM certificate: ${(error as Error).message}`);
+  }
+}
+
+/** Loopback names, this machine's name, and the listening address when it is a specific one. */
+function alternativeNames(host: string): { type: 2 | 7; value?: string; ip?: string }[] {
+  const names: { type: 2 | 7; value?: string; ip?: string }[] = [
+    { type: 2, value: 'localhost' },
+    { type: 2, value: os.hostname() },
+    { type: 7, ip: '127.0.0.1' },
+    { type: 7, ip: '::1' },
+  ];
+  const bare = host.replace(/^\[|\]$/g, '');
+  const unspecified = bare === '0.0.0.0' || bare === '::';
+  if (net.isIP(bare) && !unspecified && !names.some((n) => n.ip === bare)) names.push({ type: 7, ip: bare });
+  else if (!net.isIP(bare) && !names.some((n) => n.value === bare)) names.push({ type: 2, value: bare });
+  return names;
+}
