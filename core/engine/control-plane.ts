@@ -9,7 +9,7 @@ import type { ComputeDriver } from '../compute/driver';
 import { HostProcessDriver } from '../compute/host';
 import type { DriverRegistry } from '../compute/registry';
 import { regularFilesInside } from '../data/contained-fs';
-import { DatastoreResolver, DEFAULT_DATASTORE } from '../data/datastores';
+import { type DatastoreRecord, DatastoreResolver, DEFAULT_DATASTORE } from '../data/datastores';
 import { assetKindOfType } from '../data/staging';
 import { isInside, readOrCreateKey } from '../data/fs-util';
 import { snapshotCode } from '../data/snapshot';
@@ -368,12 +368,13 @@ export class ControlPlane {
     return target;
   }
 
-  private datastoreRecord(name: string): { name: string; type: string; path?: string } | undefined {
+  private datastoreRecord(name: string): DatastoreRecord | undefined {
     const asset = this.assets.get('datastore', name);
     if (!asset) return undefined;
-    const spec = asset.spec as { type?: string; path?: string };
+    const spec = asset.spec as Partial<DatastoreRecord>;
     const base = asset.sourcePath ? path.dirname(asset.sourcePath) : this.layout.root;
-    return { name, type: spec.type ?? 'azure_blob', ...(spec.path ? { path: path.resolve(base, spec.path) } : {}) };
+    const azure = Object.fromEntries((['account_name', 'container_name', 'endpoint', 'protocol'] as const).flatMap((key) => (typeof spec[key] === 'string' ? [[key, spec[key]]] : [])));
+    return { name, type: spec.type ?? 'azure_blob', ...(spec.path ? { path: path.resolve(base, spec.path) } : {}), ...azure };
   }
 
   private registeredForIndex(): IndexedAsset[] {
