@@ -147,7 +147,7 @@ async function listData(client: ContainerClient, location: BlobLocation, asFile:
     }
     return blobs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   } catch (error) {
-    throw blobError(location, error, 'listing');
+    throw blobError(location, error, asFile ? 'reading' : 'listing');
   }
 }
 
