@@ -1,6 +1,6 @@
 // Blob datastore transfers against Azurite: mlw's upload and download into the content cache vs the SDK's own
 // `uploadFile`/`downloadToFile` of the same data, side by side; and a cache hit for an unchanged input.
-// Run: node --import tsx bench/blob.bench.ts [--runs=5] [--files=10000] [--large-mb=256]
+// Run: node --import tsx bench/blob.bench.ts [--runs=5] [--files=10000] [--large-mb=256] (0 leaves a data set out)
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     const work = await tempDir(t, 'mlw-blob-bench-');
     const store = (container_name: string): BlobDatastore => ({ name: container_name, account_name: DEV_ACCOUNT, container_name, endpoint: azurite.endpoint, credentials: { account_key: DEV_KEY } });
     const small = join(work, 'small');
+    await mkdir(small);
     for (let i = 0; i < fileCount; i++) {
       const dir = join(small, `part-${Math.floor(i / 1000)}`);
       if (i % 1000 === 0) await mkdir(dir, { recursive: true });
@@ -32,16 +33,19 @@ async function main(): Promise<void> {
     }
     const large = join(work, 'large');
     await mkdir(large);
-    await writeFile(join(large, 'big.bin'), randomBytes(largeMb * 1024 * 1024));
+    if (largeMb > 0) await writeFile(join(large, 'big.bin'), randomBytes(largeMb * 1024 * 1024));
+    const sets = ([[`${fileCount} × 1 KiB`, small, fileCount], [`1 × ${largeMb} MiB`, large, largeMb]] as const).filter(([, , size]) => size > 0);
 
     const rows = [['data', 'operation', 'mlw', 'SDK alone', 'mlw / SDK throughput']];
-    for (const [label, folder] of [[`${fileCount} × 1 KiB`, small], [`1 × ${largeMb} MiB`, large]] as const) {
+    for (const [label, folder] of sets) {
       const times = { mlwUp: [] as number[], sdkUp: [] as number[], mlwDown: [] as number[], sdkDown: [] as number[], hit: [] as number[] };
       const files = await listFiles(folder);
       for (let run = 0; run < runs; run++) {
-        for (const name of ['mlw', 'sdk']) await azurite.service.getContainerClient(name).createIfNotExists();
-        const mlwStore = store('mlw');
-        const sdk = azurite.service.getContainerClient('sdk');
+        // Fresh containers each run: deleting a container is one call, deleting its blobs one call each.
+        const [mlwName, sdkName] = [`mlw-${run}`, `sdk-${run}`];
+        for (const name of [mlwName, sdkName]) await azurite.service.getContainerClient(name).create();
+        const mlwStore = store(mlwName);
+        const sdk = azurite.service.getContainerClient(sdkName);
         // Alternate which goes first, so neither always meets a warmer server.
         const order = run % 2 === 0 ? ['mlw', 'sdk'] : ['sdk', 'mlw'];
         for (const who of order) {
@@ -59,12 +63,13 @@ async function main(): Promise<void> {
         }));
         await rm(cache, { recursive: true, force: true });
         await rm(sdkTarget, { recursive: true, force: true });
-        for (const name of ['mlw', 'sdk']) await deleteAll(azurite.service.getContainerClient(name));
+        for (const name of [mlwName, sdkName]) await azurite.service.getContainerClient(name).delete();
       }
       const ratio = (ours: number[], theirs: number[]) => `${(median(theirs) / median(ours)).toFixed(2)}×`;
       rows.push([label, 'upload', ms(median(times.mlwUp)), ms(median(times.sdkUp)), ratio(times.mlwUp, times.sdkUp)]);
       rows.push([label, 'download into the cache', ms(median(times.mlwDown)), ms(median(times.sdkDown)), ratio(times.mlwDown, times.sdkDown)]);
       rows.push([label, 'cache hit (unchanged)', ms(median(times.hit)), '', '']);
+      console.log(`${label}: ${JSON.stringify(times)}`);
     }
     printTable('Blob datastore transfers (Azurite 3.35.0 on loopback)', runs, rows);
   } finally {
@@ -93,12 +98,6 @@ async function sdkDownload(container: ContainerClient, prefix: string, target: s
   for await (const blob of container.listBlobsFlat({ prefix })) names.push(blob.name);
   await Promise.all([...new Set(names.map((name) => join(target, name, '..')))].map((dir) => mkdir(dir, { recursive: true })));
   await mapLimit(names, FILE_CONCURRENCY, (name) => container.getBlobClient(name).downloadToFile(join(target, name)));
-}
-
-async function deleteAll(container: ContainerClient): Promise<void> {
-  const names: string[] = [];
-  for await (const blob of container.listBlobsFlat()) names.push(blob.name);
-  await mapLimit(names, FILE_CONCURRENCY, (name) => container.deleteBlob(name));
 }
 
 void main();
