@@ -3,6 +3,7 @@ import { isAbsolute, join, relative as relativeTo, resolve as resolvePath, sep }
 import { fileURLToPath } from 'node:url';
 import { parseReference } from '../language/refs';
 import { DataError } from './errors';
+import { asBlobDatastore, type BlobDatastore, type BlobLocation } from './blob';
 import { isInside } from './fs-util';
 
 /** The datastores every workspace has; locally each is a folder `<mlwDir>/datastores/<name>/`. */
@@ -20,6 +21,11 @@ export interface DatastoreRecord {
   type: string;
   /** Absolute folder of a `local` datastore (already resolved against the spec that defined it). */
   path?: string;
+  /** Azure storage: the account, its endpoint suffix (`core.windows.net`) and protocol, as the spec gives them. */
+  account_name?: string;
+  container_name?: string;
+  endpoint?: string;
+  protocol?: string;
   /** The credentials in clear, read from the workspace's secrets store; only for the code that accesses the datastore. */
   credentials?: DatastoreCredentials;
 }
@@ -34,7 +40,7 @@ export interface DatastoreCredentials {
 
 export type ResolvedLocation =
   | { kind: 'local'; path: string; datastore?: string; relative?: string; /** The datastore's folder. */ root?: string }
-  | { kind: 'remote'; uri: string };
+  | { kind: 'remote'; uri: string; /** Set when the data is in a Blob container mlw reaches itself. */ blob?: BlobLocation };
 
 export interface DatastoreResolverOptions {
   workspaceRoot: string;
@@ -89,7 +95,7 @@ export class DatastoreResolver {
         location = { kind: 'local', path: this.localPath(uri, reference.path, baseDir) };
         break;
       case 'remote':
-        location = { kind: 'remote', uri };
+        location = this.remote(uri);
         break;
       default:
         throw new DataError(`"${uri}" refers to an asset, not to data; expected a path or an azureml://datastores/… URI`);
@@ -110,8 +116,42 @@ export class DatastoreResolver {
     throw new DataError(`unknown datastore "${name}"; known datastores: ${known.join(', ')}`);
   }
 
+  /** Folder of the local copies of Blob data (`<mlwDir>/cache/blob/`). */
+  get blobCache(): string {
+    return join(this.options.mlwDir, 'cache', 'blob');
+  }
+
+  /** A datastore that is a Blob container mlw reaches itself, else undefined. */
+  blobDatastore(name: string): BlobDatastore | undefined {
+    return asBlobDatastore(this.record(name));
+  }
+
+  /**
+   * `https://<account>.blob.<suffix>/<container>/<p>` and `wasbs://<container>@<account>.blob.<suffix>/<p>` are read with
+   * the credentials of a registered datastore on the same container, else anonymously.
+   */
+  private remote(uri: string): ResolvedLocation {
+    const m =
+      /^(?:https?):\/\/([a-z0-9]+)\.blob\.([^/]+)\/([^/?#]+)\/?([^?#]*)$/i.exec(uri) ?? swapWasbs(/^wasbs?:\/\/([^@/]+)@([a-z0-9]+)\.blob\.([^/]+)\/?([^?#]*)$/i.exec(uri));
+    if (!m) return { kind: 'remote', uri };
+    const [, account, suffix, container, rest] = m as unknown as [string, string, string, string, string];
+    const registered = (this.options.names?.() ?? [])
+      .map((name) => this.options.lookup(name))
+      .map((record) => (record ? asBlobDatastore(record) : undefined))
+      .find((store) => store?.account_name === account && store.container_name === container);
+    const datastore: BlobDatastore = registered ?? { name: `${account}/${container}`, account_name: account, container_name: container, endpoint: suffix };
+    return { kind: 'remote', uri, blob: { datastore, path: safeDecode(rest).replace(/^\/+/, '') } };
+  }
+
   private inDatastore(name: string, relativePath: string, uri: string): ResolvedLocation {
-    if (this.record(name).type !== 'local') return { kind: 'remote', uri };
+    const record = this.record(name);
+    const blob = asBlobDatastore(record);
+    if (blob) {
+      const decoded = safeDecode(relativePath).replace(/^\/+/, '');
+      if (decoded.split('/').includes('..')) throw new DataError(`"${uri}" points outside datastore "${name}" (paths may not climb above its root with "..")`);
+      return { kind: 'remote', uri, blob: { datastore: blob, path: decoded } };
+    }
+    if (record.type !== 'local') return { kind: 'remote', uri };
     const root = this.root(name);
     const decoded = safeDecode(relativePath).replace(/^\/+/, '');
     const path = resolvePath(root, decoded);
@@ -151,6 +191,11 @@ export class DatastoreResolver {
 
 function pathExists(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false }) !== undefined;
+}
+
+/** `wasbs://<container>@<account>…/<p>` in the order of an https URL's groups: account, suffix, container, path. */
+function swapWasbs(m: RegExpExecArray | null): string[] | null {
+  return m ? [m[0], m[2]!, m[3]!, m[1]!, m[4]!] : null;
 }
 
 function safeDecode(value: string): string {

@@ -4,6 +4,8 @@ import type { RunMount } from '../compute/driver';
 import { parseReference } from '../language/refs';
 import type { JobOutput } from '../language/types/jobs';
 import type { DatastoreResolver } from './datastores';
+import { blobError, type BlobLocation, containerClient } from './blob';
+import { uploadFolderToBlob } from './blob-transfer';
 import { copyInside, staysInside } from './contained-fs';
 import { DataError } from './errors';
 import { assertPathSegment, containerOutputPath, runOutputDir } from './layout';
@@ -64,7 +66,9 @@ async function prepareOutput(name: string, output: NonNullable<JobOutput>, ctx: 
   const uri = output.path
     ? expandOutputPath(output.path, ctx.jobName, name, field)
     : `azureml://datastores/${ctx.defaultDatastore}/paths/azureml/${ctx.jobName}/${name}/`;
-  const { path: storedPath, root: datastoreRoot } = resolveDatastorePath(name, uri, ctx, field);
+  const resolved = resolveDatastorePath(name, uri, ctx, field);
+  if ('blob' in resolved) return prepareBlobOutput(name, uri, mode, resolved.blob, output.type === 'uri_file' && !!output.path && !uri.endsWith('/'), ctx);
+  const { path: storedPath, root: datastoreRoot } = resolved;
   // A `uri_file` output with an explicit file path: the run writes that file inside the path's folder.
   const fileName = output.type === 'uri_file' && output.path && !uri.endsWith('/') ? basename(storedPath) : undefined;
   const datastoreDir = fileName ? dirname(storedPath) : storedPath;
@@ -112,7 +116,35 @@ function expandOutputPath(path: string, jobName: string, outputName: string, fie
   return expanded;
 }
 
-function resolveDatastorePath(name: string, uri: string, ctx: OutputContext, field: string): { path: string; root: string } {
+/**
+ * An output on a Blob datastore is written to `<runDir>/outputs/<name>/` (`rw_mount` and `upload` alike) and uploaded
+ * at Finalizing; `direct` passes the URI.
+ */
+async function prepareBlobOutput(name: string, uri: string, mode: string, blob: BlobLocation, isFile: boolean, ctx: OutputContext): Promise<StagedOutput> {
+  const hostDir = runOutputDir(ctx.runDir, name);
+  if (mode === 'direct') return { name, value: uri, hostDir, uri, mode, finalize: async () => {} };
+  try {
+    // Wrong credentials or a missing container fail before the run, not after it.
+    await containerClient(blob.datastore).listBlobsFlat().byPage({ maxPageSize: 1 }).next();
+  } catch (error) {
+    throw DataError.at(`outputs.${name}`, `output "${name}"`, blobError(blob, error, 'access to the container'));
+  }
+  await mkdir(hostDir, { recursive: true });
+  if (ctx.containerized) await chmod(hostDir, 0o777);
+  const target = ctx.containerized ? containerOutputPath(name) : hostDir;
+  // A `uri_file` output names a blob: the run writes that file, and the folder it is in is uploaded.
+  const fileName = isFile ? posix.basename(blob.path) : undefined;
+  const folderTarget = fileName ? { ...blob, path: posix.dirname(blob.path) === '.' ? '' : posix.dirname(blob.path) } : blob;
+  const value = fileName ? (ctx.containerized ? posix.join(target, fileName) : join(target, fileName)) : target;
+  const log = ctx.log ? (line: string) => ctx.log!(`[mlw] output ${name}: ${line}`) : undefined;
+  const finalize = async () => {
+    const sent = await uploadFolderToBlob(hostDir, folderTarget, log);
+    if (sent.files === 0) log?.(`nothing to upload to datastore "${blob.datastore.name}", path "${blob.path}"`);
+  };
+  return { name, value, mount: { source: hostDir, target, readOnly: false }, hostDir, uri, mode, finalize };
+}
+
+function resolveDatastorePath(name: string, uri: string, ctx: OutputContext, field: string): { path: string; root: string } | { blob: BlobLocation } {
   if (parseReference(uri)?.form !== 'datastore-path') {
     throw new DataError(`output "${name}" has path "${uri}"; an output path must be azureml://datastores/<datastore>/paths/<path>`, field);
   }
@@ -123,6 +155,7 @@ function resolveDatastorePath(name: string, uri: string, ctx: OutputContext, fie
     if (error instanceof DataError) throw DataError.at(field, `output "${name}"`, error);
     throw error;
   }
+  if (location.kind === 'remote' && location.blob) return { blob: location.blob };
   if (location.kind === 'remote') {
     throw new DataError(`output "${name}" goes to "${uri}" on a remote datastore; outputs can only be written to local datastores for now`, field);
   }

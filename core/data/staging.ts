@@ -6,7 +6,10 @@ import { parseReference } from '../language/refs';
 import type { JobInput, JobInputObject, LiteralValue } from '../language/types/jobs';
 import type { DatastoreResolver, ResolvedLocation } from './datastores';
 import { copyInside, type CopyOptions, LinkEscapeError, realPathInside } from './contained-fs';
+import { type BlobLocation, directUrl } from './blob';
+import { fetchToCache } from './blob-transfer';
 import { DataError } from './errors';
+import { formatBytes } from './fs-util';
 import { assertPathSegment, containerInputPath, runInputDir } from './layout';
 import { readOnlyCopy } from './read-only-copy';
 
@@ -114,17 +117,19 @@ async function stageData(name: string, path: string, declaredType: string | unde
   }
   const source = resolveSource(name, path, declaredType, ctx, field);
   const type = declaredType ?? source.assetType ?? 'uri_folder';
-  if (mode === 'direct') return { name, value: source.directValue, mode, type };
-  if (source.location.kind === 'remote') {
+  let location = source.location;
+  if (mode === 'direct') return { name, value: location.kind === 'remote' && location.blob ? directUrl(location.blob) : source.directValue, mode, type };
+  if (location.kind === 'remote' && location.blob) location = await cachedBlobInput(name, location.blob, type, mode, ctx, field);
+  if (location.kind === 'remote') {
     throw new DataError(`input "${name}": "${path}" is remote data; remote data needs mode: direct until remote datastores are supported`, field);
   }
-  const { root, relative, hostPath } = containedSource(name, path, source.location, field);
+  const { root, relative, hostPath } = containedSource(name, path, location, field);
   const isFile = await checkShape(name, path, hostPath, type, field);
   if (mode === 'download' || mode === 'eval_download') {
     const folder = runInputDir(ctx.runDir, name);
     if (!ctx.alreadyStaged) {
       await mkdir(folder, { recursive: true });
-      await copyInside(root, relative, isFile ? join(folder, basename(hostPath)) : folder, copyOptions(name, source.location, ctx));
+      await copyInside(root, relative, isFile ? join(folder, basename(hostPath)) : folder, copyOptions(name, location, ctx));
     }
     return { name, mode, type, ...exposeFolder(name, folder, isFile ? basename(hostPath) : undefined, true, ctx.containerized) };
   }
@@ -132,12 +137,31 @@ async function stageData(name: string, path: string, declaredType: string | unde
   if (readOnly && !ctx.containerized) {
     // A host process could write through the path itself (into a registered asset): it reads a read-only copy.
     const folder = runInputDir(ctx.runDir, name);
-    if (!ctx.alreadyStaged) await readOnlyCopy(root, relative, folder, { ...copyOptions(name, source.location, ctx), ...(isFile ? { fileName: basename(hostPath) } : {}) });
+    if (!ctx.alreadyStaged) await readOnlyCopy(root, relative, folder, { ...copyOptions(name, location, ctx), ...(isFile ? { fileName: basename(hostPath) } : {}) });
     return { name, mode, type, ...exposeFolder(name, folder, isFile ? basename(hostPath) : undefined, true, false) };
   }
   if (!isFile) return { name, mode, type, ...exposeFolder(name, hostPath, undefined, readOnly, ctx.containerized) };
   const target = ctx.containerized ? posix.join(containerInputPath(name), basename(hostPath)) : hostPath;
   return { name, mode, type, value: target, mount: { source: hostPath, target, readOnly } };
+}
+
+/**
+ * Blob data is read from the local content cache (downloaded there first unless unchanged since an earlier job);
+ * the run sees the cached copy exactly as it would a local folder, read-only.
+ */
+async function cachedBlobInput(name: string, blob: BlobLocation, type: string, mode: string, ctx: StagingContext, field: string): Promise<ResolvedLocation & { kind: 'local' }> {
+  if (mode === 'rw_mount') throw new DataError(`input "${name}": rw_mount cannot write back to Blob datastore "${blob.datastore.name}"; use ro_mount, download or direct`, field);
+  const log = ctx.log ? (line: string) => ctx.log!(`[mlw] input ${name}: ${line}`) : undefined;
+  const what = `datastore "${blob.datastore.name}", path "${blob.path}"`;
+  let cached;
+  try {
+    cached = await fetchToCache(blob, ctx.resolver.blobCache, type === 'uri_file', log);
+  } catch (error) {
+    if (error instanceof DataError) throw DataError.at(field, `input "${name}"`, error);
+    throw error;
+  }
+  log?.(`${what}: ${cached.hit ? 'unchanged, cached copy reused' : 'downloaded into the cache'} (${cached.files} files, ${formatBytes(cached.bytes)})`);
+  return { kind: 'local', path: cached.fileName ? join(cached.folder, cached.fileName) : cached.folder };
 }
 
 /** How an input's data is copied: links leading out of it are skipped, each with a line in the run's log. */

@@ -28,16 +28,8 @@ const IO_CONCURRENCY = 16;
  * Files are stored read-only. In a folder, `.amlignore` (else `.gitignore`) is honoured as Azure ML's upload does.
  */
 export async function uploadToDatastore(source: string, datastoreRoot: string): Promise<DatastoreUpload> {
-  const info = await stat(source);
-  const isFolder = info.isDirectory();
-  const name = basename(source);
-  const files: CodeFile[] = isFolder
-    ? (await listCodeFiles(source, UPLOAD_LIMITS, [datastoreRoot])).map((file) => ({ ...file, relPath: `${name}/${file.relPath}` }))
-    : [{ relPath: name, sourcePath: source, executable: (info.mode & 0o111) !== 0, size: info.size }];
-  const hashed = await mapLimit(files, IO_CONCURRENCY, async (file) => ({ ...file, sha256: await hashFile(file) }));
-  const bytes = files.reduce((sum, file) => sum + file.size, 0);
+  const { name, isFolder, files, hash, bytes } = await hashLocalUpload(source, [datastoreRoot]);
   const result = (hash: string, reused: boolean, count: number, size: number): DatastoreUpload => ({ relativePath: `${LOCAL_UPLOAD_FOLDER}/${hash}/${name}${isFolder ? '/' : ''}`, hash, files: count, bytes: size, reused });
-  const hash = uploadHash(name, isFolder, hashed);
   const store = join(datastoreRoot, LOCAL_UPLOAD_FOLDER);
   if (await exists(join(store, hash))) return result(hash, true, files.length, bytes);
 
@@ -53,6 +45,30 @@ export async function uploadToDatastore(source: string, datastoreRoot: string): 
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
+}
+
+export interface HashedUpload {
+  /** The file's or folder's own name, the last segment of the upload's path. */
+  name: string;
+  isFolder: boolean;
+  /** Each file with its path below the upload (`<name>/…` for a folder) and its SHA-256. */
+  files: Array<CodeFile & { sha256: string }>;
+  /** What the upload is stored under: `LocalUpload/<hash>/<name>`. */
+  hash: string;
+  bytes: number;
+}
+
+/** Lists and hashes a local file or folder as an upload to a datastore does (`excludedDirs` are left out). */
+export async function hashLocalUpload(source: string, excludedDirs: string[] = []): Promise<HashedUpload> {
+  const info = await stat(source);
+  const isFolder = info.isDirectory();
+  const name = basename(source);
+  const files: CodeFile[] = isFolder
+    ? (await listCodeFiles(source, UPLOAD_LIMITS, excludedDirs)).map((file) => ({ ...file, relPath: `${name}/${file.relPath}` }))
+    : [{ relPath: name, sourcePath: source, executable: (info.mode & 0o111) !== 0, size: info.size }];
+  const hashed = await mapLimit(files, IO_CONCURRENCY, async (file) => ({ ...file, sha256: await hashFile(file) }));
+  const bytes = files.reduce((sum, file) => sum + file.size, 0);
+  return { name, isFolder, files: hashed, hash: uploadHash(name, isFolder, hashed), bytes };
 }
 
 function uploadHash(name: string, isFolder: boolean, files: Parameters<typeof snapshotHash>[0]): string {

@@ -382,10 +382,11 @@ export class ControlPlane {
   datastoreRecord(name: string): DatastoreRecord | undefined {
     const asset = this.assets.get('datastore', name);
     if (!asset) return undefined;
-    const spec = asset.spec as { type?: string; path?: string; credentials?: unknown };
+    const spec = asset.spec as Partial<DatastoreRecord> & { credentials?: unknown };
     const base = asset.sourcePath ? path.dirname(asset.sourcePath) : this.layout.root;
     const credentials = datastoreCredentials(this.secrets, name, spec);
-    return { name, type: spec.type ?? 'azure_blob', ...(spec.path ? { path: path.resolve(base, spec.path) } : {}), ...(credentials ? { credentials } : {}) };
+    const azure = Object.fromEntries((['account_name', 'container_name', 'endpoint', 'protocol'] as const).flatMap((key) => (typeof spec[key] === 'string' ? [[key, spec[key]]] : [])));
+    return { name, type: spec.type ?? 'azure_blob', ...(spec.path ? { path: path.resolve(base, spec.path) } : {}), ...azure, ...(credentials ? { credentials } : {}) };
   }
 
   /** An archived datastore's credentials leave the store; a store that cannot be written keeps them, with a warning. */

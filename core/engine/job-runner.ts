@@ -6,6 +6,7 @@ import { RUN_LABEL, WORKSPACE_LABEL } from '../compute/driver';
 import { CONTAINER_CODE_DIR } from '../data/layout';
 import { prepareOutputs, stageInputs, type StagedOutput } from '../data/staging';
 import type { DatastoreResolver } from '../data/datastores';
+import { redactSas } from '../data/blob';
 import type { EventLog } from '../store/events';
 import type { JobRepository, JobRow } from '../store/jobs';
 import { substituteCommand } from './command';
@@ -249,7 +250,7 @@ export class JobRunner {
       labels: { [WORKSPACE_LABEL]: this.ctx.workspaceRoot },
       onExit: (exit) => this.recordExit(exit),
     };
-    if (stage) log(`[mlw] running on ${this.target.name} (${this.target.type}): ${command}`);
+    if (stage) log(`[mlw] running on ${this.target.name} (${this.target.type}): ${redactSas(command)}`);
     return { plan, outputs };
   }
 

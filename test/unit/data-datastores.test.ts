@@ -65,11 +65,17 @@ describe('DatastoreResolver', () => {
     for (const uri of [
       'azureml://datastores/lake/paths/raw/',
       'https://example.com/iris.csv',
-      'wasbs://data@account.blob.core.windows.net/iris.csv',
       'abfss://fs@account.dfs.core.windows.net/raw/',
     ]) {
       assert.deepEqual(resolver.resolve(uri, specDir), { kind: 'remote', uri });
     }
+    // A Blob container's URL is read by mlw itself, anonymously unless a registered datastore holds its credentials.
+    const wasbs = 'wasbs://data@account.blob.core.windows.net/iris.csv';
+    assert.deepEqual(resolver.resolve(wasbs, specDir), {
+      kind: 'remote',
+      uri: wasbs,
+      blob: { datastore: { name: 'account/data', account_name: 'account', container_name: 'data', endpoint: 'core.windows.net' }, path: 'iris.csv' },
+    });
     assert.throws(() => resolver.root('lake'), dataError(/"lake" is of type azure_blob/));
   });
 
