@@ -16,7 +16,8 @@ export async function uploadLocalPath(kind: AssetKind, spec: Record<string, unkn
   try {
     const location = datastores.resolve(given, specDir);
     if (location.kind !== 'local') return { spec };
-    const datastore = typeof spec.datastore === 'string' && spec.datastore ? spec.datastore : DEFAULT_DATASTORE;
+    // Azure ML writes the data's datastore as `azureml:<name>`.
+    const datastore = typeof spec.datastore === 'string' && spec.datastore ? spec.datastore.replace(/^azureml:/, '') : DEFAULT_DATASTORE;
     const blob = datastores.blobDatastore(datastore);
     const uploaded = blob ? await uploadToBlobDatastore(location.path, { datastore: blob, path: '' }) : await uploadToDatastore(location.path, datastores.root(datastore));
     const uri = `azureml://datastores/${datastore}/paths/${uploaded.relativePath}`;

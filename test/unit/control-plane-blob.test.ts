@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { DEV_ACCOUNT, blobTexts, container, startAzurite } from '../support/azurite';
+import { DEV_ACCOUNT, DEV_KEY, blobTexts, container, startAzurite } from '../support/azurite';
 import { commandJob, logText, startPlane, workspace } from '../support/control-plane';
 
 const BLOB_SCHEMA = '$schema: https://azuremlschemas.azureedge.net/latest/azureBlob.schema.json';
@@ -48,4 +48,27 @@ test('a job reads a public Blob container through a real daemon: ro_mount from t
   assert.match(String(last.reason), /input "train": datastore "missing_blob", path "iris\/train.csv": Azure refused reading \((ContainerNotFound|ResourceNotFound|AuthorizationFailure), HTTP 40[34]\)/);
   assert.ok(!failedEvents.some((e) => e.type === 'status' && e.status === 'Running'), 'it failed before running');
   assert.deepEqual(await blobTexts(azurite, 'public', 'azureml/'), {}, 'nothing was written to the container');
+});
+
+test('a private Blob datastore registered with its account key: the key goes to the secrets store, data uploads onto it, and a job reads and writes it', async (t) => {
+  const azurite = await startAzurite(t);
+  await container(azurite, 'private');
+  const root = await workspace(t, {
+    'ds.yml': `${BLOB_SCHEMA}\nname: private_blob\ntype: azure_blob\naccount_name: ${DEV_ACCOUNT}\ncontainer_name: private\nendpoint: ${azurite.endpoint}\ncredentials:\n  account_key: ${DEV_KEY}\n`,
+    'local/rows.csv': 'a,b\n5,6\n',
+    'data.yml': '$schema: https://azuremlschemas.azureedge.net/latest/data.schema.json\nname: rows\nversion: 1\ntype: uri_folder\npath: ./local\ndatastore: azureml:private_blob\n',
+    'job.yml': commandJob('cat ${{inputs.rows}}/rows.csv > ${{outputs.out}}/copy.csv', 'inputs:\n  rows:\n    type: uri_folder\n    path: azureml:rows:1\noutputs:\n  out:\n    type: uri_folder\n    path: azureml://datastores/private_blob/paths/results/\n'),
+  });
+  const plane = await startPlane(t, root);
+  await plane.client.assets.register('datastore', { path: path.join(root, 'ds.yml') });
+  const data = await plane.client.assets.register('data', { path: path.join(root, 'data.yml') });
+  assert.match(String(data.asset.spec.path), /^azureml:\/\/datastores\/private_blob\/paths\/LocalUpload\/[0-9a-f]{64}\//);
+  const uploaded = await blobTexts(azurite, 'private', 'LocalUpload/');
+  assert.deepEqual(Object.values(uploaded), ['a,b\n5,6\n'], 'the data was uploaded into the private container');
+  const job = await plane.submit('job.yml');
+  const events = await plane.events(job.name);
+  assert.equal(await plane.finalStatus(job.name), 'Completed', logText(events));
+  assert.deepEqual(await blobTexts(azurite, 'private', 'results/'), { 'results/copy.csv': 'a,b\n5,6\n' });
+  const everything = [JSON.stringify(await plane.client.assets.get('datastore', 'private_blob')), logText(events), ...fs.readdirSync(path.join(root, '.mlw')).filter((f) => f.startsWith('mlw.db') && fs.statSync(path.join(root, '.mlw', f)).isFile()).map((f) => fs.readFileSync(path.join(root, '.mlw', f), 'latin1'))].join('\n');
+  assert.ok(!everything.includes(DEV_KEY), 'the key is in no answer, log or database file');
 });
