@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { ComputeQueue, SpecRequest } from '../api/contracts';
 import type { AssetDetail, AssetKind, AssetUpload, JobDetail, JobSummary } from '../vocabulary';
@@ -13,7 +12,7 @@ import { DatastoreResolver, DEFAULT_DATASTORE, type DatastoreRecord } from '../d
 import { assetKindOfType } from '../data/staging';
 import { isInside, readOrCreateKey } from '../data/fs-util';
 import { snapshotCode } from '../data/snapshot';
-import { kindInfo, maskSecrets, parseReference, toValidName, type IndexedAsset } from '../language';
+import { kindInfo, maskSecrets, toValidName, type IndexedAsset } from '../language';
 import { AssetRepository, isVersioned } from '../store/assets';
 import { Store } from '../store/database';
 import { EventLog } from '../store/events';
@@ -23,6 +22,7 @@ import type { EnvironmentImageStatus } from '../env/builder';
 import { HostEnvironmentBuilder } from '../env/host-env';
 import type { EnvironmentProvider, NamedOutput, RunEnvironment } from './job-runner';
 import { commandKind, JobKinds } from './kinds';
+import { componentLoader } from './kinds/component-loader';
 import type { SubmitContext } from './kinds/kind';
 import type { OrchestrationContext } from './kinds/orchestration';
 import { pipelineKind } from './kinds/pipeline-job';
@@ -144,22 +144,8 @@ export class ControlPlane {
       advance: (job) => this.advanceParent(job.name),
       kick: () => this.scheduler.kick(),
     };
-    const loadComponent = (reference: string, specDir: string) => this.loadComponent(reference, specDir);
+    const loadComponent = componentLoader(this.resolver, this.loader);
     this.kinds = new JobKinds([commandKind, pipelineKind(orchestration, loadComponent), sweepKind({ ...orchestration, events: this.events }, loadComponent)]);
-  }
-
-  /** A pipeline step's component: a registered (or workspace-defined) one, or a component spec file, validated. */
-  private loadComponent(reference: string, specDir: string): { spec: Record<string, unknown>; dir: string } | undefined {
-    const ref = parseReference(reference);
-    if (ref?.form === 'asset') {
-      const found = this.resolver.find('component', ref.name, ref.version);
-      return found && { spec: found.spec, dir: found.baseDir };
-    }
-    if (ref?.form !== 'file') return undefined;
-    const file = path.resolve(specDir, ref.path);
-    if (!fs.existsSync(file)) return undefined;
-    const loaded = this.loader.load(path.relative(this.layout.root, file));
-    return { spec: loaded.value, dir: path.dirname(loaded.path) };
   }
 
   /** Stops a running child job: its run, or (a sweep step) the job with its own children. */
