@@ -28,3 +28,17 @@ export function httpRequest(port: number, method: string, path: string, headers:
     request.end(body);
   });
 }
+
+/** The workspace's event stream from the start until `done` holds of what arrived. */
+export function eventsUntil(port: number, token: string, done: (text: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host: '127.0.0.1', port, path: '/api/events', headers: { authorization: `Bearer ${token}`, 'last-event-id': '0' } }, (response) => {
+      let text = '';
+      response.on('data', (chunk) => {
+        text += chunk;
+        if (done(text)) (request.destroy(), resolve(text));
+      });
+    });
+    request.on('error', (error) => (request.destroyed ? undefined : reject(error)));
+  });
+}

@@ -1,35 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { before, test } from 'node:test';
+import { CLI, ok, runCli, type CliRun } from '../support/cli';
 import { commandJob, startPlane, workspace } from '../support/control-plane';
 
-// The built CLI (`npm test` builds first) against a real daemon of a temporary workspace.
-const CLI = path.join(__dirname, '../../out/cli.js');
-const execFileAsync = promisify(execFile);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function mlw(root: string, ...args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args, '--workspace', root], { encoding: 'utf8', cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
-
-function ok(run: Run): string {
-  assert.equal(run.code, 0, run.stderr);
-  return run.stdout;
-}
+const mlw = (root: string, ...args: string[]): Promise<CliRun> => runCli(root, args);
 
 const DATA = '$schema: https://azuremlschemas.azureedge.net/latest/data.schema.json\nname: from-file\nversion: 1\ntype: uri_folder\npath: ./files\n';
 const ENV = '$schema: https://azuremlschemas.azureedge.net/latest/environment.schema.json\nname: py\nversion: 1\nimage: localtest/python:3-bookworm\n';

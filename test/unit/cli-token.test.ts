@@ -1,39 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { before, test } from 'node:test';
+import { CLI, ok, runCli, type CliRun } from '../support/cli';
 import { commandJob, startPlane, workspace } from '../support/control-plane';
 
-// The built CLI (`npm test` builds first) against a real daemon of a temporary workspace.
-const CLI = path.join(__dirname, '../../out/cli.js');
-const execFileAsync = promisify(execFile);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** `mlw <args>`; `token`: sent as MLW_TOKEN (else the CLI uses the owner's token from serve.json). */
-async function mlw(root: string, token: string | undefined, ...args: string[]): Promise<Run> {
-  const env = { ...process.env, MLW_TOKEN: token ?? '' };
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args, '--workspace', root], { encoding: 'utf8', cwd: root, env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
+const mlw = (root: string, token: string | undefined, ...args: string[]): Promise<CliRun> => runCli(root, args, { MLW_TOKEN: token ?? '' });
 
-function ok(run: Run): string {
-  assert.equal(run.code, 0, run.stderr);
-  return run.stdout;
-}
-
-function refused(run: Run, message: RegExp): void {
+function refused(run: CliRun, message: RegExp): void {
   assert.equal(run.code, 1, run.stdout);
   assert.match(run.stderr, message);
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
+import { eventsUntil } from '../support/http';
 import { commandJob, refusal, startPlane, workspace } from '../support/control-plane';
 
 const S = 'https://azuremlschemas.azureedge.net/latest/';
@@ -12,20 +12,6 @@ const SAS = 'sv=2022-11-02&ss=b&sig=NeverShownSasSignature0123456789';
 const REF = 'secret:datastores/archive/account_key';
 
 const blob = (credentials: string) => `$schema: ${S}azureBlob.schema.json\nname: archive\ntype: azure_blob\naccount_name: acct\ncontainer_name: c\ncredentials:\n${credentials}`;
-
-/** The workspace's event stream from the start until `done` holds of what arrived. */
-function eventsUntil(port: number, token: string, done: (text: string) => boolean): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const request = http.get({ host: '127.0.0.1', port, path: '/api/events', headers: { authorization: `Bearer ${token}`, 'last-event-id': '0' } }, (response) => {
-      let text = '';
-      response.on('data', (chunk) => {
-        text += chunk;
-        if (done(text)) (request.destroy(), resolve(text));
-      });
-    });
-    request.on('error', (error) => (request.destroyed ? undefined : reject(error)));
-  });
-}
 
 /** Every file under `dir` holding one of `secrets` in clear. */
 function filesHolding(dir: string, secrets: string[]): string[] {

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { spawn } from 'node:child_process';
-import http from 'node:http';
 import path from 'node:path';
 import { test } from 'node:test';
+import { eventsUntil } from '../support/http';
 import { COMMAND_SCHEMA, findingLines, type Plane, refusal, startPlane, workspace } from '../support/control-plane';
 import { tempDir } from '../support/temp';
 
@@ -82,19 +82,6 @@ function cli(cwd: string, args: string[]): Promise<{ code: number | null; output
     child.stderr.on('data', (chunk) => (output += chunk));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
-function eventsUntil(port: number, token: string, done: (text: string) => boolean): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const request = http.get({ host: '127.0.0.1', port, path: '/api/events', headers: { authorization: `Bearer ${token}`, 'last-event-id': '0' } }, (response) => {
-      let text = '';
-      response.on('data', (chunk) => {
-        text += chunk;
-        if (done(text)) (request.destroy(), resolve(text));
-      });
-    });
-    request.on('error', (error) => (request.destroyed ? undefined : reject(error)));
   });
 }
 

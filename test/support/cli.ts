@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+/** The built CLI (`npm test` builds first). */
+export const CLI = path.join(__dirname, '../../out/cli.js');
+const execFileAsync = promisify(execFile);
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `mlw <args> --workspace <root>` run in `root`, with `env` added to this process's environment. */
+export async function runCli(root: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args, '--workspace', root], { encoding: 'utf8', cwd: root, env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+/** A run's output, once it succeeded. */
+export function ok(run: CliRun): string {
+  assert.equal(run.code, 0, run.stderr);
+  return run.stdout;
+}
