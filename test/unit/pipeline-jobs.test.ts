@@ -361,3 +361,35 @@ test('steps from a registered component write to settings.default_datastore, and
   const run = await plane.http.request<{ run: { data: { tags: { key: string; value: string }[] } } }>('GET', `/api/2.0/mlflow/runs/get?run_id=${split}`);
   assert.ok(run.run.data.tags.some((tag) => tag.key === 'mlflow.parentRunId' && tag.value === detail.name), JSON.stringify(run.run.data.tags));
 });
+
+test('a step reading a local folder is reused only while the folder\'s content is unchanged', async (t) => {
+  const root = await workspace(t, {
+    'p/data/words.txt': 'one two\n',
+    'p/pipeline.yml': [
+      PIPELINE_SCHEMA,
+      'type: pipeline',
+      'jobs:',
+      '  count:',
+      '    type: command',
+      '    command: wc -w < ${{inputs.data}}/words.txt > ${{outputs.n}}/n.txt',
+      '    inputs:',
+      '      data:',
+      '        type: uri_folder',
+      '        path: ./data',
+      '    outputs:',
+      '      n:',
+      '        type: uri_folder',
+      '',
+    ].join('\n'),
+  });
+  const plane = await startPlane(t, root);
+  const count = async (detail: JobDetail) => (await plane.client.jobs.outputFile(detail.steps![0]!.job, 'n', 'n.txt')).toString().trim();
+  const first = await finished(plane, (await plane.submit('p/pipeline.yml')).name);
+  assert.equal(await count(first), '2');
+  const same = await finished(plane, (await plane.submit('p/pipeline.yml')).name);
+  assert.equal(same.steps![0]!.reusedFrom, first.steps![0]!.job);
+  fs.writeFileSync(path.join(root, 'p/data/words.txt'), 'one two three\n');
+  const changed = await finished(plane, (await plane.submit('p/pipeline.yml')).name);
+  assert.equal(changed.steps![0]!.reusedFrom, undefined, 'the folder changed: the step runs again');
+  assert.equal(await count(changed), '3');
+});

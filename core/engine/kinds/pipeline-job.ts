@@ -4,7 +4,8 @@ import path from 'node:path';
 import { isTerminal, type JobDetail, type PipelineStep } from '../../vocabulary';
 import type { JobRow } from '../../store/jobs';
 import { SpecRejected, Unsupported } from '../../errors';
-import { specOf } from '../../language';
+import { parseReference, specOf } from '../../language';
+import { hashLocalUpload } from '../../data/upload';
 import { computeName } from '../resolve';
 import { prepareCommand, type CommandPlan, type CommandSpec } from './command';
 import type { JobKind, Orchestrator } from './kind';
@@ -125,7 +126,9 @@ async function startStep(ctx: OrchestrationContext, parent: JobRow, plan: Pipeli
     if (node.sweep) return await startSweepStep(ctx, plan, node, child, spec);
     const prepared = await prepareCommand(spec as unknown as CommandSpec, plan.spec_dir, ctx.submit);
     if (plan.default_datastore) prepared.plan.default_datastore = plan.default_datastore;
-    const key = node.isDeterministic ? reuseKey(spec, { codeHash: prepared.snapshotHash, environmentHash: environmentHash(prepared.plan), ...(plan.default_datastore ? { outputDatastore: plan.default_datastore } : {}) }) : undefined;
+    const key = node.isDeterministic
+      ? reuseKey(spec, { codeHash: prepared.snapshotHash, environmentHash: environmentHash(prepared.plan), inputHashes: await localInputHashes(ctx, spec, plan.spec_dir), ...(plan.default_datastore ? { outputDatastore: plan.default_datastore } : {}) })
+      : undefined;
     const reusable = key && !node.forceRerun ? ctx.jobs.completedWithReuseKey(key) : undefined;
     return ctx.transaction(() => {
       ctx.jobs.patch(child.name, { spec: JSON.stringify(prepared.plan), compute: prepared.compute, snapshot_hash: prepared.snapshotHash ?? null, reuse_key: key ?? null });
@@ -166,6 +169,22 @@ async function startSweepStep(ctx: OrchestrationContext, plan: PipelinePlan, nod
 function upstreamOutput(ctx: OrchestrationContext, parent: string, step: string, output: string): string {
   const upstream = ctx.jobs.get(childJobName(parent, step));
   return jobOutputUri(upstream?.reused_from ?? childJobName(parent, step), output);
+}
+
+/**
+ * The content hashes of a step's inputs read from local files or folders (a path, or a local datastore's path): the
+ * same path with other content is other work. Upstream outputs count by the job that made them, assets by version.
+ */
+async function localInputHashes(ctx: OrchestrationContext, spec: StepJobSpec, specDir: string): Promise<Record<string, string>> {
+  const hashes: Record<string, string> = {};
+  for (const [name, input] of Object.entries(spec.inputs ?? {})) {
+    const given = typeof input === 'object' && input !== null && 'path' in input ? String(input.path) : undefined;
+    const form = given === undefined ? undefined : parseReference(given)?.form;
+    if (form !== 'file' && form !== 'datastore-path') continue;
+    const location = ctx.submit.datastores.resolve(given!, specDir);
+    if (location.kind === 'local') hashes[name] = (await hashLocalUpload(location.path)).hash;
+  }
+  return hashes;
 }
 
 /** What pins a step's environment beyond its spec: the resolved source and the conda file it names. */
