@@ -109,6 +109,12 @@ function checkParentBinding(ctx: RuleContext, pipeline: PipelineScope, steps: Ma
   const [head, scope, name, io, port, ...rest] = b.segments;
   if (head !== 'parent') {
     if (head === 'name' && b.segments.length === 1) return undefined;
+    // A sweep step's inputs may take a sampled value: `${{search_space.<name>}}` of the step's own search space.
+    const searchSpace = stringValue(childOf(step.node, 'type')) === 'sweep' ? mapAt(step.node, 'search_space') : undefined;
+    if (head === 'search_space' && searchSpace && section === 'inputs' && b.segments.length === 2) {
+      if (!keys(searchSpace).includes(scope!)) ctx.report({ ...range, severity: 'error', rule: 'undeclared-search-space', message: `search space parameter \`${scope}\` is not declared in step \`${step.name}\`'s \`search_space\`` });
+      return undefined;
+    }
     ctx.report({ ...range, severity: 'error', rule: 'invalid-binding', message: `\`\${{${b.expression}}}\` is not a binding a pipeline step can use; expected parent.inputs.<name>, parent.outputs.<name> or parent.jobs.<step>.outputs.<name>` });
     return undefined;
   }
