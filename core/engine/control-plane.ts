@@ -140,7 +140,7 @@ export class ControlPlane {
       transaction: (work) => this.store.transaction(work),
       runDir: (job) => this.layout.runDir(job),
       enqueue: (job) => this.enqueue(job),
-      stopRun: (job, reason) => this.stopChild(job, reason),
+      stopRun: (job, reason) => this.stopJob(job, reason),
       advance: (job) => this.advanceParent(job.name),
       kick: () => this.scheduler.kick(),
     };
@@ -148,12 +148,14 @@ export class ControlPlane {
     this.kinds = new JobKinds([commandKind, pipelineKind(orchestration, loadComponent), sweepKind({ ...orchestration, events: this.events }, loadComponent)]);
   }
 
-  /** Stops a running child job: its run, or (a sweep step) the job with its own children. */
-  private async stopChild(job: JobRow, reason: string): Promise<boolean> {
+  /** Stops a job that has not ended: its run, the job with its own children (a pipeline, a sweep), or a queued job. */
+  private async stopJob(job: JobRow, reason: string): Promise<void> {
     const orchestrator = this.kinds.ofType(job.type)?.orchestrator;
-    if (!orchestrator) return this.scheduler.cancel(job, reason);
-    await orchestrator.cancel(job, reason);
-    return true;
+    if (orchestrator) return orchestrator.cancel(job, reason);
+    if (await this.scheduler.cancel(job, reason)) return;
+    // Not running (not started yet): it ends here, unless it ended meanwhile.
+    const current = this.jobs.get(job.name);
+    if (current && !isTerminal(current.status)) this.lifecycle.transition(current, 'Canceled', { reason });
   }
 
   /** Lets a pipeline or sweep decide what comes next after one of its children ended. */
@@ -236,9 +238,7 @@ export class ControlPlane {
   async cancelJob(name: string): Promise<JobSummary> {
     const job = this.requireJob(name);
     if (isTerminal(job.status)) return toJobSummary(job);
-    const orchestrator = this.kinds.ofType(job.type)?.orchestrator;
-    if (orchestrator) await orchestrator.cancel(job, 'canceled by the user');
-    else if (!(await this.scheduler.cancel(job))) this.lifecycle.transition(name, 'Canceled', { reason: 'canceled by the user' });
+    await this.stopJob(job, 'canceled by the user');
     return toJobSummary(this.requireJob(name));
   }
 

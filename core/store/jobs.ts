@@ -146,8 +146,12 @@ function normalize(row: JobRow): JobRow {
   return row;
 }
 
+/** A stored time (ms since the epoch) as an ISO string; undefined when not set. */
+export function isoTime(ms: number | null): string | undefined {
+  return ms === null ? undefined : new Date(ms).toISOString();
+}
+
 export function toJobSummary(row: JobRow): JobSummary {
-  const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
   return {
     name: row.name,
     type: row.type,
@@ -156,9 +160,9 @@ export function toJobSummary(row: JobRow): JobSummary {
     status: row.status,
     ...(row.reason ? { reason: row.reason } : {}),
     compute: row.compute,
-    createdAt: iso(row.created_at)!,
-    ...(row.started_at !== null ? { startedAt: iso(row.started_at) } : {}),
-    ...(row.ended_at !== null ? { endedAt: iso(row.ended_at) } : {}),
+    createdAt: isoTime(row.created_at)!,
+    ...(row.started_at !== null ? { startedAt: isoTime(row.started_at) } : {}),
+    ...(row.ended_at !== null ? { endedAt: isoTime(row.ended_at) } : {}),
     ...(row.exit_code !== null ? { exitCode: row.exit_code } : {}),
     ...(row.parent ? { parent: row.parent } : {}),
     ...(row.step ? { step: row.step } : {}),

@@ -11,8 +11,8 @@ export interface OrchestrationContext {
   runDir: (job: string) => string;
   /** Queues a stored child job on its compute. */
   enqueue: (job: JobRow) => JobRow;
-  /** Stops a child that is running, or cancels an orchestrated one with its own children (it ends Canceled with `reason`); false when it was not running. */
-  stopRun: (job: JobRow, reason: string) => Promise<boolean>;
+  /** Ends a child Canceled with `reason`: stops its run, cancels it with its own children, or cancels it while it waits. */
+  stopRun: (job: JobRow, reason: string) => Promise<void>;
   /** Lets an orchestrated child (a pipeline's sweep step) start or go on. */
   advance: (job: JobRow) => Promise<void>;
   /** Tells the scheduler that queued jobs wait. */

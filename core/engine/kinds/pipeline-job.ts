@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isTerminal, type JobDetail, type PipelineStep } from '../../vocabulary';
-import type { JobRow } from '../../store/jobs';
+import { isoTime, type JobRow } from '../../store/jobs';
 import { SpecRejected, Unsupported } from '../../errors';
 import { parseReference, specOf } from '../../language';
 import { hashLocalUpload } from '../../data/upload';
@@ -214,12 +214,7 @@ async function stopAll(ctx: OrchestrationContext, name: string, skipped: string,
     if (child.status === 'NotStarted') ctx.lifecycle.transition(child, 'Canceled', { reason: skipped });
   }
   await Promise.all(
-    ctx.jobs.children(name).filter((child) => !isTerminal(child.status)).map(async (child) => {
-      if (!(await ctx.stopRun(child, stopReason))) {
-        const current = ctx.jobs.get(child.name)!;
-        if (!isTerminal(current.status)) ctx.lifecycle.transition(current, 'Canceled', { reason: stopReason });
-      }
-    }),
+    ctx.jobs.children(name).filter((child) => !isTerminal(child.status)).map((child) => ctx.stopRun(child, stopReason)),
   );
 }
 
@@ -234,7 +229,6 @@ function failureOf(child: JobRow): string {
 function detail(ctx: OrchestrationContext, job: JobRow): Partial<JobDetail> {
   const plan = decode(job);
   const children = new Map(ctx.jobs.children(job.name).map((child) => [child.step!, child]));
-  const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
   const steps = plan.graph.steps.map((node): PipelineStep => {
     const child = children.get(node.name);
     return {
@@ -245,8 +239,8 @@ function detail(ctx: OrchestrationContext, job: JobRow): Partial<JobDetail> {
       compute: child?.compute ?? node.compute,
       dependsOn: node.dependsOn,
       ...(child?.reused_from ? { reusedFrom: child.reused_from } : {}),
-      ...(child?.started_at ? { startedAt: iso(child.started_at) } : {}),
-      ...(child?.ended_at ? { endedAt: iso(child.ended_at) } : {}),
+      ...(child?.started_at ? { startedAt: isoTime(child.started_at) } : {}),
+      ...(child?.ended_at ? { endedAt: isoTime(child.ended_at) } : {}),
     };
   });
   return { steps };

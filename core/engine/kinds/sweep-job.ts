@@ -3,7 +3,7 @@ import { isTerminal, type JobDetail, type SweepTrial } from '../../vocabulary';
 import { SpecRejected } from '../../errors';
 import { specOf } from '../../language';
 import type { EventLog } from '../../store/events';
-import type { JobRow } from '../../store/jobs';
+import { isoTime, type JobRow } from '../../store/jobs';
 import { prepareCommand, type CommandPlan, type CommandSpec } from './command';
 import type { JobKind, Orchestrator } from './kind';
 import { childJobName, KeyedSerializer, type OrchestrationContext } from './orchestration';
@@ -218,10 +218,7 @@ async function terminateEarly(ctx: OrchestrationContext & { events: EventLog }, 
   const progress = trials.map((t) => ({ id: t.name, status: t.status, reports: reports(ctx, t.name, plan.objective.primaryMetric) }));
   for (const termination of trialsToTerminate(policy, plan.objective, progress)) {
     const trial = trials.find((t) => t.name === termination.id)!;
-    if (!(await ctx.stopRun(trial, termination.reason))) {
-      const current = ctx.jobs.get(trial.name)!;
-      if (!isTerminal(current.status)) ctx.lifecycle.transition(current, 'Canceled', { reason: termination.reason });
-    }
+    await ctx.stopRun(trial, termination.reason);
   }
 }
 
@@ -230,15 +227,7 @@ async function stop(ctx: OrchestrationContext, name: string, status: 'Completed'
   timers.delete(name);
   const sweep = ctx.jobs.get(name);
   if (!sweep || isTerminal(sweep.status)) return;
-  await Promise.all(
-    ctx.jobs.children(name).filter((t) => !isTerminal(t.status)).map(async (trial) => {
-      const why = reason ?? 'the sweep ended';
-      if (!(await ctx.stopRun(trial, why))) {
-        const current = ctx.jobs.get(trial.name)!;
-        if (!isTerminal(current.status)) ctx.lifecycle.transition(current, 'Canceled', { reason: why });
-      }
-    }),
-  );
+  await Promise.all(ctx.jobs.children(name).filter((t) => !isTerminal(t.status)).map((trial) => ctx.stopRun(trial, reason ?? 'the sweep ended')));
   ctx.transaction(() => {
     withStatus();
     ctx.lifecycle.transition(name, status, reason ? { reason } : {});
@@ -247,7 +236,6 @@ async function stop(ctx: OrchestrationContext, name: string, status: 'Completed'
 
 function detail(ctx: OrchestrationContext & { events: EventLog }, job: JobRow): Partial<JobDetail> {
   const plan = decode(job);
-  const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
   const trials = ctx.jobs.children(job.name).map((trial): SweepTrial => {
     const metric = objectiveValue(reports(ctx, trial.name, plan.objective.primaryMetric));
     return {
@@ -256,8 +244,8 @@ function detail(ctx: OrchestrationContext & { events: EventLog }, job: JobRow): 
       ...(trial.reason ? { reason: trial.reason } : {}),
       params: Object.fromEntries(Object.entries(paramsOf(trial)).map(([key, value]) => [key, typeof value === 'number' || typeof value === 'string' ? value : JSON.stringify(value)])),
       ...(metric !== undefined ? { metric } : {}),
-      ...(trial.started_at ? { startedAt: iso(trial.started_at) } : {}),
-      ...(trial.ended_at ? { endedAt: iso(trial.ended_at) } : {}),
+      ...(trial.started_at ? { startedAt: isoTime(trial.started_at) } : {}),
+      ...(trial.ended_at ? { endedAt: isoTime(trial.ended_at) } : {}),
     };
   });
   const best = bestTrial(trials.filter((t) => t.status === 'Completed'), plan.objective.goal);
