@@ -6,8 +6,6 @@ import type { JobEvent } from './events';
  * A pipeline or sweep job itself goes Running → Completed / Failed / Canceled; its steps and trials are child jobs.
  */
 export type JobStatus = 'NotStarted' | 'Queued' | 'Preparing' | 'Running' | 'Finalizing' | 'Completed' | 'Failed' | 'Canceled';
-/** Statuses a job passes through, in order (a pipeline step starts at NotStarted, other jobs at Queued). */
-export const LIFECYCLE: readonly JobStatus[] = ['NotStarted', 'Queued', 'Preparing', 'Running', 'Finalizing', 'Completed', 'Failed', 'Canceled'];
 export const TERMINAL_STATUSES: readonly JobStatus[] = ['Completed', 'Failed', 'Canceled'];
 export const isTerminal = (status: JobStatus): boolean => TERMINAL_STATUSES.includes(status);
 
