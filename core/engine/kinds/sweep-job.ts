@@ -44,6 +44,8 @@ export function sweepKind(ctx: OrchestrationContext & { events: EventLog }, load
   const expire = (name: string) => (reason: string) => serializer.run(name, () => stop(ctx, name, 'Canceled', reason, timers));
   const advance = (name: string) => serializer.run(name, () => advanceSweep(ctx, name, trialsOf, endedObjectives, timers, expire(name)));
   ctx.events.subscribe((event) => {
+    // A trial that ended is no longer followed, so the map holds only running trials.
+    if (event.type === 'status' && isTerminal(event.status)) trialsOf.delete(event.job);
     if (event.type !== 'metric') return;
     const sweep = trialsOf.get(event.job);
     if (sweep) void serializer.run(sweep, () => terminateEarly(ctx, sweep));
