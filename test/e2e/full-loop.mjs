@@ -6,6 +6,7 @@
 // ctx = { page, vs, args, out, workspace, server: { userData, ... }, log }
 import fs from 'node:fs';
 import path from 'node:path';
+import { waitForLogLine } from './logs.mjs';
 import { pipelineThroughTheUi } from './pipeline.mjs';
 import { reloadWhileRunning } from './reload.mjs';
 
@@ -74,27 +75,11 @@ export default async function ({ page, vs, out, workspace, server, log }) {
   await vs.screenshot('after-reload');
 
   // the pipeline's channel (opened on submit) shows its steps' lines too, each after `[<step>] `
-  const pipeline = await pipelineThroughTheUi({ page, vs, log });
+  const pipeline = await pipelineThroughTheUi({ page, vs, server, log });
   const pipelineChannel = await waitForLogLine(server.userData, (name) => name === `mlw job ${pipeline}.log`, /\[info\] ▶ Completed/);
   const pipelineText = fs.readFileSync(pipelineChannel.file, 'utf8');
   for (const line of ['[write] ▶ Completed', '[read] hello from the pipeline', '[read] ▶ Completed']) {
     if (!pipelineText.includes(line)) throw new Error(`the pipeline's channel has no "${line}" line:\n${pipelineText}`);
   }
   fs.copyFileSync(pipelineChannel.file, path.join(out, 'pipeline-output.log'));
-}
-
-/** Waits for a line matching `pattern` in an extension log file (LogOutputChannels are files under the logs folder). */
-async function waitForLogLine(userData, nameMatches, pattern) {
-  const logs = path.join(userData, 'logs');
-  const deadline = Date.now() + TIMEOUT;
-  for (;;) {
-    const files = fs.existsSync(logs) ? fs.readdirSync(logs, { recursive: true }).map(String).filter((f) => f.endsWith('.log') && nameMatches(path.basename(f))) : [];
-    for (const file of files) {
-      const full = path.join(logs, file);
-      const line = fs.readFileSync(full, 'utf8').split('\n').find((l) => pattern.test(l));
-      if (line) return { file: full, line, match: line.match(pattern) };
-    }
-    if (Date.now() > deadline) throw new Error(`no log line matching ${pattern}`);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // polling a file: no page event to await
-  }
 }

@@ -2,20 +2,30 @@
 // the file `write` put into its output folder) submitted from the editor title, the pipeline reaching Completed in
 // the Jobs view, expanded into its two steps, both Completed, and its graph (the row's inline action) drawing both
 // steps Completed with the edge between them. Returns the pipeline job's name.
+import { extensionLog, notificationTexts, waitForLogLine } from './logs.mjs';
+
 const TIMEOUT = 60_000;
 const STEPS = ['write', 'read'];
 
-export async function pipelineThroughTheUi({ page, vs, log }) {
+export async function pipelineThroughTheUi({ page, vs, server, log }) {
   await vs.openFile('pipelines/greet.yml');
   const submit = page.locator('.editor-group-container.active .editor-actions .action-label[aria-label^="Submit Job"]').first();
   await submit.waitFor({ timeout: TIMEOUT });
   await submit.click();
+  // the extension logs each submission: without it, the failure says what the window showed instead
+  const submitted = await waitForLogLine(server.userData, (name) => name === 'mlw.log', /submitted pipelines\/greet\.yml as (\S+)/, { timeout: TIMEOUT }).catch(async (error) => {
+    throw new Error(`${error.message}; notifications: ${await notificationTexts(page)}\n${extensionLog(server.userData)}`);
+  });
+  const submittedJob = submitted.match[1];
 
   // the Jobs view (the mlw container is still shown after the reload: clicking its icon again would hide it)
   const jobsHeader = page.locator('.pane-header', { hasText: 'Jobs' }).first();
   if (!(await jobsHeader.isVisible())) await page.locator('.activitybar .action-item a[aria-label^="mlw"]').first().click();
-  await vs.waitForTreeItem('Jobs', 'e2e-greet');
   const jobs = page.locator('.pane', { has: jobsHeader });
+  await vs.waitForTreeItem('Jobs', 'e2e-greet').catch(async (error) => {
+    const shown = await jobs.locator('.monaco-list-row').allInnerTexts().catch(() => []);
+    throw new Error(`${error.message}\nthe Jobs view shows: ${shown.map((t) => t.replace(/\s+/g, ' ')).join(' | ') || '(no rows)'}\nnotifications: ${await notificationTexts(page)}\n${extensionLog(server.userData)}`);
+  });
   const row = jobs.locator('.monaco-list-row', { hasText: 'e2e-greet' }).first();
   await jobs.locator('.monaco-list-row', { hasText: 'e2e-greet' }).filter({ hasText: 'Completed' }).first().waitFor({ timeout: TIMEOUT });
   await vs.screenshot('pipeline-completed');
@@ -36,6 +46,7 @@ export async function pipelineThroughTheUi({ page, vs, log }) {
   const tab = page.locator('.tabs-container .tab.active', { hasText: 'Pipeline: ' });
   await tab.waitFor({ timeout: TIMEOUT });
   const job = (await tab.locator('.label-name').innerText()).trim().replace(/^Pipeline: /, '');
+  if (job !== submittedJob) throw new Error(`the graph shows ${job}, not the submitted ${submittedJob}`);
   const graph = await webviewFrameWith(page, `svg[aria-label="pipeline ${job}"]`);
   for (const step of STEPS) {
     const node = graph.locator(`g.node[data-step="${step}"]`);

@@ -2,6 +2,7 @@
 // window's output channel for it holds every line exactly once — the part written before the reload and the rest.
 import fs from 'node:fs';
 import path from 'node:path';
+import { waitForLogLine } from './logs.mjs';
 
 const TIMEOUT = 60_000;
 const TICKS = 4;
@@ -28,7 +29,7 @@ export async function reloadWhileRunning({ page, vs, workspace, server, log }) {
   const submit = page.locator('.editor-group-container.active .editor-actions .action-label[aria-label^="Submit Job"]').first();
   await submit.waitFor({ timeout: TIMEOUT });
   await submit.click();
-  const before = await waitForChannel(server.userData, new Set(), /tick 2/);
+  const before = (await waitForLogLine(server.userData, isJobChannel, /tick 2/)).file;
   const channelName = path.basename(before);
   log(`reloading the window while ${channelName} runs`);
   // the workbench's own reload, as a user does it: state is saved on the way down (focus the editor first, so the
@@ -38,7 +39,7 @@ export async function reloadWhileRunning({ page, vs, workspace, server, log }) {
   await page.waitForEvent('load', { timeout: TIMEOUT });
   await page.locator('.monaco-workbench').waitFor({ timeout: TIMEOUT });
   fs.writeFileSync(gate, '');
-  const after = await waitForChannel(server.userData, new Set([before]), /▶ Completed/, channelName);
+  const after = (await waitForLogLine(server.userData, (name) => name === channelName, /▶ Completed/, { skip: new Set([before]) })).file;
   const text = fs.readFileSync(after, 'utf8');
   for (let tick = 1; tick <= TICKS; tick++) {
     const count = text.split('\n').filter((line) => line.endsWith(`[info] tick ${tick}`)).length;
@@ -51,19 +52,4 @@ export async function reloadWhileRunning({ page, vs, workspace, server, log }) {
   log(`the reloaded channel ${path.relative(server.userData, after)} has every line once`);
 }
 
-/** A job channel's log file not in `known` (optionally with that name) with a line matching `pattern`. */
-async function waitForChannel(userData, known, pattern, name) {
-  const logs = path.join(userData, 'logs');
-  const deadline = Date.now() + TIMEOUT;
-  for (;;) {
-    const files = fs.existsSync(logs) ? fs.readdirSync(logs, { recursive: true }).map(String) : [];
-    for (const file of files) {
-      const base = path.basename(file);
-      const full = path.join(logs, file);
-      if (!base.startsWith('mlw job ') || !base.endsWith('.log') || known.has(full) || (name && base !== name)) continue;
-      if (fs.readFileSync(full, 'utf8').split('\n').some((line) => pattern.test(line))) return full;
-    }
-    if (Date.now() > deadline) throw new Error(`no job channel with a line matching ${pattern}`);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // polling a file: no page event to await
-  }
-}
+const isJobChannel = (name) => name.startsWith('mlw job ');
