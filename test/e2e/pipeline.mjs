@@ -18,9 +18,12 @@ export async function pipelineThroughTheUi({ page, vs, server, log }) {
   });
   const submittedJob = submitted.match[1];
 
-  // the Jobs view (the mlw container is still shown after the reload: clicking its icon again would hide it)
+  // the Jobs view, shown and focused by its own command (after the reload, the container's icon may hide it, and the
+  // list draws only the rows that fit the view's height)
+  // (focus on the editor first, so the command palette opens in the workbench and not in a webview)
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await vs.runCommand('mlw: Focus on Jobs View');
   const jobsHeader = page.locator('.pane-header', { hasText: 'Jobs' }).first();
-  if (!(await jobsHeader.isVisible())) await page.locator('.activitybar .action-item a[aria-label^="mlw"]').first().click();
   const jobs = page.locator('.pane', { has: jobsHeader });
   await vs.waitForTreeItem('Jobs', 'e2e-greet').catch(async (error) => {
     const shown = await jobs.locator('.monaco-list-row').allInnerTexts().catch(() => []);
