@@ -1,14 +1,14 @@
 import * as vscode from 'vscode';
 import type { JobEvent } from '../../core/vocabulary';
 import type { ControlPlaneConnection } from '../control-plane/connection';
-import type { MetricsMessage } from './metrics-messages';
+import type { MetricsMessage, MetricsRequest } from './metrics-messages';
 import { jobPageHtml } from '../webview-host/job-page';
 
 const FLUSH_MS = 50;
 
 /**
- * One webview per job charting its metrics with uPlot, live: the panel follows the job's event stream from its
- * start and posts metric points in small batches. Scripts and styles come from the extension only (strict CSP).
+ * One webview per job charting its metrics with uPlot, live: once the page says it listens, the panel follows the
+ * job's event stream from its start and posts metric points in small batches. Scripts and styles come from the extension only (strict CSP).
  */
 export class MetricsPanels implements vscode.Disposable {
   private readonly panels = new Map<string, vscode.WebviewPanel>();
@@ -26,12 +26,18 @@ export class MetricsPanels implements vscode.Disposable {
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'mlw.svg');
     panel.webview.html = this.html(panel.webview, assets, job);
     this.panels.set(job, panel);
-    const abort = new AbortController();
+    // The stream starts once the page listens, and starts over if the page loads again.
+    let abort: AbortController | undefined;
+    panel.webview.onDidReceiveMessage((request: MetricsRequest) => {
+      if (request.type !== 'ready') return;
+      abort?.abort();
+      abort = new AbortController();
+      void this.stream(job, panel.webview, abort.signal);
+    });
     panel.onDidDispose(() => {
-      abort.abort();
+      abort?.abort();
       this.panels.delete(job);
     });
-    void this.stream(job, panel.webview, abort.signal);
   }
 
   private async stream(job: string, webview: vscode.Webview, signal: AbortSignal): Promise<void> {

@@ -2,9 +2,10 @@
 // Runs inside the metrics webview (a browser context): one uPlot chart per metric, updated as points arrive.
 import type UPlot from 'uplot';
 import { MetricSeriesSet, type MetricSeries } from '../jobs/metric-series';
-import type { MetricsMessage } from '../metrics/metrics-messages';
+import type { MetricsMessage, MetricsRequest } from '../metrics/metrics-messages';
 
 declare const uPlot: typeof UPlot;
+declare function acquireVsCodeApi(): { postMessage(message: MetricsRequest): void };
 
 const chartsElement = document.getElementById('charts')!;
 const emptyElement = document.getElementById('empty')!;
@@ -36,6 +37,8 @@ window.addEventListener('message', (event: MessageEvent<MetricsMessage>) => {
       break;
   }
 });
+// Messages posted before this listener existed are lost: the extension streams the points only after this.
+acquireVsCodeApi().postMessage({ type: 'ready' });
 
 function scheduleDraw(): void {
   pendingDraw ??= requestAnimationFrame(() => {
