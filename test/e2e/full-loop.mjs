@@ -9,6 +9,7 @@ import path from 'node:path';
 import { waitForLogLine } from './logs.mjs';
 import { pipelineThroughTheUi } from './pipeline.mjs';
 import { reloadWhileRunning } from './reload.mjs';
+import { dataScientistOffers } from './roles.mjs';
 
 const TIMEOUT = 60_000;
 
@@ -70,6 +71,9 @@ export default async function ({ page, vs, out, workspace, server, log }) {
   for (const key of ['accuracy', 'loss']) await frame.locator(`section.chart[data-metric="${key}"] canvas`).first().waitFor({ timeout: TIMEOUT });
   await frame.locator('section.chart[data-metric="accuracy"] .last', { hasText: 'at step 3' }).waitFor({ timeout: TIMEOUT });
   await vs.screenshot('metrics');
+
+  // the role is known once connected: the dev run is a data scientist's window
+  if (process.env.MLW_E2E_ROLE === 'data-scientist') await dataScientistOffers({ page, vs, log });
 
   await reloadWhileRunning({ page, vs, workspace, server, log });
   await vs.screenshot('after-reload');

@@ -1,7 +1,8 @@
 // `npm run test:e2e`: the extension in a real VS Code (code-server 4.100.3 = VS Code 1.100.3, headless Chromium),
 // through ../shared/scripts/vscode-e2e/run-e2e.mjs. Two runs:
 //   dev   the repository loaded as the extension under development, with the control plane already running
-//         (test/support/client-e2e-daemon.ts): the extension discovers it through .mlw/serve.json.
+//         (test/support/client-e2e-daemon.ts): the extension discovers it through .mlw/serve.json. The window works
+//         with a data scientist's token (MLW_TOKEN), so it offers only what that role may do.
 //   vsix  the packaged mlw.vsix installed the way a user installs it; the extension auto-starts its bundled daemon.
 // Both run the same scenario (test/e2e/full-loop.mjs).
 // Usage: node test/e2e/run.mjs [--mode dev|vsix|both] [--out DIR]. Without the shared scripts or code-server it
@@ -45,14 +46,17 @@ async function run(mode) {
   let daemon;
   let extension = repo;
   try {
-    if (mode === 'dev') daemon = await startDaemon(workspace);
-    else extension = unpackVsix(workspace);
+    let env = process.env;
+    if (mode === 'dev') {
+      daemon = await startDaemon(workspace);
+      env = { ...env, MLW_TOKEN: dataScientistToken(workspace), MLW_E2E_ROLE: 'data-scientist' };
+    } else extension = unpackVsix(workspace);
     const child = spawn(process.execPath, [
       driver, '--mode', mode, '--workspace', workspace, '--extension', extension, '--out', modeOut, '--settings', settings, '--timeout-ms', '60000',
       '--open', 'jobs/broken.yml',
       '--expect-problem', 'input `learning_rate` is not declared',
       '--scenario', path.join(repo, 'test/e2e/full-loop.mjs'),
-    ], { stdio: 'inherit' });
+    ], { stdio: 'inherit', env });
     const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
     const activation = fs.existsSync(path.join(modeOut, 'activation.txt')) ? fs.readFileSync(path.join(modeOut, 'activation.txt'), 'utf8').trim() : undefined;
     return { mode, ok: code === 0, seconds: Math.round((Date.now() - started) / 100) / 10, out: path.relative(repo, modeOut), activation };
@@ -81,6 +85,12 @@ function stopProcess(child) {
     child.once('exit', resolve);
     child.kill('SIGTERM');
   });
+}
+
+/** A data scientist's token, made by the owner through the CLI: the dev run's window works with it. */
+function dataScientistToken(workspace) {
+  const out = execFileSync(process.execPath, [path.join(repo, 'out/cli.js'), 'token', 'create', '--role', 'data-scientist', '--name', 'e2e-data-scientist', '--json', '--workspace', workspace], { env: { ...process.env, MLW_TOKEN: '' } });
+  return JSON.parse(String(out)).token;
 }
 
 /** A daemon the extension auto-started (vsix run) outlives VS Code by design: stop it by the pid it published. */
