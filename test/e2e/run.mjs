@@ -58,6 +58,7 @@ async function run(mode) {
       '--scenario', path.join(repo, 'test/e2e/full-loop.mjs'),
     ], { stdio: 'inherit', env });
     const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+    if (code !== 0) printExtensionLogs(modeOut);
     const activation = fs.existsSync(path.join(modeOut, 'activation.txt')) ? fs.readFileSync(path.join(modeOut, 'activation.txt'), 'utf8').trim() : undefined;
     return { mode, ok: code === 0, seconds: Math.round((Date.now() - started) / 100) / 10, out: path.relative(repo, modeOut), activation };
   } finally {
@@ -85,6 +86,15 @@ function stopProcess(child) {
     child.once('exit', resolve);
     child.kill('SIGTERM');
   });
+}
+
+/** A failed run's extension logs (each window's mlw.log), printed: a CI run keeps only what it printed. */
+function printExtensionLogs(modeOut) {
+  const logs = path.join(modeOut, 'vscode-logs');
+  if (!fs.existsSync(logs)) return;
+  for (const file of fs.readdirSync(logs, { recursive: true }).map(String).filter((f) => path.basename(f) === 'mlw.log').sort()) {
+    console.log(`--- ${file}\n${fs.readFileSync(path.join(logs, file), 'utf8').trimEnd()}`);
+  }
 }
 
 /** A data scientist's token, made by the owner through the CLI: the dev run's window works with it. */
