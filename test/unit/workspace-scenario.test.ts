@@ -80,3 +80,41 @@ test('an administrator creates the workspace, a compute and a Blob datastore wit
   assert.match(ok(await mlw(root, reader, 'data', 'list')), /rows +1/);
   refused(await mlw(root, reader, 'job', 'create', '-f', 'job.yml'), /^mlw: readers cannot submit jobs; ask an administrator\n$/);
 });
+
+test('a storage_account mlw can reach makes workspaceblobstore a Blob container, its key in the secrets store, and job outputs go there; unreachable, it stays a folder', async (t) => {
+  const azurite = await startAzurite(t);
+  const account = `storage_account: /subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${DEV_ACCOUNT}\n`;
+  const reach = { MLW_AZURE_BLOB_ENDPOINT: `http://${azurite.endpoint}`, AZURE_STORAGE_KEY: DEV_KEY };
+  const files = { 'workspace.yml': WORKSPACE + account, 'local/rows.csv': 'a,b\n5,6\n', 'data.yml': DATA.replace('datastore: azureml:team_blob\n', ''), 'job.yml': commandJob('cat ${{inputs.rows}}/rows.csv > ${{outputs.out}}/copy.csv', 'inputs:\n  rows:\n    type: uri_folder\n    path: azureml:rows:1\noutputs:\n  out:\n    type: uri_folder\n') };
+  const root = await workspace(t, files);
+
+  const created = await runCli(root, ['workspace', 'create', '-f', 'workspace.yml'], { ...reach, MLW_TOKEN: '' });
+  stopDaemonAfter(t, root);
+  const blobContainer = /\n  workspaceblobstore \(azure_blob, devstoreaccount1\/(azureml-blobstore-[0-9a-f-]{36})\)\n/.exec(ok(created))?.[1];
+  assert.ok(blobContainer, created.stdout);
+  assert.match(created.stdout, /\n  workspaceartifactstore \(local, \.mlw\/datastores\/workspaceartifactstore\)\n/);
+  assert.match(created.stdout, new RegExp(`\\n  storage_account: /subscriptions/.*/${DEV_ACCOUNT}\\n    workspaceblobstore is the Blob container ${DEV_ACCOUNT}/${blobContainer} \\(uploads and job outputs\\)`));
+  assert.ok(await azurite.service.getContainerClient(blobContainer).exists(), 'the container was created');
+  const shownDatastore = ok(await mlw(root, undefined, 'datastore', 'show', 'workspaceblobstore'));
+  assert.match(shownDatastore, /secret:datastores\/workspaceblobstore\/account_key/);
+  assert.ok(!shownDatastore.includes(DEV_KEY), 'the key is only in the secrets store');
+  assert.match(ok(await mlw(root, undefined, 'workspace', 'create', '-f', 'workspace.yml')), /^unchanged workspace team-ws/, 'run again without the key, the workspace keeps its Blob datastore');
+
+  assert.match(ok(await mlw(root, undefined, 'data', 'create', '-f', 'data.yml')), /uploaded to azureml:\/\/datastores\/workspaceblobstore\/paths\/LocalUpload\//);
+  const submitted = ok(await mlw(root, undefined, 'job', 'create', '-f', 'job.yml', '--stream'));
+  const job = /^(\S+) +Queued/.exec(submitted)?.[1];
+  assert.ok(job, submitted);
+  assert.deepEqual(await blobTexts(azurite, blobContainer, 'azureml/'), { [`azureml/${job}/out/copy.csv`]: 'a,b\n5,6\n' }, 'the default output went to the account');
+  assert.deepEqual(fs.readdirSync(path.join(root, '.mlw/datastores/workspaceblobstore')), [], 'nothing was written to the local folder');
+
+  // Without the key the account cannot be reached: the folder stays, and the note says why.
+  const local = await workspace(t, files);
+  const unreached = await runCli(local, ['workspace', 'create', '-f', 'workspace.yml'], { MLW_AZURE_BLOB_ENDPOINT: reach.MLW_AZURE_BLOB_ENDPOINT, AZURE_STORAGE_KEY: '', MLW_TOKEN: '' });
+  stopDaemonAfter(t, local);
+  assert.match(ok(unreached), /\n  workspaceblobstore \(local, \.mlw\/datastores\/workspaceblobstore\)\n/);
+  assert.match(unreached.stdout, /\n    mlw uses this storage account for workspaceblobstore only when `mlw workspace create` gets its key in AZURE_STORAGE_KEY/);
+  assert.match(unreached.stderr, /note: workspaceblobstore stays a folder under \.mlw\/datastores\/: AZURE_STORAGE_KEY is not set/);
+  // Once the folder holds data, the workspace is not moved onto the account (its assets point into the folder).
+  ok(await runCli(local, ['data', 'create', '-f', 'data.yml'], { MLW_TOKEN: '' }));
+  refused(await runCli(local, ['workspace', 'create', '-f', 'workspace.yml'], { ...reach, MLW_TOKEN: '' }), /workspaceblobstore already holds data in \.mlw\/datastores\/workspaceblobstore\/ .*create this workspace in a new folder/);
+});
