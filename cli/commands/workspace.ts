@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { ApiClient } from '../../core/api/client';
 import { WorkspaceLayout } from '../../core/engine/layout';
-import { assertOneWorkspace, readWorkspaceRecord, recordWorkspace, secretsStoreFiles, type WorkspaceRecord } from '../../core/engine/workspace-record';
+import { assertOneWorkspace, recordWorkspace, workspaceInfo } from '../../core/engine/workspace-record';
+import type { WorkspaceInfo } from '../../core/api/contracts';
 import { localBlobstoreHoldsData, reachStorage, workspaceStorage } from '../../core/engine/workspace-storage';
 import type { specTypes } from '../../core/language';
 import { ARTIFACTS_STAY_LOCAL, WORKSPACE_BACKING, WORKSPACE_FIELDS_NOT_USED } from '../../core/language/workspace-backing';
@@ -51,14 +52,14 @@ export function registerWorkspace(program: Command): void {
     .command('show')
     .description('the workspace: its spec, store, datastores, secrets store and what stands for each backing resource')
     .option('--workspace <folder>', 'workspace folder')
-    .action((options: WorkspaceOption) => {
-      const root = workspaceRoot(options);
-      return withClient(root, async (client) => {
-        const record = readWorkspaceRecord(root);
-        if (!record) process.stdout.write(`no workspace spec recorded for ${root}: create it with \`mlw workspace create -f workspace.yml\`\n`);
-        process.stdout.write(await describe(root, record, client));
-      });
-    });
+    .action((options: WorkspaceOption) =>
+      // The daemon's answer, so that a remote control plane (--remote) shows its own workspace.
+      withClient(workspaceRoot(options), async (client) => {
+        const info = await client.workspace();
+        if (!info.record) process.stdout.write(`no workspace spec recorded for ${info.folder}: create it with \`mlw workspace create -f workspace.yml\`\n`);
+        process.stdout.write(await describe(info, client));
+      }),
+    );
 }
 
 async function createWorkspace(options: CreateOptions): Promise<number> {
@@ -88,7 +89,7 @@ async function createWorkspace(options: CreateOptions): Promise<number> {
     await placeBlobstore(root, spec, client);
     const { record, outcome } = recordWorkspace(root, spec, file ?? '(command line)');
     process.stdout.write(`${outcome} workspace ${record.name} in ${root}\n`);
-    process.stdout.write(await describe(root, record, client));
+    process.stdout.write(await describe(workspaceInfo(root), client));
     return 0;
   } finally {
     client.close();
@@ -128,7 +129,7 @@ function overridesOf(options: CreateOptions): string[] {
 }
 
 /** What the workspace is made of, as `create` and `show` print it. */
-async function describe(root: string, record: WorkspaceRecord | undefined, client: ApiClient): Promise<string> {
+async function describe({ folder: root, record, secretsStore }: WorkspaceInfo, client: ApiClient): Promise<string> {
   const layout = new WorkspaceLayout(root);
   const local = (file: string) => path.relative(root, file) || '.';
   const spec = record?.spec;
@@ -155,8 +156,7 @@ async function describe(root: string, record: WorkspaceRecord | undefined, clien
     lines.push(`  ${summary.name} (${ds.type ?? 'unknown type'}${where ? `, ${where}` : ''})`);
     if (summary.name === 'workspaceblobstore' && ds.type === 'azure_blob') blobstore = where;
   }
-  const secrets = secretsStoreFiles(root);
-  lines.push(`secrets store: ${secrets.length ? secrets.map(local).join(', ') : 'created under .mlw/ when the first secret is stored'}`);
+  lines.push(`secrets store: ${secretsStore.length ? secretsStore.join(', ') : 'created under .mlw/ when the first secret is stored'}`);
   lines.push('backing resources:');
   for (const [field, stand] of Object.entries(WORKSPACE_BACKING)) {
     const given = spec?.[field as keyof typeof WORKSPACE_BACKING];

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writePrivateFile } from '../data/fs-util';
 import type { specTypes } from '../language';
+import type { WorkspaceInfo } from '../api/contracts';
 import { WorkspaceLayout } from './layout';
 
 /**
@@ -68,4 +69,10 @@ export function secretsStoreFiles(root: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** What `GET /api/workspace` answers: the folder, its recorded spec and its secrets store's files. */
+export function workspaceInfo(root: string): WorkspaceInfo {
+  const record = readWorkspaceRecord(root);
+  return { folder: root, ...(record ? { record } : {}), secretsStore: secretsStoreFiles(root).map((file) => path.relative(root, file)) };
 }

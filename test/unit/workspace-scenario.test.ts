@@ -7,6 +7,9 @@ import { DEV_ACCOUNT, DEV_KEY, blobTexts, container, startAzurite } from '../sup
 import { CLI, ok, runCli, type CliRun } from '../support/cli';
 import { commandJob, workspace } from '../support/control-plane';
 import { waitFor } from '../support/docker';
+import { startDaemon } from '../../daemon/start-daemon';
+import { recordWorkspace } from '../../core/engine/workspace-record';
+import type { specTypes } from '../../core/language';
 
 // The whole scenario through the built CLI, which starts the workspace's daemon in the background as a user's would.
 before(() => assert.ok(fs.existsSync(CLI), 'run `npm run build` first (npm test does)'));
@@ -117,4 +120,18 @@ test('a storage_account mlw can reach makes workspaceblobstore a Blob container,
   // Once the folder holds data, the workspace is not moved onto the account (its assets point into the folder).
   ok(await runCli(local, ['data', 'create', '-f', 'data.yml'], { MLW_TOKEN: '' }));
   refused(await runCli(local, ['workspace', 'create', '-f', 'workspace.yml'], { ...reach, MLW_TOKEN: '' }), /workspaceblobstore already holds data in \.mlw\/datastores\/workspaceblobstore\/ .*create this workspace in a new folder/);
+});
+
+test('mlw workspace show against a remote control plane shows the remote workspace', async (t) => {
+  const served = await workspace(t);
+  recordWorkspace(served, { name: 'remote-ws', description: 'Served from elsewhere' } as specTypes.WorkspaceSpec, path.join(served, 'workspace.yml'));
+  const daemon = await startDaemon({ root: served, version: 'test', tls: 'self-signed' });
+  t.after(() => daemon.stop({ cancelJobs: true }));
+  const elsewhere = await workspace(t);
+  const remote = ['--remote', daemon.info.url!, '--fingerprint', daemon.info.tlsFingerprint!];
+  const shown = ok(await runCli(elsewhere, [...remote, 'workspace', 'show'], { MLW_REMOTE_TOKEN: daemon.info.token, MLW_TOKEN: '' }));
+  assert.match(shown, /^name: remote-ws\ndescription: Served from elsewhere\nspec: workspace\.yml /);
+  assert.match(shown, new RegExp(`\\nfolder: ${served}\\n`));
+  assert.match(shown, /\n  workspaceblobstore \(local, \.mlw\/datastores\/workspaceblobstore\)\n/);
+  assert.ok(!fs.existsSync(path.join(elsewhere, '.mlw/serve.json')), 'no local daemon was started');
 });
