@@ -102,11 +102,12 @@ async function createWorkspace(options: CreateOptions): Promise<number> {
  */
 async function placeBlobstore(root: string, spec: specTypes.WorkspaceSpec, client: ApiClient): Promise<void> {
   const storage = workspaceStorage(spec);
+  const current = (await client.assets.get('datastore', 'workspaceblobstore')).spec as { type?: string };
   if (storage.kind === 'local') {
-    if (spec.storage_account) process.stderr.write(`note: workspaceblobstore stays a folder under .mlw/datastores/: ${storage.reason}\n`);
+    // Without the key now, a workspace already on its account stays there.
+    if (spec.storage_account && current.type === 'local') process.stderr.write(`note: workspaceblobstore stays a folder under .mlw/datastores/: ${storage.reason}\n`);
     return;
   }
-  const current = (await client.assets.get('datastore', 'workspaceblobstore')).spec as { type?: string };
   if (current.type === 'local' && localBlobstoreHoldsData(root)) {
     throw new Error(`workspaceblobstore already holds data in .mlw/datastores/workspaceblobstore/ that registered assets and job outputs point to; mlw does not move it to storage account ${storage.datastore.account_name}: create this workspace in a new folder to use the account`);
   }

@@ -101,7 +101,10 @@ test('a storage_account mlw can reach makes workspaceblobstore a Blob container,
   const shownDatastore = ok(await mlw(root, undefined, 'datastore', 'show', 'workspaceblobstore'));
   assert.match(shownDatastore, /secret:datastores\/workspaceblobstore\/account_key/);
   assert.ok(!shownDatastore.includes(DEV_KEY), 'the key is only in the secrets store');
-  assert.match(ok(await mlw(root, undefined, 'workspace', 'create', '-f', 'workspace.yml')), /^unchanged workspace team-ws/, 'run again without the key, the workspace keeps its Blob datastore');
+  const again = await mlw(root, undefined, 'workspace', 'create', '-f', 'workspace.yml');
+  assert.match(ok(again), /^unchanged workspace team-ws/);
+  assert.match(again.stdout, /\n  workspaceblobstore \(azure_blob, /, 'run again without the key, the workspace keeps its Blob datastore');
+  assert.equal(again.stderr, '');
 
   assert.match(ok(await mlw(root, undefined, 'data', 'create', '-f', 'data.yml')), /uploaded to azureml:\/\/datastores\/workspaceblobstore\/paths\/LocalUpload\//);
   const submitted = ok(await mlw(root, undefined, 'job', 'create', '-f', 'job.yml', '--stream'));
