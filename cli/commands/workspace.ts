@@ -2,9 +2,11 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { ApiClient } from '../../core/api/client';
 import { WorkspaceLayout } from '../../core/engine/layout';
-import { readWorkspaceRecord, recordWorkspace, secretsStoreFiles, type WorkspaceRecord } from '../../core/engine/workspace-record';
+import { assertOneWorkspace, recordWorkspace, workspaceInfo } from '../../core/engine/workspace-record';
+import type { WorkspaceInfo } from '../../core/api/contracts';
+import { localBlobstoreHoldsData, reachStorage, workspaceStorage } from '../../core/engine/workspace-storage';
 import type { specTypes } from '../../core/language';
-import { WORKSPACE_BACKING, WORKSPACE_FIELDS_NOT_USED } from '../../core/language/workspace-backing';
+import { ARTIFACTS_STAY_LOCAL, WORKSPACE_BACKING, WORKSPACE_FIELDS_NOT_USED } from '../../core/language/workspace-backing';
 import { formatFinding } from '../../core/vocabulary';
 import { collect, connect, runClientCommand, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 
@@ -50,14 +52,14 @@ export function registerWorkspace(program: Command): void {
     .command('show')
     .description('the workspace: its spec, store, datastores, secrets store and what stands for each backing resource')
     .option('--workspace <folder>', 'workspace folder')
-    .action((options: WorkspaceOption) => {
-      const root = workspaceRoot(options);
-      return withClient(root, async (client) => {
-        const record = readWorkspaceRecord(root);
-        if (!record) process.stdout.write(`no workspace spec recorded for ${root}: create it with \`mlw workspace create -f workspace.yml\`\n`);
-        process.stdout.write(await describe(root, record, client));
-      });
-    });
+    .action((options: WorkspaceOption) =>
+      // The daemon's answer, so that a remote control plane (--remote) shows its own workspace.
+      withClient(workspaceRoot(options), async (client) => {
+        const info = await client.workspace();
+        if (!info.record) process.stdout.write(`no workspace spec recorded for ${info.folder}: create it with \`mlw workspace create -f workspace.yml\`\n`);
+        process.stdout.write(await describe(info, client));
+      }),
+    );
 }
 
 async function createWorkspace(options: CreateOptions): Promise<number> {
@@ -83,13 +85,34 @@ async function createWorkspace(options: CreateOptions): Promise<number> {
   // The daemon creates the store and the default datastores when it starts; `describe` lists what it made.
   const client = await connect(root);
   try {
+    assertOneWorkspace(root, spec.name);
+    await placeBlobstore(root, spec, client);
     const { record, outcome } = recordWorkspace(root, spec, file ?? '(command line)');
     process.stdout.write(`${outcome} workspace ${record.name} in ${root}\n`);
-    process.stdout.write(await describe(root, record, client));
+    process.stdout.write(await describe(workspaceInfo(root), client));
     return 0;
   } finally {
     client.close();
   }
+}
+
+/**
+ * Makes `workspaceblobstore` a container on the spec's storage account when mlw can reach it (its key going to the
+ * secrets store as any datastore's does), else leaves it the local folder and says why.
+ */
+async function placeBlobstore(root: string, spec: specTypes.WorkspaceSpec, client: ApiClient): Promise<void> {
+  const storage = workspaceStorage(spec);
+  const current = (await client.assets.get('datastore', 'workspaceblobstore')).spec as { type?: string };
+  if (storage.kind === 'local') {
+    // Without the key now, a workspace already on its account stays there.
+    if (spec.storage_account && current.type === 'local') process.stderr.write(`note: workspaceblobstore stays a folder under .mlw/datastores/: ${storage.reason}\n`);
+    return;
+  }
+  if (current.type === 'local' && localBlobstoreHoldsData(root)) {
+    throw new Error(`workspaceblobstore already holds data in .mlw/datastores/workspaceblobstore/ that registered assets and job outputs point to; mlw does not move it to storage account ${storage.datastore.account_name}: create this workspace in a new folder to use the account`);
+  }
+  await reachStorage(storage.datastore);
+  await client.assets.register('datastore', { path: path.join(root, 'workspaceblobstore.yml'), text: storage.specText });
 }
 
 /** `--set` overrides from `az ml`'s flags, after the explicit `--set`s (as `az ml` applies them). */
@@ -107,7 +130,7 @@ function overridesOf(options: CreateOptions): string[] {
 }
 
 /** What the workspace is made of, as `create` and `show` print it. */
-async function describe(root: string, record: WorkspaceRecord | undefined, client: ApiClient): Promise<string> {
+async function describe({ folder: root, record, secretsStore }: WorkspaceInfo, client: ApiClient): Promise<string> {
   const layout = new WorkspaceLayout(root);
   const local = (file: string) => path.relative(root, file) || '.';
   const spec = record?.spec;
@@ -126,18 +149,20 @@ async function describe(root: string, record: WorkspaceRecord | undefined, clien
   lines.push(`store: ${local(layout.database)}`);
   lines.push('datastores:');
   const datastores = await client.assets.list({ kind: 'datastore' });
+  let blobstore: string | undefined;
   for (const summary of datastores.sort((a, b) => a.name.localeCompare(b.name))) {
     const detail = await client.assets.get('datastore', summary.name);
     const ds = detail.spec as { type?: string; path?: string; account_name?: string; container_name?: string; file_share_name?: string; filesystem?: string };
     const where = ds.type === 'local' ? ds.path : [ds.account_name, ds.container_name ?? ds.file_share_name ?? ds.filesystem].filter(Boolean).join('/');
     lines.push(`  ${summary.name} (${ds.type ?? 'unknown type'}${where ? `, ${where}` : ''})`);
+    if (summary.name === 'workspaceblobstore' && ds.type === 'azure_blob') blobstore = where;
   }
-  const secrets = secretsStoreFiles(root);
-  lines.push(`secrets store: ${secrets.length ? secrets.map(local).join(', ') : 'created under .mlw/ when the first secret is stored'}`);
+  lines.push(`secrets store: ${secretsStore.length ? secretsStore.join(', ') : 'created under .mlw/ when the first secret is stored'}`);
   lines.push('backing resources:');
   for (const [field, stand] of Object.entries(WORKSPACE_BACKING)) {
     const given = spec?.[field as keyof typeof WORKSPACE_BACKING];
-    lines.push(`  ${field}: ${given ? `${given}\n    ${WORKSPACE_FIELDS_NOT_USED[field]}` : stand}`);
+    const used = field === 'storage_account' && blobstore ? `workspaceblobstore is the Blob container ${blobstore} (uploads and job outputs); ${ARTIFACTS_STAY_LOCAL}` : undefined;
+    lines.push(`  ${field}: ${given ? `${given}\n    ${used ?? WORKSPACE_FIELDS_NOT_USED[field]}` : stand}`);
   }
   const others = Object.keys(WORKSPACE_FIELDS_NOT_USED).filter((field) => !(field in WORKSPACE_BACKING) && spec && (spec as unknown as Record<string, unknown>)[field] !== undefined);
   if (others.length) {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { WorkspaceLayout } from '../engine/layout';
-import type { ApiErrorBody, ArchiveResult, AssetRegistration, ComputeQueue, EnvironmentImage, Health, JobSubmission, MetricPoint, SecretStored, ServeInfo, SpecRequest, TrackingRunData, Whoami } from './contracts';
+import type { ApiErrorBody, ArchiveResult, AssetRegistration, ComputeQueue, EnvironmentImage, Health, JobSubmission, MetricPoint, SecretStored, ServeInfo, SpecRequest, TrackingRunData, Whoami, WorkspaceInfo } from './contracts';
 import type { Role } from '../auth/roles';
 import type { CreatedToken, TokenSummary } from '../auth/tokens';
 import { routes } from './routes';
@@ -86,6 +86,11 @@ export class ApiClient {
     /** The image a job using the environment runs in, and whether it is built. */
     image: (name: string, version?: string): Promise<EnvironmentImage> => this.transport.request('GET', routes.environmentImage(name, version)),
   };
+
+  /** The workspace folder the daemon serves: its recorded spec and secrets store. */
+  workspace(): Promise<WorkspaceInfo> {
+    return this.transport.request('GET', routes.workspace());
+  }
 
   /** The role of this client's token. */
   whoami(): Promise<Whoami> {

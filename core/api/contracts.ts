@@ -6,6 +6,7 @@ import type { AssetDetail, AssetUpload, JobSummary } from '../vocabulary';
 
 import type { SpecFinding } from '../vocabulary';
 import type { CallerRole } from '../auth/roles';
+import type { WorkspaceRecord } from '../engine/workspace-record';
 
 /** A spec sent by a client: the file's path inside the workspace, optionally its unsaved text. */
 export interface SpecRequest {
@@ -127,6 +128,16 @@ export const BODY_SCHEMAS = { specRequest: specRequestSchema, secretRequest: sec
 
 /** Largest request body the daemon reads (a spec is at most 4 MiB; JSON escaping can grow it). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** `GET /api/workspace`: what the workspace folder the daemon serves is made of (`mlw workspace show`). */
+export interface WorkspaceInfo {
+  /** The workspace folder on the daemon's machine. */
+  folder: string;
+  /** The spec `mlw workspace create` recorded, if any. */
+  record?: WorkspaceRecord;
+  /** The secrets store's files, relative to the folder (none until the first secret is stored). */
+  secretsStore: string[];
+}
 
 /** `GET /api/whoami`: the role of the token a request was sent with. */
 export interface Whoami {

@@ -34,6 +34,7 @@ export const routes = {
   datastoreSecret: (datastore: string, key: string) => `/api/secrets/datastores/${segment(datastore)}/${segment(key)}`,
 
   whoami: () => '/api/whoami',
+  workspace: () => '/api/workspace',
   tokens: () => '/api/tokens',
   token: (name: string) => `/api/tokens/${segment(name)}`,
 

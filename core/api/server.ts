@@ -14,6 +14,7 @@ import { ASSET_KINDS, type AssetKind } from '../vocabulary';
 import { useBoundedJsonParser } from './json-body';
 import { streamEvents, type StreamCounter } from './sse';
 import { tokenRoutes } from './token-routes';
+import { workspaceInfo } from '../engine/workspace-record';
 
 export interface ApiOptions {
   token: string;
@@ -52,6 +53,7 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
   });
 
   app.get('/api/health', async (): Promise<Health> => ({ version: options.version, pid: process.pid, workspace: plane.layout.root, runningJobs: plane.activeJobs }));
+  app.get('/api/workspace', async () => workspaceInfo(plane.layout.root));
 
   app.post<{ Params: { kind: AssetKind }; Body: SpecRequest }>('/api/assets/:kind', { schema: { params: kindParam, body: BODY_SCHEMAS.specRequest } }, async (request, reply) => {
     const result = await plane.loader.locatingDataErrors(request.body, () => plane.registerAsset(request.params.kind, request.body));

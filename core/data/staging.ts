@@ -49,6 +49,8 @@ export interface StagedInput {
   mount?: RunMount;
   mode?: string;
   type?: string;
+  /** Environment variables the run gets for this input (a `direct` Blob input's signed URL). */
+  env?: Record<string, string>;
 }
 
 const LITERAL_TYPES = new Set(['integer', 'number', 'string', 'boolean']);
@@ -118,7 +120,7 @@ async function stageData(name: string, path: string, declaredType: string | unde
   const source = resolveSource(name, path, declaredType, ctx, field);
   const type = declaredType ?? source.assetType ?? 'uri_folder';
   let location = source.location;
-  if (mode === 'direct') return { name, value: location.kind === 'remote' && location.blob ? directUrl(location.blob) : source.directValue, mode, type };
+  if (mode === 'direct') return location.kind === 'remote' && location.blob ? directBlobInput(name, location.blob, type) : { name, value: source.directValue, mode, type };
   if (location.kind === 'remote' && location.blob) location = await cachedBlobInput(name, location.blob, type, mode, ctx, field);
   if (location.kind === 'remote') {
     throw new DataError(`input "${name}": "${path}" is remote data; remote data needs mode: direct until remote datastores are supported`, field);
@@ -143,6 +145,22 @@ async function stageData(name: string, path: string, declaredType: string | unde
   if (!isFile) return { name, mode, type, ...exposeFolder(name, hostPath, undefined, readOnly, ctx.containerized) };
   const target = ctx.containerized ? posix.join(containerInputPath(name), basename(hostPath)) : hostPath;
   return { name, mode, type, value: target, mount: { source: hostPath, target, readOnly } };
+}
+
+/**
+ * A `direct` Blob input: the command gets the URL without its SAS (a command line is visible to every user of the
+ * machine); the URL with it is in the run's environment as `MLW_INPUT_<name>_URL`, which only the run's user can read.
+ */
+function directBlobInput(name: string, blob: BlobLocation, type: string): StagedInput {
+  const signed = directUrl(blob);
+  const query = signed.indexOf('?');
+  if (query < 0) return { name, value: signed, mode: 'direct', type };
+  return { name, value: signed.slice(0, query), mode: 'direct', type, env: { [directInputVariable(name)]: signed } };
+}
+
+/** The environment variable holding a `direct` Blob input's signed URL. */
+export function directInputVariable(name: string): string {
+  return `MLW_INPUT_${name}_URL`;
 }
 
 /**

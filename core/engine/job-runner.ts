@@ -234,6 +234,7 @@ export class JobRunner {
       ...Object.fromEntries(Object.entries(spec.environment_variables ?? {}).map(([key, value]) => [key, String(value)])),
       AZUREML_RUN_ID: this.job.name,
       MLW_JOB_NAME: this.job.name,
+      ...Object.assign({}, ...Object.values(inputs).map((input) => input.env ?? {})),
       ...(await this.ctx.runEnvironment(this.job, { containerized })),
     };
     if (hostEnvironment) Object.assign(env, environmentVariables(hostEnvironment, env.PATH ?? process.env.PATH));

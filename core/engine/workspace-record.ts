@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writePrivateFile } from '../data/fs-util';
 import type { specTypes } from '../language';
+import type { WorkspaceInfo } from '../api/contracts';
 import { WorkspaceLayout } from './layout';
 
 /**
@@ -35,15 +36,21 @@ export function readWorkspaceRecord(root: string): WorkspaceRecord | undefined {
   }
 }
 
+/** The folder's recorded workspace, refusing another name: a folder holds one workspace. */
+export function assertOneWorkspace(root: string, name: string): WorkspaceRecord | undefined {
+  const existing = readWorkspaceRecord(root);
+  if (existing && existing.name !== name) {
+    throw new Error(`${root} is already the workspace ${existing.name} (created from ${existing.source}); a folder holds one workspace: create ${name} in another folder`);
+  }
+  return existing;
+}
+
 /**
  * Records the spec: a new workspace, an update of the same one, or unchanged. A folder created as another workspace
  * is refused (one workspace per folder).
  */
 export function recordWorkspace(root: string, spec: specTypes.WorkspaceSpec, source: string): { record: WorkspaceRecord; outcome: 'created' | 'updated' | 'unchanged' } {
-  const existing = readWorkspaceRecord(root);
-  if (existing && existing.name !== spec.name) {
-    throw new Error(`${root} is already the workspace ${existing.name} (created from ${existing.source}); a folder holds one workspace: create ${spec.name} in another folder`);
-  }
+  const existing = assertOneWorkspace(root, spec.name);
   const relative = path.relative(root, source);
   const shown = relative.startsWith('..') || path.isAbsolute(relative) ? source : relative.split(path.sep).join('/');
   if (existing && JSON.stringify(existing.spec) === JSON.stringify(spec) && existing.source === shown) return { record: existing, outcome: 'unchanged' };
@@ -62,4 +69,10 @@ export function secretsStoreFiles(root: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** What `GET /api/workspace` answers: the folder, its recorded spec and its secrets store's files. */
+export function workspaceInfo(root: string): WorkspaceInfo {
+  const record = readWorkspaceRecord(root);
+  return { folder: root, ...(record ? { record } : {}), secretsStore: secretsStoreFiles(root).map((file) => path.relative(root, file)) };
 }
