@@ -12,6 +12,9 @@ const docker = new DockerTestBed();
 const BOX_COMPUTE = 'name: box\ntype: docker\nmax_instances: 2\nresources:\n  cpus: 1\n  memory: 256m\n';
 const RANK_VARIABLES = 'MASTER_ADDR|MASTER_PORT|WORLD_SIZE|NODE_RANK|RANK|LOCAL_RANK|TF_CONFIG|AZ_BATCH_[A-Z_]+|OMPI_COMM_WORLD_[A-Z_]+';
 
+/** Whether a rank reaches the tracking API from the job's network (with its run's token, as MLflow would). */
+const TRACKING_CHECK = 'wget -q -O /dev/null --header "Authorization: Bearer $MLFLOW_TRACKING_TOKEN" "$MLFLOW_TRACKING_URI/api/2.0/mlflow/runs/get?run_id=$MLFLOW_RUN_ID" && echo TRACKING_REACHED=yes';
+
 function distributedJob(command: string, distribution: string, instances: number): string {
   return [
     COMMAND_SCHEMA,
@@ -74,7 +77,7 @@ function variablesByRank(log: string): Map<string, Record<string, string>> {
 test('instance_count 3 with a pytorch distribution runs 3 containers that get Azure ML\'s rendezvous variables', async (t) => {
   if (!(await docker.ready(t))) return;
   const plane = await boxWorkspace(t, {
-    'job.yml': distributedJob(`env | grep -E '^(${RANK_VARIABLES})=' | sort; if [ $RANK = 0 ] && nslookup $MASTER_ADDR 127.0.0.11 >/dev/null; then echo MASTER_RESOLVED=yes; fi`, '  type: pytorch', 3),
+    'job.yml': distributedJob(`env | grep -E '^(${RANK_VARIABLES})=' | sort; if [ $RANK = 0 ] && nslookup $MASTER_ADDR 127.0.0.11 >/dev/null; then echo MASTER_RESOLVED=yes; fi; ${TRACKING_CHECK}`, '  type: pytorch', 3),
   });
   const job = await plane.submit('job.yml');
   const events = await plane.events(job.name);
@@ -85,6 +88,10 @@ test('instance_count 3 with a pytorch distribution runs 3 containers that get Az
   const master = ranks.get('rank 0')!.MASTER_ADDR!;
   assert.equal(ranks.get('rank 0')!.MASTER_RESOLVED, 'yes', 'the name resolves on the job\'s network');
   delete ranks.get('rank 0')!.MASTER_RESOLVED;
+  for (const rank of ranks.values()) {
+    assert.equal(rank.TRACKING_REACHED, 'yes', 'each rank reaches the tracking API');
+    delete rank.TRACKING_REACHED;
+  }
   assert.match(master, /^distributed-[0-9a-f]+-0$/);
   for (const rank of [0, 1, 2]) {
     assert.deepEqual(ranks.get(`rank ${rank}`), {
