@@ -5,6 +5,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { ApiClient, readServeInfo } from '../../core/api/client';
 import type { JobEvent } from '../../core/vocabulary';
+import { validateFiles } from '../../core/language';
 import { COMMAND_SCHEMA, logText, refusal, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
 import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
 import { docker as examplesDocker, examplesWorkspace, register } from '../support/examples';
@@ -216,6 +217,17 @@ test('a distributed job on the host-process local compute is refused on submit, 
   assert.match(findings[0]!, /^8:1 error distributed-not-supported `distribution`: the `local` compute runs the command as one process/);
   assert.match(findings[1]!, /^11:19 error distributed-not-supported `instance_count: 2`: the `local` compute runs the command as one process/);
   assert.deepEqual(await plane.client.jobs.list(), []);
+});
+
+test('the editor tells a workspace compute of type docker from one of type local (both are local compute specs)', async (t) => {
+  const job = (compute: string) => distributedJob('echo $RANK', '  type: pytorch', 2).replace('azureml:box', `azureml:${compute}`);
+  const root = await workspace(t, { 'box.yml': BOX_COMPUTE, 'here.yml': 'name: here\ntype: local\n', 'on-box.yml': job('box'), 'on-here.yml': job('here') });
+  const found = (file: string) => {
+    const result = validateFiles([path.join(root, file)], root)[0]!;
+    return result.diagnostics.filter((d) => d.rule !== 'missing-experiment-name').map((d) => `${d.line} ${d.rule}`);
+  };
+  assert.deepEqual(found('on-box.yml'), [], 'the image is used and the job runs distributed on a docker compute');
+  assert.deepEqual(found('on-here.yml'), ['6 not-run-locally', '8 distributed-not-supported', '11 distributed-not-supported']);
 });
 
 test('examples/distributed: a torch.distributed all-reduce (gloo) across 3 containers', async (t) => {
