@@ -176,6 +176,34 @@ test('cancel stops every rank and removes the network', async (t) => {
   assert.deepEqual(statuses(await plane.events(job.name)).slice(-1), ['Canceled']);
 });
 
+test('a sweep trial with a distribution runs distributed too', async (t) => {
+  if (!(await docker.ready(t))) return;
+  const plane = await boxWorkspace(t, {
+    'sweep.yml': [
+      '$schema: https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json',
+      'type: sweep',
+      'experiment_name: distributed',
+      'compute: azureml:box',
+      'trial:',
+      '  command: echo "x=${{search_space.x}} RANK=$RANK WORLD_SIZE=$WORLD_SIZE"',
+      `  environment:\n    image: ${BUSYBOX_IMAGE}`,
+      '  distribution:\n    type: pytorch',
+      '  resources:\n    instance_count: 2',
+      'sampling_algorithm: grid',
+      'search_space:\n  x:\n    type: choice\n    values: [1]',
+      'objective:\n  primary_metric: score\n  goal: maximize',
+      'limits:\n  max_total_trials: 1',
+      '',
+    ].join('\n'),
+  });
+  const sweep = await plane.submit('sweep.yml');
+  await plane.events(sweep.name);
+  const [trial] = await plane.client.jobs.list({ parent: sweep.name });
+  const log = logText(await plane.events(trial!.name));
+  assert.match(log, /^\[rank 0\] x=1 RANK=0 WORLD_SIZE=2$/m, log);
+  assert.match(log, /^\[rank 1\] x=1 RANK=1 WORLD_SIZE=2$/m, log);
+});
+
 test('a distributed run the daemon lost (SIGKILL) is stopped by the next daemon, which removes its containers and network', async (t) => {
   if (!(await docker.ready(t))) return;
   const root = await workspace(t, { 'box.yml': BOX_COMPUTE, 'job.yml': distributedJob('echo "rank $RANK up"; sleep 300', '  type: pytorch', 2) });
