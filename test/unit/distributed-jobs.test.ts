@@ -204,6 +204,33 @@ test('a sweep trial with a distribution runs distributed too', async (t) => {
   assert.match(log, /^\[rank 1\] x=1 RANK=1 WORLD_SIZE=2$/m, log);
 });
 
+test('a pipeline step with a distribution runs distributed; on the pipeline\'s local default compute it is refused', async (t) => {
+  if (!(await docker.ready(t))) return;
+  const pipeline = (compute: string) => [
+    '$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json',
+    'type: pipeline',
+    'experiment_name: distributed',
+    `settings:\n  default_compute: azureml:${compute}`,
+    'jobs:',
+    '  train:',
+    '    type: command',
+    '    command: echo "RANK=$RANK WORLD_SIZE=$WORLD_SIZE"',
+    `    environment:\n      image: ${BUSYBOX_IMAGE}`,
+    '    distribution:\n      type: pytorch',
+    '    resources:\n      instance_count: 2',
+    '',
+  ].join('\n');
+  const plane = await boxWorkspace(t, { 'on-box.yml': pipeline('box'), 'on-local.yml': pipeline('local') });
+  const job = await plane.submit('on-box.yml');
+  await plane.events(job.name);
+  const [step] = await plane.client.jobs.list({ parent: job.name });
+  const events = await plane.events(step!.name);
+  assertCompleted(events);
+  assert.match(logText(events), /^\[rank 1\] RANK=1 WORLD_SIZE=2$/m);
+  const refused = await refusal(plane.submit('on-local.yml'));
+  assert.match((refused.body.findings ?? []).map((f) => f.message).join('\n'), /`instance_count: 2`: the `local` compute runs the command as one process/);
+});
+
 test('a distributed run the daemon lost (SIGKILL) is stopped by the next daemon, which removes its containers and network', async (t) => {
   if (!(await docker.ready(t))) return;
   const root = await workspace(t, { 'box.yml': BOX_COMPUTE, 'job.yml': distributedJob('echo "rank $RANK up"; sleep 300', '  type: pytorch', 2) });
