@@ -32,6 +32,7 @@ export async function startInstances(docker: Docker, plan: RunPlan, startContain
   const logs = new InstanceLogs(plan.logFile);
   // All sinks exist before any instance starts: the combined log closes when the last open sink ends.
   const sinks = instances.map((instance) => logs.sink(instance.logFile, instance.logPrefix));
+  const handedOut = new Set<number>();
   const handles: RunHandle[] = [];
   try {
     for (const [index, instance] of instances.entries()) {
@@ -44,10 +45,11 @@ export async function startInstances(docker: Docker, plan: RunPlan, startContain
         onExit: undefined,
       };
       const placement = { name: `${network}-${index}`, network, alias: instance.hostname };
-      handles.push(await startContainer(instancePlan, placement, () => sinks[index]!));
+      handles.push(await startContainer(instancePlan, placement, () => (handedOut.add(index), sinks[index]!)));
     }
   } catch (error) {
-    for (const sink of sinks.slice(handles.length + 1)) sink.end();
+    // A container that got its sink ends it when its output stream closes; the rest are ended here.
+    sinks.forEach((sink, index) => handedOut.has(index) || sink.end());
     await Promise.all(handles.map((handle) => handle.stop().catch(() => undefined)));
     await removeNetwork(docker, network);
     throw error;
