@@ -1,12 +1,13 @@
 import type Docker from 'dockerode';
 import { createWriteStream, mkdirSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { reportExit, RUN_LABEL, type ComputeDriver, type ReattachPlan, type RunExit, type RunHandle, type RunMount, type RunPlan } from './driver';
 import { describeExit, engineContinuity, stopSignal, type EngineContinuity } from './docker-exit';
 import {
   connectDocker, engineMessage, engineSocketPath, explainEngineError, freshConnectionClient, httpStatusOf, isConnectionError, pingEngine, unlessAbsent, type DockerConnection,
 } from './docker-engine';
+import { abandonInstances, INSTANCE_LABEL, startInstances, type InstancePlacement } from './docker-instances';
 import { appendAfterExisting, pipeDockerFrames, readBody, writeDockerFrames } from './docker-streams';
 
 export interface DockerDriverOptions extends DockerConnection {
@@ -55,12 +56,23 @@ export class DockerDriver implements ComputeDriver {
   async start(plan: RunPlan): Promise<RunHandle> {
     if (!plan.image) throw new Error(`run ${plan.runId}: the docker compute needs an image (environment)`);
     this.rejectEngineSocketMounts(plan.mounts);
+    if (plan.instances?.length) {
+      return startInstances(this.docker, plan, (instancePlan, placement, sink) => this.startContainer(instancePlan, placement, sink));
+    }
+    return this.startContainer(plan, undefined, () => {
+      mkdirSync(path.dirname(plan.logFile), { recursive: true });
+      return createWriteStream(plan.logFile, { flags: 'a' });
+    });
+  }
+
+  private async startContainer(plan: RunPlan, placement: InstancePlacement | undefined, openLog: () => Writable): Promise<RunHandle> {
+    const image = plan.image!;
     let container: Docker.Container;
     try {
-      container = await this.docker.createContainer(this.containerSpec(plan, plan.image));
+      container = await this.docker.createContainer({ ...this.containerSpec(plan, image, placement), ...(placement ? { name: placement.name } : {}) });
     } catch (error) {
       if (httpStatusOf(error) === 404) {
-        throw new Error(`image ${plan.image} is not available locally; build it or load it with docker load`);
+        throw new Error(`image ${image} is not available locally; build it or load it with docker load`);
       }
       const explained = explainEngineError(error, this.docker);
       if (explained !== error) throw explained;
@@ -75,8 +87,7 @@ export class DockerDriver implements ComputeDriver {
           .then(ignoreErrorsAfterAbort),
         this.openWait(container.id, 'next-exit', abort.signal).then(ignoreErrorsAfterAbort),
       ]);
-      mkdirSync(path.dirname(plan.logFile), { recursive: true });
-      const written = pipeDockerFrames(output, createWriteStream(plan.logFile, { flags: 'a' }));
+      const written = pipeDockerFrames(output, openLog());
       await container.start();
       return this.track(container, readWaitAnswer(waitStream), written, plan.onExit);
     } catch (error) {
@@ -91,6 +102,7 @@ export class DockerDriver implements ComputeDriver {
   async reattach(runId: string, ref: string, plan: ReattachPlan): Promise<RunHandle | undefined> {
     const info = await this.findRunContainer(runId, ref);
     if (!info) return undefined;
+    if (info.Config.Labels?.[INSTANCE_LABEL] !== undefined) return abandonInstances(this.docker, runId, plan);
     const container = this.docker.getContainer(info.Id);
     mkdirSync(path.dirname(plan.logFile), { recursive: true });
     const logFile = appendAfterExisting(plan.logFile);
@@ -112,7 +124,7 @@ export class DockerDriver implements ComputeDriver {
     return { ref: info.Id, exited: Promise.resolve(exit), stop: async () => undefined };
   }
 
-  private containerSpec(plan: RunPlan, image: string): Docker.ContainerCreateOptions {
+  private containerSpec(plan: RunPlan, image: string, placement?: InstancePlacement): Docker.ContainerCreateOptions {
     const env = { HOME: '/tmp', ...plan.env };
     const resources = plan.resources ?? {};
     return {
@@ -138,7 +150,9 @@ export class DockerDriver implements ComputeDriver {
         ...(resources.cpus ? { NanoCpus: Math.round(resources.cpus * 1e9) } : {}),
         ...(resources.memoryBytes ? { Memory: resources.memoryBytes, MemorySwap: resources.memoryBytes } : {}),
         ...(resources.shmBytes ? { ShmSize: resources.shmBytes } : {}),
+        ...(placement ? { NetworkMode: placement.network } : {}),
       },
+      ...(placement ? { NetworkingConfig: { EndpointsConfig: { [placement.network]: { Aliases: [placement.alias] } } } } : {}),
     };
   }
 

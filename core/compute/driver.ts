@@ -18,6 +18,20 @@ export interface RunResources {
   shmBytes?: number;
 }
 
+/**
+ * One of the instances (nodes) of a multi-instance run: each runs `command` with the plan's environment plus its own,
+ * and reaches the others by their `hostname` on a network private to the run.
+ */
+export interface RunInstance {
+  /** Name the other instances reach this one by (a DNS label, unique within the run). */
+  hostname: string;
+  /** Added to the plan's `env` for this instance (its rank and the like). */
+  env: Record<string, string>;
+  /** Absolute host path of this instance's own log; its lines also go to the plan's `logFile`, prefixed by `logPrefix`. */
+  logFile: string;
+  logPrefix: string;
+}
+
 export interface RunPlan {
   runId: string;
   /** Shell command with every `${{…}}` already substituted (run by `/bin/sh -c`). */
@@ -39,12 +53,19 @@ export interface RunPlan {
    * (a container): the engine records it durably there.
    */
   onExit?: (exit: RunExit) => void;
+  /**
+   * Runs the command on several instances at once (a distributed job) instead of one. The run ends when every instance
+   * exited 0, or with the first instance that failed, once the others are stopped; stopping it stops them all.
+   */
+  instances?: RunInstance[];
 }
 
 export interface RunExit {
   exitCode: number;
   /** Set when the run did not end by itself: killed from outside, vanished, out of memory. */
   reason?: string;
+  /** The log that tells why the run failed, when not the plan's `logFile` (the failing instance's). */
+  logFile?: string;
 }
 
 /** A started (or re-attached) run. */

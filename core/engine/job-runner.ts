@@ -14,6 +14,7 @@ import type { CommandPlan } from './kinds/command';
 import type { JobLifecycle } from './lifecycle';
 import type { ComputeTarget } from './computes';
 import { runFiles } from './layout';
+import { distributedInstances, refuseDistributedOnHost } from './distribution';
 import { LogTailer } from './log-tailer';
 import { readRunRecord, recordRunExit, recordRunStarted, recordRunStarting, type RunRecord, type StopRequest } from './run-record';
 import { dataAssetKey } from './resolve';
@@ -113,12 +114,12 @@ export class JobRunner {
         this.transition('Finalizing');
         await this.finalize(plan.outputs);
         if (this.stopReason) return this.end(this.stopReason.status, this.stopReason.reason);
-        if (exit.exitCode !== 0 || exit.reason) return this.end('Failed', failureReason(exit, plan.plan.logFile));
+        if (exit.exitCode !== 0 || exit.reason) return this.end('Failed', failureReason(exit, exit.logFile ?? plan.plan.logFile));
       } else {
         const exit = this.recordedExit(record);
         await this.finalize(plan.outputs);
         if (this.stopReason) return this.end(this.stopReason.status, this.stopReason.reason);
-        if (exit.exitCode !== 0 || exit.reason) return this.end('Failed', failureReason(exit, plan.plan.logFile));
+        if (exit.exitCode !== 0 || exit.reason) return this.end('Failed', failureReason(exit, exit.logFile ?? plan.plan.logFile));
       }
       this.registerOutputs();
       this.end('Completed');
@@ -238,9 +239,11 @@ export class JobRunner {
       ...(await this.ctx.runEnvironment(this.job, { containerized })),
     };
     if (hostEnvironment) Object.assign(env, environmentVariables(hostEnvironment, env.PATH ?? process.env.PATH));
+    if (spec.distributed) refuseDistributedOnHost(spec, this.target);
+    const distributed = spec.distributed && distributedInstances(this.job.name, spec.distributed, command, path.dirname(files.logFile));
     const plan: RunPlan = {
       runId: this.job.name,
-      command,
+      command: distributed?.command ?? command,
       workingDir: containerized ? CONTAINER_CODE_DIR : files.codeDir,
       env,
       mounts,
@@ -250,6 +253,7 @@ export class JobRunner {
       stateDir: files.stateDir,
       labels: { [WORKSPACE_LABEL]: this.ctx.workspaceRoot },
       onExit: (exit) => this.recordExit(exit),
+      ...(distributed ? { instances: distributed.instances } : {}),
     };
     if (stage) log(`[mlw] running on ${this.target.name} (${this.target.type}): ${redactSas(command)}`);
     return { plan, outputs };

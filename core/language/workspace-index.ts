@@ -14,6 +14,8 @@ export interface IndexedAsset {
   start: number;
   end: number;
   origin: 'file' | 'registered' | 'builtin';
+  /** A compute's `type` as written (`local`, `docker`, `amlcompute` …): several share one kind. */
+  computeType?: string;
 }
 
 /** Registered assets (the control plane's store, once it exists) plug in here. */
@@ -125,7 +127,9 @@ function assetFromDocument(doc: SpecDocument): IndexedAsset | undefined {
   const versionNode = versionPair?.value?.type === 'scalar' && versionPair.value.value !== null ? versionPair.value : undefined;
   // as written: `1.10` is version "1.10", not the number 1.1
   const version = versionNode ? (versionNode.style === 'plain' ? doc.text.slice(versionNode.start, versionNode.end) : String(versionNode.value)) : undefined;
-  return { asset: kind.asset, kind: kind.id, name: String(name.value), ...(version !== undefined ? { version } : {}), path: doc.path, start: name.start, end: name.end, origin: 'file' };
+  const typePair = kind.asset === 'compute' ? root.pairs.find((p) => keyText(p) === 'type') : undefined;
+  const computeType = typePair?.value?.type === 'scalar' && typeof typePair.value.value === 'string' ? typePair.value.value : undefined;
+  return { asset: kind.asset, kind: kind.id, name: String(name.value), ...(version !== undefined ? { version } : {}), path: doc.path, start: name.start, end: name.end, origin: 'file', ...(computeType ? { computeType } : {}) };
 }
 
 const TOP_LEVEL_LINE = /^([A-Za-z_$][\w$.-]*):[ \t]*(.*?)[ \t]*$/gm;
@@ -151,7 +155,8 @@ function assetFromText(path: string, text: string): IndexedAsset | undefined {
   const name = facts.get('name');
   const version = facts.get('version');
   if (typeof name !== 'string') return undefined;
-  return { asset: info.asset, kind: info.id, name, ...(typeof version === 'string' ? { version } : {}), path, start: nameRange[0], end: nameRange[1], origin: 'file' };
+  const type = info.asset === 'compute' ? facts.get('type') : undefined;
+  return { asset: info.asset, kind: info.id, name, ...(typeof version === 'string' ? { version } : {}), path, start: nameRange[0], end: nameRange[1], origin: 'file', ...(typeof type === 'string' ? { computeType: type } : {}) };
 }
 
 function unquote(value: string): string {

@@ -6,6 +6,7 @@ import type { CommandJobSpec } from '../../language/types/jobs';
 import { parseReference } from '../../language';
 import type { JobRow } from '../../store/jobs';
 import { jobShmBytes } from '../computes';
+import { readDistributedPlan, type DistributedPlan } from '../distribution';
 import type { AssetResolver } from '../resolve';
 import { computeName } from '../resolve';
 
@@ -25,10 +26,12 @@ export interface CommandPlan {
   shm_bytes?: number;
   /** Where outputs without a `path` go, when not the workspace's default: a pipeline's `settings.default_datastore`. */
   default_datastore?: string;
+  /** `resources.instance_count` over 1 or a `distribution`: the instances it runs on and how they meet. */
+  distributed?: DistributedPlan;
 }
 
 /** A command job spec (a job file, a pipeline step or a sweep trial) as the engine reads it. */
-export type CommandSpec = Pick<CommandJobSpec, 'command' | 'code' | 'compute' | 'inputs' | 'outputs' | 'environment_variables' | 'limits' | 'resources'> & Partial<Pick<CommandJobSpec, 'environment'>>;
+export type CommandSpec = Pick<CommandJobSpec, 'command' | 'code' | 'compute' | 'inputs' | 'outputs' | 'environment_variables' | 'limits' | 'resources'> & Partial<Pick<CommandJobSpec, 'distribution'>> & Partial<Pick<CommandJobSpec, 'environment'>>;
 
 export interface CommandContext {
   /** The workspace folder (messages name files relative to it). */
@@ -48,6 +51,7 @@ export interface PreparedCommand {
 /** Resolves a command spec's references and snapshots its code; refuses what staging would refuse later. */
 export async function prepareCommand(spec: CommandSpec, specDir: string, ctx: CommandContext): Promise<PreparedCommand> {
   const shmBytes = jobShmBytes(spec.resources);
+  const distributed = readDistributedPlan(spec.resources, spec.distribution);
   const environment = spec.environment !== undefined ? ctx.resolver.environment(spec.environment, specDir) : undefined;
   const plan: CommandPlan = {
     command: spec.command,
@@ -59,6 +63,7 @@ export async function prepareCommand(spec: CommandSpec, specDir: string, ctx: Co
     spec_dir: specDir,
     data_assets: ctx.resolver.dataAssets(spec.inputs as Record<string, unknown> | undefined),
     ...(shmBytes !== undefined ? { shm_bytes: shmBytes } : {}),
+    ...(distributed ? { distributed } : {}),
   };
   checkDataPaths(spec, specDir, ctx.datastores);
   const snapshotHash = spec.code ? await ctx.snapshot(path.resolve(specDir, spec.code)) : undefined;

@@ -113,6 +113,7 @@ function trialSpec(value: Record<string, unknown>, specDir: string, loadComponen
     ...(value.outputs ? { outputs: value.outputs as CommandSpec['outputs'] } : {}),
     ...(trial.environment_variables ? { environment_variables: trial.environment_variables as Record<string, string> } : {}),
     ...(trial.resources ?? value.resources ? { resources: (trial.resources ?? value.resources) as CommandSpec['resources'] } : {}),
+    ...(trial.distribution ? { distribution: trial.distribution as CommandSpec['distribution'] } : {}),
     ...(limits?.trial_timeout ? { limits: { timeout: Number(limits.trial_timeout) } } : {}),
     compute: String(value.compute ?? 'local'),
   };

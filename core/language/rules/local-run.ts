@@ -1,4 +1,4 @@
-import { childOf, deref, isMap, isScalar, pairOf, type YamlMap, type YamlNode, type YamlPair } from '../yaml/ast';
+import { childOf, deref, isScalar, pairOf, type YamlMap, type YamlNode, type YamlPair } from '../yaml/ast';
 import type { SpecDiagnostic } from '../diagnostics';
 import { WORKSPACE_FIELDS_NOT_USED } from '../workspace-backing';
 import type { RuleContext } from './context';
@@ -112,18 +112,40 @@ function checkJob(ctx: RuleContext, job: YamlMap): void {
     const pair = fieldOf(resources, field);
     if (pair) info(ctx, pair.key, `\`resources.${field}\`: ${what}`);
   }
+  checkDistributed(ctx, job, resources);
+}
+
+/**
+ * Several instances or a `distribution` run as one container per instance on a Docker compute; a host-process compute
+ * would run one process instead, so there they are refused on submit, as are the kinds mlw does not distribute.
+ */
+function checkDistributed(ctx: RuleContext, job: YamlMap, resources: YamlMap | undefined): void {
   const count = fieldOf(resources, 'instance_count');
   const instances = count ? deref(count.value) : null;
   const many = isScalar(instances) && typeof instances.value === 'number' && instances.value > 1;
-  if (count && many) notRunnable(ctx, count.value ?? count.key, `\`instance_count: ${String(instances.value)}\`: mlw runs a job on one instance; multi-node jobs are refused on submit`);
   const distribution = fieldOf(job, 'distribution');
-  if (!distribution) return;
-  const processes = perInstanceProcesses(deref(distribution.value));
-  if (processes !== undefined && processes > 1) {
-    notRunnable(ctx, distribution.key, `\`distribution\` asks for ${processes} processes per instance; mlw starts one process and sets up no distributed training, so this job is refused on submit`);
-  } else {
-    info(ctx, distribution.key, '`distribution`: mlw starts one process per job and sets none of the distributed-training variables');
+  if (!many && !distribution) return;
+  if (!runsCommands(ctx, job)) {
+    if (many) notRunnable(ctx, count!.value ?? count!.key, `\`instance_count: ${String(instances!.value)}\`: mlw runs this kind of job on one instance; multi-node jobs are refused on submit`);
+    return;
   }
+  const host = hostCompute(ctx, job);
+  if (host !== undefined) {
+    const where = host === 'local' ? 'the `local` compute' : `the \`${host}\` compute (\`type: local\`)`;
+    const fix = 'run it on a Docker compute (`type: amlcompute` or `docker`)';
+    if (many) notRunnable(ctx, count!.value ?? count!.key, `\`instance_count: ${String(instances!.value)}\`: ${where} runs the command as one process on this machine, so this job is refused on submit; ${fix}`);
+    if (distribution) notRunnable(ctx, distribution.key, `\`distribution\`: ${where} runs the command as one process and sets up no distributed training, so this job is refused on submit; ${fix}`);
+    return;
+  }
+  const type = distribution ? deref(childOf(distribution.value as YamlMap, 'type')) : null;
+  if (isScalar(type) && String(type.value).toLowerCase() === 'ray') notRunnable(ctx, type, '`type: ray`: mlw starts no Ray cluster, so this job is refused on submit; pytorch, tensorflow and mpi distributions run');
+}
+
+/** Whether the job (or step) runs a command: a command job, a command step or a sweep's trial. */
+function runsCommands(ctx: RuleContext, job: YamlMap): boolean {
+  if (job === ctx.doc.rootMap) return ctx.kind.id === 'job/command';
+  const type = deref(fieldOf(job, 'type')?.value ?? null);
+  return !isScalar(type) || String(type.value) === 'command';
 }
 
 /**
@@ -146,22 +168,14 @@ function checkHostEnvironment(ctx: RuleContext, job: YamlMap): void {
 
 /** The name of the host-process compute the job runs on, or undefined when it runs elsewhere (or it is not known). */
 function hostCompute(ctx: RuleContext, job: YamlMap): string | undefined {
-  const value = deref(fieldOf(job, 'compute')?.value ?? null);
+  const root = ctx.doc.rootMap;
+  const inherited = job === root ? undefined : fieldOf(mapAt(root!, 'settings'), 'default_compute') ?? fieldOf(root, 'compute');
+  const value = deref(fieldOf(job, 'compute')?.value ?? inherited?.value ?? null);
   // As the engine reads it: no compute, or one that is not a name, is the built-in `local`.
   if (!isScalar(value) || typeof value.value !== 'string' || value.value.trim() === '') return 'local';
   const name = value.value.trim().replace(/^azureml:/, '');
   if (name === 'local') return name;
-  return ctx.index.find('compute', name).some((c) => c.origin === 'file' && c.kind === 'compute/local') ? name : undefined;
-}
-
-/** `process_count_per_instance` (PyTorch, MPI) or `worker_count` (TensorFlow); undefined when not given. */
-function perInstanceProcesses(distribution: YamlNode | null): number | undefined {
-  if (!isMap(distribution)) return undefined;
-  for (const key of ['process_count_per_instance', 'worker_count']) {
-    const value = deref(childOf(distribution, key));
-    if (isScalar(value)) return typeof value.value === 'number' ? value.value : Number.POSITIVE_INFINITY;
-  }
-  return undefined;
+  return ctx.index.find('compute', name).some((c) => c.origin === 'file' && c.kind === 'compute/local' && (c.computeType ?? 'local') === 'local') ? name : undefined;
 }
 
 function fieldOf(map: YamlMap | undefined, key: string): YamlPair | undefined {
