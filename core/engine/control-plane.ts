@@ -18,6 +18,7 @@ import { Store } from '../store/database';
 import { EventLog } from '../store/events';
 import { JobRepository, toJobSummary, type OutputRow, type JobRow } from '../store/jobs';
 import { resolveCompute, standardDrivers, type ComputeTarget } from './computes';
+import { remoteDrivers } from '../compute/remote';
 import type { EnvironmentImageStatus } from '../env/builder';
 import { HostEnvironmentBuilder } from '../env/host-env';
 import type { EnvironmentProvider, NamedOutput, RunEnvironment } from './job-runner';
@@ -94,7 +95,7 @@ export class ControlPlane {
     this.drivers = standardDrivers(options.local ?? new HostProcessDriver(), () => {
       if (!docker) throw new Unavailable('this control plane was started without Docker support');
       return docker();
-    });
+    }, remoteDrivers(this.secrets, this.layout.root));
     this.lifecycle = new JobLifecycle(this.store, this.jobs, this.events);
     const datastores = (this.datastores = new DatastoreResolver({
       workspaceRoot: this.layout.root,

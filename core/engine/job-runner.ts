@@ -249,6 +249,7 @@ export class JobRunner {
       stateDir: files.stateDir,
       labels: { [WORKSPACE_LABEL]: this.ctx.workspaceRoot },
       onExit: (exit) => this.recordExit(exit),
+      notice: log,
     };
     if (stage) log(`[mlw] running on ${this.target.name} (${this.target.type}): ${redactSas(command)}`);
     return { plan, outputs };

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { waitFor } from './docker';
 
 const execFileAsync = promisify(execFile);
 const REPO = path.resolve(__dirname, '../..');
@@ -23,6 +24,8 @@ export interface RemoteEngineLab {
   engineSocket: string;
   /** CA, client certificate and key the engine trusts, and a client certificate from a CA it does not trust. */
   files: { ca: string; cert: string; key: string; rogueCert: string; rogueKey: string };
+  /** Stops the engine (SIGTERM, as a service manager does: it stops its containers first) and waits until it is gone. */
+  stopEngine(): Promise<void>;
   down(): Promise<void>;
 }
 
@@ -79,8 +82,22 @@ export async function startRemoteEngineLab(): Promise<RemoteEngineLab | string> 
       ca: path.join(dir, 'ca.pem'), cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem'),
       rogueCert: path.join(dir, 'rogue-cert.pem'), rogueKey: path.join(dir, 'rogue-key.pem'),
     },
+    stopEngine: async () => {
+      const pid = Number(fs.readFileSync(path.join(dir, 'dockerd.launcher.pid'), 'utf8'));
+      process.kill(pid, 'SIGTERM');
+      await waitFor('the lab engine to stop', () => !alive(pid), 60_000);
+    },
     down,
   };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function freeLoopbackPort(): Promise<number> {
