@@ -62,12 +62,16 @@ async function remoteContainers(root: string): Promise<Docker.ContainerInfo[]> {
   return engine.listContainers({ all: true, filters: { label: [`mlw.workspace=${root}`] } });
 }
 
-async function runsCodeInputAndOutput(t: TestContext, computeSpec: string): Promise<void> {
+async function runsCodeInputAndOutput(t: TestContext, computeSpec: string, secrets: Record<string, string> = {}): Promise<void> {
   const plane = await remoteWorkspace(t, computeSpec, {
     'job.yml': remoteJob('remote', IO_COMMAND, IO_JOB_EXTRA),
     'src/main.sh': 'echo code\n',
     'data/a.txt': 'input data\n',
   });
+  for (const [field, value] of Object.entries(secrets)) {
+    const stored = await plane.http.request<{ reference: string }>('POST', `/api/secrets/computes/remote/${field}`, { value });
+    assert.equal(stored.reference, `secret:computes/remote/${field}`);
+  }
   const job = await plane.submit('job.yml');
   const events = await plane.events(job.name);
   const log = logText(events);
@@ -86,7 +90,10 @@ async function runsCodeInputAndOutput(t: TestContext, computeSpec: string): Prom
 describe('remote compute', { timeout: 180_000 }, () => {
   it('runs a job with code, an input and an output on a remote engine over mutual TLS', async (t) => {
     const remote = await ready(t);
-    if (remote) await runsCodeInputAndOutput(t, tlsCompute('remote', remote.files, remote.tlsEndpoint));
+    if (!remote) return;
+    // The client key from the workspace's secrets store, the certificates from files.
+    const files = { ...remote.files, key: 'secret:computes/remote/tls_key' };
+    await runsCodeInputAndOutput(t, tlsCompute('remote', files, remote.tlsEndpoint), { tls_key: fs.readFileSync(remote.files.key, 'utf8') });
   });
 
   it('runs a job with code, an input and an output on a remote engine over SSH', async (t) => {
