@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { COMMAND_SCHEMA, logText, refusal, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
 import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
+import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { startRemoteEngineLab, type RemoteEngineLab } from '../support/remote-engine-lab';
 
 const local = new DockerTestBed();
@@ -141,6 +142,37 @@ describe('remote compute', { timeout: 180_000 }, () => {
     await plane.client.jobs.cancel(job.name);
     assert.equal(await plane.finalStatus(job.name), 'Canceled');
     assert.deepEqual(await remoteContainers(plane.root), [], 'the container is removed from the remote engine');
+  });
+
+  it("picks up a run after the control plane's restart: its log, exit code and outputs", async (t) => {
+    const remote = await ready(t);
+    if (!remote) return;
+    const root = await workspace(t, {
+      'compute.yml': tlsCompute('remote', remote.files, remote.tlsEndpoint),
+      'job.yml': remoteJob('remote', 'echo started; while [ ! -f /tmp/go ]; do sleep 0.05; done; echo written > ${{outputs.out}}/o.txt; echo broken; exit 3', 'outputs:\n  out:\n    type: uri_folder\n'),
+    });
+    t.after(async () => {
+      for (const c of await remoteContainers(root).catch(() => [])) await engine.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    });
+    const daemon = await startDaemonProcess(t, root);
+    await daemon.client.assets.register('compute', { path: path.join(root, 'compute.yml') });
+    const job = await submit(daemon.client, root, 'job.yml');
+    const [container] = await waitFor('the run to print', async () => {
+      const running = (await remoteContainers(root)).filter((c) => c.State === 'running');
+      const log = fs.readFileSync(path.join(root, '.mlw/runs', job, 'user_logs/std_log.txt'), { encoding: 'utf8', flag: 'a+' });
+      return running.length && /started/.test(log) ? running : undefined;
+    }, 60_000);
+    await kill(daemon);
+    const next = await startDaemonProcess(t, root);
+    await reaches(next.client, job, (d) => d.status === 'Running');
+    const gate = await engine.getContainer(container!.Id).exec({ Cmd: ['touch', '/tmp/go'] });
+    await gate.start({ Detach: true });
+    const end = await reaches(next.client, job, ended, 60_000);
+    assert.equal(end.status, 'Failed');
+    assert.match(end.reason ?? '', /^exit code 3; last log lines:\n[\s\S]*broken/);
+    assert.equal(fs.readFileSync(path.join(root, '.mlw/runs', job, 'user_logs/std_log.txt'), 'utf8'), 'started\nbroken\n');
+    assert.equal(fs.readFileSync(path.join(root, '.mlw/datastores/workspaceblobstore/azureml', job, 'out/o.txt'), 'utf8'), 'written\n');
+    assert.deepEqual(await remoteContainers(root), [], 'the container is removed from the remote engine');
   });
 
   // Last: it stops the lab's engine.
