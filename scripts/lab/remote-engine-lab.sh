@@ -108,6 +108,7 @@ SSH_ENDPOINT=ssh://root@127.0.0.1:$LAB_SSH_PORT
 SSH_HOST_KEY_FINGERPRINT=$(ssh-keygen -l -E sha256 -f "$S/host_ed25519.pub" | awk '{print $2}')
 SSH_PRIVATE_KEY=$S/client_ed25519
 ENGINE_SOCKET=$LAB_DIR/d.sock
+HOST_ADDRESS=$LAB_NET.1
 ENV
   echo "remote-engine-lab $LAB up: tcp://$ENGINE_IP:2376 (TLS), ssh://root@127.0.0.1:$LAB_SSH_PORT; $LAB_DIR/lab.env"
 }

@@ -22,6 +22,8 @@ export interface RemoteEngineLab {
   sshPrivateKey: string;
   /** The engine's own Unix socket, to look at it from the test without going through TLS or SSH. */
   engineSocket: string;
+  /** This machine's address on the lab's link, which the engine's containers reach. */
+  hostAddress: string;
   /** CA, client certificate and key the engine trusts, and a client certificate from a CA it does not trust. */
   files: { ca: string; cert: string; key: string; rogueCert: string; rogueKey: string };
   /** Stops the engine (SIGTERM, as a service manager does: it stops its containers first) and waits until it is gone. */
@@ -78,6 +80,7 @@ export async function startRemoteEngineLab(): Promise<RemoteEngineLab | string> 
     sshHostKeyFingerprint: values.SSH_HOST_KEY_FINGERPRINT!,
     sshPrivateKey: values.SSH_PRIVATE_KEY!,
     engineSocket: values.ENGINE_SOCKET!,
+    hostAddress: values.HOST_ADDRESS!,
     files: {
       ca: path.join(dir, 'ca.pem'), cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem'),
       rogueCert: path.join(dir, 'rogue-cert.pem'), rogueKey: path.join(dir, 'rogue-key.pem'),

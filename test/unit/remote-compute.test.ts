@@ -45,7 +45,15 @@ function remoteJob(compute: string, command: string, extra = ''): string {
 }
 
 const IO_JOB_EXTRA = 'code: ./src\ninputs:\n  data:\n    type: uri_folder\n    path: ./data\noutputs:\n  out:\n    type: uri_folder\n';
-const IO_COMMAND = 'id -u; cat main.sh; cat ${{inputs.data}}/a.txt; mkdir ${{outputs.out}}/deep && echo written > ${{outputs.out}}/deep/o.txt; echo done';
+const IO_COMMAND = 'id -u; cat main.sh; cat ${{inputs.data}}/a.txt; mkdir ${{outputs.out}}/deep && echo written > ${{outputs.out}}/deep/o.txt; sh log_metric.sh; echo done';
+/** Logs one metric through the tracking API with busybox's nc (its wget crashes), as an MLflow client would. */
+const LOG_METRIC = [
+  'if [ -z "$MLFLOW_TRACKING_URI" ]; then echo no tracking; exit 0; fi',
+  'hp=${MLFLOW_TRACKING_URI#http://}',
+  'body="{\\"run_id\\":\\"$MLFLOW_RUN_ID\\",\\"key\\":\\"loss\\",\\"value\\":0.25,\\"timestamp\\":1,\\"step\\":0}"',
+  'printf "POST /api/2.0/mlflow/runs/log-metric HTTP/1.0\\r\\nAuthorization: Bearer %s\\r\\nContent-Type: application/json\\r\\nContent-Length: %s\\r\\n\\r\\n%s" "$MLFLOW_TRACKING_TOKEN" "${#body}" "$body" | nc -w 10 "${hp%:*}" "${hp#*:}" | head -1',
+  '',
+].join('\n');
 
 /** A workspace with the compute registered from `computeSpec` and a daemon. */
 async function remoteWorkspace(t: TestContext, computeSpec: string, files: Record<string, string>): Promise<Plane> {
@@ -67,6 +75,7 @@ async function runsCodeInputAndOutput(t: TestContext, computeSpec: string, secre
   const plane = await remoteWorkspace(t, computeSpec, {
     'job.yml': remoteJob('remote', IO_COMMAND, IO_JOB_EXTRA),
     'src/main.sh': 'echo code\n',
+    'src/log_metric.sh': LOG_METRIC,
     'data/a.txt': 'input data\n',
   });
   for (const [field, value] of Object.entries(secrets)) {
@@ -80,7 +89,12 @@ async function runsCodeInputAndOutput(t: TestContext, computeSpec: string, secre
   assert.match(log, /^1000$/m, 'runs as the unprivileged user');
   assert.match(log, /echo code/, 'the code snapshot is in the container');
   assert.match(log, /input data/);
-  assert.match(log, /tracking is off on compute remote/);
+  const tracked = /tracking_address/.test(computeSpec);
+  assert.match(log, tracked ? /tracking: runs on compute remote log to http:\/\/[\d.]+:\d+/ : /tracking is off on compute remote: the compute has no tracking_address/);
+  if (tracked) {
+    const metrics = (await plane.client.tracking.run(job.name)).run.data.metrics ?? [];
+    assert.deepEqual(metrics.map((m) => [m.key, m.value]), [['loss', 0.25]], log);
+  } else assert.match(log, /^no tracking$/m);
   assert.equal(fs.readFileSync(path.join(plane.root, '.mlw/datastores/workspaceblobstore/azureml', job.name, 'out/deep/o.txt'), 'utf8'), 'written\n');
   assert.deepEqual(await remoteContainers(plane.root), [], 'the container is removed from the remote engine');
   const shipped = (await plane.client.jobs.get(job.name)).image!;
@@ -94,7 +108,8 @@ describe('remote compute', { timeout: 180_000 }, () => {
     if (!remote) return;
     // The client key from the workspace's secrets store, the certificates from files.
     const files = { ...remote.files, key: 'secret:computes/remote/tls_key' };
-    await runsCodeInputAndOutput(t, tlsCompute('remote', files, remote.tlsEndpoint), { tls_key: fs.readFileSync(remote.files.key, 'utf8') });
+    const compute = `${tlsCompute('remote', files, remote.tlsEndpoint)}tracking_address: ${remote.hostAddress}\n`;
+    await runsCodeInputAndOutput(t, compute, { tls_key: fs.readFileSync(remote.files.key, 'utf8') });
   });
 
   it('runs a job with code, an input and an output on a remote engine over SSH', async (t) => {

@@ -13,6 +13,8 @@ export interface RemoteDriverOptions {
   /** `uid:gid` the run's processes have; default `1000:1000`. */
   user?: string;
   stopGraceSeconds?: number;
+  /** Serves the tracking API on one of this machine's addresses; resolves to the tracking URI runs use there. */
+  trackingAt?: (address: string) => Promise<string>;
 }
 
 /** What the control plane gives runs so they reach its tracking API; a remote engine has no route back to it. */
@@ -37,7 +39,7 @@ export class RemoteDriver implements ComputeDriver {
   constructor(
     private readonly compute: string,
     private readonly engine: RemoteEngine,
-    options: RemoteDriverOptions = {},
+    private readonly options: RemoteDriverOptions = {},
   ) {
     this.remote = connectRemoteEngine(engine, this.hostKey);
     this.local = options.local ?? new Docker();
@@ -57,11 +59,7 @@ export class RemoteDriver implements ComputeDriver {
     if (!plan.image) throw new Error(`run ${plan.runId}: the remote compute ${this.compute} needs an image (environment)`);
     await this.ping();
     const image = await this.ensureImage(plan.image);
-    const env = { ...plan.env };
-    if (env.MLFLOW_TRACKING_TOKEN !== undefined) {
-      for (const name of TRACKING_VARIABLES) delete env[name];
-      plan.notice?.(`[mlw] tracking is off on compute ${this.compute}: the remote engine at ${this.engine.endpoint} has no route to this control plane's tracking API (MLFLOW_TRACKING_URI is not set)`);
-    }
+    const env = await this.trackingEnvironment(plan);
     try {
       return this.translated(await this.containers.start({ ...plan, image, env }));
     } catch (error) {
@@ -76,6 +74,25 @@ export class RemoteDriver implements ComputeDriver {
     } catch (error) {
       throw this.explain(error);
     }
+  }
+
+  /**
+   * The run's environment with the tracking URI at `tracking_address`, where this control plane serves the tracking
+   * API for the engine's containers; without that address the engine has no known route back, so tracking is off.
+   */
+  private async trackingEnvironment(plan: RunPlan): Promise<Record<string, string>> {
+    const env = { ...plan.env };
+    if (env.MLFLOW_TRACKING_TOKEN === undefined) return env;
+    const address = this.engine.trackingAddress;
+    if (address && this.options.trackingAt) {
+      env.MLFLOW_TRACKING_URI = await this.options.trackingAt(address);
+      plan.notice?.(`[mlw] tracking: runs on compute ${this.compute} log to ${env.MLFLOW_TRACKING_URI}`);
+      return env;
+    }
+    for (const name of TRACKING_VARIABLES) delete env[name];
+    const why = address ? 'this control plane serves no tracking API' : 'the compute has no tracking_address (an address of this machine its containers can reach)';
+    plan.notice?.(`[mlw] tracking is off on compute ${this.compute}: ${why}, so MLFLOW_TRACKING_URI is not set`);
+    return env;
   }
 
   /** The image's id, after sending the image from this machine's engine when the remote one lacks it. */

@@ -1,18 +1,24 @@
 import Docker from 'dockerode';
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { SpecRejected } from '../../errors';
 import { readComputeCredential } from '../../secrets/compute-credentials';
 import type { SecretsStore } from '../../secrets/store';
 
 /** Where a remote engine is and how mlw proves who it is; the credentials in clear, read for this connection only. */
-export type RemoteEngine =
+export type RemoteEngine = (
   | { endpoint: string; protocol: 'tls'; host: string; port: number; ca: string; cert: string; key: string }
-  | { endpoint: string; protocol: 'ssh'; host: string; port: number; username: string; privateKey: string; hostKeyFingerprint: string };
+  | { endpoint: string; protocol: 'ssh'; host: string; port: number; username: string; privateKey: string; hostKeyFingerprint: string }
+) & {
+  /** This machine's address the engine's containers reach the tracking API at (`tracking_address`). */
+  trackingAddress?: string;
+};
 
 interface RemoteComputeFields {
   endpoint?: unknown;
   tls?: { ca?: unknown; cert?: unknown; key?: unknown };
   ssh?: { private_key?: unknown; host_key_fingerprint?: unknown };
+  tracking_address?: unknown;
 }
 
 const TCP_ENDPOINT = /^tcp:\/\/([^\s/:@]+):(\d{1,5})$/;
@@ -27,11 +33,16 @@ export function remoteEngineOf(compute: string, spec: Record<string, unknown>, s
     if (typeof value !== 'string' || !value) throw new SpecRejected(`compute ${compute}: ${section}.${field} is required for ${endpoint}`);
     return readComputeCredential({ compute, field: `${section}.${field}`, value, secret, store, baseDir });
   };
+  const tracking = fields.tracking_address;
+  if (tracking !== undefined && (typeof tracking !== 'string' || !isIP(tracking))) {
+    throw new SpecRejected(`compute ${compute}: tracking_address must be an IP address of this machine, not ${JSON.stringify(tracking)}`);
+  }
+  const trackingAddress = tracking ? { trackingAddress: tracking } : {};
   const tcp = TCP_ENDPOINT.exec(endpoint);
   if (tcp) {
     const tls = fields.tls ?? {};
     return {
-      endpoint, protocol: 'tls', host: tcp[1]!, port: Number(tcp[2]),
+      ...trackingAddress, endpoint, protocol: 'tls', host: tcp[1]!, port: Number(tcp[2]),
       ca: credential('tls', 'ca', tls.ca, false), cert: credential('tls', 'cert', tls.cert, false), key: credential('tls', 'key', tls.key, true),
     };
   }
@@ -43,7 +54,7 @@ export function remoteEngineOf(compute: string, spec: Record<string, unknown>, s
       throw new SpecRejected(`compute ${compute}: ssh.host_key_fingerprint must pin the server's host key as SHA256:<43 characters> (ssh-keygen -lf <host key>.pub)`);
     }
     return {
-      endpoint, protocol: 'ssh', username: ssh[1]!, host: ssh[2]!, port: Number(ssh[3] ?? 22),
+      ...trackingAddress, endpoint, protocol: 'ssh', username: ssh[1]!, host: ssh[2]!, port: Number(ssh[3] ?? 22),
       privateKey: credential('ssh', 'private_key', options.private_key, true), hostKeyFingerprint: fingerprint,
     };
   }

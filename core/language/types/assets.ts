@@ -332,6 +332,8 @@ export interface RemoteComputeSpec extends LocalComputeBase {
   /** Each a file path or `secret:computes/<name>/<field>`, never the credential itself. */
   tls?: { ca: string; cert: string; key: string };
   ssh?: { private_key: string; host_key_fingerprint: string };
+  /** An address of this machine the engine's containers reach the tracking API at. */
+  tracking_address?: string;
 }
 /** mlw's own computes (`schemas/localCompute.schema.json`). */
 export type LocalComputeSpec = HostComputeSpec | DockerComputeSpec | SwarmComputeSpec | RemoteComputeSpec;
