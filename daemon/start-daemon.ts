@@ -8,6 +8,7 @@ import { writePrivateFile } from '../core/data/fs-util';
 import { EnvironmentBuilder } from '../core/env/builder';
 import { ControlPlane } from '../core/engine/control-plane';
 import { WorkspaceLayout } from '../core/engine/layout';
+import { AddressListeners } from '../core/tracking/address-listeners';
 import { startBridgeListener, type BridgeListener } from '../core/tracking/bridge';
 import { runTokenCheck, trackingPlugin } from '../core/tracking/plugin';
 import { TrackingService } from '../core/tracking/service';
@@ -58,6 +59,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   let tracking: TrackingService | undefined;
   let keeper: { close(): void } | undefined;
   let loopbackTracking: BridgeListener | undefined;
+  // A remote compute's containers reach the tracking API at its tracking_address: one listener per address.
+  const remoteTracking = new AddressListeners((address) => {
+    if (!tracking) throw new Error('the tracking API is not up yet');
+    return startBridgeListener(tracking, { address });
+  });
   try {
     const token = crypto.randomBytes(32).toString('hex');
     const certificate = tls === 'off' ? undefined : await servedCertificate(tls, layout, host);
@@ -69,6 +75,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       environments: () => (builder ??= new EnvironmentBuilder()),
       onIdle: () => idle?.touch(),
       runEnvironment: (job, target) => tracking?.runEnvironment(job, target.containerized) ?? {},
+      trackingAt: (address) => remoteTracking.url(address),
     });
     tracking = new TrackingService({ store: plane.store, assets: plane.assets, events: plane.events, jobs: plane.jobs, mlwDir: plane.layout.mlwDir });
     tracking.start();
@@ -113,6 +120,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         if (stopOptions.cancelJobs) await activePlane.close({ cancelJobs: true });
         await readyApp.close();
         await bridge?.then((listener) => listener.close(), () => undefined);
+        await remoteTracking.close();
         await activeLoopbackTracking?.close();
         activeTracking.close();
         activeKeeper.close();
@@ -135,6 +143,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     return { info, plane, app, stopped, stop };
   } catch (error) {
     keeper?.close();
+    await remoteTracking.close();
     await loopbackTracking?.close();
     await app?.close();
     tracking?.close();

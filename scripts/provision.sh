@@ -34,3 +34,9 @@ elif [ ! -f "${MLFLOW_SRC:-/opt/mlflow-src}/mlflow/version.py" ] || ! /usr/bin/p
   echo "provision: no MLflow client; install MLflow 2.12.2 to /opt/mlflow-src with Debian's python3 and python3-sklearn as" >&2
   echo "           ../shared/scripts/mlflow/install.sh does, and build localtest/mlflow-client:2.12.2 (build-client-image.sh)." >&2
 fi
+
+# The remote compute's tests run scripts/lab/remote-engine-lab.sh: an sshd in front of a lab engine, certificates by openssl.
+if [ "$(id -u)" = 0 ] && { [ ! -x /usr/sbin/sshd ] || ! command -v openssl >/dev/null; }; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssh-server openssl >/dev/null ||
+    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssh-server openssl >/dev/null; }
+fi

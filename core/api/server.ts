@@ -6,6 +6,7 @@ import { ApiTokens } from '../auth/tokens';
 import { LinkEscapeError, NotAFileError, readStreamInside } from '../data/contained-fs';
 import { isMissingPath } from '../data/fs-util';
 import type { ControlPlane } from '../engine/control-plane';
+import { storeComputeSecret } from '../secrets/compute-credentials';
 import { storeDatastoreSecret } from '../secrets/datastore-credentials';
 import { BadRequest, Conflict, Forbidden, NotFound, Unsupported } from '../errors';
 import { BODY_SCHEMAS, MAX_BODY_BYTES, type ApiErrorBody, type Health, type SecretRequest, type SecretStored, type SpecRequest } from './contracts';
@@ -117,6 +118,9 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
 
   app.post<{ Params: { name: string; key: string }; Body: SecretRequest }>('/api/secrets/datastores/:name/:key', { schema: { body: BODY_SCHEMAS.secretRequest } }, async (request): Promise<SecretStored> => ({
     reference: storeDatastoreSecret(plane.secrets, request.params.name, request.params.key, request.body.value),
+  }));
+  app.post<{ Params: { name: string; key: string }; Body: SecretRequest }>('/api/secrets/computes/:name/:key', { schema: { body: BODY_SCHEMAS.secretRequest } }, async (request): Promise<SecretStored> => ({
+    reference: storeComputeSecret(plane.secrets, request.params.name, request.params.key, request.body.value),
   }));
 
   for (const plugin of options.plugins ?? []) plugin(app);

@@ -44,6 +44,7 @@ const CONTROL_PLANE: Record<string, Rule> = {
   'GET /api/tokens': administer('list tokens'),
   'DELETE /api/tokens/:name': administer('revoke tokens'),
   'POST /api/secrets/datastores/:name/:key': administer('store datastore credentials'),
+  'POST /api/secrets/computes/:name/:key': administer('store compute credentials'),
 };
 
 /** MLflow's POST endpoints that only read. */

@@ -15,6 +15,16 @@ export interface DockerDriverOptions extends DockerConnection {
   user?: string;
   /** Seconds between SIGTERM and SIGKILL when a run is stopped; default 10. */
   stopGraceSeconds?: number;
+  /**
+   * For an engine that cannot bind this machine's paths (a remote one): copies the plan's mounts into each container
+   * before it starts and the writable ones back after it exits. Default: bind mounts.
+   */
+  mountCopier?: MountCopier;
+}
+
+export interface MountCopier {
+  copyIn(container: Docker.Container, mounts: RunMount[]): Promise<void>;
+  copyOut(container: Docker.Container, mounts: RunMount[]): Promise<void>;
 }
 
 const DEFAULT_USER = '1000:1000';
@@ -41,12 +51,14 @@ export class DockerDriver implements ComputeDriver {
   private readonly probe: Docker;
   private readonly user: string;
   private readonly stopGraceSeconds: number;
+  private readonly mountCopier: MountCopier | undefined;
 
   constructor(options: DockerDriverOptions = {}) {
     this.docker = connectDocker(options);
     this.probe = freshConnectionClient(this.docker);
     this.user = options.user ?? DEFAULT_USER;
     this.stopGraceSeconds = options.stopGraceSeconds ?? DEFAULT_STOP_GRACE_SECONDS;
+    this.mountCopier = options.mountCopier;
   }
 
   ping(): Promise<void> {
@@ -82,6 +94,7 @@ export class DockerDriver implements ComputeDriver {
     // Attach and wait are both established before start, as `docker run` does: no output and no exit can be missed.
     const abort = new AbortController();
     try {
+      await this.mountCopier?.copyIn(container, plan.mounts);
       const [output, waitStream] = await Promise.all([
         (container.attach({ stream: true, stdout: true, stderr: true, abortSignal: abort.signal }) as unknown as Promise<Readable>)
           .then(ignoreErrorsAfterAbort),
@@ -89,7 +102,7 @@ export class DockerDriver implements ComputeDriver {
       ]);
       const written = pipeDockerFrames(output, openLog());
       await container.start();
-      return this.track(container, readWaitAnswer(waitStream), written, plan.onExit);
+      return this.track(container, readWaitAnswer(waitStream), written, plan.onExit, plan.mounts);
     } catch (error) {
       abort.abort();
       await container.remove({ force: true }).catch(() => undefined);
@@ -110,15 +123,16 @@ export class DockerDriver implements ComputeDriver {
     if (info.State.Running) {
       const waitStream = await this.openWait(info.Id, 'not-running');
       const logs = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
-      return this.track(container, readWaitAnswer(waitStream), pipeDockerFrames(logs, logFile), plan.onExit);
+      return this.track(container, readWaitAnswer(waitStream), pipeDockerFrames(logs, logFile), plan.onExit, plan.mounts);
     }
 
     const logs = (await container.logs({ follow: false, stdout: true, stderr: true })) as unknown as Buffer;
     await writeDockerFrames(logs, logFile);
-    const exit: RunExit =
+    let exit: RunExit =
       info.State.Status === 'created'
         ? { exitCode: -1, reason: 'container was created but never started (the control plane stopped before starting it)' }
         : describeExit(info.State.ExitCode, info, { stopRequested: false, engine: await this.continuityIfKilled(info.State.ExitCode, info) });
+    if (info.State.Status !== 'created') exit = await this.copyOut(container, plan.mounts, exit);
     reportExit(plan.onExit, exit);
     await this.remove(container);
     return { ref: info.Id, exited: Promise.resolve(exit), stop: async () => undefined };
@@ -140,7 +154,7 @@ export class DockerDriver implements ComputeDriver {
       Tty: false,
       OpenStdin: false,
       HostConfig: {
-        Binds: plan.mounts.map((mount) => `${mount.source}:${mount.target}${mount.readOnly ? ':ro' : ''}`),
+        Binds: this.mountCopier ? [] : plan.mounts.map((mount) => `${mount.source}:${mount.target}${mount.readOnly ? ':ro' : ''}`),
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],
         // An init as PID 1 forwards SIGTERM to the shell; a bare `sh` as PID 1 ignores it and every stop would wait the full grace.
@@ -183,7 +197,7 @@ export class DockerDriver implements ComputeDriver {
     });
   }
 
-  private track(container: Docker.Container, waitAnswer: Promise<WaitAnswer>, written: Promise<void>, onExit?: (exit: RunExit) => void): RunHandle {
+  private track(container: Docker.Container, waitAnswer: Promise<WaitAnswer>, written: Promise<void>, onExit?: (exit: RunExit) => void, mounts?: RunMount[]): RunHandle {
     let stopRequested = false;
     const exited = (async (): Promise<RunExit> => {
       let exitCode: number | undefined;
@@ -197,9 +211,10 @@ export class DockerDriver implements ComputeDriver {
       }
       await written.catch(() => undefined);
       if (exitCode === 0 && !stopRequested) {
-        reportExit(onExit, { exitCode: 0 });
+        const exit = await this.copyOut(container, mounts, { exitCode: 0 });
+        reportExit(onExit, exit);
         await this.remove(container);
-        return { exitCode: 0 };
+        return exit;
       }
       let engineGone = false;
       const info = await container.inspect().catch((error: unknown) => ((engineGone = isConnectionError(error)), undefined));
@@ -209,6 +224,7 @@ export class DockerDriver implements ComputeDriver {
         exitCode === undefined && !info && !engineGone
           ? { exitCode: -1, reason: `container vanished${waitFailure ? ` (${waitFailure})` : ''}` }
           : describeExit(code, info, { stopRequested, engine });
+      if (info && !engineGone) await this.copyOut(container, mounts, exit);
       reportExit(onExit, exit);
       await this.remove(container);
       return exit;
@@ -240,6 +256,21 @@ export class DockerDriver implements ComputeDriver {
 
   private inspectIfPresent(id: string): Promise<Docker.ContainerInspectInfo | undefined> {
     return unlessAbsent(this.docker, () => this.docker.getContainer(id).inspect());
+  }
+
+  /**
+   * Copies the writable mounts back from an exited container (with a mount copier). The run's outputs are only
+   * complete once that worked, so a run that succeeded but whose outputs could not be had fails with the reason.
+   */
+  private async copyOut(container: Docker.Container, mounts: RunMount[] | undefined, exit: RunExit): Promise<RunExit> {
+    if (!this.mountCopier || !mounts) return exit;
+    try {
+      await this.mountCopier.copyOut(container, mounts);
+      return exit;
+    } catch (error) {
+      const message = engineMessage(explainEngineError(error, this.docker));
+      return exit.exitCode === 0 && !exit.reason ? { exitCode: exit.exitCode, reason: `the run's outputs could not be copied back: ${message}` } : exit;
+    }
   }
 
   /** Only a run that died of SIGTERM or SIGKILL can have been stopped by an engine shutdown; that is worth a look. */

@@ -48,6 +48,8 @@ export interface RunPlan {
   /** Host folder the driver may use for its own bookkeeping (exit code file, pid). */
   stateDir: string;
   labels: Record<string, string>;
+  /** Writes one of mlw's own lines to the job's log (not the run's output), e.g. that a feature is off on this compute. */
+  notice?: (line: string) => void;
   /**
    * Called once with the exit as soon as the driver knows it, before the driver removes anything that would tell it
    * (a container): the engine records it durably there.
@@ -78,7 +80,8 @@ export interface RunHandle {
   stop(): Promise<void>;
 }
 
-export type ReattachPlan = Pick<RunPlan, 'logFile' | 'stateDir' | 'onExit'>;
+/** `mounts` lets a driver that copies them (a remote engine) bring the writable ones back. */
+export type ReattachPlan = Pick<RunPlan, 'logFile' | 'stateDir' | 'onExit'> & Partial<Pick<RunPlan, 'mounts'>>;
 
 /**
  * Tells `onExit` how a run ended. Recording it can fail (a full disk, a run folder made unwritable); that must neither

@@ -16,12 +16,29 @@ export interface ComputeTarget {
   resources?: RunResources;
 }
 
-/** The compute types mlw runs today: `local` as host processes, the Azure-style clusters and instances on Docker. */
-export function standardDrivers(local: ComputeDriver, docker: () => ComputeDriver): DriverRegistry {
-  return new DriverRegistry()
+/**
+ * The compute types mlw runs today: `local` as host processes, the Azure-style clusters and instances on Docker, and
+ * `remote` on the remote Docker engine its spec names (one driver per compute).
+ */
+export function standardDrivers(
+  local: ComputeDriver,
+  docker: () => ComputeDriver,
+  remote?: (name: string, spec: Record<string, unknown>) => ComputeDriver,
+): DriverRegistry {
+  const registry = new DriverRegistry()
     .register(['local'], { driver: () => local, containerized: false })
     .register(['docker', 'amlcompute'], { driver: docker, containerized: true })
     .register(['computeinstance'], { driver: docker, containerized: true, singleInstance: true });
+  if (remote) {
+    registry.register(['remote'], {
+      driver: (compute) => {
+        if (!compute) throw new Error('a remote compute needs its spec');
+        return remote(compute.name, compute.spec);
+      },
+      containerized: true,
+    });
+  }
+  return registry;
 }
 
 /**
@@ -47,8 +64,8 @@ export function resolveCompute(
   const entry = drivers.get(type);
   if (!entry) throw new Unsupported(`compute ${name} has type ${type}, which cannot run jobs yet (supported: ${drivers.types.join(', ')})`);
   const capacity = entry.singleInstance ? 1 : Math.max(1, Number(spec.max_instances ?? 1));
-  if (!entry.containerized) return { name, type, driver: entry.driver(), capacity };
-  return { name, type, driver: entry.driver(), capacity, defaultImage: spec.default_image, resources: toResources(spec.resources) };
+  if (!entry.containerized) return { name, type, driver: entry.driver({ name, spec: found }), capacity };
+  return { name, type, driver: entry.driver({ name, spec: found }), capacity, defaultImage: spec.default_image, resources: toResources(spec.resources) };
 }
 
 function toResources(resources: { cpus?: number; memory?: string | number; shm_size?: string } | undefined): RunResources | undefined {

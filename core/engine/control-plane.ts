@@ -18,6 +18,7 @@ import { Store } from '../store/database';
 import { EventLog } from '../store/events';
 import { JobRepository, toJobSummary, type OutputRow, type JobRow } from '../store/jobs';
 import { resolveCompute, standardDrivers, type ComputeTarget } from './computes';
+import { remoteDrivers } from '../compute/remote';
 import type { EnvironmentImageStatus } from '../env/builder';
 import { HostEnvironmentBuilder } from '../env/host-env';
 import type { EnvironmentProvider, NamedOutput, RunEnvironment } from './job-runner';
@@ -48,6 +49,8 @@ export interface ControlPlaneOptions {
   local?: ComputeDriver;
   /** Extra environment for every run (the tracking URI once the API listens). */
   runEnvironment?: RunEnvironment;
+  /** Serves the tracking API on one of this machine's addresses for a remote compute's containers; answers its URI. */
+  trackingAt?: (address: string) => Promise<string>;
   /** Called when the last active job ended (the daemon's idle timer). */
   onIdle?: () => void;
 }
@@ -95,7 +98,7 @@ export class ControlPlane {
     this.drivers = standardDrivers(options.local ?? new HostProcessDriver(), () => {
       if (!docker) throw new Unavailable('this control plane was started without Docker support');
       return docker();
-    });
+    }, remoteDrivers(this.secrets, this.layout.root, { trackingAt: options.trackingAt }));
     this.lifecycle = new JobLifecycle(this.store, this.jobs, this.events);
     const datastores = (this.datastores = new DatastoreResolver({
       workspaceRoot: this.layout.root,

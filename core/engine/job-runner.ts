@@ -254,6 +254,7 @@ export class JobRunner {
       labels: { [WORKSPACE_LABEL]: this.ctx.workspaceRoot },
       onExit: (exit) => this.recordExit(exit),
       ...(distributed ? { instances: distributed.instances } : {}),
+      notice: log,
     };
     if (stage) log(`[mlw] running on ${this.target.name} (${this.target.type}): ${redactSas(command)}`);
     return { plan, outputs };

@@ -323,13 +323,17 @@ export interface SwarmComputeSpec extends LocalComputeBase, ContainerComputeFiel
   placement?: { constraints?: string[]; preferences?: string[]; max_replicas_per_node?: number };
   labels?: Record<string, string>;
 }
-/** `type: remote`: jobs run on another mlw daemon. */
+/** `type: remote`: jobs run in containers on a remote Docker engine, over mutual TLS (`tcp://`) or SSH (`ssh://`). */
 export interface RemoteComputeSpec extends LocalComputeBase {
   type: 'remote';
-  url: string;
-  /** Name of the environment variable holding the token (never the token). */
-  token_env?: string;
-  ca_file?: string;
+  endpoint: string;
+  default_image?: string;
+  resources?: ContainerResources;
+  /** Each a file path or `secret:computes/<name>/<field>`, never the credential itself. */
+  tls?: { ca: string; cert: string; key: string };
+  ssh?: { private_key: string; host_key_fingerprint: string };
+  /** An address of this machine the engine's containers reach the tracking API at. */
+  tracking_address?: string;
 }
 /** mlw's own computes (`schemas/localCompute.schema.json`). */
 export type LocalComputeSpec = HostComputeSpec | DockerComputeSpec | SwarmComputeSpec | RemoteComputeSpec;

@@ -1,0 +1,170 @@
+import Docker from 'dockerode';
+import { Unavailable } from '../../errors';
+import { DockerDriver } from '../docker';
+import { ENGINE_RESTARTED_REASON } from '../docker-exit';
+import { engineMessage, httpStatusOf, isConnectionError } from '../docker-engine';
+import type { ComputeDriver, ReattachPlan, RunExit, RunHandle, RunPlan } from '../driver';
+import { archiveMountCopier } from './mount-archive';
+import { connectRemoteEngine, type HostKeyCheck, type RemoteEngine } from './remote-engine';
+
+export interface RemoteDriverOptions {
+  /** The engine on this machine that holds the images runs use (default: `DOCKER_HOST` or the local socket). */
+  local?: Docker;
+  /** `uid:gid` the run's processes have; default `1000:1000`. */
+  user?: string;
+  stopGraceSeconds?: number;
+  /** Serves the tracking API on one of this machine's addresses; resolves to the tracking URI runs use there. */
+  trackingAt?: (address: string) => Promise<string>;
+}
+
+/** What the control plane gives runs so they reach its tracking API; a remote engine has no route back to it. */
+const TRACKING_VARIABLES = ['MLFLOW_TRACKING_URI', 'MLFLOW_RUN_ID', 'MLFLOW_EXPERIMENT_ID', 'MLFLOW_TRACKING_TOKEN'];
+const DEFAULT_USER = '1000:1000';
+
+/**
+ * Runs each plan in a container on a remote Docker engine (mutual TLS or SSH). The container code is the Docker
+ * driver's, with a client to the remote engine; what differs is that images are shipped to it (once, by id), mounts
+ * are copied in and out instead of bound, and the engine's failures are told as the remote engine's.
+ */
+export class RemoteDriver implements ComputeDriver {
+  readonly kind = 'remote' as const;
+  readonly containerized = true;
+  private readonly remote: Docker;
+  private readonly local: Docker;
+  private readonly containers: DockerDriver;
+  private readonly hostKey: HostKeyCheck = {};
+  /** Image ids being shipped, so that runs starting together send an image once. */
+  private readonly shipping = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly compute: string,
+    private readonly engine: RemoteEngine,
+    private readonly options: RemoteDriverOptions = {},
+  ) {
+    this.remote = connectRemoteEngine(engine, this.hostKey);
+    this.local = options.local ?? new Docker();
+    const user = options.user ?? DEFAULT_USER;
+    this.containers = new DockerDriver({ docker: this.remote, user, stopGraceSeconds: options.stopGraceSeconds, mountCopier: archiveMountCopier(user) });
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.remote.ping();
+    } catch (error) {
+      throw this.explain(error);
+    }
+  }
+
+  async start(plan: RunPlan): Promise<RunHandle> {
+    if (!plan.image) throw new Error(`run ${plan.runId}: the remote compute ${this.compute} needs an image (environment)`);
+    await this.ping();
+    const image = await this.ensureImage(plan.image);
+    const env = await this.trackingEnvironment(plan);
+    try {
+      return this.translated(await this.containers.start({ ...plan, image, env }));
+    } catch (error) {
+      throw this.explain(error);
+    }
+  }
+
+  async reattach(runId: string, ref: string, plan: ReattachPlan): Promise<RunHandle | undefined> {
+    try {
+      const handle = await this.containers.reattach(runId, ref, plan);
+      return handle && this.translated(handle);
+    } catch (error) {
+      throw this.explain(error);
+    }
+  }
+
+  /**
+   * The run's environment with the tracking URI at `tracking_address`, where this control plane serves the tracking
+   * API for the engine's containers; without that address the engine has no known route back, so tracking is off.
+   */
+  private async trackingEnvironment(plan: RunPlan): Promise<Record<string, string>> {
+    const env = { ...plan.env };
+    if (env.MLFLOW_TRACKING_TOKEN === undefined) return env;
+    const address = this.engine.trackingAddress;
+    if (address && this.options.trackingAt) {
+      env.MLFLOW_TRACKING_URI = await this.options.trackingAt(address);
+      plan.notice?.(`[mlw] tracking: runs on compute ${this.compute} log to ${env.MLFLOW_TRACKING_URI}`);
+      return env;
+    }
+    for (const name of TRACKING_VARIABLES) delete env[name];
+    const why = address ? 'this control plane serves no tracking API' : 'the compute has no tracking_address (an address of this machine its containers can reach)';
+    plan.notice?.(`[mlw] tracking is off on compute ${this.compute}: ${why}, so MLFLOW_TRACKING_URI is not set`);
+    return env;
+  }
+
+  /** The image's id, after sending the image from this machine's engine when the remote one lacks it. */
+  private async ensureImage(image: string): Promise<string> {
+    let id: string;
+    try {
+      id = (await this.local.getImage(image).inspect()).Id;
+    } catch (error) {
+      if (httpStatusOf(error) === 404) throw new Error(`image ${image} is not on this machine's Docker engine, so it cannot be shipped to compute ${this.compute}; build or load it here first`);
+      throw new Error(`image ${image} could not be read from this machine's Docker engine: ${engineMessage(error)}`, { cause: error });
+    }
+    let shipped = this.shipping.get(id);
+    if (!shipped) {
+      shipped = this.shipIfMissing(image, id).finally(() => this.shipping.delete(id));
+      this.shipping.set(id, shipped);
+    }
+    await shipped;
+    return id;
+  }
+
+  private async shipIfMissing(image: string, id: string): Promise<void> {
+    const present = await this.remote.getImage(id).inspect().then(() => true, (error: unknown) => {
+      if (httpStatusOf(error) === 404) return false;
+      throw this.explain(error);
+    });
+    if (present) return;
+    try {
+      const progress = await this.remote.loadImage(await this.local.getImage(id).get(), { quiet: true });
+      await new Promise<void>((resolve, reject) => this.remote.modem.followProgress(progress, (error: Error | null) => (error ? reject(error) : resolve())));
+    } catch (error) {
+      throw new Error(`image ${image} could not be shipped to compute ${this.compute}: ${engineMessage(this.explain(error))}`, { cause: error });
+    }
+    if (!(await this.remote.getImage(id).inspect().then(() => true, () => false))) {
+      throw new Error(`image ${image} was sent to compute ${this.compute}, but its engine does not hold ${id} afterwards`);
+    }
+  }
+
+  /** An exit whose cause is the lost connection says so in the remote engine's terms. */
+  private translated(handle: RunHandle): RunHandle {
+    const exited = handle.exited.then((exit): RunExit => {
+      if (exit.reason !== ENGINE_RESTARTED_REASON && !exit.reason?.startsWith('container vanished')) return exit;
+      return { exitCode: exit.exitCode, reason: `the connection to the remote engine of compute ${this.compute} (${this.engine.endpoint}) was lost while the job ran: the engine stopped, restarted or cannot be reached; the container's end is unknown` };
+    });
+    return { ref: handle.ref, exited, stop: async () => {
+      await handle.stop().catch((error: unknown) => Promise.reject(this.explain(error)));
+      await exited;
+    } };
+  }
+
+  /** A failure to talk to the engine, in words that say what to check. */
+  private explain(error: unknown): Error {
+    const root = rootCause(error);
+    const code = (root as { code?: unknown }).code;
+    const message = root instanceof Error ? root.message : String(root);
+    const where = `compute ${this.compute}: the remote engine at ${this.engine.endpoint}`;
+    if (this.hostKey.refused) {
+      return new Unavailable(`${where} showed the SSH host key ${this.hostKey.refused}, not the pinned ${this.engine.protocol === 'ssh' ? this.engine.hostKeyFingerprint : ''} (ssh.host_key_fingerprint); refused`, { cause: error });
+    }
+    if (typeof code === 'string' && /CERT|SSL|TLS/i.test(code)) {
+      const side = /ALERT|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_REQUIRED/i.test(code)
+        ? "refused mlw's client certificate (tls.cert, tls.key)"
+        : 'presented a certificate that tls.ca does not vouch for';
+      return new Unavailable(`${where} ${side}: ${message}`, { cause: error });
+    }
+    if (/authentication methods failed/i.test(message)) return new Unavailable(`${where} refused mlw's SSH key (ssh.private_key): ${message}`, { cause: error });
+    if (isConnectionError(root) || /timed out|handshake/i.test(message)) return new Unavailable(`${where} cannot be reached: ${message}`, { cause: error });
+    return error instanceof Error ? error : new Error(message);
+  }
+}
+
+function rootCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 5 && current instanceof Error && current.cause; depth++) current = current.cause;
+  return current;
+}

@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import Docker from 'dockerode';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { COMMAND_SCHEMA, logText, refusal, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
+import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
+import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
+import { startRemoteEngineLab, type RemoteEngineLab } from '../support/remote-engine-lab';
+
+const local = new DockerTestBed();
+let lab: RemoteEngineLab | undefined;
+let unavailable: string | undefined;
+/** The lab engine seen through its own socket, to check what runs there without going through TLS or SSH. */
+let engine: Docker;
+
+before(async () => {
+  const started = await startRemoteEngineLab();
+  if (typeof started === 'string') unavailable = started;
+  else {
+    lab = started;
+    engine = new Docker({ socketPath: lab.engineSocket });
+  }
+});
+after(async () => {
+  await lab?.down();
+});
+
+async function ready(t: TestContext): Promise<RemoteEngineLab | undefined> {
+  if (!(await local.ready(t))) return undefined;
+  if (!lab) t.skip(unavailable ?? 'the remote engine lab is not up');
+  return lab;
+}
+
+function tlsCompute(name: string, files: RemoteEngineLab['files'], endpoint: string): string {
+  return `name: ${name}\ntype: remote\nendpoint: ${endpoint}\ntls:\n  ca: ${files.ca}\n  cert: ${files.cert}\n  key: ${files.key}\n`;
+}
+
+function sshCompute(name: string, remote: RemoteEngineLab, fingerprint = remote.sshHostKeyFingerprint): string {
+  return `name: ${name}\ntype: remote\nendpoint: ${remote.sshEndpoint}\nssh:\n  private_key: ${remote.sshPrivateKey}\n  host_key_fingerprint: ${fingerprint}\n`;
+}
+
+function remoteJob(compute: string, command: string, extra = ''): string {
+  return `${COMMAND_SCHEMA}\ntype: command\ncommand: ${JSON.stringify(command)}\nenvironment:\n  image: ${BUSYBOX_IMAGE}\ncompute: azureml:${compute}\n${extra}`;
+}
+
+const IO_JOB_EXTRA = 'code: ./src\ninputs:\n  data:\n    type: uri_folder\n    path: ./data\noutputs:\n  out:\n    type: uri_folder\n';
+const IO_COMMAND = 'id -u; cat main.sh; cat ${{inputs.data}}/a.txt; mkdir ${{outputs.out}}/deep && echo written > ${{outputs.out}}/deep/o.txt; sh log_metric.sh; echo done';
+/** Logs one metric through the tracking API with busybox's nc (its wget crashes), as an MLflow client would. */
+const LOG_METRIC = [
+  'if [ -z "$MLFLOW_TRACKING_URI" ]; then echo no tracking; exit 0; fi',
+  'hp=${MLFLOW_TRACKING_URI#http://}',
+  'body="{\\"run_id\\":\\"$MLFLOW_RUN_ID\\",\\"key\\":\\"loss\\",\\"value\\":0.25,\\"timestamp\\":1,\\"step\\":0}"',
+  'printf "POST /api/2.0/mlflow/runs/log-metric HTTP/1.0\\r\\nAuthorization: Bearer %s\\r\\nContent-Type: application/json\\r\\nContent-Length: %s\\r\\n\\r\\n%s" "$MLFLOW_TRACKING_TOKEN" "${#body}" "$body" | nc -w 10 "${hp%:*}" "${hp#*:}" | head -1',
+  '',
+].join('\n');
+
+/** A workspace with the compute registered from `computeSpec` and a daemon. */
+async function remoteWorkspace(t: TestContext, computeSpec: string, files: Record<string, string>): Promise<Plane> {
+  const root = await workspace(t, { 'compute.yml': computeSpec, ...files });
+  const plane = await startPlane(t, root);
+  await plane.client.assets.register('compute', { path: path.join(root, 'compute.yml') });
+  t.after(async () => {
+    const left = await engine.listContainers({ all: true, filters: { label: [`mlw.workspace=${root}`] } }).catch(() => []);
+    await Promise.all(left.map((c) => engine.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  });
+  return plane;
+}
+
+async function remoteContainers(root: string): Promise<Docker.ContainerInfo[]> {
+  return engine.listContainers({ all: true, filters: { label: [`mlw.workspace=${root}`] } });
+}
+
+async function runsCodeInputAndOutput(t: TestContext, computeSpec: string, secrets: Record<string, string> = {}): Promise<void> {
+  const plane = await remoteWorkspace(t, computeSpec, {
+    'job.yml': remoteJob('remote', IO_COMMAND, IO_JOB_EXTRA),
+    'src/main.sh': 'echo code\n',
+    'src/log_metric.sh': LOG_METRIC,
+    'data/a.txt': 'input data\n',
+  });
+  for (const [field, value] of Object.entries(secrets)) {
+    const stored = await plane.http.request<{ reference: string }>('POST', `/api/secrets/computes/remote/${field}`, { value });
+    assert.equal(stored.reference, `secret:computes/remote/${field}`);
+  }
+  const job = await plane.submit('job.yml');
+  const events = await plane.events(job.name);
+  const log = logText(events);
+  assert.deepEqual(statuses(events), ['Queued', 'Preparing', 'Running', 'Finalizing', 'Completed'], log);
+  assert.match(log, /^1000$/m, 'runs as the unprivileged user');
+  assert.match(log, /echo code/, 'the code snapshot is in the container');
+  assert.match(log, /input data/);
+  const tracked = /tracking_address/.test(computeSpec);
+  assert.match(log, tracked ? /tracking: runs on compute remote log to http:\/\/[\d.]+:\d+/ : /tracking is off on compute remote: the compute has no tracking_address/);
+  if (tracked) {
+    const metrics = (await plane.client.tracking.run(job.name)).run.data.metrics ?? [];
+    assert.deepEqual(metrics.map((m) => [m.key, m.value]), [['loss', 0.25]], log);
+  } else assert.match(log, /^no tracking$/m);
+  assert.equal(fs.readFileSync(path.join(plane.root, '.mlw/datastores/workspaceblobstore/azureml', job.name, 'out/deep/o.txt'), 'utf8'), 'written\n');
+  assert.deepEqual(await remoteContainers(plane.root), [], 'the container is removed from the remote engine');
+  const shipped = (await plane.client.jobs.get(job.name)).image!;
+  const id = (await local.docker.getImage(shipped).inspect()).Id;
+  assert.ok(await engine.getImage(id).inspect(), 'the image was shipped to the remote engine');
+}
+
+describe('remote compute', { timeout: 180_000 }, () => {
+  it('runs a job with code, an input and an output on a remote engine over mutual TLS', async (t) => {
+    const remote = await ready(t);
+    if (!remote) return;
+    // The client key from the workspace's secrets store, the certificates from files.
+    const files = { ...remote.files, key: 'secret:computes/remote/tls_key' };
+    const compute = `${tlsCompute('remote', files, remote.tlsEndpoint)}tracking_address: ${remote.hostAddress}\n`;
+    await runsCodeInputAndOutput(t, compute, { tls_key: fs.readFileSync(remote.files.key, 'utf8') });
+  });
+
+  it('runs a job with code, an input and an output on a remote engine over SSH', async (t) => {
+    const remote = await ready(t);
+    if (remote) await runsCodeInputAndOutput(t, sshCompute('remote', remote));
+  });
+
+  it('fails a job clearly when the engine refuses the client certificate, cannot be reached or shows another host key', async (t) => {
+    const remote = await ready(t);
+    if (!remote) return;
+    const engineIp = /tcp:\/\/([^:]+):/.exec(remote.tlsEndpoint)![1]!;
+    const rogue = { ...remote.files, cert: remote.files.rogueCert, key: remote.files.rogueKey };
+    const otherFingerprint = `SHA256:${'A'.repeat(43)}`;
+    const plane = await remoteWorkspace(t, tlsCompute('remote', rogue, remote.tlsEndpoint), {
+      'unreachable.yml': tlsCompute('unreachable', remote.files, `tcp://${engineIp}:2399`),
+      'otherhost.yml': sshCompute('otherhost', remote, otherFingerprint),
+      'job.yml': remoteJob('remote', 'echo never'),
+      'job-unreachable.yml': remoteJob('unreachable', 'echo never'),
+      'job-otherhost.yml': remoteJob('otherhost', 'echo never'),
+    });
+    for (const file of ['unreachable.yml', 'otherhost.yml']) await plane.client.assets.register('compute', { path: path.join(plane.root, file) });
+    const expectations: [string, RegExp][] = [
+      ['job.yml', /remote engine at tcp:\/\/.* refused mlw's client certificate/],
+      ['job-unreachable.yml', /remote engine at tcp:\/\/.*:2399 cannot be reached: .*ECONNREFUSED/],
+      ['job-otherhost.yml', new RegExp(`showed the SSH host key ${remote.sshHostKeyFingerprint.replace(/[+/]/g, '\\$&')}, not the pinned`)],
+    ];
+    for (const [file, reason] of expectations) {
+      // The engine is asked at submission, so the job is refused there with the reason, and nothing is queued.
+      const refused = await refusal(plane.submit(file));
+      assert.equal(refused.status, 503, refused.message);
+      assert.match(refused.message, reason);
+    }
+    assert.deepEqual((await plane.client.jobs.list()).map((j) => j.name), []);
+  });
+
+  it('cancels a job running on a remote engine and removes its container', async (t) => {
+    const remote = await ready(t);
+    if (!remote) return;
+    const plane = await remoteWorkspace(t, tlsCompute('remote', remote.files, remote.tlsEndpoint), {
+      'job.yml': remoteJob('remote', 'echo started; sleep 60'),
+    });
+    const job = await plane.submit('job.yml');
+    await waitFor('the run to print', async () => (await remoteContainers(plane.root)).some((c) => c.State === 'running') &&
+      /started/.test(fs.readFileSync(path.join(plane.root, '.mlw/runs', job.name, 'user_logs/std_log.txt'), { encoding: 'utf8', flag: 'a+' })), 60_000);
+    await plane.client.jobs.cancel(job.name);
+    assert.equal(await plane.finalStatus(job.name), 'Canceled');
+    assert.deepEqual(await remoteContainers(plane.root), [], 'the container is removed from the remote engine');
+  });
+
+  it("picks up a run after the control plane's restart: its log, exit code and outputs", async (t) => {
+    const remote = await ready(t);
+    if (!remote) return;
+    const root = await workspace(t, {
+      'compute.yml': tlsCompute('remote', remote.files, remote.tlsEndpoint),
+      'job.yml': remoteJob('remote', 'echo started; while [ ! -f /tmp/go ]; do sleep 0.05; done; echo written > ${{outputs.out}}/o.txt; echo broken; exit 3', 'outputs:\n  out:\n    type: uri_folder\n'),
+    });
+    t.after(async () => {
+      for (const c of await remoteContainers(root).catch(() => [])) await engine.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    });
+    const daemon = await startDaemonProcess(t, root);
+    await daemon.client.assets.register('compute', { path: path.join(root, 'compute.yml') });
+    const job = await submit(daemon.client, root, 'job.yml');
+    const [container] = await waitFor('the run to print', async () => {
+      const running = (await remoteContainers(root)).filter((c) => c.State === 'running');
+      const log = fs.readFileSync(path.join(root, '.mlw/runs', job, 'user_logs/std_log.txt'), { encoding: 'utf8', flag: 'a+' });
+      return running.length && /started/.test(log) ? running : undefined;
+    }, 60_000);
+    await kill(daemon);
+    const next = await startDaemonProcess(t, root);
+    await reaches(next.client, job, (d) => d.status === 'Running');
+    const gate = await engine.getContainer(container!.Id).exec({ Cmd: ['touch', '/tmp/go'] });
+    await gate.start({ Detach: true });
+    const end = await reaches(next.client, job, ended, 60_000);
+    assert.equal(end.status, 'Failed');
+    assert.match(end.reason ?? '', /^exit code 3; last log lines:\n[\s\S]*broken/);
+    assert.equal(fs.readFileSync(path.join(root, '.mlw/runs', job, 'user_logs/std_log.txt'), 'utf8'), 'started\nbroken\n');
+    assert.equal(fs.readFileSync(path.join(root, '.mlw/datastores/workspaceblobstore/azureml', job, 'out/o.txt'), 'utf8'), 'written\n');
+    assert.deepEqual(await remoteContainers(root), [], 'the container is removed from the remote engine');
+  });
+
+  // Last: it stops the lab's engine.
+  it('fails a running job with the reason when the remote engine goes away', async (t) => {
+    const remote = await ready(t);
+    if (!remote) return;
+    const plane = await remoteWorkspace(t, tlsCompute('remote', remote.files, remote.tlsEndpoint), {
+      'job.yml': remoteJob('remote', 'echo started; sleep 60'),
+    });
+    const job = await plane.submit('job.yml');
+    await waitFor('the run to print', () => /started/.test(fs.readFileSync(path.join(plane.root, '.mlw/runs', job.name, 'user_logs/std_log.txt'), { encoding: 'utf8', flag: 'a+' })), 60_000);
+    await remote.stopEngine();
+    assert.equal(await plane.finalStatus(job.name), 'Failed');
+    const detail = await plane.client.jobs.get(job.name);
+    assert.match(detail.reason ?? '', /connection to the remote engine of compute remote \(tcp:\/\/.*\) was lost while the job ran/, detail.reason);
+  });
+});
