@@ -34,3 +34,11 @@ elif [ ! -f "${MLFLOW_SRC:-/opt/mlflow-src}/mlflow/version.py" ] || ! /usr/bin/p
   echo "provision: no MLflow client; install MLflow 2.12.2 to /opt/mlflow-src with Debian's python3 and python3-sklearn as" >&2
   echo "           ../shared/scripts/mlflow/install.sh does, and build localtest/mlflow-client:2.12.2 (build-client-image.sh)." >&2
 fi
+
+# The Swarm tests build a 3-node Swarm with a registry (scripts/lab/swarm-lab.sh), which needs docker-registry and socat.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && { ! command -v docker-registry >/dev/null || ! command -v socat >/dev/null; }; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker-registry socat >/dev/null ||
+    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker-registry socat >/dev/null; }
+elif ! command -v docker-registry >/dev/null || ! command -v socat >/dev/null; then
+  echo "provision: no docker-registry or socat; install them (Debian: apt-get install docker-registry socat) for the Swarm tests." >&2
+fi
