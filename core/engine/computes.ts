@@ -3,6 +3,7 @@ import { BUILTIN_LOCAL } from '../vocabulary';
 import type { ComputeDriver, RunResources } from '../compute/driver';
 import type { AssetRepository } from '../store/assets';
 import { DriverRegistry } from '../compute/registry';
+import { swarmDrivers } from './swarm-computes';
 import { BadRequest, SpecRejected, Unsupported } from '../errors';
 
 /** A compute target as the scheduler sees it. */
@@ -16,11 +17,15 @@ export interface ComputeTarget {
   resources?: RunResources;
 }
 
-/** The compute types mlw runs today: `local` as host processes, the Azure-style clusters and instances on Docker. */
+/**
+ * The compute types mlw runs today: `local` as host processes, the Azure-style clusters and instances on Docker,
+ * `swarm` as services on a Docker Swarm.
+ */
 export function standardDrivers(local: ComputeDriver, docker: () => ComputeDriver): DriverRegistry {
   return new DriverRegistry()
     .register(['local'], { driver: () => local, containerized: false })
     .register(['docker', 'amlcompute'], { driver: docker, containerized: true })
+    .register(['swarm'], { driver: swarmDrivers(), containerized: true })
     .register(['computeinstance'], { driver: docker, containerized: true, singleInstance: true });
 }
 
@@ -47,8 +52,8 @@ export function resolveCompute(
   const entry = drivers.get(type);
   if (!entry) throw new Unsupported(`compute ${name} has type ${type}, which cannot run jobs yet (supported: ${drivers.types.join(', ')})`);
   const capacity = entry.singleInstance ? 1 : Math.max(1, Number(spec.max_instances ?? 1));
-  if (!entry.containerized) return { name, type, driver: entry.driver(), capacity };
-  return { name, type, driver: entry.driver(), capacity, defaultImage: spec.default_image, resources: toResources(spec.resources) };
+  if (!entry.containerized) return { name, type, driver: entry.driver({ name, spec: found }), capacity };
+  return { name, type, driver: entry.driver({ name, spec: found }), capacity, defaultImage: spec.default_image, resources: toResources(spec.resources) };
 }
 
 function toResources(resources: { cpus?: number; memory?: string | number; shm_size?: string } | undefined): RunResources | undefined {
