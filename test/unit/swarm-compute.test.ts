@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import Docker from 'dockerode';
+import { COMMAND_SCHEMA, logText, refusal, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
+import { DockerTestBed, PYTHON_IMAGE, waitFor } from '../support/docker';
+import { startSwarmLab, type SwarmLab } from '../support/swarm-lab';
+
+const docker = new DockerTestBed();
+
+function clusterCompute(lab: SwarmLab): string {
+  return [
+    'name: cluster',
+    'type: swarm',
+    `docker_host: unix://${lab.managerSocket}`,
+    `registry: ${lab.registry}`,
+    `registry_push: ${lab.registryPush}`,
+    'max_instances: 2',
+    'resources:\n  cpus: 0.5\n  memory: 256m',
+    'placement:\n  constraints: ["node.role == worker"]',
+    'labels:\n  team: vision',
+    '',
+  ].join('\n');
+}
+
+function swarmJob(command: string, extra = ''): string {
+  return `${COMMAND_SCHEMA}\ntype: command\nexperiment_name: swarm\ncommand: ${JSON.stringify(command)}\nenvironment:\n  image: ${PYTHON_IMAGE}\ncompute: azureml:cluster\n${extra}`;
+}
+
+const TRAIN_PY = `import json, os, ssl, sys, time, urllib.request
+print('input says', open(os.path.join(sys.argv[1], 'a.txt')).read().strip())
+with open(os.path.join(sys.argv[2], 'result.txt'), 'w') as out:
+    out.write('trained on the swarm\\n')
+context = ssl.create_default_context(cafile=os.environ['MLFLOW_TRACKING_SERVER_CERT_PATH'])
+metric = {'run_id': os.environ['MLFLOW_RUN_ID'], 'key': 'acc', 'value': 0.9, 'timestamp': int(time.time() * 1000), 'step': 1}
+request = urllib.request.Request(os.environ['MLFLOW_TRACKING_URI'] + '/api/2.0/mlflow/runs/log-metric', data=json.dumps(metric).encode(), method='POST',
+    headers={'Authorization': 'Bearer ' + os.environ['MLFLOW_TRACKING_TOKEN'], 'Content-Type': 'application/json'})
+print('tracking answered', urllib.request.urlopen(request, context=context).status)
+`;
+
+async function clusterPlane(t: TestContext, lab: SwarmLab, files: Record<string, string>): Promise<Plane> {
+  const root = await workspace(t, { 'cluster.yml': clusterCompute(lab), ...files });
+  const plane = await startPlane(t, root);
+  await plane.client.assets.register('compute', { path: path.join(root, 'cluster.yml') });
+  return plane;
+}
+
+function runServices(manager: Docker, job: string): Promise<Docker.Service[]> {
+  return manager.listServices({ filters: { label: [`mlw.run=${job}`] } });
+}
+
+test('swarm computes', { timeout: 600_000 }, async (t) => {
+  if (!(await docker.ready(t))) return;
+  const lab = await startSwarmLab(t);
+  if (!lab) return;
+  const manager = new Docker({ socketPath: lab.managerSocket });
+
+  await t.test('a job with code and an input runs on a worker; its output folder and metrics come back', async (t) => {
+    const plane = await clusterPlane(t, lab, {
+      'job.yml': swarmJob('python3 train.py ${{inputs.data}} ${{outputs.model}}', 'code: ./src\ninputs:\n  data:\n    type: uri_folder\n    path: ./data\noutputs:\n  model:\n'),
+      'src/train.py': TRAIN_PY,
+      'data/a.txt': 'hello from the host\n',
+    });
+    const job = await plane.submit('job.yml');
+    const events = await plane.events(job.name);
+    const log = logText(events);
+    assert.deepEqual(statuses(events), ['Queued', 'Preparing', 'Running', 'Finalizing', 'Completed'], log);
+    assert.match(log, /input says hello from the host/);
+    assert.match(log, /tracking answered 200/);
+    assert.ok(events.some((e) => e.type === 'metric' && e.key === 'acc'), 'the metric logged on the node reached the workspace');
+    const result = path.join(plane.root, '.mlw/datastores/workspaceblobstore/azureml', job.name, 'model/result.txt');
+    assert.equal(fs.readFileSync(result, 'utf8'), 'trained on the swarm\n');
+    const detail = await plane.client.jobs.get(job.name);
+    assert.equal(detail.status, 'Completed');
+    assert.deepEqual(await runServices(manager, job.name), [], 'the service is removed once its exit is collected');
+    assert.deepEqual(await manager.listSecrets({ filters: { label: [`mlw.run=${job.name}`] } }), [], 'so is its token');
+  });
+
+  await t.test('a failing command ends Failed with its exit code and its log', async (t) => {
+    const plane = await clusterPlane(t, lab, { 'job.yml': swarmJob('echo about to fail; echo on stderr >&2; exit 7') });
+    const job = await plane.submit('job.yml');
+    const events = await plane.events(job.name);
+    const log = logText(events);
+    assert.equal(statuses(events).at(-1), 'Failed', log);
+    assert.match(log, /about to fail\non stderr\n/);
+    const detail = await plane.client.jobs.get(job.name);
+    assert.match(detail.reason ?? '', /\b7\b/, detail.reason);
+    assert.deepEqual(await runServices(manager, job.name), []);
+  });
+
+  await t.test('cancel removes the service, which ran as one replica never restarted, placed and limited as the compute says', async (t) => {
+    const plane = await clusterPlane(t, lab, { 'job.yml': swarmJob('echo started; sleep 300') });
+    const job = await plane.submit('job.yml');
+    const [service] = await waitFor('the run service', async () => {
+      const found = await runServices(manager, job.name);
+      return found.length ? found : undefined;
+    }, 60_000);
+    const spec = service!.Spec!;
+    assert.deepEqual(spec.Mode, { Replicated: { Replicas: 1 } });
+    const template = spec.TaskTemplate as Docker.ContainerTaskSpec;
+    assert.equal(template.RestartPolicy?.Condition, 'none');
+    assert.deepEqual(template.Placement?.Constraints, ['node.role == worker']);
+    assert.equal(template.Resources?.Limits?.NanoCPUs, 0.5e9);
+    assert.equal(template.Resources?.Reservations?.MemoryBytes, 256 * 1024 * 1024);
+    assert.equal(spec.Labels?.team, 'vision');
+    await waitFor('the task to run', async () => {
+      const tasks = (await manager.listTasks({ filters: { service: [service!.ID] } })) as { Status: { State: string } }[];
+      return tasks.some((task) => task.Status.State === 'running') || undefined;
+    }, 60_000);
+    await plane.client.jobs.cancel(job.name);
+    const events = await plane.events(job.name);
+    assert.equal(statuses(events).at(-1), 'Canceled', logText(events));
+    assert.deepEqual(await runServices(manager, job.name), [], 'the service is gone');
+  });
+
+  await t.test('a compute whose manager does not answer is a clear error at submit', async (t) => {
+    const root = await workspace(t, {
+      'cluster.yml': 'name: cluster\ntype: swarm\ndocker_host: unix:///nonexistent/mlw-manager.sock\n',
+      'job.yml': swarmJob('echo never'),
+    });
+    const plane = await startPlane(t, root);
+    await plane.client.assets.register('compute', { path: path.join(root, 'cluster.yml') });
+    const error = await refusal(plane.submit('job.yml'));
+    assert.match(error.message, /Swarm manager not reachable at \/nonexistent\/mlw-manager\.sock/);
+  });
+});
