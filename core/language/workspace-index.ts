@@ -6,6 +6,8 @@ import { keyText, isMap } from './yaml/ast';
 export interface IndexedAsset {
   asset: AssetType;
   kind?: KindId;
+  /** The spec's `type` where it tells what runs (a compute's: `local` runs host processes, `docker`/`swarm` containers). */
+  type?: string;
   name: string;
   version?: string;
   /** The spec file that defines it ('' for built-ins and registered assets). */
@@ -120,12 +122,14 @@ function assetFromDocument(doc: SpecDocument): IndexedAsset | undefined {
   if (!kind || !isMap(root)) return undefined;
   const namePair = root.pairs.find((p) => keyText(p) === 'name');
   const versionPair = root.pairs.find((p) => keyText(p) === 'version');
+  const typePair = root.pairs.find((p) => keyText(p) === 'type');
+  const type = typePair?.value?.type === 'scalar' && typeof typePair.value.value === 'string' ? typePair.value.value : undefined;
   const name = namePair?.value?.type === 'scalar' ? namePair.value : undefined;
   if (!name || name.value === null || name.value === '') return undefined;
   const versionNode = versionPair?.value?.type === 'scalar' && versionPair.value.value !== null ? versionPair.value : undefined;
   // as written: `1.10` is version "1.10", not the number 1.1
   const version = versionNode ? (versionNode.style === 'plain' ? doc.text.slice(versionNode.start, versionNode.end) : String(versionNode.value)) : undefined;
-  return { asset: kind.asset, kind: kind.id, name: String(name.value), ...(version !== undefined ? { version } : {}), path: doc.path, start: name.start, end: name.end, origin: 'file' };
+  return { asset: kind.asset, kind: kind.id, ...(type ? { type } : {}), name: String(name.value), ...(version !== undefined ? { version } : {}), path: doc.path, start: name.start, end: name.end, origin: 'file' };
 }
 
 const TOP_LEVEL_LINE = /^([A-Za-z_$][\w$.-]*):[ \t]*(.*?)[ \t]*$/gm;
@@ -150,8 +154,9 @@ function assetFromText(path: string, text: string): IndexedAsset | undefined {
   const info = kindInfo(detection.kind);
   const name = facts.get('name');
   const version = facts.get('version');
+  const type = facts.get('type');
   if (typeof name !== 'string') return undefined;
-  return { asset: info.asset, kind: info.id, name, ...(typeof version === 'string' ? { version } : {}), path, start: nameRange[0], end: nameRange[1], origin: 'file' };
+  return { asset: info.asset, kind: info.id, ...(typeof type === 'string' ? { type } : {}), name, ...(typeof version === 'string' ? { version } : {}), path, start: nameRange[0], end: nameRange[1], origin: 'file' };
 }
 
 function unquote(value: string): string {

@@ -151,7 +151,8 @@ function hostCompute(ctx: RuleContext, job: YamlMap): string | undefined {
   if (!isScalar(value) || typeof value.value !== 'string' || value.value.trim() === '') return 'local';
   const name = value.value.trim().replace(/^azureml:/, '');
   if (name === 'local') return name;
-  return ctx.index.find('compute', name).some((c) => c.origin === 'file' && c.kind === 'compute/local') ? name : undefined;
+  // `compute/local` also covers `docker`, `swarm` and `remote`, which do run the image.
+  return ctx.index.find('compute', name).some((c) => c.origin === 'file' && c.kind === 'compute/local' && c.type === 'local') ? name : undefined;
 }
 
 /** `process_count_per_instance` (PyTorch, MPI) or `worker_count` (TensorFlow); undefined when not given. */
