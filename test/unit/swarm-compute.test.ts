@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Docker from 'dockerode';
 import { COMMAND_SCHEMA, logText, refusal, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
+import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { DockerTestBed, PYTHON_IMAGE, waitFor } from '../support/docker';
 import { startSwarmLab, type SwarmLab } from '../support/swarm-lab';
 
@@ -44,6 +45,15 @@ async function clusterPlane(t: TestContext, lab: SwarmLab, files: Record<string,
   const plane = await startPlane(t, root);
   await plane.client.assets.register('compute', { path: path.join(root, 'cluster.yml') });
   return plane;
+}
+
+async function waitForRunningTask(manager: Docker, job: string): Promise<Docker.Service> {
+  return waitFor('the run\'s task to run', async () => {
+    const [service] = await runServices(manager, job);
+    if (!service) return undefined;
+    const tasks = (await manager.listTasks({ filters: { service: [service.ID] } })) as { Status: { State: string } }[];
+    return tasks.some((task) => task.Status.State === 'running') ? service : undefined;
+  }, 60_000);
 }
 
 function runServices(manager: Docker, job: string): Promise<Docker.Service[]> {
@@ -92,11 +102,8 @@ test('swarm computes', { timeout: 600_000 }, async (t) => {
   await t.test('cancel removes the service, which ran as one replica never restarted, placed and limited as the compute says', async (t) => {
     const plane = await clusterPlane(t, lab, { 'job.yml': swarmJob('echo started; sleep 300') });
     const job = await plane.submit('job.yml');
-    const [service] = await waitFor('the run service', async () => {
-      const found = await runServices(manager, job.name);
-      return found.length ? found : undefined;
-    }, 60_000);
-    const spec = service!.Spec!;
+    const service = await waitForRunningTask(manager, job.name);
+    const spec = service.Spec!;
     assert.deepEqual(spec.Mode, { Replicated: { Replicas: 1 } });
     const template = spec.TaskTemplate as Docker.ContainerTaskSpec;
     assert.equal(template.RestartPolicy?.Condition, 'none');
@@ -104,14 +111,31 @@ test('swarm computes', { timeout: 600_000 }, async (t) => {
     assert.equal(template.Resources?.Limits?.NanoCPUs, 0.5e9);
     assert.equal(template.Resources?.Reservations?.MemoryBytes, 256 * 1024 * 1024);
     assert.equal(spec.Labels?.team, 'vision');
-    await waitFor('the task to run', async () => {
-      const tasks = (await manager.listTasks({ filters: { service: [service!.ID] } })) as { Status: { State: string } }[];
-      return tasks.some((task) => task.Status.State === 'running') || undefined;
-    }, 60_000);
     await plane.client.jobs.cancel(job.name);
     const events = await plane.events(job.name);
     assert.equal(statuses(events).at(-1), 'Canceled', logText(events));
     assert.deepEqual(await runServices(manager, job.name), [], 'the service is gone');
+  });
+
+  await t.test('a daemon restarted while the task runs finds the service again, and the output still comes back', async (t) => {
+    const root = await workspace(t, {
+      'cluster.yml': clusterCompute(lab),
+      // Long enough for a second daemon to start before the command ends.
+      'job.yml': swarmJob('echo started; sleep 20; echo after the restart > ${{outputs.out}}/r.txt; echo finished', 'outputs:\n  out:\n'),
+    });
+    const first = await startDaemonProcess(t, root);
+    await first.client.assets.register('compute', { path: path.join(root, 'cluster.yml') });
+    const job = await submit(first.client, root, 'job.yml');
+    await waitForRunningTask(manager, job);
+    await kill(first);
+    const second = await startDaemonProcess(t, root);
+    const done = await reaches(second.client, job, ended, 120_000);
+    assert.equal(done.status, 'Completed', done.reason);
+    assert.equal(fs.readFileSync(path.join(root, '.mlw/datastores/workspaceblobstore/azureml', job, 'out/r.txt'), 'utf8'), 'after the restart\n');
+    const log = fs.readFileSync(path.join(root, '.mlw/runs', job, 'user_logs/std_log.txt'), 'utf8');
+    assert.equal(log.match(/^started$/gm)?.length, 1, log);
+    assert.match(log, /finished/);
+    assert.deepEqual(await runServices(manager, job), []);
   });
 
   await t.test('a compute whose manager does not answer is a clear error at submit', async (t) => {

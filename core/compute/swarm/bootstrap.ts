@@ -3,6 +3,9 @@ export const TOKEN_SECRET_FILE = 'mlw-run-token';
 export const TOKEN_PATH = `/run/secrets/${TOKEN_SECRET_FILE}`;
 export const CERTIFICATE_PATH = '/mlw-run-data-ca.pem';
 
+/** How long the task waits for the data server to answer (a daemon restarting) before it gives up. */
+const RETRY_SECONDS = 300;
+
 /** The exit code of a task whose run's files could not be fetched or sent back (the log says which and why). */
 export const DATA_PLANE_EXIT_CODE = 125;
 
@@ -13,13 +16,13 @@ export const DATA_PLANE_EXIT_CODE = 125;
  * the writable mounts back, and exits with the command's exit code. Its own lines start with `[mlw]`.
  */
 export const BOOTSTRAP = String.raw`
-import json, os, shutil, signal, ssl, subprocess, sys, tarfile, tempfile, urllib.parse, urllib.request
+import json, os, shutil, signal, ssl, subprocess, sys, tarfile, tempfile, time, urllib.error, urllib.request
 
 def say(text):
     print('[mlw] ' + text, flush=True)
 
 env = os.environ
-base = env.pop('MLW_DATA_URL') + '/mlw/runs/' + urllib.parse.quote(env.pop('MLW_RUN_ID'), safe='') + '/mounts/'
+base = env.pop('MLW_DATA_URL') + '/mlw/mounts/'
 mounts = json.loads(env.pop('MLW_MOUNTS'))
 command = env.pop('MLW_RUN_COMMAND')
 workdir = env.pop('MLW_RUN_DIR')
@@ -33,6 +36,20 @@ def call(index, method='GET', body=None, size=None):
         headers['Content-Length'] = str(size)
     request = urllib.request.Request(base + str(index), method=method, data=body, headers=headers)
     return urllib.request.urlopen(request, context=context, timeout=3600)
+
+def patiently(what, attempt):
+    # A daemon that restarts serves the run again on the same address: wait for it rather than fail at once.
+    deadline = time.monotonic() + ${RETRY_SECONDS}
+    while True:
+        try:
+            return attempt()
+        except urllib.error.HTTPError:
+            raise
+        except OSError as error:
+            if time.monotonic() > deadline:
+                raise
+            say('%s: %s; trying again' % (what, getattr(error, 'reason', error)))
+            time.sleep(2)
 
 def own(path):
     for root, dirs, files in os.walk(path):
@@ -59,13 +76,15 @@ def send(mount):
         with tarfile.open(fileobj=packed, mode='w') as archive:
             archive.add(mount['target'], arcname='.')
         size = packed.tell()
-        packed.seek(0)
-        call(mount['index'], 'PUT', packed, size).read()
+        def upload():
+            packed.seek(0)
+            call(mount['index'], 'PUT', packed, size).read()
+        patiently('sending ' + mount['target'], upload)
     return size
 
 try:
     for mount in mounts:
-        fetch(mount)
+        patiently('fetching ' + mount['target'], lambda: fetch(mount))
     os.makedirs(workdir, exist_ok=True)
 except Exception as error:
     say('could not fetch the run\'s files from ' + base + ': ' + str(error))

@@ -8,31 +8,37 @@ import { pipeline } from 'node:stream/promises';
 import { generate } from 'selfsigned';
 import type { RunMount } from '../driver';
 
-/** What a run's task may fetch (read-only mounts) and send back (writable mounts), by index in `mounts`. */
-interface RunAccess {
+/**
+ * What a run's data server is: where it listens, the certificate the task trusts, the run's token and mounts, and
+ * where tracking requests go. Kept in the run's state folder (mode 0600), so that a daemon restarted while the task
+ * runs serves it again on the same address, with the same certificate and token.
+ */
+export interface RunDataIdentity {
+  port: number;
+  certificate: string;
+  key: string;
   token: string;
   mounts: RunMount[];
+  /** The tracking API as this host reaches it. */
+  tracking?: string;
 }
 
 /**
- * The cluster's way to the run folders on this host: over HTTPS on an address the nodes route to, a run's task
+ * The cluster's way to one run's folder on this host: over HTTPS on an address the nodes route to, the run's task
  * downloads its read-only mounts (a folder as a tar stream, a file as it is) and uploads its writable ones (a tar
- * stream unpacked into the host folder), authenticated by its run's token. Any other request is passed on to the
- * tracking API, so that tasks log to MLflow through the same address and certificate.
+ * stream unpacked into the host folder), authenticated by the run's token. Any other request is passed on to the
+ * tracking API, so that the task logs to MLflow through the same address and certificate.
  */
 export class RunDataServer {
-  private readonly runs = new Map<string, RunAccess>();
-  private trackingTarget: URL | undefined;
-
   private constructor(
     private readonly server: https.Server,
-    /** The server's certificate in PEM: tasks trust it (and only it) for this address. */
-    readonly certificate: string,
+    readonly identity: RunDataIdentity,
     /** `https://address:port`, as the nodes reach it. */
     readonly url: string,
   ) {}
 
-  static async start(address: string): Promise<RunDataServer> {
+  /** A new identity (a free port, a fresh certificate and token) for a run about to start. */
+  static async newIdentity(address: string, mounts: RunMount[], tracking: URL | undefined): Promise<RunDataIdentity> {
     const made = await generate([{ name: 'commonName', value: `mlw run data ${address}` }], {
       keyType: 'ec',
       algorithm: 'sha256',
@@ -44,33 +50,25 @@ export class RunDataServer {
         { name: 'subjectAltName', altNames: [{ type: 7, ip: address }] },
       ],
     });
+    const token = crypto.randomBytes(32).toString('hex');
+    return { port: 0, certificate: made.cert, key: made.private, token, mounts, ...(tracking ? { tracking: tracking.href } : {}) };
+  }
+
+  /** Serves `identity` on `address` (its port, or a free one when 0: the identity then holds the one taken). */
+  static async start(address: string, identity: RunDataIdentity): Promise<RunDataServer> {
     let self: RunDataServer | undefined;
-    const server = https.createServer({ cert: made.cert, key: made.private }, (request, response) => {
+    const server = https.createServer({ cert: identity.certificate, key: identity.key }, (request, response) => {
       self!.handle(request, response).catch((error: unknown) => fail(response, 500, (error as Error).message));
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, address, () => resolve());
+      server.listen(identity.port, address, () => resolve());
     });
     // Serving run files never keeps the daemon alive by itself.
     server.unref();
     const port = (server.address() as AddressInfo).port;
-    self = new RunDataServer(server, made.cert, `https://${address}:${port}`);
+    self = new RunDataServer(server, { ...identity, port }, `https://${address}:${port}`);
     return self;
-  }
-
-  /** Opens the run's mounts to the holder of `token` until `forget`. */
-  allow(runId: string, token: string, mounts: RunMount[]): void {
-    this.runs.set(runId, { token, mounts });
-  }
-
-  forget(runId: string): void {
-    this.runs.delete(runId);
-  }
-
-  /** Where requests other than run data go: the tracking API as this host reaches it. */
-  forwardTrackingTo(target: URL): void {
-    this.trackingTarget = target;
   }
 
   close(): Promise<void> {
@@ -79,13 +77,12 @@ export class RunDataServer {
   }
 
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    const match = /^\/mlw\/runs\/([^/]+)\/mounts\/(\d+)$/.exec(request.url ?? '');
+    const match = /^\/mlw\/mounts\/(\d+)$/.exec(request.url ?? '');
     if (!match) return this.forward(request, response);
-    const access = this.runs.get(decodeURIComponent(match[1]!));
     const presented = Buffer.from((request.headers.authorization ?? '').replace(/^Bearer /, ''));
-    const expected = Buffer.from(access?.token ?? '');
-    if (!access || presented.length !== expected.length || !crypto.timingSafeEqual(presented, expected)) return fail(response, 401, 'unknown run or wrong token');
-    const mount = access.mounts[Number(match[2])];
+    const expected = Buffer.from(this.identity.token);
+    if (presented.length !== expected.length || !crypto.timingSafeEqual(presented, expected)) return fail(response, 401, 'wrong run token');
+    const mount = this.identity.mounts[Number(match[1])];
     if (!mount) return fail(response, 404, 'no such mount');
     if (request.method === 'GET') return sendMount(mount, response);
     if (request.method === 'PUT' && !mount.readOnly) return receiveMount(mount, request, response);
@@ -93,8 +90,8 @@ export class RunDataServer {
   }
 
   private forward(request: http.IncomingMessage, response: http.ServerResponse): void {
-    const target = this.trackingTarget;
-    if (!target) return fail(response, 404, 'not found');
+    if (!this.identity.tracking) return fail(response, 404, 'not found');
+    const target = new URL(this.identity.tracking);
     const upstream = http.request(
       { host: target.hostname, port: target.port, method: request.method, path: request.url, headers: { ...request.headers, host: target.host } },
       (answer) => {

@@ -1,16 +1,17 @@
 import Docker from 'dockerode';
 import crypto from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import fs, { createWriteStream, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
+import { writePrivateFile } from '../../data/fs-util';
 import { reportExit, RUN_LABEL, type ComputeDriver, type ReattachPlan, type RunExit, type RunHandle, type RunPlan } from '../driver';
 import { engineAddress, engineMessage, httpStatusOf, isConnectionError } from '../docker-engine';
 import { appendAfterExisting, pipeDockerFrames, writeDockerFrames } from '../docker-streams';
 import { BOOTSTRAP, CERTIFICATE_PATH, TOKEN_SECRET_FILE } from './bootstrap';
-import { RunDataServer } from './data-plane';
+import { RunDataServer, type RunDataIdentity } from './data-plane';
 import { RegistryPublisher } from './images';
 
 export interface SwarmPlacement {
@@ -49,6 +50,8 @@ interface SwarmTask {
   Status: { State: string; Err?: string; ContainerStatus?: { ExitCode?: number } };
 }
 
+/** The run's data server identity (certificate, key, token, port) in its state folder. */
+const DATA_SERVER_FILE = 'swarm-data-server.json';
 const TERMINAL_STATES = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
 const POLL_INTERVAL_MS = 500;
 /** Only what handing the files over needs; the command runs without any (see the bootstrap). */
@@ -65,7 +68,9 @@ export class SwarmDriver implements ComputeDriver {
   /** A client that gives up on a manager that does not answer, for `ping`. */
   private readonly probe: Docker;
   private readonly publisher: RegistryPublisher | undefined;
-  private dataServer: Promise<RunDataServer> | undefined;
+  private address: Promise<string> | undefined;
+  /** The data server of each run this driver follows. */
+  private readonly servers = new Map<string, RunDataServer>();
 
   constructor(private readonly options: SwarmDriverOptions) {
     this.manager = new Docker(options.manager);
@@ -90,20 +95,23 @@ export class SwarmDriver implements ComputeDriver {
     if (!plan.image) throw new Error(`run ${plan.runId}: the swarm compute needs an image (environment)`);
     await this.ping();
     const image = this.publisher ? await this.publisher.reference(plan.image) : plan.image;
-    const server = await this.server();
-    const token = crypto.randomBytes(32).toString('hex');
-    server.allow(plan.runId, token, plan.mounts);
+    const address = await this.hostAddress();
+    const identity = await RunDataServer.newIdentity(address, plan.mounts, await this.trackingTarget(plan.env));
+    const server = await RunDataServer.start(address, identity);
+    this.servers.set(plan.runId, server);
     try {
-      const env = await this.runEnvironment(plan, server);
+      mkdirSync(plan.stateDir, { recursive: true });
+      writePrivateFile(path.join(plan.stateDir, DATA_SERVER_FILE), JSON.stringify(server.identity));
+      const env = this.runEnvironment(plan, server);
       const labels = { ...this.options.labels, ...plan.labels, [RUN_LABEL]: plan.runId };
       const name = serviceName(plan.runId);
-      const secret = await this.manager.createSecret({ Name: `${name}-token`, Labels: labels, Data: Buffer.from(token).toString('base64') });
-      const config = await this.manager.createConfig({ Name: `${name}-ca`, Labels: labels, Data: Buffer.from(server.certificate).toString('base64') });
+      const secret = await this.manager.createSecret({ Name: `${name}-token`, Labels: labels, Data: Buffer.from(identity.token).toString('base64') });
+      const config = await this.manager.createConfig({ Name: `${name}-ca`, Labels: labels, Data: Buffer.from(identity.certificate).toString('base64') });
       const service = await this.manager.createService(this.serviceSpec(plan, { name, image, env, labels, secretId: secret.id as string, configId: config.id as string }));
       mkdirSync(path.dirname(plan.logFile), { recursive: true });
       return await this.track(service.id, plan.runId, plan, createWriteStream(plan.logFile, { flags: 'a' }));
     } catch (error) {
-      await this.removeRun(plan.runId);
+      await this.removeRun(plan.runId, plan.stateDir);
       throw new Error(`run ${plan.runId}: the Swarm service could not be created: ${engineMessage(error)}`, { cause: error });
     }
   }
@@ -111,8 +119,24 @@ export class SwarmDriver implements ComputeDriver {
   async reattach(runId: string, _ref: string, plan: ReattachPlan): Promise<RunHandle | undefined> {
     const [service] = await this.manager.listServices({ filters: { label: [`${RUN_LABEL}=${runId}`] } });
     if (!service?.ID) return undefined;
+    await this.serveAgain(runId, plan.stateDir);
     mkdirSync(path.dirname(plan.logFile), { recursive: true });
     return this.track(service.ID, runId, plan, appendAfterExisting(plan.logFile));
+  }
+
+  /** Serves a run started by an earlier daemon again, as its task knows it (address, certificate, token). */
+  private async serveAgain(runId: string, stateDir: string): Promise<void> {
+    let identity: RunDataIdentity;
+    try {
+      identity = JSON.parse(fs.readFileSync(path.join(stateDir, DATA_SERVER_FILE), 'utf8')) as RunDataIdentity;
+    } catch {
+      return;
+    }
+    try {
+      this.servers.set(runId, await RunDataServer.start(await this.hostAddress(), identity));
+    } catch (error) {
+      process.emitWarning(`run ${runId}: its files cannot be served again on port ${identity.port} (${(error as Error).message}); its outputs will not come back`);
+    }
   }
 
   private serviceSpec(plan: RunPlan, run: { name: string; image: string; env: Record<string, string>; labels: Record<string, string>; secretId: string; configId: string }): Docker.CreateServiceOptions {
@@ -152,36 +176,35 @@ export class SwarmDriver implements ComputeDriver {
   }
 
   /** The plan's environment, what the bootstrap needs, and tracking pointed at the data server, which forwards it. */
-  private async runEnvironment(plan: RunPlan, server: RunDataServer): Promise<Record<string, string>> {
-    const env: Record<string, string> = {
+  private runEnvironment(plan: RunPlan, server: RunDataServer): Record<string, string> {
+    return {
       HOME: '/tmp',
       ...plan.env,
       MLW_DATA_URL: server.url,
-      MLW_RUN_ID: plan.runId,
       MLW_MOUNTS: JSON.stringify(plan.mounts.map((mount, index) => ({ index, target: mount.target, readOnly: mount.readOnly }))),
       MLW_RUN_COMMAND: plan.command,
       MLW_RUN_DIR: plan.workingDir,
       MLW_RUN_USER: this.options.user ?? '1000:1000',
+      ...(server.identity.tracking ? { MLFLOW_TRACKING_URI: server.url, MLFLOW_TRACKING_SERVER_CERT_PATH: CERTIFICATE_PATH } : {}),
     };
-    const tracking = plan.env.MLFLOW_TRACKING_URI;
-    if (tracking) {
-      const target = new URL(tracking);
-      if (target.hostname === 'host.docker.internal' && this.options.containerHostAddress) target.hostname = await this.options.containerHostAddress();
-      server.forwardTrackingTo(target);
-      env.MLFLOW_TRACKING_URI = server.url;
-      env.MLFLOW_TRACKING_SERVER_CERT_PATH = CERTIFICATE_PATH;
-    }
-    return env;
   }
 
-  private server(): Promise<RunDataServer> {
-    this.dataServer ??= (async () => RunDataServer.start(this.options.hostAddress ?? (await this.hostAddress())))();
-    this.dataServer.catch(() => (this.dataServer = undefined));
-    return this.dataServer;
+  /** The tracking API the plan names, as this host reaches it (`host.docker.internal` is the Docker bridge's address). */
+  private async trackingTarget(env: Record<string, string>): Promise<URL | undefined> {
+    if (!env.MLFLOW_TRACKING_URI) return undefined;
+    const target = new URL(env.MLFLOW_TRACKING_URI);
+    if (target.hostname === 'host.docker.internal' && this.options.containerHostAddress) target.hostname = await this.options.containerHostAddress();
+    return target;
+  }
+
+  private hostAddress(): Promise<string> {
+    this.address ??= this.options.hostAddress ? Promise.resolve(this.options.hostAddress) : this.nodesNetworkAddress();
+    this.address.catch(() => (this.address = undefined));
+    return this.address;
   }
 
   /** This host's address on the network the Swarm nodes advertise themselves on. */
-  private async hostAddress(): Promise<string> {
+  private async nodesNetworkAddress(): Promise<string> {
     const nodes = (await this.manager.listNodes()) as { Status?: { Addr?: string } }[];
     const nodeAddresses = nodes.flatMap((node) => (node.Status?.Addr && net.isIPv4(node.Status.Addr) ? [node.Status.Addr] : []));
     for (const entries of Object.values(os.networkInterfaces())) {
@@ -211,7 +234,7 @@ export class SwarmDriver implements ComputeDriver {
       await written.catch(() => undefined);
       await this.completeLog(serviceId, plan.logFile);
       reportExit(plan.onExit, exit);
-      await this.removeRun(runId);
+      await this.removeRun(runId, plan.stateDir);
       return exit;
     })();
     return {
@@ -254,18 +277,21 @@ export class SwarmDriver implements ComputeDriver {
     }
   }
 
-  /** Removes the run's service, secret and config, and closes its files on the data server. */
-  private async removeRun(runId: string): Promise<void> {
+  /** Removes the run's service, secret and config, and stops serving its files. */
+  private async removeRun(runId: string, stateDir: string): Promise<void> {
     const filters = { label: [`${RUN_LABEL}=${runId}`] };
     const ignore = () => undefined;
     for (const service of await this.manager.listServices({ filters }).catch(() => [])) await this.manager.getService(service.ID).remove().catch(ignore);
     for (const secret of await this.manager.listSecrets({ filters }).catch(() => [])) await this.manager.getSecret(secret.ID).remove().catch(ignore);
     for (const config of await this.manager.listConfigs({ filters }).catch(() => [])) await this.manager.getConfig(config.ID).remove().catch(ignore);
-    (await this.dataServer?.catch(ignore))?.forget(runId);
+    await this.servers.get(runId)?.close();
+    this.servers.delete(runId);
+    fs.rmSync(path.join(stateDir, DATA_SERVER_FILE), { force: true });
   }
 
   async close(): Promise<void> {
-    await (await this.dataServer?.catch(() => undefined))?.close();
+    await Promise.all([...this.servers.values()].map((server) => server.close()));
+    this.servers.clear();
   }
 }
 
