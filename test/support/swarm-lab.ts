@@ -23,6 +23,8 @@ export interface SwarmLab {
   registryPush: string;
   /** This host's address on the lab's network, which the nodes route to. */
   hostAddress: string;
+  /** The file holding the PID of a node's dockerd, by its hostname (`<lab>n2`). */
+  pidFile(hostname: string): string;
 }
 
 /** Why a lab cannot be built here, or undefined. */
@@ -61,5 +63,6 @@ export async function startSwarmLab(t: TestContext): Promise<SwarmLab | undefine
     registry: values.REGISTRY!,
     registryPush: values.REGISTRY_PUSH!,
     hostAddress: values.HOST_ADDRESS!,
+    pidFile: (hostname) => path.join(path.dirname(values.MANAGER_SOCKET!), `${hostname.slice(env.LAB.length)}.launcher.pid`),
   };
 }

@@ -138,6 +138,23 @@ test('swarm computes', { timeout: 600_000 }, async (t) => {
     assert.deepEqual(await runServices(manager, job), []);
   });
 
+  await t.test('a job whose node goes down ends Failed and says which node', async (t) => {
+    const plane = await clusterPlane(t, lab, { 'job.yml': swarmJob('echo started; sleep 300') });
+    const job = await plane.submit('job.yml');
+    const service = await waitForRunningTask(manager, job.name);
+    const [task] = (await manager.listTasks({ filters: { service: [service.ID] } })) as { NodeID: string }[];
+    const node = (await manager.getNode(task!.NodeID).inspect()) as { Description: { Hostname: string } };
+    // A frozen dockerd stops its node's heartbeats, as a dead machine would; thawed, it removes the container.
+    const dockerd = Number(fs.readFileSync(lab.pidFile(node.Description.Hostname), 'utf8'));
+    process.kill(dockerd, 'SIGSTOP');
+    t.after(() => process.kill(dockerd, 'SIGCONT'));
+    const events = await plane.events(job.name);
+    assert.equal(statuses(events).at(-1), 'Failed', logText(events));
+    const detail = await plane.client.jobs.get(job.name);
+    assert.match(detail.reason ?? '', new RegExp(`Swarm node ${node.Description.Hostname} that ran the job went down`), detail.reason);
+    assert.deepEqual(await runServices(manager, job.name), []);
+  });
+
   await t.test('a compute whose manager does not answer is a clear error at submit', async (t) => {
     const root = await workspace(t, {
       'cluster.yml': 'name: cluster\ntype: swarm\ndocker_host: unix:///nonexistent/mlw-manager.sock\n',

@@ -46,6 +46,7 @@ export interface SwarmDriverOptions {
 
 interface SwarmTask {
   ID: string;
+  NodeID?: string;
   CreatedAt?: string;
   Status: { State: string; Err?: string; ContainerStatus?: { ExitCode?: number } };
 }
@@ -53,7 +54,14 @@ interface SwarmTask {
 /** The run's data server identity (certificate, key, token, port) in its state folder. */
 const DATA_SERVER_FILE = 'swarm-data-server.json';
 const TERMINAL_STATES = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
+/** How a task ended: its last state, or the node it ran on going down (Swarm marks it orphaned only a day later). */
+interface TaskEnd {
+  task?: SwarmTask;
+  lostNode?: string;
+}
 const POLL_INTERVAL_MS = 500;
+/** The manager fetches a finished task's log from its node; a node that stopped answering must not hold the exit back. */
+const LOG_FETCH_TIMEOUT_MS = 30_000;
 /** Only what handing the files over needs; the command runs without any (see the bootstrap). */
 const BOOTSTRAP_CAPABILITIES = ['CAP_CHOWN', 'CAP_SETUID', 'CAP_SETGID', 'CAP_DAC_READ_SEARCH'];
 
@@ -224,15 +232,18 @@ export class SwarmDriver implements ComputeDriver {
     let stopRequested = false;
     const exited = (async (): Promise<RunExit> => {
       let exit: RunExit;
+      let logComplete = false;
       try {
-        const task = await this.taskEnd(serviceId, () => stopRequested);
-        exit = describeTaskExit(task, stopRequested);
+        const end = await this.taskEnd(serviceId, () => stopRequested);
+        exit = describeTaskExit(end, stopRequested);
+        // The manager would ask the lost node for the rest of the log, and wait for it.
+        logComplete = !end.lostNode;
       } catch (error) {
         exit = { exitCode: -1, reason: `the Swarm manager at ${engineAddress(this.manager)} stopped answering: ${engineMessage(error)}` };
       }
       follow.destroy();
       await written.catch(() => undefined);
-      await this.completeLog(serviceId, plan.logFile);
+      if (logComplete) await this.completeLog(serviceId, plan.logFile);
       reportExit(plan.onExit, exit);
       await this.removeRun(runId, plan.stateDir);
       return exit;
@@ -250,8 +261,8 @@ export class SwarmDriver implements ComputeDriver {
     };
   }
 
-  /** The service's task once it ended; undefined when the service was removed before (a stop). */
-  private async taskEnd(serviceId: string, stopRequested: () => boolean): Promise<SwarmTask | undefined> {
+  /** The service's task once it ended or its node went down; no task when the service was removed before (a stop). */
+  private async taskEnd(serviceId: string, stopRequested: () => boolean): Promise<TaskEnd> {
     for (;;) {
       let tasks: SwarmTask[];
       try {
@@ -261,16 +272,24 @@ export class SwarmDriver implements ComputeDriver {
         tasks = [];
       }
       const task = tasks.sort((a, b) => (a.CreatedAt ?? '').localeCompare(b.CreatedAt ?? '')).at(-1);
-      if (task && TERMINAL_STATES.has(task.Status.State)) return task;
-      if (stopRequested() && !task) return undefined;
+      if (task && TERMINAL_STATES.has(task.Status.State)) return { task };
+      if (stopRequested() && !task) return {};
+      const lostNode = task?.NodeID ? await this.downNode(task.NodeID) : undefined;
+      if (lostNode) return { task, lostNode };
       await delay(POLL_INTERVAL_MS);
     }
+  }
+
+  /** The node's name when the manager sees it down, else undefined. */
+  private async downNode(nodeId: string): Promise<string | undefined> {
+    const node = (await this.manager.getNode(nodeId).inspect().catch(() => undefined)) as { Status?: { State?: string }; Description?: { Hostname?: string } } | undefined;
+    return node?.Status?.State === 'down' ? node.Description?.Hostname || nodeId : undefined;
   }
 
   /** Appends what the live log stream did not deliver (the task's whole log, minus what the file already holds). */
   private async completeLog(serviceId: string, logFile: string): Promise<void> {
     try {
-      const frames = (await this.manager.getService(serviceId).logs({ follow: false, stdout: true, stderr: true })) as unknown as Buffer;
+      const frames = (await this.manager.getService(serviceId).logs({ follow: false, stdout: true, stderr: true, abortSignal: AbortSignal.timeout(LOG_FETCH_TIMEOUT_MS) })) as unknown as Buffer;
       await writeDockerFrames(Buffer.isBuffer(frames) ? frames : Buffer.from(frames), appendAfterExisting(logFile));
     } catch {
       // The service is gone (a stop): the live stream's part is all there is.
@@ -295,9 +314,10 @@ export class SwarmDriver implements ComputeDriver {
   }
 }
 
-function describeTaskExit(task: SwarmTask | undefined, stopRequested: boolean): RunExit {
+function describeTaskExit({ task, lostNode }: TaskEnd, stopRequested: boolean): RunExit {
   const exitCode = task?.Status.ContainerStatus?.ExitCode;
   if (stopRequested) return { exitCode: exitCode ?? 143, reason: 'stopped' };
+  if (lostNode) return { exitCode: -1, reason: `the Swarm node ${lostNode} that ran the job went down (its outputs did not come back)` };
   if (!task) return { exitCode: -1, reason: 'the Swarm service was removed from outside mlw' };
   if (task.Status.State === 'complete') return { exitCode: exitCode ?? 0 };
   if (task.Status.State === 'failed' && exitCode) return { exitCode };
