@@ -4,7 +4,7 @@ import fs, { createWriteStream, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { writePrivateFile } from '../../data/fs-util';
 import { reportExit, RUN_LABEL, type ComputeDriver, type ReattachPlan, type RunExit, type RunHandle, type RunPlan } from '../driver';
@@ -226,9 +226,9 @@ export class SwarmDriver implements ComputeDriver {
     throw new Error(`no address of this host is on the Swarm nodes' network (nodes: ${nodeAddresses.join(', ') || 'none'}); set host_address in the compute`);
   }
 
-  private async track(serviceId: string, runId: string, plan: ReattachPlan, logSink: NodeJS.WritableStream): Promise<RunHandle> {
+  private async track(serviceId: string, runId: string, plan: ReattachPlan, logSink: Writable): Promise<RunHandle> {
     const follow = (await this.manager.getService(serviceId).logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
-    const written = pipeDockerFrames(follow, logSink as never);
+    const written = pipeDockerFrames(follow, logSink);
     let stopRequested = false;
     const exited = (async (): Promise<RunExit> => {
       let exit: RunExit;
