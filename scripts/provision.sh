@@ -40,3 +40,11 @@ if [ "$(id -u)" = 0 ] && { [ ! -x /usr/sbin/sshd ] || ! command -v openssl >/dev
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssh-server openssl >/dev/null ||
     { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssh-server openssl >/dev/null; }
 fi
+
+# The Swarm tests build a 3-node Swarm with a registry (scripts/lab/swarm-lab.sh), which needs docker-registry and socat.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && { ! command -v docker-registry >/dev/null || ! command -v socat >/dev/null; }; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker-registry socat >/dev/null ||
+    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker-registry socat >/dev/null; }
+elif ! command -v docker-registry >/dev/null || ! command -v socat >/dev/null; then
+  echo "provision: no docker-registry or socat; install them (Debian: apt-get install docker-registry socat) for the Swarm tests." >&2
+fi

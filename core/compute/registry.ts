@@ -2,7 +2,7 @@ import type { ComputeDriver } from './driver';
 
 /** How a compute type runs: its driver (created on first use) and whether one run takes the whole compute. */
 export interface DriverEntry {
-  /** The driver for a compute; types whose every compute is its own engine (a remote one) read it from the spec. */
+  /** The driver for a compute (its name and spec, when it has one: the built-in `local` has none). */
   driver: (compute?: { name: string; spec: Record<string, unknown> }) => ComputeDriver;
   /** A compute instance is one machine: one run at a time whatever `max_instances` says. */
   singleInstance?: boolean;

@@ -3,6 +3,7 @@ import { BUILTIN_LOCAL } from '../vocabulary';
 import type { ComputeDriver, RunResources } from '../compute/driver';
 import type { AssetRepository } from '../store/assets';
 import { DriverRegistry } from '../compute/registry';
+import { swarmDrivers } from './swarm-computes';
 import { BadRequest, SpecRejected, Unsupported } from '../errors';
 
 /** A compute target as the scheduler sees it. */
@@ -17,8 +18,9 @@ export interface ComputeTarget {
 }
 
 /**
- * The compute types mlw runs today: `local` as host processes, the Azure-style clusters and instances on Docker, and
- * `remote` on the remote Docker engine its spec names (one driver per compute).
+ * The compute types mlw runs today: `local` as host processes, the Azure-style clusters and instances on Docker,
+ * `swarm` as services on a Docker Swarm, and `remote` on the remote Docker engine its spec names (one driver per
+ * compute).
  */
 export function standardDrivers(
   local: ComputeDriver,
@@ -28,6 +30,7 @@ export function standardDrivers(
   const registry = new DriverRegistry()
     .register(['local'], { driver: () => local, containerized: false })
     .register(['docker', 'amlcompute'], { driver: docker, containerized: true })
+    .register(['swarm'], { driver: swarmDrivers(), containerized: true })
     .register(['computeinstance'], { driver: docker, containerized: true, singleInstance: true });
   if (remote) {
     registry.register(['remote'], {

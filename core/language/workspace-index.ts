@@ -6,6 +6,8 @@ import { keyText, isMap } from './yaml/ast';
 export interface IndexedAsset {
   asset: AssetType;
   kind?: KindId;
+  /** The spec's `type` where it tells what runs (a compute's: `local` runs host processes, `docker`/`swarm` containers). */
+  type?: string;
   name: string;
   version?: string;
   /** The spec file that defines it ('' for built-ins and registered assets). */

@@ -322,6 +322,12 @@ export interface SwarmComputeSpec extends LocalComputeBase, ContainerComputeFiel
   type: 'swarm';
   placement?: { constraints?: string[]; preferences?: string[]; max_replicas_per_node?: number };
   labels?: Record<string, string>;
+  /** The registry run images go through, as the nodes pull from it (`10.0.0.1:5000`). */
+  registry?: string;
+  /** The same registry as this host's Docker engine pushes to it (`127.0.0.1:5000`); default `registry`. */
+  registry_push?: string;
+  /** This host's address as the nodes reach it; default: the host's address on the nodes' network. */
+  host_address?: string;
 }
 /** `type: remote`: jobs run in containers on a remote Docker engine, over mutual TLS (`tcp://`) or SSH (`ssh://`). */
 export interface RemoteComputeSpec extends LocalComputeBase {

@@ -1,0 +1,335 @@
+import Docker from 'dockerode';
+import crypto from 'node:crypto';
+import fs, { createWriteStream, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { writePrivateFile } from '../../data/fs-util';
+import { reportExit, RUN_LABEL, type ComputeDriver, type ReattachPlan, type RunExit, type RunHandle, type RunPlan } from '../driver';
+import { engineAddress, engineMessage, httpStatusOf, isConnectionError } from '../docker-engine';
+import { appendAfterExisting, pipeDockerFrames, writeDockerFrames } from '../docker-streams';
+import { BOOTSTRAP, CERTIFICATE_PATH, TOKEN_SECRET_FILE } from './bootstrap';
+import { RunDataServer, type RunDataIdentity } from './data-plane';
+import { RegistryPublisher } from './images';
+
+export interface SwarmPlacement {
+  constraints?: string[];
+  /** `spread=node.labels.zone` */
+  preferences?: string[];
+  maxReplicasPerNode?: number;
+}
+
+export interface SwarmDriverOptions {
+  /** How to reach a manager of the Swarm (`socketPath`, or `host` and `port`). */
+  manager: Docker.DockerOptions;
+  /** This host's engine, which builds or holds the run images; default `DOCKER_HOST` or the local socket. */
+  local?: Docker;
+  /** The registry as the nodes pull from it; without one, every node must already hold the run images. */
+  registry?: string;
+  /** The same registry as this host's engine pushes to it; default `registry`. */
+  registryPush?: string;
+  /** This host's address as the nodes reach it (run files and tracking go there); default: found from the nodes' addresses. */
+  hostAddress?: string;
+  placement?: SwarmPlacement;
+  /** Added to every run service. */
+  labels?: Record<string, string>;
+  /** Network the tasks join (an overlay network). */
+  network?: string;
+  /** `uid:gid` the run's command has; default `1000:1000`. */
+  user?: string;
+  stopGraceSeconds?: number;
+  /** The address `host.docker.internal` stands for in a tracking URI given to the run (the Docker bridge's, on this host). */
+  containerHostAddress?: () => Promise<string>;
+}
+
+interface SwarmTask {
+  ID: string;
+  NodeID?: string;
+  CreatedAt?: string;
+  Status: { State: string; Err?: string; ContainerStatus?: { ExitCode?: number } };
+}
+
+/** The run's data server identity (certificate, key, token, port) in its state folder. */
+const DATA_SERVER_FILE = 'swarm-data-server.json';
+const TERMINAL_STATES = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
+/** How a task ended: its last state, or the node it ran on going down (Swarm marks it orphaned only a day later). */
+interface TaskEnd {
+  task?: SwarmTask;
+  lostNode?: string;
+}
+const POLL_INTERVAL_MS = 500;
+/** The manager fetches a finished task's log from its node; a node that stopped answering must not hold the exit back. */
+const LOG_FETCH_TIMEOUT_MS = 30_000;
+/** Only what handing the files over needs; the command runs without any (see the bootstrap). */
+const BOOTSTRAP_CAPABILITIES = ['CAP_CHOWN', 'CAP_SETUID', 'CAP_SETGID', 'CAP_DAC_READ_SEARCH'];
+
+/**
+ * Runs each plan as a one-shot service on a Docker Swarm: one replica that is never restarted, whose command is a
+ * bootstrap that fetches the run's files from this host, runs the command and sends its outputs back.
+ */
+export class SwarmDriver implements ComputeDriver {
+  readonly kind = 'swarm' as const;
+  readonly containerized = true;
+  private readonly manager: Docker;
+  /** A client that gives up on a manager that does not answer, for `ping`. */
+  private readonly probe: Docker;
+  private readonly publisher: RegistryPublisher | undefined;
+  private address: Promise<string> | undefined;
+  /** The data server of each run this driver follows. */
+  private readonly servers = new Map<string, RunDataServer>();
+
+  constructor(private readonly options: SwarmDriverOptions) {
+    this.manager = new Docker(options.manager);
+    this.probe = new Docker({ ...options.manager, timeout: 10_000 });
+    const local = options.local ?? new Docker();
+    this.publisher = options.registry ? new RegistryPublisher(local, options.registry, options.registryPush) : undefined;
+  }
+
+  async ping(): Promise<void> {
+    let info: { Swarm?: { ControlAvailable?: boolean; LocalNodeState?: string } };
+    try {
+      info = (await this.probe.info()) as typeof info;
+    } catch (error) {
+      throw new Error(`Swarm manager not reachable at ${engineAddress(this.manager)}: ${engineMessage(error)}; check the compute's docker_host`, { cause: error });
+    }
+    if (!info.Swarm?.ControlAvailable) {
+      throw new Error(`the Docker engine at ${engineAddress(this.manager)} is not a Swarm manager (swarm state: ${info.Swarm?.LocalNodeState || 'inactive'}); point docker_host at a manager`);
+    }
+  }
+
+  async start(plan: RunPlan): Promise<RunHandle> {
+    if (!plan.image) throw new Error(`run ${plan.runId}: the swarm compute needs an image (environment)`);
+    await this.ping();
+    const image = this.publisher ? await this.publisher.reference(plan.image) : plan.image;
+    const address = await this.hostAddress();
+    const identity = await RunDataServer.newIdentity(address, plan.mounts, await this.trackingTarget(plan.env));
+    const server = await RunDataServer.start(address, identity);
+    this.servers.set(plan.runId, server);
+    try {
+      mkdirSync(plan.stateDir, { recursive: true });
+      writePrivateFile(path.join(plan.stateDir, DATA_SERVER_FILE), JSON.stringify(server.identity));
+      const env = this.runEnvironment(plan, server);
+      const labels = { ...this.options.labels, ...plan.labels, [RUN_LABEL]: plan.runId };
+      const name = serviceName(plan.runId);
+      const secret = await this.manager.createSecret({ Name: `${name}-token`, Labels: labels, Data: Buffer.from(identity.token).toString('base64') });
+      const config = await this.manager.createConfig({ Name: `${name}-ca`, Labels: labels, Data: Buffer.from(identity.certificate).toString('base64') });
+      const service = await this.manager.createService(this.serviceSpec(plan, { name, image, env, labels, secretId: secret.id as string, configId: config.id as string }));
+      mkdirSync(path.dirname(plan.logFile), { recursive: true });
+      return await this.track(service.id, plan.runId, plan, createWriteStream(plan.logFile, { flags: 'a' }));
+    } catch (error) {
+      await this.removeRun(plan.runId, plan.stateDir);
+      throw new Error(`run ${plan.runId}: the Swarm service could not be created: ${engineMessage(error)}`, { cause: error });
+    }
+  }
+
+  async reattach(runId: string, _ref: string, plan: ReattachPlan): Promise<RunHandle | undefined> {
+    const [service] = await this.manager.listServices({ filters: { label: [`${RUN_LABEL}=${runId}`] } });
+    if (!service?.ID) return undefined;
+    await this.serveAgain(runId, plan.stateDir);
+    mkdirSync(path.dirname(plan.logFile), { recursive: true });
+    return this.track(service.ID, runId, plan, appendAfterExisting(plan.logFile));
+  }
+
+  /** Serves a run started by an earlier daemon again, as its task knows it (address, certificate, token). */
+  private async serveAgain(runId: string, stateDir: string): Promise<void> {
+    let identity: RunDataIdentity;
+    try {
+      identity = JSON.parse(fs.readFileSync(path.join(stateDir, DATA_SERVER_FILE), 'utf8')) as RunDataIdentity;
+    } catch {
+      return;
+    }
+    try {
+      this.servers.set(runId, await RunDataServer.start(await this.hostAddress(), identity));
+    } catch (error) {
+      process.emitWarning(`run ${runId}: its files cannot be served again on port ${identity.port} (${(error as Error).message}); its outputs will not come back`);
+    }
+  }
+
+  private serviceSpec(plan: RunPlan, run: { name: string; image: string; env: Record<string, string>; labels: Record<string, string>; secretId: string; configId: string }): Docker.CreateServiceOptions {
+    const resources = plan.resources ?? {};
+    const cpu = resources.cpus ? { NanoCPUs: Math.round(resources.cpus * 1e9) } : {};
+    const memory = resources.memoryBytes ? { MemoryBytes: resources.memoryBytes } : {};
+    const placement = this.options.placement ?? {};
+    return {
+      Name: run.name,
+      Labels: run.labels,
+      Mode: { Replicated: { Replicas: 1 } },
+      TaskTemplate: {
+        ContainerSpec: {
+          Image: run.image,
+          Labels: run.labels,
+          Command: ['python3', '-c', BOOTSTRAP],
+          Env: Object.entries(run.env).map(([key, value]) => `${key}=${value}`),
+          User: '0:0',
+          Init: true,
+          CapabilityDrop: ['ALL'],
+          CapabilityAdd: BOOTSTRAP_CAPABILITIES,
+          StopGracePeriod: (this.options.stopGraceSeconds ?? 10) * 1e9,
+          Secrets: [{ SecretID: run.secretId, SecretName: `${run.name}-token`, File: { Name: TOKEN_SECRET_FILE, UID: '0', GID: '0', Mode: 0o400 } }],
+          Configs: [{ ConfigID: run.configId, ConfigName: `${run.name}-ca`, File: { Name: CERTIFICATE_PATH, UID: '0', GID: '0', Mode: 0o444 } }],
+          ...(resources.shmBytes ? { Mounts: [{ Type: 'tmpfs', Target: '/dev/shm', TmpfsOptions: { SizeBytes: resources.shmBytes } }] } : {}),
+        },
+        Resources: { Limits: { ...cpu, ...memory }, Reservations: { ...cpu, ...memory } },
+        RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
+        Placement: {
+          ...(placement.constraints?.length ? { Constraints: placement.constraints } : {}),
+          ...(placement.preferences?.length ? { Preferences: placement.preferences.map(spreadPreference) } : {}),
+          ...(placement.maxReplicasPerNode ? { MaxReplicas: placement.maxReplicasPerNode } : {}),
+        },
+        ...(this.options.network ? { Networks: [{ Target: this.options.network }] } : {}),
+      },
+    } as Docker.CreateServiceOptions;
+  }
+
+  /** The plan's environment, what the bootstrap needs, and tracking pointed at the data server, which forwards it. */
+  private runEnvironment(plan: RunPlan, server: RunDataServer): Record<string, string> {
+    return {
+      HOME: '/tmp',
+      ...plan.env,
+      MLW_DATA_URL: server.url,
+      MLW_MOUNTS: JSON.stringify(plan.mounts.map((mount, index) => ({ index, target: mount.target, readOnly: mount.readOnly }))),
+      MLW_RUN_COMMAND: plan.command,
+      MLW_RUN_DIR: plan.workingDir,
+      MLW_RUN_USER: this.options.user ?? '1000:1000',
+      ...(server.identity.tracking ? { MLFLOW_TRACKING_URI: server.url, MLFLOW_TRACKING_SERVER_CERT_PATH: CERTIFICATE_PATH } : {}),
+    };
+  }
+
+  /** The tracking API the plan names, as this host reaches it (`host.docker.internal` is the Docker bridge's address). */
+  private async trackingTarget(env: Record<string, string>): Promise<URL | undefined> {
+    if (!env.MLFLOW_TRACKING_URI) return undefined;
+    const target = new URL(env.MLFLOW_TRACKING_URI);
+    if (target.hostname === 'host.docker.internal' && this.options.containerHostAddress) target.hostname = await this.options.containerHostAddress();
+    return target;
+  }
+
+  private hostAddress(): Promise<string> {
+    this.address ??= this.options.hostAddress ? Promise.resolve(this.options.hostAddress) : this.nodesNetworkAddress();
+    this.address.catch(() => (this.address = undefined));
+    return this.address;
+  }
+
+  /** This host's address on the network the Swarm nodes advertise themselves on. */
+  private async nodesNetworkAddress(): Promise<string> {
+    const nodes = (await this.manager.listNodes()) as { Status?: { Addr?: string } }[];
+    const nodeAddresses = nodes.flatMap((node) => (node.Status?.Addr && net.isIPv4(node.Status.Addr) ? [node.Status.Addr] : []));
+    for (const entries of Object.values(os.networkInterfaces())) {
+      for (const entry of entries ?? []) {
+        if (entry.family !== 'IPv4' || entry.internal || !entry.cidr) continue;
+        const subnet = new net.BlockList();
+        subnet.addSubnet(entry.address, Number(entry.cidr.split('/')[1]), 'ipv4');
+        if (nodeAddresses.some((address) => subnet.check(address, 'ipv4'))) return entry.address;
+      }
+    }
+    throw new Error(`no address of this host is on the Swarm nodes' network (nodes: ${nodeAddresses.join(', ') || 'none'}); set host_address in the compute`);
+  }
+
+  private async track(serviceId: string, runId: string, plan: ReattachPlan, logSink: Writable): Promise<RunHandle> {
+    const follow = (await this.manager.getService(serviceId).logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
+    const written = pipeDockerFrames(follow, logSink);
+    let stopRequested = false;
+    const exited = (async (): Promise<RunExit> => {
+      let exit: RunExit;
+      let logComplete = false;
+      try {
+        const end = await this.taskEnd(serviceId, () => stopRequested);
+        exit = describeTaskExit(end, stopRequested);
+        // The manager would ask the lost node for the rest of the log, and wait for it.
+        logComplete = !end.lostNode;
+      } catch (error) {
+        exit = { exitCode: -1, reason: `the Swarm manager at ${engineAddress(this.manager)} stopped answering: ${engineMessage(error)}` };
+      }
+      follow.destroy();
+      await written.catch(() => undefined);
+      if (logComplete) await this.completeLog(serviceId, plan.logFile);
+      reportExit(plan.onExit, exit);
+      await this.removeRun(runId, plan.stateDir);
+      return exit;
+    })();
+    return {
+      ref: serviceId,
+      exited,
+      stop: async () => {
+        stopRequested = true;
+        await this.manager.getService(serviceId).remove().catch((error: unknown) => {
+          if (httpStatusOf(error) !== 404) throw error;
+        });
+        await exited;
+      },
+    };
+  }
+
+  /** The service's task once it ended or its node went down; no task when the service was removed before (a stop). */
+  private async taskEnd(serviceId: string, stopRequested: () => boolean): Promise<TaskEnd> {
+    for (;;) {
+      let tasks: SwarmTask[];
+      try {
+        tasks = (await this.manager.listTasks({ filters: { service: [serviceId] } })) as SwarmTask[];
+      } catch (error) {
+        if (isConnectionError(error)) throw error;
+        tasks = [];
+      }
+      const task = tasks.sort((a, b) => (a.CreatedAt ?? '').localeCompare(b.CreatedAt ?? '')).at(-1);
+      if (task && TERMINAL_STATES.has(task.Status.State)) return { task };
+      if (stopRequested() && !task) return {};
+      const lostNode = task?.NodeID ? await this.downNode(task.NodeID) : undefined;
+      if (lostNode) return { task, lostNode };
+      await delay(POLL_INTERVAL_MS);
+    }
+  }
+
+  /** The node's name when the manager sees it down, else undefined. */
+  private async downNode(nodeId: string): Promise<string | undefined> {
+    const node = (await this.manager.getNode(nodeId).inspect().catch(() => undefined)) as { Status?: { State?: string }; Description?: { Hostname?: string } } | undefined;
+    return node?.Status?.State === 'down' ? node.Description?.Hostname || nodeId : undefined;
+  }
+
+  /** Appends what the live log stream did not deliver (the task's whole log, minus what the file already holds). */
+  private async completeLog(serviceId: string, logFile: string): Promise<void> {
+    try {
+      const frames = (await this.manager.getService(serviceId).logs({ follow: false, stdout: true, stderr: true, abortSignal: AbortSignal.timeout(LOG_FETCH_TIMEOUT_MS) })) as unknown as Buffer;
+      await writeDockerFrames(Buffer.isBuffer(frames) ? frames : Buffer.from(frames), appendAfterExisting(logFile));
+    } catch {
+      // The service is gone (a stop): the live stream's part is all there is.
+    }
+  }
+
+  /** Removes the run's service, secret and config, and stops serving its files. */
+  private async removeRun(runId: string, stateDir: string): Promise<void> {
+    const filters = { label: [`${RUN_LABEL}=${runId}`] };
+    const ignore = () => undefined;
+    for (const service of await this.manager.listServices({ filters }).catch(() => [])) await this.manager.getService(service.ID).remove().catch(ignore);
+    for (const secret of await this.manager.listSecrets({ filters }).catch(() => [])) await this.manager.getSecret(secret.ID).remove().catch(ignore);
+    for (const config of await this.manager.listConfigs({ filters }).catch(() => [])) await this.manager.getConfig(config.ID).remove().catch(ignore);
+    await this.servers.get(runId)?.close();
+    this.servers.delete(runId);
+    fs.rmSync(path.join(stateDir, DATA_SERVER_FILE), { force: true });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.servers.values()].map((server) => server.close()));
+    this.servers.clear();
+  }
+}
+
+function describeTaskExit({ task, lostNode }: TaskEnd, stopRequested: boolean): RunExit {
+  const exitCode = task?.Status.ContainerStatus?.ExitCode;
+  if (stopRequested) return { exitCode: exitCode ?? 143, reason: 'stopped' };
+  if (lostNode) return { exitCode: -1, reason: `the Swarm node ${lostNode} that ran the job went down (its outputs did not come back)` };
+  if (!task) return { exitCode: -1, reason: 'the Swarm service was removed from outside mlw' };
+  if (task.Status.State === 'complete') return { exitCode: exitCode ?? 0 };
+  if (task.Status.State === 'failed' && exitCode) return { exitCode };
+  return { exitCode: exitCode || -1, reason: `Swarm task ${task.Status.State}${task.Status.Err ? `: ${task.Status.Err}` : ''}` };
+}
+
+/** A service name from the run id (`[a-z0-9-]`, at most 63 characters), unique per start. */
+function serviceName(runId: string): string {
+  const slug = runId.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+  return `mlw-${slug}-${crypto.randomBytes(3).toString('hex')}`;
+}
+
+function spreadPreference(preference: string): { Spread: { SpreadDescriptor: string } } {
+  return { Spread: { SpreadDescriptor: preference.replace(/^spread=/, '') } };
+}
