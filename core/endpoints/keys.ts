@@ -46,7 +46,9 @@ export class EndpointKeys {
     let cached = this.cache.get(endpoint);
     if (!cached || cached.mode !== mode) {
       const names = mode === 'key' ? ['primary', 'secondary'] : ['token-signing'];
-      cached = { mode, secrets: names.map((name) => Buffer.from(this.secret(endpoint, name))) };
+      const held = names.map((name) => this.secrets.get(reference(endpoint, name)));
+      if (held.some((secret) => secret === undefined)) return false;
+      cached = { mode, secrets: held.map((secret) => Buffer.from(secret!)) };
       this.cache.set(endpoint, cached);
     }
     if (mode === 'key') return cached.secrets.some((key) => equal(key, Buffer.from(credential)));

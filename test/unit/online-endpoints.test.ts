@@ -59,6 +59,17 @@ describe('online endpoints served locally (real Docker, real HTTP)', () => {
     assert.ok(Math.abs(counts.green! - 20) <= 6, `green got ${counts.green} of 200 requests (10 % expected)`);
     assert.equal(counts.blue! + counts.green!, 200);
 
+    const uneven = await client.onlineEndpoints.update('doubler-ep', { traffic: { blue: 90, green: 5 } }).catch((error: Error) => error);
+    assert.match(String(uneven), /traffic sums to 95; the weights must sum to 100/);
+
+    // Mirrored: half of the requests are also sent to green, whose answers are dropped.
+    const scoredByGreen = async () => (await client.onlineDeployments.logs('doubler-ep', 'green', 10_000)).split('\n').filter((line) => line === 'scored').length;
+    const greenBefore = await scoredByGreen();
+    await client.onlineEndpoints.update('doubler-ep', { traffic: { blue: 100, green: 0 }, mirror_traffic: { green: 50 } });
+    for (let i = 0; i < 10; i++) assert.equal((await invoke(endpoint.scoring_uri, '{"data": [1]}', auth)).body.deployment, 'blue');
+    await waitFor('green to score the 5 mirrored requests', async () => (await scoredByGreen()) === greenBefore + 5);
+    await client.onlineEndpoints.update('doubler-ep', { traffic: { blue: 90, green: 10 }, mirror_traffic: {} });
+
     const picked = await invoke(endpoint.scoring_uri, '{"data": [3]}', { ...auth, 'azureml-model-deployment': 'green' });
     assert.deepEqual(picked.body, { deployment: 'green', result: [6] });
     assert.equal((await invoke(endpoint.scoring_uri, '{"data": [3]}', { ...auth, 'azureml-model-deployment': 'purple' })).status, 404);
@@ -111,7 +122,7 @@ describe('online endpoints served locally (real Docker, real HTTP)', () => {
     assert.ok(crash.status >= 500, `a crash mid-request is a 5xx, got ${crash.status}`);
     const unhealthy = await waitFor('blue to show Unhealthy', async () => {
       const detail = await client.onlineDeployments.get('crashy-ep', 'blue');
-      return detail.health === 'Unhealthy' ? detail : undefined;
+      return detail.health === 'Unhealthy' && /restarted/.test(detail.reason ?? '') ? detail : undefined;
     }, 30_000);
     assert.match(unhealthy.reason ?? '', /crashed and was restarted 1 time\(s\)/);
     assert.match(unhealthy.reason ?? '', /about to crash: boom-7/);
