@@ -43,11 +43,11 @@ export class DeploymentContainers {
   }
 
   /** Starts `plan.instanceCount` containers and waits until each is ready; removes them all if one is not. */
-  async startAll(endpoint: string, deployment: string, generation: number, plan: DeploymentPlan, image: string): Promise<DeploymentInstance[]> {
+  async startAll(endpoint: string, deployment: string, generation: number, plan: DeploymentPlan, image: string, signal?: AbortSignal): Promise<DeploymentInstance[]> {
     const started: DeploymentInstance[] = [];
     try {
       for (let index = 0; index < plan.instanceCount; index++) started.push(await this.start(endpoint, deployment, generation, plan, image));
-      await Promise.all(started.map((instance) => this.waitReady(instance, plan)));
+      await Promise.all(started.map((instance) => this.waitReady(instance, plan, signal)));
       return Promise.all(started.map(async (instance) => ({ ...instance, port: (await this.state(instance.container))?.port ?? instance.port })));
     } catch (error) {
       await this.remove(started.map((instance) => instance.container));
@@ -104,11 +104,12 @@ export class DeploymentContainers {
   }
 
   /** Polls the readiness route until it answers 200; fails at once when the container stops or restarts. */
-  private async waitReady(instance: DeploymentInstance, plan: DeploymentPlan): Promise<void> {
+  private async waitReady(instance: DeploymentInstance, plan: DeploymentPlan, signal?: AbortSignal): Promise<void> {
     const probe = plan.readiness;
     const limitS = probe.initialDelayS + probe.periodS * probe.failureThreshold;
     const deadline = Date.now() + limitS * 1000;
     for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
+      if (signal?.aborted) throw new ProvisioningError('the control plane stopped while the deployment was being provisioned');
       const state = await this.state(instance.container);
       if (!state || !state.running || state.restartCount > 0) {
         const logs = await this.logs(instance.container, LOG_TAIL_LINES);
@@ -158,6 +159,11 @@ export class DeploymentContainers {
   async ofDeployment(endpoint: string, deployment?: string): Promise<string[]> {
     const filters = { label: [`${WORKSPACE_LABEL}=${this.options.workspace}`, `${ENDPOINT_LABEL}=${endpoint}`, ...(deployment ? [`${DEPLOYMENT_LABEL}=${deployment}`] : [])] };
     return (await this.docker.listContainers({ all: true, filters })).map((c) => c.Id);
+  }
+
+  /** Restarts a container whose scoring process no longer answers (SIGKILL after the engine's grace). */
+  async restart(container: string): Promise<void> {
+    await this.docker.getContainer(container).restart({ t: 2 }).catch((error: unknown) => (httpStatusOf(error) === 404 ? undefined : Promise.reject(explainEngineError(error, this.docker))));
   }
 
   async remove(containers: string[]): Promise<void> {

@@ -48,7 +48,8 @@ type Spec = Record<string, unknown>;
 
 /** Azure ML's defaults for the request settings and probes of a managed online deployment. */
 const REQUEST_DEFAULTS = { request_timeout_ms: 5000, max_concurrent_requests_per_instance: 1, max_queue_wait_ms: 500 };
-const PROBE_DEFAULTS = { initial_delay: 10, period: 10, timeout: 2, failure_threshold: 30 };
+const LIVENESS_DEFAULTS = { initial_delay: 10, period: 10, timeout: 2, failure_threshold: 30 };
+const READINESS_DEFAULTS = { ...LIVENESS_DEFAULTS, failure_threshold: 3 };
 
 /** Resolves a deployment spec; refuses, before anything starts, what could not be served. */
 export async function planDeployment(spec: Spec, specDir: string, ctx: PlanContext): Promise<DeploymentPlan> {
@@ -70,13 +71,13 @@ export async function planDeployment(spec: Spec, specDir: string, ctx: PlanConte
     instanceCount,
     environmentVariables: Object.fromEntries(Object.entries((spec.environment_variables as Spec | undefined) ?? {}).map(([key, value]) => [key, String(value)])),
     request: { timeoutMs: Number(request.request_timeout_ms), maxConcurrent: Number(request.max_concurrent_requests_per_instance), maxQueueWaitMs: Number(request.max_queue_wait_ms) },
-    readiness: probe(spec.readiness_probe),
-    liveness: probe(spec.liveness_probe),
+    readiness: probe(spec.readiness_probe, READINESS_DEFAULTS),
+    liveness: probe(spec.liveness_probe, LIVENESS_DEFAULTS),
   };
 }
 
-function probe(value: unknown): ProbeSettings {
-  const given = { ...PROBE_DEFAULTS, ...(value as Spec | undefined) };
+function probe(value: unknown, defaults: typeof LIVENESS_DEFAULTS): ProbeSettings {
+  const given = { ...defaults, ...(value as Spec | undefined) };
   return { initialDelayS: Number(given.initial_delay), periodS: Number(given.period), timeoutS: Number(given.timeout), failureThreshold: Number(given.failure_threshold) };
 }
 

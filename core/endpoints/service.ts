@@ -8,9 +8,10 @@ import { Conflict, NotFound, SpecRejected, Unsupported } from '../errors';
 import type { SecretsStore } from '../secrets/store';
 import type { Store } from '../store/database';
 import type { EndpointAuthMode, EndpointCredentials, OnlineDeploymentDetail, OnlineEndpointDetail } from '../vocabulary';
-import { DeploymentContainers, LOG_TAIL_LINES, ProvisioningError, type DeploymentContainersOptions } from './containers';
+import { DeploymentContainers, ProvisioningError, type DeploymentContainersOptions } from './containers';
 import { planDeployment, type DeploymentPlan } from './deployment-plan';
 import { EndpointKeys } from './keys';
+import { DeploymentMonitor } from './monitor';
 import { deploymentDetail, endpointDetail, EndpointRecords, type DeploymentRow, type EndpointRow } from './records';
 import { EndpointRouter, type EndpointRoutes } from './router';
 import { checkTraffic } from './traffic';
@@ -50,28 +51,31 @@ export class OnlineEndpoints {
   private readonly containers: DeploymentContainers;
   private readonly router = new EndpointRouter();
   private readonly provisioning = new Set<Promise<void>>();
-  private monitor: NodeJS.Timeout | undefined;
-  private checking = false;
+  private readonly monitor: DeploymentMonitor;
+  private readonly stopping = new AbortController();
+  private monitorTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(private readonly options: OnlineEndpointsOptions) {
     this.records = new EndpointRecords(options.store);
     this.keys = new EndpointKeys(options.secrets);
     this.containers = new DeploymentContainers({ ...options.containers, workspace: options.root });
+    this.monitor = new DeploymentMonitor(this.records, this.containers, (endpoint) => this.refreshRoutes(endpoint), () => this.closed);
   }
 
   /** Opens every endpoint's listener again and takes back (or starts again) the containers a previous daemon left. */
   async start(): Promise<void> {
     for (const endpoint of this.records.endpoints()) await this.listen(endpoint);
     for (const row of this.records.deployments()) this.track(this.recover(row));
-    this.monitor = setInterval(() => void this.check(), this.options.monitorIntervalMs ?? 1000);
-    this.monitor.unref();
+    this.monitorTimer = setInterval(() => void this.monitor.check(), this.options.monitorIntervalMs ?? 1000);
+    this.monitorTimer.unref();
   }
 
-  /** Stops serving; containers keep running for the next daemon. */
+  /** Stops serving; containers keep running for the next daemon, which provisions again what was being provisioned. */
   async close(): Promise<void> {
     this.closed = true;
-    clearInterval(this.monitor);
+    this.stopping.abort();
+    clearInterval(this.monitorTimer);
     await Promise.allSettled([...this.provisioning]);
     await this.router.closeAll();
   }
@@ -187,14 +191,14 @@ export class OnlineEndpoints {
     const previous = row.instances;
     let image: string;
     try {
-      image = (await this.options.environments().ensure(row.plan.environment)).image;
+      image = (await this.options.environments().ensure(row.plan.environment, { signal: this.stopping.signal })).image;
     } catch (error) {
       return this.fail(row, `environment: ${(error as Error).message}`);
     }
     if (this.closed) return;
     let instances;
     try {
-      instances = await this.containers.startAll(row.endpoint, row.name, row.generation, row.plan, image);
+      instances = await this.containers.startAll(row.endpoint, row.name, row.generation, row.plan, image, this.stopping.signal);
     } catch (error) {
       return this.fail(row, error instanceof ProvisioningError ? error.message : `deployment ${row.name}: ${(error as Error).message}`);
     }
@@ -233,37 +237,6 @@ export class OnlineEndpoints {
     const restarted: DeploymentRow = { ...row, state: row.instances.length ? 'Updating' : 'Creating', instances: row.instances.filter((i) => !found.includes(i.container)) };
     this.records.saveDeployment(restarted);
     await this.provision(restarted, false);
-  }
-
-  /** A container that crashed (and was restarted by the engine) or vanished makes its deployment Unhealthy. */
-  private async check(): Promise<void> {
-    if (this.checking || this.closed) return;
-    this.checking = true;
-    try {
-      for (const row of this.records.deployments()) {
-        if (row.state !== 'Succeeded' || this.closed) continue;
-        let changed = false;
-        const problems: string[] = [];
-        const instances = [];
-        for (const instance of row.instances) {
-          const state = await this.containers.state(instance.container);
-          if (!state) problems.push(`container ${instance.container.slice(0, 12)} is gone`);
-          else if (state.restartCount > 0 || !state.running) problems.push(`container ${instance.container.slice(0, 12)} ${state.running ? `crashed and was restarted ${state.restartCount} time(s)` : `exited with code ${state.exitCode}`}; its last log lines:\n${await this.containers.logs(instance.container, LOG_TAIL_LINES)}`);
-          if (state?.port && state.port !== instance.port) changed = true;
-          instances.push(state?.port ? { ...instance, port: state.port } : instance);
-        }
-        if (this.closed || !this.records.deployment(row.endpoint, row.name)) continue;
-        const reason = problems.join('\n') || undefined;
-        if (changed || (reason && (row.health !== 'Unhealthy' || reason !== row.reason))) {
-          this.records.saveDeployment({ ...row, instances, ...(reason ? { health: 'Unhealthy', reason } : {}), updatedAt: now() });
-          this.refreshRoutes(row.endpoint);
-        }
-      }
-    } catch {
-      // The engine may be away for a moment; the next check looks again.
-    } finally {
-      this.checking = false;
-    }
   }
 
   private async listen(row: EndpointRow): Promise<void> {

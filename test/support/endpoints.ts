@@ -11,7 +11,7 @@ const DEPLOYMENT_SCHEMA = '$schema: https://azuremlschemas.azureedge.net/latest/
 
 /** A scoring script in Azure ML's form: the model's factor, read in init(), times each number sent. */
 export const SCORE_PY = `
-import json, os
+import json, os, signal
 def init():
     global factor
     with open(os.path.join(os.environ["AZUREML_MODEL_DIR"], "model", "model.json")) as f:
@@ -19,6 +19,9 @@ def init():
     print("init done", flush=True)
 def run(raw_data):
     data = json.loads(raw_data)
+    if data.get("freeze"):
+        print("freezing", flush=True)
+        os.kill(os.getpid(), signal.SIGSTOP)
     if data.get("crash"):
         print("about to crash: " + data["crash"], flush=True)
         os._exit(3)

@@ -128,6 +128,33 @@ describe('online endpoints served locally (real Docker, real HTTP)', () => {
     assert.match(unhealthy.reason ?? '', /about to crash: boom-7/);
     assert.match(await client.onlineDeployments.logs('crashy-ep', 'blue', 50), /init done/);
   });
+
+  it('restarts a container that fails its liveness probe and shows the deployment Unhealthy', async (t) => {
+    if (!(await bed.ready(t))) return;
+    const liveness = 'liveness_probe:\n  initial_delay: 1\n  period: 1\n  timeout: 1\n  failure_threshold: 2\nrequest_settings:\n  request_timeout_ms: 1000\n';
+    const root = await workspace(t, endpointWorkspace('frozen-ep', { 'frozen.yml': deploymentSpec('frozen', 'frozen-ep', 'frozen', liveness) }));
+    removeContainersAfter(t, root);
+    const { client } = await startPlane(t, root);
+    await client.assets.register('model', { path: path.join(root, 'model.yml') });
+    const endpoint = await client.onlineEndpoints.create({ path: path.join(root, 'endpoint.yml') });
+    await client.onlineDeployments.create({ path: path.join(root, 'frozen.yml'), all_traffic: true });
+    await inState(client, 'frozen-ep', 'frozen', 'Succeeded');
+    const auth = { authorization: `Bearer ${(await client.onlineEndpoints.credentials('frozen-ep')).primaryKey}` };
+    // The scoring process stops itself (SIGSTOP): it no longer answers, not even GET /.
+    const frozen = invoke(endpoint.scoring_uri, '{"freeze": true}', auth).catch((error: Error) => ({ status: 0, text: error.message }));
+    const unhealthy = await waitFor('frozen to show Unhealthy', async () => {
+      const detail = await client.onlineDeployments.get('frozen-ep', 'frozen');
+      return detail.health === 'Unhealthy' ? detail : undefined;
+    }, 30_000);
+    assert.match(unhealthy.reason ?? '', /failed its liveness probe 2 time\(s\) in a row and was restarted/);
+    assert.match(unhealthy.reason ?? '', /freezing/);
+    assert.ok((await frozen).status !== 200);
+    const answered = await waitFor('the restarted container to answer', async () => {
+      const reply = await invoke(endpoint.scoring_uri, '{"data": [4]}', auth);
+      return reply.status === 200 ? reply : undefined;
+    }, 30_000);
+    assert.deepEqual(answered.body, { deployment: 'frozen', result: [8] });
+  });
 });
 
 async function writeFile(root: string, file: string, text: string): Promise<void> {
