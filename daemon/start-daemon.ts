@@ -74,8 +74,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     });
     tracking = new TrackingService({ store: plane.store, assets: plane.assets, events: plane.events, jobs: plane.jobs, mlwDir: plane.layout.mlwDir });
     tracking.start();
+    const activePlaneEvents = plane.events;
     const endpoints = new OnlineEndpoints({ root: plane.layout.root, store: plane.store, secrets: plane.secrets, loader: plane.loader, resolver: plane.resolver, datastores: plane.datastores, snapshots: plane.layout.snapshots,
-      environments: () => (builder ??= new EnvironmentBuilder()), containers: { user: defaultContainerUser() } });
+      environments: () => (builder ??= new EnvironmentBuilder()), containers: { user: defaultContainerUser() }, onChange: (change) => activePlaneEvents.append('', { type: 'endpoint', ...change }) });
     const activeTracking = tracking;
     const streams = { open: 0 };
     const stopRef: { current?: () => Promise<void> } = {};

@@ -40,8 +40,11 @@ export interface DeploymentRow {
 type Raw = Record<string, string | number | null>;
 
 /** The online endpoints and deployments the store keeps (tables `online_endpoints`, `online_deployments`). */
+export type EndpointChange = { endpoint: string; deployment?: string; state: ProvisioningState | 'deleted' };
+
 export class EndpointRecords {
-  constructor(private readonly store: Store) {}
+  /** `changed`: told of every change once it is stored (the workspace event stream). */
+  constructor(private readonly store: Store, private readonly changed: (change: EndpointChange) => void = () => {}) {}
 
   endpoints(): EndpointRow[] {
     return this.store.all<Raw>('SELECT * FROM online_endpoints ORDER BY name').map(toEndpoint);
@@ -59,6 +62,7 @@ export class EndpointRecords {
        traffic = excluded.traffic, mirror_traffic = excluded.mirror_traffic, state = excluded.state, updated_at = excluded.updated_at`,
       [row.name, JSON.stringify(row.spec), row.specPath ?? null, row.authMode, row.port, JSON.stringify(row.traffic), JSON.stringify(row.mirrorTraffic), row.state, row.createdAt, row.updatedAt],
     );
+    this.changed({ endpoint: row.name, state: row.state });
   }
 
   deleteEndpoint(name: string): void {
@@ -66,6 +70,7 @@ export class EndpointRecords {
       this.store.run('DELETE FROM online_deployments WHERE endpoint = ?', [name]);
       this.store.run('DELETE FROM online_endpoints WHERE name = ?', [name]);
     });
+    this.changed({ endpoint: name, state: 'deleted' });
   }
 
   deployments(endpoint?: string): DeploymentRow[] {
@@ -85,10 +90,12 @@ export class EndpointRecords {
        health = excluded.health, generation = excluded.generation, image = excluded.image, instances = excluded.instances, updated_at = excluded.updated_at`,
       [row.endpoint, row.name, JSON.stringify(row.spec), row.specPath ?? null, JSON.stringify(row.plan), row.state, row.reason ?? null, row.health, row.generation, row.image ?? null, JSON.stringify(row.instances), row.createdAt, row.updatedAt],
     );
+    this.changed({ endpoint: row.endpoint, deployment: row.name, state: row.state });
   }
 
   deleteDeployment(endpoint: string, name: string): void {
     this.store.run('DELETE FROM online_deployments WHERE endpoint = ? AND name = ?', [endpoint, name]);
+    this.changed({ endpoint, deployment: name, state: 'deleted' });
   }
 }
 

@@ -12,7 +12,7 @@ import { DeploymentContainers, ProvisioningError, type DeploymentContainersOptio
 import { planDeployment, type DeploymentPlan } from './deployment-plan';
 import { EndpointKeys } from './keys';
 import { DeploymentMonitor } from './monitor';
-import { deploymentDetail, endpointDetail, EndpointRecords, type DeploymentRow, type EndpointRow } from './records';
+import { deploymentDetail, endpointDetail, EndpointRecords, type DeploymentRow, type EndpointChange, type EndpointRow } from './records';
 import { EndpointRouter, type EndpointRoutes } from './router';
 import { checkTraffic } from './traffic';
 
@@ -28,6 +28,8 @@ export interface OnlineEndpointsOptions {
   containers: Omit<DeploymentContainersOptions, 'workspace'>;
   /** How often serving containers are checked for crashes and restarts; default 1 s. */
   monitorIntervalMs?: number;
+  /** Told of every stored change (the daemon publishes it on the workspace event stream). */
+  onChange?: (change: EndpointChange) => void;
 }
 
 /** `PATCH`: a new spec, or only a new traffic split of the endpoint as it is. */
@@ -57,7 +59,7 @@ export class OnlineEndpoints {
   private closed = false;
 
   constructor(private readonly options: OnlineEndpointsOptions) {
-    this.records = new EndpointRecords(options.store);
+    this.records = new EndpointRecords(options.store, options.onChange);
     this.keys = new EndpointKeys(options.secrets);
     this.containers = new DeploymentContainers({ ...options.containers, workspace: options.root });
     this.monitor = new DeploymentMonitor(this.records, this.containers, (endpoint) => this.refreshRoutes(endpoint), () => this.closed);

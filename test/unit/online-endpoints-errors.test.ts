@@ -7,6 +7,7 @@ import { checkTraffic, parseTrafficArgument } from '../../core/endpoints/traffic
 import { SecretsStore } from '../../core/secrets/store';
 import { findingLines, refusal, startPlane, workspace } from '../support/control-plane';
 import { deploymentSpec, endpointWorkspace } from '../support/endpoints';
+import { eventsUntil } from '../support/http';
 import { tempDir } from '../support/temp';
 
 describe('online endpoints: bad input gets a clear error and changes nothing', () => {
@@ -70,6 +71,8 @@ describe('online endpoints: bad input gets a clear error and changes nothing', (
       assert.equal((await refusal(call)).status, 403);
     }
     assert.ok((await scientist.onlineEndpoints.credentials('roles-ep')).primaryKey);
+    const stream = await eventsUntil(daemon.info.port, daemon.info.token, (text) => text.includes('"type":"endpoint"'));
+    assert.match(stream, /"type":"endpoint".*"endpoint":"roles-ep".*"state":"Succeeded"/, 'the workspace stream says the endpoint changed');
   });
 
   it('checks traffic splits as Azure ML does', () => {
