@@ -76,7 +76,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     tracking.start();
     const activePlaneEvents = plane.events;
     const endpoints = new OnlineEndpoints({ root: plane.layout.root, store: plane.store, secrets: plane.secrets, loader: plane.loader, resolver: plane.resolver, datastores: plane.datastores, snapshots: plane.layout.snapshots,
-      environments: () => (builder ??= new EnvironmentBuilder()), containers: { user: defaultContainerUser() }, onChange: (change) => activePlaneEvents.append('', { type: 'endpoint', ...change }) });
+      environments: () => (builder ??= new EnvironmentBuilder()), containers: { user: defaultContainerUser() }, ...(process.env.MLW_MLFLOW_SERVING_IMAGE ? { mlflowImage: process.env.MLW_MLFLOW_SERVING_IMAGE } : {}), onChange: (change) => activePlaneEvents.append('', { type: 'endpoint', ...change }) });
     const activeTracking = tracking;
     const streams = { open: 0 };
     const stopRef: { current?: () => Promise<void> } = {};

@@ -6,7 +6,7 @@ import { connectDocker, engineMessage, explainEngineError, httpStatusOf, type Do
 import { writeDockerFrames } from '../compute/docker-streams';
 import { modelMountPath, type DeploymentPlan } from './deployment-plan';
 import type { DeploymentInstance } from './records';
-import { SCORING_HOST_MOUNT, SCORING_PORT, scoringHostPath } from './scoring-host';
+import { bundledFile, SCORING_HOST_MOUNT, SCORING_PORT, scoringHostPath } from './scoring-host';
 
 export const ENDPOINT_LABEL = 'mlw.endpoint';
 export const DEPLOYMENT_LABEL = 'mlw.deployment';
@@ -75,13 +75,14 @@ export class DeploymentContainers {
       ...plan.environmentVariables,
       AML_APP_ROOT: plan.code.mountDir,
       AZUREML_ENTRY_SCRIPT: plan.code.scoringScript,
-      ...(plan.model ? { AZUREML_MODEL_DIR: plan.model.modelDir } : {}),
+      ...(plan.model ? { AZUREML_MODEL_DIR: plan.model.modelDir, MLW_MODEL_PATH: modelMountPath(plan.model) } : {}),
       MLW_SCORING_PORT: String(SCORING_PORT),
       MLW_REQUEST_TIMEOUT_MS: String(plan.request.timeoutMs),
       MLW_MAX_CONCURRENT_REQUESTS: String(plan.request.maxConcurrent),
       MLW_MAX_QUEUE_WAIT_MS: String(plan.request.maxQueueWaitMs),
     };
-    const binds = [`${scoringHostPath()}:${SCORING_HOST_MOUNT}:ro`, `${plan.code.hostDir}:${plan.code.mountDir}:ro`, ...(plan.model ? [`${plan.model.hostPath}:${modelMountPath(plan.model)}:ro`] : [])];
+    const code = plan.code.builtin ? `${bundledFile(plan.code.scoringScript)}:${plan.code.mountDir}/${plan.code.scoringScript}:ro` : `${plan.code.hostDir}:${plan.code.mountDir}:ro`;
+    const binds = [`${scoringHostPath()}:${SCORING_HOST_MOUNT}:ro`, code, ...(plan.model ? [`${plan.model.hostPath}:${modelMountPath(plan.model)}:ro`] : [])];
     return {
       Image: image,
       Entrypoint: ['python3', SCORING_HOST_MOUNT],

@@ -6,6 +6,7 @@ import type { AssetResolver } from '../engine/resolve';
 import type { EnvironmentSource } from '../env/builder';
 import { parseReference } from '../language';
 import { SpecRejected, Unsupported } from '../errors';
+import { MLFLOW_SCORING_FILE } from './scoring-host';
 
 /** Where Azure ML puts models and code in a scoring container; scripts build paths from these. */
 export const MODELS_ROOT = '/var/azureml-app/azureml-models';
@@ -28,7 +29,8 @@ export interface DeploymentPlan {
     /** `AZUREML_MODEL_DIR`: the model's file or folder is below it under its own name. */
     modelDir: string;
   };
-  code: { hostDir: string; mountDir: string; scoringScript: string };
+  /** `builtin`: mlw's MLflow scoring script (no-code deployments), bound as `mountDir/scoringScript`. */
+  code: { hostDir: string; mountDir: string; scoringScript: string; builtin?: boolean };
   instanceCount: number;
   environmentVariables: Record<string, string>;
   request: { timeoutMs: number; maxConcurrent: number; maxQueueWaitMs: number };
@@ -42,6 +44,16 @@ export interface PlanContext {
   snapshots: string;
   /** Refuses a path outside the workspace folder. */
   insideWorkspace: (file: string) => string;
+  /** A local image with mlflow installed, for no-code deployments of MLflow models (`MLW_MLFLOW_SERVING_IMAGE`). */
+  mlflowImage?: string;
+}
+
+type ResolvedModel = NonNullable<DeploymentPlan['model']> & { type?: string };
+
+/** A deployment without code and environment serves an MLflow model with mlw's MLflow scoring script. */
+function checkNoCode(name: string, model: ResolvedModel, image: string | undefined): void {
+  if (model.type !== 'mlflow_model') throw new SpecRejected(`deployment ${name}: without code_configuration and environment only MLflow models can be served; model ${model.reference} is ${model.type ?? 'custom_model'}: give code_configuration and environment`);
+  if (!image) throw new Unsupported(`deployment ${name}: a no-code deployment of an MLflow model needs a local image with mlflow installed: start mlw serve with MLW_MLFLOW_SERVING_IMAGE=<image> (Azure ML's curated images are not fetched), or give code_configuration and environment`);
 }
 
 type Spec = Record<string, unknown>;
@@ -55,19 +67,19 @@ const READINESS_DEFAULTS = { ...LIVENESS_DEFAULTS, failure_threshold: 3 };
 export async function planDeployment(spec: Spec, specDir: string, ctx: PlanContext): Promise<DeploymentPlan> {
   const name = String(spec.name);
   const codeConfiguration = spec.code_configuration as { code?: string; scoring_script?: string } | undefined;
-  if (!codeConfiguration?.scoring_script) {
-    if (spec.model !== undefined && spec.environment === undefined) throw new Unsupported(`deployment ${name}: no-code deployment (a model without code_configuration and environment) is not supported yet; give code_configuration and environment`);
-    throw new SpecRejected(`deployment ${name}: code_configuration.scoring_script is required (mlw serves the scoring script's init() and run())`);
-  }
-  if (spec.environment === undefined) throw new SpecRejected(`deployment ${name}: environment is required (the scoring script runs in its image)`);
-  const environment = ctx.resolver.environment(spec.environment, specDir)!;
+  const noCode = !codeConfiguration && spec.environment === undefined && spec.model !== undefined;
+  if (!noCode && !codeConfiguration?.scoring_script) throw new SpecRejected(`deployment ${name}: code_configuration.scoring_script is required (mlw serves the scoring script's init() and run())`);
+  if (!noCode && spec.environment === undefined) throw new SpecRejected(`deployment ${name}: environment is required (the scoring script runs in its image)`);
+  const model = spec.model !== undefined ? resolveModel(spec.model, specDir, ctx, name) : undefined;
+  if (noCode) checkNoCode(name, model!, ctx.mlflowImage);
+  const environment = noCode ? { image: ctx.mlflowImage! } : ctx.resolver.environment(spec.environment, specDir)!;
   const instanceCount = Number(spec.instance_count ?? 1);
   if (!Number.isInteger(instanceCount) || instanceCount < 1 || instanceCount > 20) throw new SpecRejected(`deployment ${name}: instance_count must be an integer from 1 to 20 here, not ${String(spec.instance_count)}`);
   const request = { ...REQUEST_DEFAULTS, ...(spec.request_settings as Spec | undefined) };
   return {
     environment,
-    ...(spec.model !== undefined ? { model: resolveModel(spec.model, specDir, ctx, name) } : {}),
-    code: await snapshotScoringCode(codeConfiguration, specDir, ctx, name),
+    ...(model ? { model: { reference: model.reference, hostPath: model.hostPath, modelDir: model.modelDir } } : {}),
+    code: noCode ? { hostDir: '', mountDir: `${APP_ROOT}/mlflow-scoring`, scoringScript: MLFLOW_SCORING_FILE, builtin: true } : await snapshotScoringCode(codeConfiguration!, specDir, ctx, name),
     instanceCount,
     environmentVariables: Object.fromEntries(Object.entries((spec.environment_variables as Spec | undefined) ?? {}).map(([key, value]) => [key, String(value)])),
     request: { timeoutMs: Number(request.request_timeout_ms), maxConcurrent: Number(request.max_concurrent_requests_per_instance), maxQueueWaitMs: Number(request.max_queue_wait_ms) },
@@ -91,19 +103,19 @@ async function snapshotScoringCode(configuration: { code?: string; scoring_scrip
   return { hostDir: snapshot.dir, mountDir: `${APP_ROOT}/${path.basename(codeDir)}`, scoringScript: script };
 }
 
-function resolveModel(model: unknown, specDir: string, ctx: PlanContext, deployment: string): NonNullable<DeploymentPlan['model']> {
+function resolveModel(model: unknown, specDir: string, ctx: PlanContext, deployment: string): ResolvedModel {
   if (typeof model === 'string') {
     const ref = parseReference(model);
     if (ref?.form !== 'asset') throw new Unsupported(`deployment ${deployment}: model ${model}: only workspace models (azureml:<name>:<version>) and local paths can be served locally`);
     const found = ctx.resolver.find('model', ref.name, ref.version);
     if (!found) throw new SpecRejected(`deployment ${deployment}: unknown model ${model}; register it with \`mlw model create -f <file>\``);
     const version = String(found.spec.version ?? ref.version ?? '1');
-    return modelAt(model, modelHostPath(String(found.spec.path), found.baseDir, ctx, model), ref.name, version);
+    return { ...modelAt(model, modelHostPath(String(found.spec.path), found.baseDir, ctx, model), ref.name, version), ...(typeof found.spec.type === 'string' ? { type: found.spec.type } : {}) };
   }
-  const inline = (model ?? {}) as { name?: string; version?: string | number; path?: string };
+  const inline = (model ?? {}) as { name?: string; version?: string | number; path?: string; type?: string };
   if (typeof inline.path !== 'string') throw new SpecRejected(`deployment ${deployment}: model needs a path`);
   const hostPath = modelHostPath(inline.path, specDir, ctx, inline.path);
-  return modelAt(inline.path, hostPath, inline.name ?? deployment, String(inline.version ?? '1'));
+  return { ...modelAt(inline.path, hostPath, inline.name ?? deployment, String(inline.version ?? '1')), ...(inline.type ? { type: inline.type } : {}) };
 }
 
 function modelHostPath(given: string, baseDir: string, ctx: PlanContext, reference: string): string {

@@ -28,6 +28,8 @@ export interface OnlineEndpointsOptions {
   containers: Omit<DeploymentContainersOptions, 'workspace'>;
   /** How often serving containers are checked for crashes and restarts; default 1 s. */
   monitorIntervalMs?: number;
+  /** A local image with mlflow installed, for no-code deployments of MLflow models. */
+  mlflowImage?: string;
   /** Told of every stored change (the daemon publishes it on the workspace event stream). */
   onChange?: (change: EndpointChange) => void;
 }
@@ -159,7 +161,7 @@ export class OnlineEndpoints {
     if (mode === 'create' && existing) throw new Conflict(`deployment ${name} of endpoint ${endpointName} exists; change it with mlw online-deployment update`);
     if (mode === 'update' && !existing) throw new NotFound(`endpoint ${endpointName} has no deployment named ${name}`);
     if (existing && (existing.state === 'Creating' || existing.state === 'Updating')) throw new Conflict(`deployment ${name} is ${existing.state}; wait until it is done`);
-    const plan = await planDeployment(spec.value, path.dirname(spec.path), { resolver: this.options.resolver, datastores: this.options.datastores, snapshots: this.options.snapshots, insideWorkspace: (file) => this.options.loader.insideWorkspace(file) });
+    const plan = await planDeployment(spec.value, path.dirname(spec.path), { resolver: this.options.resolver, datastores: this.options.datastores, snapshots: this.options.snapshots, insideWorkspace: (file) => this.options.loader.insideWorkspace(file), ...(this.options.mlflowImage ? { mlflowImage: this.options.mlflowImage } : {}) });
     const { reason: _reason, ...kept } = existing ?? ({} as Partial<DeploymentRow>);
     const row: DeploymentRow = { ...kept, endpoint: endpointName, name, spec: { ...spec.value, endpoint_name: endpointName }, specPath: spec.path, plan, state: existing ? 'Updating' : 'Creating', health: existing?.health ?? 'Unknown', generation: (existing?.generation ?? 0) + 1, instances: existing?.instances ?? [], createdAt: existing?.createdAt ?? now(), updatedAt: now() };
     this.records.saveDeployment(row);

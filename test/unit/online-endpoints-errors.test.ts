@@ -11,7 +11,7 @@ import { eventsUntil } from '../support/http';
 import { tempDir } from '../support/temp';
 
 describe('online endpoints: bad input gets a clear error and changes nothing', () => {
-  it('refuses unknown models, missing scoring scripts, unknown endpoints, unsupported auth and no-code deployments', async (t) => {
+  it('refuses unknown models, missing scoring scripts, unknown endpoints, unsupported auth, and no-code deployments of other models or without an MLflow image', async (t) => {
     const root = await workspace(t, endpointWorkspace('errors-ep', {
       'unknown-model.yml': deploymentSpec('nomodel', 'errors-ep', 'x').replace('azureml:doubler:1', 'azureml:nosuch:1'),
       'no-script.yml': deploymentSpec('noscript', 'errors-ep', 'x').replace('scoring_script: score.py', 'scoring_script: missing.py'),
@@ -19,6 +19,7 @@ describe('online endpoints: bad input gets a clear error and changes nothing', (
       'unknown-endpoint.yml': deploymentSpec('nowhere', 'no-such-ep', 'x'),
       'aad.yml': '$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json\nname: aad-ep\nauth_mode: aad_token\n',
       'mlflow.yml': '$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json\nname: mlflow\nendpoint_name: errors-ep\nmodel: azureml:doubler:1\ninstance_type: Standard_DS3_v2\ninstance_count: 1\n',
+      'mlflow-inline.yml': '$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json\nname: mlflow-inline\nendpoint_name: errors-ep\nmodel:\n  path: model\n  type: mlflow_model\ninstance_type: Standard_DS3_v2\ninstance_count: 1\n',
       'traffic-ep.yml': '$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json\nname: traffic-ep\ntraffic:\n  blue: 100\n',
     }));
     const { client } = await startPlane(t, root);
@@ -46,8 +47,11 @@ describe('online endpoints: bad input gets a clear error and changes nothing', (
     assert.match(aad.message, /auth_mode aad_token needs Microsoft Entra ID; use key or aml_token/);
 
     const noCode = await refusal(client.onlineDeployments.create(spec('mlflow.yml')));
-    assert.equal(noCode.status, 501);
-    assert.match(noCode.message, /no-code deployment .* is not supported yet/);
+    assert.equal(noCode.status, 400);
+    assert.match(noCode.message, /without code_configuration and environment only MLflow models can be served; model azureml:doubler:1 is custom_model/);
+    const noImage = await refusal(client.onlineDeployments.create(spec('mlflow-inline.yml')));
+    assert.equal(noImage.status, 501);
+    assert.match(noImage.message, /needs a local image with mlflow installed: start mlw serve with MLW_MLFLOW_SERVING_IMAGE=<image>/);
 
     const unknownTraffic = await refusal(client.onlineEndpoints.create(spec('traffic-ep.yml')));
     assert.equal(unknownTraffic.status, 400);
