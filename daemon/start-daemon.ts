@@ -116,9 +116,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const stop = (stopOptions: { cancelJobs?: boolean } = {}): Promise<void> =>
       (stopping ??= (async () => {
         idle?.cancel();
+        await endpoints.close();
         if (stopOptions.cancelJobs) await activePlane.close({ cancelJobs: true });
         await readyApp.close();
-        await endpoints.close();
         await bridge?.then((listener) => listener.close(), () => undefined);
         await activeLoopbackTracking?.close();
         activeTracking.close();
