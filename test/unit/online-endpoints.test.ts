@@ -12,7 +12,8 @@ after(() => bed.cleanup());
 describe('online endpoints served locally (real Docker, real HTTP)', () => {
   it('serves blue and green behind one endpoint: traffic split, header pick, key auth, script errors, rolling update, delete', async (t) => {
     if (!(await bed.ready(t))) return;
-    const root = await workspace(t, endpointWorkspace('doubler-ep'));
+    const twoInstances = { 'green.yml': endpointWorkspace('doubler-ep')['green.yml']!.replace('instance_count: 1', 'instance_count: 2') };
+    const root = await workspace(t, endpointWorkspace('doubler-ep', twoInstances));
     const docker = removeContainersAfter(t, root);
     const plane = await startPlane(t, root);
     const { client } = plane;
@@ -23,7 +24,8 @@ describe('online endpoints served locally (real Docker, real HTTP)', () => {
     assert.equal((await client.onlineDeployments.create({ path: path.join(root, 'blue.yml'), all_traffic: true })).provisioning_state, 'Creating');
     await client.onlineDeployments.create({ path: path.join(root, 'green.yml') });
     const blue = await inState(client, 'doubler-ep', 'blue', 'Succeeded');
-    await inState(client, 'doubler-ep', 'green', 'Succeeded');
+    const green = await inState(client, 'doubler-ep', 'green', 'Succeeded');
+    assert.equal(new Set(green.instances.map((i) => i.container)).size, 2, 'instance_count: 2 gives two containers');
     assert.deepEqual((await client.onlineEndpoints.get('doubler-ep')).traffic, { blue: 100 });
 
     // Containers: non-root, no capabilities, labelled, published on loopback only.
@@ -63,7 +65,10 @@ describe('online endpoints served locally (real Docker, real HTTP)', () => {
     assert.match(String(uneven), /traffic sums to 95; the weights must sum to 100/);
 
     // Mirrored: half of the requests are also sent to green, whose answers are dropped.
-    const scoredByGreen = async () => (await client.onlineDeployments.logs('doubler-ep', 'green', 10_000)).split('\n').filter((line) => line === 'scored').length;
+    const scoredByGreen = async () => {
+      const logs = await Promise.all(green.instances.map(async (i) => String(await docker.getContainer(i.container).logs({ stdout: true, stderr: true }))));
+      return logs.join('\n').split('\n').filter((line) => line.endsWith('scored')).length;
+    };
     const greenBefore = await scoredByGreen();
     await client.onlineEndpoints.update('doubler-ep', { traffic: { blue: 100, green: 0 }, mirror_traffic: { green: 50 } });
     for (let i = 0; i < 10; i++) assert.equal((await invoke(endpoint.scoring_uri, '{"data": [1]}', auth)).body.deployment, 'blue');
@@ -132,10 +137,11 @@ describe('online endpoints served locally (real Docker, real HTTP)', () => {
   it('restarts a container that fails its liveness probe and shows the deployment Unhealthy', async (t) => {
     if (!(await bed.ready(t))) return;
     const liveness = 'liveness_probe:\n  initial_delay: 1\n  period: 1\n  timeout: 1\n  failure_threshold: 2\nrequest_settings:\n  request_timeout_ms: 1000\n';
-    const root = await workspace(t, endpointWorkspace('frozen-ep', { 'frozen.yml': deploymentSpec('frozen', 'frozen-ep', 'frozen', liveness) }));
+    // The model given as a local path rather than a registered one.
+    const frozenSpec = deploymentSpec('frozen', 'frozen-ep', 'frozen', liveness).replace('model: azureml:doubler:1', 'model:\n  path: model');
+    const root = await workspace(t, endpointWorkspace('frozen-ep', { 'frozen.yml': frozenSpec }));
     removeContainersAfter(t, root);
     const { client } = await startPlane(t, root);
-    await client.assets.register('model', { path: path.join(root, 'model.yml') });
     const endpoint = await client.onlineEndpoints.create({ path: path.join(root, 'endpoint.yml') });
     await client.onlineDeployments.create({ path: path.join(root, 'frozen.yml'), all_traffic: true });
     await inState(client, 'frozen-ep', 'frozen', 'Succeeded');
