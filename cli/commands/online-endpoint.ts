@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
+import { invokeEndpoint } from '../../core/endpoints/invoke';
 import { parseTrafficArgument } from '../../core/endpoints/traffic';
 import type { OnlineEndpointDetail } from '../../core/vocabulary';
 import { collect, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
@@ -82,8 +82,7 @@ export function registerOnlineEndpoint(program: Command): void {
     .action((positional: string | undefined, options: EndpointOptions) => withClient(rootOf(options), async (client) => {
       const name = nameOf(positional, options.name, 'endpoint');
       const body = fs.readFileSync(path.resolve(options.requestFile!));
-      const [endpoint, credentials] = await Promise.all([client.onlineEndpoints.get(name), client.onlineEndpoints.credentials(name)]);
-      const answer = await post(endpoint.scoring_uri, body, { authorization: `Bearer ${credentials.primaryKey ?? credentials.accessToken}`, ...(options.deploymentName ? { 'azureml-model-deployment': options.deploymentName } : {}) });
+      const answer = await invokeEndpoint(client, name, body, options.deploymentName);
       process.stdout.write(answer.text.endsWith('\n') ? answer.text : `${answer.text}\n`);
       if (answer.status >= 400) throw new Error(`endpoint ${name} answered HTTP ${answer.status}`);
     }));
@@ -96,17 +95,4 @@ function printEndpoint(endpoint: OnlineEndpointDetail, options: EndpointOptions)
 
 export function trafficText(traffic: Record<string, number>): string {
   return Object.entries(traffic).map(([name, percent]) => `${name}=${percent}`).join(' ');
-}
-
-function post(uri: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string }> {
-  const url = new URL(uri);
-  return new Promise((resolve, reject) => {
-    const request = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length, ...headers } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { roleAllowsInvoke } from '../../client/control-plane/role';
 import { endpointsTree } from '../../client/trees/endpoints-model';
+import { specNameOfText } from '../../core/endpoints/invoke';
 import type { OnlineDeploymentDetail, OnlineEndpointDetail } from '../../core/vocabulary';
 
 const endpoint: OnlineEndpointDetail = {
@@ -29,4 +31,11 @@ test('the Endpoints view shows served endpoints with their deployments, then the
 
 test('without served endpoints (or without the control plane) the view lists the spec files', () => {
   assert.deepEqual(endpointsTree([], new Map(), [spec]).map((n) => [n.label, n.description, n.command?.arguments]), [['endpoint.yml', 'endpoint · online', ['/ws/endpoint.yml']]]);
+});
+
+test('Invoke is offered to the roles that may read an endpoint\'s keys, for the endpoint a spec names', () => {
+  assert.deepEqual((['owner', 'data-scientist', 'reader', 'run', undefined] as const).map(roleAllowsInvoke), [true, true, false, false, true]);
+  assert.equal(specNameOfText('$schema: https://x/managedOnlineEndpoint.schema.json\nname: iris-endpoint  # the endpoint\nauth_mode: key\n'), 'iris-endpoint');
+  assert.equal(specNameOfText('name: "quoted-ep"\n'), 'quoted-ep');
+  assert.equal(specNameOfText('traffic:\n  name: nested\n'), undefined);
 });
