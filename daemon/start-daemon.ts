@@ -6,8 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { DockerDriver } from '../core/compute/docker';
 import { writePrivateFile } from '../core/data/fs-util';
 import { EnvironmentBuilder } from '../core/env/builder';
-import { onlineEndpointRoutes } from '../core/endpoints/api-routes';
-import { OnlineEndpoints } from '../core/endpoints/service';
+import { onlineEndpointRoutes, onlineEndpointsOf } from '../core/endpoints';
 import { ControlPlane } from '../core/engine/control-plane';
 import { WorkspaceLayout } from '../core/engine/layout';
 import { startBridgeListener, type BridgeListener } from '../core/tracking/bridge';
@@ -74,9 +73,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     });
     tracking = new TrackingService({ store: plane.store, assets: plane.assets, events: plane.events, jobs: plane.jobs, mlwDir: plane.layout.mlwDir });
     tracking.start();
-    const activePlaneEvents = plane.events;
-    const endpoints = new OnlineEndpoints({ root: plane.layout.root, store: plane.store, secrets: plane.secrets, loader: plane.loader, resolver: plane.resolver, datastores: plane.datastores, snapshots: plane.layout.snapshots,
-      environments: () => (builder ??= new EnvironmentBuilder()), containers: { user: defaultContainerUser() }, ...(process.env.MLW_MLFLOW_SERVING_IMAGE ? { mlflowImage: process.env.MLW_MLFLOW_SERVING_IMAGE } : {}), onChange: (change) => activePlaneEvents.append('', { type: 'endpoint', ...change }) });
+    const mlflowImage = process.env.MLW_MLFLOW_SERVING_IMAGE;
+    const endpoints = onlineEndpointsOf(plane, { user: defaultContainerUser(), environments: () => (builder ??= new EnvironmentBuilder()), ...(mlflowImage ? { mlflowImage } : {}) });
     const activeTracking = tracking;
     const streams = { open: 0 };
     const stopRef: { current?: () => Promise<void> } = {};
