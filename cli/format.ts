@@ -11,6 +11,8 @@ export function formatEvent(event: JobEvent): string {
       return `step ${event.step}  ${event.key}=${event.value}\n`;
     case 'asset':
       return `${event.change} ${event.kind} ${event.name}${event.version ? `:${event.version}` : ''}\n`;
+    case 'endpoint':
+      return `${event.deployment ? `deployment ${event.deployment} of ` : ''}endpoint ${event.endpoint}: ${event.state}\n`;
   }
 }
 

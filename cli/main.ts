@@ -11,6 +11,8 @@ import { registerJobList } from './commands/job-list';
 import { registerJobMetrics } from './commands/job-metrics';
 import { registerJobShow } from './commands/job-show';
 import { registerJobStream } from './commands/job-stream';
+import { registerOnlineDeployment } from './commands/online-deployment';
+import { registerOnlineEndpoint } from './commands/online-endpoint';
 import { registerServe } from './commands/serve';
 import { registerToken } from './commands/token';
 import { registerValidate } from './commands/validate';
@@ -38,6 +40,8 @@ registerValidate(program);
 registerServe(program);
 registerToken(program);
 registerWorkspace(program);
+registerOnlineEndpoint(program);
+registerOnlineDeployment(program);
 
 const job = program.command('job').description('submit and follow jobs');
 for (const register of [registerJobCreate, registerJobList, registerJobShow, registerJobStream, registerJobCancel, registerJobDownload, registerJobMetrics]) register(job);

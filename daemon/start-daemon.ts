@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { DockerDriver } from '../core/compute/docker';
 import { writePrivateFile } from '../core/data/fs-util';
 import { EnvironmentBuilder } from '../core/env/builder';
+import { onlineEndpointRoutes, onlineEndpointsOf } from '../core/endpoints';
 import { ControlPlane } from '../core/engine/control-plane';
 import { WorkspaceLayout } from '../core/engine/layout';
 import { AddressListeners } from '../core/tracking/address-listeners';
@@ -79,10 +80,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     });
     tracking = new TrackingService({ store: plane.store, assets: plane.assets, events: plane.events, jobs: plane.jobs, mlwDir: plane.layout.mlwDir });
     tracking.start();
+    const mlflowImage = process.env.MLW_MLFLOW_SERVING_IMAGE;
+    const endpoints = onlineEndpointsOf(plane, { user: defaultContainerUser(), environments: () => (builder ??= new EnvironmentBuilder()), ...(mlflowImage ? { mlflowImage } : {}) });
     const activeTracking = tracking;
     const streams = { open: 0 };
     const stopRef: { current?: () => Promise<void> } = {};
-    app = createApi(plane, { token, version: options.version, streams, shutdown: () => void stopRef.current?.(), plugins: [trackingPlugin(tracking)], acceptToken: runTokenCheck(tracking),
+    app = createApi(plane, { token, version: options.version, streams, shutdown: () => void stopRef.current?.(), plugins: [trackingPlugin(tracking), onlineEndpointRoutes(endpoints)], acceptToken: runTokenCheck(tracking),
       ...(certificate ? { serverFactory: (handler) => https.createServer({ cert: certificate.cert, key: certificate.key }, handler) as unknown as http.Server } : {}) });
     const activePlane = plane;
     app.addHook('onRequest', async () => idle?.touch());
@@ -107,6 +110,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     writePrivateFile(layout.serveInfo, infoText);
     const activeKeeper = (keeper = keepServeInfo(layout, infoText, log));
     plane.start();
+    await endpoints.start();
     log(`mlw serve: workspace ${layout.root}, ${url}, pid ${process.pid}`);
     if (certificate) log(`mlw serve: TLS certificate ${certificate.certFile}, SHA-256 fingerprint ${certificate.fingerprint256}`);
 
@@ -117,6 +121,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const stop = (stopOptions: { cancelJobs?: boolean } = {}): Promise<void> =>
       (stopping ??= (async () => {
         idle?.cancel();
+        await endpoints.close();
         if (stopOptions.cancelJobs) await activePlane.close({ cancelJobs: true });
         await readyApp.close();
         await bridge?.then((listener) => listener.close(), () => undefined);
@@ -135,7 +140,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       return stop();
     };
     if (options.idleTimeoutMs && options.idleTimeoutMs > 0) {
-      idle = new IdleTimer(options.idleTimeoutMs, () => activePlane.activeJobs === 0 && streams.open === 0, () => {
+      idle = new IdleTimer(options.idleTimeoutMs, () => activePlane.activeJobs === 0 && streams.open === 0 && !endpoints.serving, () => {
         log(`mlw serve: idle for ${Math.round(options.idleTimeoutMs! / 1000)} s with no running job and no client following, exiting`);
         void stop();
       });

@@ -55,6 +55,8 @@ await Promise.all(
 for (const css of ['metrics-webview.css', 'job-views-webview.css']) fs.copyFileSync(path.join(root, 'client/webview', css), path.join(root, 'out', css));
 fs.copyFileSync(path.join(root, 'node_modules/uplot/dist/uPlot.iife.min.js'), path.join(root, 'out', 'uPlot.iife.min.js'));
 fs.copyFileSync(path.join(root, 'node_modules/uplot/dist/uPlot.min.css'), path.join(root, 'out', 'uPlot.min.css'));
+// Deployment containers run the scoring host from next to the daemon's bundle.
+for (const file of ['scoring_host.py', 'mlflow_score.py']) fs.copyFileSync(path.join(root, 'core/endpoints', file), path.join(root, 'out', file));
 fs.chmodSync(path.join(root, 'out', 'cli.js'), 0o755);
 // The SQLite engine loads its WebAssembly from next to the script that bundles it.
 fs.copyFileSync(path.join(root, 'node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm'), path.join(root, 'out', 'node-sqlite3-wasm.wasm'));

@@ -8,6 +8,7 @@ import { showComputeQueue } from './compute-show-queue';
 import { reconnectControlPlane } from './control-plane-reconnect';
 import { setRemoteToken } from './control-plane-set-remote-token';
 import { showLog } from './control-plane-show-log';
+import { invokeEndpointCommand } from './endpoint-invoke';
 import { cancelJob } from './job-cancel';
 import { openJobOutputs } from './job-open-outputs';
 import { openJobSpec } from './job-open-spec';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly MlwCommand[] = [
   submitJob, cancelJob, rerunJob, showJobLogs, showJobMetrics, showJobGraph, showJobSweep, openJobOutputs, openJobSpec,
   createAsset, openAssetSpec, showAssetVersions, archiveAsset, showComputeQueue,
   validateSpec, newSpecFromTemplate, refreshViews, reconnectControlPlane, setRemoteToken, showLog, moveSecretToStore,
+  invokeEndpointCommand,
 ];
 
 /** Registers every command; errors become one notification (and a log line) instead of an unhandled rejection. */

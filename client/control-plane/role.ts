@@ -12,3 +12,11 @@ export function roleAllowsSpec(role: CallerRole | undefined, spec: SpecKind): bo
   const permission = spec.action === 'submit' ? permissionOf('POST', '/api/jobs') : permissionOf('POST', '/api/assets/:kind');
   return permission !== undefined && allows(role, requirementOf(permission, { kind: spec.assetKind }).need);
 }
+
+/** Whether the role may invoke an online endpoint: reading its keys is what it takes. */
+export function roleAllowsInvoke(role: CallerRole | undefined): boolean {
+  if (role === undefined) return true;
+  if (role === 'run') return false;
+  const permission = permissionOf('GET', '/api/online-endpoints/:name/credentials');
+  return permission !== undefined && allows(role, requirementOf(permission, {}).need);
+}

@@ -1,14 +1,14 @@
 import * as vscode from 'vscode';
 import type { CallerRole } from '../../core/auth/roles';
-import { roleAllowsSpec } from '../control-plane/role';
+import { roleAllowsInvoke, roleAllowsSpec } from '../control-plane/role';
 import { specKindOfText } from './spec-kind';
 
 /** The role of the control plane's token, once connected. */
 export type RoleOf = () => CallerRole | undefined;
 
 /**
- * "Submit" above job specs, "Create" above asset specs, "Validate" above every spec (on the first line); Submit and
- * Create only where the token's role may do them.
+ * "Submit" above job specs, "Create" above asset specs, "Invoke" above online endpoint specs, "Validate" above every
+ * spec (on the first line); the others only where the token's role may do them.
  */
 export class SpecCodeLensProvider implements vscode.CodeLensProvider {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
@@ -23,6 +23,7 @@ export class SpecCodeLensProvider implements vscode.CodeLensProvider {
     const lenses: vscode.CodeLens[] = [];
     if (vscode.workspace.isTrusted && roleAllowsSpec(this.roleOf(), kind)) {
       if (kind.action === 'submit') lenses.push(new vscode.CodeLens(top, { title: '$(play) Submit', tooltip: 'Submit this job to the workspace control plane', command: 'mlw.job.submit', arguments: [document.uri] }));
+      if (kind.kind === 'endpoint/online' && roleAllowsInvoke(this.roleOf())) lenses.push(new vscode.CodeLens(top, { title: '$(play) Invoke', tooltip: 'Send a request file to this endpoint (once created with mlw online-endpoint create)', command: 'mlw.endpoint.invoke', arguments: [document.uri] }));
       if (kind.action === 'create') lenses.push(new vscode.CodeLens(top, { title: `$(add) Create ${kind.assetKind}`, tooltip: `Register this ${kind.assetKind} with the workspace control plane`, command: 'mlw.asset.create', arguments: [document.uri] }));
     }
     lenses.push(new vscode.CodeLens(top, { title: '$(check) Validate', tooltip: 'Check this spec', command: 'mlw.spec.validate', arguments: [document.uri] }));

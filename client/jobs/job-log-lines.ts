@@ -26,6 +26,7 @@ export function jobLogLines(event: JobEvent): JobLogLine[] {
     case 'metric':
       return [{ level: 'info', text: `metric ${event.key}=${formatMetricValue(event.value)} step=${event.step}` }];
     case 'asset':
+    case 'endpoint':
       return [];
   }
 }

@@ -4,9 +4,9 @@ import type { EnvironmentImage } from '../../core/api/contracts';
 import type { AssetKind, AssetSummary } from '../../core/vocabulary';
 import { workspaceSpecs } from '../editor/workspace-specs';
 import { assetsTree, environmentExtras, queueExtras, type AssetExtras } from './assets-model';
+import { endpointsTree, type EndpointSpecFile } from './endpoints-model';
 import { childJobsTree, jobsTree } from './jobs-model';
 import { withApi, type ChildLoader, type TreeLoader } from './resource-tree-provider';
-import type { TreeNode } from './tree-node';
 
 /** Runs `/api/computes/local/…` even before any compute is registered: the control plane always has it. */
 const BUILTIN_COMPUTE: AssetSummary = { kind: 'compute', name: 'local', version: '', createdAt: '', archived: false };
@@ -60,23 +60,15 @@ export const loadEnvironments: TreeLoader = withApi(async (api) => {
   return assetsTree('environment', environments, (env) => environmentExtras(specs.get(`${env.name}:${env.version}`), images.get(`${env.name}:${env.version}`)));
 });
 
-/** Endpoints are not registered on the control plane yet: the view lists the workspace's endpoint and deployment specs. */
-export const loadEndpointSpecs: TreeLoader = async () => {
-  const nodes: TreeNode[] = [];
+/** The endpoints the control plane serves (when it can be reached) and the workspace's endpoint and deployment specs. */
+export const loadEndpointSpecs: TreeLoader = async (connect) => {
+  const specs: EndpointSpecFile[] = [];
   for (const { uri: file, kind: { kind } } of await workspaceSpecs()) {
-    if (!kind.startsWith('endpoint/') && !kind.startsWith('deployment/')) continue;
-    const relative = vscode.workspace.asRelativePath(file);
-    nodes.push({
-      id: `spec:${relative}`,
-      label: relative,
-      description: kind.replace('/', ' · '),
-      icon: { id: kind.startsWith('endpoint/') ? 'globe' : 'rocket' },
-      contextValue: 'spec-file',
-      resource: { type: 'spec-file', path: file.fsPath },
-      command: { command: 'vscode.open', title: 'Open Spec', arguments: [file] },
-    });
+    if (kind.startsWith('endpoint/') || kind.startsWith('deployment/')) specs.push({ path: file.fsPath, relative: vscode.workspace.asRelativePath(file), kind, uri: file });
   }
-  return nodes.sort((a, b) => a.label.localeCompare(b.label));
+  // Spec files are listed even when the control plane cannot be reached (or the workspace is not trusted).
+  const endpoints = await connect().then((api) => api.onlineEndpoints.list().then(async (list) => ({ list, deployments: new Map(await Promise.all(list.map(async (e) => [e.name, await api.onlineDeployments.list(e.name)] as const))) })), () => undefined);
+  return endpointsTree(endpoints?.list ?? [], endpoints?.deployments ?? new Map(), specs);
 };
 
 async function listAssets(api: ApiClient, kind: AssetKind): Promise<AssetSummary[]> {

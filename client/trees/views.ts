@@ -58,6 +58,7 @@ export class MlwViews implements vscode.Disposable {
       connection.onWorkspaceEvent((event) => {
         for (const spec of VIEWS) if (spec.changedBy(event)) this.changed(spec.id);
         if (event.type === 'status' && event.parent) this.managers.get('mlw.jobs')?.childrenChanged(`job:${event.parent}`);
+        if (event.type === 'endpoint') this.changed('mlw.endpoints');
       }),
       connection.onDidChangeState((state) => {
         // An error node is replaced once the control plane answers again, and the content by one when it is lost.

@@ -8,7 +8,8 @@ import type { Role } from '../auth/roles';
 import type { CreatedToken, TokenSummary } from '../auth/tokens';
 import { routes } from './routes';
 import { CertificateMismatchError, normalizeFingerprint, PinnedAgent, type PinnedTls } from './pinned-tls';
-import type { AssetDetail, AssetKind, AssetSummary, JobDetail, JobEvent, JobSummary } from '../vocabulary';
+import type { AssetDetail, AssetKind, AssetSummary, EndpointCredentials, JobDetail, JobEvent, JobSummary, OnlineDeploymentDetail, OnlineEndpointDetail } from '../vocabulary';
+import type { DeploymentRequest, EndpointRequest } from '../endpoints/service';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly body: ApiErrorBody) {
@@ -107,6 +108,27 @@ export class ApiClient {
 
   readonly computes = {
     queue: (name: string): Promise<ComputeQueue> => this.transport.request('GET', routes.computeQueue(name)),
+  };
+
+  readonly onlineEndpoints = {
+    create: (request: EndpointRequest): Promise<OnlineEndpointDetail> => this.transport.request('POST', routes.onlineEndpoints(), request),
+    /** A new spec, or (without `path`) only a new traffic split. */
+    update: (name: string, request: EndpointRequest): Promise<OnlineEndpointDetail> => this.transport.request('PATCH', routes.onlineEndpoint(name), request),
+    list: (): Promise<OnlineEndpointDetail[]> => this.transport.request('GET', routes.onlineEndpoints()),
+    get: (name: string): Promise<OnlineEndpointDetail> => this.transport.request('GET', routes.onlineEndpoint(name)),
+    delete: (name: string): Promise<{ deleted: string }> => this.transport.request('DELETE', routes.onlineEndpoint(name)),
+    credentials: (name: string): Promise<EndpointCredentials> => this.transport.request('GET', routes.onlineEndpointCredentials(name)),
+    regenerateKey: (name: string, keyType: 'primary' | 'secondary'): Promise<EndpointCredentials> => this.transport.request('POST', routes.onlineEndpointRegenerateKeys(name), { key_type: keyType }),
+  };
+
+  readonly onlineDeployments = {
+    /** Answers at once (Creating); poll `get` until it is Succeeded or Failed. */
+    create: (request: DeploymentRequest): Promise<OnlineDeploymentDetail> => this.transport.request('POST', routes.onlineDeployments(), request),
+    update: (request: DeploymentRequest): Promise<OnlineDeploymentDetail> => this.transport.request('PATCH', routes.onlineDeployments(), request),
+    list: (endpoint: string): Promise<OnlineDeploymentDetail[]> => this.transport.request('GET', routes.onlineEndpointDeployments(endpoint)),
+    get: (endpoint: string, name: string): Promise<OnlineDeploymentDetail> => this.transport.request('GET', routes.onlineDeployment(endpoint, name)),
+    delete: (endpoint: string, name: string): Promise<{ deleted: string }> => this.transport.request('DELETE', routes.onlineDeployment(endpoint, name)),
+    logs: (endpoint: string, name: string, lines?: number): Promise<string> => this.transport.request('GET', routes.onlineDeploymentLogs(endpoint, name, lines)),
   };
 
   readonly secrets = {

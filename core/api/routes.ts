@@ -33,6 +33,15 @@ export const routes = {
   computeQueue: (name: string) => `/api/computes/${segment(name)}/queue`,
   datastoreSecret: (datastore: string, key: string) => `/api/secrets/datastores/${segment(datastore)}/${segment(key)}`,
 
+  onlineEndpoints: () => '/api/online-endpoints',
+  onlineEndpoint: (name: string) => `/api/online-endpoints/${segment(name)}`,
+  onlineEndpointCredentials: (name: string) => `/api/online-endpoints/${segment(name)}/credentials`,
+  onlineEndpointRegenerateKeys: (name: string) => `/api/online-endpoints/${segment(name)}/regenerate-keys`,
+  onlineDeployments: () => '/api/online-deployments',
+  onlineEndpointDeployments: (endpoint: string) => `/api/online-endpoints/${segment(endpoint)}/deployments`,
+  onlineDeployment: (endpoint: string, name: string) => `/api/online-endpoints/${segment(endpoint)}/deployments/${segment(name)}`,
+  onlineDeploymentLogs: (endpoint: string, name: string, lines?: number) => `/api/online-endpoints/${segment(endpoint)}/deployments/${segment(name)}/logs${query({ lines })}`,
+
   whoami: () => '/api/whoami',
   workspace: () => '/api/workspace',
   tokens: () => '/api/tokens',

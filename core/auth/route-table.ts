@@ -45,6 +45,19 @@ const CONTROL_PLANE: Record<string, Rule> = {
   'DELETE /api/tokens/:name': administer('revoke tokens'),
   'POST /api/secrets/datastores/:name/:key': administer('store datastore credentials'),
   'POST /api/secrets/computes/:name/:key': administer('store compute credentials'),
+  'POST /api/online-endpoints': use('create online endpoints'),
+  'GET /api/online-endpoints': read('list online endpoints'),
+  'GET /api/online-endpoints/:name': read('read online endpoints'),
+  'PATCH /api/online-endpoints/:name': use('update online endpoints'),
+  'DELETE /api/online-endpoints/:name': use('delete online endpoints'),
+  'GET /api/online-endpoints/:name/credentials': use('read endpoint keys'),
+  'POST /api/online-endpoints/:name/regenerate-keys': use('regenerate endpoint keys'),
+  'POST /api/online-deployments': use('deploy models'),
+  'PATCH /api/online-deployments': use('update deployments'),
+  'GET /api/online-endpoints/:name/deployments': read('list deployments'),
+  'GET /api/online-endpoints/:name/deployments/:deployment': read('read deployments'),
+  'DELETE /api/online-endpoints/:name/deployments/:deployment': use('delete deployments'),
+  'GET /api/online-endpoints/:name/deployments/:deployment/logs': read('read deployment logs'),
 };
 
 /** MLflow's POST endpoints that only read. */

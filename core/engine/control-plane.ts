@@ -70,8 +70,8 @@ export class ControlPlane {
   readonly lifecycle: JobLifecycle;
   readonly kinds: JobKinds;
   private readonly submitContext: SubmitContext;
-  private readonly resolver: AssetResolver;
-  private readonly datastores: DatastoreResolver;
+  readonly resolver: AssetResolver;
+  readonly datastores: DatastoreResolver;
   private readonly scheduler: Scheduler;
   private readonly targets = new Map<string, ComputeTarget>();
   private readonly drivers: DriverRegistry;

@@ -208,4 +208,35 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Managed online endpoints and their deployments (keys live in the secrets store, never here).
+  `
+  CREATE TABLE online_endpoints (
+    name TEXT PRIMARY KEY,
+    spec TEXT NOT NULL,
+    spec_path TEXT,
+    auth_mode TEXT NOT NULL,
+    port INTEGER NOT NULL DEFAULT 0,
+    traffic TEXT NOT NULL DEFAULT '{}',
+    mirror_traffic TEXT NOT NULL DEFAULT '{}',
+    state TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE online_deployments (
+    endpoint TEXT NOT NULL REFERENCES online_endpoints (name),
+    name TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    spec_path TEXT,
+    plan TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    health TEXT NOT NULL DEFAULT 'Unknown',
+    generation INTEGER NOT NULL DEFAULT 0,
+    image TEXT,
+    instances TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (endpoint, name)
+  ) WITHOUT ROWID;
+  `,
 ];
