@@ -33,6 +33,13 @@ export const routes = {
   computeQueue: (name: string) => `/api/computes/${segment(name)}/queue`,
   datastoreSecret: (datastore: string, key: string) => `/api/secrets/datastores/${segment(datastore)}/${segment(key)}`,
 
+  batchEndpoints: () => '/api/batch-endpoints',
+  batchEndpoint: (name: string) => `/api/batch-endpoints/${segment(name)}`,
+  batchEndpointInvoke: (name: string) => `/api/batch-endpoints/${segment(name)}/invoke`,
+  batchDeploymentCreate: () => '/api/batch-deployments',
+  batchDeployments: (endpoint: string) => `/api/batch-endpoints/${segment(endpoint)}/deployments`,
+  batchDeployment: (endpoint: string, name: string) => `/api/batch-endpoints/${segment(endpoint)}/deployments/${segment(name)}`,
+
   whoami: () => '/api/whoami',
   tokens: () => '/api/tokens',
   token: (name: string) => `/api/tokens/${segment(name)}`,

@@ -39,6 +39,8 @@ import { AssetResolver, computeName, generateJobName } from './resolve';
 import { Scheduler, queueReason } from './scheduler';
 import { refuseInvalidName, SpecLoader } from './spec-loader';
 import { Conflict, NotFound, SpecRejected, Unavailable, Unsupported } from '../errors';
+import { BatchEndpoints } from './batch/endpoints';
+import type { PreparedJob } from './kinds/kind';
 
 export interface ControlPlaneOptions {
   /** The Docker driver, created on first use. */
@@ -65,6 +67,7 @@ export class ControlPlane {
   readonly loader: SpecLoader;
   readonly lifecycle: JobLifecycle;
   readonly kinds: JobKinds;
+  readonly batch: BatchEndpoints;
   private readonly submitContext: SubmitContext;
   private readonly resolver: AssetResolver;
   private readonly datastores: DatastoreResolver;
@@ -146,6 +149,7 @@ export class ControlPlane {
     };
     const loadComponent = componentLoader(this.resolver, this.loader);
     this.kinds = new JobKinds([commandKind, pipelineKind(orchestration, loadComponent), sweepKind({ ...orchestration, events: this.events }, loadComponent)]);
+    this.batch = new BatchEndpoints({ store: this.store, loader: this.loader, submit: this.submitContext, mlwDir: this.layout.mlwDir, submitPlan: (job) => this.submitPlan(job) });
   }
 
   /** Stops a job that has not ended: its run, the job with its own children (a pipeline, a sweep), or a queued job. */
@@ -226,6 +230,19 @@ export class ControlPlane {
     if (kind.orchestrator) await kind.orchestrator.advance(row);
     else this.scheduler.kick();
     return { job: submitted, warnings: spec.warnings };
+  }
+
+  /** Records and queues a command job whose plan was generated rather than read from a spec (a batch scoring run). */
+  async submitPlan(job: { experiment: string; displayName: string; specPath: string; prepared: PreparedJob }): Promise<JobSummary> {
+    const { plan, compute, snapshotHash } = job.prepared;
+    await this.target(compute).driver.ping();
+    const name = generateJobName(job.experiment);
+    const row = this.store.transaction(() =>
+      this.enqueue(this.jobs.insert({ name, type: commandKind.type, experiment: job.experiment, displayName: job.displayName, compute, spec: plan as Record<string, unknown>, specPath: job.specPath, runDir: this.layout.runDir(name), ...(snapshotHash ? { snapshotHash } : {}) }, 'Queued')),
+    );
+    const submitted = this.withQueueReason(this.jobs.get(row.name)!);
+    this.scheduler.kick();
+    return submitted;
   }
 
   /** Puts a stored job in its compute's queue (with the queue position as its reason). */
