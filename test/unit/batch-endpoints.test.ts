@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { BatchDeploymentRequest } from '../../core/api/batch-contracts';
 import { findingLines, logText, refusal, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
 
 const ENDPOINT = '$schema: https://azuremlschemas.azureedge.net/latest/batchEndpoint.schema.json\nname: scorer\n';
@@ -25,7 +25,8 @@ function deployment(settings: string[], extra = ''): string {
 
 /**
  * Each item file holds a number; a row is `<file>,<number × the model's factor>`. A file named `fail*` makes its
- * mini-batch raise; `slow*` sleeps past any short timeout; `flaky*` raises on the first try of its worker only.
+ * mini-batch raise; `slow*` sleeps past any short timeout; `flaky*` raises on its first try only; `skip*` gets no
+ * row.
  */
 const SCORE = `
 import logging, os, time
@@ -46,9 +47,11 @@ def run(mini_batch):
         if name.startswith("fail"):
             raise ValueError("cannot score " + name)
         if name.startswith("slow"):
-            time.sleep(30)
-        if name.startswith("flaky") and not os.path.exists(item + ".seen"):
-            pass
+            time.sleep(60)
+        if name.startswith("flaky"):
+            tries[name] = tries.get(name, 0) + 1
+            if tries[name] == 1:
+                raise RuntimeError("first try of " + name)
         if name.startswith("skip"):
             continue
         with open(item) as f:
@@ -91,7 +94,7 @@ test('a folder is scored in mini-batches by parallel workers; append_row writes 
   const run = await invoke(plane, root);
   assert.equal(run.status, 'Completed', run.log);
   assert.match(run.log, /10 items in 4 mini-batches of up to 3, 2 worker process\(es\)/);
-  assert.equal((run.log.match(/^init in \d+$/gm) ?? []).length, 2, 'init() runs once per worker process');
+  assert.equal((run.log.match(/^init in \d+$/gm) ?? []).length, 2, `init() runs once per worker process:\n${run.log}`);
   const rows = (await outputFile(plane, run.name, 'out.csv')).trimEnd().split('\n');
   assert.deepEqual(rows, NAMES.map((name, i) => `${name},${(i + 1) * 10}`));
   const detail = await plane.client.jobs.get(run.name);
@@ -100,4 +103,122 @@ test('a folder is scored in mini-batches by parallel workers; append_row writes 
   assert.equal(detail.experiment, 'scorer');
   assert.equal(detail.outputs[0]!.uri, `azureml://datastores/workspaceblobstore/paths/azureml/${run.name}/score/`);
   assert.ok((await plane.client.jobs.list()).some((job) => job.name === run.name), 'the job is listed like any other');
+});
+
+test('summary_only writes no file; logging_level debug lets the scoring script\'s debug lines through', async (t) => {
+  const { root, plane } = await batchWorkspace(t, ['mini_batch_size: 4', 'output_action: summary_only', 'logging_level: debug'], NAMES);
+  const run = await invoke(plane, root);
+  assert.equal(run.status, 'Completed', run.log);
+  assert.match(run.log, /scoring 4 files/);
+  assert.match(run.log, /scoring 2 files/);
+  assert.match(run.log, /summary: 10 items, 10 succeeded, 0 failed, 0 mini-batches failed/);
+  assert.doesNotMatch(run.log, /rows written/);
+  const detail = await plane.client.jobs.get(run.name);
+  assert.equal(detail.outputs[0]!.fileCount, 0, 'summary_only leaves the output empty');
+});
+
+test('a failing mini-batch is tried max_retries times, then its files count as failed; within error_threshold the job completes without their rows', async (t) => {
+  const names = ['a0', 'a1', 'a2', 'fail0', 'flaky0', 'skip0'];
+  const settings = ['mini_batch_size: 2', 'error_threshold: 3', 'logging_level: warning', 'retry_settings:', '  max_retries: 2'];
+  const { root, plane } = await batchWorkspace(t, settings, names);
+  const run = await invoke(plane, root);
+  assert.equal(run.status, 'Completed', run.log);
+  assert.match(run.log, /mini-batch 2\/3, try 1 of 2: ValueError: cannot score fail0/);
+  assert.match(run.log, /mini-batch 2\/3, try 2 of 2: ValueError: cannot score fail0/);
+  assert.match(run.log, /mini-batch 2\/3 failed after 2 tries: its 2 items count as failed/);
+  assert.match(run.log, /mini-batch 3\/3, try 1 of 2: RuntimeError: first try of flaky0/);
+  assert.doesNotMatch(run.log, /mini-batch 3\/3 failed/, 'the second try of the flaky mini-batch succeeded');
+  assert.doesNotMatch(run.log, /INFO/, 'logging_level warning leaves info lines out');
+  assert.match(run.log, /summary: 6 items, 3 succeeded, 3 failed, 1 mini-batches failed/);
+  assert.deepEqual((await outputFile(plane, run.name, 'predictions.csv')).trimEnd().split('\n'), ['a0,10', 'a1,20', 'flaky0,50']);
+});
+
+test('past error_threshold the job fails saying so; error_threshold -1 ignores every failure', async (t) => {
+  const names = ['a0', 'fail0', 'fail1', 'z0'];
+  const { root, plane } = await batchWorkspace(t, ['mini_batch_size: 1', 'error_threshold: 1', 'retry_settings:', '  max_retries: 1'], names);
+  const failed = await invoke(plane, root);
+  assert.equal(failed.status, 'Failed', failed.log);
+  const detail = await plane.client.jobs.get(failed.name);
+  assert.match(detail.reason ?? '', /stopped: 2 failed items exceed error_threshold 1/);
+  assert.doesNotMatch(failed.log, /mini-batch 4\/4/, 'no mini-batch is started once the threshold is passed');
+
+  await plane.client.batchDeployments.create({ path: path.join(root, 'deployment.yml'), set: ['settings.error_threshold=-1'] });
+  const ignored = await invoke(plane, root);
+  assert.equal(ignored.status, 'Completed', ignored.log);
+  assert.match(ignored.log, /summary: 4 items, 2 succeeded, 2 failed, 2 mini-batches failed/);
+  assert.deepEqual((await outputFile(plane, ignored.name, 'predictions.csv')).trimEnd().split('\n'), ['a0,10', 'z0,40']);
+});
+
+test('a mini-batch that outlives retry_settings.timeout is stopped and tried again in a new worker process', async (t) => {
+  const settings = ['mini_batch_size: 1', 'retry_settings:', '  max_retries: 2', '  timeout: 1'];
+  const { root, plane } = await batchWorkspace(t, settings, ['a0', 'slow0']);
+  const run = await invoke(plane, root);
+  assert.equal(run.status, 'Completed', run.log);
+  assert.match(run.log, /mini-batch 2\/2, try 1 of 2: run\(\) took longer than the timeout of 1 s/);
+  assert.match(run.log, /mini-batch 2\/2, try 2 of 2: run\(\) took longer than the timeout of 1 s/);
+  assert.equal((run.log.match(/^init in \d+$/gm) ?? []).length, 2, 'the timed-out worker was replaced, and init() ran in the new one');
+  assert.deepEqual((await outputFile(plane, run.name, 'predictions.csv')).trimEnd().split('\n'), ['a0,10']);
+});
+
+test('a registered data asset is an input, by version or @latest, and a named deployment is invoked', async (t) => {
+  const { root, plane } = await batchWorkspace(t, ['mini_batch_size: 5'], NAMES);
+  await writeFile(path.join(root, 'items.yml'), 'name: items\ntype: uri_folder\npath: ./inputs\n');
+  await plane.client.assets.register('data', { path: path.join(root, 'items.yml') });
+  for (const input of ['azureml:items@latest', 'azureml:items:1']) {
+    const { job } = await plane.client.batchEndpoints.invoke('scorer', { input, deployment: 'dpl' });
+    const events = await plane.events(job.name);
+    assert.equal(statuses(events).at(-1), 'Completed', logText(events));
+    assert.equal((await outputFile(plane, job.name, 'predictions.csv')).trimEnd().split('\n').length, 10);
+  }
+});
+
+test('bad input is refused with what is wrong, and where', async (t) => {
+  const root = await workspace(t, {
+    'endpoint.yml': ENDPOINT,
+    'deployment.yml': deployment(['mini_batch_size: 2']),
+    'no-endpoint.yml': deployment([]).replace('endpoint_name: scorer\n', '').replace('name: dpl', 'name: first'),
+    'two-instances.yml': deployment(['instance_count: 2']),
+    'pipeline.yml': '$schema: https://azuremlschemas.azureedge.net/latest/pipelineComponentBatchDeployment.schema.json\nname: pipe\nendpoint_name: scorer\ntype: pipeline\ncomponent: ./component.yml\n',
+    'component.yml': '$schema: https://azuremlschemas.azureedge.net/latest/pipelineComponent.schema.json\ntype: pipeline\nname: comp\njobs: {}\n',
+    'no-script.yml': deployment([]).replace(/code_configuration:\n  code: \.\/code\n  scoring_script: score.py\n/, ''),
+    'bad-name.yml': ENDPOINT.replace('name: scorer', 'name: 9-bad_name'),
+    'model/factor.txt': '10\n',
+    'code/score.py': SCORE,
+    ...items(['a0']),
+  });
+  const plane = await startPlane(t, root);
+  const { client } = plane;
+  const file = (name: string) => path.join(root, name);
+
+  assert.equal((await refusal(client.batchDeployments.create({ path: file('deployment.yml') }))).status, 404, 'a deployment of an endpoint that does not exist');
+  assert.match((await refusal(client.batchEndpoints.create({ path: file('bad-name.yml') }))).message, /not valid/);
+  assert.match((await refusal(client.batchEndpoints.create({ path: file('deployment.yml') }))).message, /deployment\.yml is not a batch endpoint spec/);
+  await client.batchEndpoints.create({ path: file('endpoint.yml') });
+
+  const noEndpoint = await refusal(client.batchDeployments.create({ path: file('no-endpoint.yml') }));
+  assert.equal(noEndpoint.status, 400);
+  assert.match(noEndpoint.message, /which endpoint\? give endpoint_name in the spec or --endpoint-name/);
+  const instances = await refusal(client.batchDeployments.create({ path: file('two-instances.yml') }));
+  assert.deepEqual(findingLines(instances), ['two-instances.yml:11:19 error distributed-not-supported `settings.instance_count: 2`: mlw runs a batch deployment on one instance (with `max_concurrency_per_instance` processes), so this deployment is refused on create; use 1 and raise `max_concurrency_per_instance`']);
+  const pipeline = await refusal(client.batchDeployments.create({ path: file('pipeline.yml') }));
+  assert.deepEqual(findingLines(pipeline), ['pipeline.yml:4:7 error not-runnable-yet pipeline component batch deployments are not supported yet; model deployments (`type: model`) are']);
+  const noScript = await refusal(client.batchDeployments.create({ path: file('no-script.yml') }));
+  assert.match(findingLines(noScript)[0] ?? '', /^no-script\.yml:5:3 error missing-property a batch deployment needs `code_configuration`/);
+
+  const invokeWith = (input: string, deployment?: string) => client.batchEndpoints.invoke('scorer', { input, ...(deployment ? { deployment } : {}) });
+  assert.match((await refusal(invokeWith(file('inputs')))).message, /batch endpoint scorer has no default deployment; give --deployment-name or create one with --set-default/);
+  await client.batchDeployments.create({ path: file('no-endpoint.yml'), endpointName: 'scorer', setDefault: true });
+  assert.equal((await refusal(client.batchEndpoints.invoke('nope', { input: file('inputs') }))).status, 404);
+  assert.match((await refusal(invokeWith(file('inputs'), 'other'))).message, /batch endpoint scorer has no deployment named other/);
+  assert.match((await refusal(invokeWith(file('missing')))).message, /^--input: .*missing does not exist/);
+  assert.match((await refusal(invokeWith('relative/folder'))).message, /^--input: "relative\/folder" is not a data asset/);
+  assert.match((await refusal(invokeWith('azureml:nothing@latest'))).message, /^--input: unknown data asset azureml:nothing@latest/);
+  const unknownCompute = await refusal(client.batchDeployments.create({ path: file('deployment.yml'), set: ['compute=azureml:no-such-compute'] }));
+  assert.match(findingLines(unknownCompute).join('\n'), /^deployment\.yml:9:\d+ error unknown-reference compute `no-such-compute`/m);
+
+  await client.batchDeployments.create({ path: file('deployment.yml') });
+  const stillDefault = await refusal(client.batchDeployments.delete('scorer', 'first'));
+  assert.equal(stillDefault.status, 409);
+  assert.match(stillDefault.message, /first is the default deployment of scorer; make another one the default first/);
+  assert.deepEqual(await client.batchEndpoints.get('scorer').then((e) => [e.defaultDeployment, e.deployments]), ['first', ['dpl', 'first']]);
 });

@@ -56,6 +56,9 @@ def worker():
     # The protocol keeps the real stdout; whatever the scoring script prints goes to the job's log.
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
+    # Whole lines (even unbuffered, print writes its pieces apart), so concurrent workers' lines do not interleave.
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True)
     configure_logging()
     try:
         module = load_script(SETTINGS["scoring_script"])
