@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { isAlive, readServeInfo } from '../../core/api/client';
+import { CLI, ok, runCli } from '../support/cli';
+import { PYTHON_IMAGE, waitFor } from '../support/docker';
+import { docker, EXAMPLES } from '../support/examples';
 import { findingLines, logText, refusal, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
 
 const ENDPOINT = '$schema: https://azuremlschemas.azureedge.net/latest/batchEndpoint.schema.json\nname: scorer\n';
@@ -221,4 +226,52 @@ test('bad input is refused with what is wrong, and where', async (t) => {
   assert.equal(stillDefault.status, 409);
   assert.match(stillDefault.message, /first is the default deployment of scorer; make another one the default first/);
   assert.deepEqual(await client.batchEndpoints.get('scorer').then((e) => [e.defaultDeployment, e.deployments]), ['first', ['dpl', 'first']]);
+});
+
+test('examples/batch through the CLI: create, list, show, invoke --stream, job show, delete', async (t) => {
+  const root = await workspace(t);
+  fs.cpSync(path.join(EXAMPLES, 'batch'), path.join(root, 'batch'), { recursive: true });
+  const mlw = (...args: string[]) => runCli(root, args, { MLW_DAEMON_SCRIPT: path.join(CLI, '../daemon.js') });
+  t.after(async () => {
+    const pid = readServeInfo(root)?.pid;
+    if (pid && isAlive(pid)) process.kill(pid, 'SIGTERM');
+    if (pid) await waitFor(`daemon ${pid} to exit`, () => !isAlive(pid));
+  });
+  assert.equal(ok(await mlw('batch-endpoint', 'create', '-f', 'batch/endpoint.yml')), 'created batch endpoint linear-batch\n');
+  assert.equal(ok(await mlw('batch-deployment', 'create', '-f', 'batch/deployment.yml', '--set-default')), 'created batch deployment linear-dpl of linear-batch (default)\n');
+  assert.match(ok(await mlw('batch-endpoint', 'list')), /\nlinear-batch +linear-dpl +linear-dpl\n/);
+  assert.match(ok(await mlw('batch-deployment', 'list', '--endpoint-name', 'linear-batch')), /\nlinear-dpl +yes +local +/);
+  assert.match(ok(await mlw('batch-deployment', 'show', 'linear-dpl', '-e', 'linear-batch')), /^name: linear-dpl\nendpoint: linear-batch\ndefault: true\ncode_snapshot: [0-9a-f]{64}\n/);
+
+  const invoked = ok(await mlw('batch-endpoint', 'invoke', '--name', 'linear-batch', '--input', 'batch/inputs', '--stream'));
+  assert.match(invoked, /7 items in 4 mini-batches of up to 2, 2 worker process\(es\)/);
+  assert.match(invoked, /\] Completed\n$/);
+  const job = invoked.split(/\s/)[0]!;
+  assert.match(ok(await mlw('job', 'show', job)), /score \(uri_folder, rw_mount\): azureml:\/\/datastores\/workspaceblobstore\/paths\/azureml\/.*\/score\/  \[1 file\]/);
+  const predictions = fs.readFileSync(path.join(root, '.mlw/datastores/workspaceblobstore/azureml', job, 'score/predictions.csv'), 'utf8');
+  assert.deepEqual(predictions.trimEnd().split('\n').map((row) => row.split(',')[0]), ['item-0.csv', 'item-1.csv', 'item-2.csv', 'item-3.csv', 'item-4.csv', 'item-5.csv', 'item-6.csv']);
+  assert.equal(predictions.split('\n')[0], 'item-0.csv,0.6,1');
+
+  const refused = await mlw('batch-endpoint', 'invoke', '-n', 'linear-batch', '--input', 'batch/nothing-here');
+  assert.equal(refused.code, 1);
+  assert.equal(refused.stderr, 'mlw: --input batch/nothing-here: no such file or folder\n');
+  assert.equal(ok(await mlw('batch-endpoint', 'delete', 'linear-batch', '--yes')), 'deleted batch endpoint linear-batch and 1 deployment(s)\n');
+  assert.equal(ok(await mlw('batch-endpoint', 'list')), 'NAME  DEFAULT DEPLOYMENT  DEPLOYMENTS\n');
+});
+
+test('on a Docker compute the scoring job runs in the deployment\'s image', async (t) => {
+  if (!(await docker.ready(t))) return;
+  const { root, plane } = await batchWorkspace(t, ['mini_batch_size: 4', 'max_concurrency_per_instance: 2'], NAMES, `environment:\n  image: ${PYTHON_IMAGE}\n`);
+  t.after(async () => {
+    const left = await docker.docker.listContainers({ all: true, filters: { label: [`mlw.workspace=${root}`] } });
+    await Promise.all(left.map((c) => docker.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  });
+  await writeFile(path.join(root, 'box.yml'), 'name: box\ntype: docker\nmax_instances: 1\n');
+  await plane.client.assets.register('compute', { path: path.join(root, 'box.yml') });
+  await plane.client.batchDeployments.create({ path: path.join(root, 'deployment.yml'), set: ['compute=azureml:box'] });
+  const run = await invoke(plane, root);
+  assert.equal(run.status, 'Completed', run.log);
+  assert.match(run.log, /running on box \(docker\): python3 \/mlw\/inputs\/driver\//);
+  assert.equal((run.log.match(/^init in \d+$/gm) ?? []).length, 2);
+  assert.deepEqual((await outputFile(plane, run.name, 'predictions.csv')).trimEnd().split('\n'), NAMES.map((name, i) => `${name},${(i + 1) * 10}`));
 });
