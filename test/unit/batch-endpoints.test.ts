@@ -40,6 +40,8 @@ tries = {}
 
 def init():
     global factor
+    if os.environ.get("FAIL_INIT"):
+        raise RuntimeError("init refused: " + os.environ["FAIL_INIT"])
     with open(os.path.join(os.environ["AZUREML_MODEL_DIR"], "model", "factor.txt")) as f:
         factor = int(f.read())
     print("init in", os.getpid(), flush=True)
@@ -138,7 +140,7 @@ test('a failing mini-batch is tried max_retries times, then its files count as f
   assert.deepEqual((await outputFile(plane, run.name, 'predictions.csv')).trimEnd().split('\n'), ['a0,10', 'a1,20', 'flaky0,50']);
 });
 
-test('past error_threshold the job fails saying so; error_threshold -1 ignores every failure', async (t) => {
+test('past error_threshold the job fails saying so; error_threshold -1 ignores every failure; an init() that raises fails the job', async (t) => {
   const names = ['a0', 'fail0', 'fail1', 'z0'];
   const { root, plane } = await batchWorkspace(t, ['mini_batch_size: 1', 'error_threshold: 1', 'retry_settings:', '  max_retries: 1'], names);
   const failed = await invoke(plane, root);
@@ -152,6 +154,12 @@ test('past error_threshold the job fails saying so; error_threshold -1 ignores e
   assert.equal(ignored.status, 'Completed', ignored.log);
   assert.match(ignored.log, /summary: 4 items, 2 succeeded, 2 failed, 2 mini-batches failed/);
   assert.deepEqual((await outputFile(plane, ignored.name, 'predictions.csv')).trimEnd().split('\n'), ['a0,10', 'z0,40']);
+
+  await plane.client.batchDeployments.create({ path: path.join(root, 'deployment.yml'), set: ['environment_variables.FAIL_INIT=no model'] });
+  const noInit = await invoke(plane, root);
+  assert.equal(noInit.status, 'Failed', noInit.log);
+  assert.match((await plane.client.jobs.get(noInit.name)).reason ?? '', /stopped: init\(\) failed: RuntimeError: init refused: no model/);
+  assert.match(noInit.log, /summary: 4 items, 0 succeeded, 0 failed, 0 mini-batches failed, 4 not scored/);
 });
 
 test('a mini-batch that outlives retry_settings.timeout is stopped and tried again in a new worker process', async (t) => {

@@ -226,7 +226,9 @@ def main(args):
                 for row in rows or []:
                     out.write(row + "\n")
         print("[mlw batch] " + str(scored) + " rows written to " + SETTINGS["output_file_name"], flush=True)
-    print("[mlw batch] summary: " + str(len(files)) + " items, " + str(len(files) - run.failed_items) + " succeeded, " + str(run.failed_items) + " failed, " + str(run.failed_batches) + " mini-batches failed", flush=True)
+    succeeded = sum(min(len(rows), len(batch)) for rows, batch in zip(run.rows, batches) if rows is not None)
+    left = len(files) - succeeded - run.failed_items
+    print("[mlw batch] summary: " + str(len(files)) + " items, " + str(succeeded) + " succeeded, " + str(run.failed_items) + " failed, " + str(run.failed_batches) + " mini-batches failed" + (", " + str(left) + " not scored" if left > 0 else ""), flush=True)
     if run.aborted:
         print("[mlw batch] stopped: " + run.aborted, file=sys.stderr, flush=True)
         return 1

@@ -57,6 +57,7 @@ export class BatchEndpoints {
     const spec = this.load(request, 'deployment/batch', 'batch deployment');
     const value = spec.value as BatchDeploymentSpec & { name: string };
     const relative = this.relative(spec.path);
+    refuseInvalidName(spec, value.name, relative);
     const doc = () => SpecDocument.parse(spec.path, spec.text);
     if (value.type === 'pipeline') throw rejectedAt(doc(), relative, ['type'], 'not-runnable-yet', 'pipeline component batch deployments are not supported yet; model deployments (`type: model`) are');
     if (!value.code_configuration?.scoring_script) {
