@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
 import { parseReference } from '../../core/language';
 import { collect, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
@@ -12,6 +12,7 @@ interface InvokeOptions extends WorkspaceOption {
   name?: string;
   deploymentName?: string;
   input: string;
+  inputType?: 'uri_folder' | 'uri_file';
   stream?: boolean;
 }
 
@@ -68,12 +69,13 @@ export function registerBatchEndpoint(program: Command): void {
   withNameArgument(group.command('invoke').description('score an input with a deployment of the endpoint, as a job'), 'batch endpoint')
     .option('-d, --deployment-name <name>', "the deployment (default: the endpoint's default deployment)")
     .requiredOption('--input <input>', 'azureml:<data>:<version>, azureml:<data>@latest, an azureml://datastores/… URI, or a local file or folder')
+    .addOption(new Option('--input-type <type>', 'what the input must be (default: as the data asset says, else uri_folder)').choices(['uri_folder', 'uri_file']))
     .option('-s, --stream', 'follow the job until it ends (exit 1 unless it completes)')
     .option('--workspace <folder>', 'workspace folder')
     .action((positional: string | undefined, options: InvokeOptions) =>
       withClient(workspaceRoot(options), async (client) => {
         const endpoint = nameOf(positional, options.name, 'batch endpoint');
-        const { job } = await client.batchEndpoints.invoke(endpoint, { input: inputOf(options.input), ...(options.deploymentName ? { deployment: options.deploymentName } : {}) });
+        const { job } = await client.batchEndpoints.invoke(endpoint, { input: inputOf(options.input), ...(options.inputType ? { inputType: options.inputType } : {}), ...(options.deploymentName ? { deployment: options.deploymentName } : {}) });
         process.stdout.write(`${job.name}  ${job.status}${job.reason ? `: ${job.reason}` : ''}\n`);
         return options.stream ? await streamJob(client, job.name, job.type) : 0;
       }),

@@ -47,6 +47,8 @@ export interface BatchDeploymentRequest extends SpecRequest {
 export interface BatchInvokeRequest {
   deployment?: string;
   input: string;
+  /** `az ml`'s `--input-type`: what the input must be; a folder unless given. */
+  inputType?: 'uri_folder' | 'uri_file';
 }
 
 const deploymentRequestSchema = {
@@ -58,7 +60,7 @@ const invokeRequestSchema = {
   type: 'object',
   required: ['input'],
   additionalProperties: false,
-  properties: { deployment: { type: 'string', minLength: 1, maxLength: 255 }, input: { type: 'string', minLength: 1, maxLength: 4096 } },
+  properties: { deployment: { type: 'string', minLength: 1, maxLength: 255 }, input: { type: 'string', minLength: 1, maxLength: 4096 }, inputType: { type: 'string', enum: ['uri_folder', 'uri_file'] } },
 } as const;
 
 export const BATCH_BODY_SCHEMAS = { deploymentRequest: deploymentRequestSchema, invokeRequest: invokeRequestSchema } as const;

@@ -173,7 +173,7 @@ test('a mini-batch that outlives retry_settings.timeout is stopped and tried aga
   assert.deepEqual((await outputFile(plane, run.name, 'predictions.csv')).trimEnd().split('\n'), ['a0,10']);
 });
 
-test('a registered data asset is an input, by version or @latest, and a named deployment is invoked', async (t) => {
+test('a registered data asset is an input, by version or @latest, and so is a single file; a named deployment is invoked', async (t) => {
   const { root, plane } = await batchWorkspace(t, ['mini_batch_size: 5'], NAMES);
   await writeFile(path.join(root, 'items.yml'), 'name: items\ntype: uri_folder\npath: ./inputs\n');
   await plane.client.assets.register('data', { path: path.join(root, 'items.yml') });
@@ -183,6 +183,10 @@ test('a registered data asset is an input, by version or @latest, and a named de
     assert.equal(statuses(events).at(-1), 'Completed', logText(events));
     assert.equal((await outputFile(plane, job.name, 'predictions.csv')).trimEnd().split('\n').length, 10);
   }
+  const { job } = await plane.client.batchEndpoints.invoke('scorer', { input: path.join(root, 'inputs/a3'), inputType: 'uri_file' });
+  const events = await plane.events(job.name);
+  assert.equal(statuses(events).at(-1), 'Completed', logText(events));
+  assert.equal(await outputFile(plane, job.name, 'predictions.csv'), 'a3,40\n', 'a single file is one item');
 });
 
 test('bad input is refused with what is wrong, and where', async (t) => {
@@ -226,6 +230,8 @@ test('bad input is refused with what is wrong, and where', async (t) => {
   assert.match((await refusal(invokeWith(file('missing')))).message, /^--input: .*missing does not exist/);
   assert.match((await refusal(invokeWith('relative/folder'))).message, /^--input: "relative\/folder" is not a data asset/);
   assert.match((await refusal(invokeWith('azureml:nothing@latest'))).message, /^--input: unknown data asset azureml:nothing@latest/);
+  const notAFile = await refusal(client.batchEndpoints.invoke('scorer', { input: file('inputs'), inputType: 'uri_file' }));
+  assert.match(notAFile.message, /^--input: .*is a folder/);
   const unknownCompute = await refusal(client.batchDeployments.create({ path: file('deployment.yml'), set: ['compute=azureml:no-such-compute'] }));
   assert.match(findingLines(unknownCompute).join('\n'), /^deployment\.yml:9:\d+ error unknown-reference compute `no-such-compute`/m);
 

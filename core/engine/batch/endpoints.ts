@@ -106,9 +106,9 @@ export class BatchEndpoints {
     const name = request.deployment ?? row.default_deployment ?? undefined;
     if (!name) throw new BadRequest(`batch endpoint ${endpoint} has no default deployment; give --deployment-name or create one with --set-default`);
     const deployment = this.requireDeployment(endpoint, name);
-    checkInput(request.input);
+    checkInput(request.input, request.inputType);
     const spec = JSON.parse(deployment.spec) as BatchDeploymentSpec;
-    const prepared = await prepareScoringJob(spec, path.dirname(deployment.source_path), this.scoringContext(), request.input).catch((error: unknown) => {
+    const prepared = await prepareScoringJob(spec, path.dirname(deployment.source_path), this.scoringContext(), { path: request.input, ...(request.inputType ? { type: request.inputType } : {}) }).catch((error: unknown) => {
       throw error instanceof Error && /^inputs\.input_data: /.test(error.message) ? new BadRequest(`--input: ${error.message.replace(/^inputs\.input_data: /, '')}`) : error;
     });
     return this.ctx.submitPlan({
@@ -174,11 +174,14 @@ function deploymentDetail(row: BatchDeploymentRow, endpoint: BatchEndpointRow): 
 }
 
 /** `az ml`'s input forms: a data asset, an `azureml://` URI, or a local file or folder (given as an absolute path). */
-function checkInput(input: string): void {
+function checkInput(input: string, type: BatchInvokeRequest['inputType']): void {
   const form = parseReference(input)?.form;
   if (form === 'asset' || form === 'datastore-path' || form === 'job-output') return;
   if (form === 'file' && path.isAbsolute(input)) {
-    if (!fs.existsSync(input)) throw new BadRequest(`--input: ${input} does not exist`);
+    const stat = fs.statSync(input, { throwIfNoEntry: false });
+    if (!stat) throw new BadRequest(`--input: ${input} does not exist`);
+    if (type === 'uri_file' && !stat.isFile()) throw new BadRequest(`--input: ${input} is a folder, not a file (--input-type uri_file)`);
+    if (type === 'uri_folder' && !stat.isDirectory()) throw new BadRequest(`--input: ${input} is a file, not a folder (--input-type uri_folder)`);
     return;
   }
   throw new BadRequest(`--input: "${input}" is not a data asset (azureml:<name>:<version>, azureml:<name>@latest), an azureml://datastores/… URI or a local folder`);

@@ -78,7 +78,7 @@ export function batchDriverFile(mlwDir: string): string {
  * `score` output on the default datastore. Without `input` (when a deployment is created) it checks the
  * deployment's references only.
  */
-export async function prepareScoringJob(spec: BatchDeploymentSpec, specDir: string, ctx: CommandContext & { driverFile: string }, input?: string): Promise<PreparedCommand> {
+export async function prepareScoringJob(spec: BatchDeploymentSpec, specDir: string, ctx: CommandContext & { driverFile: string }, input?: { path: string; type?: string }): Promise<PreparedCommand> {
   const settings = scoringSettings(spec);
   const model = modelInput(spec.model, specDir);
   const modelName = model ? modelBaseName(model.path, specDir, ctx) : undefined;
@@ -96,7 +96,7 @@ export async function prepareScoringJob(spec: BatchDeploymentSpec, specDir: stri
     ...(spec.environment !== undefined ? { environment: spec.environment as CommandSpec['environment'] } : {}),
     inputs: {
       driver: { type: 'uri_file', path: ctx.driverFile, mode: 'ro_mount' },
-      ...(input !== undefined ? { input_data: { path: input, mode: 'ro_mount' } } : {}),
+      ...(input !== undefined ? { input_data: { ...(input.type ? { type: input.type } : {}), path: input.path, mode: 'ro_mount' } } : {}),
       ...(model ? { model: { type: model.type, path: model.path, mode: 'ro_mount' } } : {}),
     },
     outputs: { [SCORE_OUTPUT]: { type: 'uri_folder', mode: 'rw_mount' } },
