@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { isAlive, readServeInfo } from '../../core/api/client';
+import { ApiClient, isAlive, readServeInfo } from '../../core/api/client';
 import { CLI, ok, runCli } from '../support/cli';
 import { PYTHON_IMAGE, waitFor } from '../support/docker';
 import { docker, EXAMPLES } from '../support/examples';
@@ -240,6 +240,13 @@ test('bad input is refused with what is wrong, and where', async (t) => {
   assert.equal(stillDefault.status, 409);
   assert.match(stillDefault.message, /first is the default deployment of scorer; make another one the default first/);
   assert.deepEqual(await client.batchEndpoints.get('scorer').then((e) => [e.defaultDeployment, e.deployments]), ['first', ['dpl', 'first']]);
+
+  const reader = new ApiClient(plane.daemon.info.port, (await client.tokens.create('viewer', 'reader')).token);
+  t.after(() => reader.close());
+  assert.equal((await reader.batchDeployments.list('scorer')).length, 2, 'a reader reads endpoints and deployments');
+  const forbidden = await refusal(reader.batchEndpoints.invoke('scorer', { input: file('inputs') }));
+  assert.equal(forbidden.status, 403);
+  assert.match(forbidden.message, /invoke batch endpoints/);
 });
 
 test('examples/batch through the CLI: create, list, show, invoke --stream, job show, delete', async (t) => {
