@@ -37,7 +37,7 @@ import { datastoreCredentials, forgetDatastoreSecrets, sealDatastoreCredentials 
 import { SecretsStore } from '../secrets/store';
 import { AssetResolver, computeName, generateJobName } from './resolve';
 import { Scheduler, queueReason } from './scheduler';
-import { refuseInvalidName, SpecLoader } from './spec-loader';
+import { refuseInvalidName, SpecLoader, type LoadedSpec } from './spec-loader';
 import { Conflict, NotFound, SpecRejected, Unavailable, Unsupported } from '../errors';
 import { BatchEndpoints } from './batch/endpoints';
 import type { PreparedJob } from './kinds/kind';
@@ -149,7 +149,8 @@ export class ControlPlane {
     };
     const loadComponent = componentLoader(this.resolver, this.loader);
     this.kinds = new JobKinds([commandKind, pipelineKind(orchestration, loadComponent), sweepKind({ ...orchestration, events: this.events }, loadComponent)]);
-    this.batch = new BatchEndpoints({ store: this.store, loader: this.loader, submit: this.submitContext, mlwDir: this.layout.mlwDir, submitPlan: (job) => this.submitPlan(job) });
+    const pipelines = { load: loadComponent, prepare: (spec: LoadedSpec) => this.kinds.ofType('pipeline')!.prepare(spec, this.submitContext) };
+    this.batch = new BatchEndpoints({ store: this.store, loader: this.loader, submit: this.submitContext, mlwDir: this.layout.mlwDir, submitPlan: (job) => this.submitPlan(job), pipelines });
   }
 
   /** Stops a job that has not ended: its run, the job with its own children (a pipeline, a sweep), or a queued job. */
@@ -232,16 +233,19 @@ export class ControlPlane {
     return { job: submitted, warnings: spec.warnings };
   }
 
-  /** Records and queues a command job whose plan was generated rather than read from a spec (a batch scoring run). */
-  async submitPlan(job: { experiment: string; displayName: string; specPath: string; prepared: PreparedJob }): Promise<JobSummary> {
+  /** Records and starts a job whose plan was generated rather than read from a spec (a batch endpoint's invocation). */
+  async submitPlan(job: { type: string; experiment: string; displayName: string; specPath: string; prepared: PreparedJob }): Promise<JobSummary> {
     const { plan, compute, snapshotHash } = job.prepared;
-    await this.target(compute).driver.ping();
+    const orchestrator = this.kinds.ofType(job.type)?.orchestrator;
+    if (!orchestrator) await this.target(compute).driver.ping();
     const name = generateJobName(job.experiment);
-    const row = this.store.transaction(() =>
-      this.enqueue(this.jobs.insert({ name, type: commandKind.type, experiment: job.experiment, displayName: job.displayName, compute, spec: plan as Record<string, unknown>, specPath: job.specPath, runDir: this.layout.runDir(name), ...(snapshotHash ? { snapshotHash } : {}) }, 'Queued')),
-    );
+    const row = this.store.transaction(() => {
+      const inserted = this.jobs.insert({ name, type: job.type, experiment: job.experiment, displayName: job.displayName, compute, spec: plan as Record<string, unknown>, specPath: job.specPath, runDir: this.layout.runDir(name), ...(snapshotHash ? { snapshotHash } : {}) }, orchestrator ? 'NotStarted' : 'Queued');
+      return orchestrator ? this.lifecycle.transition(inserted, 'Running', { patch: { started_at: Date.now() } }) : this.enqueue(inserted);
+    });
     const submitted = this.withQueueReason(this.jobs.get(row.name)!);
-    this.scheduler.kick();
+    if (orchestrator) await orchestrator.advance(row);
+    else this.scheduler.kick();
     return submitted;
   }
 

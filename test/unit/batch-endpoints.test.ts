@@ -7,6 +7,7 @@ import { ApiClient, isAlive, readServeInfo } from '../../core/api/client';
 import { CLI, ok, runCli } from '../support/cli';
 import { PYTHON_IMAGE, waitFor } from '../support/docker';
 import { docker, EXAMPLES } from '../support/examples';
+import type { JobEvent } from '../../core/vocabulary';
 import { findingLines, logText, refusal, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
 
 const ENDPOINT = '$schema: https://azuremlschemas.azureedge.net/latest/batchEndpoint.schema.json\nname: scorer\n';
@@ -218,7 +219,9 @@ test('bad input is refused with what is wrong, and where', async (t) => {
   const instances = await refusal(client.batchDeployments.create({ path: file('two-instances.yml') }));
   assert.deepEqual(findingLines(instances), ['two-instances.yml:11:19 error distributed-not-supported `settings.instance_count: 2`: mlw runs a batch deployment on one instance (with `max_concurrency_per_instance` processes), so this deployment is refused on create; use 1 and raise `max_concurrency_per_instance`']);
   const pipeline = await refusal(client.batchDeployments.create({ path: file('pipeline.yml') }));
-  assert.deepEqual(findingLines(pipeline), ['pipeline.yml:4:7 error not-runnable-yet pipeline component batch deployments are not supported yet; model deployments (`type: model`) are']);
+  assert.deepEqual(findingLines(pipeline), ['pipeline.yml:5:12 error invalid-value pipeline component ./component.yml has no data input; mlw binds `--input` to a component with exactly one']);
+  const noComponent = await refusal(client.batchDeployments.create({ path: file('pipeline.yml'), set: ['component=azureml:missing:1'] }));
+  assert.deepEqual(findingLines(noComponent), ['pipeline.yml:5:12 error invalid-value no pipeline component azureml:missing:1; register it with `mlw component create -f <file>` or give its file']);
   const noScript = await refusal(client.batchDeployments.create({ path: file('no-script.yml') }));
   assert.match(findingLines(noScript)[0] ?? '', /^no-script\.yml:5:3 error missing-property a batch deployment needs `code_configuration`/);
 
@@ -295,4 +298,77 @@ test('on a Docker compute the scoring job runs in the deployment\'s image', asyn
   assert.match(run.log, /running on box \(docker\): python3 \/mlw\/inputs\/driver\//);
   assert.equal((run.log.match(/^init in \d+$/gm) ?? []).length, 2);
   assert.deepEqual((await outputFile(plane, run.name, 'predictions.csv')).trimEnd().split('\n'), NAMES.map((name, i) => `${name},${(i + 1) * 10}`));
+});
+
+const PIPELINE_FILES: Record<string, string> = {
+  'pipeline-deployment.yml': [
+    '$schema: https://azuremlschemas.azureedge.net/latest/pipelineComponentBatchDeployment.schema.json',
+    'name: count-dpl',
+    'endpoint_name: scorer',
+    'type: pipeline',
+    'component: ./pipeline-component.yml',
+    'settings:',
+    '  default_compute: azureml:local',
+    '',
+  ].join('\n'),
+  'pipeline-component.yml': [
+    '$schema: https://azuremlschemas.azureedge.net/latest/pipelineComponent.schema.json',
+    'type: pipeline',
+    'name: count_files',
+    'inputs:',
+    '  input_data:',
+    '    type: uri_folder',
+    '  suffix:',
+    '    type: string',
+    '    default: files',
+    'outputs:',
+    '  summary:',
+    '    type: uri_folder',
+    'jobs:',
+    '  count:',
+    '    type: command',
+    '    component: ./count.yml',
+    '    inputs:',
+    '      data: ${{parent.inputs.input_data}}',
+    '      suffix: ${{parent.inputs.suffix}}',
+    '    outputs:',
+    '      result: ${{parent.outputs.summary}}',
+    '',
+  ].join('\n'),
+  'count.yml': [
+    '$schema: https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json',
+    'type: command',
+    'name: count',
+    'inputs:',
+    '  data:',
+    '    type: uri_folder',
+    '  suffix:',
+    '    type: string',
+    'outputs:',
+    '  result:',
+    '    type: uri_folder',
+    'code: ./src',
+    'command: python3 count.py ${{inputs.data}} ${{outputs.result}} ${{inputs.suffix}}',
+    'environment:',
+    `  image: ${PYTHON_IMAGE}`,
+    '',
+  ].join('\n'),
+  'src/count.py': 'import os, sys\nn = len(os.listdir(sys.argv[1]))\nopen(os.path.join(sys.argv[2], "count.txt"), "w").write("%d %s\\n" % (n, sys.argv[3]))\nprint("counted", n)\n',
+};
+
+test('a pipeline component deployment runs the component as a pipeline job, --input bound to its data input', async (t) => {
+  const root = await workspace(t, { 'endpoint.yml': ENDPOINT, ...PIPELINE_FILES, ...items(['a0', 'a1', 'a2']) });
+  const plane = await startPlane(t, root);
+  await plane.client.batchEndpoints.create({ path: path.join(root, 'endpoint.yml') });
+  await plane.client.batchDeployments.create({ path: path.join(root, 'pipeline-deployment.yml'), setDefault: true });
+  const { job } = await plane.client.batchEndpoints.invoke('scorer', { input: path.join(root, 'inputs') });
+  assert.equal(job.type, 'pipeline');
+  const events: JobEvent[] = [];
+  await plane.client.jobs.events(job.name, (event) => events.push(event), { children: true });
+  assert.equal(statuses(events.filter((e) => e.job === job.name)).at(-1), 'Completed', logText(events));
+  assert.match(logText(events), /counted 3/);
+  const [step] = await plane.client.jobs.list({ parent: job.name });
+  assert.equal(step?.name, `${job.name}_count`);
+  assert.equal((await plane.client.jobs.outputFile(step.name, 'result', 'count.txt')).toString(), '3 files\n');
+  assert.equal((await plane.client.jobs.get(job.name)).displayName, 'scorer/count-dpl');
 });

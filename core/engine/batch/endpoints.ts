@@ -10,6 +10,8 @@ import { isoTime } from '../../store/jobs';
 import type { JobSummary } from '../../vocabulary';
 import type { PreparedJob, SubmitContext } from '../kinds/kind';
 import { refuseInvalidName, type LoadedSpec, type SpecLoader } from '../spec-loader';
+import type { ComponentLoader } from '../kinds/pipeline';
+import { loadPipelineComponent, pipelineInvocation, type PipelineDeploymentSpec } from './pipeline-deployment';
 import { batchDriverFile, prepareScoringJob, type BatchDeploymentSpec } from './scoring-plan';
 
 export interface BatchEndpointsContext {
@@ -17,8 +19,10 @@ export interface BatchEndpointsContext {
   loader: SpecLoader;
   submit: SubmitContext;
   mlwDir: string;
-  /** Records and queues a generated command job. */
-  submitPlan: (job: { experiment: string; displayName: string; specPath: string; prepared: PreparedJob }) => Promise<JobSummary>;
+  /** Records a generated job and starts it: a command job is queued, a pipeline job runs its steps. */
+  submitPlan: (job: { type: 'command' | 'pipeline'; experiment: string; displayName: string; specPath: string; prepared: PreparedJob }) => Promise<JobSummary>;
+  /** What a pipeline component deployment needs: its component, and the pipeline kind's preparation. */
+  pipelines: { load: ComponentLoader; prepare: (spec: LoadedSpec) => Promise<PreparedJob> };
 }
 
 /** Batch endpoints and deployments: their records, and invocations that score an input as a job. */
@@ -59,23 +63,35 @@ export class BatchEndpoints {
     const relative = this.relative(spec.path);
     refuseInvalidName(spec, value.name, relative);
     const doc = () => SpecDocument.parse(spec.path, spec.text);
-    if (value.type === 'pipeline') throw rejectedAt(doc(), relative, ['type'], 'not-runnable-yet', 'pipeline component batch deployments are not supported yet; model deployments (`type: model`) are');
-    if (!value.code_configuration?.scoring_script) {
-      throw rejectedAt(doc(), relative, ['model'], 'missing-property', 'a batch deployment needs `code_configuration` with a `scoring_script` defining init() and run(mini_batch); mlw does not score MLflow models without one yet');
-    }
     const endpointName = request.endpointName ?? value.endpoint_name;
     if (!endpointName) throw new BadRequest(`${relative}: which endpoint? give endpoint_name in the spec or --endpoint-name`);
     this.requireEndpoint(endpointName);
     const specDir = path.dirname(spec.path);
+    if (value.type === 'pipeline') {
+      try {
+        loadPipelineComponent(spec.value as unknown as PipelineDeploymentSpec, specDir, this.ctx.pipelines.load);
+      } catch (error) {
+        if (error instanceof SpecRejected && error.findings.length === 0) throw rejectedAt(doc(), relative, ['component'], 'invalid-value', error.message.replace(/^component: /, ''));
+        throw error;
+      }
+      return this.save(request, spec, endpointName);
+    }
+    if (!value.code_configuration?.scoring_script) {
+      throw rejectedAt(doc(), relative, ['model'], 'missing-property', 'a batch deployment needs `code_configuration` with a `scoring_script` defining init() and run(mini_batch); mlw does not score MLflow models without one yet');
+    }
     // The references are checked and the scoring code snapshotted now, as Azure ML does when it creates a deployment.
     await this.ctx.loader.locatingDataErrors(request, () => prepareScoringJob(value, specDir, this.scoringContext()));
-    const snapshotHash = await this.ctx.submit.snapshot(path.resolve(specDir, value.code_configuration.code ?? '.'));
+    return this.save(request, spec, endpointName, await this.ctx.submit.snapshot(path.resolve(specDir, value.code_configuration.code ?? '.')));
+  }
+
+  private save(request: BatchDeploymentRequest, spec: LoadedSpec, endpoint: string, snapshotHash?: string): BatchDeploymentCreated {
+    const name = String(spec.value.name);
     const created = this.ctx.store.transaction(() => {
-      const isNew = this.repository.saveDeployment({ endpoint: endpointName, name: value.name, spec: value, sourcePath: spec.path, snapshotHash });
-      if (request.setDefault) this.repository.setDefault(endpointName, value.name);
+      const isNew = this.repository.saveDeployment({ endpoint, name, spec: spec.value, sourcePath: spec.path, ...(snapshotHash ? { snapshotHash } : {}) });
+      if (request.setDefault) this.repository.setDefault(endpoint, name);
       return isNew;
     });
-    return { deployment: this.deployment(endpointName, value.name), created, warnings: spec.warnings };
+    return { deployment: this.deployment(endpoint, name), created, warnings: spec.warnings };
   }
 
   deployments(endpoint: string): BatchDeploymentDetail[] {
@@ -108,10 +124,19 @@ export class BatchEndpoints {
     const deployment = this.requireDeployment(endpoint, name);
     checkInput(request.input, request.inputType);
     const spec = JSON.parse(deployment.spec) as BatchDeploymentSpec;
-    const prepared = await prepareScoringJob(spec, path.dirname(deployment.source_path), this.scoringContext(), { path: request.input, ...(request.inputType ? { type: request.inputType } : {}) }).catch((error: unknown) => {
+    const specDir = path.dirname(deployment.source_path);
+    const input = { path: request.input, ...(request.inputType ? { type: request.inputType } : {}) };
+    const job = { experiment: endpoint, displayName: `${endpoint}/${name}`, specPath: deployment.source_path };
+    if (spec.type === 'pipeline') {
+      const pipeline = spec as unknown as PipelineDeploymentSpec;
+      const invocation = pipelineInvocation(pipeline, loadPipelineComponent(pipeline, specDir, this.ctx.pipelines.load), endpoint, input);
+      return this.ctx.submitPlan({ ...job, type: 'pipeline', prepared: await this.ctx.pipelines.prepare(invocation) });
+    }
+    const prepared = await prepareScoringJob(spec, specDir, this.scoringContext(), input).catch((error: unknown) => {
       throw error instanceof Error && /^inputs\.input_data: /.test(error.message) ? new BadRequest(`--input: ${error.message.replace(/^inputs\.input_data: /, '')}`) : error;
     });
     return this.ctx.submitPlan({
+      type: 'command',
       experiment: endpoint,
       displayName: `${endpoint}/${name}`,
       specPath: deployment.source_path,

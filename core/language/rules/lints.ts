@@ -132,7 +132,6 @@ export function isPinned(spec: string, pip: boolean): boolean {
 export function checkRunnable(ctx: RuleContext): void {
   const root = ctx.doc.rootMap;
   if (root && ctx.kind.id === 'job/pipeline') checkStepTypes(ctx, root);
-  if (root && ctx.kind.id === 'deployment/batch') checkBatchDeploymentType(ctx, root);
   if (!root || !NOT_RUNNABLE_YET.has(ctx.kind.id)) return;
   const typePair = root.pairs.find((p) => keyText(p) === 'type');
   const anchor = typePair?.value ?? typePair?.key ?? root.pairs[0]?.key;
@@ -166,13 +165,6 @@ export function checkPlaceholders(ctx: RuleContext): void {
     }
   };
   visit(ctx.doc.root, undefined, 0);
-}
-
-/** Batch endpoints run model deployments; a pipeline component deployment is refused when it is created. */
-function checkBatchDeploymentType(ctx: RuleContext, root: YamlMap): void {
-  const type = deref(root.pairs.find((p) => keyText(p) === 'type')?.value ?? null);
-  if (!isScalar(type) || type.value !== 'pipeline') return;
-  ctx.report({ start: type.start, end: type.end, severity: 'information', rule: 'not-runnable-yet', message: 'pipeline component batch deployments validate here but do not run on mlw yet (model deployments do): creating one is refused' });
 }
 
 function checkStepTypes(ctx: RuleContext, root: YamlMap): void {
