@@ -406,7 +406,7 @@ export class ControlPlane {
   }
 
   private registeredForIndex(): IndexedAsset[] {
-    return this.assets.list().map((a) => toIndexedAsset(a, a.sourcePath));
+    return [...this.assets.list().map((a) => toIndexedAsset(a, a.sourcePath)), ...this.batch.indexed()];
   }
 }
 

@@ -372,3 +372,12 @@ test('a pipeline component deployment runs the component as a pipeline job, --in
   assert.equal((await plane.client.jobs.outputFile(step.name, 'result', 'count.txt')).toString(), '3 files\n');
   assert.equal((await plane.client.jobs.get(job.name)).displayName, 'scorer/count-dpl');
 });
+
+test('an endpoint created under another name than its file\'s is a known reference for deployments', async (t) => {
+  const root = await workspace(t, { 'endpoint.yml': ENDPOINT, 'deployment.yml': deployment([]), 'model/factor.txt': '10\n', 'code/score.py': SCORE });
+  const plane = await startPlane(t, root);
+  await plane.client.batchEndpoints.create({ path: path.join(root, 'endpoint.yml'), set: ['name="scorer-two"'] });
+  const created = await plane.client.batchDeployments.create({ path: path.join(root, 'deployment.yml'), set: ['endpoint_name=scorer-two'] });
+  assert.equal(created.deployment.endpoint, 'scorer-two');
+  assert.deepEqual(created.warnings, []);
+});

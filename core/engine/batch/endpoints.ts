@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { BatchDeploymentCreated, BatchDeploymentDetail, BatchDeploymentRequest, BatchEndpointCreated, BatchEndpointDetail, BatchInvokeRequest } from '../../api/batch-contracts';
 import type { SpecRequest } from '../../api/contracts';
 import { BadRequest, Conflict, NotFound, SpecRejected } from '../../errors';
-import { parseReference, SpecDocument, yaml } from '../../language';
+import { parseReference, SpecDocument, yaml, type IndexedAsset } from '../../language';
 import { BatchEndpointRepository, type BatchDeploymentRow, type BatchEndpointRow } from '../../store/batch-endpoints';
 import type { Store } from '../../store/database';
 import { isoTime } from '../../store/jobs';
@@ -38,7 +38,13 @@ export class BatchEndpoints {
     const value = spec.value as { name: string; defaults?: { deployment_name?: string } };
     refuseInvalidName(spec, value.name, this.relative(spec.path));
     const created = this.ctx.store.transaction(() => this.repository.saveEndpoint({ name: value.name, spec: value, sourcePath: spec.path, ...(value.defaults?.deployment_name ? { defaultDeployment: value.defaults.deployment_name } : {}) }));
+    this.ctx.loader.assetsChanged();
     return { endpoint: this.endpoint(value.name), created, warnings: spec.warnings };
+  }
+
+  /** The endpoints as references resolve them (`endpoint_name: <name>`), whatever file they were created from. */
+  indexed(): IndexedAsset[] {
+    return this.repository.endpoints().map((row) => ({ asset: 'endpoint', kind: 'endpoint/batch', name: row.name, path: '', start: 0, end: 0, origin: 'registered' }));
   }
 
   endpoints(): BatchEndpointDetail[] {
@@ -54,6 +60,7 @@ export class BatchEndpoints {
     this.requireEndpoint(name);
     const deployments = this.repository.deployments(name).length;
     this.repository.deleteEndpoint(name);
+    this.ctx.loader.assetsChanged();
     return { deleted: name, deployments };
   }
 
