@@ -4,6 +4,8 @@ import { registerAssetArchive } from './commands/asset-archive';
 import { registerAssetCreate } from './commands/asset-create';
 import { registerAssetList } from './commands/asset-list';
 import { registerAssetShow } from './commands/asset-show';
+import { registerBatchDeployment } from './commands/batch-deployment';
+import { registerBatchEndpoint } from './commands/batch-endpoint';
 import { registerJobCancel } from './commands/job-cancel';
 import { registerJobCreate } from './commands/job-create';
 import { registerJobDownload } from './commands/job-download';
@@ -42,6 +44,8 @@ registerToken(program);
 registerWorkspace(program);
 registerOnlineEndpoint(program);
 registerOnlineDeployment(program);
+registerBatchEndpoint(program);
+registerBatchDeployment(program);
 
 const job = program.command('job').description('submit and follow jobs');
 for (const register of [registerJobCreate, registerJobList, registerJobShow, registerJobStream, registerJobCancel, registerJobDownload, registerJobMetrics]) register(job);

@@ -7,6 +7,7 @@ import type { ApiErrorBody, ArchiveResult, AssetRegistration, ComputeQueue, Envi
 import type { Role } from '../auth/roles';
 import type { CreatedToken, TokenSummary } from '../auth/tokens';
 import { routes } from './routes';
+import type { BatchDeploymentCreated, BatchDeploymentDetail, BatchDeploymentRequest, BatchEndpointCreated, BatchEndpointDetail, BatchInvokeRequest } from './batch-contracts';
 import { CertificateMismatchError, normalizeFingerprint, PinnedAgent, type PinnedTls } from './pinned-tls';
 import type { AssetDetail, AssetKind, AssetSummary, EndpointCredentials, JobDetail, JobEvent, JobSummary, OnlineDeploymentDetail, OnlineEndpointDetail } from '../vocabulary';
 import type { DeploymentRequest, EndpointRequest } from '../endpoints/service';
@@ -104,6 +105,23 @@ export class ApiClient {
     create: (name: string, role: Role): Promise<CreatedToken> => this.transport.request('POST', routes.tokens(), { name, role }),
     list: (): Promise<TokenSummary[]> => this.transport.request('GET', routes.tokens()),
     revoke: (name: string): Promise<{ revoked: string }> => this.transport.request('DELETE', routes.token(name)),
+  };
+
+  readonly batchEndpoints = {
+    create: (spec: SpecRequest): Promise<BatchEndpointCreated> => this.transport.request('POST', routes.batchEndpoints(), spec),
+    list: (): Promise<BatchEndpointDetail[]> => this.transport.request('GET', routes.batchEndpoints()),
+    get: (name: string): Promise<BatchEndpointDetail> => this.transport.request('GET', routes.batchEndpoint(name)),
+    /** Deletes the endpoint with its deployments. */
+    delete: (name: string): Promise<{ deleted: string; deployments: number }> => this.transport.request('DELETE', routes.batchEndpoint(name)),
+    /** Scores an input with a deployment (the endpoint's default one unless `deployment` is given), as a job. */
+    invoke: (name: string, request: BatchInvokeRequest): Promise<{ job: JobSummary }> => this.transport.request('POST', routes.batchEndpointInvoke(name), request),
+  };
+
+  readonly batchDeployments = {
+    create: (request: BatchDeploymentRequest): Promise<BatchDeploymentCreated> => this.transport.request('POST', routes.batchDeploymentCreate(), request),
+    list: (endpoint: string): Promise<BatchDeploymentDetail[]> => this.transport.request('GET', routes.batchDeployments(endpoint)),
+    get: (endpoint: string, name: string): Promise<BatchDeploymentDetail> => this.transport.request('GET', routes.batchDeployment(endpoint, name)),
+    delete: (endpoint: string, name: string): Promise<{ deleted: string }> => this.transport.request('DELETE', routes.batchDeployment(endpoint, name)),
   };
 
   readonly computes = {

@@ -41,6 +41,12 @@ export const routes = {
   onlineEndpointDeployments: (endpoint: string) => `/api/online-endpoints/${segment(endpoint)}/deployments`,
   onlineDeployment: (endpoint: string, name: string) => `/api/online-endpoints/${segment(endpoint)}/deployments/${segment(name)}`,
   onlineDeploymentLogs: (endpoint: string, name: string, lines?: number) => `/api/online-endpoints/${segment(endpoint)}/deployments/${segment(name)}/logs${query({ lines })}`,
+  batchEndpoints: () => '/api/batch-endpoints',
+  batchEndpoint: (name: string) => `/api/batch-endpoints/${segment(name)}`,
+  batchEndpointInvoke: (name: string) => `/api/batch-endpoints/${segment(name)}/invoke`,
+  batchDeploymentCreate: () => '/api/batch-deployments',
+  batchDeployments: (endpoint: string) => `/api/batch-endpoints/${segment(endpoint)}/deployments`,
+  batchDeployment: (endpoint: string, name: string) => `/api/batch-endpoints/${segment(endpoint)}/deployments/${segment(name)}`,
 
   whoami: () => '/api/whoami',
   workspace: () => '/api/workspace',

@@ -16,6 +16,7 @@ import { useBoundedJsonParser } from './json-body';
 import { streamEvents, type StreamCounter } from './sse';
 import { tokenRoutes } from './token-routes';
 import { workspaceInfo } from '../engine/workspace-record';
+import { batchEndpointRoutes } from './batch-routes';
 
 export interface ApiOptions {
   token: string;
@@ -115,6 +116,7 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
 
   app.get<{ Params: { name: string } }>('/api/computes/:name/queue', async (request) => plane.queue(request.params.name));
   tokenRoutes(app, tokens);
+  batchEndpointRoutes(app, plane);
 
   app.post<{ Params: { name: string; key: string }; Body: SecretRequest }>('/api/secrets/datastores/:name/:key', { schema: { body: BODY_SCHEMAS.secretRequest } }, async (request): Promise<SecretStored> => ({
     reference: storeDatastoreSecret(plane.secrets, request.params.name, request.params.key, request.body.value),

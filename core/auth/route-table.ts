@@ -58,6 +58,15 @@ const CONTROL_PLANE: Record<string, Rule> = {
   'GET /api/online-endpoints/:name/deployments/:deployment': read('read deployments'),
   'DELETE /api/online-endpoints/:name/deployments/:deployment': use('delete deployments'),
   'GET /api/online-endpoints/:name/deployments/:deployment/logs': read('read deployment logs'),
+  'POST /api/batch-endpoints': use('create batch endpoints'),
+  'GET /api/batch-endpoints': read('list batch endpoints'),
+  'GET /api/batch-endpoints/:name': read('read batch endpoints'),
+  'DELETE /api/batch-endpoints/:name': use('delete batch endpoints'),
+  'POST /api/batch-endpoints/:name/invoke': use('invoke batch endpoints'),
+  'POST /api/batch-deployments': use('create batch deployments'),
+  'GET /api/batch-endpoints/:endpoint/deployments': read('list batch deployments'),
+  'GET /api/batch-endpoints/:endpoint/deployments/:name': read('read batch deployments'),
+  'DELETE /api/batch-endpoints/:endpoint/deployments/:name': use('delete batch deployments'),
 };
 
 /** MLflow's POST endpoints that only read. */

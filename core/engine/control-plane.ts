@@ -39,8 +39,10 @@ import { SecretsStore } from '../secrets/store';
 import { AssetResolver, computeName, generateJobName } from './resolve';
 import { refuseDistributedOnHost, type DistributedPlan } from './distribution';
 import { Scheduler, queueReason } from './scheduler';
-import { refuseInvalidName, SpecLoader } from './spec-loader';
+import { refuseInvalidName, SpecLoader, type LoadedSpec } from './spec-loader';
 import { Conflict, NotFound, SpecRejected, Unavailable, Unsupported } from '../errors';
+import { BatchEndpoints } from './batch/endpoints';
+import type { PreparedJob } from './kinds/kind';
 
 export interface ControlPlaneOptions {
   /** The Docker driver, created on first use. */
@@ -69,6 +71,7 @@ export class ControlPlane {
   readonly loader: SpecLoader;
   readonly lifecycle: JobLifecycle;
   readonly kinds: JobKinds;
+  readonly batch: BatchEndpoints;
   private readonly submitContext: SubmitContext;
   readonly resolver: AssetResolver;
   readonly datastores: DatastoreResolver;
@@ -150,6 +153,8 @@ export class ControlPlane {
     };
     const loadComponent = componentLoader(this.resolver, this.loader);
     this.kinds = new JobKinds([commandKind, pipelineKind(orchestration, loadComponent), sweepKind({ ...orchestration, events: this.events }, loadComponent)]);
+    const pipelines = { load: loadComponent, prepare: (spec: LoadedSpec) => this.kinds.ofType('pipeline')!.prepare(spec, this.submitContext) };
+    this.batch = new BatchEndpoints({ store: this.store, loader: this.loader, submit: this.submitContext, mlwDir: this.layout.mlwDir, submitPlan: (job) => this.submitPlan(job), pipelines });
   }
 
   /** Stops a job that has not ended: its run, the job with its own children (a pipeline, a sweep), or a queued job. */
@@ -231,6 +236,22 @@ export class ControlPlane {
     if (kind.orchestrator) await kind.orchestrator.advance(row);
     else this.scheduler.kick();
     return { job: submitted, warnings: spec.warnings };
+  }
+
+  /** Records and starts a job whose plan was generated rather than read from a spec (a batch endpoint's invocation). */
+  async submitPlan(job: { type: string; experiment: string; displayName: string; specPath: string; prepared: PreparedJob }): Promise<JobSummary> {
+    const { plan, compute, snapshotHash } = job.prepared;
+    const orchestrator = this.kinds.ofType(job.type)?.orchestrator;
+    if (!orchestrator) await this.target(compute).driver.ping();
+    const name = generateJobName(job.experiment);
+    const row = this.store.transaction(() => {
+      const inserted = this.jobs.insert({ name, type: job.type, experiment: job.experiment, displayName: job.displayName, compute, spec: plan as Record<string, unknown>, specPath: job.specPath, runDir: this.layout.runDir(name), ...(snapshotHash ? { snapshotHash } : {}) }, orchestrator ? 'NotStarted' : 'Queued');
+      return orchestrator ? this.lifecycle.transition(inserted, 'Running', { patch: { started_at: Date.now() } }) : this.enqueue(inserted);
+    });
+    const submitted = this.withQueueReason(this.jobs.get(row.name)!);
+    if (orchestrator) await orchestrator.advance(row);
+    else this.scheduler.kick();
+    return submitted;
   }
 
   /** Puts a stored job in its compute's queue (with the queue position as its reason). */
@@ -390,7 +411,7 @@ export class ControlPlane {
   }
 
   private registeredForIndex(): IndexedAsset[] {
-    return this.assets.list().map((a) => toIndexedAsset(a, a.sourcePath));
+    return [...this.assets.list().map((a) => toIndexedAsset(a, a.sourcePath)), ...this.batch.indexed()];
   }
 }
 

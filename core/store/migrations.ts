@@ -239,4 +239,25 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (endpoint, name)
   ) WITHOUT ROWID;
   `,
+  // Batch endpoints and their deployments (each deployment's code snapshotted when it is created).
+  `
+  CREATE TABLE batch_endpoints (
+    name TEXT PRIMARY KEY,
+    spec TEXT NOT NULL,
+    source_path TEXT,
+    default_deployment TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE batch_deployments (
+    endpoint TEXT NOT NULL REFERENCES batch_endpoints (name) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    snapshot_hash TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (endpoint, name)
+  ) WITHOUT ROWID;
+  `,
 ];

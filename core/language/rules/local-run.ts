@@ -67,6 +67,7 @@ function checkKinds(ctx: RuleContext, root: YamlMap): void {
   }
   if (ctx.kind.asset === 'job') for (const job of jobNodes(ctx.doc)) checkJob(ctx, job.node);
   if (ctx.kind.id === 'job/command') checkHostEnvironment(ctx, root);
+  if (ctx.kind.id === 'deployment/batch') checkBatchInstances(ctx, root);
   if (ctx.kind.id === 'workspace') {
     for (const [field, what] of Object.entries(WORKSPACE_FIELDS_NOT_USED)) {
       const pair = fieldOf(root, field);
@@ -146,6 +147,17 @@ function runsCommands(ctx: RuleContext, job: YamlMap): boolean {
   if (job === ctx.doc.rootMap) return ctx.kind.id === 'job/command';
   const type = deref(fieldOf(job, 'type')?.value ?? null);
   return !isScalar(type) || String(type.value) === 'command';
+}
+
+/** A batch deployment runs on one instance: its mini-batches go to `max_concurrency_per_instance` processes there. */
+function checkBatchInstances(ctx: RuleContext, root: YamlMap): void {
+  for (const scope of ['resources', 'settings']) {
+    const count = fieldOf(mapAt(root, scope), 'instance_count');
+    const value = deref(count?.value ?? null);
+    if (count && isScalar(value) && typeof value.value === 'number' && value.value > 1) {
+      notRunnable(ctx, value, `\`${scope}.instance_count: ${value.value}\`: mlw runs a batch deployment on one instance (with \`max_concurrency_per_instance\` processes), so this deployment is refused on create; use 1 and raise \`max_concurrency_per_instance\``);
+    }
+  }
 }
 
 /**

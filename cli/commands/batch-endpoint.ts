@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { stringify } from 'yaml';
+import { parseReference } from '../../core/language';
+import { collect, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
+import { table } from '../format';
+import { nameOf, overridesOf, withNameArgument } from '../options';
+import { streamJob } from './job-stream';
+
+interface InvokeOptions extends WorkspaceOption {
+  name?: string;
+  deploymentName?: string;
+  input: string;
+  inputType?: 'uri_folder' | 'uri_file';
+  stream?: boolean;
+}
+
+/** `mlw batch-endpoint create|show|list|delete|invoke`, with `az ml batch-endpoint`'s flags. */
+export function registerBatchEndpoint(program: Command): void {
+  const group = program.command('batch-endpoint').description('batch endpoints: score inputs in mini-batches as jobs');
+  group
+    .command('create')
+    .description('create or update a batch endpoint from its spec')
+    .requiredOption('-f, --file <file>', 'batch endpoint spec (YAML)')
+    .option('-n, --name <name>', "the endpoint's name (overrides the spec's)")
+    .option('--set <key=value>', 'override a spec field (repeatable)', collect)
+    .option('--workspace <folder>', 'workspace folder (default: nearest folder of the spec with .mlw or .git)')
+    .action((options: WorkspaceOption & { file: string; name?: string; set?: string[] }) =>
+      withClient(workspaceRoot(options, path.dirname(path.resolve(options.file))), async (client) => {
+        const set = overridesOf(options);
+        const result = await client.batchEndpoints.create({ path: path.resolve(options.file), ...(set.length ? { set } : {}) });
+        for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+        process.stdout.write(`${result.created ? 'created' : 'updated'} batch endpoint ${result.endpoint.name}\n`);
+      }),
+    );
+  withNameArgument(group.command('show').description('show a batch endpoint and its deployments'), 'batch endpoint')
+    .option('--json', 'print JSON')
+    .option('--workspace <folder>', 'workspace folder')
+    .action((positional: string | undefined, options: WorkspaceOption & { name?: string; json?: boolean }) =>
+      withClient(workspaceRoot(options), async (client) => {
+        const endpoint = await client.batchEndpoints.get(nameOf(positional, options.name, 'batch endpoint'));
+        if (options.json) return void process.stdout.write(JSON.stringify(endpoint, null, 2) + '\n');
+        const { name, description, defaultDeployment, deployments, createdAt, updatedAt, sourcePath } = endpoint;
+        process.stdout.write(stringify({ name, ...(description ? { description } : {}), default_deployment: defaultDeployment ?? null, deployments, created: createdAt, updated: updatedAt, source: sourcePath }));
+      }),
+    );
+  group
+    .command('list')
+    .description('list batch endpoints')
+    .option('--json', 'print JSON')
+    .option('--workspace <folder>', 'workspace folder')
+    .action((options: WorkspaceOption & { json?: boolean }) =>
+      withClient(workspaceRoot(options), async (client) => {
+        const endpoints = await client.batchEndpoints.list();
+        if (options.json) return void process.stdout.write(JSON.stringify(endpoints, null, 2) + '\n');
+        process.stdout.write(table([['NAME', 'DEFAULT DEPLOYMENT', 'DEPLOYMENTS'], ...endpoints.map((e) => [e.name, e.defaultDeployment ?? '-', e.deployments.join(', ') || '-'])]));
+      }),
+    );
+  withNameArgument(group.command('delete').description('delete a batch endpoint with its deployments (its jobs stay)'), 'batch endpoint')
+    .option('-y, --yes', 'do not ask for confirmation (accepted for az ml compatibility; mlw never asks)')
+    .option('--workspace <folder>', 'workspace folder')
+    .action((positional: string | undefined, options: WorkspaceOption & { name?: string }) =>
+      withClient(workspaceRoot(options), async (client) => {
+        const result = await client.batchEndpoints.delete(nameOf(positional, options.name, 'batch endpoint'));
+        process.stdout.write(`deleted batch endpoint ${result.deleted} and ${result.deployments} deployment(s)\n`);
+      }),
+    );
+  withNameArgument(group.command('invoke').description('score an input with a deployment of the endpoint, as a job'), 'batch endpoint')
+    .option('-d, --deployment-name <name>', "the deployment (default: the endpoint's default deployment)")
+    .requiredOption('--input <input>', 'azureml:<data>:<version>, azureml:<data>@latest, an azureml://datastores/… URI, or a local file or folder')
+    .addOption(new Option('--input-type <type>', 'what the input must be (default: as the data asset says, else uri_folder)').choices(['uri_folder', 'uri_file']))
+    .option('-s, --stream', 'follow the job until it ends (exit 1 unless it completes)')
+    .option('--workspace <folder>', 'workspace folder')
+    .action((positional: string | undefined, options: InvokeOptions) =>
+      withClient(workspaceRoot(options), async (client) => {
+        const endpoint = nameOf(positional, options.name, 'batch endpoint');
+        const { job } = await client.batchEndpoints.invoke(endpoint, { input: inputOf(options.input), ...(options.inputType ? { inputType: options.inputType } : {}), ...(options.deploymentName ? { deployment: options.deploymentName } : {}) });
+        process.stdout.write(`${job.name}  ${job.status}${job.reason ? `: ${job.reason}` : ''}\n`);
+        return options.stream ? await streamJob(client, job.name, job.type) : 0;
+      }),
+    );
+}
+
+/** A local path is sent as an absolute path (it may be relative to where the command runs); references as given. */
+function inputOf(input: string): string {
+  if (parseReference(input)?.form !== 'file') return input;
+  const local = path.resolve(input);
+  if (!fs.existsSync(local)) throw new Error(`--input ${input}: no such file or folder`);
+  return local;
+}

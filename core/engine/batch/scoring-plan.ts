@@ -1,0 +1,124 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseReference } from '../../language';
+import { BadRequest, SpecRejected } from '../../errors';
+import { prepareCommand, type CommandContext, type CommandSpec, type PreparedCommand } from '../kinds/command';
+import { computeName } from '../resolve';
+import { BATCH_DRIVER_SOURCE } from './driver-source';
+
+/** A model batch deployment's spec, as the validator accepted it. */
+export interface BatchDeploymentSpec {
+  name?: string;
+  endpoint_name?: string;
+  type?: string;
+  model?: string | { path?: string; name?: string; type?: string };
+  code_configuration?: { code?: string; scoring_script?: string };
+  environment?: unknown;
+  environment_variables?: Record<string, string | number | boolean>;
+  compute?: string;
+  resources?: { instance_count?: number };
+  settings?: Partial<ScoringSettings> & { instance_count?: number; environment_variables?: Record<string, string | number | boolean> };
+  [legacy: string]: unknown;
+}
+
+/** What the driver reads from MLW_BATCH_SETTINGS, with Azure ML's defaults. */
+export interface ScoringSettings {
+  mini_batch_size: number;
+  max_concurrency_per_instance: number;
+  output_action: 'append_row' | 'summary_only';
+  output_file_name: string;
+  logging_level: string;
+  error_threshold: number;
+  retry_settings: { max_retries?: number; timeout?: number };
+}
+
+const DEFAULTS: ScoringSettings = {
+  mini_batch_size: 10,
+  max_concurrency_per_instance: 1,
+  output_action: 'append_row',
+  output_file_name: 'predictions.csv',
+  logging_level: 'info',
+  error_threshold: -1,
+  retry_settings: {},
+};
+
+/** The output a scoring job writes to, named as Azure ML names it. */
+export const SCORE_OUTPUT = 'score';
+
+/** `settings.<key>` first, then the legacy top-level `<key>`, then Azure ML's default. */
+export function scoringSettings(spec: BatchDeploymentSpec): ScoringSettings {
+  const pick = <K extends keyof ScoringSettings>(key: K): ScoringSettings[K] => (spec.settings?.[key] ?? spec[key] ?? DEFAULTS[key]) as ScoringSettings[K];
+  return {
+    mini_batch_size: pick('mini_batch_size'),
+    max_concurrency_per_instance: pick('max_concurrency_per_instance'),
+    output_action: pick('output_action'),
+    output_file_name: pick('output_file_name'),
+    logging_level: String(pick('logging_level')).toLowerCase(),
+    error_threshold: pick('error_threshold'),
+    retry_settings: pick('retry_settings'),
+  };
+}
+
+/** Writes the driver once per content under `.mlw/batch/` and answers its path. */
+export function batchDriverFile(mlwDir: string): string {
+  const hash = crypto.createHash('sha256').update(BATCH_DRIVER_SOURCE).digest('hex').slice(0, 16);
+  const file = path.join(mlwDir, 'batch', `driver-${hash}.py`);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, BATCH_DRIVER_SOURCE, { mode: 0o444 });
+    fs.renameSync(temp, file);
+  }
+  return file;
+}
+
+/**
+ * The command job that scores `input` with a deployment: the driver as an input, the data, the model, and the
+ * `score` output on the default datastore. Without `input` (when a deployment is created) it checks the
+ * deployment's references only.
+ */
+export async function prepareScoringJob(spec: BatchDeploymentSpec, specDir: string, ctx: CommandContext & { driverFile: string }, input?: { path: string; type?: string }): Promise<PreparedCommand> {
+  const settings = scoringSettings(spec);
+  const model = modelInput(spec.model, specDir);
+  const modelName = model ? modelBaseName(model.path, specDir, ctx) : undefined;
+  const command = ['python3 ${{inputs.driver}} --input ${{inputs.input_data}} --output ${{outputs.' + SCORE_OUTPUT + '}}', ...(model ? ['--model ${{inputs.model}}'] : [])].join(' ');
+  const driverSettings = {
+    ...settings,
+    scoring_script: spec.code_configuration?.scoring_script ?? '',
+    max_retries: settings.retry_settings.max_retries ?? 3,
+    timeout: settings.retry_settings.timeout ?? 30,
+    ...(modelName ? { model_name: modelName } : {}),
+  };
+  const commandSpec: CommandSpec = {
+    command,
+    compute: spec.compute ?? 'local',
+    ...(spec.environment !== undefined ? { environment: spec.environment as CommandSpec['environment'] } : {}),
+    inputs: {
+      driver: { type: 'uri_file', path: ctx.driverFile, mode: 'ro_mount' },
+      ...(input !== undefined ? { input_data: { ...(input.type ? { type: input.type } : {}), path: input.path, mode: 'ro_mount' } } : {}),
+      ...(model ? { model: { type: model.type, path: model.path, mode: 'ro_mount' } } : {}),
+    },
+    outputs: { [SCORE_OUTPUT]: { type: 'uri_folder', mode: 'rw_mount' } },
+    environment_variables: { ...spec.settings?.environment_variables, ...spec.environment_variables, MLW_BATCH_SETTINGS: JSON.stringify(driverSettings) },
+  } as CommandSpec;
+  const prepared = await prepareCommand(commandSpec, specDir, ctx);
+  return { ...prepared, compute: computeName(spec.compute) };
+}
+
+function modelInput(model: BatchDeploymentSpec['model'], specDir: string): { path: string; type: string } | undefined {
+  if (model === undefined) return undefined;
+  if (typeof model === 'string') return { path: model, type: 'custom_model' };
+  if (!model.path) throw new BadRequest('model: an inline model needs a `path`');
+  const local = parseReference(model.path)?.form === 'file' ? path.resolve(specDir, model.path) : model.path;
+  return { path: local, type: model.type ?? 'custom_model' };
+}
+
+/** The name the model's files have in Azure ML under AZUREML_MODEL_DIR: the last part of its path. */
+function modelBaseName(reference: string, specDir: string, ctx: CommandContext): string {
+  const assets = ctx.resolver.dataAssets({ model: { type: 'custom_model', path: reference } });
+  const stored = Object.values(assets)[0]?.path ?? path.resolve(specDir, reference);
+  const base = stored.replace(/\/+$/, '').split('/').pop();
+  if (!base) throw new SpecRejected(`model: ${reference} has no path to score with`);
+  return base;
+}
