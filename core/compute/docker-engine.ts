@@ -1,6 +1,7 @@
 import Docker from 'dockerode';
 import http from 'node:http';
 import https from 'node:https';
+import { Unavailable } from '../errors';
 
 /** Connection settings; without any, dockerode follows `DOCKER_HOST` or uses `/var/run/docker.sock`. */
 export interface DockerConnection {
@@ -66,7 +67,7 @@ export function isConnectionError(error: unknown): boolean {
 export function explainEngineError(error: unknown, docker: Docker): unknown {
   if (!isConnectionError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new Error(`Docker engine not reachable at ${engineAddress(docker)}: ${message}; start Docker or set DOCKER_HOST`, {
+  return new Unavailable(`Docker engine not reachable at ${engineAddress(docker)}: ${message}; start Docker or set DOCKER_HOST`, {
     cause: error,
   });
 }

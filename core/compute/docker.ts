@@ -46,6 +46,10 @@ interface WaitAnswer {
 export class DockerDriver implements ComputeDriver {
   readonly kind = 'docker' as const;
   readonly containerized = true;
+  /** Instances share a network on one engine, with the run's folders bind-mounted (not copied in). */
+  get runsInstances(): boolean {
+    return this.mountCopier === undefined;
+  }
   private readonly docker: Docker;
   /** For the questions only a new connection answers truthfully (is the engine going away?). */
   private readonly probe: Docker;

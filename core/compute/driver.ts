@@ -99,6 +99,8 @@ export interface ComputeDriver {
   readonly kind: 'local' | 'docker' | 'swarm' | 'remote';
   /** Whether `RunPlan` paths are container paths (`/mlw/…`) rather than host paths. */
   readonly containerized: boolean;
+  /** Whether it runs a plan's `instances` (one container each); a driver without it runs one container per job. */
+  readonly runsInstances: boolean;
   /** Fails with a clear message when the driver cannot run anything (e.g. the Docker engine is down). */
   ping(): Promise<void>;
   start(plan: RunPlan): Promise<RunHandle>;

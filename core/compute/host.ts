@@ -19,6 +19,7 @@ const REATTACHED_POLL_MS = 200;
 export class HostProcessDriver implements ComputeDriver {
   readonly kind = 'local' as const;
   readonly containerized = false;
+  readonly runsInstances = false;
 
   constructor(private readonly options: { stopGraceMs?: number; baseEnv?: NodeJS.ProcessEnv } = {}) {}
 

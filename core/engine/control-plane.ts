@@ -37,7 +37,7 @@ import { RunLogs } from './run-log';
 import { datastoreCredentials, forgetDatastoreSecrets, sealDatastoreCredentials } from '../secrets/datastore-credentials';
 import { SecretsStore } from '../secrets/store';
 import { AssetResolver, computeName, generateJobName } from './resolve';
-import { refuseDistributedOnHost, type DistributedPlan } from './distribution';
+import { refuseDistributedWithoutInstances, type DistributedPlan } from './distribution';
 import { Scheduler, queueReason } from './scheduler';
 import { refuseInvalidName, SpecLoader, type LoadedSpec } from './spec-loader';
 import { Conflict, NotFound, SpecRejected, Unavailable, Unsupported } from '../errors';
@@ -222,7 +222,7 @@ export class ControlPlane {
     const value = spec.value as { name?: string; experiment_name?: string; display_name?: string };
     if (!kind.orchestrator) await this.target(computeName(spec.value.compute)).driver.ping();
     const prepared = await kind.prepare(spec, this.submitContext);
-    if (!kind.orchestrator) refuseDistributedOnHost(prepared.plan as { distributed?: DistributedPlan }, this.target(prepared.compute));
+    if (!kind.orchestrator) refuseDistributedWithoutInstances(prepared.plan as { distributed?: DistributedPlan }, this.target(prepared.compute));
     const experiment = value.experiment_name ?? toValidName(path.basename(path.dirname(spec.path)));
     const name = value.name ?? generateJobName(experiment);
     refuseInvalidName(spec, name, relative);

@@ -41,12 +41,13 @@ export function readDistributedPlan(resources: unknown, distribution: unknown): 
   return { instance_count: instanceCount, distribution: { ...given, type } as Distribution };
 }
 
-/** Refuses a distributed job on a compute that runs host processes: it would run as one process, not as asked. */
-export function refuseDistributedOnHost(plan: { distributed?: DistributedPlan }, target: { name: string; driver: { containerized: boolean } }): void {
+/** Refuses a distributed job on a compute whose driver runs one process or one container per job: not as asked. */
+export function refuseDistributedWithoutInstances(plan: { distributed?: DistributedPlan }, target: { name: string; type?: string; driver: { containerized: boolean; runsInstances: boolean } }): void {
   const distributed = plan.distributed;
-  if (!distributed || target.driver.containerized) return;
+  if (!distributed || target.driver.runsInstances) return;
   const what = distributed.instance_count > 1 ? `resources.instance_count: ${distributed.instance_count}` : `distribution (${distributed.distribution!.type})`;
-  throw new SpecRejected(`${what}: compute ${target.name} runs the command as one process on this machine; run distributed jobs on a Docker compute (type amlcompute or docker)`);
+  const how = target.driver.containerized ? `runs one container per job (type ${target.type ?? 'unknown'})` : 'runs the command as one process on this machine';
+  throw new SpecRejected(`${what}: compute ${target.name} ${how}; run distributed jobs on a Docker compute (type amlcompute or docker)`);
 }
 
 /** The instances a distributed job runs on, each with the variables Azure ML sets there, and the command each runs. */

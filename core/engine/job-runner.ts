@@ -14,7 +14,7 @@ import type { CommandPlan } from './kinds/command';
 import type { JobLifecycle } from './lifecycle';
 import type { ComputeTarget } from './computes';
 import { runFiles } from './layout';
-import { distributedInstances, refuseDistributedOnHost } from './distribution';
+import { distributedInstances, refuseDistributedWithoutInstances } from './distribution';
 import { LogTailer } from './log-tailer';
 import { readRunRecord, recordRunExit, recordRunStarted, recordRunStarting, type RunRecord, type StopRequest } from './run-record';
 import { dataAssetKey } from './resolve';
@@ -239,7 +239,7 @@ export class JobRunner {
       ...(await this.ctx.runEnvironment(this.job, { containerized })),
     };
     if (hostEnvironment) Object.assign(env, environmentVariables(hostEnvironment, env.PATH ?? process.env.PATH));
-    if (spec.distributed) refuseDistributedOnHost(spec, this.target);
+    if (spec.distributed) refuseDistributedWithoutInstances(spec, this.target);
     const distributed = spec.distributed && distributedInstances(this.job.name, spec.distributed, command, path.dirname(files.logFile));
     const plan: RunPlan = {
       runId: this.job.name,

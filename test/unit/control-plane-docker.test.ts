@@ -111,6 +111,7 @@ test('with the Docker engine down, a submission to a docker compute is refused a
   const refused = await client.jobs.submit({ path: path.join(root, 'job.yml') }).then(() => undefined, (error: unknown) => error);
   assert.ok(refused instanceof ApiError, String(refused));
   assert.match(refused.message, /Docker engine not reachable/);
+  assert.equal(refused.status, 503, 'a dead engine is the service being unavailable, not a bad request or a crash');
   assert.deepEqual(await client.jobs.list(), []);
   assert.equal(fs.existsSync(path.join(root, '.mlw/snapshots')) && fs.readdirSync(path.join(root, '.mlw/snapshots')).length > 0, false);
 });

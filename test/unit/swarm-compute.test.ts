@@ -164,5 +164,6 @@ test('swarm computes', { timeout: 600_000 }, async (t) => {
     await plane.client.assets.register('compute', { path: path.join(root, 'cluster.yml') });
     const error = await refusal(plane.submit('job.yml'));
     assert.match(error.message, /Swarm manager not reachable at \/nonexistent\/mlw-manager\.sock/);
+    assert.equal(error.status, 503);
   });
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { writePrivateFile } from '../../data/fs-util';
+import { Unavailable } from '../../errors';
 import { reportExit, RUN_LABEL, type ComputeDriver, type ReattachPlan, type RunExit, type RunHandle, type RunPlan } from '../driver';
 import { engineAddress, engineMessage, httpStatusOf, isConnectionError } from '../docker-engine';
 import { appendAfterExisting, pipeDockerFrames, writeDockerFrames } from '../docker-streams';
@@ -72,6 +73,7 @@ const BOOTSTRAP_CAPABILITIES = ['CAP_CHOWN', 'CAP_SETUID', 'CAP_SETGID', 'CAP_DA
 export class SwarmDriver implements ComputeDriver {
   readonly kind = 'swarm' as const;
   readonly containerized = true;
+  readonly runsInstances = false;
   private readonly manager: Docker;
   /** A client that gives up on a manager that does not answer, for `ping`. */
   private readonly probe: Docker;
@@ -92,10 +94,10 @@ export class SwarmDriver implements ComputeDriver {
     try {
       info = (await this.probe.info()) as typeof info;
     } catch (error) {
-      throw new Error(`Swarm manager not reachable at ${engineAddress(this.manager)}: ${engineMessage(error)}; check the compute's docker_host`, { cause: error });
+      throw new Unavailable(`Swarm manager not reachable at ${engineAddress(this.manager)}: ${engineMessage(error)}; check the compute's docker_host`, { cause: error });
     }
     if (!info.Swarm?.ControlAvailable) {
-      throw new Error(`the Docker engine at ${engineAddress(this.manager)} is not a Swarm manager (swarm state: ${info.Swarm?.LocalNodeState || 'inactive'}); point docker_host at a manager`);
+      throw new Unavailable(`the Docker engine at ${engineAddress(this.manager)} is not a Swarm manager (swarm state: ${info.Swarm?.LocalNodeState || 'inactive'}); point docker_host at a manager`);
     }
   }
 

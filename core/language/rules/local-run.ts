@@ -138,6 +138,14 @@ function checkDistributed(ctx: RuleContext, job: YamlMap, resources: YamlMap | u
     if (distribution) notRunnable(ctx, distribution.key, `\`distribution\`: ${where} runs the command as one process and sets up no distributed training, so this job is refused on submit; ${fix}`);
     return;
   }
+  const single = singleContainerCompute(ctx, job);
+  if (single !== undefined) {
+    const where = `the \`${single.name}\` compute (\`type: ${single.type}\`)`;
+    const fix = 'run it on a Docker compute (`type: amlcompute` or `docker`)';
+    if (many) notRunnable(ctx, count!.value ?? count!.key, `\`instance_count: ${String(instances!.value)}\`: ${where} runs one container per job, so this job is refused on submit; ${fix}`);
+    if (distribution) notRunnable(ctx, distribution.key, `\`distribution\`: ${where} runs one container per job and sets up no distributed training, so this job is refused on submit; ${fix}`);
+    return;
+  }
   const type = distribution ? deref(childOf(distribution.value as YamlMap, 'type')) : null;
   if (isScalar(type) && String(type.value).toLowerCase() === 'ray') notRunnable(ctx, type, '`type: ray`: mlw starts no Ray cluster, so this job is refused on submit; pytorch, tensorflow and mpi distributions run');
 }
@@ -178,16 +186,26 @@ function checkHostEnvironment(ctx: RuleContext, job: YamlMap): void {
   info(ctx, image.key, `${where} ${what} is not used: the command runs as a process with this machine's tools; to run in it, use a Docker compute`);
 }
 
-/** The name of the host-process compute the job runs on, or undefined when it runs elsewhere (or it is not known). */
-function hostCompute(ctx: RuleContext, job: YamlMap): string | undefined {
+/** The name of the compute the job runs on as the engine reads it (no compute, or one that is not a name, is `local`). */
+function computeName(ctx: RuleContext, job: YamlMap): string {
   const root = ctx.doc.rootMap;
   const inherited = job === root ? undefined : fieldOf(mapAt(root!, 'settings'), 'default_compute') ?? fieldOf(root, 'compute');
   const value = deref(fieldOf(job, 'compute')?.value ?? inherited?.value ?? null);
-  // As the engine reads it: no compute, or one that is not a name, is the built-in `local`.
   if (!isScalar(value) || typeof value.value !== 'string' || value.value.trim() === '') return 'local';
-  const name = value.value.trim().replace(/^azureml:/, '');
+  return value.value.trim().replace(/^azureml:/, '');
+}
+
+/** The name of the host-process compute the job runs on, or undefined when it runs elsewhere (or it is not known). */
+function hostCompute(ctx: RuleContext, job: YamlMap): string | undefined {
+  const name = computeName(ctx, job);
   if (name === 'local') return name;
   return ctx.index.find('compute', name).some((c) => c.origin === 'file' && c.kind === 'compute/local' && (c.computeType ?? 'local') === 'local') ? name : undefined;
+}
+
+/** A compute defined in the workspace folder that runs one container per job (a Swarm, a remote engine). */
+function singleContainerCompute(ctx: RuleContext, job: YamlMap): { name: string; type: string } | undefined {
+  const found = ctx.index.find('compute', computeName(ctx, job)).find((c) => c.origin === 'file' && (c.computeType === 'swarm' || c.computeType === 'remote'));
+  return found ? { name: found.name, type: found.computeType! } : undefined;
 }
 
 function fieldOf(map: YamlMap | undefined, key: string): YamlPair | undefined {

@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { HostProcessDriver } from '../../core/compute/host';
+import { DockerDriver } from '../../core/compute/docker';
+import { refuseDistributedWithoutInstances } from '../../core/engine/distribution';
+import { SpecRejected } from '../../core/errors';
+
+const TWO_RANKS = { distributed: { instance_count: 2, distribution: { type: 'pytorch' as const } } };
+
+test('a distributed job runs only where the driver runs instances: the local Docker engine', () => {
+  const docker = new DockerDriver({});
+  assert.equal(docker.runsInstances, true);
+  refuseDistributedWithoutInstances(TWO_RANKS, { name: 'cluster', type: 'amlcompute', driver: docker });
+});
+
+test('a distributed job is refused on the host and on a driver that runs one container per job, naming why', () => {
+  assert.throws(() => refuseDistributedWithoutInstances(TWO_RANKS, { name: 'local', type: 'local', driver: new HostProcessDriver() }), (error: unknown) => error instanceof SpecRejected && /resources\.instance_count: 2: compute local runs the command as one process/.test(error.message));
+  const copying = new DockerDriver({ mountCopier: { copyIn: async () => undefined, copyOut: async () => undefined } });
+  assert.equal(copying.runsInstances, false, 'a driver that copies the run folders in (a remote engine) does not run instances');
+  assert.throws(() => refuseDistributedWithoutInstances(TWO_RANKS, { name: 'far', type: 'remote', driver: copying }), /compute far runs one container per job \(type remote\); run distributed jobs on a Docker compute/);
+  refuseDistributedWithoutInstances({}, { name: 'far', type: 'remote', driver: copying });
+});
