@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
+import { isAlive, readServeInfo } from '../../core/api/client';
+import { waitFor } from './docker';
 
 /** The built CLI (`npm test` builds first). */
 export const CLI = path.join(__dirname, '../../out/cli.js');
@@ -28,4 +31,14 @@ export async function runCli(root: string, args: string[], env: Record<string, s
 export function ok(run: CliRun): string {
   assert.equal(run.code, 0, run.stderr);
   return run.stdout;
+}
+
+/** Stops, once the test ends, the daemon a CLI command started in the background for `root` (call it after one did). */
+export function stopDaemonAfter(t: TestContext, root: string): void {
+  const pid = readServeInfo(root)?.pid;
+  assert.ok(pid, 'the CLI started a daemon');
+  t.after(async () => {
+    if (isAlive(pid)) process.kill(pid, 'SIGTERM');
+    await waitFor(`daemon ${pid} to exit`, () => !isAlive(pid), 30_000);
+  });
 }

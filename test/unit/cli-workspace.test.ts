@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { isAlive, readServeInfo } from '../../core/api/client';
+import { test } from 'node:test';
 import { workspace } from '../support/control-plane';
-import { waitFor } from '../support/docker';
+import { stopDaemonAfter } from '../support/cli';
 
 // These tests run the built CLI and daemon (`npm test` builds before testing).
 const OUT = path.resolve(__dirname, '../../out');
@@ -14,16 +13,6 @@ const FIXTURES = path.resolve(__dirname, '../fixtures/workspace/valid');
 function mlw(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
   const run = spawnSync(process.execPath, [path.join(OUT, 'cli.js'), ...args], { encoding: 'utf8', cwd, env: { ...process.env, MLW_DAEMON_SCRIPT: path.join(OUT, 'daemon.js') } });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-/** Stops the daemon the CLI started in the background, once the test ends. */
-function stopDaemonAfter(t: TestContext, root: string): void {
-  const pid = readServeInfo(root)?.pid;
-  assert.ok(pid, 'the CLI started a daemon');
-  t.after(async () => {
-    if (isAlive(pid)) process.kill(pid, 'SIGTERM');
-    await waitFor(`daemon ${pid} to exit`, () => !isAlive(pid));
-  });
 }
 
 test('mlw workspace create makes the store and default datastores, records the spec and says what stands for each backing resource; show prints it again', async (t) => {

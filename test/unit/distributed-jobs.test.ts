@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { ApiClient, readServeInfo } from '../../core/api/client';
 import type { JobEvent } from '../../core/vocabulary';
 import { validateFiles } from '../../core/language';
 import { COMMAND_SCHEMA, logText, refusal, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
+import { startDaemonProcess, kill } from '../support/daemon-process';
 import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
 import { docker as examplesDocker, examplesWorkspace, register } from '../support/examples';
 
@@ -235,27 +234,13 @@ test('a distributed run the daemon lost (SIGKILL) is stopped by the next daemon,
   if (!(await docker.ready(t))) return;
   const root = await workspace(t, { 'box.yml': BOX_COMPUTE, 'job.yml': distributedJob('echo "rank $RANK up"; sleep 300', '  type: pytorch', 2) });
   t.after(() => removeLeftovers(root));
-  const daemonScript = path.resolve(__dirname, '../../out/daemon.js');
-  assert.ok(fs.existsSync(daemonScript), 'run `npm run build` first (npm test does)');
-  const start = () => {
-    const child = spawn(process.execPath, [daemonScript, '--workspace', root, '--idle-timeout', '0'], { stdio: 'ignore' });
-    t.after(() => child.exitCode === null && child.kill('SIGKILL'));
-    return child;
-  };
-  const connectTo = async (pid: number) => {
-    const info = await waitFor('serve.json', () => (readServeInfo(root)?.pid === pid ? readServeInfo(root) : undefined));
-    const client = new ApiClient(info.port, info.token);
-    t.after(() => client.close());
-    return client;
-  };
-  const first = start();
-  const client = await connectTo(first.pid!);
+  const first = await startDaemonProcess(t, root);
+  const client = first.client;
   await client.assets.register('compute', { path: path.join(root, 'box.yml') });
   const { job } = await client.jobs.submit({ path: path.join(root, 'job.yml') });
   await waitFor('Running', async () => (await client.jobs.get(job.name)).status === 'Running', 30_000);
-  first.kill('SIGKILL');
-  await new Promise((resolve) => (first.exitCode !== null ? resolve(null) : first.once('exit', resolve)));
-  const again = await connectTo(start().pid!);
+  await kill(first);
+  const again = (await startDaemonProcess(t, root)).client;
   let final: JobEvent | undefined;
   await again.jobs.events(job.name, (event) => (event.type === 'status' ? (final = event) : undefined));
   assert.equal(final?.type === 'status' && final.status, 'Failed');

@@ -1,37 +1,26 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, test, type TestContext } from 'node:test';
-import { isAlive, readServeInfo } from '../../core/api/client';
+import { after, test } from 'node:test';
 import { workspace } from '../support/control-plane';
-import { DockerTestBed, waitFor } from '../support/docker';
+import { DockerTestBed } from '../support/docker';
 import { removeContainersAfter } from '../support/endpoints';
-import { ok, runCli } from '../support/cli';
+import { ok, runCli, stopDaemonAfter } from '../support/cli';
 
 const bed = new DockerTestBed();
 after(() => bed.cleanup());
 const EXAMPLE = path.resolve(__dirname, '../../examples/endpoints');
-
-/** Stops the daemon the CLI started in the background, once the test ends. */
-function stopDaemonAfter(t: TestContext, root: string): void {
-  t.after(async () => {
-    const pid = readServeInfo(root)?.pid;
-    if (!pid) return;
-    if (isAlive(pid)) process.kill(pid, 'SIGTERM');
-    await waitFor(`daemon ${pid} to exit`, () => !isAlive(pid), 30_000);
-  });
-}
 
 test('examples/endpoints through the CLI: create, deploy with all traffic, invoke, logs, update traffic, delete', async (t) => {
   if (!(await bed.ready(t))) return;
   const root = await workspace(t);
   fs.cpSync(EXAMPLE, root, { recursive: true });
   removeContainersAfter(t, root);
-  stopDaemonAfter(t, root);
   const env = { MLW_DAEMON_SCRIPT: path.resolve(__dirname, '../../out/daemon.js') };
   const mlw = (...args: string[]) => runCli(root, args, env);
 
   ok(await mlw('model', 'create', '-f', 'model.yml'));
+  stopDaemonAfter(t, root);
   assert.match(ok(await mlw('online-endpoint', 'create', '-f', 'endpoint.yml')), /scoring_uri: http:\/\/127\.0\.0\.1:\d+\/score/);
   const blue = ok(await mlw('online-deployment', 'create', '-f', 'blue.yml', '--all-traffic'));
   assert.match(blue, /creating deployment blue of endpoint iris-endpoint\n[\s\S]*provisioning_state: Succeeded/);

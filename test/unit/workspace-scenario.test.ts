@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { before, test, type TestContext } from 'node:test';
-import { isAlive, readServeInfo } from '../../core/api/client';
+import { before, test } from 'node:test';
 import { DEV_ACCOUNT, DEV_KEY, blobTexts, container, startAzurite } from '../support/azurite';
-import { CLI, ok, runCli, type CliRun } from '../support/cli';
+import { CLI, ok, runCli, stopDaemonAfter, type CliRun } from '../support/cli';
 import { commandJob, workspace } from '../support/control-plane';
-import { waitFor } from '../support/docker';
 import { startDaemon } from '../../daemon/start-daemon';
 import { recordWorkspace } from '../../core/engine/workspace-record';
 import type { specTypes } from '../../core/language';
@@ -20,16 +18,6 @@ const mlw = (root: string, token: string | undefined, ...args: string[]): Promis
 function refused(run: CliRun, message: RegExp): void {
   assert.equal(run.code, 1, run.stdout);
   assert.match(run.stderr, message);
-}
-
-/** Stops the daemon the CLI started, once the test ends. */
-function stopDaemonAfter(t: TestContext, root: string): void {
-  const pid = readServeInfo(root)?.pid;
-  assert.ok(pid, 'the CLI started a daemon');
-  t.after(async () => {
-    if (isAlive(pid)) process.kill(pid, 'SIGTERM');
-    await waitFor(`daemon ${pid} to exit`, () => !isAlive(pid));
-  });
 }
 
 const WORKSPACE = '$schema: https://azuremlschemas.azureedge.net/latest/workspace.schema.json\nname: team-ws\nlocation: westeurope\ndescription: The team workspace\n';
