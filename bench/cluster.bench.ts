@@ -5,11 +5,14 @@
 //   2. --jobs (default 50) jobs on 3 nodes with max_instances 6: all Completed, never more than 6 services or Running
 //      jobs at once, the count of tasks per node
 //   3. remote engine over TLS: submit → Running against a bare create + start (dockerode) on the same engine: ≤ 1.3×
+//      (and, to tell the remote design's share, a bare create + copy-in of an empty code folder + start)
 import Docker from 'dockerode';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
+import * as tar from 'tar-stream';
 import type { ApiClient } from '../core/api/client';
 import { RegistryPublisher } from '../core/compute/swarm/images';
 import type { JobEvent } from '../core/vocabulary';
@@ -88,10 +91,19 @@ async function bareService(manager: Docker, image: string): Promise<number> {
   }
 }
 
-/** A bare container on the remote engine: create + start, then waited for and removed. */
-async function bareRemoteContainer(engine: Docker, image: string): Promise<number> {
+/**
+ * A bare container on the remote engine: create + start, then waited for and removed. With `copyIn`, an empty
+ * `/mlw/code` owned by 1000:1000 goes in between, as mlw copies a run's (here empty) code folder in.
+ */
+async function bareRemoteContainer(engine: Docker, image: string, copyIn = false): Promise<number> {
   const start = performance.now();
   const container = await engine.createContainer({ Image: image, Cmd: ['true'], Labels: { [BENCH_LABEL]: 'bare' } });
+  if (copyIn) {
+    const pack = tar.pack();
+    pack.entry({ name: 'mlw/code', type: 'directory', mode: 0o755, uid: 1000, gid: 1000 });
+    pack.finalize();
+    await container.putArchive(pack as unknown as Readable, { path: '/' });
+  }
   await container.start();
   const elapsed = performance.now() - start;
   await container.wait();
@@ -167,10 +179,12 @@ async function main(): Promise<void> {
     const swarmBare: number[] = [];
     const remoteOurs: number[] = [];
     const remoteBare: number[] = [];
+    const remoteBareCopy: number[] = [];
     for (let i = 0; i < runs; i++) {
       swarmBare.push(await bareService(manager, reference));
       swarmOurs.push(await submitAndTime(client, path.join(root, 'swarm-job.yml'), manager));
       remoteBare.push(await bareRemoteContainer(remoteEngine, remoteImageId));
+      remoteBareCopy.push(await bareRemoteContainer(remoteEngine, remoteImageId, true));
       remoteOurs.push((await submitAndTime(client, path.join(root, 'remote-job.yml'))).running);
     }
     const many = await burst(client, manager, path.join(root, 'swarm-sleep.yml'), jobCount);
@@ -189,9 +203,10 @@ async function main(): Promise<void> {
       [`Swarm: ${jobCount} jobs of \`sleep 2\`, 3 nodes, max_instances 6`, `${many.completed} Completed in ${many.seconds.toFixed(1)} s; at most ${many.maxServices} services, ${many.maxRunning} Running; per node ${Object.entries(many.perNode).sort().map(([node, n]) => `${node} ${n}`).join(', ')}`, 'all Completed, ≤ 6 at once, spread'],
       ['remote engine (TLS): bare create + start', ms(rBare), '(baseline)'],
       ['remote engine (TLS): submit → Running, cached image', ratio(rOurs, rBare), '≤ 1.3×'],
+      ['remote engine (TLS): bare create + copy-in of an empty code folder + start', ratio(median(remoteBareCopy), rBare), '(what the remote design costs)'],
     ];
     printTable('mlw bench:cluster', runs, rows);
-    console.log(`runs: swarm bare ${swarmBare.map(ms).join(' ')}; swarm Running ${swarmOurs.map((o) => ms(o.running)).join(' ')}; swarm task ${swarmOurs.map((o) => ms(o.taskRunning)).join(' ')}; remote bare ${remoteBare.map(ms).join(' ')}; remote Running ${remoteOurs.map(ms).join(' ')}`);
+    console.log(`runs: swarm bare ${swarmBare.map(ms).join(' ')}; swarm Running ${swarmOurs.map((o) => ms(o.running)).join(' ')}; swarm task ${swarmOurs.map((o) => ms(o.taskRunning)).join(' ')}; remote bare ${remoteBare.map(ms).join(' ')}; remote bare with copy-in ${remoteBareCopy.map(ms).join(' ')}; remote Running ${remoteOurs.map(ms).join(' ')}`);
   } finally {
     daemon?.client.close();
     await daemon?.stop();
