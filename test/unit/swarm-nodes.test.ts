@@ -61,3 +61,17 @@ test('a Swarm compute lists its nodes with the mlw runs on them: API and `mlw co
   assert.match(refused.message, /compute box is of type docker; only a swarm compute has nodes to list/);
   assert.doesNotMatch(ok(await runCli(root, ['compute', 'show', 'box'])), /nodes:/);
 });
+
+test('a Swarm compute whose manager cannot be reached says so, and `mlw compute show` still shows the compute', async (t) => {
+  const root = await workspace(t, { 'cluster.yml': 'name: cluster\ntype: swarm\ndocker_host: unix:///nonexistent/mlw-manager.sock\n' });
+  const plane = await startPlane(t, root);
+  await plane.client.assets.register('compute', { path: path.join(root, 'cluster.yml') });
+  const refused = await refusal(plane.client.computes.nodes('cluster'));
+  assert.equal(refused.status, 503);
+  assert.match(refused.message, /Swarm manager not reachable at .*mlw-manager\.sock/);
+  const shown = ok(await runCli(root, ['compute', 'show', 'cluster']));
+  assert.match(shown, /^name: cluster\n/);
+  assert.match(shown, /\nqueue: 0\/1 running, 0 queued\nnodes: cannot be listed: Swarm manager not reachable at .*mlw-manager\.sock.*\n$/);
+  const json = JSON.parse(ok(await runCli(root, ['compute', 'show', 'cluster', '--json']))) as { nodes_error?: string };
+  assert.match(json.nodes_error ?? '', /Swarm manager not reachable/);
+});
