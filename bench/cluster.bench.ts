@@ -75,6 +75,11 @@ async function watchTask(manager: Docker, filters: { label?: string[]; id?: stri
   throw new Error(`no task of ${JSON.stringify(filters)} ran within 120 s`);
 }
 
+async function pull(engine: Docker, reference: string): Promise<void> {
+  const stream = await engine.pull(reference);
+  await new Promise((resolve, reject) => engine.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve(undefined))));
+}
+
 /** A bare one-shot service of `image` running `true`: create → its task runs; removed afterwards. */
 async function bareService(manager: Docker, image: string): Promise<number> {
   const start = performance.now();
@@ -166,8 +171,10 @@ async function main(): Promise<void> {
       ca: fs.readFileSync(remoteLab.files.ca), cert: fs.readFileSync(remoteLab.files.cert), key: fs.readFileSync(remoteLab.files.key),
     });
 
-    // Warm-up: the image pushed to the registry and pulled by every node, the remote engine given its image.
+    // Warm-up: the image pushed to the registry and pulled by every node (a node's first pull takes seconds, wherever
+    // Swarm happens to place a task), the remote engine given its image.
     const reference = await new RegistryPublisher(new Docker(), swarmLab.registry, swarmLab.registryPush).reference(SWARM_IMAGE);
+    await Promise.all(swarmLab.nodeSockets.map((socketPath) => pull(new Docker({ socketPath }), reference)));
     for (let i = 0; i < 3; i++) await submitAndTime(client, path.join(root, 'swarm-job.yml'), manager);
     for (let i = 0; i < 3; i++) await bareService(manager, reference);
     await submitAndTime(client, path.join(root, 'remote-job.yml'));
