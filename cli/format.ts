@@ -1,4 +1,5 @@
 import type { AssetSummary, JobEvent, JobSummary } from '../core/vocabulary';
+import type { ComputeNode } from '../core/api/contracts';
 
 /** One event as the CLI prints it: status lines stand out, logs are printed as the job wrote them. */
 export function formatEvent(event: JobEvent): string {
@@ -71,4 +72,11 @@ export function childJobRows(jobs: JobSummary[]): string[][] {
 
 export function assetRows(assets: AssetSummary[]): string[][] {
   return [['KIND', 'NAME', 'VERSION', 'CREATED', 'SOURCE'], ...assets.map((a) => [a.kind, a.name, a.version || '-', a.createdAt, a.sourcePath ?? (a.job ? `job ${a.job}` : '')])];
+}
+
+/** A Swarm compute's nodes under `mlw compute show`: one row each, its running mlw tasks by job name. */
+export function nodesTable(nodes: ComputeNode[]): string {
+  const rows = nodes.map((n) => [n.hostname, n.state, n.availability, n.leader ? 'manager (leader)' : n.role, String(n.tasks.length), n.tasks.map((t) => (t.state === 'running' ? t.job : `${t.job} (${t.state})`)).join(', ')]);
+  const lines = table([['HOSTNAME', 'STATE', 'AVAILABILITY', 'ROLE', 'TASKS', 'JOBS'], ...rows]).trimEnd().split('\n');
+  return `nodes: ${nodes.length}\n${lines.map((line) => `  ${line}\n`).join('')}`;
 }

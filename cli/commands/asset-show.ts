@@ -5,6 +5,7 @@ import { BUILTIN_LOCAL, type AssetKind } from '../../core/vocabulary';
 import { isVersioned } from '../../core/store/assets';
 import { withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { nameOf, withNameArgument } from '../options';
+import { nodesTable } from '../format';
 
 interface ShowOptions extends WorkspaceOption {
   name?: string;
@@ -27,13 +28,17 @@ export function registerAssetShow(group: Command, kind: AssetKind): void {
         const builtin = (error: unknown) => kind === 'compute' && name === BUILTIN_LOCAL && error instanceof ApiError && error.status === 404;
         const asset = await client.assets.get(kind, name, version).catch((error: unknown) => (builtin(error) ? undefined : Promise.reject(error)));
         const queue = kind === 'compute' ? await client.computes.queue(name) : undefined;
-        if (options.json) return void process.stdout.write(JSON.stringify({ ...asset, ...(queue ? { queue } : {}) }, null, 2) + '\n');
+        // A manager that cannot be reached leaves the rest of the answer standing.
+        const nodes = kind === 'compute' && asset?.spec.type === 'swarm' ? await client.computes.nodes(name).then((answer) => answer.nodes, (error: Error) => error.message) : undefined;
+        if (options.json) return void process.stdout.write(JSON.stringify({ ...asset, ...(queue ? { queue } : {}), ...(typeof nodes === 'string' ? { nodes_error: nodes } : nodes ? { nodes } : {}) }, null, 2) + '\n');
         if (asset) process.stdout.write(stringify({ name: asset.name, ...(asset.version ? { version: asset.version } : {}), created: asset.createdAt, source: asset.sourcePath, ...(asset.upload ? { uploaded_from: asset.upload.localPath, uploaded_to: asset.upload.uri } : {}), ...(asset.job ? { job: asset.job } : {}), spec: asset.spec }));
         else process.stdout.write('name: local\ntype: local (built in: host processes)\n');
         if (queue) {
           process.stdout.write(`queue: ${queue.running.length}/${queue.capacity} running${queue.running.length ? ` (${queue.running.join(', ')})` : ''}, ${queue.queued.length} queued\n`);
           for (const entry of queue.queued) process.stdout.write(`  ${entry.job}: ${entry.reason}\n`);
         }
+        if (typeof nodes === 'string') process.stdout.write(`nodes: cannot be listed: ${nodes}\n`);
+        else if (nodes) process.stdout.write(nodesTable(nodes));
       });
     });
 }

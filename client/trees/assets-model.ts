@@ -88,6 +88,15 @@ export function queueExtras(queue: ComputeQueue): AssetExtras {
   return { description, tooltip: queue.queued.map((q) => `${q.job}: ${q.reason}`).join('\n') || undefined, children };
 }
 
+/** A compute's queue and nodes on one row: descriptions joined, the nodes after the queue's jobs. */
+export function mergeExtras(...parts: (AssetExtras | undefined)[]): AssetExtras {
+  const present = parts.filter((part): part is AssetExtras => part !== undefined);
+  const description = present.map((part) => part.description).filter(Boolean).join(' · ');
+  const tooltip = present.map((part) => part.tooltip).filter(Boolean).join('\n');
+  const children = present.flatMap((part) => part.children ?? []);
+  return { ...(description ? { description } : {}), ...(tooltip ? { tooltip } : {}), ...(children.length ? { children } : {}) };
+}
+
 /**
  * Environments: where the image comes from (`image:`, or a build context) and its build state — built (with the
  * cached tag), building, not built yet (the next job builds it), or why the state is unknown (e.g. Docker is down).

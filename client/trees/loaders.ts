@@ -3,7 +3,8 @@ import type { ApiClient } from '../../core/api/client';
 import type { EnvironmentImage } from '../../core/api/contracts';
 import type { AssetKind, AssetSummary } from '../../core/vocabulary';
 import { workspaceSpecs } from '../editor/workspace-specs';
-import { assetsTree, environmentExtras, queueExtras, type AssetExtras } from './assets-model';
+import { assetsTree, environmentExtras, mergeExtras, queueExtras, type AssetExtras } from './assets-model';
+import { nodesExtras } from './nodes-model';
 import { endpointsTree, type EndpointSpecFile } from './endpoints-model';
 import { childJobsTree, jobsTree } from './jobs-model';
 import { withApi, type ChildLoader, type TreeLoader } from './resource-tree-provider';
@@ -33,13 +34,18 @@ export const loadComputes: TreeLoader = withApi(async (api) => {
   const computes = await listAssets(api, 'compute');
   if (!computes.some((c) => c.name === BUILTIN_COMPUTE.name)) computes.unshift(BUILTIN_COMPUTE);
   const queues = new Map<string, AssetExtras>();
+  const nodes = new Map<string, AssetExtras>();
   await Promise.all(
     computes.map(async (compute) => {
-      const queue = await api.computes.queue(compute.name).catch(() => undefined);
+      const [queue, detail] = await Promise.all([
+        api.computes.queue(compute.name).catch(() => undefined),
+        compute === BUILTIN_COMPUTE ? undefined : api.assets.get('compute', compute.name).catch(() => undefined),
+      ]);
       if (queue) queues.set(compute.name, queueExtras(queue));
+      if (detail?.spec.type === 'swarm') nodes.set(compute.name, nodesExtras(compute.name, await api.computes.nodes(compute.name).then((answer) => answer.nodes, (error: Error) => error.message)));
     }),
   );
-  return assetsTree('compute', computes, (compute) => queues.get(compute.name) ?? {});
+  return assetsTree('compute', computes, (compute) => mergeExtras(queues.get(compute.name), nodes.get(compute.name)));
 });
 
 export const loadEnvironments: TreeLoader = withApi(async (api) => {

@@ -15,6 +15,7 @@ export type NodeResource =
   | { type: 'experiment'; experiment: string }
   | { type: 'asset'; kind: string; name: string; version: string; sourcePath?: string; archived: boolean }
   | { type: 'queue-entry'; compute: string; job: string }
+  | { type: 'compute-node'; compute: string; node: string }
   | { type: 'spec-file'; path: string }
   | { type: 'error' }
   | { type: 'info' };

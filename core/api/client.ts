@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { WorkspaceLayout } from '../engine/layout';
-import type { ApiErrorBody, ArchiveResult, AssetRegistration, ComputeQueue, EnvironmentImage, Health, JobSubmission, MetricPoint, SecretStored, ServeInfo, SpecRequest, TrackingRunData, Whoami, WorkspaceInfo } from './contracts';
+import type { ApiErrorBody, ArchiveResult, AssetRegistration, ComputeNodes, ComputeQueue, EnvironmentImage, Health, JobSubmission, MetricPoint, SecretStored, ServeInfo, SpecRequest, TrackingRunData, Whoami, WorkspaceInfo } from './contracts';
 import type { Role } from '../auth/roles';
 import type { CreatedToken, TokenSummary } from '../auth/tokens';
 import { routes } from './routes';
@@ -126,6 +126,8 @@ export class ApiClient {
 
   readonly computes = {
     queue: (name: string): Promise<ComputeQueue> => this.transport.request('GET', routes.computeQueue(name)),
+    /** A Swarm compute's nodes (400 for a compute of another type). */
+    nodes: (name: string): Promise<ComputeNodes> => this.transport.request('GET', routes.computeNodes(name)),
   };
 
   readonly onlineEndpoints = {

@@ -45,6 +45,27 @@ export interface ComputeQueue {
   queued: { job: string; reason: string }[];
 }
 
+/** One node of a Swarm compute as its manager sees it, with the mlw runs' tasks on it. */
+export interface ComputeNode {
+  id: string;
+  hostname: string;
+  /** `ready`, `down`, `unknown`, `disconnected` */
+  state: string;
+  /** `active`, `pause`, `drain` */
+  availability: string;
+  role: 'manager' | 'worker';
+  leader: boolean;
+  address?: string;
+  /** The tasks of mlw runs the manager wants running on the node (job name and task state). */
+  tasks: { job: string; state: string }[];
+}
+
+/** `GET /api/computes/<name>/nodes` */
+export interface ComputeNodes {
+  compute: string;
+  nodes: ComputeNode[];
+}
+
 /** `POST /api/assets/<kind>`: the asset as registered, and what changed. */
 export interface AssetRegistration {
   asset: AssetDetail;

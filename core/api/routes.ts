@@ -31,6 +31,7 @@ export const routes = {
   assetArchive: (kind: AssetKind, name: string, version?: string) => `/api/assets/${segment(kind)}/${segment(name)}/archive${query({ version })}`,
   environmentImage: (name: string, version?: string) => `/api/assets/environment/${segment(name)}/image${query({ version })}`,
   computeQueue: (name: string) => `/api/computes/${segment(name)}/queue`,
+  computeNodes: (name: string) => `/api/computes/${segment(name)}/nodes`,
   datastoreSecret: (datastore: string, key: string) => `/api/secrets/datastores/${segment(datastore)}/${segment(key)}`,
 
   onlineEndpoints: () => '/api/online-endpoints',

@@ -115,6 +115,7 @@ export function createApi(plane: ControlPlane, options: ApiOptions): FastifyInst
   app.get('/api/events', (request: FastifyRequest, reply: FastifyReply) => streamEvents(plane, request, reply, undefined, options.streams));
 
   app.get<{ Params: { name: string } }>('/api/computes/:name/queue', async (request) => plane.queue(request.params.name));
+  app.get<{ Params: { name: string } }>('/api/computes/:name/nodes', async (request) => plane.nodes(request.params.name));
   tokenRoutes(app, tokens);
   batchEndpointRoutes(app, plane);
 

@@ -40,6 +40,7 @@ const CONTROL_PLANE: Record<string, Rule> = {
   'GET /api/jobs/:name/outputs/:output/files/*': read('read job outputs'),
   'GET /api/jobs/:name/events': read('follow jobs'),
   'GET /api/computes/:name/queue': read('read compute queues'),
+  'GET /api/computes/:name/nodes': read('read compute nodes'),
   'POST /api/tokens': administer('create tokens'),
   'GET /api/tokens': administer('list tokens'),
   'DELETE /api/tokens/:name': administer('revoke tokens'),

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import type { ComputeQueue, SpecRequest } from '../api/contracts';
+import type { ComputeNodes, ComputeQueue, SpecRequest } from '../api/contracts';
 import type { AssetDetail, AssetKind, AssetUpload, JobDetail, JobSummary } from '../vocabulary';
 import { ASSET_KINDS, isTerminal } from '../vocabulary';
 import { toIndexedAsset } from '../api/registered-assets';
@@ -18,6 +18,7 @@ import { Store } from '../store/database';
 import { EventLog } from '../store/events';
 import { JobRepository, toJobSummary, type OutputRow, type JobRow } from '../store/jobs';
 import { resolveCompute, standardDrivers, type ComputeTarget } from './computes';
+import { listsNodes } from '../compute/swarm/nodes';
 import { remoteDrivers } from '../compute/remote';
 import type { EnvironmentImageStatus } from '../env/builder';
 import { HostEnvironmentBuilder } from '../env/host-env';
@@ -40,7 +41,7 @@ import { AssetResolver, computeName, generateJobName } from './resolve';
 import { refuseDistributedWithoutInstances, type DistributedPlan } from './distribution';
 import { Scheduler, queueReason } from './scheduler';
 import { refuseInvalidName, SpecLoader, type LoadedSpec } from './spec-loader';
-import { Conflict, NotFound, SpecRejected, Unavailable, Unsupported } from '../errors';
+import { BadRequest, Conflict, NotFound, SpecRejected, Unavailable, Unsupported } from '../errors';
 import { BatchEndpoints } from './batch/endpoints';
 import type { PreparedJob } from './kinds/kind';
 
@@ -339,6 +340,13 @@ export class ControlPlane {
 
   queue(compute: string): ComputeQueue {
     return this.scheduler.queue(compute);
+  }
+
+  /** A Swarm compute's nodes; other computes have none to list. */
+  async nodes(compute: string): Promise<ComputeNodes> {
+    const target = this.target(compute);
+    if (!listsNodes(target.driver)) throw new BadRequest(`compute ${compute} is of type ${target.type}; only a swarm compute has nodes to list`);
+    return { compute, nodes: await target.driver.nodes() };
   }
 
   requireJob(name: string): JobRow {

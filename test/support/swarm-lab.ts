@@ -36,8 +36,7 @@ function unavailableReason(): string | undefined {
 
 /**
  * Brings a lab up for the test file and tears it down after it; undefined (the test skipped) where no lab can be
- * built, except under CI where that is a failure. Names and addresses derive from the process id, so test files
- * running in parallel get labs of their own.
+ * built, except under CI where that is a failure.
  */
 export async function startSwarmLab(t: TestContext): Promise<SwarmLab | undefined> {
   const reason = unavailableReason();
@@ -46,17 +45,31 @@ export async function startSwarmLab(t: TestContext): Promise<SwarmLab | undefine
     t.skip(reason);
     return undefined;
   }
-  const env = { ...process.env, LAB: `mlw${process.pid.toString(36).slice(-5)}`, LAB_NET: `10.100.${process.pid % 250}`, LAB_REGISTRY_PORT: String(20000 + (process.pid % 20000)) };
-  const down = () => execFileAsync('bash', [LAB_SCRIPT, 'down'], { env }).catch((error: unknown) => t.diagnostic(`swarm lab teardown: ${(error as Error).message}`));
+  const { lab, down } = await bringUpSwarmLab((message) => t.diagnostic(message));
   t.after(down);
+  return lab;
+}
+
+/**
+ * Brings a lab up (root needed) and gives the way to tear it down. Names and addresses derive from the process id,
+ * so processes running in parallel get labs of their own.
+ */
+export async function bringUpSwarmLab(warn: (message: string) => void = (message) => process.emitWarning(message)): Promise<{ lab: SwarmLab; down: () => Promise<void> }> {
+  const reason = unavailableReason();
+  if (reason) throw new Error(`no Swarm lab here: ${reason}`);
+  const env = { ...process.env, LAB: `mlw${process.pid.toString(36).slice(-5)}`, LAB_NET: `10.100.${process.pid % 250}`, LAB_REGISTRY_PORT: String(20000 + (process.pid % 20000)) };
+  const down = async (): Promise<void> => {
+    await execFileAsync('bash', [LAB_SCRIPT, 'down'], { env }).catch((error: unknown) => warn(`swarm lab teardown: ${(error as Error).message}`));
+  };
   let stdout: string;
   try {
     ({ stdout } = await execFileAsync('bash', [LAB_SCRIPT, 'up'], { env, timeout: 120_000 }));
   } catch (error) {
+    await down();
     throw new Error(`the Swarm lab did not come up: ${(error as { stderr?: string }).stderr ?? (error as Error).message}`);
   }
   const values = Object.fromEntries(stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
-  return {
+  const lab: SwarmLab = {
     name: env.LAB,
     managerSocket: values.MANAGER_SOCKET!,
     nodeSockets: values.NODE_SOCKETS!.split(' '),
@@ -65,4 +78,5 @@ export async function startSwarmLab(t: TestContext): Promise<SwarmLab | undefine
     hostAddress: values.HOST_ADDRESS!,
     pidFile: (hostname) => path.join(path.dirname(values.MANAGER_SOCKET!), `${hostname.slice(env.LAB.length)}.launcher.pid`),
   };
+  return { lab, down };
 }

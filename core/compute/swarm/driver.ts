@@ -14,6 +14,8 @@ import { appendAfterExisting, pipeDockerFrames, writeDockerFrames } from '../doc
 import { BOOTSTRAP, CERTIFICATE_PATH, TOKEN_SECRET_FILE } from './bootstrap';
 import { RunDataServer, type RunDataIdentity } from './data-plane';
 import { RegistryPublisher } from './images';
+import { swarmNodes } from './nodes';
+import type { ComputeNode } from '../../api/contracts';
 
 export interface SwarmPlacement {
   constraints?: string[];
@@ -98,6 +100,16 @@ export class SwarmDriver implements ComputeDriver {
     }
     if (!info.Swarm?.ControlAvailable) {
       throw new Unavailable(`the Docker engine at ${engineAddress(this.manager)} is not a Swarm manager (swarm state: ${info.Swarm?.LocalNodeState || 'inactive'}); point docker_host at a manager`);
+    }
+  }
+
+  /** The Swarm's nodes as the manager sees them, with the mlw runs' tasks on each. */
+  async nodes(): Promise<ComputeNode[]> {
+    await this.ping();
+    try {
+      return await swarmNodes(this.manager);
+    } catch (error) {
+      throw new Unavailable(`the Swarm manager at ${engineAddress(this.manager)} did not list its nodes: ${engineMessage(error)}`, { cause: error });
     }
   }
 
