@@ -34,7 +34,7 @@ export function endpointsTree(endpoints: readonly OnlineEndpointDetail[], deploy
     contextValue: `endpoint;state=${endpoint.provisioning_state}`,
     resource: { type: 'info' },
     expanded: true,
-    children: (deployments.get(endpoint.name) ?? []).map((deployment) => deploymentNode(endpoint, deployment)),
+    children: deploymentNodes(endpoint, deployments.get(endpoint.name) ?? []),
   }));
   const files = [...specs].sort((a, b) => a.relative.localeCompare(b.relative)).map((spec): TreeNode => ({
     id: `spec:${spec.relative}`,
@@ -47,6 +47,15 @@ export function endpointsTree(endpoints: readonly OnlineEndpointDetail[], deploy
   }));
   if (served.length === 0) return files;
   return files.length ? [...served, { id: 'endpoint-specs', label: 'Spec files', icon: { id: 'files' }, resource: { type: 'info' }, children: files }] : served;
+}
+
+/**
+ * An endpoint without deployments gets a child saying so: a node first shown without children is not expandable, and
+ * the view would keep it collapsed once its first deployment comes.
+ */
+function deploymentNodes(endpoint: OnlineEndpointDetail, deployments: readonly OnlineDeploymentDetail[]): TreeNode[] {
+  if (deployments.length === 0) return [{ id: `no-deployments:${endpoint.name}`, label: 'No deployments yet: mlw online-deployment create -f <deployment.yml>', icon: { id: 'info' }, contextValue: 'no-deployments', resource: { type: 'info' } }];
+  return deployments.map((deployment) => deploymentNode(endpoint, deployment));
 }
 
 function deploymentNode(endpoint: OnlineEndpointDetail, deployment: OnlineDeploymentDetail): TreeNode {

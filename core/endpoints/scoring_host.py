@@ -10,6 +10,8 @@ import os
 import sys
 import threading
 import traceback
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as RunTimeout
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 APP_ROOT = os.environ.get("AML_APP_ROOT", os.getcwd())
@@ -24,6 +26,9 @@ MAX_BODY_BYTES = 100 * 1024 * 1024
 CLIENT_ERRORS = (ValueError, KeyError, TypeError, IndexError)
 
 slots = threading.BoundedSemaphore(MAX_CONCURRENT)
+# run() calls run on these threads, started once: a request holds a slot until its run() returns, so a free slot always
+# finds a free thread.
+runners = ThreadPoolExecutor(max_workers=MAX_CONCURRENT, thread_name_prefix="run")
 ready = threading.Event()
 state = {"script": None}
 
@@ -76,6 +81,8 @@ def error_text(error):
 class ScoringHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
+    # buffered: the status line, headers and body leave in one write when the request is handled, not two
+    wbufsize = -1
     server_version = "mlw-scoring"
 
     def log_message(self, format, *args):
@@ -119,30 +126,23 @@ class ScoringHandler(BaseHTTPRequestHandler):
         self.score(raw.decode("utf-8", errors="replace"))
 
     def score(self, raw_data):
-        outcome = {}
-        done = threading.Event()
-
         def call():
             try:
-                outcome["result"] = state["script"].run(raw_data)
-            except BaseException as error:
-                outcome["error"] = error
-                outcome["trace"] = traceback.format_exc()
+                return state["script"].run(raw_data)
             finally:
                 slots.release()
-                done.set()
 
-        threading.Thread(target=call, daemon=True).start()
-        if not done.wait(REQUEST_TIMEOUT_S):
+        try:
+            result = runners.submit(call).result(timeout=REQUEST_TIMEOUT_S)
+        except RunTimeout:
             log(f"run() took longer than request_timeout_ms ({int(REQUEST_TIMEOUT_S * 1000)} ms)")
             return self.answer_error(408, f"run() did not finish within request_timeout_ms ({int(REQUEST_TIMEOUT_S * 1000)} ms)")
-        error = outcome.get("error")
-        if error is not None:
-            sys.stdout.write(outcome["trace"])
+        except BaseException as error:
+            sys.stdout.write("".join(traceback.format_exception(type(error), error, error.__traceback__)))
             sys.stdout.flush()
             return self.answer_error(400 if isinstance(error, CLIENT_ERRORS) else 500, error_text(error))
         try:
-            body, content_type = encode_result(outcome.get("result"))
+            body, content_type = encode_result(result)
         except (TypeError, ValueError) as error:
             return self.answer_error(500, f"run() returned a value that is not JSON: {error_text(error)}")
         self.answer(200, body, content_type)

@@ -1,11 +1,13 @@
 // The whole loop through the real UI: editing help (diagnostics come from the built-in --expect-problem step),
 // completion after `azureml:`, Submit from the CodeLens, the Jobs tree reaching Completed, the job's output
 // channel with lifecycle and metric lines, the metrics chart, a window reload while a job runs (reload.mjs), and a
-// pipeline from Submit to its steps in the Jobs tree and its graph (pipeline.mjs).
+// pipeline from Submit to its steps in the Jobs tree and its graph (pipeline.mjs), and an online endpoint invoked
+// from its spec's CodeLens with the answer beside it (endpoint.mjs).
 // Also records the activation time.
 // ctx = { page, vs, args, out, workspace, server: { userData, ... }, log }
 import fs from 'node:fs';
 import path from 'node:path';
+import { endpointThroughTheUi } from './endpoint.mjs';
 import { waitForLogLine } from './logs.mjs';
 import { pipelineThroughTheUi } from './pipeline.mjs';
 import { reloadWhileRunning } from './reload.mjs';
@@ -86,4 +88,6 @@ export default async function ({ page, vs, out, workspace, server, log }) {
     if (!pipelineText.includes(line)) throw new Error(`the pipeline's channel has no "${line}" line:\n${pipelineText}`);
   }
   fs.copyFileSync(pipelineChannel.file, path.join(out, 'pipeline-output.log'));
+
+  await endpointThroughTheUi({ page, vs, workspace, server, log });
 }

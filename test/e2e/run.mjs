@@ -63,7 +63,8 @@ async function run(mode) {
     return { mode, ok: code === 0, seconds: Math.round((Date.now() - started) / 100) / 10, out: path.relative(repo, modeOut), activation };
   } finally {
     if (daemon) await stopProcess(daemon);
-    stopWorkspaceDaemon(workspace);
+    await stopWorkspaceDaemon(workspace);
+    removeWorkspaceContainers(workspace);
     fs.rmSync(workspace, { recursive: true, force: true });
     fs.rmSync(settings, { force: true });
     if (extension !== repo) fs.rmSync(path.dirname(extension), { recursive: true, force: true });
@@ -104,13 +105,41 @@ function dataScientistToken(workspace) {
 }
 
 /** A daemon the extension auto-started (vsix run) outlives VS Code by design: stop it by the pid it published. */
-function stopWorkspaceDaemon(workspace) {
+async function stopWorkspaceDaemon(workspace) {
+  let pid;
   try {
-    const { pid } = JSON.parse(fs.readFileSync(path.join(workspace, '.mlw/serve.json'), 'utf8'));
+    ({ pid } = JSON.parse(fs.readFileSync(path.join(workspace, '.mlw/serve.json'), 'utf8')));
     process.kill(pid, 'SIGTERM');
   } catch {
-    // not running
+    return; // not running
   }
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && isRunning(pid)) await new Promise((resolve) => setTimeout(resolve, 100)); // a pid that is not our child: no exit event
+}
+
+function isRunning(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An online deployment's containers outlive a stopped daemon by design (the next one takes them back): the run's
+ * workspace is thrown away, so its containers go too, found by the workspace label every container mlw makes carries.
+ */
+function removeWorkspaceContainers(workspace) {
+  let ids;
+  try {
+    ids = execFileSync('docker', ['ps', '--all', '--quiet', '--filter', `label=mlw.workspace=${workspace}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch {
+    return; // no Docker here: nothing of the run can be left on it
+  }
+  if (ids.length === 0) return;
+  execFileSync('docker', ['rm', '--force', '--volumes', ...ids], { stdio: 'ignore' });
+  console.log(`test:e2e: removed the ${ids.length} container(s) the workspace's endpoints left after its daemon stopped`);
 }
 
 /** The .vsix that `npm run package` built (built here when missing), unpacked: exactly what a user installs. */

@@ -39,3 +39,11 @@ test('Invoke is offered to the roles that may read an endpoint\'s keys, for the 
   assert.equal(specNameOfText('name: "quoted-ep"\n'), 'quoted-ep');
   assert.equal(specNameOfText('traffic:\n  name: nested\n'), undefined);
 });
+
+test('an endpoint without deployments yet says so in a child, so it is already expanded when its first deployment comes', () => {
+  const [served] = endpointsTree([{ ...endpoint, traffic: {}, deployments: [] }], new Map(), []);
+  assert.equal(served!.expanded, true);
+  assert.deepEqual(served!.children!.map((c) => [c.label, c.contextValue]), [['No deployments yet: mlw online-deployment create -f <deployment.yml>', 'no-deployments']]);
+  const [deployed] = endpointsTree([endpoint], new Map([['iris-endpoint', [deployment('blue')]]]), []);
+  assert.deepEqual(deployed!.children!.map((c) => c.label), ['blue']);
+});

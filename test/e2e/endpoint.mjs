@@ -1,0 +1,60 @@
+// An online endpoint invoked from the editor: endpoints/ of the e2e workspace (an endpoint, a deployment `blue` of
+// localtest/python:3-bookworm with a local model and score.py, a request file) is created through the CLI; the
+// endpoint spec's Invoke CodeLens sends the request file picked from the quick pick, and the answer opens beside
+// the spec; the Endpoints view shows the endpoint with its deployment Succeeded. The runner removes the containers.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { extensionLog, notificationTexts } from './logs.mjs';
+
+const TIMEOUT = 60_000;
+const repo = path.resolve(import.meta.dirname, '../..');
+
+export async function endpointThroughTheUi({ page, vs, workspace, server, log }) {
+  const started = Date.now();
+  await mlw(workspace, 'online-endpoint', 'create', '-f', path.join(workspace, 'endpoints/endpoint.yml'));
+  await mlw(workspace, 'online-deployment', 'create', '-f', path.join(workspace, 'endpoints/blue.yml'), '--all-traffic');
+  log(`endpoint e2e-endpoint and its deployment blue serve after ${Date.now() - started} ms`);
+
+  await vs.openFile('endpoints/endpoint.yml');
+  const spec = page.locator('.editor-group-container.active');
+  const invoke = spec.locator('.contentWidgets .codelens-decoration a', { hasText: 'Invoke' }).first();
+  await invoke.waitFor({ timeout: TIMEOUT });
+  await invoke.click();
+  const requestRow = page.locator('.quick-input-list .monaco-list-row', { hasText: 'endpoints/request.json' }).first();
+  await requestRow.waitFor({ timeout: TIMEOUT });
+  await vs.screenshot('endpoint-request-file');
+  await requestRow.click();
+
+  // the answer opens in the editor group beside the spec, which keeps the focus
+  const answer = page.locator('.editor-group-container:not(.active)', { has: page.locator('.view-lines', { hasText: 'tripled' }) }).first();
+  await answer.waitFor({ timeout: TIMEOUT }).catch(async (error) => {
+    throw new Error(`${error.message}\nno answer beside the spec; notifications: ${await notificationTexts(page)}\n${extensionLog(server.userData)}`);
+  });
+  const text = (await answer.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ');
+  for (const expected of ['e2e-endpoint answered HTTP 200 from deployment blue to endpoints/request.json', '"tripled"', '42']) {
+    if (!text.includes(expected)) throw new Error(`the answer beside the spec has no "${expected}":\n${text}`);
+  }
+  await vs.screenshot('endpoint-answer');
+
+  // the Endpoints view: the endpoint, with its deployment Succeeded (the other views collapsed, so that the view is
+  // tall enough for the list to draw both rows)
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+  await vs.runCommand('mlw: Focus on Endpoints View');
+  const otherViews = page.locator('.part.sidebar .pane-header[aria-expanded="true"]', { hasNot: page.locator('.title', { hasText: /^endpoints$/i }) });
+  for (let views = 0; views < 20 && (await otherViews.count()) > 0; views++) await otherViews.first().locator('.title').click();
+  await vs.waitForTreeItem('Endpoints', 'e2e-endpoint');
+  const endpoints = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Endpoints' }) });
+  await endpoints.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^blue$/ }) }).filter({ hasText: 'Succeeded' }).first().waitFor({ timeout: TIMEOUT });
+  await vs.screenshot('endpoints-view');
+  log(`endpoint e2e-endpoint invoked from its CodeLens, the answer beside it, blue Succeeded in the Endpoints view (${Date.now() - started} ms)`);
+}
+
+/** The mlw CLI on the e2e workspace, with the window's identity (MLW_TOKEN, when the run sets one). */
+async function mlw(workspace, ...args) {
+  try {
+    await promisify(execFile)(process.execPath, [path.join(repo, 'out/cli.js'), ...args, '--workspace', workspace], { timeout: TIMEOUT });
+  } catch (error) {
+    throw new Error(`mlw ${args.join(' ')} failed: ${error.stderr || error.message}`);
+  }
+}
