@@ -111,14 +111,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       },
     });
     const activeLoopbackTracking = loopbackTracking;
+    // A workspace with its own registry has it while the daemon runs (up before clients find the daemon); a failure
+    // is said again to whoever needs the registry.
+    const recorded = readWorkspaceRecord(layout.root)?.spec;
+    if (recorded && !recorded.container_registry) await registry.ensure().catch((error: unknown) => log(`mlw serve: the workspace registry is not running: ${(error as Error).message}`));
     const infoText = JSON.stringify(info, null, 2);
     writePrivateFile(layout.serveInfo, infoText);
     const activeKeeper = (keeper = keepServeInfo(layout, infoText, log));
     plane.start();
     await endpoints.start();
-    // A workspace with its own registry has it while the daemon runs; a failure is said again to who needs it.
-    const recorded = readWorkspaceRecord(layout.root)?.spec;
-    if (recorded && !recorded.container_registry) await registry.ensure().catch((error: unknown) => log(`mlw serve: the workspace registry is not running: ${(error as Error).message}`));
     log(`mlw serve: workspace ${layout.root}, ${url}, pid ${process.pid}`);
     if (certificate) log(`mlw serve: TLS certificate ${certificate.certFile}, SHA-256 fingerprint ${certificate.fingerprint256}`);
 

@@ -10,6 +10,7 @@ import { recordWorkspace } from '../../core/engine/workspace-record';
 import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
 import { workspace } from '../support/control-plane';
 import { tempDir } from '../support/temp';
+import { check } from '../support/validate';
 
 const docker = new Docker();
 
@@ -125,4 +126,12 @@ test('container_registry host:port is the registry used, an Azure resource ID gi
 
   await own.stop();
   await assert.rejects(probeRegistry(`127.0.0.1:${port}`), new RegExp(`container_registry 127\\.0\\.0\\.1:${port} does not answer as a container registry .*ECONNREFUSED`));
+});
+
+test('the editor says mlw cannot reach an Azure container_registry, and says nothing of a host:port one it uses', () => {
+  const spec = (registry: string) => `$schema: https://azuremlschemas.azureedge.net/latest/workspace.schema.json\nname: reg-ws\ncontainer_registry: ${registry}\n`;
+  const about = (registry: string) => check(spec(registry), 'workspace.yml').filter((d) => d.message.startsWith('`container_registry`'));
+  assert.match(about('/subscriptions/0000/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1')[0]?.message ?? '', /mlw cannot reach this Azure registry/);
+  assert.deepEqual(about('10.0.0.1:5000'), []);
+  assert.deepEqual(about('registry.lab.internal:443'), []);
 });
