@@ -113,8 +113,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const activeLoopbackTracking = loopbackTracking;
     // A workspace with its own registry has it while the daemon runs (up before clients find the daemon); a failure
     // is said again to whoever needs the registry.
-    const recorded = readWorkspaceRecord(layout.root)?.spec;
-    if (recorded && !recorded.container_registry) await registry.ensure().catch((error: unknown) => log(`mlw serve: the workspace registry is not running: ${(error as Error).message}`));
+    if (wantsOwnRegistry(layout.root, log)) await registry.ensure().catch((error: unknown) => log(`mlw serve: the workspace registry is not running: ${(error as Error).message}`));
     const infoText = JSON.stringify(info, null, 2);
     writePrivateFile(layout.serveInfo, infoText);
     const activeKeeper = (keeper = keepServeInfo(layout, infoText, log));
@@ -166,6 +165,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     plane?.store.close();
     removeIfOurs(layout.serveLock, (text) => Number(text) === process.pid);
     throw error;
+  }
+}
+
+/** Whether the recorded workspace runs its own registry (a damaged record is said in the log, and is no reason not to serve). */
+function wantsOwnRegistry(root: string, log: (line: string) => void): boolean {
+  try {
+    const spec = readWorkspaceRecord(root)?.spec;
+    return !!spec && !spec.container_registry;
+  } catch (error) {
+    log(`mlw serve: ${(error as Error).message}`);
+    return false;
   }
 }
 

@@ -11,6 +11,7 @@ import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
 import { workspace } from '../support/control-plane';
 import { tempDir } from '../support/temp';
 import { check } from '../support/validate';
+import { startDaemon } from '../../daemon/start-daemon';
 
 const docker = new Docker();
 
@@ -134,4 +135,13 @@ test('the editor says mlw cannot reach an Azure container_registry, and says not
   assert.match(about('/subscriptions/0000/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1')[0]?.message ?? '', /mlw cannot reach this Azure registry/);
   assert.deepEqual(about('10.0.0.1:5000'), []);
   assert.deepEqual(about('registry.lab.internal:443'), []);
+});
+
+test('a daemon whose workspace.json is damaged still serves, without a registry', async (t) => {
+  const root = await workspace(t, { '.mlw/workspace.json': '{ not json' });
+  const logged: string[] = [];
+  const daemon = await startDaemon({ root, version: 'test', port: 0, log: (line) => logged.push(line) });
+  t.after(() => daemon.stop());
+  assert.ok(logged.some((line) => /workspace\.json is damaged/.test(line)), logged.join('\n'));
+  assert.equal(readRegistryRecord(root), undefined);
 });
