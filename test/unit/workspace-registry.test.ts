@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -144,4 +145,22 @@ test('a daemon whose workspace.json is damaged still serves, without a registry'
   t.after(() => daemon.stop());
   assert.ok(logged.some((line) => /workspace\.json is damaged/.test(line)), logged.join('\n'));
   assert.equal(readRegistryRecord(root), undefined);
+});
+
+test('a registry left running by a daemon that was killed is stopped and replaced by the next one, on the same port', async (t) => {
+  const root = await recordedWorkspace(t);
+  const script = `const { RegistryServer } = require(${JSON.stringify(path.resolve(__dirname, '../../core/engine/registry-server'))}); new RegistryServer(${JSON.stringify(root)}).start().then(() => setInterval(() => {}, 1000));`;
+  const daemon = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: 'ignore' });
+  t.after(() => daemon.kill('SIGKILL'));
+  const left = await waitFor('the first daemon\'s registry', () => readRegistryRecord(root), 20_000);
+  daemon.kill('SIGKILL');
+  await waitFor('that daemon to be gone', () => !alive(left.daemonPid));
+  assert.ok(alive(left.pid), 'its registry outlived it');
+  t.after(() => alive(left.pid) && process.kill(left.pid, 'SIGKILL'));
+
+  const next = new RegistryServer(root);
+  t.after(() => next.stop());
+  assert.equal(await next.start(), left.port);
+  await waitFor('the leftover registry to be gone', () => !alive(left.pid));
+  assert.notEqual(readRegistryRecord(root)?.pid, left.pid);
 });
