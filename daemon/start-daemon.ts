@@ -9,6 +9,9 @@ import { EnvironmentBuilder } from '../core/env/builder';
 import { onlineEndpointRoutes, onlineEndpointsOf } from '../core/endpoints';
 import { ControlPlane } from '../core/engine/control-plane';
 import { WorkspaceLayout } from '../core/engine/layout';
+import { WorkspaceRegistry } from '../core/engine/workspace-registry';
+import { readWorkspaceRecord } from '../core/engine/workspace-record';
+import { Unavailable } from '../core/errors';
 import { AddressListeners } from '../core/tracking/address-listeners';
 import { startBridgeListener, type BridgeListener } from '../core/tracking/bridge';
 import { runTokenCheck, trackingPlugin } from '../core/tracking/plugin';
@@ -60,6 +63,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   let tracking: TrackingService | undefined;
   let keeper: { close(): void } | undefined;
   let loopbackTracking: BridgeListener | undefined;
+  const registry = new WorkspaceRegistry(layout.root, log);
   // A remote compute's containers reach the tracking API at its tracking_address: one listener per address.
   const remoteTracking = new AddressListeners((address) => {
     if (!tracking) throw new Error('the tracking API is not up yet');
@@ -77,6 +81,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       onIdle: () => idle?.touch(),
       runEnvironment: (job, target) => tracking?.runEnvironment(job, target.containerized) ?? {},
       trackingAt: (address) => remoteTracking.url(address),
+      workspaceRegistry: (hostAddress) => registry.addressesFor(hostAddress),
     });
     tracking = new TrackingService({ store: plane.store, assets: plane.assets, events: plane.events, jobs: plane.jobs, mlwDir: plane.layout.mlwDir });
     tracking.start();
@@ -85,7 +90,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const activeTracking = tracking;
     const streams = { open: 0 };
     const stopRef: { current?: () => Promise<void> } = {};
-    app = createApi(plane, { token, version: options.version, streams, shutdown: () => void stopRef.current?.(), plugins: [trackingPlugin(tracking), onlineEndpointRoutes(endpoints)], acceptToken: runTokenCheck(tracking),
+    app = createApi(plane, { token, version: options.version, streams, shutdown: () => void stopRef.current?.(), plugins: [trackingPlugin(tracking), onlineEndpointRoutes(endpoints), registryRoute(registry)], acceptToken: runTokenCheck(tracking),
       ...(certificate ? { serverFactory: (handler) => https.createServer({ cert: certificate.cert, key: certificate.key }, handler) as unknown as http.Server } : {}) });
     const activePlane = plane;
     app.addHook('onRequest', async () => idle?.touch());
@@ -106,6 +111,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       },
     });
     const activeLoopbackTracking = loopbackTracking;
+    // A workspace with its own registry has it while the daemon runs (up before clients find the daemon); a failure
+    // is said again to whoever needs the registry.
+    if (wantsOwnRegistry(layout.root, log)) await registry.ensure().catch((error: unknown) => log(`mlw serve: the workspace registry is not running: ${(error as Error).message}`));
     const infoText = JSON.stringify(info, null, 2);
     writePrivateFile(layout.serveInfo, infoText);
     const activeKeeper = (keeper = keepServeInfo(layout, infoText, log));
@@ -122,6 +130,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       (stopping ??= (async () => {
         idle?.cancel();
         await endpoints.close();
+        await registry.close();
         if (stopOptions.cancelJobs) await activePlane.close({ cancelJobs: true });
         await readyApp.close();
         await bridge?.then((listener) => listener.close(), () => undefined);
@@ -148,6 +157,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     return { info, plane, app, stopped, stop };
   } catch (error) {
     keeper?.close();
+    await registry.close();
     await remoteTracking.close();
     await loopbackTracking?.close();
     await app?.close();
@@ -156,6 +166,29 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     removeIfOurs(layout.serveLock, (text) => Number(text) === process.pid);
     throw error;
   }
+}
+
+/** Whether the recorded workspace runs its own registry (a damaged record is said in the log, and is no reason not to serve). */
+function wantsOwnRegistry(root: string, log: (line: string) => void): boolean {
+  try {
+    const spec = readWorkspaceRecord(root)?.spec;
+    return !!spec && !spec.container_registry;
+  } catch (error) {
+    log(`mlw serve: ${(error as Error).message}`);
+    return false;
+  }
+}
+
+/** `POST /api/workspace/registry`: `mlw workspace create` has the daemon set up the registry the recorded spec wants. */
+function registryRoute(registry: WorkspaceRegistry): (app: FastifyInstance) => void {
+  return (app) =>
+    app.post('/api/workspace/registry', async () => {
+      try {
+        return await registry.ensure();
+      } catch (error) {
+        throw new Unavailable((error as Error).message, { cause: error });
+      }
+    });
 }
 
 /** How clients on this machine name the listener: an unspecified address (all interfaces) is reached on loopback. */

@@ -6,7 +6,9 @@ import { assertOneWorkspace, recordWorkspace, workspaceInfo } from '../../core/e
 import type { WorkspaceInfo } from '../../core/api/contracts';
 import { localBlobstoreHoldsData, reachStorage, workspaceStorage } from '../../core/engine/workspace-storage';
 import type { specTypes } from '../../core/language';
-import { ARTIFACTS_STAY_LOCAL, WORKSPACE_BACKING, WORKSPACE_FIELDS_NOT_USED } from '../../core/language/workspace-backing';
+import { ARTIFACTS_STAY_LOCAL, registryAddress, WORKSPACE_BACKING, WORKSPACE_FIELDS_NOT_USED } from '../../core/language/workspace-backing';
+import { dockerRegistryExecutable, type RegistryServerRecord } from '../../core/engine/registry-server';
+import { probeRegistry } from '../../core/engine/workspace-registry';
 import { formatFinding } from '../../core/vocabulary';
 import { collect, connect, runClientCommand, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 
@@ -87,8 +89,10 @@ async function createWorkspace(options: CreateOptions): Promise<number> {
   try {
     assertOneWorkspace(root, spec.name);
     await placeBlobstore(root, spec, client);
+    await checkRegistry(spec);
     const { record, outcome } = recordWorkspace(root, spec, file ?? '(command line)');
     process.stdout.write(`${outcome} workspace ${record.name} in ${root}\n`);
+    await client.workspaceRegistry();
     process.stdout.write(await describe(workspaceInfo(root), client));
     return 0;
   } finally {
@@ -115,6 +119,28 @@ async function placeBlobstore(root: string, spec: specTypes.WorkspaceSpec, clien
   await client.assets.register('datastore', { path: path.join(root, 'workspaceblobstore.yml'), text: storage.specText });
 }
 
+/**
+ * Before the spec is recorded: the registry `container_registry` names answers, or (without one) docker-registry is
+ * there to run the workspace's own. An Azure resource ID is recorded as it is (the editor says mlw cannot reach it).
+ */
+async function checkRegistry(spec: specTypes.WorkspaceSpec): Promise<void> {
+  if (!spec.container_registry) {
+    dockerRegistryExecutable();
+    return;
+  }
+  const address = registryAddress(spec.container_registry);
+  if (address) await probeRegistry(address);
+}
+
+/** What stands for `container_registry`, as `describe` prints it. */
+function registryLine(given: string | undefined, registry: RegistryServerRecord | undefined): string | undefined {
+  const address = registryAddress(given);
+  if (address) return `${address}\n    images of Swarm computes without \`registry:\` are pushed to and pulled from this registry`;
+  if (given || !registry) return undefined;
+  const opened = registry.addresses.slice(1);
+  return `the workspace's registry, docker-registry at ${registry.addresses[0]} (storage ${registry.storage}/, log ${registry.log})${opened.length ? `, also at ${opened.join(', ')} for compute nodes` : ''}`;
+}
+
 /** `--set` overrides from `az ml`'s flags, after the explicit `--set`s (as `az ml` applies them). */
 function overridesOf(options: CreateOptions): string[] {
   const overrides = [...(options.set ?? [])];
@@ -130,7 +156,7 @@ function overridesOf(options: CreateOptions): string[] {
 }
 
 /** What the workspace is made of, as `create` and `show` print it. */
-async function describe({ folder: root, record, secretsStore }: WorkspaceInfo, client: ApiClient): Promise<string> {
+async function describe({ folder: root, record, secretsStore, registry }: WorkspaceInfo, client: ApiClient): Promise<string> {
   const layout = new WorkspaceLayout(root);
   const local = (file: string) => path.relative(root, file) || '.';
   const spec = record?.spec;
@@ -162,7 +188,9 @@ async function describe({ folder: root, record, secretsStore }: WorkspaceInfo, c
   for (const [field, stand] of Object.entries(WORKSPACE_BACKING)) {
     const given = spec?.[field as keyof typeof WORKSPACE_BACKING];
     const used = field === 'storage_account' && blobstore ? `workspaceblobstore is the Blob container ${blobstore} (uploads and job outputs); ${ARTIFACTS_STAY_LOCAL}` : undefined;
-    lines.push(`  ${field}: ${given ? `${given}\n    ${used ?? WORKSPACE_FIELDS_NOT_USED[field]}` : stand}`);
+    const registryUsed = field === 'container_registry' ? registryLine(given, registry) : undefined;
+    if (registryUsed) lines.push(`  ${field}: ${registryUsed}`);
+    else lines.push(`  ${field}: ${given ? `${given}\n    ${used ?? WORKSPACE_FIELDS_NOT_USED[field]}` : stand}`);
   }
   const others = Object.keys(WORKSPACE_FIELDS_NOT_USED).filter((field) => !(field in WORKSPACE_BACKING) && spec && (spec as unknown as Record<string, unknown>)[field] !== undefined);
   if (others.length) {

@@ -11,6 +11,7 @@ import type { BatchDeploymentCreated, BatchDeploymentDetail, BatchDeploymentRequ
 import { CertificateMismatchError, normalizeFingerprint, PinnedAgent, type PinnedTls } from './pinned-tls';
 import type { AssetDetail, AssetKind, AssetSummary, EndpointCredentials, JobDetail, JobEvent, JobSummary, OnlineDeploymentDetail, OnlineEndpointDetail } from '../vocabulary';
 import type { DeploymentRequest, EndpointRequest } from '../endpoints/service';
+import type { WorkspaceRegistryState } from '../engine/workspace-registry';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly body: ApiErrorBody) {
@@ -92,6 +93,11 @@ export class ApiClient {
   /** The workspace folder the daemon serves: its recorded spec and secrets store. */
   workspace(): Promise<WorkspaceInfo> {
     return this.transport.request('GET', routes.workspace());
+  }
+
+  /** Starts the workspace's own registry when its spec wants one; answers what stands for `container_registry`. */
+  workspaceRegistry(): Promise<WorkspaceRegistryState> {
+    return this.transport.request('POST', routes.workspaceRegistry(), undefined, { timeoutMs: 60_000 });
   }
 
   /** The role of this client's token. */

@@ -7,6 +7,7 @@ import type { AssetDetail, AssetUpload, JobSummary } from '../vocabulary';
 import type { SpecFinding } from '../vocabulary';
 import type { CallerRole } from '../auth/roles';
 import type { WorkspaceRecord } from '../engine/workspace-record';
+import type { RegistryServerRecord } from '../engine/registry-server';
 
 /** A spec sent by a client: the file's path inside the workspace, optionally its unsaved text. */
 export interface SpecRequest {
@@ -158,6 +159,8 @@ export interface WorkspaceInfo {
   record?: WorkspaceRecord;
   /** The secrets store's files, relative to the folder (none until the first secret is stored). */
   secretsStore: string[];
+  /** The workspace's own registry while the daemon runs it. */
+  registry?: RegistryServerRecord;
 }
 
 /** `GET /api/whoami`: the role of the token a request was sent with. */

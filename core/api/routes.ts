@@ -51,6 +51,7 @@ export const routes = {
 
   whoami: () => '/api/whoami',
   workspace: () => '/api/workspace',
+  workspaceRegistry: () => '/api/workspace/registry',
   tokens: () => '/api/tokens',
   token: (name: string) => `/api/tokens/${segment(name)}`,
 

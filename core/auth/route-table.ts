@@ -25,6 +25,7 @@ const CONTROL_PLANE: Record<string, Rule> = {
   'GET /api/health': read('read the workspace'),
   'GET /api/whoami': read('read the workspace'),
   'GET /api/workspace': read('read the workspace'),
+  'POST /api/workspace/registry': administer('set up the workspace registry'),
   'POST /api/shutdown': administer('stop the control plane'),
   'GET /api/events': read('follow the workspace'),
   'GET /api/assets': read('list assets'),

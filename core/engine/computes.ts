@@ -3,7 +3,11 @@ import { BUILTIN_LOCAL } from '../vocabulary';
 import type { ComputeDriver, RunResources } from '../compute/driver';
 import type { AssetRepository } from '../store/assets';
 import { DriverRegistry } from '../compute/registry';
+import type { RegistryAddresses } from '../compute/swarm/images';
 import { swarmDrivers } from './swarm-computes';
+
+/** The workspace's registry as nodes reaching this machine at an address pull from it; none without one. */
+export type WorkspaceRegistryAddresses = (hostAddress: () => Promise<string>) => Promise<RegistryAddresses | undefined>;
 import { BadRequest, SpecRejected, Unsupported } from '../errors';
 
 /** A compute target as the scheduler sees it. */
@@ -26,11 +30,12 @@ export function standardDrivers(
   local: ComputeDriver,
   docker: () => ComputeDriver,
   remote?: (name: string, spec: Record<string, unknown>) => ComputeDriver,
+  workspaceRegistry?: WorkspaceRegistryAddresses,
 ): DriverRegistry {
   const registry = new DriverRegistry()
     .register(['local'], { driver: () => local, containerized: false })
     .register(['docker', 'amlcompute'], { driver: docker, containerized: true })
-    .register(['swarm'], { driver: swarmDrivers(), containerized: true })
+    .register(['swarm'], { driver: swarmDrivers(workspaceRegistry), containerized: true })
     .register(['computeinstance'], { driver: docker, containerized: true, singleInstance: true });
   if (remote) {
     registry.register(['remote'], {

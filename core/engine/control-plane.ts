@@ -17,7 +17,7 @@ import { AssetRepository, isVersioned } from '../store/assets';
 import { Store } from '../store/database';
 import { EventLog } from '../store/events';
 import { JobRepository, toJobSummary, type OutputRow, type JobRow } from '../store/jobs';
-import { resolveCompute, standardDrivers, type ComputeTarget } from './computes';
+import { resolveCompute, standardDrivers, type ComputeTarget, type WorkspaceRegistryAddresses } from './computes';
 import { listsNodes } from '../compute/swarm/nodes';
 import { remoteDrivers } from '../compute/remote';
 import type { EnvironmentImageStatus } from '../env/builder';
@@ -54,6 +54,8 @@ export interface ControlPlaneOptions {
   runEnvironment?: RunEnvironment;
   /** Serves the tracking API on one of this machine's addresses for a remote compute's containers; answers its URI. */
   trackingAt?: (address: string) => Promise<string>;
+  /** The workspace's registry, for Swarm computes without `registry:`. */
+  workspaceRegistry?: WorkspaceRegistryAddresses;
   /** Called when the last active job ended (the daemon's idle timer). */
   onIdle?: () => void;
 }
@@ -102,7 +104,7 @@ export class ControlPlane {
     this.drivers = standardDrivers(options.local ?? new HostProcessDriver(), () => {
       if (!docker) throw new Unavailable('this control plane was started without Docker support');
       return docker();
-    }, remoteDrivers(this.secrets, this.layout.root, { trackingAt: options.trackingAt }));
+    }, remoteDrivers(this.secrets, this.layout.root, { trackingAt: options.trackingAt }), options.workspaceRegistry);
     this.lifecycle = new JobLifecycle(this.store, this.jobs, this.events);
     const datastores = (this.datastores = new DatastoreResolver({
       workspaceRoot: this.layout.root,

@@ -8,21 +8,22 @@ import type { SwarmComputeSpec } from '../language/types/assets';
  * The Swarm driver of each `type: swarm` compute, made once per name and spec (a changed spec gets a new driver;
  * runs of the old one keep theirs).
  */
-export function swarmDrivers(): (compute?: { name: string; spec: Record<string, unknown> }) => ComputeDriver {
+export function swarmDrivers(workspaceRegistry?: SwarmDriverOptions['workspaceRegistry']): (compute?: { name: string; spec: Record<string, unknown> }) => ComputeDriver {
   const drivers = new Map<string, SwarmDriver>();
   return (compute) => {
     if (!compute) throw new SpecRejected('a swarm compute needs a spec');
     const key = `${compute.name}\n${JSON.stringify(compute.spec)}`;
     let driver = drivers.get(key);
-    if (!driver) drivers.set(key, (driver = new SwarmDriver(swarmDriverOptions(compute.name, compute.spec as unknown as SwarmComputeSpec))));
+    if (!driver) drivers.set(key, (driver = new SwarmDriver(swarmDriverOptions(compute.name, compute.spec as unknown as SwarmComputeSpec, workspaceRegistry))));
     return driver;
   };
 }
 
-export function swarmDriverOptions(name: string, spec: SwarmComputeSpec): SwarmDriverOptions {
+/** A compute without `registry:` pushes through the workspace's registry (`workspaceRegistry`), when it has one. */
+export function swarmDriverOptions(name: string, spec: SwarmComputeSpec, workspaceRegistry?: SwarmDriverOptions['workspaceRegistry']): SwarmDriverOptions {
   return {
     manager: managerAddress(name, spec.docker_host),
-    ...(spec.registry ? { registry: spec.registry } : {}),
+    ...(spec.registry ? { registry: spec.registry } : workspaceRegistry ? { workspaceRegistry } : {}),
     ...(spec.registry_push ? { registryPush: spec.registry_push } : {}),
     ...(spec.host_address ? { hostAddress: spec.host_address } : {}),
     ...(spec.network ? { network: spec.network } : {}),

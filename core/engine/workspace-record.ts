@@ -4,6 +4,7 @@ import { writePrivateFile } from '../data/fs-util';
 import type { specTypes } from '../language';
 import type { WorkspaceInfo } from '../api/contracts';
 import { WorkspaceLayout } from './layout';
+import { readRegistryRecord } from './registry-server';
 
 /**
  * The workspace spec a folder was created from (`mlw workspace create`), kept as `.mlw/workspace.json`: a folder is
@@ -71,8 +72,9 @@ export function secretsStoreFiles(root: string): string[] {
   }
 }
 
-/** What `GET /api/workspace` answers: the folder, its recorded spec and its secrets store's files. */
+/** What `GET /api/workspace` answers: the folder, its recorded spec, its secrets store's files and its running registry. */
 export function workspaceInfo(root: string): WorkspaceInfo {
   const record = readWorkspaceRecord(root);
-  return { folder: root, ...(record ? { record } : {}), secretsStore: secretsStoreFiles(root).map((file) => path.relative(root, file)) };
+  const registry = readRegistryRecord(root);
+  return { folder: root, ...(record ? { record } : {}), secretsStore: secretsStoreFiles(root).map((file) => path.relative(root, file)), ...(registry ? { registry } : {}) };
 }

@@ -8,7 +8,7 @@
 export const WORKSPACE_BACKING: Readonly<Record<'storage_account' | 'key_vault' | 'container_registry' | 'application_insights', string>> = {
   storage_account: 'the default datastores, folders under .mlw/datastores/',
   key_vault: 'the secrets store under .mlw/',
-  container_registry: "this machine's Docker engine (images are built and kept there)",
+  container_registry: "the workspace's own registry (docker-registry, storage under .mlw/registry/, run by mlw serve): images of Swarm computes without `registry:` go through it",
   application_insights: 'the workspace store (.mlw/mlw.db) and the run folders (.mlw/runs/)',
 };
 
@@ -19,7 +19,7 @@ export const ARTIFACTS_STAY_LOCAL = 'workspaceartifactstore stays a folder under
 export const WORKSPACE_FIELDS_NOT_USED: Readonly<Record<string, string>> = {
   storage_account: `mlw uses this storage account for workspaceblobstore only when \`mlw workspace create\` gets its key in AZURE_STORAGE_KEY (and MLW_AZURE_BLOB_ENDPOINT for an emulator such as Azurite); otherwise the default datastores are folders under .mlw/datastores/`,
   key_vault: 'mlw does not use this key vault: datastore credentials go to the secrets store under .mlw/',
-  container_registry: "mlw does not push to this registry: images are built and kept in this machine's Docker engine",
+  container_registry: "mlw cannot reach this Azure registry: images of Swarm computes without `registry:` go through the workspace's own registry instead; name a registry mlw reaches as host:port to use that one",
   application_insights: 'nothing is sent to Application Insights: logs and metrics stay in the workspace store and run folders',
   customer_managed_key: "mlw does not encrypt the workspace store with this key",
   hbi_workspace: 'mlw collects no diagnostic data, whatever this setting',
@@ -32,3 +32,9 @@ export const WORKSPACE_FIELDS_NOT_USED: Readonly<Record<string, string>> = {
   serverless_compute: 'jobs without a compute run on the built-in `local` compute',
   enable_data_isolation: 'mlw does not isolate data by this setting',
 };
+
+/** `container_registry` as a registry mlw reaches itself (`host:port`, `[ipv6]:port`), or undefined for an Azure resource ID. */
+export function registryAddress(value: string | undefined): string | undefined {
+  const trimmed = value?.trim() ?? '';
+  return /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):\d{1,5}$/.test(trimmed) ? trimmed : undefined;
+}

@@ -31,7 +31,7 @@ test('mlw workspace create makes the store and default datastores, records the s
   assert.ok(fs.existsSync(path.join(root, '.mlw/mlw.db')));
   assert.match(created.stdout, /\nsecrets store: created under \.mlw\/ when the first secret is stored\n/);
   assert.match(created.stdout, /\n  key_vault: \/subscriptions\/.*\/vaults\/mlw-prod-kv\n    mlw does not use this key vault/);
-  assert.match(created.stdout, /\n  container_registry: \/subscriptions\/.*\n    mlw does not push to this registry/);
+  assert.match(created.stdout, /\n  container_registry: \/subscriptions\/.*\n    mlw cannot reach this Azure registry/);
   const record = JSON.parse(fs.readFileSync(path.join(root, '.mlw/workspace.json'), 'utf8'));
   assert.equal(record.name, 'mlw-byo-prod');
   assert.equal(record.source, 'workspace.yml');

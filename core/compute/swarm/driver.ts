@@ -13,7 +13,7 @@ import { engineAddress, engineMessage, httpStatusOf, isConnectionError } from '.
 import { appendAfterExisting, pipeDockerFrames, writeDockerFrames } from '../docker-streams';
 import { BOOTSTRAP, CERTIFICATE_PATH, TOKEN_SECRET_FILE } from './bootstrap';
 import { RunDataServer, type RunDataIdentity } from './data-plane';
-import { RegistryPublisher } from './images';
+import { RegistryPublisher, type RegistryAddresses } from './images';
 import { swarmNodes } from './nodes';
 import type { ComputeNode } from '../../api/contracts';
 
@@ -29,8 +29,10 @@ export interface SwarmDriverOptions {
   manager: Docker.DockerOptions;
   /** This host's engine, which builds or holds the run images; default `DOCKER_HOST` or the local socket. */
   local?: Docker;
-  /** The registry as the nodes pull from it; without one, every node must already hold the run images. */
+  /** The registry as the nodes pull from it; without one (nor `workspaceRegistry`), every node must already hold the run images. */
   registry?: string;
+  /** Without `registry`: the workspace's registry as the nodes reach this host at the given address; none without one. */
+  workspaceRegistry?: (hostAddress: () => Promise<string>) => Promise<RegistryAddresses | undefined>;
   /** The same registry as this host's engine pushes to it; default `registry`. */
   registryPush?: string;
   /** This host's address as the nodes reach it (run files and tracking go there); default: found from the nodes' addresses. */
@@ -88,7 +90,10 @@ export class SwarmDriver implements ComputeDriver {
     this.manager = new Docker(options.manager);
     this.probe = new Docker({ ...options.manager, timeout: 10_000 });
     const local = options.local ?? new Docker();
-    this.publisher = options.registry ? new RegistryPublisher(local, options.registry, options.registryPush) : undefined;
+    const workspaceRegistry = options.workspaceRegistry;
+    this.publisher = options.registry
+      ? new RegistryPublisher(local, options.registry, options.registryPush)
+      : workspaceRegistry && new RegistryPublisher(local, () => workspaceRegistry(() => this.hostAddress()));
   }
 
   async ping(): Promise<void> {

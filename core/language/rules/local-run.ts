@@ -1,6 +1,6 @@
 import { childOf, deref, isScalar, pairOf, type YamlMap, type YamlNode, type YamlPair } from '../yaml/ast';
 import type { SpecDiagnostic } from '../diagnostics';
-import { WORKSPACE_FIELDS_NOT_USED } from '../workspace-backing';
+import { registryAddress, WORKSPACE_FIELDS_NOT_USED } from '../workspace-backing';
 import type { RuleContext } from './context';
 import { jobNodes, mapAt } from './scopes';
 
@@ -71,7 +71,7 @@ function checkKinds(ctx: RuleContext, root: YamlMap): void {
   if (ctx.kind.id === 'workspace') {
     for (const [field, what] of Object.entries(WORKSPACE_FIELDS_NOT_USED)) {
       const pair = fieldOf(root, field);
-      if (pair) info(ctx, pair.key, `\`${field}\`: ${what}`);
+      if (pair && !(field === 'container_registry' && registryAddress(scalarText(pair.value)))) info(ctx, pair.key, `\`${field}\`: ${what}`);
     }
   }
 }
@@ -220,4 +220,9 @@ function info(ctx: RuleContext, at: YamlNode | null, message: string): void {
 function notRunnable(ctx: RuleContext, at: YamlNode | null, message: string): void {
   if (!at) return;
   ctx.report({ start: at.start, end: at.end, severity: 'warning', rule: 'distributed-not-supported', message });
+}
+
+function scalarText(node: YamlNode | null | undefined): string | undefined {
+  const value = deref(node);
+  return isScalar(value) && typeof value.value === 'string' ? value.value : undefined;
 }
