@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { LOG_TAIL_LINES, type DeploymentContainers } from './containers';
+import { LOG_TAIL_LINES, type DeploymentContainers, type InstanceState } from './containers';
 import type { ProbeSettings } from './deployment-plan';
 import type { DeploymentInstance, DeploymentRow, EndpointRecords } from './records';
 
@@ -16,7 +16,8 @@ interface Watch {
  * Watches the containers of serving deployments and makes each deployment's health follow them: one that crashed
  * (and was restarted by the engine), vanished or failed its liveness probe `failure_threshold` times in a row (and is
  * then restarted) makes its deployment Unhealthy, with its last log lines; once every container answers its liveness
- * and readiness probes again, the deployment is Healthy again. A port the engine changed on a restart is followed.
+ * and readiness probes again, the deployment is Healthy again. A port or address the engine changed on a restart is
+ * followed.
  */
 export class DeploymentMonitor {
   private readonly watches = new Map<string, Watch>();
@@ -44,10 +45,11 @@ export class DeploymentMonitor {
     const problems: string[] = [];
     const instances: DeploymentInstance[] = [];
     for (const instance of row.instances) {
-      const problem = await this.checkInstance(row, instance);
-      if (problem.failure) problems.push(problem.failure);
-      if (problem.port && problem.port !== instance.port) portsChanged = true;
-      instances.push(problem.port ? { ...instance, port: problem.port } : instance);
+      const { failure, state } = await this.checkInstance(row, instance);
+      if (failure) problems.push(failure);
+      const moved = { ...instance, ...(state?.port ? { port: state.port } : {}), ...(instance.address && state?.address ? { address: state.address } : {}) };
+      if (moved.port !== instance.port || moved.address !== instance.address) portsChanged = true;
+      instances.push(moved);
     }
     if (this.closed()) return;
     const current = this.records.deployment(row.endpoint, row.name);
@@ -60,8 +62,8 @@ export class DeploymentMonitor {
     this.changed(row.endpoint);
   }
 
-  /** The container's failure while it lasts (undefined once its probes pass again), and its loopback port. */
-  private async checkInstance(row: DeploymentRow, instance: DeploymentInstance): Promise<{ failure?: string; port?: number }> {
+  /** The container's failure while it lasts (undefined once its probes pass again), and its state. */
+  private async checkInstance(row: DeploymentRow, instance: DeploymentInstance): Promise<{ failure?: string; state?: InstanceState }> {
     const id = instance.container.slice(0, 12);
     const probe = row.plan.liveness;
     const state = await this.containers.state(instance.container);
@@ -74,9 +76,9 @@ export class DeploymentMonitor {
       watch.restartsSeen = state.restartCount;
       // Probed again once the restarted process had its initial delay.
       Object.assign(watch, { nextProbeAt: afterStart(probe), livenessFailures: 0 });
-      return { failure: watch.failure, ...(state.port ? { port: state.port } : {}) };
+      return { failure: watch.failure, state };
     }
-    if (!state.port || Date.now() < watch.nextProbeAt) return { ...(watch.failure ? { failure: watch.failure } : {}), ...(state.port ? { port: state.port } : {}) };
+    if (!state.port || Date.now() < watch.nextProbeAt) return { ...(watch.failure ? { failure: watch.failure } : {}), state };
     watch.nextProbeAt = Date.now() + probe.periodS * 1000;
     if (await answers(state.port, '/', probe.timeoutS * 1000)) {
       watch.livenessFailures = 0;
@@ -86,7 +88,7 @@ export class DeploymentMonitor {
       await this.containers.restart(instance.container);
       Object.assign(watch, { nextProbeAt: afterStart(probe), livenessFailures: 0 });
     }
-    return { ...(watch.failure ? { failure: watch.failure } : {}), port: state.port };
+    return { ...(watch.failure ? { failure: watch.failure } : {}), state };
   }
 }
 

@@ -18,6 +18,8 @@ export interface EndpointRow {
 export interface DeploymentInstance {
   container: string;
   port: number;
+  /** The container's own address when this host reaches it: the router then skips the engine's port forwarding. */
+  address?: string;
 }
 
 export interface DeploymentRow {
@@ -127,7 +129,7 @@ export function deploymentDetail(row: DeploymentRow): OnlineDeploymentDetail {
     instance_count: row.plan.instanceCount,
     ...(row.image ? { image: row.image } : {}),
     ...(row.plan.model ? { model: row.plan.model.reference } : {}),
-    instances: row.instances,
+    instances: row.instances.map(({ container, port }) => ({ container, port })),
     spec: row.spec,
     ...(row.specPath ? { spec_path: row.specPath } : {}),
     created_at: row.createdAt,
