@@ -14,6 +14,8 @@ export const GENERATION_LABEL = 'mlw.deployment.generation';
 const PORT_KEY = `${SCORING_PORT}/tcp`;
 /** How many of a container's last log lines a failure or an Unhealthy state shows. */
 export const LOG_TAIL_LINES = 20;
+/** How long the router's direct route to a container may take to answer before the loopback port is used instead. */
+const ADDRESS_PROBE_MS = 500;
 
 export interface DeploymentContainersOptions extends DockerConnection {
   workspace: string;
@@ -29,6 +31,8 @@ export interface InstanceState {
   exitCode: number;
   /** The loopback port, which may change when the engine restarts the container. */
   port?: number;
+  /** The container's address on its network. */
+  address?: string;
 }
 
 /** Why a deployment could not be provisioned, with its container's last log lines. */
@@ -48,7 +52,7 @@ export class DeploymentContainers {
     try {
       for (let index = 0; index < plan.instanceCount; index++) started.push(await this.start(endpoint, deployment, generation, plan, image));
       await Promise.all(started.map((instance) => this.waitReady(instance, plan, signal)));
-      return Promise.all(started.map(async (instance) => ({ ...instance, port: (await this.state(instance.container))?.port ?? instance.port })));
+      return Promise.all(started.map(async (instance) => this.located(instance.container, await this.state(instance.container), instance.port)));
     } catch (error) {
       await this.remove(started.map((instance) => instance.container));
       throw error;
@@ -116,7 +120,7 @@ export class DeploymentContainers {
         const logs = await this.logs(instance.container, LOG_TAIL_LINES);
         throw new ProvisioningError(`container ${instance.container.slice(0, 12)} exited${state ? ` with code ${state.exitCode}` : ''} before it was ready; its last log lines:\n${logs}`);
       }
-      if (state.port && (await readyAt(state.port, probe.timeoutS * 1000))) return;
+      if (state.port && (await readyAt('127.0.0.1', state.port, probe.timeoutS * 1000))) return;
       if (Date.now() > deadline) {
         const logs = await this.logs(instance.container, LOG_TAIL_LINES);
         throw new ProvisioningError(`container ${instance.container.slice(0, 12)} was not ready within ${limitS} s (readiness_probe); its last log lines:\n${logs}`);
@@ -125,11 +129,21 @@ export class DeploymentContainers {
     }
   }
 
+  /**
+   * The instance with its loopback port and, when this host reaches the container's own address (a local Linux
+   * engine), that address: the router sends there and spares each request the engine's port forwarding process.
+   */
+  async located(container: string, state: InstanceState | undefined, port: number): Promise<DeploymentInstance> {
+    const address = state?.address && (await readyAt(state.address, SCORING_PORT, ADDRESS_PROBE_MS)) ? state.address : undefined;
+    return { container, port: state?.port ?? port, ...(address ? { address } : {}) };
+  }
+
   async state(container: string): Promise<InstanceState | undefined> {
     try {
       const info = await this.docker.getContainer(container).inspect();
       const binding = info.NetworkSettings.Ports?.[PORT_KEY]?.find((entry) => entry.HostIp === '127.0.0.1') ?? info.NetworkSettings.Ports?.[PORT_KEY]?.[0];
-      return { running: info.State.Running && !info.State.Restarting, restartCount: info.RestartCount, exitCode: info.State.ExitCode, ...(binding ? { port: Number(binding.HostPort) } : {}) };
+      const address = Object.values(info.NetworkSettings.Networks ?? {}).find((network) => network.IPAddress)?.IPAddress;
+      return { running: info.State.Running && !info.State.Restarting, restartCount: info.RestartCount, exitCode: info.State.ExitCode, ...(binding ? { port: Number(binding.HostPort) } : {}), ...(address ? { address } : {}) };
     } catch (error) {
       if (httpStatusOf(error) === 404) return undefined;
       throw explainEngineError(error, this.docker);
@@ -172,9 +186,14 @@ export class DeploymentContainers {
   }
 }
 
-function readyAt(port: number, timeoutMs: number): Promise<boolean> {
+/** Where the router sends a request for an instance: the container's own address, else its loopback port. */
+export function upstreamOf(instance: DeploymentInstance): { host: string; port: number } {
+  return instance.address ? { host: instance.address, port: SCORING_PORT } : { host: '127.0.0.1', port: instance.port };
+}
+
+function readyAt(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const request = http.get({ host: '127.0.0.1', port, path: '/ready', timeout: timeoutMs, agent: false }, (response) => {
+    const request = http.get({ host, port, path: '/ready', timeout: timeoutMs, agent: false }, (response) => {
       response.resume();
       resolve(response.statusCode === 200);
     });

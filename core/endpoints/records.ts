@@ -18,6 +18,8 @@ export interface EndpointRow {
 export interface DeploymentInstance {
   container: string;
   port: number;
+  /** The container's own address when this host reaches it: the router then skips the engine's port forwarding. */
+  address?: string;
 }
 
 export interface DeploymentRow {
@@ -40,7 +42,7 @@ export interface DeploymentRow {
 type Raw = Record<string, string | number | null>;
 
 /** The online endpoints and deployments the store keeps (tables `online_endpoints`, `online_deployments`). */
-export type EndpointChange = { endpoint: string; deployment?: string; state: ProvisioningState | 'deleted' };
+export type EndpointChange = { endpoint: string; deployment?: string; state: ProvisioningState | 'deleted'; health?: DeploymentHealth };
 
 export class EndpointRecords {
   /** `changed`: told of every change once it is stored (the workspace event stream). */
@@ -90,7 +92,7 @@ export class EndpointRecords {
        health = excluded.health, generation = excluded.generation, image = excluded.image, instances = excluded.instances, updated_at = excluded.updated_at`,
       [row.endpoint, row.name, JSON.stringify(row.spec), row.specPath ?? null, JSON.stringify(row.plan), row.state, row.reason ?? null, row.health, row.generation, row.image ?? null, JSON.stringify(row.instances), row.createdAt, row.updatedAt],
     );
-    this.changed({ endpoint: row.endpoint, deployment: row.name, state: row.state });
+    this.changed({ endpoint: row.endpoint, deployment: row.name, state: row.state, health: row.health });
   }
 
   deleteDeployment(endpoint: string, name: string): void {
@@ -127,7 +129,7 @@ export function deploymentDetail(row: DeploymentRow): OnlineDeploymentDetail {
     instance_count: row.plan.instanceCount,
     ...(row.image ? { image: row.image } : {}),
     ...(row.plan.model ? { model: row.plan.model.reference } : {}),
-    instances: row.instances,
+    instances: row.instances.map(({ container, port }) => ({ container, port })),
     spec: row.spec,
     ...(row.specPath ? { spec_path: row.specPath } : {}),
     created_at: row.createdAt,

@@ -6,7 +6,7 @@ export interface EndpointRoutes {
   authorize(credential: string | undefined): boolean;
   traffic: Record<string, number>;
   mirrorTraffic: Record<string, number>;
-  deployments: ReadonlyMap<string, { ports: number[]; timeoutMs: number }>;
+  deployments: ReadonlyMap<string, { upstreams: { host: string; port: number }[]; timeoutMs: number }>;
 }
 
 /** The header that sends a request to one deployment, whatever the traffic split. */
@@ -124,14 +124,16 @@ export class EndpointRouter {
     const target = listener.routes.deployments.get(deployment)!;
     const turn = listener.nextInstance.get(deployment) ?? 0;
     listener.nextInstance.set(deployment, turn + 1);
-    const port = target.ports[turn % target.ports.length]!;
+    const { host, port } = target.upstreams[turn % target.upstreams.length]!;
     const headers: http.OutgoingHttpHeaders = { 'content-type': request.headers['content-type'] ?? 'application/json', 'content-length': body.length };
-    const upstream = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/score', headers, agent: this.agent, timeout: target.timeoutMs + PROXY_GRACE_MS }, (answer) => {
+    const upstream = http.request({ host, port, method: 'POST', path: '/score', headers, agent: this.agent }, (answer) => {
       if (!response) return void answer.resume();
       response.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? 'application/json', [DEPLOYMENT_HEADER]: deployment, ...(answer.headers['content-length'] ? { 'content-length': answer.headers['content-length'] } : {}) });
       answer.pipe(response);
     });
-    upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    // One timer for the whole exchange: cheaper than the socket's idle timeout, re-armed on every request.
+    const timer = setTimeout(() => upstream.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), target.timeoutMs + PROXY_GRACE_MS);
+    upstream.on('close', () => clearTimeout(timer));
     upstream.on('error', (error: NodeJS.ErrnoException) => {
       if (!response || response.headersSent) return void response?.destroy();
       response.setHeader(DEPLOYMENT_HEADER, deployment);

@@ -8,7 +8,7 @@ import { Conflict, NotFound, SpecRejected, Unsupported } from '../errors';
 import type { SecretsStore } from '../secrets/store';
 import type { Store } from '../store/database';
 import type { EndpointAuthMode, EndpointCredentials, OnlineDeploymentDetail, OnlineEndpointDetail } from '../vocabulary';
-import { DeploymentContainers, ProvisioningError, type DeploymentContainersOptions } from './containers';
+import { DeploymentContainers, ProvisioningError, upstreamOf, type DeploymentContainersOptions } from './containers';
 import { planDeployment, type DeploymentPlan } from './deployment-plan';
 import { EndpointKeys } from './keys';
 import { DeploymentMonitor } from './monitor';
@@ -232,7 +232,7 @@ export class OnlineEndpoints {
     const found = await this.containers.find(row.endpoint, row.name, row.generation);
     const states = await Promise.all(found.map((id) => this.containers.state(id)));
     if (row.state === 'Succeeded' && found.length === row.plan.instanceCount && states.every((s) => s?.running && s.port)) {
-      this.records.saveDeployment({ ...row, instances: found.map((container, i) => ({ container, port: states[i]!.port! })), updatedAt: now() });
+      this.records.saveDeployment({ ...row, instances: await Promise.all(found.map((container, i) => this.containers.located(container, states[i], states[i]!.port!))), updatedAt: now() });
       return this.refreshRoutes(row.endpoint);
     }
     if (row.state === 'Failed') return;
@@ -260,7 +260,7 @@ export class OnlineEndpoints {
       authorize: (credential) => credential !== undefined && this.keys.authorizes(row.name, row.authMode, credential),
       traffic: row.traffic,
       mirrorTraffic: row.mirrorTraffic,
-      deployments: new Map(serving.map((d) => [d.name, { ports: d.instances.map((i) => i.port), timeoutMs: d.plan.request.timeoutMs }])),
+      deployments: new Map(serving.map((d) => [d.name, { upstreams: d.instances.map(upstreamOf), timeoutMs: d.plan.request.timeoutMs }])),
     };
   }
 
