@@ -5,6 +5,7 @@ import { test, type TestContext } from 'node:test';
 import Docker from 'dockerode';
 import { instanceHostname } from '../../core/engine/distribution';
 import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
+import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { DockerTestBed, PYTHON_IMAGE, waitFor } from '../support/docker';
 import { startSwarmLab, type SwarmLab } from '../support/swarm-lab';
 
@@ -152,6 +153,23 @@ test('distributed jobs on a swarm compute', { timeout: 600_000 }, async (t) => {
     const events = await plane.events(job.name);
     assert.equal(statuses(events).at(-1), 'Canceled', logText(events));
     assert.deepEqual(await leftOnSwarm(manager, job.name), []);
+  });
+
+  await t.test('a distributed run the daemon lost is not followed again: the next daemon removes its services and network', async (t) => {
+    const root = await workspace(t, { 'cluster.yml': clusterCompute(lab), 'job.yml': distributedJob('echo started; sleep 300', 2) });
+    const first = await startDaemonProcess(t, root);
+    await first.client.assets.register('compute', { path: path.join(root, 'cluster.yml') });
+    const job = await submit(first.client, root, 'job.yml');
+    await waitFor('2 running instances', async () => {
+      const tasks = (await manager.listTasks({ filters: { label: [`mlw.run=${job}`], 'desired-state': ['running'] } })) as { Status: { State: string } }[];
+      return tasks.filter((task) => task.Status.State === 'running').length === 2;
+    }, 120_000);
+    await kill(first);
+    const second = await startDaemonProcess(t, root);
+    const done = await reaches(second.client, job, ended, 120_000);
+    assert.equal(done.status, 'Failed');
+    assert.match(done.reason ?? '', /the control plane stopped while the run's 2 instances ran; a multi-instance run is not re-attached/, done.reason);
+    assert.deepEqual(await leftOnSwarm(manager, job), []);
   });
 
   await t.test('more instances than the Swarm has nodes fails the job saying so, and leaves nothing behind', async (t) => {

@@ -373,13 +373,27 @@ export class SwarmDriver implements ComputeDriver {
   private async removeRun(runId: string, stateDir: string): Promise<void> {
     const filters = { label: [`${RUN_LABEL}=${runId}`] };
     const ignore = () => undefined;
-    for (const service of await this.manager.listServices({ filters }).catch(() => [])) await this.manager.getService(service.ID).remove().catch(ignore);
-    for (const network of await this.manager.listNetworks({ filters }).catch(() => [])) await removeNetwork(this.manager, network.Id);
+    const services = await this.manager.listServices({ filters }).catch(() => []);
+    for (const service of services) await this.manager.getService(service.ID).remove().catch(ignore);
+    const networks = await this.manager.listNetworks({ filters }).catch(() => []);
+    // A node keeps its part of the run's network until its task's container is gone.
+    if (services.length && networks.length) await this.tasksGone(filters);
+    for (const network of networks) await removeNetwork(this.manager, network.Id);
     for (const secret of await this.manager.listSecrets({ filters }).catch(() => [])) await this.manager.getSecret(secret.ID).remove().catch(ignore);
     for (const config of await this.manager.listConfigs({ filters }).catch(() => [])) await this.manager.getConfig(config.ID).remove().catch(ignore);
     await this.servers.get(runId)?.close();
     this.servers.delete(runId);
     fs.rmSync(path.join(stateDir, DATA_SERVER_FILE), { force: true });
+  }
+
+  /** Waits, for a bounded time, until the Swarm forgot the tasks of removed services (their containers stopped). */
+  private async tasksGone(filters: { label: string[] }): Promise<void> {
+    const deadline = Date.now() + ((this.options.stopGraceSeconds ?? 10) + 20) * 1000;
+    while (Date.now() < deadline) {
+      const tasks = await this.manager.listTasks({ filters }).catch(() => []);
+      if (tasks.length === 0) return;
+      await delay(POLL_INTERVAL_MS);
+    }
   }
 
   async close(): Promise<void> {
