@@ -56,6 +56,8 @@ def patiently(attempt):
             time.sleep(0.3)
 
 stem = master.rsplit('-', 1)[0]
+listed = open('/etc/hosts').read().split()
+print('all in /etc/hosts:', all('%s-%d' % (stem, index) in listed for index in range(world)), flush=True)
 for index in range(world):
     patiently(lambda: socket.gethostbyname('%s-%d' % (stem, index)))
     print('resolves %s-%d' % (stem, index), flush=True)
@@ -107,6 +109,7 @@ test('distributed jobs on a swarm compute', { timeout: 600_000 }, async (t) => {
     for (const [rank, host] of hosts.entries()) {
       assert.match(log, new RegExp(`^\\[rank ${rank}\\] vars rank=${rank} node_rank=${rank} local_rank=0 world=3 master=${hosts[0]}:29500$`, 'm'));
       assert.match(log, new RegExp(`^\\[rank ${rank}\\] hostname ${host}$`, 'm'));
+      assert.match(log, new RegExp(`^\\[rank ${rank}\\] all in /etc/hosts: True$`, 'm'), 'the addresses the manager gave, whatever the DNS knows yet');
       for (const other of hosts) assert.match(log, new RegExp(`^\\[rank ${rank}\\] resolves ${other}$`, 'm'));
       const own = fs.readFileSync(path.join(plane.root, '.mlw/runs', job.name, `user_logs/std_log_process_${rank}.txt`), 'utf8');
       assert.match(own, new RegExp(`^hostname ${host}$`, 'm'), 'each instance has its own log, unprefixed');

@@ -23,12 +23,14 @@ def say(text):
     print('[mlw] ' + text, flush=True)
 
 env = os.environ
-base = env.pop('MLW_DATA_URL') + '/mlw/mounts/'
+data_url = env.pop('MLW_DATA_URL')
+base = data_url + '/mlw/mounts/'
 mounts = json.loads(env.pop('MLW_MOUNTS'))
 command = env.pop('MLW_RUN_COMMAND')
 workdir = env.pop('MLW_RUN_DIR')
 uid, gid = (int(part) for part in env.pop('MLW_RUN_USER').split(':'))
 send_back = env.pop('MLW_SEND_BACK', '1') == '1'
+instance_hosts = env.pop('MLW_INSTANCE_HOSTS', '') == '1'
 context = ssl.create_default_context(cadata=open('${CERTIFICATE_PATH}').read())
 token = open('${TOKEN_PATH}').read().strip()
 
@@ -84,10 +86,32 @@ def send(mount):
         patiently('sending ' + mount['target'], upload)
     return size
 
+def learn_hosts():
+    # The other instances' addresses as the manager assigned them: a node's DNS may learn them late, or not at all.
+    deadline = time.monotonic() + ${RETRY_SECONDS}
+    while True:
+        try:
+            request = urllib.request.Request(data_url + '/mlw/hosts', headers={'Authorization': 'Bearer ' + token})
+            with urllib.request.urlopen(request, context=context, timeout=60) as answer:
+                hosts = json.load(answer)
+            break
+        except urllib.error.HTTPError as error:
+            if error.code != 503 or time.monotonic() > deadline:
+                raise
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.5)
+    with open('/etc/hosts', 'a') as out:
+        for name, address in sorted(hosts.items()):
+            out.write('%s\t%s\n' % (address, name))
+
 try:
     for mount in mounts:
         patiently('fetching ' + mount['target'], lambda: fetch(mount))
     os.makedirs(workdir, exist_ok=True)
+    if instance_hosts:
+        learn_hosts()
 except Exception as error:
     say('could not fetch the run\'s files from ' + base + ': ' + str(error))
     sys.exit(${DATA_PLANE_EXIT_CODE})

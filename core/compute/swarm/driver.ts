@@ -10,10 +10,11 @@ import { reportExit, RUN_LABEL, type ComputeDriver, type ReattachPlan, type RunE
 import { engineAddress, engineMessage, httpStatusOf, isConnectionError } from '../docker-engine';
 import { appendAfterExisting, pipeDockerFrames, resumableLog, writeDockerFrames } from '../docker-streams';
 import { INSTANCE_LABEL, removeNetwork, startInstances } from '../docker-instances';
-import { BOOTSTRAP, CERTIFICATE_PATH, TOKEN_SECRET_FILE } from './bootstrap';
+import { CERTIFICATE_PATH } from './bootstrap';
 import { RunDataServer, type RunDataIdentity } from './data-plane';
 import { RegistryPublisher } from './images';
-import { instanceNodes, nodesNetworkAddress } from './nodes';
+import { instanceAddresses, instanceNodes, nodesNetworkAddress } from './nodes';
+import { serviceSpec } from './service-spec';
 
 export interface SwarmPlacement {
   constraints?: string[];
@@ -63,8 +64,6 @@ interface TaskEnd {
 const POLL_INTERVAL_MS = 500;
 /** The manager fetches a finished task's log from its node; a node that stopped answering must not hold the exit back. */
 const LOG_FETCH_TIMEOUT_MS = 30_000;
-/** Only what handing the files over needs; the command runs without any (see the bootstrap). */
-const BOOTSTRAP_CAPABILITIES = ['CAP_CHOWN', 'CAP_SETUID', 'CAP_SETGID', 'CAP_DAC_READ_SEARCH'];
 
 /** Where a service's log goes: the live stream, then what that stream missed once the task ended. */
 interface LogTarget {
@@ -135,7 +134,7 @@ export class SwarmDriver implements ComputeDriver {
       const config = await this.manager.createConfig({ Name: `${name}-ca`, Labels: labels, Data: Buffer.from(identity.certificate).toString('base64') });
       const run: SwarmRun = { name, image, labels, secretId: secret.id as string, configId: config.id as string, server };
       if (plan.instances?.length) return await this.startInstances(plan, run);
-      const service = await this.manager.createService(this.serviceSpec(plan, { ...run, service: name, env: this.runEnvironment(plan, server) }));
+      const service = await this.manager.createService(serviceSpec(this.options, plan, { ...run, service: name, env: this.runEnvironment(plan, server) }));
       mkdirSync(path.dirname(plan.logFile), { recursive: true });
       const log = { live: createWriteStream(plan.logFile, { flags: 'a' }), rest: () => appendAfterExisting(plan.logFile) };
       return await this.track(service.id, plan, log, () => this.removeRun(plan.runId, plan.stateDir));
@@ -157,9 +156,9 @@ export class SwarmDriver implements ComputeDriver {
       plan,
       async (instancePlan, placement, openLog) => {
         const index = Number(instancePlan.labels[INSTANCE_LABEL]);
-        const env = { ...this.runEnvironment(instancePlan, run.server), MLW_SEND_BACK: index === 0 ? '1' : '0' };
+        const env = { ...this.runEnvironment(instancePlan, run.server), MLW_SEND_BACK: index === 0 ? '1' : '0', MLW_INSTANCE_HOSTS: '1' };
         const labels = { ...run.labels, ...instancePlan.labels };
-        const spec = this.serviceSpec(instancePlan, { ...run, service: placement.alias, env, labels }, { network: placement.network, node: nodes[index]! });
+        const spec = serviceSpec(this.options, instancePlan, { ...run, service: placement.alias, env, labels }, { network: placement.network, node: nodes[index]! });
         const service = await this.manager.createService(spec);
         const sink = openLog();
         try {
@@ -171,7 +170,10 @@ export class SwarmDriver implements ComputeDriver {
       },
       { name: run.name, driver: 'overlay' },
     );
+    let ended = false;
+    void this.publishHosts(plan, run, () => ended).catch((error: unknown) => process.emitWarning(`run ${plan.runId}: the instances' addresses could not be read: ${engineMessage(error)}`));
     const exited = handle.exited.then(async (exit) => {
+      ended = true;
       await this.removeRun(plan.runId, plan.stateDir);
       return exit;
     });
@@ -183,6 +185,16 @@ export class SwarmDriver implements ComputeDriver {
         await exited;
       },
     };
+  }
+
+  /** Tells the instances each other's address on the run's network once the manager assigned them all. */
+  private async publishHosts(plan: RunPlan, run: SwarmRun, ended: () => boolean): Promise<void> {
+    const hostnames = plan.instances!.map((instance) => instance.hostname);
+    while (!ended()) {
+      const hosts = await instanceAddresses(this.manager, { label: [`${RUN_LABEL}=${plan.runId}`] }, run.name, hostnames);
+      if (hosts) return run.server.setHosts(hosts);
+      await delay(POLL_INTERVAL_MS);
+    }
   }
 
   async reattach(runId: string, _ref: string, plan: ReattachPlan): Promise<RunHandle | undefined> {
@@ -220,46 +232,6 @@ export class SwarmDriver implements ComputeDriver {
     } catch (error) {
       process.emitWarning(`run ${runId}: its files cannot be served again on port ${identity.port} (${(error as Error).message}); its outputs will not come back`);
     }
-  }
-
-  private serviceSpec(plan: RunPlan, run: Omit<SwarmRun, 'server'> & { service: string; env: Record<string, string> }, instance?: { network: string; node: string }): Docker.CreateServiceOptions {
-    const resources = plan.resources ?? {};
-    const cpu = resources.cpus ? { NanoCPUs: Math.round(resources.cpus * 1e9) } : {};
-    const memory = resources.memoryBytes ? { MemoryBytes: resources.memoryBytes } : {};
-    const placement = this.options.placement ?? {};
-    const constraints = [...(placement.constraints ?? []), ...(instance ? [`node.id == ${instance.node}`] : [])];
-    const networks = [...(instance ? [instance.network] : []), ...(this.options.network ? [this.options.network] : [])];
-    return {
-      Name: run.service,
-      ...(instance ? { EndpointSpec: { Mode: 'dnsrr' } } : {}),
-      Labels: run.labels,
-      Mode: { Replicated: { Replicas: 1 } },
-      TaskTemplate: {
-        ContainerSpec: {
-          Image: run.image,
-          ...(instance ? { Hostname: run.service } : {}),
-          Labels: run.labels,
-          Command: ['python3', '-c', BOOTSTRAP],
-          Env: Object.entries(run.env).map(([key, value]) => `${key}=${value}`),
-          User: '0:0',
-          Init: true,
-          CapabilityDrop: ['ALL'],
-          CapabilityAdd: BOOTSTRAP_CAPABILITIES,
-          StopGracePeriod: (this.options.stopGraceSeconds ?? 10) * 1e9,
-          Secrets: [{ SecretID: run.secretId, SecretName: `${run.name}-token`, File: { Name: TOKEN_SECRET_FILE, UID: '0', GID: '0', Mode: 0o400 } }],
-          Configs: [{ ConfigID: run.configId, ConfigName: `${run.name}-ca`, File: { Name: CERTIFICATE_PATH, UID: '0', GID: '0', Mode: 0o444 } }],
-          ...(resources.shmBytes ? { Mounts: [{ Type: 'tmpfs', Target: '/dev/shm', TmpfsOptions: { SizeBytes: resources.shmBytes } }] } : {}),
-        },
-        Resources: { Limits: { ...cpu, ...memory }, Reservations: { ...cpu, ...memory } },
-        RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
-        Placement: {
-          ...(constraints.length ? { Constraints: constraints } : {}),
-          ...(placement.preferences?.length ? { Preferences: placement.preferences.map(spreadPreference) } : {}),
-          ...(placement.maxReplicasPerNode ? { MaxReplicas: placement.maxReplicasPerNode } : {}),
-        },
-        ...(networks.length ? { Networks: networks.map((target) => ({ Target: target })) } : {}),
-      },
-    } as Docker.CreateServiceOptions;
   }
 
   /** The plan's environment, what the bootstrap needs, and tracking pointed at the data server, which forwards it. */
@@ -416,8 +388,4 @@ function describeTaskExit({ task, lostNode }: TaskEnd, stopRequested: boolean): 
 function serviceName(runId: string): string {
   const slug = runId.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
   return `mlw-${slug}-${crypto.randomBytes(3).toString('hex')}`;
-}
-
-function spreadPreference(preference: string): { Spread: { SpreadDescriptor: string } } {
-  return { Spread: { SpreadDescriptor: preference.replace(/^spread=/, '') } };
 }

@@ -51,6 +51,26 @@ function meets(node: SwarmNode, constraint: string): boolean {
   return operator === '==' ? equal : !equal;
 }
 
+interface InstanceTask {
+  Spec?: { ContainerSpec?: { Hostname?: string } };
+  NetworksAttachments?: { Network?: { Spec?: { Name?: string } }; Addresses?: string[] }[];
+}
+
+/**
+ * Each instance's address on the run's network by its hostname, once the manager assigned one to every instance (it
+ * does when it creates the task, before any node runs it); undefined before.
+ */
+export async function instanceAddresses(manager: Docker, filters: { label: string[] }, network: string, hostnames: string[]): Promise<Record<string, string> | undefined> {
+  const tasks = (await manager.listTasks({ filters })) as InstanceTask[];
+  const hosts: Record<string, string> = {};
+  for (const task of tasks) {
+    const hostname = task.Spec?.ContainerSpec?.Hostname;
+    const address = task.NetworksAttachments?.find((attachment) => attachment.Network?.Spec?.Name === network)?.Addresses?.[0];
+    if (hostname && address) hosts[hostname] = address.split('/')[0]!;
+  }
+  return hostnames.every((hostname) => hosts[hostname]) ? hosts : undefined;
+}
+
 /** This host's address on the network the Swarm nodes advertise themselves on. */
 export async function nodesNetworkAddress(manager: Docker): Promise<string> {
   const nodes = (await manager.listNodes()) as { Status?: { Addr?: string } }[];
