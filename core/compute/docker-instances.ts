@@ -1,7 +1,8 @@
 import type Docker from 'dockerode';
 import type { Writable } from 'node:stream';
 import { reportExit, RUN_LABEL, type ReattachPlan, type RunExit, type RunHandle, type RunPlan } from './driver';
-import { engineMessage, explainEngineError, httpStatusOf } from './docker-engine';
+import { setTimeout as delay } from 'node:timers/promises';
+import { engineMessage, explainEngineError, httpStatusOf, isConnectionError } from './docker-engine';
 import { InstanceLogs } from './instance-log';
 
 /** Labels each container of a multi-instance run with its index. */
@@ -16,16 +17,22 @@ export interface InstancePlacement {
 
 export type StartContainer = (plan: RunPlan, placement: InstancePlacement, openLog: () => Writable) => Promise<RunHandle>;
 
+/** The run's own network: a bridge on one engine, or an attachable overlay across the nodes of a Swarm. */
+export interface InstanceNetwork {
+  name: string;
+  driver: 'bridge' | 'overlay';
+}
+
 /**
  * Starts one container per instance on a bridge network of the run's own (removed with the run), as Docker's
  * embedded DNS resolves the instances' aliases there only. The first instance that fails stops the others: ranks
  * waiting for a dead peer would otherwise wait forever.
  */
-export async function startInstances(docker: Docker, plan: RunPlan, startContainer: StartContainer): Promise<RunHandle> {
+export async function startInstances(docker: Docker, plan: RunPlan, startContainer: StartContainer, own: InstanceNetwork = { name: `mlw-${plan.runId}`, driver: 'bridge' }): Promise<RunHandle> {
   const instances = plan.instances!;
-  const network = `mlw-${plan.runId}`;
+  const network = own.name;
   try {
-    await docker.createNetwork({ Name: network, Driver: 'bridge', CheckDuplicate: true, Labels: { ...plan.labels, [RUN_LABEL]: plan.runId } });
+    await docker.createNetwork({ Name: network, Driver: own.driver, Attachable: own.driver === 'overlay', CheckDuplicate: true, Labels: { ...plan.labels, [RUN_LABEL]: plan.runId } });
   } catch (error) {
     throw new Error(`run ${plan.runId}: the network of its ${instances.length} instances could not be created: ${engineMessage(explainEngineError(error, docker))}`, { cause: error });
   }
@@ -108,10 +115,22 @@ export async function abandonInstances(docker: Docker, runId: string, plan: Reat
   return { ref: listed[0]?.Id ?? '', exited: Promise.resolve(exit), stop: async () => undefined };
 }
 
-async function removeNetwork(docker: Docker, name: string): Promise<void> {
-  try {
-    await docker.getNetwork(name).remove();
-  } catch (error) {
-    if (httpStatusOf(error) !== 404) process.emitWarning(`network ${name} could not be removed: ${engineMessage(error)}`);
+/** How long a network still in use is asked again: a Swarm forgets a removed service's tasks only once their nodes stopped them. */
+const NETWORK_IN_USE_WAIT_MS = 30_000;
+
+export async function removeNetwork(docker: Docker, name: string): Promise<void> {
+  const deadline = Date.now() + NETWORK_IN_USE_WAIT_MS;
+  for (;;) {
+    try {
+      await docker.getNetwork(name).remove();
+      return;
+    } catch (error) {
+      if (httpStatusOf(error) === 404) return;
+      if (isConnectionError(error) || Date.now() > deadline) {
+        process.emitWarning(`network ${name} could not be removed: ${engineMessage(error)}`);
+        return;
+      }
+      await delay(250);
+    }
   }
 }

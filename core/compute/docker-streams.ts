@@ -95,3 +95,39 @@ export function appendAfterExisting(file: string): Writable {
   out.once('error', (error) => sink.destroy(error));
   return sink;
 }
+
+/**
+ * An instance's log arrives in two parts, the live stream and, once its task ended, the whole log again (of which only
+ * what the live stream missed is kept). Both go to the instance's one sink, which is ended after the second part.
+ */
+export function resumableLog(sink: Writable): { live: Writable; rest: () => Writable } {
+  let passed = 0;
+  const forward = (chunk: Buffer, done: (error?: Error | null) => void) => {
+    if (sink.write(chunk)) done();
+    else sink.once('drain', () => done());
+  };
+  const live = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      passed += chunk.length;
+      forward(chunk, done);
+    },
+  });
+  const rest = () => {
+    let skip = passed;
+    return new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        if (skip >= chunk.length) {
+          skip -= chunk.length;
+          return done();
+        }
+        const part = skip > 0 ? chunk.subarray(skip) : chunk;
+        skip = 0;
+        forward(part, done);
+      },
+      final(done) {
+        sink.end(() => done());
+      },
+    });
+  };
+  return { live, rest };
+}

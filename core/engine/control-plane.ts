@@ -18,7 +18,7 @@ import { Store } from '../store/database';
 import { EventLog } from '../store/events';
 import { JobRepository, toJobSummary, type OutputRow, type JobRow } from '../store/jobs';
 import { resolveCompute, standardDrivers, type ComputeTarget, type WorkspaceRegistryAddresses } from './computes';
-import { listsNodes } from '../compute/swarm/nodes';
+import { listsNodes } from '../compute/swarm/node-list';
 import { remoteDrivers } from '../compute/remote';
 import type { EnvironmentImageStatus } from '../env/builder';
 import { HostEnvironmentBuilder } from '../env/host-env';

@@ -2,15 +2,19 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HostProcessDriver } from '../../core/compute/host';
 import { DockerDriver } from '../../core/compute/docker';
+import { SwarmDriver } from '../../core/compute/swarm/driver';
 import { refuseDistributedWithoutInstances } from '../../core/engine/distribution';
 import { SpecRejected } from '../../core/errors';
 
 const TWO_RANKS = { distributed: { instance_count: 2, distribution: { type: 'pytorch' as const } } };
 
-test('a distributed job runs only where the driver runs instances: the local Docker engine', () => {
+test('a distributed job runs only where the driver runs instances: the local Docker engine and a Swarm', () => {
   const docker = new DockerDriver({});
   assert.equal(docker.runsInstances, true);
   refuseDistributedWithoutInstances(TWO_RANKS, { name: 'cluster', type: 'amlcompute', driver: docker });
+  const swarm = new SwarmDriver({ manager: { socketPath: '/nonexistent/mlw-manager.sock' } });
+  assert.equal(swarm.runsInstances, true);
+  refuseDistributedWithoutInstances(TWO_RANKS, { name: 'nodes', type: 'swarm', driver: swarm });
 });
 
 test('a distributed job is refused on the host and on a driver that runs one container per job, naming why', () => {

@@ -13,7 +13,8 @@ export const DATA_PLANE_EXIT_CODE = 125;
  * The command of every run task, in Python (run images have python3). As root, with only the capabilities to hand
  * files over: fetches the read-only mounts and the writable ones' initial content from the data server, runs the
  * user's command as the run user (no capabilities left) through `/bin/sh -c` with stderr merged into stdout, sends
- * the writable mounts back, and exits with the command's exit code. Its own lines start with `[mlw]`.
+ * the writable mounts back (unless `MLW_SEND_BACK` is `0`: an instance of a multi-instance run other than the first),
+ * and exits with the command's exit code. Its own lines start with `[mlw]`.
  */
 export const BOOTSTRAP = String.raw`
 import json, os, shutil, signal, ssl, subprocess, sys, tarfile, tempfile, time, urllib.error, urllib.request
@@ -22,11 +23,14 @@ def say(text):
     print('[mlw] ' + text, flush=True)
 
 env = os.environ
-base = env.pop('MLW_DATA_URL') + '/mlw/mounts/'
+data_url = env.pop('MLW_DATA_URL')
+base = data_url + '/mlw/mounts/'
 mounts = json.loads(env.pop('MLW_MOUNTS'))
 command = env.pop('MLW_RUN_COMMAND')
 workdir = env.pop('MLW_RUN_DIR')
 uid, gid = (int(part) for part in env.pop('MLW_RUN_USER').split(':'))
+send_back = env.pop('MLW_SEND_BACK', '1') == '1'
+instance_hosts = env.pop('MLW_INSTANCE_HOSTS', '') == '1'
 context = ssl.create_default_context(cadata=open('${CERTIFICATE_PATH}').read())
 token = open('${TOKEN_PATH}').read().strip()
 
@@ -82,14 +86,36 @@ def send(mount):
         patiently('sending ' + mount['target'], upload)
     return size
 
+def learn_hosts():
+    # The other instances' addresses as the manager assigned them: a node's DNS may learn them late, or not at all.
+    deadline = time.monotonic() + ${RETRY_SECONDS}
+    while True:
+        try:
+            request = urllib.request.Request(data_url + '/mlw/hosts', headers={'Authorization': 'Bearer ' + token})
+            with urllib.request.urlopen(request, context=context, timeout=60) as answer:
+                hosts = json.load(answer)
+            break
+        except urllib.error.HTTPError as error:
+            if error.code != 503 or time.monotonic() > deadline:
+                raise
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.5)
+    with open('/etc/hosts', 'a') as out:
+        for name, address in sorted(hosts.items()):
+            out.write('%s\t%s\n' % (address, name))
+
 try:
     for mount in mounts:
         patiently('fetching ' + mount['target'], lambda: fetch(mount))
     os.makedirs(workdir, exist_ok=True)
+    if instance_hosts:
+        learn_hosts()
 except Exception as error:
     say('could not fetch the run\'s files from ' + base + ': ' + str(error))
     sys.exit(${DATA_PLANE_EXIT_CODE})
-say('files fetched (%d mounts); running the command' % len(mounts))
+say('files fetched (%d mounts); running the command%s' % (len(mounts), '' if send_back else ' (instance 0 sends the outputs back)'))
 
 def as_run_user():
     os.setgroups([])
@@ -106,7 +132,7 @@ sys.stdout.flush()
 
 failed = False
 for mount in mounts:
-    if mount['readOnly']:
+    if mount['readOnly'] or not send_back:
         continue
     try:
         say('sent %s back (%d bytes)' % (mount['target'], send(mount)))

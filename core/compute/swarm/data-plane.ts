@@ -30,6 +30,9 @@ export interface RunDataIdentity {
  * tracking API, so that the task logs to MLflow through the same address and certificate.
  */
 export class RunDataServer {
+  /** The address of each instance of a multi-instance run by its hostname, once the Swarm gave every one an address. */
+  private hosts: Record<string, string> | undefined;
+
   private constructor(
     private readonly server: https.Server,
     readonly identity: RunDataIdentity,
@@ -71,6 +74,11 @@ export class RunDataServer {
     return self;
   }
 
+  /** Answers `GET /mlw/hosts` from now on (503 before: the instances ask again). */
+  setHosts(hosts: Record<string, string>): void {
+    this.hosts = hosts;
+  }
+
   close(): Promise<void> {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
@@ -78,10 +86,13 @@ export class RunDataServer {
 
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const match = /^\/mlw\/mounts\/(\d+)$/.exec(request.url ?? '');
-    if (!match) return this.forward(request, response);
+    const hosts = request.url === '/mlw/hosts';
+    if (!match && !hosts) return this.forward(request, response);
     const presented = Buffer.from((request.headers.authorization ?? '').replace(/^Bearer /, ''));
     const expected = Buffer.from(this.identity.token);
     if (presented.length !== expected.length || !crypto.timingSafeEqual(presented, expected)) return fail(response, 401, 'wrong run token');
+    if (hosts) return this.hosts ? void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.hosts)) : fail(response, 503, 'not every instance has an address yet');
+    if (!match) return;
     const mount = this.identity.mounts[Number(match[1])];
     if (!mount) return fail(response, 404, 'no such mount');
     if (request.method === 'GET') return sendMount(mount, response);

@@ -1,8 +1,6 @@
 import Docker from 'dockerode';
 import crypto from 'node:crypto';
 import fs, { createWriteStream, mkdirSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -10,11 +8,14 @@ import { writePrivateFile } from '../../data/fs-util';
 import { Unavailable } from '../../errors';
 import { reportExit, RUN_LABEL, type ComputeDriver, type ReattachPlan, type RunExit, type RunHandle, type RunPlan } from '../driver';
 import { engineAddress, engineMessage, httpStatusOf, isConnectionError } from '../docker-engine';
-import { appendAfterExisting, pipeDockerFrames, writeDockerFrames } from '../docker-streams';
-import { BOOTSTRAP, CERTIFICATE_PATH, TOKEN_SECRET_FILE } from './bootstrap';
+import { appendAfterExisting, pipeDockerFrames, resumableLog, writeDockerFrames } from '../docker-streams';
+import { INSTANCE_LABEL, removeNetwork, startInstances } from '../docker-instances';
+import { CERTIFICATE_PATH } from './bootstrap';
 import { RunDataServer, type RunDataIdentity } from './data-plane';
 import { RegistryPublisher, type RegistryAddresses } from './images';
-import { swarmNodes } from './nodes';
+import { swarmNodes } from './node-list';
+import { instanceAddresses, instanceNodes, nodesNetworkAddress } from './nodes';
+import { serviceSpec } from './service-spec';
 import type { ComputeNode } from '../../api/contracts';
 
 export interface SwarmPlacement {
@@ -67,17 +68,32 @@ interface TaskEnd {
 const POLL_INTERVAL_MS = 500;
 /** The manager fetches a finished task's log from its node; a node that stopped answering must not hold the exit back. */
 const LOG_FETCH_TIMEOUT_MS = 30_000;
-/** Only what handing the files over needs; the command runs without any (see the bootstrap). */
-const BOOTSTRAP_CAPABILITIES = ['CAP_CHOWN', 'CAP_SETUID', 'CAP_SETGID', 'CAP_DAC_READ_SEARCH'];
+
+/** Where a service's log goes: the live stream, then what that stream missed once the task ended. */
+interface LogTarget {
+  live: Writable;
+  rest: () => Writable;
+}
+
+/** What a run's services share: the image, labels, the token and certificate, and the data server. */
+interface SwarmRun {
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  secretId: string;
+  configId: string;
+  server: RunDataServer;
+}
 
 /**
  * Runs each plan as a one-shot service on a Docker Swarm: one replica that is never restarted, whose command is a
- * bootstrap that fetches the run's files from this host, runs the command and sends its outputs back.
+ * bootstrap that fetches the run's files from this host, runs the command and sends its outputs back. A plan's
+ * instances run as one such service each, on distinct nodes, named by their hostnames on an overlay of the run's own.
  */
 export class SwarmDriver implements ComputeDriver {
   readonly kind = 'swarm' as const;
   readonly containerized = true;
-  readonly runsInstances = false;
+  readonly runsInstances = true;
   private readonly manager: Docker;
   /** A client that gives up on a manager that does not answer, for `ping`. */
   private readonly probe: Docker;
@@ -129,26 +145,95 @@ export class SwarmDriver implements ComputeDriver {
     try {
       mkdirSync(plan.stateDir, { recursive: true });
       writePrivateFile(path.join(plan.stateDir, DATA_SERVER_FILE), JSON.stringify(server.identity));
-      const env = this.runEnvironment(plan, server);
       const labels = { ...this.options.labels, ...plan.labels, [RUN_LABEL]: plan.runId };
       const name = serviceName(plan.runId);
       const secret = await this.manager.createSecret({ Name: `${name}-token`, Labels: labels, Data: Buffer.from(identity.token).toString('base64') });
       const config = await this.manager.createConfig({ Name: `${name}-ca`, Labels: labels, Data: Buffer.from(identity.certificate).toString('base64') });
-      const service = await this.manager.createService(this.serviceSpec(plan, { name, image, env, labels, secretId: secret.id as string, configId: config.id as string }));
+      const run: SwarmRun = { name, image, labels, secretId: secret.id as string, configId: config.id as string, server };
+      if (plan.instances?.length) return await this.startInstances(plan, run);
+      const service = await this.manager.createService(serviceSpec(this.options, plan, { ...run, service: name, env: this.runEnvironment(plan, server) }));
       mkdirSync(path.dirname(plan.logFile), { recursive: true });
-      return await this.track(service.id, plan.runId, plan, createWriteStream(plan.logFile, { flags: 'a' }));
+      const log = { live: createWriteStream(plan.logFile, { flags: 'a' }), rest: () => appendAfterExisting(plan.logFile) };
+      return await this.track(service.id, plan, log, () => this.removeRun(plan.runId, plan.stateDir));
     } catch (error) {
       await this.removeRun(plan.runId, plan.stateDir);
-      throw new Error(`run ${plan.runId}: the Swarm service could not be created: ${engineMessage(error)}`, { cause: error });
+      throw new Error(`run ${plan.runId}: the Swarm service${plan.instances?.length ? 's' : ''} could not be created: ${engineMessage(error)}`, { cause: error });
+    }
+  }
+
+  /**
+   * One service per instance, each pinned to a node of its own and named by the instance's hostname on the run's
+   * overlay network (DNS round robin: this Swarm may have no IPVS for virtual IPs). Every instance fetches the run's
+   * files; only instance 0 sends the writable ones back, so outputs are written once.
+   */
+  private async startInstances(plan: RunPlan, run: SwarmRun): Promise<RunHandle> {
+    const nodes = await instanceNodes(this.manager, this.options.placement?.constraints ?? [], plan.instances!.length);
+    const handle = await startInstances(
+      this.manager,
+      plan,
+      async (instancePlan, placement, openLog) => {
+        const index = Number(instancePlan.labels[INSTANCE_LABEL]);
+        const env = { ...this.runEnvironment(instancePlan, run.server), MLW_SEND_BACK: index === 0 ? '1' : '0', MLW_INSTANCE_HOSTS: '1' };
+        const labels = { ...run.labels, ...instancePlan.labels };
+        const spec = serviceSpec(this.options, instancePlan, { ...run, service: placement.alias, env, labels }, { network: placement.network, node: nodes[index]! });
+        const service = await this.manager.createService(spec);
+        const sink = openLog();
+        try {
+          return await this.track(service.id, instancePlan, resumableLog(sink), () => this.removeService(service.id));
+        } catch (error) {
+          sink.end();
+          throw error;
+        }
+      },
+      { name: run.name, driver: 'overlay' },
+    );
+    let ended = false;
+    void this.publishHosts(plan, run, () => ended).catch((error: unknown) => process.emitWarning(`run ${plan.runId}: the instances' addresses could not be read: ${engineMessage(error)}`));
+    const exited = handle.exited.then(async (exit) => {
+      ended = true;
+      await this.removeRun(plan.runId, plan.stateDir);
+      return exit;
+    });
+    return {
+      ref: handle.ref,
+      exited,
+      stop: async () => {
+        await handle.stop();
+        await exited;
+      },
+    };
+  }
+
+  /** Tells the instances each other's address on the run's network once the manager assigned them all. */
+  private async publishHosts(plan: RunPlan, run: SwarmRun, ended: () => boolean): Promise<void> {
+    const hostnames = plan.instances!.map((instance) => instance.hostname);
+    while (!ended()) {
+      const hosts = await instanceAddresses(this.manager, { label: [`${RUN_LABEL}=${plan.runId}`] }, run.name, hostnames);
+      if (hosts) return run.server.setHosts(hosts);
+      await delay(POLL_INTERVAL_MS);
     }
   }
 
   async reattach(runId: string, _ref: string, plan: ReattachPlan): Promise<RunHandle | undefined> {
-    const [service] = await this.manager.listServices({ filters: { label: [`${RUN_LABEL}=${runId}`] } });
+    const services = await this.manager.listServices({ filters: { label: [`${RUN_LABEL}=${runId}`] } });
+    const service = services[0];
     if (!service?.ID) return undefined;
+    if (services.some((s) => s.Spec?.Labels?.[INSTANCE_LABEL] !== undefined)) return this.abandonInstances(runId, plan, services.length);
     await this.serveAgain(runId, plan.stateDir);
     mkdirSync(path.dirname(plan.logFile), { recursive: true });
-    return this.track(service.ID, runId, plan, appendAfterExisting(plan.logFile));
+    const log = { live: appendAfterExisting(plan.logFile), rest: () => appendAfterExisting(plan.logFile) };
+    return this.track(service.ID, plan, log, () => this.removeRun(runId, plan.stateDir));
+  }
+
+  /** As on a Docker engine, a multi-instance run is not followed again after a restart: its services are removed. */
+  private async abandonInstances(runId: string, plan: ReattachPlan, count: number): Promise<RunHandle> {
+    await this.removeRun(runId, plan.stateDir);
+    const exit: RunExit = {
+      exitCode: -1,
+      reason: `the control plane stopped while the run's ${count} instances ran; a multi-instance run is not re-attached, so they were stopped`,
+    };
+    reportExit(plan.onExit, exit);
+    return { ref: '', exited: Promise.resolve(exit), stop: async () => undefined };
   }
 
   /** Serves a run started by an earlier daemon again, as its task knows it (address, certificate, token). */
@@ -164,42 +249,6 @@ export class SwarmDriver implements ComputeDriver {
     } catch (error) {
       process.emitWarning(`run ${runId}: its files cannot be served again on port ${identity.port} (${(error as Error).message}); its outputs will not come back`);
     }
-  }
-
-  private serviceSpec(plan: RunPlan, run: { name: string; image: string; env: Record<string, string>; labels: Record<string, string>; secretId: string; configId: string }): Docker.CreateServiceOptions {
-    const resources = plan.resources ?? {};
-    const cpu = resources.cpus ? { NanoCPUs: Math.round(resources.cpus * 1e9) } : {};
-    const memory = resources.memoryBytes ? { MemoryBytes: resources.memoryBytes } : {};
-    const placement = this.options.placement ?? {};
-    return {
-      Name: run.name,
-      Labels: run.labels,
-      Mode: { Replicated: { Replicas: 1 } },
-      TaskTemplate: {
-        ContainerSpec: {
-          Image: run.image,
-          Labels: run.labels,
-          Command: ['python3', '-c', BOOTSTRAP],
-          Env: Object.entries(run.env).map(([key, value]) => `${key}=${value}`),
-          User: '0:0',
-          Init: true,
-          CapabilityDrop: ['ALL'],
-          CapabilityAdd: BOOTSTRAP_CAPABILITIES,
-          StopGracePeriod: (this.options.stopGraceSeconds ?? 10) * 1e9,
-          Secrets: [{ SecretID: run.secretId, SecretName: `${run.name}-token`, File: { Name: TOKEN_SECRET_FILE, UID: '0', GID: '0', Mode: 0o400 } }],
-          Configs: [{ ConfigID: run.configId, ConfigName: `${run.name}-ca`, File: { Name: CERTIFICATE_PATH, UID: '0', GID: '0', Mode: 0o444 } }],
-          ...(resources.shmBytes ? { Mounts: [{ Type: 'tmpfs', Target: '/dev/shm', TmpfsOptions: { SizeBytes: resources.shmBytes } }] } : {}),
-        },
-        Resources: { Limits: { ...cpu, ...memory }, Reservations: { ...cpu, ...memory } },
-        RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
-        Placement: {
-          ...(placement.constraints?.length ? { Constraints: placement.constraints } : {}),
-          ...(placement.preferences?.length ? { Preferences: placement.preferences.map(spreadPreference) } : {}),
-          ...(placement.maxReplicasPerNode ? { MaxReplicas: placement.maxReplicasPerNode } : {}),
-        },
-        ...(this.options.network ? { Networks: [{ Target: this.options.network }] } : {}),
-      },
-    } as Docker.CreateServiceOptions;
   }
 
   /** The plan's environment, what the bootstrap needs, and tracking pointed at the data server, which forwards it. */
@@ -225,29 +274,15 @@ export class SwarmDriver implements ComputeDriver {
   }
 
   private hostAddress(): Promise<string> {
-    this.address ??= this.options.hostAddress ? Promise.resolve(this.options.hostAddress) : this.nodesNetworkAddress();
+    this.address ??= this.options.hostAddress ? Promise.resolve(this.options.hostAddress) : nodesNetworkAddress(this.manager);
     this.address.catch(() => (this.address = undefined));
     return this.address;
   }
 
-  /** This host's address on the network the Swarm nodes advertise themselves on. */
-  private async nodesNetworkAddress(): Promise<string> {
-    const nodes = (await this.manager.listNodes()) as { Status?: { Addr?: string } }[];
-    const nodeAddresses = nodes.flatMap((node) => (node.Status?.Addr && net.isIPv4(node.Status.Addr) ? [node.Status.Addr] : []));
-    for (const entries of Object.values(os.networkInterfaces())) {
-      for (const entry of entries ?? []) {
-        if (entry.family !== 'IPv4' || entry.internal || !entry.cidr) continue;
-        const subnet = new net.BlockList();
-        subnet.addSubnet(entry.address, Number(entry.cidr.split('/')[1]), 'ipv4');
-        if (nodeAddresses.some((address) => subnet.check(address, 'ipv4'))) return entry.address;
-      }
-    }
-    throw new Error(`no address of this host is on the Swarm nodes' network (nodes: ${nodeAddresses.join(', ') || 'none'}); set host_address in the compute`);
-  }
-
-  private async track(serviceId: string, runId: string, plan: ReattachPlan, logSink: Writable): Promise<RunHandle> {
+  /** Follows a service to its end; `finish` then removes what the run no longer needs. */
+  private async track(serviceId: string, plan: ReattachPlan, log: LogTarget, finish: () => Promise<void>): Promise<RunHandle> {
     const follow = (await this.manager.getService(serviceId).logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
-    const written = pipeDockerFrames(follow, logSink);
+    const written = pipeDockerFrames(follow, log.live);
     let stopRequested = false;
     const exited = (async (): Promise<RunExit> => {
       let exit: RunExit;
@@ -262,9 +297,9 @@ export class SwarmDriver implements ComputeDriver {
       }
       follow.destroy();
       await written.catch(() => undefined);
-      if (logComplete) await this.completeLog(serviceId, plan.logFile);
+      await this.completeLog(serviceId, log.rest(), logComplete);
       reportExit(plan.onExit, exit);
-      await this.removeRun(runId, plan.stateDir);
+      await finish();
       return exit;
     })();
     return {
@@ -305,26 +340,49 @@ export class SwarmDriver implements ComputeDriver {
     return node?.Status?.State === 'down' ? node.Description?.Hostname || nodeId : undefined;
   }
 
-  /** Appends what the live log stream did not deliver (the task's whole log, minus what the file already holds). */
-  private async completeLog(serviceId: string, logFile: string): Promise<void> {
+  /** Writes what the live log stream did not deliver (the task's whole log, minus what `rest` already holds), and ends `rest`. */
+  private async completeLog(serviceId: string, rest: Writable, fetch: boolean): Promise<void> {
+    let frames: Buffer = Buffer.alloc(0);
     try {
-      const frames = (await this.manager.getService(serviceId).logs({ follow: false, stdout: true, stderr: true, abortSignal: AbortSignal.timeout(LOG_FETCH_TIMEOUT_MS) })) as unknown as Buffer;
-      await writeDockerFrames(Buffer.isBuffer(frames) ? frames : Buffer.from(frames), appendAfterExisting(logFile));
+      if (fetch) {
+        const answer = (await this.manager.getService(serviceId).logs({ follow: false, stdout: true, stderr: true, abortSignal: AbortSignal.timeout(LOG_FETCH_TIMEOUT_MS) })) as unknown as Buffer;
+        frames = Buffer.isBuffer(answer) ? answer : Buffer.from(answer);
+      }
     } catch {
       // The service is gone (a stop): the live stream's part is all there is.
     }
+    await writeDockerFrames(frames, rest).catch(() => undefined);
   }
 
-  /** Removes the run's service, secret and config, and stops serving its files. */
+  private async removeService(serviceId: string): Promise<void> {
+    await this.manager.getService(serviceId).remove().catch(() => undefined);
+  }
+
+  /** Removes the run's services, secret, config and network, and stops serving its files. */
   private async removeRun(runId: string, stateDir: string): Promise<void> {
     const filters = { label: [`${RUN_LABEL}=${runId}`] };
     const ignore = () => undefined;
-    for (const service of await this.manager.listServices({ filters }).catch(() => [])) await this.manager.getService(service.ID).remove().catch(ignore);
+    const services = await this.manager.listServices({ filters }).catch(() => []);
+    for (const service of services) await this.manager.getService(service.ID).remove().catch(ignore);
+    const networks = await this.manager.listNetworks({ filters }).catch(() => []);
+    // A node keeps its part of the run's network until its task's container is gone.
+    if (services.length && networks.length) await this.tasksGone(filters);
+    for (const network of networks) await removeNetwork(this.manager, network.Id);
     for (const secret of await this.manager.listSecrets({ filters }).catch(() => [])) await this.manager.getSecret(secret.ID).remove().catch(ignore);
     for (const config of await this.manager.listConfigs({ filters }).catch(() => [])) await this.manager.getConfig(config.ID).remove().catch(ignore);
     await this.servers.get(runId)?.close();
     this.servers.delete(runId);
     fs.rmSync(path.join(stateDir, DATA_SERVER_FILE), { force: true });
+  }
+
+  /** Waits, for a bounded time, until the Swarm forgot the tasks of removed services (their containers stopped). */
+  private async tasksGone(filters: { label: string[] }): Promise<void> {
+    const deadline = Date.now() + ((this.options.stopGraceSeconds ?? 10) + 20) * 1000;
+    while (Date.now() < deadline) {
+      const tasks = await this.manager.listTasks({ filters }).catch(() => []);
+      if (tasks.length === 0) return;
+      await delay(POLL_INTERVAL_MS);
+    }
   }
 
   async close(): Promise<void> {
@@ -347,8 +405,4 @@ function describeTaskExit({ task, lostNode }: TaskEnd, stopRequested: boolean): 
 function serviceName(runId: string): string {
   const slug = runId.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
   return `mlw-${slug}-${crypto.randomBytes(3).toString('hex')}`;
-}
-
-function spreadPreference(preference: string): { Spread: { SpreadDescriptor: string } } {
-  return { Spread: { SpreadDescriptor: preference.replace(/^spread=/, '') } };
 }

@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import Docker from 'dockerode';
+import { instanceHostname } from '../../core/engine/distribution';
+import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
+import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
+import { DockerTestBed, PYTHON_IMAGE, waitFor } from '../support/docker';
+import { startSwarmLab, type SwarmLab } from '../support/swarm-lab';
+
+const docker = new DockerTestBed();
+
+function clusterCompute(lab: SwarmLab): string {
+  return [
+    'name: cluster',
+    'type: swarm',
+    `docker_host: unix://${lab.managerSocket}`,
+    `registry: ${lab.registry}`,
+    `registry_push: ${lab.registryPush}`,
+    'max_instances: 2',
+    'resources:\n  cpus: 0.5\n  memory: 256m',
+    '',
+  ].join('\n');
+}
+
+function distributedJob(command: string, instances: number, extra = ''): string {
+  return [
+    COMMAND_SCHEMA,
+    'type: command',
+    'experiment_name: swarm-distributed',
+    `command: ${JSON.stringify(command)}`,
+    `environment:\n  image: ${PYTHON_IMAGE}`,
+    'compute: azureml:cluster',
+    'distribution:\n  type: pytorch',
+    `resources:\n  instance_count: ${instances}`,
+    extra,
+  ].join('\n');
+}
+
+/** Every rank resolves every instance by name; the others report to rank 0 at MASTER_ADDR:MASTER_PORT. */
+const RENDEZVOUS_PY = `import os, socket, sys, time
+rank, world = int(os.environ['RANK']), int(os.environ['WORLD_SIZE'])
+master, port = os.environ['MASTER_ADDR'], int(os.environ['MASTER_PORT'])
+print('vars rank=%d node_rank=%s local_rank=%s world=%d master=%s:%d' % (rank, os.environ['NODE_RANK'], os.environ['LOCAL_RANK'], world, master, port), flush=True)
+print('hostname', socket.gethostname(), flush=True)
+
+def patiently(attempt):
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            return attempt()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+stem = master.rsplit('-', 1)[0]
+listed = open('/etc/hosts').read().split()
+print('all in /etc/hosts:', all('%s-%d' % (stem, index) in listed for index in range(world)), flush=True)
+for index in range(world):
+    patiently(lambda: socket.gethostbyname('%s-%d' % (stem, index)))
+    print('resolves %s-%d' % (stem, index), flush=True)
+with open(os.path.join(sys.argv[1], 'rank%d.txt' % rank), 'w') as out:
+    out.write('written by rank %d\\n' % rank)
+if rank == 0:
+    server = socket.create_server(('', port))
+    server.settimeout(120)
+    for _ in range(world - 1):
+        connection, _ = server.accept()
+        with connection:
+            print('heard:', connection.makefile().readline().strip(), flush=True)
+else:
+    with patiently(lambda: socket.create_connection((master, port), timeout=5)) as connection:
+        connection.sendall(('rank %d from %s\\n' % (rank, socket.gethostname())).encode())
+`;
+
+async function clusterPlane(t: TestContext, lab: SwarmLab, files: Record<string, string>): Promise<Plane> {
+  const root = await workspace(t, { 'cluster.yml': clusterCompute(lab), ...files });
+  const plane = await startPlane(t, root);
+  await plane.client.assets.register('compute', { path: path.join(root, 'cluster.yml') });
+  return plane;
+}
+
+/** Services and networks a run left on the Swarm (none, once it ended). */
+async function leftOnSwarm(manager: Docker, job: string): Promise<string[]> {
+  const filters = { label: [`mlw.run=${job}`] };
+  const services = await manager.listServices({ filters });
+  const networks = await manager.listNetworks({ filters });
+  return [...services.map((s) => `service ${s.Spec?.Name}`), ...networks.map((n) => `network ${n.Name}`)];
+}
+
+test('distributed jobs on a swarm compute', { timeout: 600_000 }, async (t) => {
+  if (!(await docker.ready(t))) return;
+  const lab = await startSwarmLab(t);
+  if (!lab) return;
+  const manager = new Docker({ socketPath: lab.managerSocket });
+
+  await t.test('3 pytorch instances on 3 nodes reach each other by name with the rendezvous variables; only instance 0 sends outputs back', async (t) => {
+    const plane = await clusterPlane(t, lab, {
+      'job.yml': distributedJob('python3 rendezvous.py ${{outputs.out}}', 3, 'code: ./src\noutputs:\n  out:\n'),
+      'src/rendezvous.py': RENDEZVOUS_PY,
+    });
+    const job = await plane.submit('job.yml');
+    const events = await plane.events(job.name);
+    const log = logText(events);
+    assert.deepEqual(statuses(events), ['Queued', 'Preparing', 'Running', 'Finalizing', 'Completed'], log);
+    const hosts = [0, 1, 2].map((index) => instanceHostname(job.name, index));
+    for (const [rank, host] of hosts.entries()) {
+      assert.match(log, new RegExp(`^\\[rank ${rank}\\] vars rank=${rank} node_rank=${rank} local_rank=0 world=3 master=${hosts[0]}:29500$`, 'm'));
+      assert.match(log, new RegExp(`^\\[rank ${rank}\\] hostname ${host}$`, 'm'));
+      assert.match(log, new RegExp(`^\\[rank ${rank}\\] all in /etc/hosts: True$`, 'm'), 'the addresses the manager gave, whatever the DNS knows yet');
+      for (const other of hosts) assert.match(log, new RegExp(`^\\[rank ${rank}\\] resolves ${other}$`, 'm'));
+      const own = fs.readFileSync(path.join(plane.root, '.mlw/runs', job.name, `user_logs/std_log_process_${rank}.txt`), 'utf8');
+      assert.match(own, new RegExp(`^hostname ${host}$`, 'm'), 'each instance has its own log, unprefixed');
+    }
+    assert.match(log, new RegExp(`^\\[rank 0\\] heard: rank 1 from ${hosts[1]}$`, 'm'));
+    assert.match(log, new RegExp(`^\\[rank 0\\] heard: rank 2 from ${hosts[2]}$`, 'm'));
+    assert.match(log, /^\[rank 1\] \[mlw\] files fetched \(2 mounts\); running the command \(instance 0 sends the outputs back\)$/m);
+    const out = path.join(plane.root, '.mlw/datastores/workspaceblobstore/azureml', job.name, 'out');
+    assert.deepEqual(fs.readdirSync(out), ['rank0.txt'], 'the outputs are instance 0\'s');
+    assert.deepEqual(await leftOnSwarm(manager, job.name), []);
+  });
+
+  await t.test('an instance that fails fails the job with its exit code and lines; the others are stopped', async (t) => {
+    const command = 'if [ "$RANK" = 1 ]; then echo rank one gives up; exit 3; fi; echo waiting; sleep 300';
+    const plane = await clusterPlane(t, lab, { 'job.yml': distributedJob(command, 3) });
+    const job = await plane.submit('job.yml');
+    const events = await plane.events(job.name);
+    assert.equal(statuses(events).at(-1), 'Failed', logText(events));
+    const detail = await plane.client.jobs.get(job.name);
+    assert.match(detail.reason ?? '', /^instance 1 of 3 \(\S+-1\) failed; the others were stopped \(exit code 3\); last log lines:\n[^]*rank one gives up$/, detail.reason);
+    assert.match(logText(events), /^\[rank 1\] rank one gives up$/m);
+    assert.deepEqual(await leftOnSwarm(manager, job.name), []);
+  });
+
+  await t.test('cancel removes every instance\'s service and the run\'s network; the instances ran on distinct nodes, by name', async (t) => {
+    const plane = await clusterPlane(t, lab, { 'job.yml': distributedJob('echo started; sleep 300', 3) });
+    const job = await plane.submit('job.yml');
+    const hosts = [0, 1, 2].map((index) => instanceHostname(job.name, index));
+    const running = await waitFor('3 running instances', async () => {
+      const services = await manager.listServices({ filters: { label: [`mlw.run=${job.name}`] } });
+      const tasks = (await manager.listTasks({ filters: { label: [`mlw.run=${job.name}`], 'desired-state': ['running'] } })) as { NodeID: string; Status: { State: string } }[];
+      return services.length === 3 && tasks.filter((task) => task.Status.State === 'running').length === 3 ? { services, tasks } : undefined;
+    }, 120_000);
+    assert.deepEqual(running.services.map((s) => s.Spec?.Name).sort(), hosts);
+    for (const service of running.services) {
+      assert.deepEqual(service.Spec?.EndpointSpec?.Mode, 'dnsrr', 'no virtual IP: the names resolve to the tasks');
+      assert.equal(service.Spec?.Mode?.Replicated?.Replicas, 1);
+    }
+    assert.equal(new Set(running.tasks.map((task) => task.NodeID)).size, 3, 'each instance on a node of its own');
+    const [network] = (await manager.listNetworks({ filters: { label: [`mlw.run=${job.name}`] } })) as { Driver: string; Attachable: boolean; Scope: string }[];
+    assert.equal(network?.Driver, 'overlay');
+    assert.equal(network?.Attachable, true);
+    await plane.client.jobs.cancel(job.name);
+    const events = await plane.events(job.name);
+    assert.equal(statuses(events).at(-1), 'Canceled', logText(events));
+    assert.deepEqual(await leftOnSwarm(manager, job.name), []);
+  });
+
+  await t.test('a distributed run the daemon lost is not followed again: the next daemon removes its services and network', async (t) => {
+    const root = await workspace(t, { 'cluster.yml': clusterCompute(lab), 'job.yml': distributedJob('echo started; sleep 300', 2) });
+    const first = await startDaemonProcess(t, root);
+    await first.client.assets.register('compute', { path: path.join(root, 'cluster.yml') });
+    const job = await submit(first.client, root, 'job.yml');
+    await waitFor('2 running instances', async () => {
+      const tasks = (await manager.listTasks({ filters: { label: [`mlw.run=${job}`], 'desired-state': ['running'] } })) as { Status: { State: string } }[];
+      return tasks.filter((task) => task.Status.State === 'running').length === 2;
+    }, 120_000);
+    await kill(first);
+    const second = await startDaemonProcess(t, root);
+    const done = await reaches(second.client, job, ended, 120_000);
+    assert.equal(done.status, 'Failed');
+    assert.match(done.reason ?? '', /the control plane stopped while the run's 2 instances ran; a multi-instance run is not re-attached/, done.reason);
+    assert.deepEqual(await leftOnSwarm(manager, job), []);
+  });
+
+  await t.test('more instances than the Swarm has nodes fails the job saying so, and leaves nothing behind', async (t) => {
+    const plane = await clusterPlane(t, lab, { 'job.yml': distributedJob('echo never', 4) });
+    const job = await plane.submit('job.yml');
+    const events = await plane.events(job.name);
+    assert.equal(statuses(events).at(-1), 'Failed', logText(events));
+    const detail = await plane.client.jobs.get(job.name);
+    assert.match(detail.reason ?? '', /4 instances run on 4 distinct nodes, but the Swarm has 3 ready, active nodes/, detail.reason);
+    assert.deepEqual(await leftOnSwarm(manager, job.name), []);
+  });
+});
