@@ -5,6 +5,9 @@ import path from 'node:path';
 import { writePrivateFile } from '../data/fs-util';
 import { WorkspaceLayout } from './layout';
 
+/** How long a leftover registry may take to exit after SIGKILL. */
+const LEFTOVER_EXIT_MS = 5_000;
+
 /** What `.mlw/registry/registry.json` records while the daemon runs the workspace's registry. */
 export interface RegistryServerRecord {
   /** The `docker-registry` process. */
@@ -37,7 +40,7 @@ export function registryFiles(root: string): { dir: string; storage: string; con
 export function readRegistryRecord(root: string): RegistryServerRecord | undefined {
   try {
     const record = JSON.parse(fs.readFileSync(registryFiles(root).record, 'utf8')) as RegistryServerRecord;
-    return isAlive(record.daemonPid) ? record : undefined;
+    return hasExited(record.daemonPid) ? undefined : record;
   } catch {
     return undefined;
   }
@@ -136,7 +139,7 @@ export class RegistryServer {
     const executable = dockerRegistryExecutable(this.env);
     this.stopping = false;
     fs.mkdirSync(this.files.storage, { recursive: true });
-    this.stopLeftover();
+    await this.stopLeftover();
     this.port = await freePort('127.0.0.1', this.previousPort());
     const config = [
       'version: 0.1',
@@ -199,21 +202,28 @@ export class RegistryServer {
     }
   }
 
-  /** A registry a previous daemon left running (that daemon was killed) holds the storage: it is stopped first. */
-  private stopLeftover(): void {
+  /**
+   * A registry a previous daemon left running (that daemon was killed) holds the storage and the port: it is stopped
+   * first, and gone before the port is taken again.
+   */
+  private async stopLeftover(): Promise<void> {
     let record: RegistryServerRecord;
     try {
       record = JSON.parse(fs.readFileSync(this.files.record, 'utf8')) as RegistryServerRecord;
     } catch {
       return;
     }
-    if (isAlive(record.daemonPid) && record.daemonPid !== process.pid) return;
+    if (!hasExited(record.daemonPid) && record.daemonPid !== process.pid) return;
     try {
       const command = fs.readFileSync(`/proc/${record.pid}/cmdline`, 'utf8');
-      if (command.includes('docker-registry') && command.includes(this.files.config)) process.kill(record.pid, 'SIGKILL');
+      if (!command.includes('docker-registry') || !command.includes(this.files.config)) return;
+      process.kill(record.pid, 'SIGKILL');
     } catch {
-      // gone already
+      return; // gone already
     }
+    // a process outside ours: no exit event to await; its port is free once nothing answers there
+    const deadline = Date.now() + LEFTOVER_EXIT_MS;
+    while (Date.now() < deadline && (!hasExited(record.pid) || (await portTaken(record.port)))) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   private writeRecord(): void {
@@ -278,11 +288,20 @@ function tail(file: string): string {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether something listens on `port` of loopback. */
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(true));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
+}
+
+/** Whether `pid` is gone or a zombie (killed, not yet reaped by its parent: it holds no port any more). */
+function hasExited(pid: number): boolean {
   try {
-    process.kill(pid, 0);
+    return /^\d+ \(.*\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
     return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -79,8 +79,9 @@ test('the workspace registry runs docker-registry on loopback with storage under
   assert.equal(await answers(`127.0.0.2:${pullPort}`), false, 'the forwarder is closed');
 
   // Started again, it takes the same port, so references already handed out stay valid.
-  const again = await new WorkspaceRegistry(root).ensure();
-  t.after(() => new RegistryServer(root).stop());
+  const restarted = new WorkspaceRegistry(root);
+  t.after(() => restarted.close());
+  const again = await restarted.ensure();
   assert.equal(again.kind === 'own' && again.server.port, server.port);
   const manifest = await fetch(`http://127.0.0.1:${server.port}/v2/mlw-env/manifests/${digest}`, { method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
   assert.equal(manifest.status, 200, 'the pushed image is kept in .mlw/registry/');
