@@ -80,3 +80,18 @@ export async function bringUpSwarmLab(warn: (message: string) => void = (message
   };
   return { lab, down };
 }
+
+/** The compute spec `cluster` of tests on the lab: its manager and registry, 2 runs at a time, small limits. */
+export function labCompute(lab: SwarmLab, extraLines: string[] = []): string {
+  return [
+    'name: cluster',
+    'type: swarm',
+    `docker_host: unix://${lab.managerSocket}`,
+    `registry: ${lab.registry}`,
+    `registry_push: ${lab.registryPush}`,
+    'max_instances: 2',
+    'resources:\n  cpus: 0.5\n  memory: 256m',
+    ...extraLines,
+    '',
+  ].join('\n');
+}

@@ -6,24 +6,12 @@ import Docker from 'dockerode';
 import { COMMAND_SCHEMA, logText, refusal, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
 import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { DockerTestBed, PYTHON_IMAGE, waitFor } from '../support/docker';
-import { startSwarmLab, type SwarmLab } from '../support/swarm-lab';
+import { labCompute, startSwarmLab, type SwarmLab } from '../support/swarm-lab';
 
 const docker = new DockerTestBed();
 
-function clusterCompute(lab: SwarmLab): string {
-  return [
-    'name: cluster',
-    'type: swarm',
-    `docker_host: unix://${lab.managerSocket}`,
-    `registry: ${lab.registry}`,
-    `registry_push: ${lab.registryPush}`,
-    'max_instances: 2',
-    'resources:\n  cpus: 0.5\n  memory: 256m',
-    'placement:\n  constraints: ["node.role == worker"]',
-    'labels:\n  team: vision',
-    '',
-  ].join('\n');
-}
+/** The lab's compute, placed on the workers, with labels. */
+const workerCompute = (lab: SwarmLab): string => labCompute(lab, ['placement:\n  constraints: ["node.role == worker"]', 'labels:\n  team: vision']);
 
 function swarmJob(command: string, extra = ''): string {
   return `${COMMAND_SCHEMA}\ntype: command\nexperiment_name: swarm\ncommand: ${JSON.stringify(command)}\nenvironment:\n  image: ${PYTHON_IMAGE}\ncompute: azureml:cluster\n${extra}`;
@@ -41,7 +29,7 @@ print('tracking answered', urllib.request.urlopen(request, context=context).stat
 `;
 
 async function clusterPlane(t: TestContext, lab: SwarmLab, files: Record<string, string>): Promise<Plane> {
-  const root = await workspace(t, { 'cluster.yml': clusterCompute(lab), ...files });
+  const root = await workspace(t, { 'cluster.yml': workerCompute(lab), ...files });
   const plane = await startPlane(t, root);
   await plane.client.assets.register('compute', { path: path.join(root, 'cluster.yml') });
   return plane;
@@ -119,7 +107,7 @@ test('swarm computes', { timeout: 600_000 }, async (t) => {
 
   await t.test('a daemon restarted while the task runs finds the service again, and the output still comes back', async (t) => {
     const root = await workspace(t, {
-      'cluster.yml': clusterCompute(lab),
+      'cluster.yml': workerCompute(lab),
       // Long enough for a second daemon to start before the command ends.
       'job.yml': swarmJob('echo started; sleep 20; echo after the restart > ${{outputs.out}}/r.txt; echo finished', 'outputs:\n  out:\n'),
     });

@@ -7,22 +7,9 @@ import { instanceHostname } from '../../core/engine/distribution';
 import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
 import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { DockerTestBed, PYTHON_IMAGE, waitFor } from '../support/docker';
-import { startSwarmLab, type SwarmLab } from '../support/swarm-lab';
+import { labCompute, startSwarmLab, type SwarmLab } from '../support/swarm-lab';
 
 const docker = new DockerTestBed();
-
-function clusterCompute(lab: SwarmLab): string {
-  return [
-    'name: cluster',
-    'type: swarm',
-    `docker_host: unix://${lab.managerSocket}`,
-    `registry: ${lab.registry}`,
-    `registry_push: ${lab.registryPush}`,
-    'max_instances: 2',
-    'resources:\n  cpus: 0.5\n  memory: 256m',
-    '',
-  ].join('\n');
-}
 
 function distributedJob(command: string, instances: number, extra = ''): string {
   return [
@@ -76,7 +63,7 @@ else:
 `;
 
 async function clusterPlane(t: TestContext, lab: SwarmLab, files: Record<string, string>): Promise<Plane> {
-  const root = await workspace(t, { 'cluster.yml': clusterCompute(lab), ...files });
+  const root = await workspace(t, { 'cluster.yml': labCompute(lab), ...files });
   const plane = await startPlane(t, root);
   await plane.client.assets.register('compute', { path: path.join(root, 'cluster.yml') });
   return plane;
@@ -159,7 +146,7 @@ test('distributed jobs on a swarm compute', { timeout: 600_000 }, async (t) => {
   });
 
   await t.test('a distributed run the daemon lost is not followed again: the next daemon removes its services and network', async (t) => {
-    const root = await workspace(t, { 'cluster.yml': clusterCompute(lab), 'job.yml': distributedJob('echo started; sleep 300', 2) });
+    const root = await workspace(t, { 'cluster.yml': labCompute(lab), 'job.yml': distributedJob('echo started; sleep 300', 2) });
     const first = await startDaemonProcess(t, root);
     await first.client.assets.register('compute', { path: path.join(root, 'cluster.yml') });
     const job = await submit(first.client, root, 'job.yml');
