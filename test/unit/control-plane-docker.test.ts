@@ -70,8 +70,10 @@ test('resource limits and security options are applied to the container', async 
     return found.length ? found : undefined;
   });
   const info = await docker.docker.getContainer(container!.Id).inspect().catch(async (error: unknown) => {
-    const detail = await plane.client.jobs.get(job.name);
-    throw new Error(`the job's container is gone: ${detail.status} ${detail.reason ?? ''}`, { cause: error });
+    // say how the job ended (its container went while it was still being started or ran), with its log
+    const events = await plane.events(job.name);
+    const last = events.filter((e) => e.type === 'status').pop();
+    throw new Error(`the job's container is gone: ${last?.type === 'status' ? `${last.status} ${last.reason ?? ''}` : 'no status'}\n${logText(events)}`, { cause: error });
   });
   assert.equal(info.HostConfig.NanoCpus, 1e9);
   assert.equal(info.HostConfig.Memory, 256 * 1024 * 1024);
