@@ -27,6 +27,8 @@ export interface DeploymentContainersOptions extends DockerConnection {
 
 export interface InstanceState {
   running: boolean;
+  /** Exited and about to be started again by the engine (its restart count already counts that restart). */
+  restarting: boolean;
   restartCount: number;
   exitCode: number;
   /** The loopback port, which may change when the engine restarts the container. */
@@ -143,7 +145,7 @@ export class DeploymentContainers {
       const info = await this.docker.getContainer(container).inspect();
       const binding = info.NetworkSettings.Ports?.[PORT_KEY]?.find((entry) => entry.HostIp === '127.0.0.1') ?? info.NetworkSettings.Ports?.[PORT_KEY]?.[0];
       const address = Object.values(info.NetworkSettings.Networks ?? {}).find((network) => network.IPAddress)?.IPAddress;
-      return { running: info.State.Running && !info.State.Restarting, restartCount: info.RestartCount, exitCode: info.State.ExitCode, ...(binding ? { port: Number(binding.HostPort) } : {}), ...(address ? { address } : {}) };
+      return { running: info.State.Running && !info.State.Restarting, restarting: info.State.Restarting, restartCount: info.RestartCount, exitCode: info.State.ExitCode, ...(binding ? { port: Number(binding.HostPort) } : {}), ...(address ? { address } : {}) };
     } catch (error) {
       if (httpStatusOf(error) === 404) return undefined;
       throw explainEngineError(error, this.docker);

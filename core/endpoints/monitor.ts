@@ -70,8 +70,9 @@ export class DeploymentMonitor {
     if (!state) return { failure: `container ${id} is gone` };
     const watch = this.watches.get(instance.container) ?? { restartsSeen: 0, nextProbeAt: afterStart(probe), livenessFailures: 0 };
     this.watches.set(instance.container, watch);
-    if (state.restartCount > watch.restartsSeen || !state.running) {
-      const what = state.running ? `crashed and was restarted ${state.restartCount} time(s)` : `exited with code ${state.exitCode}`;
+    const restarted = state.restartCount > watch.restartsSeen || state.restarting;
+    if (restarted || !state.running) {
+      const what = restarted ? `crashed and was restarted ${state.restartCount} time(s)` : `exited with code ${state.exitCode}`;
       if (!watch.failure?.startsWith(`container ${id} ${what};`)) watch.failure = `container ${id} ${what}; its last log lines:\n${await this.containers.logs(instance.container, LOG_TAIL_LINES)}`;
       watch.restartsSeen = state.restartCount;
       // Probed again once the restarted process had its initial delay.
