@@ -1,5 +1,5 @@
 // npm run bench:endpoints — three measures of online endpoints, each with its target:
-// 1. what the endpoint router adds to an invoke: the same scoring container of examples/endpoints asked through the
+// 1. what the endpoint router adds to an invoke: the same scoring container of bench/fixtures/linear-endpoint (a tiny linear model) asked through the
 //    endpoint's scoring URI (key check, traffic pick, proxy) and directly on its published loopback port, sequential
 //    requests over one kept-alive connection each. Targets: p50 overhead ≤ 2 ms, p99 through the router ≤ 1.2× direct.
 // 2. sustained throughput of a deployment with `max_concurrent_requests_per_instance: 4`, 2 instances vs 1: a
@@ -234,7 +234,7 @@ async function mlflowNoCode(client: ApiClient, root: string): Promise<void> {
 
 async function main(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mlw-bench-endpoints-'));
-  fs.cpSync(path.join(repo, 'examples/endpoints'), root, { recursive: true });
+  fs.cpSync(path.join(repo, 'bench/fixtures/linear-endpoint'), root, { recursive: true });
   fs.mkdirSync(path.join(root, '.mlw'));
   const daemon = await startDaemon(root);
   const { client } = daemon;

@@ -38,6 +38,8 @@ async function run(mode) {
   const started = Date.now();
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), `mlw-e2e-${mode}-`));
   fs.cpSync(path.join(repo, 'test/e2e/workspace'), workspace, { recursive: true });
+  // The seed's model for the endpoint scenario: examples/mlflow trains and registers it, examples/endpoints serves it.
+  for (const example of ['mlflow', 'endpoints']) fs.cpSync(path.join(repo, 'examples', example), path.join(workspace, example), { recursive: true });
   fs.mkdirSync(path.join(workspace, '.mlw'));
   const modeOut = path.join(out, mode);
   fs.mkdirSync(modeOut, { recursive: true });

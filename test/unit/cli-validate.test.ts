@@ -72,12 +72,16 @@ describe('mlw validate', () => {
     assert.match(stderr, /nope\/\*\.yml: no such file/);
   });
 
-  it('validates the shipped examples clean', () => {
+  it('validates the shipped examples: no errors; the one warning each, in the endpoints, names the model a job registers when it runs', () => {
     const { code, stdout } = mlw(['validate', 'examples'], repo);
     assert.equal(code, 0, stdout);
     const lines = stdout.trim().split('\n');
-    assert.match(lines.pop()!, /^\d+ files, 0 errors, 0 warnings$/);
+    // The endpoints serve the model examples/mlflow registers when it runs: until then it is not in the workspace.
+    assert.match(lines.pop()!, /^\d+ files, 0 errors, 2 warnings$/);
+    const unregistered = lines.filter((line) => / warning /.test(line));
+    assert.deepEqual(unregistered.map((line) => line.replace(/:\d+:\d+ .*/, '')), ['examples/endpoints/blue.yml', 'examples/endpoints/green.yml']);
+    for (const line of unregistered) assert.match(line, /unknown-reference model `iris-classifier` is not defined in this workspace$/);
     // Examples keep Azure's fields and kinds; mlw says what it does not act on or run.
-    for (const line of lines) assert.match(line, /^examples\/[\w/-]+\.yml:\d+:\d+ information (not-run-locally|not-runnable-yet) /);
+    for (const line of lines.filter((l) => !unregistered.includes(l))) assert.match(line, /^examples\/[\w/-]+\.yml:\d+:\d+ information (not-run-locally|not-runnable-yet) /);
   });
 });
