@@ -143,6 +143,22 @@ test('swarm computes', { timeout: 600_000 }, async (t) => {
     assert.deepEqual(await runServices(manager, job.name), []);
   });
 
+  await t.test('a run no node has room for waits, and its log says why in the manager\'s words; cancel removes it', async (t) => {
+    const plane = await clusterPlane(t, lab, { 'job.yml': swarmJob('echo never') });
+    const huge = labCompute(lab, ['placement:\n  constraints: ["node.role == worker"]']).replace('cpus: 0.5', 'cpus: 64');
+    fs.writeFileSync(path.join(plane.root, 'cluster.yml'), huge);
+    await plane.client.assets.register('compute', { path: path.join(plane.root, 'cluster.yml') });
+    const job = await plane.submit('job.yml');
+    const lifecycle = path.join(plane.root, '.mlw/runs', job.name, 'system_logs/lifecycle.txt');
+    const said = await waitFor('the wait\'s reason in the job\'s log', () => fs.existsSync(lifecycle) && /\[mlw\] waiting for a Swarm node: .*insufficient resources on \d+ node/.exec(fs.readFileSync(lifecycle, 'utf8'))?.[0], 60_000);
+    assert.equal(fs.readFileSync(lifecycle, 'utf8').split(said).length, 2, 'said once while the reason stays the same');
+    await plane.client.jobs.cancel(job.name);
+    const events = await plane.events(job.name);
+    assert.equal(statuses(events).at(-1), 'Canceled', logText(events));
+    assert.match(logText(events), /waiting for a Swarm node: no suitable node \(insufficient resources on \d+ nodes?\)/);
+    assert.deepEqual(await runServices(manager, job.name), [], 'the service is gone');
+  });
+
   await t.test('a compute whose manager does not answer is a clear error at submit', async (t) => {
     const root = await workspace(t, {
       'cluster.yml': 'name: cluster\ntype: swarm\ndocker_host: unix:///nonexistent/mlw-manager.sock\n',

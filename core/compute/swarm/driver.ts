@@ -16,6 +16,7 @@ import { RegistryPublisher, type RegistryAddresses } from './images';
 import { swarmNodes } from './node-list';
 import { instanceAddresses, instanceNodes, nodesNetworkAddress } from './nodes';
 import { serviceSpec } from './service-spec';
+import { describeTaskExit, TERMINAL_STATES, waitingNotice, type SwarmTask, type TaskEnd } from './tasks';
 import type { ComputeNode } from '../../api/contracts';
 
 export interface SwarmPlacement {
@@ -50,21 +51,8 @@ export interface SwarmDriverOptions {
   containerHostAddress?: () => Promise<string>;
 }
 
-interface SwarmTask {
-  ID: string;
-  NodeID?: string;
-  CreatedAt?: string;
-  Status: { State: string; Err?: string; ContainerStatus?: { ExitCode?: number } };
-}
-
 /** The run's data server identity (certificate, key, token, port) in its state folder. */
 const DATA_SERVER_FILE = 'swarm-data-server.json';
-const TERMINAL_STATES = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
-/** How a task ended: its last state, or the node it ran on going down (Swarm marks it orphaned only a day later). */
-interface TaskEnd {
-  task?: SwarmTask;
-  lostNode?: string;
-}
 const POLL_INTERVAL_MS = 500;
 /** The manager fetches a finished task's log from its node; a node that stopped answering must not hold the exit back. */
 const LOG_FETCH_TIMEOUT_MS = 30_000;
@@ -288,7 +276,7 @@ export class SwarmDriver implements ComputeDriver {
       let exit: RunExit;
       let logComplete = false;
       try {
-        const end = await this.taskEnd(serviceId, () => stopRequested);
+        const end = await this.taskEnd(serviceId, () => stopRequested, waitingNotice(plan.notice));
         exit = describeTaskExit(end, stopRequested);
         // The manager would ask the lost node for the rest of the log, and wait for it.
         logComplete = !end.lostNode;
@@ -316,7 +304,7 @@ export class SwarmDriver implements ComputeDriver {
   }
 
   /** The service's task once it ended or its node went down; no task when the service was removed before (a stop). */
-  private async taskEnd(serviceId: string, stopRequested: () => boolean): Promise<TaskEnd> {
+  private async taskEnd(serviceId: string, stopRequested: () => boolean, waiting: (task: SwarmTask) => void): Promise<TaskEnd> {
     for (;;) {
       let tasks: SwarmTask[];
       try {
@@ -328,6 +316,7 @@ export class SwarmDriver implements ComputeDriver {
       const task = tasks.sort((a, b) => (a.CreatedAt ?? '').localeCompare(b.CreatedAt ?? '')).at(-1);
       if (task && TERMINAL_STATES.has(task.Status.State)) return { task };
       if (stopRequested() && !task) return {};
+      if (task) waiting(task);
       const lostNode = task?.NodeID ? await this.downNode(task.NodeID) : undefined;
       if (lostNode) return { task, lostNode };
       await delay(POLL_INTERVAL_MS);
@@ -389,16 +378,6 @@ export class SwarmDriver implements ComputeDriver {
     await Promise.all([...this.servers.values()].map((server) => server.close()));
     this.servers.clear();
   }
-}
-
-function describeTaskExit({ task, lostNode }: TaskEnd, stopRequested: boolean): RunExit {
-  const exitCode = task?.Status.ContainerStatus?.ExitCode;
-  if (stopRequested) return { exitCode: exitCode ?? 143, reason: 'stopped' };
-  if (lostNode) return { exitCode: -1, reason: `the Swarm node ${lostNode} that ran the job went down (its outputs did not come back)` };
-  if (!task) return { exitCode: -1, reason: 'the Swarm service was removed from outside mlw' };
-  if (task.Status.State === 'complete') return { exitCode: exitCode ?? 0 };
-  if (task.Status.State === 'failed' && exitCode) return { exitCode };
-  return { exitCode: exitCode || -1, reason: `Swarm task ${task.Status.State}${task.Status.Err ? `: ${task.Status.Err}` : ''}` };
 }
 
 /** A service name from the run id (`[a-z0-9-]`, at most 63 characters), unique per start. */
