@@ -2,7 +2,7 @@ import Docker from 'dockerode';
 import type { ComputeDriver } from '../compute/driver';
 import { SwarmDriver, type SwarmDriverOptions } from '../compute/swarm/driver';
 import { SpecRejected } from '../errors';
-import type { SwarmComputeSpec } from '../language/types/assets';
+import type { SwarmComputeSpec } from '../language/types/computes';
 
 /**
  * The Swarm driver of each `type: swarm` compute, made once per name and spec (a changed spec gets a new driver;

@@ -1,15 +1,16 @@
 import type { KindId } from '../kinds';
 import type { SpecDocument } from '../document';
-import type {
-  AmlComputeSpec, AzureBlobDatastoreSpec, AzureDataLakeGen2DatastoreSpec, AzureFileDatastoreSpec, BatchDeploymentSpec, BatchEndpointSpec,
-  ComputeInstanceSpec, DataSpec, EnvironmentSpec, KubernetesComputeSpec, LocalComputeSpec, LocalDatastoreSpec, ModelSpec,
-  OnlineDeploymentSpec, OnlineEndpointSpec, VmComputeSpec, WorkspaceSpec,
-} from './assets';
+import type { AzureBlobDatastoreSpec, AzureDataLakeGen2DatastoreSpec, AzureFileDatastoreSpec, DataSpec, EnvironmentSpec, LocalDatastoreSpec, ModelSpec, WorkspaceSpec } from './assets';
+import type { AmlComputeSpec, ComputeInstanceSpec, KubernetesComputeSpec, LocalComputeSpec, VmComputeSpec } from './computes';
+import type { BatchDeploymentSpec, BatchEndpointSpec, OnlineDeploymentSpec, OnlineEndpointSpec } from './endpoints';
 import type { CommandComponentSpec, CommandJobSpec, PipelineComponentSpec, PipelineJobSpec, SweepJobSpec } from './jobs';
 import type { AutoMLJobSpec, ImportJobSpec, ParallelComponentSpec, ParallelJobSpec, SparkComponentSpec, SparkJobSpec } from './other-jobs';
 
 export type * from './assets';
+export type * from './computes';
+export type * from './endpoints';
 export type * from './jobs';
+export type * from './sweep';
 export type * from './other-jobs';
 
 /** The typed value of each spec kind. */

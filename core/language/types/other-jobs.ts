@@ -4,9 +4,10 @@
  * Types only: no runtime code.
  */
 import type {
-  BoolOrBinding, ComponentSpecBase, EarlyTermination, EnvironmentRef, EnvironmentVariables, Identity, IntOrBinding, JobInput, JobOutput, JobResources,
-  JobSpecBase, PipelineStepBase, QueueSettings, SearchSpaceEntry, StepOutput,
+  BoolOrBinding, ComponentSpecBase, EnvironmentRef, EnvironmentVariables, Identity, IntOrBinding, JobInput, JobOutput, JobResources,
+  JobSpecBase, PipelineStepBase, QueueSettings, StepOutput,
 } from './jobs';
+import type { EarlyTermination, SearchSpaceEntry } from './sweep';
 
 // ---------------------------------------------------------------------------------------------
 // AutoML
