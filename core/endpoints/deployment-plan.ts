@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import path, { posix } from 'node:path';
+import { fetchPathToCache } from '../data/blob-transfer';
 import type { DatastoreResolver } from '../data/datastores';
 import { snapshotCode } from '../data/snapshot';
 import type { AssetResolver } from '../engine/resolve';
@@ -28,6 +29,8 @@ export interface DeploymentPlan {
     hostPath: string;
     /** `AZUREML_MODEL_DIR`: the model's file or folder is below it under its own name. */
     modelDir: string;
+    /** A model on a Blob datastore: `hostPath` is its copy in the Blob cache, fetched again from `uri` when gone. */
+    blob?: { uri: string; name: string };
   };
   /** `builtin`: mlw's MLflow scoring script (no-code deployments), bound as `mountDir/scoringScript`. */
   code: { hostDir: string; mountDir: string; scoringScript: string; builtin?: boolean };
@@ -70,7 +73,7 @@ export async function planDeployment(spec: Spec, specDir: string, ctx: PlanConte
   const noCode = !codeConfiguration && spec.environment === undefined && spec.model !== undefined;
   if (!noCode && !codeConfiguration?.scoring_script) throw new SpecRejected(`deployment ${name}: code_configuration.scoring_script is required (mlw serves the scoring script's init() and run())`);
   if (!noCode && spec.environment === undefined) throw new SpecRejected(`deployment ${name}: environment is required (the scoring script runs in its image)`);
-  const model = spec.model !== undefined ? resolveModel(spec.model, specDir, ctx, name) : undefined;
+  const model = spec.model !== undefined ? await resolveModel(spec.model, specDir, ctx, name) : undefined;
   if (noCode) checkNoCode(name, model!, ctx.mlflowImage);
   const environment = noCode ? { image: ctx.mlflowImage! } : ctx.resolver.environment(spec.environment, specDir)!;
   const instanceCount = Number(spec.instance_count ?? 1);
@@ -78,7 +81,7 @@ export async function planDeployment(spec: Spec, specDir: string, ctx: PlanConte
   const request = { ...REQUEST_DEFAULTS, ...(spec.request_settings as Spec | undefined) };
   return {
     environment,
-    ...(model ? { model: { reference: model.reference, hostPath: model.hostPath, modelDir: model.modelDir } } : {}),
+    ...(model ? { model: { reference: model.reference, hostPath: model.hostPath, modelDir: model.modelDir, ...(model.blob ? { blob: model.blob } : {}) } } : {}),
     code: noCode ? { hostDir: '', mountDir: `${APP_ROOT}/mlflow-scoring`, scoringScript: MLFLOW_SCORING_FILE, builtin: true } : await snapshotScoringCode(codeConfiguration!, specDir, ctx, name),
     instanceCount,
     environmentVariables: Object.fromEntries(Object.entries((spec.environment_variables as Spec | undefined) ?? {}).map(([key, value]) => [key, String(value)])),
@@ -103,37 +106,59 @@ async function snapshotScoringCode(configuration: { code?: string; scoring_scrip
   return { hostDir: snapshot.dir, mountDir: `${APP_ROOT}/${path.basename(codeDir)}`, scoringScript: script };
 }
 
-function resolveModel(model: unknown, specDir: string, ctx: PlanContext, deployment: string): ResolvedModel {
+async function resolveModel(model: unknown, specDir: string, ctx: PlanContext, deployment: string): Promise<ResolvedModel> {
   if (typeof model === 'string') {
     const ref = parseReference(model);
     if (ref?.form !== 'asset') throw new Unsupported(`deployment ${deployment}: model ${model}: only workspace models (azureml:<name>:<version>) and local paths can be served locally`);
     const found = ctx.resolver.find('model', ref.name, ref.version);
     if (!found) throw new SpecRejected(`deployment ${deployment}: unknown model ${model}; register it with \`mlw model create -f <file>\``);
     const version = String(found.spec.version ?? ref.version ?? '1');
-    return { ...modelAt(model, modelHostPath(String(found.spec.path), found.baseDir, ctx, model), ref.name, version), ...(typeof found.spec.type === 'string' ? { type: found.spec.type } : {}) };
+    return { ...modelAt(model, await modelHostPath(String(found.spec.path), found.baseDir, ctx.datastores, model), ref.name, version), ...(typeof found.spec.type === 'string' ? { type: found.spec.type } : {}) };
   }
   const inline = (model ?? {}) as { name?: string; version?: string | number; path?: string; type?: string };
   if (typeof inline.path !== 'string') throw new SpecRejected(`deployment ${deployment}: model needs a path`);
-  const hostPath = modelHostPath(inline.path, specDir, ctx, inline.path);
+  const hostPath = await modelHostPath(inline.path, specDir, ctx.datastores, inline.path);
   return { ...modelAt(inline.path, hostPath, inline.name ?? deployment, String(inline.version ?? '1')), ...(inline.type ? { type: inline.type } : {}) };
 }
 
-function modelHostPath(given: string, baseDir: string, ctx: PlanContext, reference: string): string {
+type ModelSource = Pick<NonNullable<DeploymentPlan['model']>, 'hostPath' | 'blob'>;
+
+/** A local model's path; a model on a Blob datastore is brought into the Blob cache (unless unchanged there) first. */
+async function modelHostPath(given: string, baseDir: string, datastores: DatastoreResolver, reference: string): Promise<ModelSource> {
   let location;
   try {
-    location = ctx.datastores.resolve(given, baseDir, { mustExist: true });
+    location = datastores.resolve(given, baseDir, { mustExist: true });
   } catch (error) {
     throw new SpecRejected(`model ${reference}: ${(error as Error).message}`);
   }
-  if (location.kind !== 'local') throw new Unsupported(`model ${reference}: models on ${location.kind} datastores cannot be served locally yet`);
-  return location.path;
+  if (location.kind === 'local') return { hostPath: location.path };
+  if (!location.blob) throw new Unsupported(`model ${reference}: ${given} is remote data mlw cannot read; use a local path, a local datastore or an Azure Blob datastore`);
+  let cached;
+  try {
+    cached = await fetchPathToCache(location.blob, datastores.blobCache);
+  } catch (error) {
+    throw new SpecRejected(`model ${reference}: ${(error as Error).message}`);
+  }
+  const name = cached.fileName ?? (posix.basename(location.blob.path.replace(/\/+$/, '')) || location.blob.datastore.container_name);
+  return { hostPath: cached.fileName ? path.join(cached.folder, cached.fileName) : cached.folder, blob: { uri: given, name } };
 }
 
-function modelAt(reference: string, hostPath: string, name: string, version: string): NonNullable<DeploymentPlan['model']> {
-  return { reference, hostPath, modelDir: `${MODELS_ROOT}/${name}/${version}` };
+/**
+ * The plan with its model's cached Blob copy in place: a daemon that provisions a stored plan again fetches the model
+ * again when its copy left the cache. A local model, or a copy still cached, leaves the plan as it is.
+ */
+export async function withModelFetched(plan: DeploymentPlan, datastores: DatastoreResolver, baseDir: string): Promise<DeploymentPlan> {
+  const model = plan.model;
+  if (!model?.blob || fs.existsSync(model.hostPath)) return plan;
+  const source = await modelHostPath(model.blob.uri, baseDir, datastores, model.reference);
+  return { ...plan, model: { ...model, ...source } };
+}
+
+function modelAt(reference: string, source: ModelSource, name: string, version: string): NonNullable<DeploymentPlan['model']> {
+  return { reference, ...source, modelDir: `${MODELS_ROOT}/${name}/${version}` };
 }
 
 /** Where a model's file or folder appears in the container. */
 export function modelMountPath(model: NonNullable<DeploymentPlan['model']>): string {
-  return `${model.modelDir}/${path.basename(model.hostPath)}`;
+  return `${model.modelDir}/${model.blob?.name ?? path.basename(model.hostPath)}`;
 }
