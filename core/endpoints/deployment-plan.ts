@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path, { posix } from 'node:path';
+import type { BlobLocation } from '../data/blob';
 import { fetchPathToCache } from '../data/blob-transfer';
 import type { DatastoreResolver } from '../data/datastores';
 import { snapshotCode } from '../data/snapshot';
@@ -51,7 +52,11 @@ export interface PlanContext {
   mlflowImage?: string;
 }
 
-type ResolvedModel = NonNullable<DeploymentPlan['model']> & { type?: string };
+type PlannedModel = NonNullable<DeploymentPlan['model']>;
+type ModelSource = Pick<PlannedModel, 'hostPath' | 'blob'>;
+/** Where a model is: a local path, or a Blob path still to bring into the Blob cache. */
+type ModelLocation = { hostPath: string } | { blob: BlobLocation; uri: string };
+type ResolvedModel = Pick<PlannedModel, 'reference' | 'modelDir'> & { location: ModelLocation; type?: string };
 
 /** A deployment without code and environment serves an MLflow model with mlw's MLflow scoring script. */
 function checkNoCode(name: string, model: ResolvedModel, image: string | undefined): void {
@@ -73,16 +78,19 @@ export async function planDeployment(spec: Spec, specDir: string, ctx: PlanConte
   const noCode = !codeConfiguration && spec.environment === undefined && spec.model !== undefined;
   if (!noCode && !codeConfiguration?.scoring_script) throw new SpecRejected(`deployment ${name}: code_configuration.scoring_script is required (mlw serves the scoring script's init() and run())`);
   if (!noCode && spec.environment === undefined) throw new SpecRejected(`deployment ${name}: environment is required (the scoring script runs in its image)`);
-  const model = spec.model !== undefined ? await resolveModel(spec.model, specDir, ctx, name) : undefined;
+  const model = spec.model !== undefined ? resolveModel(spec.model, specDir, ctx, name) : undefined;
   if (noCode) checkNoCode(name, model!, ctx.mlflowImage);
   const environment = noCode ? { image: ctx.mlflowImage! } : ctx.resolver.environment(spec.environment, specDir)!;
   const instanceCount = Number(spec.instance_count ?? 1);
   if (!Number.isInteger(instanceCount) || instanceCount < 1 || instanceCount > 20) throw new SpecRejected(`deployment ${name}: instance_count must be an integer from 1 to 20 here, not ${String(spec.instance_count)}`);
   const request = { ...REQUEST_DEFAULTS, ...(spec.request_settings as Spec | undefined) };
+  const code = noCode ? { hostDir: '', mountDir: `${APP_ROOT}/mlflow-scoring`, scoringScript: MLFLOW_SCORING_FILE, builtin: true } : await snapshotScoringCode(codeConfiguration!, specDir, ctx, name);
+  // Last: a model on Blob is downloaded only once everything else is known to be servable.
+  const source = model ? await fetchModel(model.location, ctx.datastores, model.reference) : undefined;
   return {
     environment,
-    ...(model ? { model: { reference: model.reference, hostPath: model.hostPath, modelDir: model.modelDir, ...(model.blob ? { blob: model.blob } : {}) } } : {}),
-    code: noCode ? { hostDir: '', mountDir: `${APP_ROOT}/mlflow-scoring`, scoringScript: MLFLOW_SCORING_FILE, builtin: true } : await snapshotScoringCode(codeConfiguration!, specDir, ctx, name),
+    ...(model && source ? { model: { reference: model.reference, ...source, modelDir: model.modelDir } } : {}),
+    code,
     instanceCount,
     environmentVariables: Object.fromEntries(Object.entries((spec.environment_variables as Spec | undefined) ?? {}).map(([key, value]) => [key, String(value)])),
     request: { timeoutMs: Number(request.request_timeout_ms), maxConcurrent: Number(request.max_concurrent_requests_per_instance), maxQueueWaitMs: Number(request.max_queue_wait_ms) },
@@ -106,25 +114,22 @@ async function snapshotScoringCode(configuration: { code?: string; scoring_scrip
   return { hostDir: snapshot.dir, mountDir: `${APP_ROOT}/${path.basename(codeDir)}`, scoringScript: script };
 }
 
-async function resolveModel(model: unknown, specDir: string, ctx: PlanContext, deployment: string): Promise<ResolvedModel> {
+function resolveModel(model: unknown, specDir: string, ctx: PlanContext, deployment: string): ResolvedModel {
   if (typeof model === 'string') {
     const ref = parseReference(model);
     if (ref?.form !== 'asset') throw new Unsupported(`deployment ${deployment}: model ${model}: only workspace models (azureml:<name>:<version>) and local paths can be served locally`);
     const found = ctx.resolver.find('model', ref.name, ref.version);
     if (!found) throw new SpecRejected(`deployment ${deployment}: unknown model ${model}; register it with \`mlw model create -f <file>\``);
     const version = String(found.spec.version ?? ref.version ?? '1');
-    return { ...modelAt(model, await modelHostPath(String(found.spec.path), found.baseDir, ctx.datastores, model), ref.name, version), ...(typeof found.spec.type === 'string' ? { type: found.spec.type } : {}) };
+    return { ...modelAt(model, locateModel(String(found.spec.path), found.baseDir, ctx.datastores, model), ref.name, version), ...(typeof found.spec.type === 'string' ? { type: found.spec.type } : {}) };
   }
   const inline = (model ?? {}) as { name?: string; version?: string | number; path?: string; type?: string };
   if (typeof inline.path !== 'string') throw new SpecRejected(`deployment ${deployment}: model needs a path`);
-  const hostPath = await modelHostPath(inline.path, specDir, ctx.datastores, inline.path);
-  return { ...modelAt(inline.path, hostPath, inline.name ?? deployment, String(inline.version ?? '1')), ...(inline.type ? { type: inline.type } : {}) };
+  const location = locateModel(inline.path, specDir, ctx.datastores, inline.path);
+  return { ...modelAt(inline.path, location, inline.name ?? deployment, String(inline.version ?? '1')), ...(inline.type ? { type: inline.type } : {}) };
 }
 
-type ModelSource = Pick<NonNullable<DeploymentPlan['model']>, 'hostPath' | 'blob'>;
-
-/** A local model's path; a model on a Blob datastore is brought into the Blob cache (unless unchanged there) first. */
-async function modelHostPath(given: string, baseDir: string, datastores: DatastoreResolver, reference: string): Promise<ModelSource> {
+function locateModel(given: string, baseDir: string, datastores: DatastoreResolver, reference: string): ModelLocation {
   let location;
   try {
     location = datastores.resolve(given, baseDir, { mustExist: true });
@@ -133,6 +138,12 @@ async function modelHostPath(given: string, baseDir: string, datastores: Datasto
   }
   if (location.kind === 'local') return { hostPath: location.path };
   if (!location.blob) throw new Unsupported(`model ${reference}: ${given} is remote data mlw cannot read; use a local path, a local datastore or an Azure Blob datastore`);
+  return { blob: location.blob, uri: given };
+}
+
+/** A model on a Blob datastore is brought into the Blob cache (unless unchanged there); a local one is where it is. */
+async function fetchModel(location: ModelLocation, datastores: DatastoreResolver, reference: string): Promise<ModelSource> {
+  if ('hostPath' in location) return location;
   let cached;
   try {
     cached = await fetchPathToCache(location.blob, datastores.blobCache);
@@ -140,7 +151,7 @@ async function modelHostPath(given: string, baseDir: string, datastores: Datasto
     throw new SpecRejected(`model ${reference}: ${(error as Error).message}`);
   }
   const name = cached.fileName ?? (posix.basename(location.blob.path.replace(/\/+$/, '')) || location.blob.datastore.container_name);
-  return { hostPath: cached.fileName ? path.join(cached.folder, cached.fileName) : cached.folder, blob: { uri: given, name } };
+  return { hostPath: cached.fileName ? path.join(cached.folder, cached.fileName) : cached.folder, blob: { uri: location.uri, name } };
 }
 
 /**
@@ -150,12 +161,13 @@ async function modelHostPath(given: string, baseDir: string, datastores: Datasto
 export async function withModelFetched(plan: DeploymentPlan, datastores: DatastoreResolver, baseDir: string): Promise<DeploymentPlan> {
   const model = plan.model;
   if (!model?.blob || fs.existsSync(model.hostPath)) return plan;
-  const source = await modelHostPath(model.blob.uri, baseDir, datastores, model.reference);
-  return { ...plan, model: { ...model, ...source } };
+  const source = await fetchModel(locateModel(model.blob.uri, baseDir, datastores, model.reference), datastores, model.reference);
+  const { blob: _previous, ...rest } = model;
+  return { ...plan, model: { ...rest, ...source } };
 }
 
-function modelAt(reference: string, source: ModelSource, name: string, version: string): NonNullable<DeploymentPlan['model']> {
-  return { reference, ...source, modelDir: `${MODELS_ROOT}/${name}/${version}` };
+function modelAt(reference: string, location: ModelLocation, name: string, version: string): ResolvedModel {
+  return { reference, location, modelDir: `${MODELS_ROOT}/${name}/${version}` };
 }
 
 /** Where a model's file or folder appears in the container. */
