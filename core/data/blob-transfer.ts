@@ -108,11 +108,30 @@ export async function fetchToCache(location: BlobLocation, cacheRoot: string, as
       await chmod(target, 0o444);
       progress(file.size);
     });
+    // Readable by the unprivileged user containers run as when the daemon is root (mkdtemp makes it 0700).
+    await chmod(temp, 0o755);
     await moveIntoPlace(temp, folder);
     return { ...result, hit: false };
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
+}
+
+/**
+ * A Blob path whose shape the caller does not know (a model's `path`) into the cache as `fetchToCache` does: the blob of
+ * that name when there is one, else the folder prefix below it.
+ */
+export async function fetchPathToCache(location: BlobLocation, cacheRoot: string, log?: (line: string) => void): Promise<CachedBlobData> {
+  const name = location.path.replace(/\/+$/, '');
+  let asFile = false;
+  if (name && name === location.path) {
+    try {
+      asFile = await containerClient(location.datastore).getBlobClient(name).exists();
+    } catch (error) {
+      throw blobError(location, error, 'reading');
+    }
+  }
+  return fetchToCache(location, cacheRoot, asFile, log);
 }
 
 interface ListedBlob {

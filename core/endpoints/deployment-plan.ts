@@ -1,5 +1,7 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import path, { posix } from 'node:path';
+import type { BlobLocation } from '../data/blob';
+import { fetchPathToCache } from '../data/blob-transfer';
 import type { DatastoreResolver } from '../data/datastores';
 import { snapshotCode } from '../data/snapshot';
 import type { AssetResolver } from '../engine/resolve';
@@ -28,6 +30,8 @@ export interface DeploymentPlan {
     hostPath: string;
     /** `AZUREML_MODEL_DIR`: the model's file or folder is below it under its own name. */
     modelDir: string;
+    /** A model on a Blob datastore: `hostPath` is its copy in the Blob cache, fetched again from `uri` when gone. */
+    blob?: { uri: string; name: string };
   };
   /** `builtin`: mlw's MLflow scoring script (no-code deployments), bound as `mountDir/scoringScript`. */
   code: { hostDir: string; mountDir: string; scoringScript: string; builtin?: boolean };
@@ -48,7 +52,11 @@ export interface PlanContext {
   mlflowImage?: string;
 }
 
-type ResolvedModel = NonNullable<DeploymentPlan['model']> & { type?: string };
+type PlannedModel = NonNullable<DeploymentPlan['model']>;
+type ModelSource = Pick<PlannedModel, 'hostPath' | 'blob'>;
+/** Where a model is: a local path, or a Blob path still to bring into the Blob cache. */
+type ModelLocation = { hostPath: string } | { blob: BlobLocation; uri: string };
+type ResolvedModel = Pick<PlannedModel, 'reference' | 'modelDir'> & { location: ModelLocation; type?: string };
 
 /** A deployment without code and environment serves an MLflow model with mlw's MLflow scoring script. */
 function checkNoCode(name: string, model: ResolvedModel, image: string | undefined): void {
@@ -76,10 +84,13 @@ export async function planDeployment(spec: Spec, specDir: string, ctx: PlanConte
   const instanceCount = Number(spec.instance_count ?? 1);
   if (!Number.isInteger(instanceCount) || instanceCount < 1 || instanceCount > 20) throw new SpecRejected(`deployment ${name}: instance_count must be an integer from 1 to 20 here, not ${String(spec.instance_count)}`);
   const request = { ...REQUEST_DEFAULTS, ...(spec.request_settings as Spec | undefined) };
+  const code = noCode ? { hostDir: '', mountDir: `${APP_ROOT}/mlflow-scoring`, scoringScript: MLFLOW_SCORING_FILE, builtin: true } : await snapshotScoringCode(codeConfiguration!, specDir, ctx, name);
+  // Last: a model on Blob is downloaded only once everything else is known to be servable.
+  const source = model ? await fetchModel(model.location, ctx.datastores, model.reference) : undefined;
   return {
     environment,
-    ...(model ? { model: { reference: model.reference, hostPath: model.hostPath, modelDir: model.modelDir } } : {}),
-    code: noCode ? { hostDir: '', mountDir: `${APP_ROOT}/mlflow-scoring`, scoringScript: MLFLOW_SCORING_FILE, builtin: true } : await snapshotScoringCode(codeConfiguration!, specDir, ctx, name),
+    ...(model && source ? { model: { reference: model.reference, ...source, modelDir: model.modelDir } } : {}),
+    code,
     instanceCount,
     environmentVariables: Object.fromEntries(Object.entries((spec.environment_variables as Spec | undefined) ?? {}).map(([key, value]) => [key, String(value)])),
     request: { timeoutMs: Number(request.request_timeout_ms), maxConcurrent: Number(request.max_concurrent_requests_per_instance), maxQueueWaitMs: Number(request.max_queue_wait_ms) },
@@ -110,30 +121,56 @@ function resolveModel(model: unknown, specDir: string, ctx: PlanContext, deploym
     const found = ctx.resolver.find('model', ref.name, ref.version);
     if (!found) throw new SpecRejected(`deployment ${deployment}: unknown model ${model}; register it with \`mlw model create -f <file>\``);
     const version = String(found.spec.version ?? ref.version ?? '1');
-    return { ...modelAt(model, modelHostPath(String(found.spec.path), found.baseDir, ctx, model), ref.name, version), ...(typeof found.spec.type === 'string' ? { type: found.spec.type } : {}) };
+    return { ...modelAt(model, locateModel(String(found.spec.path), found.baseDir, ctx.datastores, model), ref.name, version), ...(typeof found.spec.type === 'string' ? { type: found.spec.type } : {}) };
   }
   const inline = (model ?? {}) as { name?: string; version?: string | number; path?: string; type?: string };
   if (typeof inline.path !== 'string') throw new SpecRejected(`deployment ${deployment}: model needs a path`);
-  const hostPath = modelHostPath(inline.path, specDir, ctx, inline.path);
-  return { ...modelAt(inline.path, hostPath, inline.name ?? deployment, String(inline.version ?? '1')), ...(inline.type ? { type: inline.type } : {}) };
+  const location = locateModel(inline.path, specDir, ctx.datastores, inline.path);
+  return { ...modelAt(inline.path, location, inline.name ?? deployment, String(inline.version ?? '1')), ...(inline.type ? { type: inline.type } : {}) };
 }
 
-function modelHostPath(given: string, baseDir: string, ctx: PlanContext, reference: string): string {
+function locateModel(given: string, baseDir: string, datastores: DatastoreResolver, reference: string): ModelLocation {
   let location;
   try {
-    location = ctx.datastores.resolve(given, baseDir, { mustExist: true });
+    location = datastores.resolve(given, baseDir, { mustExist: true });
   } catch (error) {
     throw new SpecRejected(`model ${reference}: ${(error as Error).message}`);
   }
-  if (location.kind !== 'local') throw new Unsupported(`model ${reference}: models on ${location.kind} datastores cannot be served locally yet`);
-  return location.path;
+  if (location.kind === 'local') return { hostPath: location.path };
+  if (!location.blob) throw new Unsupported(`model ${reference}: ${given} is remote data mlw cannot read; use a local path, a local datastore or an Azure Blob datastore`);
+  return { blob: location.blob, uri: given };
 }
 
-function modelAt(reference: string, hostPath: string, name: string, version: string): NonNullable<DeploymentPlan['model']> {
-  return { reference, hostPath, modelDir: `${MODELS_ROOT}/${name}/${version}` };
+/** A model on a Blob datastore is brought into the Blob cache (unless unchanged there); a local one is where it is. */
+async function fetchModel(location: ModelLocation, datastores: DatastoreResolver, reference: string): Promise<ModelSource> {
+  if ('hostPath' in location) return location;
+  let cached;
+  try {
+    cached = await fetchPathToCache(location.blob, datastores.blobCache);
+  } catch (error) {
+    throw new SpecRejected(`model ${reference}: ${(error as Error).message}`);
+  }
+  const name = cached.fileName ?? (posix.basename(location.blob.path.replace(/\/+$/, '')) || location.blob.datastore.container_name);
+  return { hostPath: cached.fileName ? path.join(cached.folder, cached.fileName) : cached.folder, blob: { uri: location.uri, name } };
+}
+
+/**
+ * The plan with its model's cached Blob copy in place: a daemon that provisions a stored plan again fetches the model
+ * again when its copy left the cache. A local model, or a copy still cached, leaves the plan as it is.
+ */
+export async function withModelFetched(plan: DeploymentPlan, datastores: DatastoreResolver, baseDir: string): Promise<DeploymentPlan> {
+  const model = plan.model;
+  if (!model?.blob || fs.existsSync(model.hostPath)) return plan;
+  const source = await fetchModel(locateModel(model.blob.uri, baseDir, datastores, model.reference), datastores, model.reference);
+  const { blob: _previous, ...rest } = model;
+  return { ...plan, model: { ...rest, ...source } };
+}
+
+function modelAt(reference: string, location: ModelLocation, name: string, version: string): ResolvedModel {
+  return { reference, location, modelDir: `${MODELS_ROOT}/${name}/${version}` };
 }
 
 /** Where a model's file or folder appears in the container. */
 export function modelMountPath(model: NonNullable<DeploymentPlan['model']>): string {
-  return `${model.modelDir}/${path.basename(model.hostPath)}`;
+  return `${model.modelDir}/${model.blob?.name ?? path.basename(model.hostPath)}`;
 }

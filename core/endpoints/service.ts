@@ -9,7 +9,7 @@ import type { SecretsStore } from '../secrets/store';
 import type { Store } from '../store/database';
 import type { EndpointAuthMode, EndpointCredentials, OnlineDeploymentDetail, OnlineEndpointDetail } from '../vocabulary';
 import { DeploymentContainers, ProvisioningError, upstreamOf, type DeploymentContainersOptions } from './containers';
-import { planDeployment, type DeploymentPlan } from './deployment-plan';
+import { planDeployment, withModelFetched, type DeploymentPlan } from './deployment-plan';
 import { EndpointKeys } from './keys';
 import { DeploymentMonitor } from './monitor';
 import { deploymentDetail, endpointDetail, EndpointRecords, type DeploymentRow, type EndpointChange, type EndpointRow } from './records';
@@ -191,8 +191,14 @@ export class OnlineEndpoints {
     return this.containers.logs(first.container, lines);
   }
 
-  private async provision(row: DeploymentRow, allTraffic: boolean): Promise<void> {
-    const previous = row.instances;
+  private async provision(stored: DeploymentRow, allTraffic: boolean): Promise<void> {
+    const previous = stored.instances;
+    let row = stored;
+    try {
+      row = { ...stored, plan: await withModelFetched(stored.plan, this.options.datastores, this.options.root) };
+    } catch (error) {
+      return this.fail(stored, (error as Error).message);
+    }
     let image: string;
     try {
       image = (await this.options.environments().ensure(row.plan.environment, { signal: this.stopping.signal })).image;

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { ApiClient, isAlive, readServeInfo } from '../../core/api/client';
+import { DEV_ACCOUNT, DEV_KEY, container, startAzurite } from '../support/azurite';
 import { CLI, ok, runCli } from '../support/cli';
 import { PYTHON_IMAGE, waitFor } from '../support/docker';
 import { docker, EXAMPLES } from '../support/examples';
@@ -380,4 +381,24 @@ test('an endpoint created under another name than its file\'s is a known referen
   const created = await plane.client.batchDeployments.create({ path: path.join(root, 'deployment.yml'), set: ['endpoint_name=scorer-two'] });
   assert.equal(created.deployment.endpoint, 'scorer-two');
   assert.deepEqual(created.warnings, []);
+});
+
+test('a model on an Azure Blob datastore reaches the scoring job as its model input, from the Blob cache', async (t) => {
+  const azurite = await startAzurite(t);
+  await container(azurite, 'models', { 'zoo/model/factor.txt': '7\n' });
+  const root = await workspace(t, {
+    'endpoint.yml': ENDPOINT,
+    'ds.yml': `$schema: https://azuremlschemas.azureedge.net/latest/azureBlob.schema.json\nname: models_blob\ntype: azure_blob\naccount_name: ${DEV_ACCOUNT}\ncontainer_name: models\nendpoint: ${azurite.endpoint}\ncredentials:\n  account_key: ${DEV_KEY}\n`,
+    'deployment.yml': deployment(['mini_batch_size: 5', 'output_file_name: out.csv']).replace('  path: ./model', '  path: azureml://datastores/models_blob/paths/zoo/model'),
+    'code/score.py': SCORE,
+    ...items(['a0', 'a1']),
+  });
+  const plane = await startPlane(t, root);
+  await plane.client.assets.register('datastore', { path: path.join(root, 'ds.yml') });
+  await plane.client.batchEndpoints.create({ path: path.join(root, 'endpoint.yml') });
+  await plane.client.batchDeployments.create({ path: path.join(root, 'deployment.yml'), setDefault: true });
+  const run = await invoke(plane, root);
+  assert.equal(run.status, 'Completed', run.log);
+  assert.match(run.log, /input model: datastore "models_blob", path "zoo\/model": downloaded into the cache/);
+  assert.deepEqual((await outputFile(plane, run.name, 'out.csv')).trimEnd().split('\n'), ['a0,7', 'a1,14']);
 });
