@@ -70,7 +70,12 @@ export class OnlineEndpoints {
   /** Opens every endpoint's listener again and takes back (or starts again) the containers a previous daemon left. */
   async start(): Promise<void> {
     for (const endpoint of this.records.endpoints()) await this.listen(endpoint);
-    for (const row of this.records.deployments()) this.track(this.recover(row));
+    // Each deployment's containers are looked at before the daemon answers, so no state it shows is stale; what
+    // must be provisioned again is, in the background.
+    for (const row of this.records.deployments()) {
+      const again = await this.recover(row).catch((error: Error) => void process.emitWarning(`online endpoints: ${error.message}`));
+      if (again) this.track(this.provision(again, false));
+    }
     this.monitorTimer = setInterval(() => void this.monitor.check(), this.options.monitorIntervalMs ?? 1000);
     this.monitorTimer.unref();
   }
@@ -230,23 +235,26 @@ export class OnlineEndpoints {
     this.records.saveDeployment({ ...row, state: 'Failed', reason, updatedAt: now() });
   }
 
-  private async recover(row: DeploymentRow): Promise<void> {
+  /** Takes back a deployment a previous daemon left; answers the row to provision again, if any. */
+  private async recover(row: DeploymentRow): Promise<DeploymentRow | undefined> {
     if (row.state === 'Deleting') {
       await this.containers.remove(await this.containers.ofDeployment(row.endpoint, row.name));
-      return this.records.deleteDeployment(row.endpoint, row.name);
+      this.records.deleteDeployment(row.endpoint, row.name);
+      return undefined;
     }
     const found = await this.containers.find(row.endpoint, row.name, row.generation);
     const states = await Promise.all(found.map((id) => this.containers.state(id)));
     if (row.state === 'Succeeded' && found.length === row.plan.instanceCount && states.every((s) => s?.running && s.port)) {
       this.records.saveDeployment({ ...row, instances: await Promise.all(found.map((container, i) => this.containers.located(container, states[i], states[i]!.port!))), updatedAt: now() });
-      return this.refreshRoutes(row.endpoint);
+      this.refreshRoutes(row.endpoint);
+      return undefined;
     }
-    if (row.state === 'Failed') return;
+    if (row.state === 'Failed') return undefined;
     // Interrupted while provisioning, or its containers are gone: provisioned again from the stored plan.
     await this.containers.remove(found);
     const restarted: DeploymentRow = { ...row, state: row.instances.length ? 'Updating' : 'Creating', instances: row.instances.filter((i) => !found.includes(i.container)) };
     this.records.saveDeployment(restarted);
-    await this.provision(restarted, false);
+    return restarted;
   }
 
   private async listen(row: EndpointRow): Promise<void> {
