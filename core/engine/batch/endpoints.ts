@@ -12,7 +12,7 @@ import type { PreparedJob, SubmitContext } from '../kinds/kind';
 import { refuseInvalidName, type LoadedSpec, type SpecLoader } from '../spec-loader';
 import type { ComponentLoader } from '../kinds/pipeline';
 import { loadPipelineComponent, pipelineInvocation, type PipelineDeploymentSpec } from './pipeline-deployment';
-import { batchDriverFile, prepareScoringJob, type BatchDeploymentSpec } from './scoring-plan';
+import { batchDriverFile, isNoCode, mlflowScorerFile, noCodeProblem, prepareScoringJob, type BatchDeploymentSpec, type ScoringContext } from './scoring-plan';
 
 export interface BatchEndpointsContext {
   store: Store;
@@ -23,6 +23,8 @@ export interface BatchEndpointsContext {
   submitPlan: (job: { type: 'command' | 'pipeline'; experiment: string; displayName: string; specPath: string; prepared: PreparedJob }) => Promise<JobSummary>;
   /** What a pipeline component deployment needs: its component, and the pipeline kind's preparation. */
   pipelines: { load: ComponentLoader; prepare: (spec: LoadedSpec) => Promise<PreparedJob> };
+  /** A local image with mlflow and pandas for MLflow models without a scoring script (`MLW_MLFLOW_SERVING_IMAGE`). */
+  mlflowImage?: string;
 }
 
 /** Batch endpoints and deployments: their records, and invocations that score an input as a job. */
@@ -83,12 +85,12 @@ export class BatchEndpoints {
       }
       return this.save(request, spec, endpointName);
     }
-    if (!value.code_configuration?.scoring_script) {
-      throw rejectedAt(doc(), relative, ['model'], 'missing-property', 'a batch deployment needs `code_configuration` with a `scoring_script` defining init() and run(mini_batch); mlw does not score MLflow models without one yet');
-    }
+    const problem = value.code_configuration?.scoring_script ? undefined : noCodeProblem(value, this.scoringContext());
+    if (problem) throw rejectedAt(doc(), relative, [problem.field], problem.rule, problem.message);
     // The references are checked and the scoring code snapshotted now, as Azure ML does when it creates a deployment.
     await this.ctx.loader.locatingDataErrors(request, () => prepareScoringJob(value, specDir, this.scoringContext()));
-    return this.save(request, spec, endpointName, await this.ctx.submit.snapshot(path.resolve(specDir, value.code_configuration.code ?? '.')));
+    if (isNoCode(value)) return this.save(request, spec, endpointName);
+    return this.save(request, spec, endpointName, await this.ctx.submit.snapshot(path.resolve(specDir, value.code_configuration?.code ?? '.')));
   }
 
   private save(request: BatchDeploymentRequest, spec: LoadedSpec, endpoint: string, snapshotHash?: string): BatchDeploymentCreated {
@@ -151,8 +153,9 @@ export class BatchEndpoints {
     });
   }
 
-  private scoringContext() {
-    return { ...this.ctx.submit, driverFile: batchDriverFile(this.ctx.mlwDir) };
+  private scoringContext(): ScoringContext {
+    const mlwDir = this.ctx.mlwDir;
+    return { ...this.ctx.submit, driverFile: batchDriverFile(mlwDir), mlflowScorerFile: () => mlflowScorerFile(mlwDir), ...(this.ctx.mlflowImage ? { mlflowImage: this.ctx.mlflowImage } : {}) };
   }
 
   private load(request: SpecRequest, kind: 'endpoint/batch' | 'deployment/batch', what: string): LoadedSpec {
