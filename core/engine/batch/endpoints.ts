@@ -11,6 +11,7 @@ import type { JobSummary } from '../../vocabulary';
 import type { PreparedJob, SubmitContext } from '../kinds/kind';
 import { refuseInvalidName, type LoadedSpec, type SpecLoader } from '../spec-loader';
 import type { ComponentLoader } from '../kinds/pipeline';
+import { invocationOverrides } from './invoke-overrides';
 import { loadPipelineComponent, pipelineInvocation, type PipelineDeploymentSpec } from './pipeline-deployment';
 import { batchDriverFile, isNoCode, mlflowScorerFile, noCodeProblem, prepareScoringJob, type BatchDeploymentSpec, type ScoringContext } from './scoring-plan';
 
@@ -132,7 +133,8 @@ export class BatchEndpoints {
     if (!name) throw new BadRequest(`batch endpoint ${endpoint} has no default deployment; give --deployment-name or create one with --set-default`);
     const deployment = this.requireDeployment(endpoint, name);
     checkInput(request.input, request.inputType);
-    const spec = JSON.parse(deployment.spec) as BatchDeploymentSpec;
+    const reload = (text: string, set: string[]) => this.load({ path: deployment.source_path, text, set }, 'deployment/batch', 'batch deployment').value;
+    const { spec, outputPath } = invocationOverrides(request, { name, spec: JSON.parse(deployment.spec) as BatchDeploymentSpec }, reload);
     const specDir = path.dirname(deployment.source_path);
     const input = { path: request.input, ...(request.inputType ? { type: request.inputType } : {}) };
     const job = { experiment: endpoint, displayName: `${endpoint}/${name}`, specPath: deployment.source_path };
@@ -141,8 +143,11 @@ export class BatchEndpoints {
       const invocation = pipelineInvocation(pipeline, loadPipelineComponent(pipeline, specDir, this.ctx.pipelines.load), endpoint, input);
       return this.ctx.submitPlan({ ...job, type: 'pipeline', prepared: await this.ctx.pipelines.prepare(invocation) });
     }
-    const prepared = await prepareScoringJob(spec, specDir, this.scoringContext(), input).catch((error: unknown) => {
-      throw error instanceof Error && /^inputs\.input_data: /.test(error.message) ? new BadRequest(`--input: ${error.message.replace(/^inputs\.input_data: /, '')}`) : error;
+    const prepared = await prepareScoringJob(spec, specDir, this.scoringContext(), input, outputPath).catch((error: unknown) => {
+      if (!(error instanceof Error)) throw error;
+      if (/^inputs\.input_data: /.test(error.message)) throw new BadRequest(`--input: ${error.message.replace(/^inputs\.input_data: /, '')}`);
+      if (/^outputs\.score: /.test(error.message)) throw new BadRequest(`--output-path: ${error.message.replace(/^outputs\.score: /, '')}`);
+      throw error;
     });
     return this.ctx.submitPlan({
       type: 'command',

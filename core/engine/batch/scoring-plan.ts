@@ -128,10 +128,10 @@ export function noCodeProblem(spec: BatchDeploymentSpec, ctx: ScoringContext): {
 
 /**
  * The command job that scores `input` with a deployment: the driver as an input, the data, the model, and the
- * `score` output on the default datastore. Without `input` (when a deployment is created) it checks the
+ * `score` output on the default datastore (or at `outputPath`). Without `input` (when a deployment is created) it checks the
  * deployment's references only.
  */
-export async function prepareScoringJob(spec: BatchDeploymentSpec, specDir: string, ctx: ScoringContext, input?: { path: string; type?: string }): Promise<PreparedCommand> {
+export async function prepareScoringJob(spec: BatchDeploymentSpec, specDir: string, ctx: ScoringContext, input?: { path: string; type?: string }, outputPath?: string): Promise<PreparedCommand> {
   const noCode = !spec.code_configuration?.scoring_script;
   const problem = noCode ? noCodeProblem(spec, ctx) : undefined;
   if (problem) throw new SpecRejected(`${problem.field}: ${problem.message}`);
@@ -161,7 +161,7 @@ export async function prepareScoringJob(spec: BatchDeploymentSpec, specDir: stri
       ...(input !== undefined ? { input_data: { ...(input.type ? { type: input.type } : {}), path: input.path, mode: 'ro_mount' } } : {}),
       ...(model ? { model: { type: model.type, path: model.path, mode: 'ro_mount' } } : {}),
     },
-    outputs: { [SCORE_OUTPUT]: { type: 'uri_folder', mode: 'rw_mount' } },
+    outputs: { [SCORE_OUTPUT]: { type: 'uri_folder', mode: 'rw_mount', ...(outputPath !== undefined ? { path: outputPath } : {}) } },
     environment_variables: { ...spec.settings?.environment_variables, ...spec.environment_variables, MLW_BATCH_SETTINGS: JSON.stringify(driverSettings) },
   } as CommandSpec;
   const prepared = await prepareCommand(commandSpec, specDir, ctx);
