@@ -57,6 +57,8 @@ fs.copyFileSync(path.join(root, 'node_modules/uplot/dist/uPlot.iife.min.js'), pa
 fs.copyFileSync(path.join(root, 'node_modules/uplot/dist/uPlot.min.css'), path.join(root, 'out', 'uPlot.min.css'));
 // Deployment containers run the scoring host from next to the daemon's bundle.
 for (const file of ['scoring_host.py', 'mlflow_score.py']) fs.copyFileSync(path.join(root, 'core/endpoints', file), path.join(root, 'out', file));
+// Batch jobs of MLflow models without a scoring script copy mlw's from next to the daemon's bundle.
+fs.copyFileSync(path.join(root, 'core/engine/batch/mlflow_batch_score.py'), path.join(root, 'out', 'mlflow_batch_score.py'));
 fs.chmodSync(path.join(root, 'out', 'cli.js'), 0o755);
 // The SQLite engine loads its WebAssembly from next to the script that bundles it.
 fs.copyFileSync(path.join(root, 'node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm'), path.join(root, 'out', 'node-sqlite3-wasm.wasm'));

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { parseReference } from '../../core/language';
 import { collect, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { table } from '../format';
-import { nameOf, overridesOf, withNameArgument } from '../options';
+import { maxResults, nameOf, overridesOf, withNameArgument } from '../options';
 import { streamJob } from './job-stream';
 
 interface InvokeOptions extends WorkspaceOption {
@@ -13,6 +13,10 @@ interface InvokeOptions extends WorkspaceOption {
   deploymentName?: string;
   input: string;
   inputType?: 'uri_folder' | 'uri_file';
+  miniBatchSize?: number;
+  instanceCount?: number;
+  outputPath?: string;
+  set?: string[];
   stream?: boolean;
 }
 
@@ -70,12 +74,18 @@ export function registerBatchEndpoint(program: Command): void {
     .option('-d, --deployment-name <name>', "the deployment (default: the endpoint's default deployment)")
     .requiredOption('--input <input>', 'azureml:<data>:<version>, azureml:<data>@latest, an azureml://datastores/… URI, or a local file or folder')
     .addOption(new Option('--input-type <type>', 'what the input must be (default: as the data asset says, else uri_folder)').choices(['uri_folder', 'uri_file']))
+    .option('--mini-batch-size <n>', "files per mini-batch for this invocation (default: the deployment's)", maxResults)
+    .option('--instance-count <n>', 'instances to score on: 1 (a deployment runs on one instance)', maxResults)
+    .option('--output-path <uri>', 'where the score output goes: azureml://datastores/<datastore>/paths/<path>')
+    .option('--set <key=value>', "override a field of the deployment's spec for this invocation (repeatable)", collect)
     .option('-s, --stream', 'follow the job until it ends (exit 1 unless it completes)')
     .option('--workspace <folder>', 'workspace folder')
     .action((positional: string | undefined, options: InvokeOptions) =>
       withClient(workspaceRoot(options), async (client) => {
         const endpoint = nameOf(positional, options.name, 'batch endpoint');
-        const { job } = await client.batchEndpoints.invoke(endpoint, { input: inputOf(options.input), ...(options.inputType ? { inputType: options.inputType } : {}), ...(options.deploymentName ? { deployment: options.deploymentName } : {}) });
+        const { miniBatchSize, instanceCount, outputPath, set } = options;
+        const overrides = { ...(miniBatchSize !== undefined ? { miniBatchSize } : {}), ...(instanceCount !== undefined ? { instanceCount } : {}), ...(outputPath !== undefined ? { outputPath } : {}), ...(set?.length ? { set } : {}) };
+        const { job } = await client.batchEndpoints.invoke(endpoint, { input: inputOf(options.input), ...(options.inputType ? { inputType: options.inputType } : {}), ...(options.deploymentName ? { deployment: options.deploymentName } : {}), ...overrides });
         process.stdout.write(`${job.name}  ${job.status}${job.reason ? `: ${job.reason}` : ''}\n`);
         return options.stream ? await streamJob(client, job.name, job.type) : 0;
       }),

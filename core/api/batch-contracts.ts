@@ -49,6 +49,14 @@ export interface BatchInvokeRequest {
   input: string;
   /** `az ml`'s `--input-type`: what the input must be; a folder unless given. */
   inputType?: 'uri_folder' | 'uri_file';
+  /** `--mini-batch-size`: files per mini-batch for this invocation. */
+  miniBatchSize?: number;
+  /** `--instance-count`: 1 (a deployment runs on one instance). */
+  instanceCount?: number;
+  /** `--output-path`: `azureml://datastores/<datastore>/paths/<path>`, where the `score` output goes. */
+  outputPath?: string;
+  /** `--set key.path=value`: overrides of the deployment's spec for this invocation. */
+  set?: string[];
 }
 
 const deploymentRequestSchema = {
@@ -60,7 +68,12 @@ const invokeRequestSchema = {
   type: 'object',
   required: ['input'],
   additionalProperties: false,
-  properties: { deployment: { type: 'string', minLength: 1, maxLength: 255 }, input: { type: 'string', minLength: 1, maxLength: 4096 }, inputType: { type: 'string', enum: ['uri_folder', 'uri_file'] } },
+  properties: { deployment: { type: 'string', minLength: 1, maxLength: 255 }, input: { type: 'string', minLength: 1, maxLength: 4096 }, inputType: { type: 'string', enum: ['uri_folder', 'uri_file'] },
+    miniBatchSize: { type: 'number' },
+    instanceCount: { type: 'number' },
+    outputPath: { type: 'string', minLength: 1, maxLength: 4096 },
+    set: BODY_SCHEMAS.specRequest.properties.set,
+  },
 } as const;
 
 export const BATCH_BODY_SCHEMAS = { deploymentRequest: deploymentRequestSchema, invokeRequest: invokeRequestSchema } as const;

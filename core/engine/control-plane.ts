@@ -157,7 +157,7 @@ export class ControlPlane {
     const loadComponent = componentLoader(this.resolver, this.loader);
     this.kinds = new JobKinds([commandKind, pipelineKind(orchestration, loadComponent), sweepKind({ ...orchestration, events: this.events }, loadComponent)]);
     const pipelines = { load: loadComponent, prepare: (spec: LoadedSpec) => this.kinds.ofType('pipeline')!.prepare(spec, this.submitContext) };
-    this.batch = new BatchEndpoints({ store: this.store, loader: this.loader, submit: this.submitContext, mlwDir: this.layout.mlwDir, submitPlan: (job) => this.submitPlan(job), pipelines });
+    this.batch = new BatchEndpoints({ store: this.store, loader: this.loader, submit: this.submitContext, mlwDir: this.layout.mlwDir, submitPlan: (job) => this.submitPlan(job), pipelines, mlflowImage: process.env.MLW_MLFLOW_SERVING_IMAGE });
   }
 
   /** Stops a job that has not ended: its run, the job with its own children (a pipeline, a sweep), or a queued job. */

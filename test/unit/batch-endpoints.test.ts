@@ -224,7 +224,7 @@ test('bad input is refused with what is wrong, and where', async (t) => {
   const noComponent = await refusal(client.batchDeployments.create({ path: file('pipeline.yml'), set: ['component=azureml:missing:1'] }));
   assert.deepEqual(findingLines(noComponent), ['pipeline.yml:5:12 error invalid-value no pipeline component azureml:missing:1; register it with `mlw component create -f <file>` or give its file']);
   const noScript = await refusal(client.batchDeployments.create({ path: file('no-script.yml') }));
-  assert.match(findingLines(noScript)[0] ?? '', /^no-script\.yml:5:3 error missing-property a batch deployment needs `code_configuration`/);
+  assert.match(findingLines(noScript)[0] ?? '', /^no-script\.yml:5:3 error invalid-value without `code_configuration` only MLflow models \(type: mlflow_model\) are scored; the model is custom_model/);
 
   const invokeWith = (input: string, deployment?: string) => client.batchEndpoints.invoke('scorer', { input, ...(deployment ? { deployment } : {}) });
   assert.match((await refusal(invokeWith(file('inputs')))).message, /batch endpoint scorer has no default deployment; give --deployment-name or create one with --set-default/);

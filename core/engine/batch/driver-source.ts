@@ -6,7 +6,7 @@
  * replaced) up to `max_retries` tries in all; then its files count as failed, as do the files `run()` returned no
  * row for. Past `error_threshold` failed files (-1: never) the job stops and fails. `append_row` writes the rows to
  * `output_file_name` in mini-batch order (within one, as `run()` returned them); `summary_only` writes no file.
- * Settings come as JSON in MLW_BATCH_SETTINGS.
+ * Settings come as JSON in MLW_BATCH_SETTINGS; `--scoring-script` names mlw's own script for MLflow models.
  */
 export const BATCH_DRIVER_SOURCE = String.raw`
 import csv, importlib.util, io, json, logging, os, queue, subprocess, sys, tempfile, threading, traceback
@@ -72,7 +72,12 @@ def worker():
     for line in sys.stdin:
         files = json.loads(line)
         try:
-            protocol.write(json.dumps({"rows": as_rows(module.run(files))}) + "\n")
+            answer = {"rows": as_rows(module.run(files))}
+            # mlw's own MLflow scoring script names the files it failed, as it may return several rows per file.
+            failed = getattr(module, "mlw_failed_items", None)
+            if isinstance(failed, list):
+                answer["failed"] = [str(reason) for reason in failed]
+            protocol.write(json.dumps(answer) + "\n")
         except Exception as error:
             traceback.print_exc()
             protocol.write(json.dumps({"error": type(error).__name__ + ": " + str(error)}) + "\n")
@@ -133,6 +138,7 @@ class Run:
         self.batches = batches
         self.next = 0
         self.rows = [None] * len(batches)
+        self.succeeded = [0] * len(batches)
         self.failed_items = 0
         self.failed_batches = 0
         self.aborted = None
@@ -166,7 +172,10 @@ class Run:
                     if "rows" in answer:
                         rows = answer["rows"]
                         self.rows[index] = rows
-                        missing = max(0, len(files) - len(rows))
+                        for reason in answer.get("failed", []):
+                            LOG.error("%s: %s", label, reason)
+                        missing = len(answer["failed"]) if "failed" in answer else max(0, len(files) - len(rows))
+                        self.succeeded[index] = len(files) - missing
                         LOG.info("%s: %d items, %d rows%s", label, len(files), len(rows), " (" + str(missing) + " failed)" if missing else "")
                         if missing:
                             self.count_failed(missing)
@@ -205,6 +214,9 @@ def model_dir(path, name):
 def main(args):
     configure_logging()
     options = dict(zip(args[0::2], args[1::2]))
+    if "--scoring-script" in options:
+        SETTINGS["scoring_script"] = options["--scoring-script"]
+        os.environ["MLW_BATCH_SETTINGS"] = json.dumps(SETTINGS)
     if "--model" in options:
         os.environ["AZUREML_MODEL_DIR"] = model_dir(options["--model"], SETTINGS.get("model_name") or os.path.basename(options["--model"]))
     files = list_files(options["--input"])
@@ -226,7 +238,7 @@ def main(args):
                 for row in rows or []:
                     out.write(row + "\n")
         print("[mlw batch] " + str(scored) + " rows written to " + SETTINGS["output_file_name"], flush=True)
-    succeeded = sum(min(len(rows), len(batch)) for rows, batch in zip(run.rows, batches) if rows is not None)
+    succeeded = sum(run.succeeded)
     left = len(files) - succeeded - run.failed_items
     print("[mlw batch] summary: " + str(len(files)) + " items, " + str(succeeded) + " succeeded, " + str(run.failed_items) + " failed, " + str(run.failed_batches) + " mini-batches failed" + (", " + str(left) + " not scored" if left > 0 else ""), flush=True)
     if run.aborted:

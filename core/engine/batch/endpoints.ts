@@ -11,8 +11,9 @@ import type { JobSummary } from '../../vocabulary';
 import type { PreparedJob, SubmitContext } from '../kinds/kind';
 import { refuseInvalidName, type LoadedSpec, type SpecLoader } from '../spec-loader';
 import type { ComponentLoader } from '../kinds/pipeline';
+import { invocationOverrides } from './invoke-overrides';
 import { loadPipelineComponent, pipelineInvocation, type PipelineDeploymentSpec } from './pipeline-deployment';
-import { batchDriverFile, prepareScoringJob, type BatchDeploymentSpec } from './scoring-plan';
+import { batchDriverFile, isNoCode, mlflowScorerFile, noCodeProblem, prepareScoringJob, type BatchDeploymentSpec, type ScoringContext } from './scoring-plan';
 
 export interface BatchEndpointsContext {
   store: Store;
@@ -23,6 +24,8 @@ export interface BatchEndpointsContext {
   submitPlan: (job: { type: 'command' | 'pipeline'; experiment: string; displayName: string; specPath: string; prepared: PreparedJob }) => Promise<JobSummary>;
   /** What a pipeline component deployment needs: its component, and the pipeline kind's preparation. */
   pipelines: { load: ComponentLoader; prepare: (spec: LoadedSpec) => Promise<PreparedJob> };
+  /** A local image with mlflow and pandas for MLflow models without a scoring script (`MLW_MLFLOW_SERVING_IMAGE`). */
+  mlflowImage?: string;
 }
 
 /** Batch endpoints and deployments: their records, and invocations that score an input as a job. */
@@ -83,12 +86,12 @@ export class BatchEndpoints {
       }
       return this.save(request, spec, endpointName);
     }
-    if (!value.code_configuration?.scoring_script) {
-      throw rejectedAt(doc(), relative, ['model'], 'missing-property', 'a batch deployment needs `code_configuration` with a `scoring_script` defining init() and run(mini_batch); mlw does not score MLflow models without one yet');
-    }
+    const problem = value.code_configuration?.scoring_script ? undefined : noCodeProblem(value, this.scoringContext());
+    if (problem) throw rejectedAt(doc(), relative, [problem.field], problem.rule, problem.message);
     // The references are checked and the scoring code snapshotted now, as Azure ML does when it creates a deployment.
     await this.ctx.loader.locatingDataErrors(request, () => prepareScoringJob(value, specDir, this.scoringContext()));
-    return this.save(request, spec, endpointName, await this.ctx.submit.snapshot(path.resolve(specDir, value.code_configuration.code ?? '.')));
+    if (isNoCode(value)) return this.save(request, spec, endpointName);
+    return this.save(request, spec, endpointName, await this.ctx.submit.snapshot(path.resolve(specDir, value.code_configuration?.code ?? '.')));
   }
 
   private save(request: BatchDeploymentRequest, spec: LoadedSpec, endpoint: string, snapshotHash?: string): BatchDeploymentCreated {
@@ -130,7 +133,8 @@ export class BatchEndpoints {
     if (!name) throw new BadRequest(`batch endpoint ${endpoint} has no default deployment; give --deployment-name or create one with --set-default`);
     const deployment = this.requireDeployment(endpoint, name);
     checkInput(request.input, request.inputType);
-    const spec = JSON.parse(deployment.spec) as BatchDeploymentSpec;
+    const reload = (text: string, set: string[]) => this.load({ path: deployment.source_path, text, set }, 'deployment/batch', 'batch deployment').value;
+    const { spec, outputPath } = invocationOverrides(request, { name, spec: JSON.parse(deployment.spec) as BatchDeploymentSpec }, reload);
     const specDir = path.dirname(deployment.source_path);
     const input = { path: request.input, ...(request.inputType ? { type: request.inputType } : {}) };
     const job = { experiment: endpoint, displayName: `${endpoint}/${name}`, specPath: deployment.source_path };
@@ -139,8 +143,11 @@ export class BatchEndpoints {
       const invocation = pipelineInvocation(pipeline, loadPipelineComponent(pipeline, specDir, this.ctx.pipelines.load), endpoint, input);
       return this.ctx.submitPlan({ ...job, type: 'pipeline', prepared: await this.ctx.pipelines.prepare(invocation) });
     }
-    const prepared = await prepareScoringJob(spec, specDir, this.scoringContext(), input).catch((error: unknown) => {
-      throw error instanceof Error && /^inputs\.input_data: /.test(error.message) ? new BadRequest(`--input: ${error.message.replace(/^inputs\.input_data: /, '')}`) : error;
+    const prepared = await prepareScoringJob(spec, specDir, this.scoringContext(), input, outputPath).catch((error: unknown) => {
+      if (!(error instanceof Error)) throw error;
+      if (/^inputs\.input_data: /.test(error.message)) throw new BadRequest(`--input: ${error.message.replace(/^inputs\.input_data: /, '')}`);
+      if (/^outputs\.score: /.test(error.message)) throw new BadRequest(`--output-path: ${error.message.replace(/^outputs\.score: /, '')}`);
+      throw error;
     });
     return this.ctx.submitPlan({
       type: 'command',
@@ -151,8 +158,9 @@ export class BatchEndpoints {
     });
   }
 
-  private scoringContext() {
-    return { ...this.ctx.submit, driverFile: batchDriverFile(this.ctx.mlwDir) };
+  private scoringContext(): ScoringContext {
+    const mlwDir = this.ctx.mlwDir;
+    return { ...this.ctx.submit, driverFile: batchDriverFile(mlwDir), mlflowScorerFile: () => mlflowScorerFile(mlwDir), ...(this.ctx.mlflowImage ? { mlflowImage: this.ctx.mlflowImage } : {}) };
   }
 
   private load(request: SpecRequest, kind: 'endpoint/batch' | 'deployment/batch', what: string): LoadedSpec {

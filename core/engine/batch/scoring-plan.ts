@@ -60,29 +60,90 @@ export function scoringSettings(spec: BatchDeploymentSpec): ScoringSettings {
   };
 }
 
+/** What a scoring job needs besides a command job's context. */
+export type ScoringContext = CommandContext & {
+  driverFile: string;
+  /** mlw's scoring script for MLflow models without one (written on first use). */
+  mlflowScorerFile: () => string;
+  /** A local image with mlflow and pandas, for those models on container computes (`MLW_MLFLOW_SERVING_IMAGE`). */
+  mlflowImage?: string;
+};
+
 /** Writes the driver once per content under `.mlw/batch/` and answers its path. */
 export function batchDriverFile(mlwDir: string): string {
-  const hash = crypto.createHash('sha256').update(BATCH_DRIVER_SOURCE).digest('hex').slice(0, 16);
-  const file = path.join(mlwDir, 'batch', `driver-${hash}.py`);
+  return writeOnce(mlwDir, 'driver', BATCH_DRIVER_SOURCE);
+}
+
+/** mlw's MLflow scoring script (next to this module in the sources, next to the bundle once built), under `.mlw/batch/`. */
+export function mlflowScorerFile(mlwDir: string): string {
+  const bundled = path.join(__dirname, MLFLOW_SCORER);
+  if (!fs.existsSync(bundled)) throw new Error(`${MLFLOW_SCORER} is missing next to ${__dirname}; rebuild mlw`);
+  return writeOnce(mlwDir, 'mlflow-score', fs.readFileSync(bundled, 'utf8'));
+}
+
+const MLFLOW_SCORER = 'mlflow_batch_score.py';
+
+function writeOnce(mlwDir: string, stem: string, source: string): string {
+  const hash = crypto.createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const file = path.join(mlwDir, 'batch', `${stem}-${hash}.py`);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const temp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, BATCH_DRIVER_SOURCE, { mode: 0o444 });
+    fs.writeFileSync(temp, source, { mode: 0o444 });
     fs.renameSync(temp, file);
   }
   return file;
 }
 
+/** Azure ML's no-code batch deployment: an MLflow model with neither `code_configuration` nor `environment`. */
+export function isNoCode(spec: BatchDeploymentSpec): boolean {
+  return spec.code_configuration === undefined && spec.environment === undefined && spec.model !== undefined;
+}
+
+/** Why a deployment without a scoring script cannot be scored here, and at which field; undefined when it can. */
+export function noCodeProblem(spec: BatchDeploymentSpec, ctx: ScoringContext): { field: string; rule: string; message: string } | undefined {
+  if (spec.code_configuration !== undefined && !spec.code_configuration.scoring_script) {
+    return { field: 'code_configuration', rule: 'missing-property', message: '`code_configuration` needs a `scoring_script` defining init() and run(mini_batch)' };
+  }
+  if (spec.model === undefined) return { field: 'code_configuration', rule: 'missing-property', message: 'a batch deployment needs a `model`, or `code_configuration` with a `scoring_script` defining init() and run(mini_batch)' };
+  if (spec.environment !== undefined) return { field: 'environment', rule: 'missing-property', message: 'an `environment` comes with `code_configuration` (a `scoring_script` defining init() and run(mini_batch)); an MLflow model is scored without either' };
+  const type = modelType(spec.model);
+  if (type !== undefined && type !== 'mlflow_model') {
+    const which = typeof spec.model === 'string' ? `model ${spec.model} is` : 'the model is';
+    return { field: 'model', rule: 'invalid-value', message: `without \`code_configuration\` only MLflow models (type: mlflow_model) are scored; ${which} ${type}: give \`code_configuration\` with a \`scoring_script\` and an \`environment\`` };
+  }
+  if (computeName(spec.compute) !== 'local' && !ctx.mlflowImage) {
+    return { field: spec.compute !== undefined ? 'compute' : 'model', rule: 'unsupported', message: `scoring an MLflow model without a scoring script on compute ${computeName(spec.compute)} needs a local image with mlflow and pandas: start mlw serve with MLW_MLFLOW_SERVING_IMAGE=<image> (Azure ML's curated images are not fetched), use compute: azureml:local, or give code_configuration and environment` };
+  }
+  return undefined;
+
+  function modelType(model: NonNullable<BatchDeploymentSpec['model']>): string | undefined {
+    if (typeof model !== 'string') return model.type ?? 'custom_model';
+    const ref = parseReference(model);
+    if (ref?.form !== 'asset') return 'custom_model';
+    const found = ctx.resolver.find('model', ref.name, ref.version);
+    return found ? String(found.spec.type ?? 'custom_model') : undefined;
+  }
+}
+
 /**
  * The command job that scores `input` with a deployment: the driver as an input, the data, the model, and the
- * `score` output on the default datastore. Without `input` (when a deployment is created) it checks the
+ * `score` output on the default datastore (or at `outputPath`). Without `input` (when a deployment is created) it checks the
  * deployment's references only.
  */
-export async function prepareScoringJob(spec: BatchDeploymentSpec, specDir: string, ctx: CommandContext & { driverFile: string }, input?: { path: string; type?: string }): Promise<PreparedCommand> {
+export async function prepareScoringJob(spec: BatchDeploymentSpec, specDir: string, ctx: ScoringContext, input?: { path: string; type?: string }, outputPath?: string): Promise<PreparedCommand> {
+  const noCode = !spec.code_configuration?.scoring_script;
+  const problem = noCode ? noCodeProblem(spec, ctx) : undefined;
+  if (problem) throw new SpecRejected(`${problem.field}: ${problem.message}`);
   const settings = scoringSettings(spec);
   const model = modelInput(spec.model, specDir);
   const modelName = model ? modelBaseName(model.path, specDir, ctx) : undefined;
-  const command = ['python3 ${{inputs.driver}} --input ${{inputs.input_data}} --output ${{outputs.' + SCORE_OUTPUT + '}}', ...(model ? ['--model ${{inputs.model}}'] : [])].join(' ');
+  const command = [
+    'python3 ${{inputs.driver}} --input ${{inputs.input_data}} --output ${{outputs.' + SCORE_OUTPUT + '}}',
+    ...(model ? ['--model ${{inputs.model}}'] : []),
+    ...(noCode ? ['--scoring-script ${{inputs.scorer}}'] : []),
+  ].join(' ');
+  const environment = noCode ? (computeName(spec.compute) === 'local' ? undefined : { image: ctx.mlflowImage! }) : spec.environment;
   const driverSettings = {
     ...settings,
     scoring_script: spec.code_configuration?.scoring_script ?? '',
@@ -93,13 +154,14 @@ export async function prepareScoringJob(spec: BatchDeploymentSpec, specDir: stri
   const commandSpec: CommandSpec = {
     command,
     compute: spec.compute ?? 'local',
-    ...(spec.environment !== undefined ? { environment: spec.environment as CommandSpec['environment'] } : {}),
+    ...(environment !== undefined ? { environment: environment as CommandSpec['environment'] } : {}),
     inputs: {
       driver: { type: 'uri_file', path: ctx.driverFile, mode: 'ro_mount' },
+      ...(noCode ? { scorer: { type: 'uri_file', path: ctx.mlflowScorerFile(), mode: 'ro_mount' } } : {}),
       ...(input !== undefined ? { input_data: { ...(input.type ? { type: input.type } : {}), path: input.path, mode: 'ro_mount' } } : {}),
       ...(model ? { model: { type: model.type, path: model.path, mode: 'ro_mount' } } : {}),
     },
-    outputs: { [SCORE_OUTPUT]: { type: 'uri_folder', mode: 'rw_mount' } },
+    outputs: { [SCORE_OUTPUT]: { type: 'uri_folder', mode: 'rw_mount', ...(outputPath !== undefined ? { path: outputPath } : {}) } },
     environment_variables: { ...spec.settings?.environment_variables, ...spec.environment_variables, MLW_BATCH_SETTINGS: JSON.stringify(driverSettings) },
   } as CommandSpec;
   const prepared = await prepareCommand(commandSpec, specDir, ctx);
