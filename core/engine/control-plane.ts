@@ -39,7 +39,7 @@ import { datastoreCredentials, forgetDatastoreSecrets, sealDatastoreCredentials 
 import { SecretsStore } from '../secrets/store';
 import { AssetResolver, computeName, generateJobName } from './resolve';
 import { refuseDistributedWithoutInstances, type DistributedPlan } from './distribution';
-import { Scheduler, queueReason } from './scheduler';
+import { Scheduler } from './scheduler';
 import { refuseInvalidName, SpecLoader, type LoadedSpec } from './spec-loader';
 import { BadRequest, Conflict, NotFound, SpecRejected, Unavailable, Unsupported } from '../errors';
 import { BatchEndpoints } from './batch/endpoints';
@@ -259,8 +259,7 @@ export class ControlPlane {
 
   /** Puts a stored job in its compute's queue (with the queue position as its reason). */
   enqueue(job: JobRow): JobRow {
-    const target = this.target(job.compute);
-    const reason = queueReason(job.compute, this.scheduler.runningOn(job.compute).length, target.capacity, this.jobs.queuedCount(job.compute, job.seq));
+    const reason = this.scheduler.waitReason(job);
     return this.lifecycle.transition(job, 'Queued', reason ? { reason } : {});
   }
 

@@ -42,8 +42,11 @@ export function readDistributedPlan(resources: unknown, distribution: unknown): 
 }
 
 /** Refuses a distributed job on a compute whose driver runs one process or one container per job: not as asked. */
-export function refuseDistributedWithoutInstances(plan: { distributed?: DistributedPlan }, target: { name: string; type?: string; driver: { containerized: boolean; runsInstances: boolean } }): void {
+export function refuseDistributedWithoutInstances(plan: { distributed?: DistributedPlan }, target: { name: string; type?: string; capacity: number; driver: { containerized: boolean; runsInstances: boolean } }): void {
   const distributed = plan.distributed;
+  if (distributed && target.driver.runsInstances && distributed.instance_count > target.capacity) {
+    throw new SpecRejected(`resources.instance_count: ${distributed.instance_count}: compute ${target.name} has ${target.capacity} instance${target.capacity === 1 ? '' : 's'} (max_instances); a job's instances start together, so it would never start`);
+  }
   if (!distributed || target.driver.runsInstances) return;
   const what = distributed.instance_count > 1 ? `resources.instance_count: ${distributed.instance_count}` : `distribution (${distributed.distribution!.type})`;
   const how = target.driver.containerized ? `runs one container per job (type ${target.type ?? 'unknown'})` : 'runs the command as one process on this machine';

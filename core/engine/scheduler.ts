@@ -6,11 +6,13 @@ import { decodeCommandPlan } from './kinds/command';
 import { readRunRecord } from './run-record';
 
 /**
- * Starts queued jobs in submission order while their compute has a free instance (`max_instances`). Jobs are
- * never started twice: a job is active from the moment it is picked until its runner ends.
+ * Starts queued jobs in submission order while their compute has free instances (`max_instances`). A job takes as many
+ * instances as it runs on (`resources.instance_count`), all at once or none: a job that does not fit yet waits, and
+ * the jobs behind it wait too, so a large job is not passed over forever. Jobs are never started twice: a job is
+ * active from the moment it is picked until its runner ends.
  */
 export class Scheduler {
-  private readonly active = new Map<string, { runner: JobRunner; compute: string; done: Promise<void> }>();
+  private readonly active = new Map<string, { runner: JobRunner; compute: string; instances: number; done: Promise<void> }>();
   private kicking = false;
   private stopped = false;
 
@@ -50,10 +52,20 @@ export class Scheduler {
           for (const job of this.jobs.nextQueued(compute, Number.MAX_SAFE_INTEGER)) this.fail(job, (error as Error).message);
           continue;
         }
-        const free = target.capacity - (busy.get(compute) ?? 0);
+        let free = target.capacity - (busy.get(compute) ?? 0);
         if (free <= 0) continue;
-        // A launched job leaves Queued at once (the runner moves it to Preparing before its first await).
-        for (const job of this.jobs.nextQueued(compute, free)) this.launch(job, target);
+        // A launched job leaves Queued at once (the runner moves it to Preparing before its first await); each job
+        // takes at least one instance, so `free` jobs are the most that can start.
+        for (const job of this.jobs.nextQueued(compute, free)) {
+          const instances = instancesOf(job);
+          if (instances > target.capacity) {
+            this.fail(job, `it runs on ${instances} instances at once and compute ${compute} has ${target.capacity} (max_instances)`);
+            continue;
+          }
+          if (instances > free) break;
+          this.launch(job, target);
+          free -= instances;
+        }
       }
     } finally {
       this.kicking = false;
@@ -76,18 +88,26 @@ export class Scheduler {
   queue(compute: string): ComputeQueue {
     const target = this.target(compute);
     const running = this.runningOn(compute);
-    const queued = this.jobs.nextQueued(compute, Number.MAX_SAFE_INTEGER);
-    return {
-      compute,
-      capacity: target.capacity,
-      running,
-      queued: queued.map((job, ahead) => ({ job: job.name, reason: queueReason(compute, running.length, target.capacity, ahead) ?? 'about to start' })),
-    };
+    const busy = this.busyByCompute().get(compute) ?? 0;
+    let ahead = 0;
+    const queued = this.jobs.nextQueued(compute, Number.MAX_SAFE_INTEGER).map((job) => {
+      const needs = instancesOf(job);
+      const reason = queueReason(compute, busy, target.capacity, ahead, needs) ?? 'about to start';
+      ahead += needs;
+      return { job: job.name, reason };
+    });
+    return { compute, capacity: target.capacity, running, queued };
   }
 
-  /** Why one queued job waits, without listing the whole queue; undefined when an instance is free for it. */
+  /** Why one queued job waits; undefined when instances are free for it. */
   waitReason(job: JobRow): string | undefined {
-    return queueReason(job.compute, this.runningOn(job.compute).length, this.target(job.compute).capacity, this.jobs.queuedCount(job.compute, job.seq));
+    const ahead = this.jobs.nextQueued(job.compute, this.jobs.queuedCount(job.compute, job.seq)).reduce((sum, queued) => sum + instancesOf(queued), 0);
+    return queueReason(job.compute, this.busyByCompute().get(job.compute) ?? 0, this.target(job.compute).capacity, ahead, instancesOf(job));
+  }
+
+  /** Instances of `compute` that its active jobs take. */
+  busyInstances(compute: string): number {
+    return this.busyByCompute().get(compute) ?? 0;
   }
 
   runningOn(compute: string): string[] {
@@ -101,7 +121,7 @@ export class Scheduler {
       this.kick();
       this.onJobEnd(job);
     });
-    this.active.set(job.name, { runner, compute: job.compute, done });
+    this.active.set(job.name, { runner, compute: job.compute, instances: instancesOf(job), done });
   }
 
   private fail(job: JobRow, reason: string): void {
@@ -111,13 +131,22 @@ export class Scheduler {
 
   private busyByCompute(): Map<string, number> {
     const busy = new Map<string, number>();
-    for (const { compute } of this.active.values()) busy.set(compute, (busy.get(compute) ?? 0) + 1);
+    for (const { compute, instances } of this.active.values()) busy.set(compute, (busy.get(compute) ?? 0) + instances);
     return busy;
   }
 }
 
-/** Why a queued job waits; undefined when it starts at the next scheduling pass (an instance is free for it). */
-export function queueReason(compute: string, busy: number, capacity: number, ahead: number): string | undefined {
-  if (busy + ahead < capacity) return undefined;
-  return `waiting for a free instance of ${compute}: ${busy}/${capacity} busy, ${ahead} ahead`;
+/** How many instances of its compute a job takes at once. */
+function instancesOf(job: JobRow): number {
+  return decodeCommandPlan(job).distributed?.instance_count ?? 1;
+}
+
+/**
+ * Why a queued job waits; undefined when it starts at the next scheduling pass (instances are free for it).
+ * `busy` and `ahead` count instances: those the running jobs take and those the jobs queued before it will take.
+ */
+export function queueReason(compute: string, busy: number, capacity: number, ahead: number, needs = 1): string | undefined {
+  if (busy + ahead + needs <= capacity) return undefined;
+  const what = needs === 1 ? 'a free instance' : `${needs} free instances (the job's instances start together)`;
+  return `waiting for ${what} of ${compute}: ${busy}/${capacity} busy, ${ahead} ahead`;
 }

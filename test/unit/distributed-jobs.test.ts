@@ -11,7 +11,7 @@ import { docker as examplesDocker, examplesWorkspace, register } from '../suppor
 
 const docker = new DockerTestBed();
 
-const BOX_COMPUTE = 'name: box\ntype: docker\nmax_instances: 2\nresources:\n  cpus: 1\n  memory: 256m\n';
+const BOX_COMPUTE = 'name: box\ntype: docker\nmax_instances: 4\nresources:\n  cpus: 1\n  memory: 256m\n';
 const RANK_VARIABLES = 'MASTER_ADDR|MASTER_PORT|WORLD_SIZE|NODE_RANK|RANK|LOCAL_RANK|TF_CONFIG|AZ_BATCH_[A-Z_]+|OMPI_COMM_WORLD_[A-Z_]+';
 
 /** Whether a rank reaches the tracking API from the job's network (with its run's token, as MLflow would). */

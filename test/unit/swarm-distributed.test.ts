@@ -64,7 +64,8 @@ else:
 `;
 
 async function clusterPlane(t: TestContext, lab: SwarmLab, files: Record<string, string>): Promise<Plane> {
-  const root = await workspace(t, { 'cluster.yml': labCompute(lab), ...files });
+  // Room for the runs' instances: a job's instances count against max_instances.
+  const root = await workspace(t, { 'cluster.yml': labCompute(lab).replace('max_instances: 2', 'max_instances: 4'), ...files });
   const plane = await startPlane(t, root);
   await plane.client.assets.register('compute', { path: path.join(root, 'cluster.yml') });
   return plane;
