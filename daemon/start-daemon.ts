@@ -86,7 +86,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     tracking = new TrackingService({ store: plane.store, assets: plane.assets, events: plane.events, jobs: plane.jobs, mlwDir: plane.layout.mlwDir });
     tracking.start();
     const mlflowImage = process.env.MLW_MLFLOW_SERVING_IMAGE;
-    const endpoints = onlineEndpointsOf(plane, { user: defaultContainerUser(), environments: () => (builder ??= new EnvironmentBuilder()), ...(mlflowImage ? { mlflowImage } : {}) });
+    // Behind TLS, endpoints serve HTTPS with the daemon's certificate on its address, so other machines invoke them.
+    const scoring = certificate ? { scoring: { host, urlHost: urlHost(host), tls: { cert: certificate.cert, key: certificate.key } } } : {};
+    const endpoints = onlineEndpointsOf(plane, { user: defaultContainerUser(), environments: () => (builder ??= new EnvironmentBuilder()), ...(mlflowImage ? { mlflowImage } : {}), ...scoring });
     const activeTracking = tracking;
     const streams = { open: 0 };
     const stopRef: { current?: () => Promise<void> } = {};

@@ -35,7 +35,7 @@ export class ApiClient {
   private readonly transport: ApiTransport;
 
   /** `tls`: HTTPS, accepting only the certificate with this fingerprint. */
-  constructor(readonly port: number, token: string, readonly host = '127.0.0.1', tls?: PinnedTls) {
+  constructor(readonly port: number, token: string, readonly host = '127.0.0.1', readonly tls?: PinnedTls) {
     this.transport = new ApiTransport(port, token, host, tls);
   }
 

@@ -101,14 +101,14 @@ export class EndpointRecords {
   }
 }
 
-export function endpointDetail(row: EndpointRow, deployments: string[]): OnlineEndpointDetail {
+export function endpointDetail(row: EndpointRow, deployments: string[], scoringUri: string): OnlineEndpointDetail {
   const description = typeof row.spec.description === 'string' ? row.spec.description : undefined;
   const tags = row.spec.tags as Record<string, string> | undefined;
   return {
     name: row.name,
     ...(description ? { description } : {}),
     auth_mode: row.authMode,
-    scoring_uri: `http://127.0.0.1:${row.port}/score`,
+    scoring_uri: scoringUri,
     traffic: row.traffic,
     mirror_traffic: row.mirrorTraffic,
     provisioning_state: row.state,

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /** What an endpoint's listener routes to: the deployments serving now, by name. */
@@ -15,8 +16,20 @@ const MAX_BODY_BYTES = 100 * 1024 * 1024;
 /** How much longer than the deployment's request_timeout_ms the router waits for its scoring container to answer. */
 const PROXY_GRACE_MS = 5000;
 
+/**
+ * Where the endpoints listen: plain HTTP on loopback, or, when the daemon serves TLS, HTTPS with its certificate on
+ * its address (`urlHost`: that address as the scoring URI names it).
+ */
+export interface ScoringListen {
+  host: string;
+  urlHost: string;
+  tls?: { cert: string; key: string };
+}
+
+const LOOPBACK: ScoringListen = { host: '127.0.0.1', urlHost: '127.0.0.1' };
+
 interface Listener {
-  server: http.Server;
+  server: http.Server | https.Server;
   routes: EndpointRoutes;
   /** Smooth weighted round robin: each deployment's running credit. */
   credit: Map<string, number>;
@@ -26,14 +39,21 @@ interface Listener {
 }
 
 /**
- * Serves each online endpoint on a loopback listener of its own (`http://127.0.0.1:<port>/score`, Azure ML's URL
- * shape): the listener checks the endpoint's key or token, picks a deployment by the `traffic` weights (smooth
+ * Serves each online endpoint on a listener of its own (`http://127.0.0.1:<port>/score`, or `https://<host>:<port>/score`
+ * behind a TLS daemon; Azure ML's URL shape): the listener checks the endpoint's key or token, picks a deployment by the `traffic` weights (smooth
  * weighted round robin: over any 100 requests, exactly the weights) or the `azureml-model-deployment` header, copies
  * the `mirror_traffic` share to a mirrored deployment, and passes the request to one of its containers.
  */
 export class EndpointRouter {
   private readonly listeners = new Map<string, Listener>();
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+  constructor(private readonly at: ScoringListen = LOOPBACK) {}
+
+  /** The URL an endpoint listening on `port` is invoked at. */
+  scoringUri(port: number): string {
+    return `${this.at.tls ? 'https' : 'http'}://${this.at.urlHost}:${port}/score`;
+  }
 
   /** Opens the endpoint's listener on `port` when it is free (its port before a restart), else on a free one. */
   async open(endpoint: string, port: number, routes: EndpointRoutes): Promise<number> {
@@ -42,9 +62,11 @@ export class EndpointRouter {
       this.update(endpoint, routes);
       return (existing.server.address() as AddressInfo).port;
     }
-    const listener: Listener = { server: http.createServer(), routes, credit: new Map(), mirrorCredit: new Map(), nextInstance: new Map() };
+    const server = this.at.tls ? https.createServer({ cert: this.at.tls.cert, key: this.at.tls.key }) : http.createServer();
+    const listener: Listener = { server, routes, credit: new Map(), mirrorCredit: new Map(), nextInstance: new Map() };
     listener.server.on('request', (request, response) => this.handle(endpoint, listener, request, response));
-    const listened = await listen(listener.server, port).catch((error: NodeJS.ErrnoException) => (port !== 0 && error.code === 'EADDRINUSE' ? listen(listener.server, 0) : Promise.reject(error)));
+    const { host } = this.at;
+    const listened = await listen(server, host, port).catch((error: NodeJS.ErrnoException) => (port !== 0 && error.code === 'EADDRINUSE' ? listen(server, host, 0) : Promise.reject(error)));
     this.listeners.set(endpoint, listener);
     return listened;
   }
@@ -165,11 +187,11 @@ function readBody(request: http.IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-function listen(server: http.Server, port: number): Promise<number> {
+function listen(server: http.Server | https.Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const failed = (error: Error) => reject(error);
     server.once('error', failed);
-    server.listen({ host: '127.0.0.1', port }, () => {
+    server.listen({ host, port }, () => {
       server.off('error', failed);
       resolve((server.address() as AddressInfo).port);
     });

@@ -13,7 +13,7 @@ import { planDeployment, withModelFetched, type DeploymentPlan } from './deploym
 import { EndpointKeys } from './keys';
 import { DeploymentMonitor } from './monitor';
 import { deploymentDetail, endpointDetail, EndpointRecords, type DeploymentRow, type EndpointChange, type EndpointRow } from './records';
-import { EndpointRouter, type EndpointRoutes } from './router';
+import { EndpointRouter, type EndpointRoutes, type ScoringListen } from './router';
 import { checkTraffic } from './traffic';
 
 export interface OnlineEndpointsOptions {
@@ -32,6 +32,8 @@ export interface OnlineEndpointsOptions {
   mlflowImage?: string;
   /** Told of every stored change (the daemon publishes it on the workspace event stream). */
   onChange?: (change: EndpointChange) => void;
+  /** Where endpoints listen; default plain HTTP on loopback. */
+  scoring?: ScoringListen;
 }
 
 /** `PATCH`: a new spec, or only a new traffic split of the endpoint as it is. */
@@ -53,7 +55,7 @@ export class OnlineEndpoints {
   private readonly records: EndpointRecords;
   private readonly keys: EndpointKeys;
   private readonly containers: DeploymentContainers;
-  private readonly router = new EndpointRouter();
+  private readonly router: EndpointRouter;
   private readonly provisioning = new Set<Promise<void>>();
   private readonly monitor: DeploymentMonitor;
   private readonly stopping = new AbortController();
@@ -62,6 +64,7 @@ export class OnlineEndpoints {
 
   constructor(private readonly options: OnlineEndpointsOptions) {
     this.records = new EndpointRecords(options.store, options.onChange);
+    this.router = new EndpointRouter(options.scoring);
     this.keys = new EndpointKeys(options.secrets);
     this.containers = new DeploymentContainers({ ...options.containers, workspace: options.root });
     this.monitor = new DeploymentMonitor(this.records, this.containers, (endpoint) => this.refreshRoutes(endpoint), () => this.closed);
@@ -279,7 +282,7 @@ export class OnlineEndpoints {
   }
 
   private endpointDetail(row: EndpointRow): OnlineEndpointDetail {
-    return endpointDetail(row, this.records.deployments(row.name).map((d) => d.name));
+    return endpointDetail(row, this.records.deployments(row.name).map((d) => d.name), this.router.scoringUri(row.port));
   }
 
   private loadSpec(request: Partial<SpecRequest>, kind: string, title: string): LoadedSpec {

@@ -27,6 +27,17 @@ export async function runCli(root: string, args: string[], env: Record<string, s
   }
 }
 
+const REPO = path.join(__dirname, '../..');
+
+/** Runs the CLI from source (no build needed) as its own process, so a daemon of the test's process is not blocked. */
+export function runSourceCli(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(REPO, 'cli/main.ts'), ...args], { encoding: 'utf8', cwd: REPO, env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
+  });
+}
+
 /** A run's output, once it succeeded. */
 export function ok(run: CliRun): string {
   assert.equal(run.code, 0, run.stderr);

@@ -1,4 +1,6 @@
 import http from 'node:http';
+import https from 'node:https';
+import { PinnedAgent } from '../../core/api/pinned-tls';
 
 export interface HttpReply {
   status: number;
@@ -9,8 +11,19 @@ export interface HttpReply {
 
 /** One HTTP request on loopback (or `host`), sent as given: no headers are added. */
 export function httpRequest(port: number, method: string, path: string, headers: http.OutgoingHttpHeaders = {}, body?: string | Buffer, host = '127.0.0.1'): Promise<HttpReply> {
+  return requestWith(http.request, { host, port, method, path, headers }, body);
+}
+
+/** One HTTPS request, accepting only the server certificate with this SHA-256 fingerprint. */
+export function httpsRequest(url: string, fingerprint256: string, method: string, headers: http.OutgoingHttpHeaders = {}, body?: string | Buffer): Promise<HttpReply> {
+  const { hostname, port, pathname } = new URL(url);
+  const agent = new PinnedAgent({ fingerprint256 });
+  return requestWith(https.request, { host: hostname, port, method, path: pathname, headers, agent }, body).finally(() => agent.destroy());
+}
+
+function requestWith(send: typeof http.request, options: http.RequestOptions, body?: string | Buffer): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
-    const request = http.request({ host, port, method, path, headers }, (response) => {
+    const request = send(options, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { generate } from 'selfsigned';
 import { ApiClient, clientOf, readServeInfo, remoteClient } from '../../core/api/client';
 import { startDaemon, type RunningDaemon } from '../../daemon/start-daemon';
 import { isLoopback, PlainHttpRefusedError, tlsFor, type TlsRequest } from '../../daemon/tls';
+import { runSourceCli as cli } from '../support/cli';
 import { commandJob, workspace } from '../support/control-plane';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -20,15 +21,6 @@ async function serve(t: TestContext, root: string, tls: TlsRequest): Promise<Run
 
 function fingerprintOfFile(file: string): string {
   return new crypto.X509Certificate(fs.readFileSync(file)).fingerprint256;
-}
-
-/** Runs the CLI from source against a daemon of this process (so without blocking it). */
-function cli(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(REPO, 'cli/main.ts'), ...args], { encoding: 'utf8', cwd: REPO, env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-    );
-  });
 }
 
 test('a self-signed certificate on loopback: made under .mlw/tls with a 0600 key, published in serve.json, pinned by clients, kept across restarts', async (t) => {
