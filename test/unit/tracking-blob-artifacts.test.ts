@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { blobTexts, container, DEV_ACCOUNT, DEV_KEY, startAzurite } from '../support/azurite';
 import { startPlane, workspace } from '../support/control-plane';
+import { httpRequest } from '../support/http';
 import { mlflowReady, runPython } from '../support/mlflow';
 import { tempDir } from '../support/temp';
 
@@ -58,4 +59,12 @@ test("MLflow artifacts go to the workspace artifact store's Blob container: log_
     [`${prefix}/model/data/weights.bin`]: 'w'.repeat(1000),
   }, 'the artifacts are blobs in the container, read back with the SDK');
   assert.ok(!fs.existsSync(path.join(root, '.mlw/datastores/workspaceartifactstore', String(result.experiment))), 'nothing went to the local folder');
+
+  const proxy = `/api/2.0/mlflow-artifacts/artifacts/${prefix}`;
+  const folderWrite = await httpRequest(port, 'PUT', `${proxy}/model`, { authorization: `Bearer ${token}`, 'content-length': 1 }, Buffer.from('x'));
+  assert.equal(folderWrite.status, 400, `a file over a folder is refused: ${folderWrite.text}`);
+  const missing = await httpRequest(port, 'GET', `${proxy}/nothing.txt`, { authorization: `Bearer ${token}` });
+  assert.equal(missing.status, 404, missing.text);
+  assert.equal((await httpRequest(port, 'DELETE', `${proxy}/model`, { authorization: `Bearer ${token}` })).status, 200);
+  assert.deepEqual(Object.keys(await blobTexts(azurite, 'azureml', `${result.experiment}/`)), [`${prefix}/hello.txt`], 'the folder and all below it are deleted');
 });
