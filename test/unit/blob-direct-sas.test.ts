@@ -65,6 +65,8 @@ put(base + 'meta/info.json?' + sas, b'{}')
 put(os.environ['MLW_OUTPUT_one_URL'], b'a,b')
 with open(os.path.join(sys.argv[2], 'signed.txt'), 'w') as proof:
     proof.write(signed)
+with open(os.path.join(sys.argv[2], 'one.txt'), 'w') as proof:
+    proof.write(os.environ['MLW_OUTPUT_one_URL'])
 `;
 
 test('a direct Blob output is written by the run through a write SAS in its environment; nothing is uploaded after it and the SAS is shown nowhere', async (t) => {
@@ -100,6 +102,10 @@ test('a direct Blob output is written by the run through a write SAS in its envi
   assert.ok(expiresInMinutes > 5 && expiresInMinutes <= 10, `valid for the job's limits.timeout (600 s): ${sas.get('se')}`);
   const deletion = await fetch(signed.replace('?', 'model.txt?'), { method: 'DELETE' });
   assert.equal(deletion.status, 403, 'the SAS cannot delete');
+  const oneSigned = fs.readFileSync(path.join(root, '.mlw/datastores/workspaceblobstore/azureml', job.name, 'proof/one.txt'), 'utf8');
+  assert.equal(new URL(oneSigned).searchParams.get('sr'), 'b', "a uri_file output's SAS is for its blob only");
+  const sibling = await fetch(oneSigned.replace(`${job.name}.csv?`, 'other.csv?'), { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'x' });
+  assert.equal(sibling.status, 403, 'it cannot write another blob');
 
   const detail = await plane.client.jobs.get(job.name);
   assert.deepEqual(
