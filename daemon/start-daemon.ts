@@ -5,6 +5,8 @@ import https from 'node:https';
 import type { FastifyInstance } from 'fastify';
 import { DockerDriver } from '../core/compute/docker';
 import { writePrivateFile } from '../core/data/fs-util';
+import { asBlobDatastore } from '../core/data/blob';
+import { ARTIFACT_DATASTORE } from '../core/data/datastores';
 import { EnvironmentBuilder } from '../core/env/builder';
 import { onlineEndpointRoutes, onlineEndpointsOf } from '../core/endpoints';
 import { ControlPlane } from '../core/engine/control-plane';
@@ -83,7 +85,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       trackingAt: (address) => remoteTracking.url(address),
       workspaceRegistry: (hostAddress) => registry.addressesFor(hostAddress),
     });
-    tracking = new TrackingService({ store: plane.store, assets: plane.assets, events: plane.events, jobs: plane.jobs, mlwDir: plane.layout.mlwDir });
+    const datastores = plane;
+    tracking = new TrackingService({
+      store: plane.store, assets: plane.assets, events: plane.events, jobs: plane.jobs, mlwDir: plane.layout.mlwDir,
+      artifactDatastore: () => {
+        const record = datastores.datastoreRecord(ARTIFACT_DATASTORE);
+        return record ? asBlobDatastore(record) : undefined;
+      },
+    });
     tracking.start();
     const mlflowImage = process.env.MLW_MLFLOW_SERVING_IMAGE;
     // Behind TLS, endpoints serve HTTPS with the daemon's certificate on its address, so other machines invoke them.

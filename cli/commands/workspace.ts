@@ -4,7 +4,7 @@ import type { ApiClient } from '../../core/api/client';
 import { WorkspaceLayout } from '../../core/engine/layout';
 import { assertOneWorkspace, recordWorkspace, workspaceInfo } from '../../core/engine/workspace-record';
 import type { WorkspaceInfo } from '../../core/api/contracts';
-import { localBlobstoreHoldsData, reachStorage, workspaceStorage } from '../../core/engine/workspace-storage';
+import { localDatastoreHoldsData, reachStorage, workspaceStorage } from '../../core/engine/workspace-storage';
 import type { specTypes } from '../../core/language';
 import { ARTIFACTS_STAY_LOCAL, registryAddress, WORKSPACE_BACKING, WORKSPACE_FIELDS_NOT_USED } from '../../core/language/workspace-backing';
 import { dockerRegistryExecutable, type RegistryServerRecord } from '../../core/engine/registry-server';
@@ -101,8 +101,9 @@ async function createWorkspace(options: CreateOptions): Promise<number> {
 }
 
 /**
- * Makes `workspaceblobstore` a container on the spec's storage account when mlw can reach it (its key going to the
- * secrets store as any datastore's does), else leaves it the local folder and says why.
+ * Makes `workspaceblobstore` and `workspaceartifactstore` containers on the spec's storage account when mlw can reach
+ * it (the key going to the secrets store as any datastore's does), else leaves them local folders and says why. An
+ * artifact folder already holding MLflow artifacts stays (runs point into it).
  */
 async function placeBlobstore(root: string, spec: specTypes.WorkspaceSpec, client: ApiClient): Promise<void> {
   const storage = workspaceStorage(spec);
@@ -112,11 +113,18 @@ async function placeBlobstore(root: string, spec: specTypes.WorkspaceSpec, clien
     if (spec.storage_account && current.type === 'local') process.stderr.write(`note: workspaceblobstore stays a folder under .mlw/datastores/: ${storage.reason}\n`);
     return;
   }
-  if (current.type === 'local' && localBlobstoreHoldsData(root)) {
+  if (current.type === 'local' && localDatastoreHoldsData(root)) {
     throw new Error(`workspaceblobstore already holds data in .mlw/datastores/workspaceblobstore/ that registered assets and job outputs point to; mlw does not move it to storage account ${storage.datastore.account_name}: create this workspace in a new folder to use the account`);
   }
   await reachStorage(storage.datastore);
   await client.assets.register('datastore', { path: path.join(root, 'workspaceblobstore.yml'), text: storage.specText });
+  const artifacts = (await client.assets.get('datastore', 'workspaceartifactstore')).spec as { type?: string };
+  if (artifacts.type === 'local' && localDatastoreHoldsData(root, 'workspaceartifactstore')) {
+    process.stderr.write(`note: workspaceartifactstore stays a folder under .mlw/datastores/: it already holds MLflow artifacts that runs point to\n`);
+    return;
+  }
+  await reachStorage(storage.artifactstore.datastore);
+  await client.assets.register('datastore', { path: path.join(root, 'workspaceartifactstore.yml'), text: storage.artifactstore.specText });
 }
 
 /**
@@ -176,18 +184,21 @@ async function describe({ folder: root, record, secretsStore, registry }: Worksp
   lines.push('datastores:');
   const datastores = await client.assets.list({ kind: 'datastore' });
   let blobstore: string | undefined;
+  let artifactstore: string | undefined;
   for (const summary of datastores.sort((a, b) => a.name.localeCompare(b.name))) {
     const detail = await client.assets.get('datastore', summary.name);
     const ds = detail.spec as { type?: string; path?: string; account_name?: string; container_name?: string; file_share_name?: string; filesystem?: string };
     const where = ds.type === 'local' ? ds.path : [ds.account_name, ds.container_name ?? ds.file_share_name ?? ds.filesystem].filter(Boolean).join('/');
     lines.push(`  ${summary.name} (${ds.type ?? 'unknown type'}${where ? `, ${where}` : ''})`);
     if (summary.name === 'workspaceblobstore' && ds.type === 'azure_blob') blobstore = where;
+    if (summary.name === 'workspaceartifactstore' && ds.type === 'azure_blob') artifactstore = where;
   }
   lines.push(`secrets store: ${secretsStore.length ? secretsStore.join(', ') : 'created under .mlw/ when the first secret is stored'}`);
   lines.push('backing resources:');
   for (const [field, stand] of Object.entries(WORKSPACE_BACKING)) {
     const given = spec?.[field as keyof typeof WORKSPACE_BACKING];
-    const used = field === 'storage_account' && blobstore ? `workspaceblobstore is the Blob container ${blobstore} (uploads and job outputs); ${ARTIFACTS_STAY_LOCAL}` : undefined;
+    const artifacts = artifactstore ? `workspaceartifactstore is the Blob container ${artifactstore} (MLflow artifacts)` : ARTIFACTS_STAY_LOCAL;
+    const used = field === 'storage_account' && blobstore ? `workspaceblobstore is the Blob container ${blobstore} (uploads and job outputs); ${artifacts}` : undefined;
     const registryUsed = field === 'container_registry' ? registryLine(given, registry) : undefined;
     if (registryUsed) lines.push(`  ${field}: ${registryUsed}`);
     else lines.push(`  ${field}: ${given ? `${given}\n    ${used ?? WORKSPACE_FIELDS_NOT_USED[field]}` : stand}`);

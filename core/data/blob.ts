@@ -1,5 +1,6 @@
 import {
   AnonymousCredential,
+  BlobSASPermissions,
   BlobServiceClient,
   ContainerSASPermissions,
   type ContainerClient,
@@ -100,6 +101,53 @@ export function directUrl(location: BlobLocation, now = new Date()): string {
     return `${url}?${query.toString()}`;
   }
   return sas ? `${url}?${sas}` : url;
+}
+
+/** What a `direct` output's command gets: the URL, and the same URL with a SAS allowing writes (for the run's environment). */
+export interface DirectOutputUrl {
+  url: string;
+  signed: string;
+}
+
+/**
+ * The URL a `direct` output is written through. With the key: a SAS allowing create, write, add and list (never
+ * delete or read) for `minutes`, scoped to the blob for a file and to the container for a folder (a plain Blob account
+ * has no narrower scope). With the datastore's own `sas_token`: that token, when it allows writing. Anything else is
+ * refused, as the run could not write the output.
+ */
+export function directOutputUrl(location: BlobLocation, isFile: boolean, minutes: number, now = new Date()): DirectOutputUrl {
+  const store = location.datastore;
+  const url = `${blobServiceUrl(store)}/${store.container_name}/${location.path.split('/').map(encodeURIComponent).join('/')}`;
+  const key = present(store.credentials?.account_key);
+  const sas = present(store.credentials?.sas_token)?.replace(/^\?/, '');
+  if (key) {
+    const query = generateBlobSASQueryParameters(
+      {
+        containerName: store.container_name,
+        ...(isFile ? { blobName: location.path, permissions: BlobSASPermissions.parse('acw') } : { permissions: ContainerSASPermissions.parse('acwl') }),
+        startsOn: new Date(now.getTime() - 5 * 60_000),
+        expiresOn: new Date(now.getTime() + minutes * 60_000),
+      },
+      new StorageSharedKeyCredential(store.account_name, key),
+    );
+    return { url, signed: `${url}?${query.toString()}` };
+  }
+  assertDirectOutputWritable(store);
+  return { url, signed: `${url}?${sas}` };
+}
+
+/** Refuses a `direct` output on a datastore mlw cannot give a writable URL for (no key, no SAS with write rights). */
+export function assertDirectOutputWritable(store: BlobDatastore): void {
+  if (present(store.credentials?.account_key)) return;
+  const sas = present(store.credentials?.sas_token);
+  if (sas && sasAllowsWriting(sas)) return;
+  const held = sas ? 'its sas_token does not allow writing (sp= has no w)' : 'mlw holds no account_key or sas_token for it';
+  throw new DataError(`datastore "${store.name}": a direct output needs a URL the run can write through, and ${held}; give the datastore an account_key or a sas_token with write rights, or use mode: upload`);
+}
+
+/** Whether a SAS token's permissions (`sp=`) include writing. */
+export function sasAllowsWriting(token: string): boolean {
+  return (new URLSearchParams(token.replace(/^\?/, '')).get('sp') ?? '').includes('w');
 }
 
 /** Hides SAS signatures (`sig=…`) in text meant for a log. */

@@ -14,6 +14,8 @@ export const BUILTIN_DATASTORES = ['workspaceblobstore', 'workspacefilestore', '
  * outputs without a `path` are written to it.
  */
 export const DEFAULT_DATASTORE = 'workspaceblobstore';
+/** The datastore the tracking API keeps MLflow artifacts in. */
+export const ARTIFACT_DATASTORE = 'workspaceartifactstore';
 
 export interface DatastoreRecord {
   name: string;

@@ -4,7 +4,7 @@ import type { RunMount } from '../compute/driver';
 import { parseReference } from '../language/refs';
 import type { JobOutput } from '../language/types/jobs';
 import type { DatastoreResolver } from './datastores';
-import { blobError, type BlobLocation, containerClient } from './blob';
+import { blobError, type BlobLocation, containerClient, DIRECT_SAS_MINUTES, directOutputUrl } from './blob';
 import { uploadFolderToBlob } from './blob-transfer';
 import { copyInside, staysInside } from './contained-fs';
 import { DataError } from './errors';
@@ -20,6 +20,8 @@ export interface OutputContext {
   resolver: DatastoreResolver;
   /** Told what the upload at Finalizing left out (links leading outside the output), one line each. */
   log?: (line: string) => void;
+  /** The job's `limits.timeout` in seconds: how long a `direct` Blob output's SAS stays valid (else 60 minutes). */
+  timeoutSeconds?: number;
 }
 
 export interface StagedOutput {
@@ -34,6 +36,8 @@ export interface StagedOutput {
   mode: string;
   /** Moves what the run wrote to its datastore location (`upload`); a no-op for the other modes. */
   finalize(): Promise<void>;
+  /** Environment variables the run gets for this output (a `direct` Blob output's signed URL). */
+  env?: Record<string, string>;
 }
 
 const OUTPUT_MODES = ['rw_mount', 'mount', 'upload', 'direct'];
@@ -118,11 +122,21 @@ function expandOutputPath(path: string, jobName: string, outputName: string, fie
 
 /**
  * An output on a Blob datastore is written to `<runDir>/outputs/<name>/` (`rw_mount` and `upload` alike) and uploaded
- * at Finalizing; `direct` passes the URI.
+ * at Finalizing. `direct`: the command gets the blob URL without its SAS and the run writes through the signed URL in
+ * `MLW_OUTPUT_<name>_URL` (the environment, not the command line every user sees); nothing is uploaded.
  */
 async function prepareBlobOutput(name: string, uri: string, mode: string, blob: BlobLocation, isFile: boolean, ctx: OutputContext): Promise<StagedOutput> {
   const hostDir = runOutputDir(ctx.runDir, name);
-  if (mode === 'direct') return { name, value: uri, hostDir, uri, mode, finalize: async () => {} };
+  if (mode === 'direct') {
+    const minutes = ctx.timeoutSeconds && ctx.timeoutSeconds > 0 ? Math.ceil(ctx.timeoutSeconds / 60) : DIRECT_SAS_MINUTES;
+    let direct;
+    try {
+      direct = directOutputUrl(blob, isFile, minutes);
+    } catch (error) {
+      throw DataError.at(`outputs.${name}`, `output "${name}"`, error);
+    }
+    return { name, value: direct.url, hostDir, uri, mode, finalize: async () => {}, env: { [directOutputVariable(name)]: direct.signed } };
+  }
   try {
     // Wrong credentials or a missing container fail before the run, not after it.
     await containerClient(blob.datastore).listBlobsFlat().byPage({ maxPageSize: 1 }).next();
@@ -142,6 +156,11 @@ async function prepareBlobOutput(name: string, uri: string, mode: string, blob: 
     if (sent.files === 0) log?.(`nothing to upload to datastore "${blob.datastore.name}", path "${blob.path}"`);
   };
   return { name, value, mount: { source: hostDir, target, readOnly: false }, hostDir, uri, mode, finalize };
+}
+
+/** The environment variable holding a `direct` Blob output's signed URL. */
+export function directOutputVariable(name: string): string {
+  return `MLW_OUTPUT_${name}_URL`;
 }
 
 function resolveDatastorePath(name: string, uri: string, ctx: OutputContext, field: string): { path: string; root: string } | { blob: BlobLocation } {

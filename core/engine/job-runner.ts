@@ -219,7 +219,7 @@ export class JobRunner {
       specDir: spec.spec_dir,
       dataAsset: (name: string, version?: string, label?: string, kind: 'data' | 'model' = 'data') => spec.data_assets?.[dataAssetKey(kind, name, version, label)],
     });
-    const outputs = await prepareOutputs((spec.outputs ?? {}) as never, { ...staging, jobName: this.job.name, defaultDatastore: spec.default_datastore ?? this.ctx.defaultDatastore });
+    const outputs = await prepareOutputs((spec.outputs ?? {}) as never, { ...staging, jobName: this.job.name, defaultDatastore: spec.default_datastore ?? this.ctx.defaultDatastore, timeoutSeconds: Number(spec.limits?.timeout ?? 0) });
     // Also after a restart (INSERT OR REPLACE): that restores rows the database may have lost.
     for (const output of Object.values(outputs)) {
       const type = ((spec.outputs?.[output.name] as { type?: string } | null | undefined)?.type) ?? 'uri_folder';
@@ -235,7 +235,7 @@ export class JobRunner {
       ...Object.fromEntries(Object.entries(spec.environment_variables ?? {}).map(([key, value]) => [key, String(value)])),
       AZUREML_RUN_ID: this.job.name,
       MLW_JOB_NAME: this.job.name,
-      ...Object.assign({}, ...Object.values(inputs).map((input) => input.env ?? {})),
+      ...Object.assign({}, ...Object.values(inputs).map((input) => input.env ?? {}), ...Object.values(outputs).map((output) => output.env ?? {})),
       ...(await this.ctx.runEnvironment(this.job, { containerized })),
     };
     if (hostEnvironment) Object.assign(env, environmentVariables(hostEnvironment, env.PATH ?? process.env.PATH));

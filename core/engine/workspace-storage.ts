@@ -2,15 +2,27 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BLOB_ENDPOINT_ENV, blobError, blobServiceUrl, containerClient, type BlobDatastore } from '../data/blob';
-import { DEFAULT_DATASTORE } from '../data/datastores';
+import { ARTIFACT_DATASTORE, DEFAULT_DATASTORE } from '../data/datastores';
 import type { specTypes } from '../language';
 import { WorkspaceLayout } from './layout';
 
 /** The account key of a workspace's `storage_account`, as `az storage` reads it. */
 export const STORAGE_KEY_ENV = 'AZURE_STORAGE_KEY';
 
-/** What the workspace's storage account becomes: the default Blob datastore's spec, or why it stays a folder. */
-export type WorkspaceStorage = { kind: 'blob'; datastore: BlobDatastore; specText: string } | { kind: 'local'; reason: string };
+/** A default datastore on the workspace's storage account: the datastore and the spec it is registered with. */
+export interface StorageDatastore {
+  datastore: BlobDatastore;
+  specText: string;
+}
+
+/**
+ * What the workspace's storage account becomes: `workspaceblobstore` and `workspaceartifactstore` as Blob datastores,
+ * or why they stay folders.
+ */
+export type WorkspaceStorage = ({ kind: 'blob'; artifactstore: StorageDatastore } & StorageDatastore) | { kind: 'local'; reason: string };
+
+/** The container Azure ML keeps a workspace's MLflow artifacts in (`workspaceartifactstore`) on its storage account. */
+export const ARTIFACT_CONTAINER = 'azureml';
 
 /** The account name of `storage_account`: an ARM id (`…/storageAccounts/<name>`) or the name itself. */
 export function storageAccountName(storageAccount: string): string | undefined {
@@ -28,9 +40,10 @@ export function blobstoreContainer(workspaceName: string): string {
 }
 
 /**
- * Decides where `workspaceblobstore` lives. With a `storage_account` and its key in `AZURE_STORAGE_KEY`, it is a Blob
- * container on that account (reached through `MLW_AZURE_BLOB_ENDPOINT` when set, as every Blob datastore is); without
- * them it stays the folder under `.mlw/datastores/`. Nothing is contacted here (see `reachStorage`).
+ * Decides where `workspaceblobstore` and `workspaceartifactstore` live. With a `storage_account` and its key in
+ * `AZURE_STORAGE_KEY`, they are Blob containers on that account (reached through `MLW_AZURE_BLOB_ENDPOINT` when set, as
+ * every Blob datastore is); without them they stay folders under `.mlw/datastores/`. Nothing is contacted here (see
+ * `reachStorage`).
  */
 export function workspaceStorage(spec: specTypes.WorkspaceSpec, env: NodeJS.ProcessEnv = process.env): WorkspaceStorage {
   if (!spec.storage_account) return { kind: 'local', reason: 'no storage_account is given' };
@@ -39,21 +52,26 @@ export function workspaceStorage(spec: specTypes.WorkspaceSpec, env: NodeJS.Proc
   const key = env[STORAGE_KEY_ENV]?.trim();
   if (!key) return { kind: 'local', reason: `${STORAGE_KEY_ENV} is not set, so mlw cannot reach storage account ${account}` };
   const endpoint = endpointField(account, env);
-  const container = blobstoreContainer(spec.name);
-  const datastore: BlobDatastore = { name: DEFAULT_DATASTORE, account_name: account, container_name: container, ...(endpoint ? { endpoint } : {}), credentials: { account_key: key } };
-  const specText = [
-    '$schema: https://azuremlschemas.azureedge.net/latest/azureBlob.schema.json',
-    `name: ${DEFAULT_DATASTORE}`,
-    'type: azure_blob',
-    `description: "default datastore: uploaded data and models, job outputs (storage account ${account} of workspace ${spec.name})"`,
-    `account_name: ${account}`,
-    `container_name: ${container}`,
-    ...(endpoint ? [`endpoint: ${JSON.stringify(endpoint)}`] : []),
-    'credentials:',
-    `  account_key: ${JSON.stringify(key)}`,
-    '',
-  ].join('\n');
-  return { kind: 'blob', datastore, specText };
+  const onAccount = (name: string, container: string, purpose: string): StorageDatastore => ({
+    datastore: { name, account_name: account, container_name: container, ...(endpoint ? { endpoint } : {}), credentials: { account_key: key } },
+    specText: [
+      '$schema: https://azuremlschemas.azureedge.net/latest/azureBlob.schema.json',
+      `name: ${name}`,
+      'type: azure_blob',
+      `description: "${purpose} (storage account ${account} of workspace ${spec.name})"`,
+      `account_name: ${account}`,
+      `container_name: ${container}`,
+      ...(endpoint ? [`endpoint: ${JSON.stringify(endpoint)}`] : []),
+      'credentials:',
+      `  account_key: ${JSON.stringify(key)}`,
+      '',
+    ].join('\n'),
+  });
+  return {
+    kind: 'blob',
+    ...onAccount(DEFAULT_DATASTORE, blobstoreContainer(spec.name), 'default datastore: uploaded data and models, job outputs'),
+    artifactstore: onAccount(ARTIFACT_DATASTORE, ARTIFACT_CONTAINER, 'MLflow artifacts and logged models'),
+  };
 }
 
 /**
@@ -76,9 +94,9 @@ export async function reachStorage(datastore: BlobDatastore): Promise<void> {
   }
 }
 
-/** Files already in the local `workspaceblobstore` folder, which a switch to Blob storage would hide from their assets. */
-export function localBlobstoreHoldsData(root: string): boolean {
-  const folder = path.join(new WorkspaceLayout(root).mlwDir, 'datastores', DEFAULT_DATASTORE);
+/** Files already in a default datastore's local folder, which a switch to Blob storage would hide from their assets. */
+export function localDatastoreHoldsData(root: string, name: string = DEFAULT_DATASTORE): boolean {
+  const folder = path.join(new WorkspaceLayout(root).mlwDir, 'datastores', name);
   try {
     return fs.readdirSync(folder).length > 0;
   } catch {

@@ -12,12 +12,12 @@ export const WORKSPACE_BACKING: Readonly<Record<'storage_account' | 'key_vault' 
   application_insights: 'the workspace store (.mlw/mlw.db) and the run folders (.mlw/runs/)',
 };
 
-/** Why `workspaceartifactstore` is a folder even on a workspace whose `workspaceblobstore` is a Blob container. */
-export const ARTIFACTS_STAY_LOCAL = 'workspaceartifactstore stays a folder under .mlw/datastores/, from which the tracking API serves MLflow artifacts';
+/** Why `workspaceartifactstore` is a folder on a workspace whose `workspaceblobstore` is a Blob container. */
+export const ARTIFACTS_STAY_LOCAL = 'workspaceartifactstore stays a folder under .mlw/datastores/ (it held MLflow artifacts already), from which the tracking API serves them';
 
 /** Fields mlw accepts but does not act on, with what it does instead (said at the field in the editor). */
 export const WORKSPACE_FIELDS_NOT_USED: Readonly<Record<string, string>> = {
-  storage_account: `mlw uses this storage account for workspaceblobstore only when \`mlw workspace create\` gets its key in AZURE_STORAGE_KEY (and MLW_AZURE_BLOB_ENDPOINT for an emulator such as Azurite); otherwise the default datastores are folders under .mlw/datastores/`,
+  storage_account: `mlw uses this storage account for workspaceblobstore and workspaceartifactstore only when \`mlw workspace create\` gets its key in AZURE_STORAGE_KEY (and MLW_AZURE_BLOB_ENDPOINT for an emulator such as Azurite); otherwise the default datastores are folders under .mlw/datastores/`,
   key_vault: 'mlw does not use this key vault: datastore credentials go to the secrets store under .mlw/',
   container_registry: "mlw cannot reach this Azure registry: images of Swarm computes without `registry:` go through the workspace's own registry instead; name a registry mlw reaches as host:port to use that one",
   application_insights: 'nothing is sent to Application Insights: logs and metrics stay in the workspace store and run folders',

@@ -16,10 +16,23 @@ export interface FileInfoJson {
 export const MAX_ARTIFACT_BYTES = 8 * 1024 ** 3;
 
 /**
+ * Where proxied artifacts are kept: the local folder of `workspaceartifactstore`, or its Blob container. Paths are
+ * relative to the store, e.g. `<experiment>/<run>/artifacts/<file>`; `within` limits a read to that folder.
+ */
+export interface Artifacts {
+  write(relative: string, body: Readable, limit?: number): Promise<void>;
+  open(relative: string, within?: string): Promise<{ stream: Readable; name: string }>;
+  list(relative: string, prefix?: string, within?: string): Promise<FileInfoJson[]>;
+  delete(relative: string): Promise<void>;
+  /** Refuses a path a write would follow out of the store. */
+  requireContained(relative: string): void;
+}
+
+/**
  * Proxied artifacts in the workspace artifact datastore (`.mlw/datastores/workspaceartifactstore/`): the path of
  * `mlflow-artifacts:/<experiment>/<run>/artifacts/<file>` below that folder is `<experiment>/<run>/artifacts/<file>`.
  */
-export class ArtifactStore {
+export class ArtifactStore implements Artifacts {
   constructor(readonly root: string) {}
 
   /** A relative artifact path made absolute; `..`, absolute paths and NUL are refused as MLflow does. */
@@ -56,7 +69,7 @@ export class ArtifactStore {
    * writing into the datastore could leave), or outside the folder `within` (a relative folder of the store), is
    * refused rather than followed.
    */
-  open(relative: string, within = ''): { stream: fs.ReadStream; name: string } {
+  async open(relative: string, within = ''): Promise<{ stream: fs.ReadStream; name: string }> {
     try {
       const { root, inside } = this.containment(relative, within);
       return { stream: readStreamInside(root, inside).stream, name: path.posix.basename(relative) };
@@ -71,7 +84,7 @@ export class ArtifactStore {
    * Direct children of a folder; paths are `prefix/name` (or just the name without prefix). Symbolic links are
    * listed as what they point to while that stays inside the store (and the folder `within`), and left out otherwise.
    */
-  list(relative: string, prefix?: string, within = ''): FileInfoJson[] {
+  async list(relative: string, prefix?: string, within = ''): Promise<FileInfoJson[]> {
     let entries;
     try {
       const { root, inside } = this.containment(relative, within);
@@ -91,7 +104,7 @@ export class ArtifactStore {
       });
   }
 
-  delete(relative: string): void {
+  async delete(relative: string): Promise<void> {
     const target = this.resolve(relative);
     if (target === this.root) throw invalid('Refusing to delete the artifact root');
     this.requireContainedFolder(relative);

@@ -114,19 +114,19 @@ export function ajaxRoutes(app: FastifyInstance, tracking: TrackingService): voi
 export function downloadRoutes(app: FastifyInstance, tracking: TrackingService): void {
   void app.register(async (scope) => {
     scope.setErrorHandler(mlflowErrorReply);
-    endpoint(scope, tracking, ['GET'], '/get-artifact', ({ fields, reply }) => {
+    endpoint(scope, tracking, ['GET'], '/get-artifact', async ({ fields, reply }) => {
       const relative = safeRelativePath(fields.string('path'));
       const run = tracking.runs.require(fields.optionalString('run_id') || fields.string('run_uuid'));
-      return sendFile(reply, tracking.artifacts.open(`${proxiedPath(run.artifact_uri)}/${relative}`));
+      return sendFile(reply, await tracking.artifacts.open(`${proxiedPath(run.artifact_uri)}/${relative}`));
     });
     // MLflow's server merges duplicate slashes (its UI asks for `//model-versions/…` under an empty prefix).
     for (const url of ['/model-versions/get-artifact', '//model-versions/get-artifact']) {
-      endpoint(scope, tracking, ['GET'], url, ({ fields, reply }) => {
+      endpoint(scope, tracking, ['GET'], url, async ({ fields, reply }) => {
         const relative = safeRelativePath(fields.string('path'));
         const location = tracking.registry.downloadUri(fields.string('name'), fields.string('version'));
         const runSource = /^runs:\/([^/]+)\/?(.*)$/.exec(location);
         const root = runSource ? `${proxiedPath(tracking.runs.require(runSource[1]!).artifact_uri)}${runSource[2] ? `/${runSource[2]}` : ''}` : proxiedPath(location);
-        return sendFile(reply, tracking.artifacts.open(`${root}/${relative}`));
+        return sendFile(reply, await tracking.artifacts.open(`${root}/${relative}`));
       });
     }
   });

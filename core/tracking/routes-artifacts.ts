@@ -20,14 +20,14 @@ export function artifactRoutes(app: FastifyInstance, tracking: TrackingService):
       const fields = new RequestFields((request.query ?? {}) as Record<string, unknown>);
       const relative = fields.has('path') ? safeRelativePath(fields.optionalString('path') ?? '') : '';
       const within = tracking.requireArtifactRead(request.raw, relative);
-      const files = tracking.artifacts.list(relative, undefined, within);
+      const files = await tracking.artifacts.list(relative, undefined, within);
       return files.length ? { files } : {};
     });
 
     scope.get<{ Params: { '*': string } }>('/artifacts/*', async (request, reply) => {
       const relative = artifactPath(request.params['*']);
       const within = tracking.requireArtifactRead(request.raw, relative);
-      return sendFile(reply, tracking.artifacts.open(relative, within));
+      return sendFile(reply, await tracking.artifacts.open(relative, within));
     });
 
     scope.put<{ Params: { '*': string } }>('/artifacts/*', async (request) => {
@@ -41,7 +41,7 @@ export function artifactRoutes(app: FastifyInstance, tracking: TrackingService):
     scope.delete<{ Params: { '*': string } }>('/artifacts/*', async (request) => {
       const relative = artifactPath(request.params['*']);
       tracking.requireArtifactWrite(request.raw, relative);
-      tracking.artifacts.delete(relative);
+      await tracking.artifacts.delete(relative);
       return {};
     });
   }, { prefix: '/api/2.0/mlflow-artifacts' });

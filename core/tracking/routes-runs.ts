@@ -189,21 +189,21 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
     return `{"metrics":${page.metrics}${page.nextPageToken ? `,"next_page_token":${JSON.stringify(page.nextPageToken)}` : ''}}`;
   });
 
-  endpoint(app, tracking, ['GET'], '/mlflow/artifacts/list', ({ fields, request }) => {
+  endpoint(app, tracking, ['GET'], '/mlflow/artifacts/list', async ({ fields, request }) => {
     checkSchema(fields, { ...RUN, path: STRING, page_token: STRING });
     const run = runs.require(runIdOf(fields));
     tracking.requireRunRead(request, run);
     const relative = fields.has('path') ? safeRelativePath(fields.optionalString('path') ?? '') : '';
     const root = proxiedPath(run.artifact_uri);
-    const files = tracking.artifacts.list(relative ? `${root}/${relative}` : root, relative || undefined, tracking.artifactReadFolder(request, root));
+    const files = await tracking.artifacts.list(relative ? `${root}/${relative}` : root, relative || undefined, tracking.artifactReadFolder(request, root));
     return { root_uri: run.artifact_uri, ...(files.length ? { files } : {}) };
   });
 
-  endpoint(app, tracking, ['GET'], '/mlflow/get-artifact', ({ fields, request, reply }) => {
+  endpoint(app, tracking, ['GET'], '/mlflow/get-artifact', async ({ fields, request, reply }) => {
     const run = runs.require(runIdOf(fields));
     tracking.requireRunRead(request, run);
     const root = proxiedPath(run.artifact_uri);
-    const file = tracking.artifacts.open(`${root}/${safeRelativePath(fields.string('path'))}`, tracking.artifactReadFolder(request, root));
+    const file = await tracking.artifacts.open(`${root}/${safeRelativePath(fields.string('path'))}`, tracking.artifactReadFolder(request, root));
     return sendFile(reply, file);
   });
 }

@@ -6,7 +6,9 @@ import type { Store } from '../store/database';
 import type { EventLog } from '../store/events';
 import type { JobRepository } from '../store/jobs';
 import type { JobRow } from '../store/jobs';
-import { ArtifactStore, proxiedPath } from './artifacts';
+import type { BlobDatastore } from '../data/blob';
+import { type Artifacts, ArtifactStore, proxiedPath } from './artifacts';
+import { BlobArtifactStore } from './blob-artifacts';
 import { forbidden } from './errors';
 import { ExperimentRepository } from './experiments';
 import { GroupCommit } from './group-commit';
@@ -51,6 +53,8 @@ export interface TrackingWorkspace {
   jobs: Pick<JobRepository, 'get' | 'statuses'>;
   /** `.mlw/`: the artifact datastore and the token key live there. */
   mlwDir: string;
+  /** `workspaceartifactstore` when it is a Blob container (a workspace on a storage account), with its credentials. */
+  artifactDatastore?: () => BlobDatastore | undefined;
 }
 
 export class TrackingService {
@@ -59,7 +63,8 @@ export class TrackingService {
   readonly metrics: MetricRepository;
   readonly searcher: RunSearcher;
   readonly registry: ModelRegistry;
-  readonly artifacts: ArtifactStore;
+  private readonly localArtifacts: ArtifactStore;
+  private blobArtifacts: { key: string; store: BlobArtifactStore } | undefined;
   readonly tokens: RunTokens;
   readonly writes: GroupCommit;
   private readonly stream: MetricStream;
@@ -75,12 +80,21 @@ export class TrackingService {
     this.metrics = new MetricRepository(store);
     this.searcher = new RunSearcher(this.runs, this.metrics, this.experiments);
     this.registry = new ModelRegistry(store, workspace.assets);
-    this.artifacts = new ArtifactStore(path.join(workspace.mlwDir, 'datastores', 'workspaceartifactstore'));
+    this.localArtifacts = new ArtifactStore(path.join(workspace.mlwDir, 'datastores', 'workspaceartifactstore'));
     this.tokens = new RunTokens(path.join(workspace.mlwDir, 'tracking.key'));
     this.writes = new GroupCommit(store);
     this.stream = new MetricStream(store, workspace.events);
     this.scope = new TokenScope(store, this.runs, workspace.jobs);
     store.transaction(() => this.experiments.ensureDefault());
+  }
+
+  /** Where proxied artifacts are kept: the Blob container of `workspaceartifactstore` when it is one, else its folder. */
+  get artifacts(): Artifacts {
+    const blob = this.workspace.artifactDatastore?.();
+    if (!blob) return this.localArtifacts;
+    const key = JSON.stringify(blob);
+    if (this.blobArtifacts?.key !== key) this.blobArtifacts = { key, store: new BlobArtifactStore(blob) };
+    return this.blobArtifacts.store;
   }
 
   /** Where jobs reach the API, known once the daemon listens. */

@@ -72,7 +72,7 @@ test('an administrator creates the workspace, a compute and a Blob datastore wit
   refused(await mlw(root, reader, 'job', 'create', '-f', 'job.yml'), /^mlw: readers cannot submit jobs; ask an administrator\n$/);
 });
 
-test('a storage_account mlw can reach makes workspaceblobstore a Blob container, its key in the secrets store, and job outputs go there; unreachable, it stays a folder', async (t) => {
+test('a storage_account mlw can reach makes workspaceblobstore and workspaceartifactstore Blob containers, the key in the secrets store, and job outputs go there; unreachable, they stay folders', async (t) => {
   const azurite = await startAzurite(t);
   const account = `storage_account: /subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${DEV_ACCOUNT}\n`;
   const reach = { MLW_AZURE_BLOB_ENDPOINT: `http://${azurite.endpoint}`, AZURE_STORAGE_KEY: DEV_KEY };
@@ -83,9 +83,11 @@ test('a storage_account mlw can reach makes workspaceblobstore a Blob container,
   stopDaemonAfter(t, root);
   const blobContainer = /\n  workspaceblobstore \(azure_blob, devstoreaccount1\/(azureml-blobstore-[0-9a-f-]{36})\)\n/.exec(ok(created))?.[1];
   assert.ok(blobContainer, created.stdout);
-  assert.match(created.stdout, /\n  workspaceartifactstore \(local, \.mlw\/datastores\/workspaceartifactstore\)\n/);
-  assert.match(created.stdout, new RegExp(`\\n  storage_account: /subscriptions/.*/${DEV_ACCOUNT}\\n    workspaceblobstore is the Blob container ${DEV_ACCOUNT}/${blobContainer} \\(uploads and job outputs\\)`));
+  assert.match(created.stdout, /\n  workspaceartifactstore \(azure_blob, devstoreaccount1\/azureml\)\n/);
+  assert.match(created.stdout, new RegExp(`\\n  storage_account: /subscriptions/.*/${DEV_ACCOUNT}\\n    workspaceblobstore is the Blob container ${DEV_ACCOUNT}/${blobContainer} \\(uploads and job outputs\\); workspaceartifactstore is the Blob container ${DEV_ACCOUNT}/azureml \\(MLflow artifacts\\)\\n`));
   assert.ok(await azurite.service.getContainerClient(blobContainer).exists(), 'the container was created');
+  assert.ok(await azurite.service.getContainerClient('azureml').exists(), "the artifact store's container was created");
+  assert.match(ok(await mlw(root, undefined, 'datastore', 'show', 'workspaceartifactstore')), /secret:datastores\/workspaceartifactstore\/account_key/);
   const shownDatastore = ok(await mlw(root, undefined, 'datastore', 'show', 'workspaceblobstore'));
   assert.match(shownDatastore, /secret:datastores\/workspaceblobstore\/account_key/);
   assert.ok(!shownDatastore.includes(DEV_KEY), 'the key is only in the secrets store');
@@ -106,11 +108,20 @@ test('a storage_account mlw can reach makes workspaceblobstore a Blob container,
   const unreached = await runCli(local, ['workspace', 'create', '-f', 'workspace.yml'], { MLW_AZURE_BLOB_ENDPOINT: reach.MLW_AZURE_BLOB_ENDPOINT, AZURE_STORAGE_KEY: '', MLW_TOKEN: '' });
   stopDaemonAfter(t, local);
   assert.match(ok(unreached), /\n  workspaceblobstore \(local, \.mlw\/datastores\/workspaceblobstore\)\n/);
-  assert.match(unreached.stdout, /\n    mlw uses this storage account for workspaceblobstore only when `mlw workspace create` gets its key in AZURE_STORAGE_KEY/);
+  assert.match(unreached.stdout, /\n    mlw uses this storage account for workspaceblobstore and workspaceartifactstore only when `mlw workspace create` gets its key in AZURE_STORAGE_KEY/);
   assert.match(unreached.stderr, /note: workspaceblobstore stays a folder under \.mlw\/datastores\/: AZURE_STORAGE_KEY is not set/);
   // Once the folder holds data, the workspace is not moved onto the account (its assets point into the folder).
   ok(await runCli(local, ['data', 'create', '-f', 'data.yml'], { MLW_TOKEN: '' }));
   refused(await runCli(local, ['workspace', 'create', '-f', 'workspace.yml'], { ...reach, MLW_TOKEN: '' }), /workspaceblobstore already holds data in \.mlw\/datastores\/workspaceblobstore\/ .*create this workspace in a new folder/);
+
+  // An artifact folder already holding MLflow artifacts stays a folder (runs point into it); the blobstore moves.
+  const tracked = await workspace(t, { ...files, '.mlw/datastores/workspaceartifactstore/0/run/artifacts/a.txt': 'logged' });
+  const kept = await runCli(tracked, ['workspace', 'create', '-f', 'workspace.yml'], { ...reach, MLW_TOKEN: '' });
+  stopDaemonAfter(t, tracked);
+  assert.match(ok(kept), /\n  workspaceblobstore \(azure_blob, /);
+  assert.match(kept.stdout, /\n  workspaceartifactstore \(local, \.mlw\/datastores\/workspaceartifactstore\)\n/);
+  assert.match(kept.stdout, /; workspaceartifactstore stays a folder under \.mlw\/datastores\/ \(it held MLflow artifacts already\)/);
+  assert.match(kept.stderr, /note: workspaceartifactstore stays a folder under \.mlw\/datastores\/: it already holds MLflow artifacts that runs point to/);
 });
 
 test('mlw workspace show against a remote control plane shows the remote workspace', async (t) => {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { assertDirectOutputWritable } from '../../data/blob';
 import type { DatastoreResolver } from '../../data/datastores';
 import { DataError } from '../../data/errors';
 import type { EnvironmentSource } from '../../env/builder';
@@ -75,7 +76,10 @@ export function decodeCommandPlan(row: JobRow): CommandPlan {
   return JSON.parse(row.spec) as CommandPlan;
 }
 
-/** Refuses at submission what staging would refuse later: missing data, unknown datastores, paths escaping. */
+/**
+ * Refuses at submission what staging would refuse later: missing data, unknown datastores, paths escaping, `direct`
+ * Blob outputs the run could not write.
+ */
 function checkDataPaths(spec: CommandSpec, specDir: string, datastores: DatastoreResolver): void {
   const pathOf = (entry: unknown) => (typeof entry === 'object' && entry !== null && typeof (entry as { path?: unknown }).path === 'string' ? (entry as { path: string }).path : undefined);
   for (const [section, mustExist] of [['inputs', true], ['outputs', false]] as const) {
@@ -84,7 +88,8 @@ function checkDataPaths(spec: CommandSpec, specDir: string, datastores: Datastor
       const form = given === undefined ? undefined : parseReference(given)?.form;
       if (form !== 'file' && form !== 'datastore-path' && form !== 'job-output') continue;
       try {
-        datastores.resolve(given!, specDir, { mustExist });
+        const location = datastores.resolve(given!, specDir, { mustExist });
+        if (section === 'outputs' && (entry as { mode?: string }).mode === 'direct' && location.kind === 'remote' && location.blob) assertDirectOutputWritable(location.blob.datastore);
       } catch (error) {
         throw DataError.at(`${section}.${name}`, `${section}.${name}`, error);
       }
