@@ -1,6 +1,9 @@
 import Docker from 'dockerode';
 import type { ComputeDriver, ReattachPlan, RunHandle, RunPlan } from '../compute/driver';
 import { SwarmDriver } from '../compute/swarm/driver';
+import { listsNodes } from '../compute/swarm/node-list';
+import type { ComputeNode } from '../api/contracts';
+import { BadRequest } from '../errors';
 import type { SwarmComputeSpec } from '../language/types/assets';
 import type { WorkspaceRegistryAddresses } from './computes';
 import { swarmDriverOptions } from './swarm-computes';
@@ -44,9 +47,11 @@ export class ClusterDriver implements ComputeDriver {
     return (await this.choose()).reattach(runId, ref, plan);
   }
 
-  /** The backend in use (for what only a Swarm answers, such as its nodes); undefined before the engine answered. */
-  get current(): ComputeDriver | undefined {
-    return this.chosen;
+  /** The Swarm's nodes, when the cluster is one. */
+  async nodes(): Promise<ComputeNode[]> {
+    const backend = await this.choose();
+    if (!listsNodes(backend)) throw new BadRequest('this amlcompute runs Docker containers (its Docker engine is not a Swarm manager), so it has no nodes to list');
+    return backend.nodes();
   }
 
   private choose(): Promise<ComputeDriver> {

@@ -21,7 +21,7 @@ test('an amlcompute cluster runs its jobs as Swarm services when the workspace\'
   await new Promise((resolve, reject) => manager.modem.followProgress(loaded, (error: Error | null) => (error ? reject(error) : resolve(undefined))));
   const root = await workspace(t, {
     'cluster.yml': 'name: cpu-cluster\ntype: amlcompute\nmin_instances: 0\nmax_instances: 1\n',
-    'job.yml': `${COMMAND_SCHEMA}\ntype: command\nexperiment_name: cluster\ncommand: sleep 2; echo ran on the cluster\nenvironment:\n  image: ${PYTHON_IMAGE}\ncompute: azureml:cpu-cluster\n`,
+    'job.yml': `${COMMAND_SCHEMA}\ntype: command\nexperiment_name: cluster\ncommand: sleep 10; echo ran on the cluster\nenvironment:\n  image: ${PYTHON_IMAGE}\ncompute: azureml:cpu-cluster\n`,
   });
   recordWorkspace(root, { name: 'cluster-ws' } as never, path.join(root, 'workspace.yml'));
   const daemon = await startDaemonProcess(t, root, { DOCKER_HOST: `unix://${lab.managerSocket}` });
@@ -34,6 +34,8 @@ test('an amlcompute cluster runs its jobs as Swarm services when the workspace\'
     const tasks = (await manager.listTasks({ filters: { service: [service.ID] } })) as { NodeID?: string; Status: { State: string } }[];
     return tasks.find((task) => task.Status.State === 'running')?.NodeID;
   }, 120_000);
+  const listed = await daemon.client.computes.nodes('cpu-cluster');
+  assert.ok(listed.nodes.some((n) => n.tasks?.some((task) => task.job === job)), JSON.stringify(listed.nodes));
   const done = await reaches(daemon.client, job, ended, 120_000);
   assert.equal(done.status, 'Completed', done.reason);
   assert.ok(done.events.some((e) => e.type === 'status' && e.status === 'Running'));
