@@ -81,9 +81,12 @@ export async function startInstances(docker: Docker, plan: RunPlan, startContain
     reportExit(plan.onExit, exit);
     return exit;
   })();
+  // The run runs once every instance does.
+  const started = handles.some((handle) => handle.started) ? Promise.all(handles.map((handle) => handle.started)).then(() => undefined) : undefined;
   return {
     ref: handles[0]!.ref,
     exited,
+    ...(started ? { started } : {}),
     stop: async () => {
       await stopAll();
       await exited;

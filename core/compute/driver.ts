@@ -51,6 +51,11 @@ export interface RunPlan {
   /** Writes one of mlw's own lines to the job's log (not the run's output), e.g. that a feature is off on this compute. */
   notice?: (line: string) => void;
   /**
+   * Called while the run waits for room to run (a cluster placing it), each time the reason changes, in the words of
+   * whoever holds it back ("no suitable node (insufficient resources on 3 nodes)").
+   */
+  waiting?: (reason: string) => void;
+  /**
    * Called once with the exit as soon as the driver knows it, before the driver removes anything that would tell it
    * (a container): the engine records it durably there.
    */
@@ -76,12 +81,17 @@ export interface RunHandle {
   readonly ref: string;
   /** Resolves once the run ended and its output is fully written to the log file. */
   readonly exited: Promise<RunExit>;
+  /**
+   * Resolves once the run actually runs, when that can be later than `start` returning (a cluster that has not placed
+   * it yet); never when it ends without having run. Drivers whose runs run once started omit it.
+   */
+  readonly started?: Promise<void>;
   /** Stops the run (SIGTERM, then SIGKILL after a grace period); `exited` then resolves. */
   stop(): Promise<void>;
 }
 
 /** `mounts` lets a driver that copies them (a remote engine) bring the writable ones back. */
-export type ReattachPlan = Pick<RunPlan, 'logFile' | 'stateDir' | 'onExit'> & Partial<Pick<RunPlan, 'mounts' | 'notice'>>;
+export type ReattachPlan = Pick<RunPlan, 'logFile' | 'stateDir' | 'onExit'> & Partial<Pick<RunPlan, 'mounts' | 'notice' | 'waiting'>>;
 
 /**
  * Tells `onExit` how a run ended. Recording it can fail (a full disk, a run folder made unwritable); that must neither

@@ -5,6 +5,7 @@ import type { AssetRepository } from '../store/assets';
 import { DriverRegistry } from '../compute/registry';
 import type { RegistryAddresses } from '../compute/swarm/images';
 import { swarmDrivers } from './swarm-computes';
+import { clusterDrivers } from './cluster-computes';
 
 /** The workspace's registry as nodes reaching this machine at an address pull from it; none without one. */
 export type WorkspaceRegistryAddresses = (hostAddress: () => Promise<string>) => Promise<RegistryAddresses | undefined>;
@@ -34,7 +35,8 @@ export function standardDrivers(
 ): DriverRegistry {
   const registry = new DriverRegistry()
     .register(['local'], { driver: () => local, containerized: false })
-    .register(['docker', 'amlcompute'], { driver: docker, containerized: true })
+    .register(['docker'], { driver: docker, containerized: true })
+    .register(['amlcompute'], { driver: clusterDrivers(docker, workspaceRegistry), containerized: true })
     .register(['swarm'], { driver: swarmDrivers(workspaceRegistry), containerized: true })
     .register(['computeinstance'], { driver: docker, containerized: true, singleInstance: true });
   if (remote) {

@@ -91,20 +91,23 @@ export class JobRunner {
         plan = await this.prepare();
         if (this.abort.signal.aborted) return this.end(this.stopReason!.status, this.stopReason!.reason);
         this.handle = await this.start(plan.plan);
-        this.ctx.jobs.patch(this.job.name, { driver_ref: this.handle.ref, started_at: Date.now() });
-        this.transition('Running');
+        this.ctx.jobs.patch(this.job.name, { driver_ref: this.handle.ref });
         // A cancel that arrived while the run was starting had no handle to stop yet.
         if (this.abort.signal.aborted) void this.handle.stop();
+        await this.markRunning(this.handle, Date.now());
       } else {
         const ref = this.job.driver_ref ?? record.started?.ref;
         // Leaves Queued before the first await, so the scheduler never starts this job as a new one.
-        if (this.job.status === 'Queued' || this.job.status === 'Preparing') this.resumeAsRunning(record, ref);
+        if (this.job.status === 'Queued' || this.job.status === 'Preparing') this.resumeStarted(ref);
         plan = await this.prepare(false);
         // A cancel or timeout the database lost still decides how the job ends (unless one arrived while preparing).
         if (record.exited?.stopped) this.stopReason ??= record.exited.stopped;
         if (this.job.status !== 'Finalizing' || this.job.exit_code === null) {
           this.handle = await this.reconnect(plan.plan, record, ref ?? '');
           if (!this.handle) return this.end('Failed', this.fateUnknown(record, ref));
+          // A cancel that arrived while re-attaching had no handle to stop yet.
+          if (this.abort.signal.aborted) void this.handle.stop();
+          if (this.job.status === 'Preparing') await this.markRunning(this.handle, record.started?.at ?? record.starting!.at);
         }
       }
       if (this.handle) {
@@ -149,10 +152,24 @@ export class JobRunner {
     return handle;
   }
 
-  /** A job the database still has before Running although its run folder says it was started. */
-  private resumeAsRunning(record: RunRecord, ref: string | undefined): void {
-    this.ctx.jobs.patch(this.job.name, { ...(ref ? { driver_ref: ref } : {}), started_at: record.started?.at ?? record.starting!.at });
+  /** A job the database still has before Running although its run folder says it was started: Running once re-attached. */
+  private resumeStarted(ref: string | undefined): void {
+    if (ref) this.ctx.jobs.patch(this.job.name, { driver_ref: ref });
     if (ref) this.job.driver_ref = ref;
+    if (this.job.status === 'Queued') this.transition('Preparing');
+  }
+
+  /**
+   * Running once the run runs: at once for a driver whose runs run once started, else when the driver says so (a
+   * cluster placed it); never when it ended first. Until then the job stays Preparing, with the driver's reason.
+   */
+  private async markRunning(handle: RunHandle, startedAt: number): Promise<void> {
+    if (handle.started) {
+      const ran = await Promise.race([handle.started.then(() => true), handle.exited.then(() => false, () => false)]);
+      if (!ran) return;
+      startedAt = Date.now();
+    }
+    this.ctx.jobs.patch(this.job.name, { started_at: startedAt });
     this.transition('Running');
   }
 
@@ -255,6 +272,9 @@ export class JobRunner {
       onExit: (exit) => this.recordExit(exit),
       ...(distributed ? { instances: distributed.instances } : {}),
       notice: log,
+      waiting: (reason) => {
+        if (this.job.status === 'Preparing' && !this.abort.signal.aborted) this.transition('Preparing', reason);
+      },
     };
     if (stage) log(`[mlw] running on ${this.target.name} (${this.target.type}): ${redactSas(command)}`);
     return { plan, outputs };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Docker from 'dockerode';
 import { COMMAND_SCHEMA, logText, refusal, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
+import type { JobDetail } from '../../core/vocabulary';
 import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { DockerTestBed, PYTHON_IMAGE, waitFor } from '../support/docker';
 import { labCompute, startSwarmLab, type SwarmLab } from '../support/swarm-lab';
@@ -12,6 +13,9 @@ const docker = new DockerTestBed();
 
 /** The lab's compute, placed on the workers, with labels. */
 const workerCompute = (lab: SwarmLab): string => labCompute(lab, ['placement:\n  constraints: ["node.role == worker"]', 'labels:\n  team: vision']);
+
+/** The lab's compute on the workers, asking for more CPUs than any node has. */
+const hugeCompute = (lab: SwarmLab): string => labCompute(lab, ['placement:\n  constraints: ["node.role == worker"]']).replace('cpus: 0.5', 'cpus: 64');
 
 function swarmJob(command: string, extra = ''): string {
   return `${COMMAND_SCHEMA}\ntype: command\nexperiment_name: swarm\ncommand: ${JSON.stringify(command)}\nenvironment:\n  image: ${PYTHON_IMAGE}\ncompute: azureml:cluster\n${extra}`;
@@ -143,20 +147,45 @@ test('swarm computes', { timeout: 600_000 }, async (t) => {
     assert.deepEqual(await runServices(manager, job.name), []);
   });
 
-  await t.test('a run no node has room for waits, and its log says why in the manager\'s words; cancel removes it', async (t) => {
-    const plane = await clusterPlane(t, lab, { 'job.yml': swarmJob('echo never') });
-    const huge = labCompute(lab, ['placement:\n  constraints: ["node.role == worker"]']).replace('cpus: 0.5', 'cpus: 64');
-    fs.writeFileSync(path.join(plane.root, 'cluster.yml'), huge);
+  await t.test('a run no node has room for waits Preparing, and its reason and log say why in the manager\'s words; cancel removes it', async (t) => {
+    const plane = await clusterPlane(t, lab, { 'job.yml': swarmJob('echo never'), 'cluster.yml': hugeCompute(lab) });
     await plane.client.assets.register('compute', { path: path.join(plane.root, 'cluster.yml') });
     const job = await plane.submit('job.yml');
     const lifecycle = path.join(plane.root, '.mlw/runs', job.name, 'system_logs/lifecycle.txt');
     const said = await waitFor('the wait\'s reason in the job\'s log', () => fs.existsSync(lifecycle) && /\[mlw\] waiting for a Swarm node: .*insufficient resources on \d+ node/.exec(fs.readFileSync(lifecycle, 'utf8'))?.[0], 60_000);
     assert.equal(fs.readFileSync(lifecycle, 'utf8').split(said).length, 2, 'said once while the reason stays the same');
+    const waiting = await plane.client.jobs.get(job.name);
+    assert.equal(waiting.status, 'Preparing', 'not Running while no node runs its task');
+    assert.match(waiting.reason ?? '', /^waiting for a Swarm node: no suitable node \(insufficient resources on \d+ nodes?\)/, waiting.reason);
+    assert.equal((await runServices(manager, job.name)).length, 1, 'its service exists');
     await plane.client.jobs.cancel(job.name);
     const events = await plane.events(job.name);
     assert.equal(statuses(events).at(-1), 'Canceled', logText(events));
+    assert.ok(!statuses(events).includes('Running'), statuses(events).join(' '));
     assert.match(logText(events), /waiting for a Swarm node: no suitable node \(insufficient resources on \d+ nodes?\)/);
     assert.deepEqual(await runServices(manager, job.name), [], 'the service is gone');
+  });
+
+  await t.test('a daemon restarted while the run waits for a node finds it still waiting, Preparing; cancel then removes it', async (t) => {
+    const root = await workspace(t, { 'cluster.yml': hugeCompute(lab), 'job.yml': swarmJob('echo never') });
+    const first = await startDaemonProcess(t, root);
+    await first.client.assets.register('compute', { path: path.join(root, 'cluster.yml') });
+    const job = await submit(first.client, root, 'job.yml');
+    const waitsForNode = (d: JobDetail) => d.status === 'Preparing' && /insufficient resources/.test(d.reason ?? '');
+    const waiting = await reaches(first.client, job, waitsForNode, 60_000);
+    assert.equal(waiting.startedAt, undefined);
+    const [service] = await runServices(manager, job);
+    await kill(first);
+    const second = await startDaemonProcess(t, root);
+    const lifecycle = path.join(root, '.mlw/runs', job, 'system_logs/lifecycle.txt');
+    await waitFor('the re-attached run to say again why it waits', () => fs.readFileSync(lifecycle, 'utf8').split('waiting for a Swarm node').length === 3, 60_000);
+    assert.ok(waitsForNode(await second.client.jobs.get(job)));
+    assert.deepEqual((await runServices(manager, job)).map((s) => s.ID), [service!.ID], 'the same service, not a second run');
+    await second.client.jobs.cancel(job);
+    const done = await reaches(second.client, job, ended, 60_000);
+    assert.equal(done.status, 'Canceled', done.reason);
+    assert.ok(!done.events.some((e) => e.type === 'status' && e.status === 'Running'), 'never Running');
+    assert.deepEqual(await runServices(manager, job), []);
   });
 
   await t.test('a compute whose manager does not answer is a clear error at submit', async (t) => {

@@ -16,7 +16,7 @@ import { RegistryPublisher, type RegistryAddresses } from './images';
 import { swarmNodes } from './node-list';
 import { instanceAddresses, instanceNodes, nodesNetworkAddress } from './nodes';
 import { serviceSpec } from './service-spec';
-import { describeTaskExit, TERMINAL_STATES, waitingNotice, type SwarmTask, type TaskEnd } from './tasks';
+import { describeTaskExit, taskRan, TERMINAL_STATES, waitingNotice, type SwarmTask, type TaskEnd } from './tasks';
 import type { ComputeNode } from '../../api/contracts';
 
 export interface SwarmPlacement {
@@ -185,6 +185,7 @@ export class SwarmDriver implements ComputeDriver {
     return {
       ref: handle.ref,
       exited,
+      ...(handle.started ? { started: handle.started } : {}),
       stop: async () => {
         await handle.stop();
         await exited;
@@ -272,11 +273,15 @@ export class SwarmDriver implements ComputeDriver {
     const follow = (await this.manager.getService(serviceId).logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
     const written = pipeDockerFrames(follow, log.live);
     let stopRequested = false;
+    let ran!: () => void;
+    const started = new Promise<void>((resolve) => (ran = resolve));
+    const waiting = waitingNotice(plan);
+    const watch = (task: SwarmTask) => (taskRan(task) ? ran() : waiting(task));
     const exited = (async (): Promise<RunExit> => {
       let exit: RunExit;
       let logComplete = false;
       try {
-        const end = await this.taskEnd(serviceId, () => stopRequested, waitingNotice(plan.notice));
+        const end = await this.taskEnd(serviceId, () => stopRequested, watch);
         exit = describeTaskExit(end, stopRequested);
         // The manager would ask the lost node for the rest of the log, and wait for it.
         logComplete = !end.lostNode;
@@ -293,6 +298,7 @@ export class SwarmDriver implements ComputeDriver {
     return {
       ref: serviceId,
       exited,
+      started,
       stop: async () => {
         stopRequested = true;
         await this.manager.getService(serviceId).remove().catch((error: unknown) => {
@@ -303,8 +309,11 @@ export class SwarmDriver implements ComputeDriver {
     };
   }
 
-  /** The service's task once it ended or its node went down; no task when the service was removed before (a stop). */
-  private async taskEnd(serviceId: string, stopRequested: () => boolean, waiting: (task: SwarmTask) => void): Promise<TaskEnd> {
+  /**
+   * The service's task once it ended or its node went down; no task when the service was removed before (a stop).
+   * `watch` sees the task's state at each poll.
+   */
+  private async taskEnd(serviceId: string, stopRequested: () => boolean, watch: (task: SwarmTask) => void): Promise<TaskEnd> {
     for (;;) {
       let tasks: SwarmTask[];
       try {
@@ -314,9 +323,9 @@ export class SwarmDriver implements ComputeDriver {
         tasks = [];
       }
       const task = tasks.sort((a, b) => (a.CreatedAt ?? '').localeCompare(b.CreatedAt ?? '')).at(-1);
+      if (task) watch(task);
       if (task && TERMINAL_STATES.has(task.Status.State)) return { task };
       if (stopRequested() && !task) return {};
-      if (task) waiting(task);
       const lostNode = task?.NodeID ? await this.downNode(task.NodeID) : undefined;
       if (lostNode) return { task, lostNode };
       await delay(POLL_INTERVAL_MS);

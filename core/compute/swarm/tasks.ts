@@ -27,16 +27,23 @@ export function describeTaskExit({ task, lostNode }: TaskEnd, stopRequested: boo
   return { exitCode: exitCode || -1, reason: `Swarm task ${task.Status.State}${task.Status.Err ? `: ${task.Status.Err}` : ''}` };
 }
 
+/** Whether the task's container runs, or ran and ended. */
+export function taskRan(task: SwarmTask): boolean {
+  const state = task.Status.State;
+  return state === 'running' || state === 'complete' || (state === 'failed' && task.Status.ContainerStatus?.ExitCode !== undefined);
+}
+
 /**
- * Says in the job's log, once each time it changes, why the manager has not placed the run's task yet: the queue
- * reason of a cluster, in the manager's words ("no suitable node (insufficient resources on 3 nodes)").
+ * Says in the job's log and its status reason, once each time it changes, why the manager has not placed the run's
+ * task yet: the queue reason of a cluster, in the manager's words ("no suitable node (insufficient resources on 3 nodes)").
  */
-export function waitingNotice(notice: ((line: string) => void) | undefined): (task: SwarmTask) => void {
+export function waitingNotice(plan: { notice?: (line: string) => void; waiting?: (reason: string) => void }): (task: SwarmTask) => void {
   let said: string | undefined;
   return (task) => {
     const why = task.Status.State === 'pending' ? task.Status.Err : undefined;
     if (!why || why === said) return;
     said = why;
-    notice?.(`[mlw] waiting for a Swarm node: ${why}`);
+    plan.notice?.(`[mlw] waiting for a Swarm node: ${why}`);
+    plan.waiting?.(`waiting for a Swarm node: ${why}`);
   };
 }
