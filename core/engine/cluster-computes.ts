@@ -4,7 +4,7 @@ import { SwarmDriver } from '../compute/swarm/driver';
 import { listsNodes } from '../compute/swarm/node-list';
 import type { ComputeNode } from '../api/contracts';
 import { BadRequest } from '../errors';
-import type { SwarmComputeSpec } from '../language/types/assets';
+import type { SwarmComputeSpec } from '../language/types/computes';
 import type { WorkspaceRegistryAddresses } from './computes';
 import { swarmDriverOptions } from './swarm-computes';
 
