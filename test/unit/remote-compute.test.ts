@@ -6,6 +6,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { COMMAND_SCHEMA, logText, refusal, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
 import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
 import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
+import { EXAMPLES } from '../support/examples';
 import { startRemoteEngineLab, type RemoteEngineLab } from '../support/remote-engine-lab';
 
 const local = new DockerTestBed();
@@ -115,6 +116,33 @@ describe('remote compute', { timeout: 180_000 }, () => {
   it('runs a job with code, an input and an output on a remote engine over SSH', async (t) => {
     const remote = await ready(t);
     if (remote) await runsCodeInputAndOutput(t, sshCompute('remote', remote));
+  });
+
+  it('examples/compute/remote-tls.yml and remote-ssh.yml, pointed at the lab, run examples/hello', async (t) => {
+    const remote = await ready(t);
+    if (!remote) return;
+    const example = (file: string, replacements: [string, string][]): string => {
+      let text = fs.readFileSync(path.join(EXAMPLES, 'compute', file), 'utf8');
+      for (const [from, to] of replacements) {
+        assert.ok(text.includes(from), `${file} has ${from}`);
+        text = text.replace(from, to);
+      }
+      return text;
+    };
+    const tls = example('remote-tls.yml', [['tcp://gpu-box.lan:2376', remote.tlsEndpoint], ['~/.docker/gpu-box/ca.pem', remote.files.ca], ['~/.docker/gpu-box/cert.pem', remote.files.cert], ['192.168.1.20', remote.hostAddress]]);
+    const ssh = example('remote-ssh.yml', [['ssh://mlw@gpu-box.lan:22', remote.sshEndpoint], ['~/.ssh/mlw_gpu_box', remote.sshPrivateKey], ['SHA256:owB+tD7lt9WAUcmPdoxODZWqrKfL/ZY6oby7jmJW2Ks', remote.sshHostKeyFingerprint]]);
+    const hello = (file: string) => fs.readFileSync(path.join(EXAMPLES, 'hello', file), 'utf8');
+    const plane = await remoteWorkspace(t, tls, { 'ssh.yml': ssh, 'hello/job.yml': hello('job.yml'), 'hello/src/hello.py': hello('src/hello.py') });
+    await plane.client.assets.register('compute', { path: path.join(plane.root, 'ssh.yml') });
+    // The example keeps its client key in the secrets store, under the reference it names.
+    await plane.http.request('POST', '/api/secrets/computes/gpu-box/tls_key', { value: fs.readFileSync(remote.files.key, 'utf8') });
+    for (const compute of ['gpu-box', 'gpu-box-ssh']) {
+      const job = await plane.submit('hello/job.yml', [`compute=azureml:${compute}`]);
+      const events = await plane.events(job.name);
+      assert.equal(statuses(events).at(-1), 'Completed', logText(events));
+      assert.match(logText(events), /Hello from mlw/);
+    }
+    assert.deepEqual(await remoteContainers(plane.root), []);
   });
 
   it('fails a job clearly when the engine refuses the client certificate, cannot be reached or shows another host key', async (t) => {

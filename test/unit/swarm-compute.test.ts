@@ -7,6 +7,7 @@ import { COMMAND_SCHEMA, logText, refusal, startPlane, statuses, workspace, type
 import type { JobDetail } from '../../core/vocabulary';
 import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { DockerTestBed, PYTHON_IMAGE, waitFor } from '../support/docker';
+import { EXAMPLES } from '../support/examples';
 import { labCompute, startSwarmLab, type SwarmLab } from '../support/swarm-lab';
 
 const docker = new DockerTestBed();
@@ -186,6 +187,24 @@ test('swarm computes', { timeout: 600_000 }, async (t) => {
     assert.equal(done.status, 'Canceled', done.reason);
     assert.ok(!done.events.some((e) => e.type === 'status' && e.status === 'Running'), 'never Running');
     assert.deepEqual(await runServices(manager, job), []);
+  });
+
+  await t.test('examples/compute/swarm-cluster.yml, pointed at the lab, runs examples/swarm on a worker', async (t) => {
+    let cluster = fs.readFileSync(path.join(EXAMPLES, 'compute/swarm-cluster.yml'), 'utf8');
+    for (const [from, to] of [['unix:///run/mlw-lab/mlwlab/n1.sock', `unix://${lab.managerSocket}`], ['registry: 10.81.0.1:5081', `registry: ${lab.registry}`], ['registry_push: 127.0.0.1:5081', `registry_push: ${lab.registryPush}`]] as const) {
+      assert.ok(cluster.includes(from), `swarm-cluster.yml has ${from}`);
+      cluster = cluster.replace(from, to);
+    }
+    const root = await workspace(t, { 'compute/swarm-cluster.yml': cluster });
+    for (const example of ['swarm', 'data']) fs.cpSync(path.join(EXAMPLES, example), path.join(root, example), { recursive: true });
+    const plane = await startPlane(t, root);
+    await plane.client.assets.register('compute', { path: path.join(root, 'compute/swarm-cluster.yml') });
+    const job = await plane.submit('swarm/job.yml');
+    const events = await plane.events(job.name);
+    assert.deepEqual(statuses(events), ['Queued', 'Preparing', 'Running', 'Finalizing', 'Completed'], logText(events));
+    const counts = JSON.parse(fs.readFileSync(path.join(root, '.mlw/datastores/workspaceblobstore/azureml', job.name, 'summary/counts.json'), 'utf8'));
+    assert.deepEqual(Object.keys(counts).sort(), ['setosa', 'versicolor', 'virginica'], 'the output folder came back');
+    assert.deepEqual(await runServices(manager, job.name), []);
   });
 
   await t.test('a compute whose manager does not answer is a clear error at submit', async (t) => {
