@@ -103,7 +103,8 @@ export function remoteEngineRefusal(error: unknown, engine: RemoteEngine, hostKe
   if (hostKey.refused) {
     return `showed the SSH host key ${hostKey.refused}, not the pinned ${engine.protocol === 'ssh' ? engine.hostKeyFingerprint : ''} (ssh.host_key_fingerprint); refused`;
   }
-  if (typeof code === 'string' && /CERT|SSL|TLS/i.test(code)) {
+  // Node's codes for a server certificate it does not trust: UNABLE_TO_VERIFY_LEAF_SIGNATURE, SELF_SIGNED_CERT_IN_CHAIN, ...
+  if (typeof code === 'string' && /CERT|SSL|TLS|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|SELF_SIGNED/i.test(code)) {
     const side = /ALERT|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_REQUIRED/i.test(code)
       ? "refused mlw's client certificate (tls.cert, tls.key)"
       : 'presented a certificate that tls.ca does not vouch for';
