@@ -21,6 +21,8 @@ LAB_SSH_PORT=${LAB_SSH_PORT:-2322}
 LAB_DIR=${LAB_DIR:-/tmp/$LAB}
 SHARED_SCRIPTS=${SHARED_SCRIPTS:-$HERE/../../../shared/scripts}
 NETNS_DOCKERD=$SHARED_SCRIPTS/swarm/lib/netns-dockerd.sh
+# shellcheck source=lib/engine-certs.sh
+source "$HERE/lib/engine-certs.sh"
 HOST_LINK=${LAB}h
 ENGINE_IP=$LAB_NET.2
 die() { echo "remote-engine-lab: $*" >&2; exit 1; }
@@ -44,21 +46,7 @@ up() {
   ip -n "$LAB" addr add "$ENGINE_IP/24" dev eth0
   ip -n "$LAB" link set eth0 up
 
-  (
-    cd "$LAB_DIR"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$LAB-ca" -keyout ca-key.pem -out ca.pem 2>/dev/null
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=$LAB-engine" -keyout server-key.pem -out server.csr 2>/dev/null
-    printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$ENGINE_IP" > server.ext
-    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -extfile server.ext -out server-cert.pem 2>/dev/null
-    printf 'extendedKeyUsage=clientAuth\n' > client.ext
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=$LAB-client" -keyout key.pem -out client.csr 2>/dev/null
-    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -extfile client.ext -out cert.pem 2>/dev/null
-    # A client certificate the engine must refuse: signed by a CA it does not trust.
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$LAB-rogue-ca" -keyout rogue-ca-key.pem -out rogue-ca.pem 2>/dev/null
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=$LAB-rogue" -keyout rogue-key.pem -out rogue.csr 2>/dev/null
-    openssl x509 -req -in rogue.csr -CA rogue-ca.pem -CAkey rogue-ca-key.pem -CAcreateserial -days 2 -extfile client.ext -out rogue-cert.pem 2>/dev/null
-    rm -f ./*.csr ./*.ext ./*.srl; chmod 600 ./*key.pem
-  )
+  make_engine_certs "$LAB_DIR" "$LAB" "$ENGINE_IP"
 
   : > "$LAB_DIR/dockerd.log"
   setsid "$NETNS_DOCKERD" "$LAB" "$LAB_DIR/dockerd.log" -- \

@@ -5,15 +5,21 @@
 #   sockets, pid files, exec roots: /run/mlw-lab/$LAB      data, registry storage, logs: /var/lib/mlw-lab/$LAB
 #   registry on 127.0.0.1:$LAB_REGISTRY_PORT (this host's engine pushes there: 127.0.0.0/8 is insecure by default),
 #   forwarded by socat as $LAB_NET.1:$LAB_REGISTRY_PORT for the nodes. No namespace has a default route.
-# `up` prints the lab as KEY=VALUE lines on stdout (MANAGER_SOCKET, NODE_SOCKETS, REGISTRY, REGISTRY_PUSH, HOST_ADDRESS).
+# `up` prints the lab as KEY=VALUE lines on stdout (MANAGER_SOCKET, NODE_SOCKETS, REGISTRY, REGISTRY_PUSH, HOST_ADDRESS;
+# with LAB_MANAGER_TLS=1 also MANAGER_TLS_ENDPOINT and MANAGER_TLS_DIR).
 # Pitfalls measured on this machine: ../shared/scripts/swarm/README.md.
-# env: LAB (default mlwlab, at most 8 characters: interface names), LAB_NET (default 10.81.0), LAB_REGISTRY_PORT (5081)
+# env: LAB (default mlwlab, at most 8 characters: interface names), LAB_NET (default 10.81.0), LAB_REGISTRY_PORT (5081),
+#      LAB_MANAGER_TLS (1: the manager's dockerd also listens on tcp://$LAB_NET.11:2376 with mutual TLS, its CA, server and
+#      client certificates in $DATA/tls as lib/engine-certs.sh makes them; default 0)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 NETNS_DOCKERD=$HERE/../../../shared/scripts/swarm/lib/netns-dockerd.sh
 LAB=${LAB:-mlwlab}
 NET=${LAB_NET:-10.81.0}
 PORT=${LAB_REGISTRY_PORT:-5081}
+MANAGER_TLS=${LAB_MANAGER_TLS:-0}
+# shellcheck source=lib/engine-certs.sh
+source "$HERE/lib/engine-certs.sh"
 NODES=3
 RUN=/run/mlw-lab/$LAB
 DATA=/var/lib/mlw-lab/$LAB
@@ -50,11 +56,19 @@ up() {
     ip -n "$ns" link set eth0 up
   done
 
+  local manager_tls=()
+  if [ "$MANAGER_TLS" = 1 ]; then
+    command -v openssl >/dev/null || die "openssl is not installed (scripts/provision.sh)"
+    mkdir -p "$DATA/tls"; chmod 700 "$DATA/tls"
+    make_engine_certs "$DATA/tls" "$LAB" "$NET.11"
+    manager_tls=(--host "tcp://$NET.11:2376" --tlsverify --tlscacert "$DATA/tls/ca.pem" --tlscert "$DATA/tls/server-cert.pem" --tlskey "$DATA/tls/server-key.pem")
+  fi
   for i in $(seq 1 $NODES); do
-    local n=n$i
+    local n=n$i extra=()
+    [ "$i" = 1 ] && extra=("${manager_tls[@]}")
     mkdir -p "$DATA/$n"
     setsid "$NETNS_DOCKERD" "${LAB}$n" "$LOGS/$n.log" -- \
-      --host "unix://$RUN/$n.sock" --data-root "$DATA/$n" --exec-root "$RUN/$n" --pidfile "$RUN/$n.pid" \
+      --host "unix://$RUN/$n.sock" "${extra[@]}" --data-root "$DATA/$n" --exec-root "$RUN/$n" --pidfile "$RUN/$n.pid" \
       --insecure-registry "$NET.0/24" >/dev/null 2>&1 </dev/null &
     echo $! > "$RUN/$n.launcher.pid"
   done
@@ -92,6 +106,10 @@ YML
   echo "REGISTRY=$NET.1:$PORT"
   echo "REGISTRY_PUSH=127.0.0.1:$PORT"
   echo "HOST_ADDRESS=$NET.1"
+  if [ "$MANAGER_TLS" = 1 ]; then
+    echo "MANAGER_TLS_ENDPOINT=tcp://$NET.11:2376"
+    echo "MANAGER_TLS_DIR=$DATA/tls"
+  fi
   log "up: manager unix://$RUN/n1.sock, registry $NET.1:$PORT"
 }
 
