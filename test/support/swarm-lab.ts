@@ -27,11 +27,15 @@ export interface SwarmLab {
   pidFile(hostname: string): string;
   /** With `managerTls`: the manager's mutual-TLS address and the folder of the lab's certificates (lib/engine-certs.sh). */
   managerTls?: { endpoint: string; dir: string };
+  /** With `managerSsh`: the manager's socket behind an sshd on loopback, its pinned host key, and the client's key file. */
+  managerSsh?: { endpoint: string; hostKeyFingerprint: string; privateKey: string };
 }
 
 export interface SwarmLabOptions {
   /** The manager's dockerd also listens on `tcp://<manager>:2376` with `--tlsverify`. */
   managerTls?: boolean;
+  /** An sshd on 127.0.0.1 forwards `ssh://root@127.0.0.1:<port>` to the manager's socket (`docker system dial-stdio`). */
+  managerSsh?: boolean;
 }
 
 /** Why a lab cannot be built here, or undefined. */
@@ -67,7 +71,8 @@ export async function bringUpSwarmLab(
 ): Promise<{ lab: SwarmLab; down: () => Promise<void> }> {
   const reason = unavailableReason();
   if (reason) throw new Error(`no Swarm lab here: ${reason}`);
-  const env = { ...process.env, LAB: `mlw${process.pid.toString(36).slice(-5)}`, LAB_NET: `10.100.${process.pid % 250}`, LAB_REGISTRY_PORT: String(20000 + (process.pid % 20000)), LAB_MANAGER_TLS: options.managerTls ? '1' : '0' };
+  const env = { ...process.env, LAB: `mlw${process.pid.toString(36).slice(-5)}`, LAB_NET: `10.100.${process.pid % 250}`, LAB_REGISTRY_PORT: String(20000 + (process.pid % 20000)), LAB_MANAGER_TLS: options.managerTls ? '1' : '0',
+    LAB_MANAGER_SSH: options.managerSsh ? '1' : '0', LAB_SSH_PORT: String(40000 + (process.pid % 20000)) };
   const down = async (): Promise<void> => {
     await execFileAsync('bash', [LAB_SCRIPT, 'down'], { env }).catch((error: unknown) => warn(`swarm lab teardown: ${(error as Error).message}`));
   };
@@ -88,6 +93,9 @@ export async function bringUpSwarmLab(
     hostAddress: values.HOST_ADDRESS!,
     pidFile: (hostname) => path.join(path.dirname(values.MANAGER_SOCKET!), `${hostname.slice(env.LAB.length)}.launcher.pid`),
     ...(values.MANAGER_TLS_ENDPOINT ? { managerTls: { endpoint: values.MANAGER_TLS_ENDPOINT, dir: values.MANAGER_TLS_DIR! } } : {}),
+    ...(values.MANAGER_SSH_ENDPOINT
+      ? { managerSsh: { endpoint: values.MANAGER_SSH_ENDPOINT, hostKeyFingerprint: values.MANAGER_SSH_HOST_KEY_FINGERPRINT!, privateKey: values.MANAGER_SSH_PRIVATE_KEY! } }
+      : {}),
   };
   return { lab, down };
 }

@@ -94,7 +94,8 @@ export class SwarmDriver implements ComputeDriver {
 
   constructor(private readonly options: SwarmDriverOptions) {
     this.manager = new Docker(options.manager);
-    this.probe = new Docker({ ...options.manager, timeout: 10_000 });
+    // docker-modem's SSH transport cannot time a request out (its stream has no setTimeout); sshOptions.readyTimeout bounds the connection.
+    this.probe = new Docker(options.manager.protocol === 'ssh' ? options.manager : { ...options.manager, timeout: 10_000 });
     const local = options.local ?? new Docker();
     const workspaceRegistry = options.workspaceRegistry;
     this.publisher = options.registry
