@@ -4,7 +4,7 @@ import type { ComputeDriver, RunResources } from '../compute/driver';
 import type { AssetRepository } from '../store/assets';
 import { DriverRegistry } from '../compute/registry';
 import type { RegistryAddresses } from '../compute/swarm/images';
-import { swarmDrivers } from './swarm-computes';
+import { swarmDrivers, type ManagerCredentials } from './swarm-computes';
 import { clusterDrivers } from './cluster-computes';
 
 /** The workspace's registry as nodes reaching this machine at an address pull from it; none without one. */
@@ -32,12 +32,13 @@ export function standardDrivers(
   docker: () => ComputeDriver,
   remote?: (name: string, spec: Record<string, unknown>) => ComputeDriver,
   workspaceRegistry?: WorkspaceRegistryAddresses,
+  managerCredentials?: ManagerCredentials,
 ): DriverRegistry {
   const registry = new DriverRegistry()
     .register(['local'], { driver: () => local, containerized: false })
     .register(['docker'], { driver: docker, containerized: true })
     .register(['amlcompute'], { driver: clusterDrivers(docker, workspaceRegistry), containerized: true })
-    .register(['swarm'], { driver: swarmDrivers(workspaceRegistry), containerized: true })
+    .register(['swarm'], { driver: swarmDrivers(workspaceRegistry, managerCredentials), containerized: true })
     .register(['computeinstance'], { driver: docker, containerized: true, singleInstance: true });
   if (remote) {
     registry.register(['remote'], {

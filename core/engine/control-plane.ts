@@ -104,7 +104,7 @@ export class ControlPlane {
     this.drivers = standardDrivers(options.local ?? new HostProcessDriver(), () => {
       if (!docker) throw new Unavailable('this control plane was started without Docker support');
       return docker();
-    }, remoteDrivers(this.secrets, this.layout.root, { trackingAt: options.trackingAt }), options.workspaceRegistry);
+    }, remoteDrivers(this.secrets, this.layout.root, { trackingAt: options.trackingAt }), options.workspaceRegistry, { secrets: this.secrets, baseDir: this.layout.root });
     this.lifecycle = new JobLifecycle(this.store, this.jobs, this.events);
     const datastores = (this.datastores = new DatastoreResolver({
       workspaceRoot: this.layout.root,

@@ -21,6 +21,10 @@ LAB_SSH_PORT=${LAB_SSH_PORT:-2322}
 LAB_DIR=${LAB_DIR:-/tmp/$LAB}
 SHARED_SCRIPTS=${SHARED_SCRIPTS:-$HERE/../../../shared/scripts}
 NETNS_DOCKERD=$SHARED_SCRIPTS/swarm/lib/netns-dockerd.sh
+# shellcheck source=lib/engine-certs.sh
+source "$HERE/lib/engine-certs.sh"
+# shellcheck source=lib/engine-sshd.sh
+source "$HERE/lib/engine-sshd.sh"
 HOST_LINK=${LAB}h
 ENGINE_IP=$LAB_NET.2
 die() { echo "remote-engine-lab: $*" >&2; exit 1; }
@@ -44,21 +48,7 @@ up() {
   ip -n "$LAB" addr add "$ENGINE_IP/24" dev eth0
   ip -n "$LAB" link set eth0 up
 
-  (
-    cd "$LAB_DIR"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$LAB-ca" -keyout ca-key.pem -out ca.pem 2>/dev/null
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=$LAB-engine" -keyout server-key.pem -out server.csr 2>/dev/null
-    printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$ENGINE_IP" > server.ext
-    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -extfile server.ext -out server-cert.pem 2>/dev/null
-    printf 'extendedKeyUsage=clientAuth\n' > client.ext
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=$LAB-client" -keyout key.pem -out client.csr 2>/dev/null
-    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -extfile client.ext -out cert.pem 2>/dev/null
-    # A client certificate the engine must refuse: signed by a CA it does not trust.
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$LAB-rogue-ca" -keyout rogue-ca-key.pem -out rogue-ca.pem 2>/dev/null
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=$LAB-rogue" -keyout rogue-key.pem -out rogue.csr 2>/dev/null
-    openssl x509 -req -in rogue.csr -CA rogue-ca.pem -CAkey rogue-ca-key.pem -CAcreateserial -days 2 -extfile client.ext -out rogue-cert.pem 2>/dev/null
-    rm -f ./*.csr ./*.ext ./*.srl; chmod 600 ./*key.pem
-  )
+  make_engine_certs "$LAB_DIR" "$LAB" "$ENGINE_IP"
 
   : > "$LAB_DIR/dockerd.log"
   setsid "$NETNS_DOCKERD" "$LAB" "$LAB_DIR/dockerd.log" -- \
@@ -74,38 +64,14 @@ up() {
   done
   [ -n "$answered" ] || { tail -20 "$LAB_DIR/dockerd.log" >&2; die "dockerd did not come up"; }
 
-  local S=$LAB_DIR/ssh
-  ssh-keygen -q -t ed25519 -N '' -f "$S/host_ed25519"
-  ssh-keygen -q -t ed25519 -N '' -C "$LAB-client" -f "$S/client_ed25519"
-  echo "command=\"docker -H unix://$LAB_DIR/d.sock system dial-stdio\",no-pty,no-port-forwarding,no-agent-forwarding,no-X11-forwarding $(cat "$S/client_ed25519.pub")" > "$S/authorized_keys"
-  cat > "$S/sshd_config" <<CFG
-Port $LAB_SSH_PORT
-ListenAddress 127.0.0.1
-HostKey $S/host_ed25519
-PidFile $LAB_DIR/sshd.pid
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-AuthorizedKeysFile $S/authorized_keys
-StrictModes no
-UsePAM no
-CFG
-  mkdir -p /run/sshd
-  /usr/sbin/sshd -t -f "$S/sshd_config"
-  setsid /usr/sbin/sshd -D -e -f "$S/sshd_config" >"$LAB_DIR/sshd.log" 2>&1 </dev/null &
-  echo $! > "$LAB_DIR/sshd.launcher.pid"
-  answered=
-  for _ in $(seq 1 50); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$LAB_SSH_PORT") 2>/dev/null; then answered=1; break; fi
-    sleep 0.1
-  done
-  [ -n "$answered" ] || { cat "$LAB_DIR/sshd.log" >&2; die "sshd did not listen on 127.0.0.1:$LAB_SSH_PORT"; }
+  local S=$LAB_DIR/ssh fingerprint
+  fingerprint=$(start_engine_sshd "$S" "$LAB_SSH_PORT" "$LAB_DIR/d.sock" "$LAB") || die "sshd did not come up"
 
   cat > "$LAB_DIR/lab.env" <<ENV
 LAB_DIR=$LAB_DIR
 TLS_ENDPOINT=tcp://$ENGINE_IP:2376
 SSH_ENDPOINT=ssh://root@127.0.0.1:$LAB_SSH_PORT
-SSH_HOST_KEY_FINGERPRINT=$(ssh-keygen -l -E sha256 -f "$S/host_ed25519.pub" | awk '{print $2}')
+SSH_HOST_KEY_FINGERPRINT=$fingerprint
 SSH_PRIVATE_KEY=$S/client_ed25519
 ENGINE_SOCKET=$LAB_DIR/d.sock
 HOST_ADDRESS=$LAB_NET.1
@@ -123,7 +89,7 @@ stop_pid_file() { # stop_pid_file FILE: SIGTERM the process, SIGKILL after 30 s
 }
 
 down() {
-  stop_pid_file "$LAB_DIR/sshd.launcher.pid"
+  stop_pid_file "$LAB_DIR/ssh/sshd.launcher.pid"
   stop_pid_file "$LAB_DIR/dockerd.launcher.pid"
   ip netns del "$LAB" 2>/dev/null || true    # takes eth0 and so its peer ${LAB}h with it
   ip link del "$HOST_LINK" 2>/dev/null || true

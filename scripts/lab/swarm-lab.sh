@@ -5,15 +5,27 @@
 #   sockets, pid files, exec roots: /run/mlw-lab/$LAB      data, registry storage, logs: /var/lib/mlw-lab/$LAB
 #   registry on 127.0.0.1:$LAB_REGISTRY_PORT (this host's engine pushes there: 127.0.0.0/8 is insecure by default),
 #   forwarded by socat as $LAB_NET.1:$LAB_REGISTRY_PORT for the nodes. No namespace has a default route.
-# `up` prints the lab as KEY=VALUE lines on stdout (MANAGER_SOCKET, NODE_SOCKETS, REGISTRY, REGISTRY_PUSH, HOST_ADDRESS).
+# `up` prints the lab as KEY=VALUE lines on stdout (MANAGER_SOCKET, NODE_SOCKETS, REGISTRY, REGISTRY_PUSH, HOST_ADDRESS;
+# with LAB_MANAGER_TLS=1 also MANAGER_TLS_ENDPOINT and MANAGER_TLS_DIR; with LAB_MANAGER_SSH=1 also MANAGER_SSH_ENDPOINT,
+# MANAGER_SSH_HOST_KEY_FINGERPRINT and MANAGER_SSH_PRIVATE_KEY).
 # Pitfalls measured on this machine: ../shared/scripts/swarm/README.md.
-# env: LAB (default mlwlab, at most 8 characters: interface names), LAB_NET (default 10.81.0), LAB_REGISTRY_PORT (5081)
+# env: LAB (default mlwlab, at most 8 characters: interface names), LAB_NET (default 10.81.0), LAB_REGISTRY_PORT (5081),
+#      LAB_MANAGER_TLS (1: the manager's dockerd also listens on tcp://$LAB_NET.11:2376 with mutual TLS, its CA, server and
+#      client certificates in $DATA/tls as lib/engine-certs.sh makes them; default 0), LAB_MANAGER_SSH (1: an sshd on
+#      127.0.0.1:$LAB_SSH_PORT (default 2323) in front of the manager's socket, as lib/engine-sshd.sh starts it; default 0)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 NETNS_DOCKERD=$HERE/../../../shared/scripts/swarm/lib/netns-dockerd.sh
 LAB=${LAB:-mlwlab}
 NET=${LAB_NET:-10.81.0}
 PORT=${LAB_REGISTRY_PORT:-5081}
+MANAGER_TLS=${LAB_MANAGER_TLS:-0}
+MANAGER_SSH=${LAB_MANAGER_SSH:-0}
+SSH_PORT=${LAB_SSH_PORT:-2323}
+# shellcheck source=lib/engine-certs.sh
+source "$HERE/lib/engine-certs.sh"
+# shellcheck source=lib/engine-sshd.sh
+source "$HERE/lib/engine-sshd.sh"
 NODES=3
 RUN=/run/mlw-lab/$LAB
 DATA=/var/lib/mlw-lab/$LAB
@@ -50,11 +62,19 @@ up() {
     ip -n "$ns" link set eth0 up
   done
 
+  local manager_tls=()
+  if [ "$MANAGER_TLS" = 1 ]; then
+    command -v openssl >/dev/null || die "openssl is not installed (scripts/provision.sh)"
+    mkdir -p "$DATA/tls"; chmod 700 "$DATA/tls"
+    make_engine_certs "$DATA/tls" "$LAB" "$NET.11"
+    manager_tls=(--host "tcp://$NET.11:2376" --tlsverify --tlscacert "$DATA/tls/ca.pem" --tlscert "$DATA/tls/server-cert.pem" --tlskey "$DATA/tls/server-key.pem")
+  fi
   for i in $(seq 1 $NODES); do
-    local n=n$i
+    local n=n$i extra=()
+    [ "$i" = 1 ] && extra=("${manager_tls[@]}")
     mkdir -p "$DATA/$n"
     setsid "$NETNS_DOCKERD" "${LAB}$n" "$LOGS/$n.log" -- \
-      --host "unix://$RUN/$n.sock" --data-root "$DATA/$n" --exec-root "$RUN/$n" --pidfile "$RUN/$n.pid" \
+      --host "unix://$RUN/$n.sock" "${extra[@]}" --data-root "$DATA/$n" --exec-root "$RUN/$n" --pidfile "$RUN/$n.pid" \
       --insecure-registry "$NET.0/24" >/dev/null 2>&1 </dev/null &
     echo $! > "$RUN/$n.launcher.pid"
   done
@@ -87,11 +107,26 @@ YML
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/v2/" >/dev/null && break; sleep 0.1; done
   curl -sf "http://127.0.0.1:$PORT/v2/" >/dev/null || die "the registry did not answer on 127.0.0.1:$PORT"
 
+  local fingerprint=
+  if [ "$MANAGER_SSH" = 1 ]; then
+    mkdir -p "$DATA/ssh"; chmod 700 "$DATA/ssh"
+    fingerprint=$(start_engine_sshd "$DATA/ssh" "$SSH_PORT" "$RUN/n1.sock" "$LAB") || die "sshd did not come up on 127.0.0.1:$SSH_PORT"
+  fi
+
   echo "MANAGER_SOCKET=$RUN/n1.sock"
   echo "NODE_SOCKETS=$(for i in $(seq 1 $NODES); do printf '%s ' "$RUN/n$i.sock"; done | sed 's/ $//')"
   echo "REGISTRY=$NET.1:$PORT"
   echo "REGISTRY_PUSH=127.0.0.1:$PORT"
   echo "HOST_ADDRESS=$NET.1"
+  if [ "$MANAGER_TLS" = 1 ]; then
+    echo "MANAGER_TLS_ENDPOINT=tcp://$NET.11:2376"
+    echo "MANAGER_TLS_DIR=$DATA/tls"
+  fi
+  if [ "$MANAGER_SSH" = 1 ]; then
+    echo "MANAGER_SSH_ENDPOINT=ssh://root@127.0.0.1:$SSH_PORT"
+    echo "MANAGER_SSH_HOST_KEY_FINGERPRINT=$fingerprint"
+    echo "MANAGER_SSH_PRIVATE_KEY=$DATA/ssh/client_ed25519"
+  fi
   log "up: manager unix://$RUN/n1.sock, registry $NET.1:$PORT"
 }
 
@@ -113,6 +148,7 @@ down() {
   wait
   for pid in $(pgrep -f "$RUN/n[0-9]/containerd" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null || true; done
   stop_pid "$RUN/socat.pid" socat 5
+  stop_pid "$DATA/ssh/sshd.launcher.pid" sshd 5
   stop_pid "$RUN/registry.pid" docker-registry 5
   for i in $(seq 1 $NODES); do ip netns del "${LAB}n$i" 2>/dev/null || true; done
   ip netns del "${LAB}br" 2>/dev/null || true

@@ -25,6 +25,17 @@ export interface SwarmLab {
   hostAddress: string;
   /** The file holding the PID of a node's dockerd, by its hostname (`<lab>n2`). */
   pidFile(hostname: string): string;
+  /** With `managerTls`: the manager's mutual-TLS address and the folder of the lab's certificates (lib/engine-certs.sh). */
+  managerTls?: { endpoint: string; dir: string };
+  /** With `managerSsh`: the manager's socket behind an sshd on loopback, its pinned host key, and the client's key file. */
+  managerSsh?: { endpoint: string; hostKeyFingerprint: string; privateKey: string };
+}
+
+export interface SwarmLabOptions {
+  /** The manager's dockerd also listens on `tcp://<manager>:2376` with `--tlsverify`. */
+  managerTls?: boolean;
+  /** An sshd on 127.0.0.1 forwards `ssh://root@127.0.0.1:<port>` to the manager's socket (`docker system dial-stdio`). */
+  managerSsh?: boolean;
 }
 
 /** Why a lab cannot be built here, or undefined. */
@@ -38,14 +49,14 @@ function unavailableReason(): string | undefined {
  * Brings a lab up for the test file and tears it down after it; undefined (the test skipped) where no lab can be
  * built, except under CI where that is a failure.
  */
-export async function startSwarmLab(t: TestContext): Promise<SwarmLab | undefined> {
+export async function startSwarmLab(t: TestContext, options: SwarmLabOptions = {}): Promise<SwarmLab | undefined> {
   const reason = unavailableReason();
   if (reason) {
     if (process.env.CI === 'true') throw new Error(`a Swarm lab is required under CI: ${reason}`);
     t.skip(reason);
     return undefined;
   }
-  const { lab, down } = await bringUpSwarmLab((message) => t.diagnostic(message));
+  const { lab, down } = await bringUpSwarmLab((message) => t.diagnostic(message), options);
   t.after(down);
   return lab;
 }
@@ -54,10 +65,14 @@ export async function startSwarmLab(t: TestContext): Promise<SwarmLab | undefine
  * Brings a lab up (root needed) and gives the way to tear it down. Names and addresses derive from the process id,
  * so processes running in parallel get labs of their own.
  */
-export async function bringUpSwarmLab(warn: (message: string) => void = (message) => process.emitWarning(message)): Promise<{ lab: SwarmLab; down: () => Promise<void> }> {
+export async function bringUpSwarmLab(
+  warn: (message: string) => void = (message) => process.emitWarning(message),
+  options: SwarmLabOptions = {},
+): Promise<{ lab: SwarmLab; down: () => Promise<void> }> {
   const reason = unavailableReason();
   if (reason) throw new Error(`no Swarm lab here: ${reason}`);
-  const env = { ...process.env, LAB: `mlw${process.pid.toString(36).slice(-5)}`, LAB_NET: `10.100.${process.pid % 250}`, LAB_REGISTRY_PORT: String(20000 + (process.pid % 20000)) };
+  const env = { ...process.env, LAB: `mlw${process.pid.toString(36).slice(-5)}`, LAB_NET: `10.100.${process.pid % 250}`, LAB_REGISTRY_PORT: String(20000 + (process.pid % 20000)), LAB_MANAGER_TLS: options.managerTls ? '1' : '0',
+    LAB_MANAGER_SSH: options.managerSsh ? '1' : '0', LAB_SSH_PORT: String(40000 + (process.pid % 20000)) };
   const down = async (): Promise<void> => {
     await execFileAsync('bash', [LAB_SCRIPT, 'down'], { env }).catch((error: unknown) => warn(`swarm lab teardown: ${(error as Error).message}`));
   };
@@ -77,6 +92,10 @@ export async function bringUpSwarmLab(warn: (message: string) => void = (message
     registryPush: values.REGISTRY_PUSH!,
     hostAddress: values.HOST_ADDRESS!,
     pidFile: (hostname) => path.join(path.dirname(values.MANAGER_SOCKET!), `${hostname.slice(env.LAB.length)}.launcher.pid`),
+    ...(values.MANAGER_TLS_ENDPOINT ? { managerTls: { endpoint: values.MANAGER_TLS_ENDPOINT, dir: values.MANAGER_TLS_DIR! } } : {}),
+    ...(values.MANAGER_SSH_ENDPOINT
+      ? { managerSsh: { endpoint: values.MANAGER_SSH_ENDPOINT, hostKeyFingerprint: values.MANAGER_SSH_HOST_KEY_FINGERPRINT!, privateKey: values.MANAGER_SSH_PRIVATE_KEY! } }
+      : {}),
   };
   return { lab, down };
 }

@@ -2,10 +2,10 @@ import Docker from 'dockerode';
 import { Unavailable } from '../../errors';
 import { DockerDriver } from '../docker';
 import { ENGINE_RESTARTED_REASON } from '../docker-exit';
-import { engineMessage, httpStatusOf, isConnectionError } from '../docker-engine';
+import { engineMessage, httpStatusOf } from '../docker-engine';
 import type { ComputeDriver, ReattachPlan, RunExit, RunHandle, RunPlan } from '../driver';
 import { archiveMountCopier } from './mount-archive';
-import { connectRemoteEngine, type HostKeyCheck, type RemoteEngine } from './remote-engine';
+import { connectRemoteEngine, remoteEngineRefusal, type HostKeyCheck, type RemoteEngine } from './remote-engine';
 
 export interface RemoteDriverOptions {
   /** The engine on this machine that holds the images runs use (default: `DOCKER_HOST` or the local socket). */
@@ -145,27 +145,8 @@ export class RemoteDriver implements ComputeDriver {
 
   /** A failure to talk to the engine, in words that say what to check. */
   private explain(error: unknown): Error {
-    const root = rootCause(error);
-    const code = (root as { code?: unknown }).code;
-    const message = root instanceof Error ? root.message : String(root);
-    const where = `compute ${this.compute}: the remote engine at ${this.engine.endpoint}`;
-    if (this.hostKey.refused) {
-      return new Unavailable(`${where} showed the SSH host key ${this.hostKey.refused}, not the pinned ${this.engine.protocol === 'ssh' ? this.engine.hostKeyFingerprint : ''} (ssh.host_key_fingerprint); refused`, { cause: error });
-    }
-    if (typeof code === 'string' && /CERT|SSL|TLS/i.test(code)) {
-      const side = /ALERT|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_REQUIRED/i.test(code)
-        ? "refused mlw's client certificate (tls.cert, tls.key)"
-        : 'presented a certificate that tls.ca does not vouch for';
-      return new Unavailable(`${where} ${side}: ${message}`, { cause: error });
-    }
-    if (/authentication methods failed/i.test(message)) return new Unavailable(`${where} refused mlw's SSH key (ssh.private_key): ${message}`, { cause: error });
-    if (isConnectionError(root) || /timed out|handshake/i.test(message)) return new Unavailable(`${where} cannot be reached: ${message}`, { cause: error });
-    return error instanceof Error ? error : new Error(message);
+    const refusal = remoteEngineRefusal(error, this.engine, this.hostKey);
+    if (refusal) return new Unavailable(`compute ${this.compute}: the remote engine at ${this.engine.endpoint} ${refusal}`, { cause: error });
+    return error instanceof Error ? error : new Error(String(error));
   }
-}
-
-function rootCause(error: unknown): unknown {
-  let current = error;
-  for (let depth = 0; depth < 5 && current instanceof Error && current.cause; depth++) current = current.cause;
-  return current;
 }

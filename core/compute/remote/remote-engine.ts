@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { SpecRejected } from '../../errors';
+import { isConnectionError } from '../docker-engine';
 import { readComputeCredential } from '../../secrets/compute-credentials';
 import type { SecretsStore } from '../../secrets/store';
 
@@ -68,10 +69,15 @@ export interface HostKeyCheck {
 
 /** A dockerode client to the remote engine: HTTPS with mlw's client certificate, or docker-modem's SSH transport. */
 export function connectRemoteEngine(engine: RemoteEngine, hostKey: HostKeyCheck = {}): Docker {
+  return new Docker(remoteEngineOptions(engine, hostKey));
+}
+
+/** dockerode's options for the remote engine; a refused SSH host key is noted in `hostKey`. */
+export function remoteEngineOptions(engine: RemoteEngine, hostKey: HostKeyCheck = {}): Docker.DockerOptions {
   if (engine.protocol === 'tls') {
-    return new Docker({ protocol: 'https', host: engine.host, port: engine.port, ca: engine.ca, cert: engine.cert, key: engine.key });
+    return { protocol: 'https', host: engine.host, port: engine.port, ca: engine.ca, cert: engine.cert, key: engine.key };
   }
-  return new Docker({
+  return {
     protocol: 'ssh', host: engine.host, port: engine.port, username: engine.username,
     sshOptions: {
       privateKey: engine.privateKey,
@@ -83,5 +89,34 @@ export function connectRemoteEngine(engine: RemoteEngine, hostKey: HostKeyCheck 
         return false;
       },
     },
-  } as Docker.DockerOptions);
+  } as Docker.DockerOptions;
+}
+
+/**
+ * Why the engine refused mlw or could not be reached, in words that name what to check in the spec (`refused
+ * mlw's client certificate (tls.cert, tls.key): …`); undefined for any other failure.
+ */
+export function remoteEngineRefusal(error: unknown, engine: RemoteEngine, hostKey: HostKeyCheck): string | undefined {
+  const root = rootCause(error);
+  const code = (root as { code?: unknown }).code;
+  const message = root instanceof Error ? root.message : String(root);
+  if (hostKey.refused) {
+    return `showed the SSH host key ${hostKey.refused}, not the pinned ${engine.protocol === 'ssh' ? engine.hostKeyFingerprint : ''} (ssh.host_key_fingerprint); refused`;
+  }
+  // Node's codes for a server certificate it does not trust: UNABLE_TO_VERIFY_LEAF_SIGNATURE, SELF_SIGNED_CERT_IN_CHAIN, ...
+  if (typeof code === 'string' && /CERT|SSL|TLS|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|SELF_SIGNED/i.test(code)) {
+    const side = /ALERT|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_REQUIRED/i.test(code)
+      ? "refused mlw's client certificate (tls.cert, tls.key)"
+      : 'presented a certificate that tls.ca does not vouch for';
+    return `${side}: ${message}`;
+  }
+  if (/authentication methods failed/i.test(message)) return `refused mlw's SSH key (ssh.private_key): ${message}`;
+  if (isConnectionError(root) || /timed out|handshake/i.test(message)) return `cannot be reached: ${message}`;
+  return undefined;
+}
+
+function rootCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 5 && current instanceof Error && current.cause; depth++) current = current.cause;
+  return current;
 }

@@ -27,8 +27,10 @@ export interface SwarmPlacement {
 }
 
 export interface SwarmDriverOptions {
-  /** How to reach a manager of the Swarm (`socketPath`, or `host` and `port`). */
+  /** How to reach a manager of the Swarm (`socketPath`, `host` and `port`, HTTPS with client certificates, or SSH). */
   manager: Docker.DockerOptions;
+  /** Why the manager refused mlw or could not be reached, in words of the compute's spec (`tls:`, `ssh:`); undefined when it cannot tell. */
+  managerRefusal?: (error: unknown) => string | undefined;
   /** This host's engine, which builds or holds the run images; default `DOCKER_HOST` or the local socket. */
   local?: Docker;
   /** The registry as the nodes pull from it; without one (nor `workspaceRegistry`), every node must already hold the run images. */
@@ -92,7 +94,8 @@ export class SwarmDriver implements ComputeDriver {
 
   constructor(private readonly options: SwarmDriverOptions) {
     this.manager = new Docker(options.manager);
-    this.probe = new Docker({ ...options.manager, timeout: 10_000 });
+    // docker-modem's SSH transport cannot time a request out (its stream has no setTimeout); sshOptions.readyTimeout bounds the connection.
+    this.probe = new Docker(options.manager.protocol === 'ssh' ? options.manager : { ...options.manager, timeout: 10_000 });
     const local = options.local ?? new Docker();
     const workspaceRegistry = options.workspaceRegistry;
     this.publisher = options.registry
@@ -105,6 +108,8 @@ export class SwarmDriver implements ComputeDriver {
     try {
       info = (await this.probe.info()) as typeof info;
     } catch (error) {
+      const refusal = this.options.managerRefusal?.(error);
+      if (refusal) throw new Unavailable(`the Swarm manager at ${engineAddress(this.manager)} ${refusal}`, { cause: error });
       throw new Unavailable(`Swarm manager not reachable at ${engineAddress(this.manager)}: ${engineMessage(error)}; check the compute's docker_host`, { cause: error });
     }
     if (!info.Swarm?.ControlAvailable) {

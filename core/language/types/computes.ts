@@ -160,6 +160,10 @@ export interface SwarmComputeSpec extends LocalComputeBase, ContainerComputeFiel
   registry_push?: string;
   /** This host's address as the nodes reach it; default: the host's address on the nodes' network. */
   host_address?: string;
+  /** Mutual TLS to a `docker_host: tcp://` manager, as a remote compute's `tls`. */
+  tls?: RemoteComputeSpec['tls'];
+  /** SSH to a `docker_host: ssh://` manager, as a remote compute's `ssh`. */
+  ssh?: RemoteComputeSpec['ssh'];
 }
 /** `type: remote`: jobs run in containers on a remote Docker engine, over mutual TLS (`tcp://`) or SSH (`ssh://`). */
 export interface RemoteComputeSpec extends LocalComputeBase {
