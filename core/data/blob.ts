@@ -85,22 +85,25 @@ export function containerClient(store: BlobDatastore): ContainerClient {
 /** The URL of a blob or prefix as the run receives it for `direct`: with a read/list SAS when mlw holds the key. */
 export function directUrl(location: BlobLocation, now = new Date()): string {
   const store = location.datastore;
-  const url = `${blobServiceUrl(store)}/${store.container_name}/${location.path.split('/').map(encodeURIComponent).join('/')}`;
+  const url = locationUrl(location);
   const key = present(store.credentials?.account_key);
   const sas = present(store.credentials?.sas_token)?.replace(/^\?/, '');
-  if (key) {
-    const query = generateBlobSASQueryParameters(
-      {
-        containerName: store.container_name,
-        permissions: ContainerSASPermissions.parse('rl'),
-        startsOn: new Date(now.getTime() - 5 * 60_000),
-        expiresOn: new Date(now.getTime() + DIRECT_SAS_MINUTES * 60_000),
-      },
-      new StorageSharedKeyCredential(store.account_name, key),
-    );
-    return `${url}?${query.toString()}`;
-  }
+  if (key) return `${url}?${keySas(store, key, { permissions: ContainerSASPermissions.parse('rl') }, DIRECT_SAS_MINUTES, now)}`;
   return sas ? `${url}?${sas}` : url;
+}
+
+/** The blob's (or prefix's) URL, without credentials. */
+function locationUrl(location: BlobLocation): string {
+  const store = location.datastore;
+  return `${blobServiceUrl(store)}/${store.container_name}/${location.path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** A SAS signed with the account key, valid from 5 minutes ago (clock skew) for `minutes`. */
+function keySas(store: BlobDatastore, key: string, scope: { blobName?: string; permissions: BlobSASPermissions | ContainerSASPermissions }, minutes: number, now: Date): string {
+  return generateBlobSASQueryParameters(
+    { containerName: store.container_name, ...scope, startsOn: new Date(now.getTime() - 5 * 60_000), expiresOn: new Date(now.getTime() + minutes * 60_000) },
+    new StorageSharedKeyCredential(store.account_name, key),
+  ).toString();
 }
 
 /** What a `direct` output's command gets: the URL, and the same URL with a SAS allowing writes (for the run's environment). */
@@ -117,20 +120,12 @@ export interface DirectOutputUrl {
  */
 export function directOutputUrl(location: BlobLocation, isFile: boolean, minutes: number, now = new Date()): DirectOutputUrl {
   const store = location.datastore;
-  const url = `${blobServiceUrl(store)}/${store.container_name}/${location.path.split('/').map(encodeURIComponent).join('/')}`;
+  const url = locationUrl(location);
   const key = present(store.credentials?.account_key);
   const sas = present(store.credentials?.sas_token)?.replace(/^\?/, '');
   if (key) {
-    const query = generateBlobSASQueryParameters(
-      {
-        containerName: store.container_name,
-        ...(isFile ? { blobName: location.path, permissions: BlobSASPermissions.parse('acw') } : { permissions: ContainerSASPermissions.parse('acwl') }),
-        startsOn: new Date(now.getTime() - 5 * 60_000),
-        expiresOn: new Date(now.getTime() + minutes * 60_000),
-      },
-      new StorageSharedKeyCredential(store.account_name, key),
-    );
-    return { url, signed: `${url}?${query.toString()}` };
+    const scope = isFile ? { blobName: location.path, permissions: BlobSASPermissions.parse('acw') } : { permissions: ContainerSASPermissions.parse('acwl') };
+    return { url, signed: `${url}?${keySas(store, key, scope, minutes, now)}` };
   }
   assertDirectOutputWritable(store);
   return { url, signed: `${url}?${sas}` };

@@ -9,26 +9,10 @@ import { CLI, ok, runCli } from '../support/cli';
 import { PYTHON_IMAGE, waitFor } from '../support/docker';
 import { docker, EXAMPLES } from '../support/examples';
 import type { JobEvent } from '../../core/vocabulary';
+import { batchDeployment as deployment } from '../support/batch';
 import { findingLines, logText, refusal, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
 
 const ENDPOINT = '$schema: https://azuremlschemas.azureedge.net/latest/batchEndpoint.schema.json\nname: scorer\n';
-
-/** A model deployment of `code/score.py` on the host, with `settings` as YAML lines (indented by 2). */
-function deployment(settings: string[], extra = ''): string {
-  return [
-    '$schema: https://azuremlschemas.azureedge.net/latest/batchDeployment.schema.json',
-    'name: dpl',
-    'endpoint_name: scorer',
-    'model:',
-    '  path: ./model',
-    'code_configuration:',
-    '  code: ./code',
-    '  scoring_script: score.py',
-    'compute: azureml:local',
-    ...(settings.length ? ['settings:', ...settings.map((line) => `  ${line}`)] : []),
-    extra,
-  ].join('\n');
-}
 
 /**
  * Each item file holds a number; a row is `<file>,<number × the model's factor>`. A file named `fail*` makes its

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { BatchInvokeRequest } from '../../core/api/batch-contracts';
+import { batchDeployment } from '../support/batch';
 import { CLI, ok, runCli, stopDaemonAfter } from '../support/cli';
 import { logText, refusal, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
 
@@ -20,20 +21,7 @@ def run(mini_batch):
 
 const FILES: Record<string, string> = {
   'endpoint.yml': '$schema: https://azuremlschemas.azureedge.net/latest/batchEndpoint.schema.json\nname: scorer\n',
-  'deployment.yml': [
-    '$schema: https://azuremlschemas.azureedge.net/latest/batchDeployment.schema.json',
-    'name: dpl',
-    'endpoint_name: scorer',
-    'model:',
-    '  path: ./model',
-    'code_configuration:',
-    '  code: ./code',
-    '  scoring_script: score.py',
-    'compute: azureml:local',
-    'settings:',
-    '  mini_batch_size: 10',
-    '',
-  ].join('\n'),
+  'deployment.yml': batchDeployment(['mini_batch_size: 10'], ''),
   'model/weights.txt': '1\n',
   'code/score.py': SCORE,
   ...Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((name, i) => [`inputs/${name}`, `${i + 1}\n`])),
