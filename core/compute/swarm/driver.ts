@@ -1,5 +1,4 @@
 import Docker from 'dockerode';
-import crypto from 'node:crypto';
 import fs, { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -15,7 +14,7 @@ import { RunDataServer, type RunDataIdentity } from './data-plane';
 import { RegistryPublisher, type RegistryAddresses } from './images';
 import { swarmNodes } from './node-list';
 import { instanceAddresses, instanceNodes, nodesNetworkAddress } from './nodes';
-import { serviceSpec } from './service-spec';
+import { serviceName, serviceSpec } from './service-spec';
 import { describeTaskExit, taskRan, TERMINAL_STATES, waitingNotice, type SwarmTask, type TaskEnd } from './tasks';
 import type { ComputeNode } from '../../api/contracts';
 
@@ -392,10 +391,4 @@ export class SwarmDriver implements ComputeDriver {
     await Promise.all([...this.servers.values()].map((server) => server.close()));
     this.servers.clear();
   }
-}
-
-/** A service name from the run id (`[a-z0-9-]`, at most 63 characters), unique per start. */
-function serviceName(runId: string): string {
-  const slug = runId.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
-  return `mlw-${slug}-${crypto.randomBytes(3).toString('hex')}`;
 }

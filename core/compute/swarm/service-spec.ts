@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import crypto from 'node:crypto';
 import type { RunPlan } from '../driver';
 import { BOOTSTRAP, CERTIFICATE_PATH, TOKEN_SECRET_FILE } from './bootstrap';
 import type { SwarmDriverOptions } from './driver';
@@ -63,4 +64,10 @@ export function serviceSpec(options: SwarmDriverOptions, plan: RunPlan, run: Ser
 
 function spreadPreference(preference: string): { Spread: { SpreadDescriptor: string } } {
   return { Spread: { SpreadDescriptor: preference.replace(/^spread=/, '') } };
+}
+
+/** A service name from the run id (`[a-z0-9-]`, at most 63 characters), unique per start. */
+export function serviceName(runId: string): string {
+  const slug = runId.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+  return `mlw-${slug}-${crypto.randomBytes(3).toString('hex')}`;
 }
