@@ -29,6 +29,12 @@ const RESOURCE_FIELDS: Record<string, string> = {
   properties: 'mlw does not use resource properties',
 };
 
+/** Datastore kinds that register but whose data mlw does not read or write itself. */
+const DATASTORES_NOT_REACHED: Record<string, string> = {
+  'datastore/azure_data_lake_gen2': 'mlw does not read or write Data Lake Gen2 datastores: their service principal or identity credentials need Microsoft Entra ID, which mlw does not sign in to; a job reaches their data only with `mode: direct` (the URI as given)',
+  'datastore/azure_file': 'mlw does not read or write Azure Files datastores yet; a job reaches their data only with `mode: direct` (the URI as given)',
+};
+
 const JOB_FIELDS: Record<string, string> = {
   services: 'mlw starts no interactive services (JupyterLab, SSH, TensorBoard, VS Code) for a run; follow it with `mlw job stream` or the editor',
   queue_settings: 'mlw queues jobs per compute in the order they are submitted, up to its `max_instances` at a time; job tier and priority are not used',
@@ -68,6 +74,8 @@ function checkKinds(ctx: RuleContext, root: YamlMap): void {
   if (ctx.kind.asset === 'job') for (const job of jobNodes(ctx.doc)) checkJob(ctx, job.node);
   if (ctx.kind.id === 'job/command') checkHostEnvironment(ctx, root);
   if (ctx.kind.id === 'deployment/batch') checkBatchInstances(ctx, root);
+  const unreachable = DATASTORES_NOT_REACHED[ctx.kind.id];
+  if (unreachable) info(ctx, fieldOf(root, 'type')?.value ?? null, unreachable);
   if (ctx.kind.id === 'workspace') {
     for (const [field, what] of Object.entries(WORKSPACE_FIELDS_NOT_USED)) {
       const pair = fieldOf(root, field);
