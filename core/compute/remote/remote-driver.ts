@@ -29,7 +29,7 @@ const DEFAULT_USER = '1000:1000';
 export class RemoteDriver implements ComputeDriver {
   readonly kind = 'remote' as const;
   readonly containerized = true;
-  readonly runsInstances = false;
+  readonly runsInstances = true;
   private readonly remote: Docker;
   private readonly local: Docker;
   private readonly containers: DockerDriver;
