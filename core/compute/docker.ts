@@ -17,7 +17,8 @@ export interface DockerDriverOptions extends DockerConnection {
   stopGraceSeconds?: number;
   /**
    * For an engine that cannot bind this machine's paths (a remote one): copies the plan's mounts into each container
-   * before it starts and the writable ones back after it exits. Default: bind mounts.
+   * before it starts and the writable ones back after it exits (of a multi-instance run, instance 0's only). Default:
+   * bind mounts.
    */
   mountCopier?: MountCopier;
 }
@@ -46,10 +47,8 @@ interface WaitAnswer {
 export class DockerDriver implements ComputeDriver {
   readonly kind = 'docker' as const;
   readonly containerized = true;
-  /** Instances share a network on one engine, with the run's folders bind-mounted (not copied in). */
-  get runsInstances(): boolean {
-    return this.mountCopier === undefined;
-  }
+  /** Instances share a network on one engine, each with the run's folders bind-mounted or its own copy of them. */
+  readonly runsInstances = true;
   private readonly docker: Docker;
   /** For the questions only a new connection answers truthfully (is the engine going away?). */
   private readonly probe: Docker;
@@ -106,7 +105,9 @@ export class DockerDriver implements ComputeDriver {
       ]);
       const written = pipeDockerFrames(output, openLog());
       await container.start();
-      return this.track(container, readWaitAnswer(waitStream), written, plan.onExit, plan.mounts);
+      // Copied folders come back from instance 0 only, so a run's outputs are written once.
+      const sendsBack = !placement || plan.labels[INSTANCE_LABEL] === '0';
+      return this.track(container, readWaitAnswer(waitStream), written, plan.onExit, sendsBack ? plan.mounts : undefined);
     } catch (error) {
       abort.abort();
       await container.remove({ force: true }).catch(() => undefined);

@@ -50,7 +50,7 @@ export function refuseDistributedWithoutInstances(plan: { distributed?: Distribu
   if (!distributed || target.driver.runsInstances) return;
   const what = distributed.instance_count > 1 ? `resources.instance_count: ${distributed.instance_count}` : `distribution (${distributed.distribution!.type})`;
   const how = target.driver.containerized ? `runs one container per job (type ${target.type ?? 'unknown'})` : 'runs the command as one process on this machine';
-  throw new SpecRejected(`${what}: compute ${target.name} ${how}; run distributed jobs on a Docker compute (type amlcompute or docker) or a Swarm (type swarm)`);
+  throw new SpecRejected(`${what}: compute ${target.name} ${how}; run distributed jobs on a Docker compute (type amlcompute or docker), a remote engine (type remote) or a Swarm (type swarm)`);
 }
 
 /** The instances a distributed job runs on, each with the variables Azure ML sets there, and the command each runs. */

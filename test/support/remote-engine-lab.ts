@@ -94,6 +94,11 @@ export async function startRemoteEngineLab(): Promise<RemoteEngineLab | string> 
   };
 }
 
+/** A `type: remote` compute spec for an engine over mutual TLS with these certificate files. */
+export function tlsCompute(name: string, files: RemoteEngineLab['files'], endpoint: string): string {
+  return `name: ${name}\ntype: remote\nendpoint: ${endpoint}\ntls:\n  ca: ${files.ca}\n  cert: ${files.cert}\n  key: ${files.key}\n`;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

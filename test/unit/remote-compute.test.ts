@@ -7,7 +7,7 @@ import { COMMAND_SCHEMA, logText, refusal, startPlane, statuses, workspace, type
 import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
 import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { EXAMPLES } from '../support/examples';
-import { startRemoteEngineLab, type RemoteEngineLab } from '../support/remote-engine-lab';
+import { startRemoteEngineLab, tlsCompute, type RemoteEngineLab } from '../support/remote-engine-lab';
 
 const local = new DockerTestBed();
 let lab: RemoteEngineLab | undefined;
@@ -31,10 +31,6 @@ async function ready(t: TestContext): Promise<RemoteEngineLab | undefined> {
   if (!(await local.ready(t))) return undefined;
   if (!lab) t.skip(unavailable ?? 'the remote engine lab is not up');
   return lab;
-}
-
-function tlsCompute(name: string, files: RemoteEngineLab['files'], endpoint: string): string {
-  return `name: ${name}\ntype: remote\nendpoint: ${endpoint}\ntls:\n  ca: ${files.ca}\n  cert: ${files.cert}\n  key: ${files.key}\n`;
 }
 
 function sshCompute(name: string, remote: RemoteEngineLab, fingerprint = remote.sshHostKeyFingerprint): string {

@@ -8,6 +8,7 @@ import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace, type Plane } 
 import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { DockerTestBed, PYTHON_IMAGE, waitFor } from '../support/docker';
 import { EXAMPLES } from '../support/examples';
+import { RENDEZVOUS_PY } from '../support/rendezvous';
 import { labCompute, startSwarmLab, type SwarmLab } from '../support/swarm-lab';
 
 const docker = new DockerTestBed();
@@ -25,43 +26,6 @@ function distributedJob(command: string, instances: number, extra = ''): string 
     extra,
   ].join('\n');
 }
-
-/** Every rank resolves every instance by name; the others report to rank 0 at MASTER_ADDR:MASTER_PORT. */
-const RENDEZVOUS_PY = `import os, socket, sys, time
-rank, world = int(os.environ['RANK']), int(os.environ['WORLD_SIZE'])
-master, port = os.environ['MASTER_ADDR'], int(os.environ['MASTER_PORT'])
-print('vars rank=%d node_rank=%s local_rank=%s world=%d master=%s:%d' % (rank, os.environ['NODE_RANK'], os.environ['LOCAL_RANK'], world, master, port), flush=True)
-print('hostname', socket.gethostname(), flush=True)
-
-def patiently(attempt):
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            return attempt()
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.3)
-
-stem = master.rsplit('-', 1)[0]
-listed = open('/etc/hosts').read().split()
-print('all in /etc/hosts:', all('%s-%d' % (stem, index) in listed for index in range(world)), flush=True)
-for index in range(world):
-    patiently(lambda: socket.gethostbyname('%s-%d' % (stem, index)))
-    print('resolves %s-%d' % (stem, index), flush=True)
-with open(os.path.join(sys.argv[1], 'rank%d.txt' % rank), 'w') as out:
-    out.write('written by rank %d\\n' % rank)
-if rank == 0:
-    server = socket.create_server(('', port))
-    server.settimeout(120)
-    for _ in range(world - 1):
-        connection, _ = server.accept()
-        with connection:
-            print('heard:', connection.makefile().readline().strip(), flush=True)
-else:
-    with patiently(lambda: socket.create_connection((master, port), timeout=5)) as connection:
-        connection.sendall(('rank %d from %s\\n' % (rank, socket.gethostname())).encode())
-`;
 
 async function clusterPlane(t: TestContext, lab: SwarmLab, files: Record<string, string>): Promise<Plane> {
   // Room for the runs' instances: a job's instances count against max_instances.

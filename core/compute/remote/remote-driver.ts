@@ -22,14 +22,15 @@ const TRACKING_VARIABLES = ['MLFLOW_TRACKING_URI', 'MLFLOW_RUN_ID', 'MLFLOW_EXPE
 const DEFAULT_USER = '1000:1000';
 
 /**
- * Runs each plan in a container on a remote Docker engine (mutual TLS or SSH). The container code is the Docker
- * driver's, with a client to the remote engine; what differs is that images are shipped to it (once, by id), mounts
- * are copied in and out instead of bound, and the engine's failures are told as the remote engine's.
+ * Runs each plan in a container on a remote Docker engine (mutual TLS or SSH), a distributed one in a container per
+ * instance there. The container code is the Docker driver's, with a client to the remote engine; what differs is that
+ * images are shipped to it (once, by id), mounts are copied in and out instead of bound, and the engine's failures
+ * are told as the remote engine's.
  */
 export class RemoteDriver implements ComputeDriver {
   readonly kind = 'remote' as const;
   readonly containerized = true;
-  readonly runsInstances = false;
+  readonly runsInstances = true;
   private readonly remote: Docker;
   private readonly local: Docker;
   private readonly containers: DockerDriver;

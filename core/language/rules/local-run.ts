@@ -125,7 +125,7 @@ function checkJob(ctx: RuleContext, job: YamlMap): void {
 }
 
 /**
- * Several instances or a `distribution` run as one container per instance on a Docker compute or a Swarm; a host-process compute
+ * Several instances or a `distribution` run as one container per instance on a Docker compute, a remote engine or a Swarm; a host-process compute
  * would run one process instead, so there they are refused on submit, as are the kinds mlw does not distribute.
  */
 function checkDistributed(ctx: RuleContext, job: YamlMap, resources: YamlMap | undefined): void {
@@ -144,14 +144,6 @@ function checkDistributed(ctx: RuleContext, job: YamlMap, resources: YamlMap | u
     const fix = 'run it on a Docker compute (`type: amlcompute` or `docker`)';
     if (many) notRunnable(ctx, count!.value ?? count!.key, `\`instance_count: ${String(instances!.value)}\`: ${where} runs the command as one process on this machine, so this job is refused on submit; ${fix}`);
     if (distribution) notRunnable(ctx, distribution.key, `\`distribution\`: ${where} runs the command as one process and sets up no distributed training, so this job is refused on submit; ${fix}`);
-    return;
-  }
-  const single = singleContainerCompute(ctx, job);
-  if (single !== undefined) {
-    const where = `the \`${single.name}\` compute (\`type: ${single.type}\`)`;
-    const fix = 'run it on a Docker compute (`type: amlcompute` or `docker`) or a Swarm (`type: swarm`)';
-    if (many) notRunnable(ctx, count!.value ?? count!.key, `\`instance_count: ${String(instances!.value)}\`: ${where} runs one container per job, so this job is refused on submit; ${fix}`);
-    if (distribution) notRunnable(ctx, distribution.key, `\`distribution\`: ${where} runs one container per job and sets up no distributed training, so this job is refused on submit; ${fix}`);
     return;
   }
   const type = distribution ? deref(childOf(distribution.value as YamlMap, 'type')) : null;
@@ -208,12 +200,6 @@ function hostCompute(ctx: RuleContext, job: YamlMap): string | undefined {
   const name = computeName(ctx, job);
   if (name === 'local') return name;
   return ctx.index.find('compute', name).some((c) => c.origin === 'file' && c.kind === 'compute/local' && (c.computeType ?? 'local') === 'local') ? name : undefined;
-}
-
-/** A compute defined in the workspace folder that runs one container per job (a remote engine). */
-function singleContainerCompute(ctx: RuleContext, job: YamlMap): { name: string; type: string } | undefined {
-  const found = ctx.index.find('compute', computeName(ctx, job)).find((c) => c.origin === 'file' && c.computeType === 'remote');
-  return found ? { name: found.name, type: found.computeType! } : undefined;
 }
 
 function fieldOf(map: YamlMap | undefined, key: string): YamlPair | undefined {
