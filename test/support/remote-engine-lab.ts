@@ -3,8 +3,10 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { after, before, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
-import { waitFor } from './docker';
+import Docker from 'dockerode';
+import { waitFor, type DockerTestBed } from './docker';
 
 const execFileAsync = promisify(execFile);
 const REPO = path.resolve(__dirname, '../..');
@@ -117,4 +119,34 @@ function freeLoopbackPort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * The lab for one test file: brought up before its tests and down after them. `ready(t)` answers it, or skips the
+ * test with the reason it could not come up; `engine()` is the lab engine seen through its own socket, to check what
+ * runs there without going through TLS or SSH.
+ */
+export function remoteEngineLabForFile(local: DockerTestBed): { ready(t: TestContext): Promise<RemoteEngineLab | undefined>; engine(): Docker } {
+  let lab: RemoteEngineLab | undefined;
+  let unavailable: string | undefined;
+  let engine: Docker | undefined;
+  before(async () => {
+    const started = await startRemoteEngineLab();
+    if (typeof started === 'string') unavailable = started;
+    else {
+      lab = started;
+      engine = new Docker({ socketPath: lab.engineSocket });
+    }
+  });
+  after(async () => {
+    await lab?.down();
+  });
+  return {
+    ready: async (t) => {
+      if (!(await local.ready(t))) return undefined;
+      if (!lab) t.skip(unavailable ?? 'the remote engine lab is not up');
+      return lab;
+    },
+    engine: () => engine!,
+  };
 }

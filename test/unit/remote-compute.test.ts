@@ -2,36 +2,18 @@ import assert from 'node:assert/strict';
 import Docker from 'dockerode';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { COMMAND_SCHEMA, logText, refusal, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
 import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
 import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { EXAMPLES } from '../support/examples';
-import { startRemoteEngineLab, tlsCompute, type RemoteEngineLab } from '../support/remote-engine-lab';
+import { remoteEngineLabForFile, tlsCompute, type RemoteEngineLab } from '../support/remote-engine-lab';
 
 const local = new DockerTestBed();
-let lab: RemoteEngineLab | undefined;
-let unavailable: string | undefined;
-/** The lab engine seen through its own socket, to check what runs there without going through TLS or SSH. */
-let engine: Docker;
-
-before(async () => {
-  const started = await startRemoteEngineLab();
-  if (typeof started === 'string') unavailable = started;
-  else {
-    lab = started;
-    engine = new Docker({ socketPath: lab.engineSocket });
-  }
-});
-after(async () => {
-  await lab?.down();
-});
-
-async function ready(t: TestContext): Promise<RemoteEngineLab | undefined> {
-  if (!(await local.ready(t))) return undefined;
-  if (!lab) t.skip(unavailable ?? 'the remote engine lab is not up');
-  return lab;
-}
+const labForFile = remoteEngineLabForFile(local);
+const ready = (t: TestContext) => labForFile.ready(t);
+/** The lab engine seen through its own socket. */
+const engineOf = () => labForFile.engine();
 
 function sshCompute(name: string, remote: RemoteEngineLab, fingerprint = remote.sshHostKeyFingerprint): string {
   return `name: ${name}\ntype: remote\nendpoint: ${remote.sshEndpoint}\nssh:\n  private_key: ${remote.sshPrivateKey}\n  host_key_fingerprint: ${fingerprint}\n`;
@@ -58,14 +40,14 @@ async function remoteWorkspace(t: TestContext, computeSpec: string, files: Recor
   const plane = await startPlane(t, root);
   await plane.client.assets.register('compute', { path: path.join(root, 'compute.yml') });
   t.after(async () => {
-    const left = await engine.listContainers({ all: true, filters: { label: [`mlw.workspace=${root}`] } }).catch(() => []);
-    await Promise.all(left.map((c) => engine.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    const left = await engineOf().listContainers({ all: true, filters: { label: [`mlw.workspace=${root}`] } }).catch(() => []);
+    await Promise.all(left.map((c) => engineOf().getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
   });
   return plane;
 }
 
 async function remoteContainers(root: string): Promise<Docker.ContainerInfo[]> {
-  return engine.listContainers({ all: true, filters: { label: [`mlw.workspace=${root}`] } });
+  return engineOf().listContainers({ all: true, filters: { label: [`mlw.workspace=${root}`] } });
 }
 
 async function runsCodeInputAndOutput(t: TestContext, computeSpec: string, secrets: Record<string, string> = {}): Promise<void> {
@@ -96,7 +78,7 @@ async function runsCodeInputAndOutput(t: TestContext, computeSpec: string, secre
   assert.deepEqual(await remoteContainers(plane.root), [], 'the container is removed from the remote engine');
   const shipped = (await plane.client.jobs.get(job.name)).image!;
   const id = (await local.docker.getImage(shipped).inspect()).Id;
-  assert.ok(await engine.getImage(id).inspect(), 'the image was shipped to the remote engine');
+  assert.ok(await engineOf().getImage(id).inspect(), 'the image was shipped to the remote engine');
 }
 
 describe('remote compute', { timeout: 180_000 }, () => {
@@ -191,7 +173,7 @@ describe('remote compute', { timeout: 180_000 }, () => {
       'job.yml': remoteJob('remote', 'echo started; while [ ! -f /tmp/go ]; do sleep 0.05; done; echo written > ${{outputs.out}}/o.txt; echo broken; exit 3', 'outputs:\n  out:\n    type: uri_folder\n'),
     });
     t.after(async () => {
-      for (const c of await remoteContainers(root).catch(() => [])) await engine.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      for (const c of await remoteContainers(root).catch(() => [])) await engineOf().getContainer(c.Id).remove({ force: true }).catch(() => undefined);
     });
     const daemon = await startDaemonProcess(t, root);
     await daemon.client.assets.register('compute', { path: path.join(root, 'compute.yml') });
@@ -204,7 +186,7 @@ describe('remote compute', { timeout: 180_000 }, () => {
     await kill(daemon);
     const next = await startDaemonProcess(t, root);
     await reaches(next.client, job, (d) => d.status === 'Running');
-    const gate = await engine.getContainer(container!.Id).exec({ Cmd: ['touch', '/tmp/go'] });
+    const gate = await engineOf().getContainer(container!.Id).exec({ Cmd: ['touch', '/tmp/go'] });
     await gate.start({ Detach: true });
     const end = await reaches(next.client, job, ended, 60_000);
     assert.equal(end.status, 'Failed');
@@ -214,7 +196,7 @@ describe('remote compute', { timeout: 180_000 }, () => {
     assert.deepEqual(await remoteContainers(root), [], 'the container is removed from the remote engine');
   });
 
-  // Last: it stops the lab's engine.
+  // Last: it stops the lab's engineOf().
   it('fails a running job with the reason when the remote engine goes away', async (t) => {
     const remote = await ready(t);
     if (!remote) return;

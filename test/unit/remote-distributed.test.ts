@@ -1,51 +1,21 @@
 import assert from 'node:assert/strict';
-import Docker from 'dockerode';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
-import { instanceHostname } from '../../core/engine/distribution';
-import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
+import { describe, it, type TestContext } from 'node:test';
+import { logText, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
 import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
-import { DockerTestBed, PYTHON_IMAGE, waitFor } from '../support/docker';
-import { RENDEZVOUS_PY } from '../support/rendezvous';
-import { startRemoteEngineLab, tlsCompute, type RemoteEngineLab } from '../support/remote-engine-lab';
+import { DockerTestBed, waitFor } from '../support/docker';
+import { checkRendezvous, pytorchJob, rendezvousFiles } from '../support/rendezvous';
+import { remoteEngineLabForFile, tlsCompute, type RemoteEngineLab } from '../support/remote-engine-lab';
 
 const local = new DockerTestBed();
-let lab: RemoteEngineLab | undefined;
-let unavailable: string | undefined;
-/** The lab engine seen through its own socket, to check what runs there without going through TLS. */
-let engine: Docker;
-
-before(async () => {
-  const started = await startRemoteEngineLab();
-  if (typeof started === 'string') unavailable = started;
-  else {
-    lab = started;
-    engine = new Docker({ socketPath: lab.engineSocket });
-  }
-});
-after(async () => {
-  await lab?.down();
-});
-
-async function ready(t: TestContext): Promise<RemoteEngineLab | undefined> {
-  if (!(await local.ready(t))) return undefined;
-  if (!lab) t.skip(unavailable ?? 'the remote engine lab is not up');
-  return lab;
-}
+const labForFile = remoteEngineLabForFile(local);
+const ready = (t: TestContext) => labForFile.ready(t);
+/** The lab engine seen through its own socket. */
+const engineOf = () => labForFile.engine();
 
 function distributedJob(command: string, instances: number, extra = ''): string {
-  return [
-    COMMAND_SCHEMA,
-    'type: command',
-    'experiment_name: remote-distributed',
-    `command: ${JSON.stringify(command)}`,
-    `environment:\n  image: ${PYTHON_IMAGE}`,
-    'compute: azureml:remote',
-    'distribution:\n  type: pytorch',
-    `resources:\n  instance_count: ${instances}`,
-    extra,
-  ].join('\n');
+  return pytorchJob({ experiment: 'remote-distributed', compute: 'remote' }, command, instances, extra);
 }
 
 /** The files of a workspace whose `remote` compute is the lab's engine over TLS, with room for 3 instances. */
@@ -64,42 +34,26 @@ async function remotePlane(t: TestContext, remote: RemoteEngineLab, files: Recor
 /** Containers and networks a run left on the lab engine (none, once it ended). */
 async function leftOnEngine(job: string): Promise<string[]> {
   const filters = { label: [`mlw.run=${job}`] };
-  const containers = await engine.listContainers({ all: true, filters });
-  const networks = await engine.listNetworks({ filters });
+  const containers = await engineOf().listContainers({ all: true, filters });
+  const networks = await engineOf().listNetworks({ filters });
   return [...containers.map((c) => `container ${c.Names[0]}`), ...networks.map((n) => `network ${n.Name}`)];
 }
 
 async function removeLeftovers(root: string): Promise<void> {
   const filters = { label: [`mlw.workspace=${root}`] };
-  const containers = await engine.listContainers({ all: true, filters }).catch(() => []);
-  await Promise.all(containers.map((c) => engine.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
-  const networks = await engine.listNetworks({ filters }).catch(() => []);
-  await Promise.all(networks.map((n) => engine.getNetwork(n.Id).remove().catch(() => undefined)));
+  const containers = await engineOf().listContainers({ all: true, filters }).catch(() => []);
+  await Promise.all(containers.map((c) => engineOf().getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const networks = await engineOf().listNetworks({ filters }).catch(() => []);
+  await Promise.all(networks.map((n) => engineOf().getNetwork(n.Id).remove().catch(() => undefined)));
 }
 
 describe('distributed jobs on a remote compute', { timeout: 300_000 }, () => {
   it('runs 3 pytorch instances on the remote engine that reach rank 0 by name; only instance 0 sends outputs back', async (t) => {
     const remote = await ready(t);
     if (!remote) return;
-    const plane = await remotePlane(t, remote, {
-      'job.yml': distributedJob('python3 rendezvous.py ${{outputs.out}}', 3, 'code: ./src\noutputs:\n  out:\n'),
-      'src/rendezvous.py': RENDEZVOUS_PY,
-    });
+    const plane = await remotePlane(t, remote, rendezvousFiles(distributedJob));
     const job = await plane.submit('job.yml');
-    const events = await plane.events(job.name);
-    const log = logText(events);
-    assert.deepEqual(statuses(events), ['Queued', 'Preparing', 'Running', 'Finalizing', 'Completed'], log);
-    const hosts = [0, 1, 2].map((index) => instanceHostname(job.name, index));
-    for (const rank of [0, 1, 2]) {
-      assert.match(log, new RegExp(`^\\[rank ${rank}\\] vars rank=${rank} node_rank=${rank} local_rank=0 world=3 master=${hosts[0]}:29500$`, 'm'), log);
-      for (const other of hosts) assert.match(log, new RegExp(`^\\[rank ${rank}\\] resolves ${other}$`, 'm'));
-      const own = fs.readFileSync(path.join(plane.root, '.mlw/runs', job.name, `user_logs/std_log_process_${rank}.txt`), 'utf8');
-      assert.match(own, new RegExp(`^vars rank=${rank} `, 'm'), 'each instance has its own log, unprefixed');
-    }
-    assert.match(log, /^\[rank 0\] heard: rank 1 from /m);
-    assert.match(log, /^\[rank 0\] heard: rank 2 from /m);
-    const out = path.join(plane.root, '.mlw/datastores/workspaceblobstore/azureml', job.name, 'out');
-    assert.deepEqual(fs.readdirSync(out), ['rank0.txt'], "the outputs are instance 0's");
+    await checkRendezvous(plane, job.name);
     assert.deepEqual(await leftOnEngine(job.name), []);
   });
 
@@ -118,7 +72,7 @@ describe('distributed jobs on a remote compute', { timeout: 300_000 }, () => {
 
     const waiting = await plane.submit('waiting.yml');
     await waitFor('both ranks up', () => /rank 1 up/.test(readLog(plane.root, waiting.name)) && /rank 0 up/.test(readLog(plane.root, waiting.name)), 60_000);
-    assert.equal((await engine.listContainers({ filters: { label: [`mlw.run=${waiting.name}`] } })).length, 2, 'both instances run on the remote engine');
+    assert.equal((await engineOf().listContainers({ filters: { label: [`mlw.run=${waiting.name}`] } })).length, 2, 'both instances run on the remote engine');
     await plane.client.jobs.cancel(waiting.name);
     assert.equal(await plane.finalStatus(waiting.name), 'Canceled');
     assert.deepEqual(await leftOnEngine(waiting.name), []);
