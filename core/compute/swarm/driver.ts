@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { writePrivateFile } from '../../data/fs-util';
 import { Unavailable } from '../../errors';
-import { reportExit, RUN_LABEL, WORKSPACE_LABEL, type ComputeDriver, type ReattachPlan, type RunExit, type RunHandle, type RunPlan } from '../driver';
+import { reportExit, RUN_LABEL, type ComputeDriver, type ReattachPlan, type RunExit, type RunHandle, type RunPlan, type RunResources } from '../driver';
 import { engineAddress, engineMessage, httpStatusOf, isConnectionError } from '../docker-engine';
 import { appendAfterExisting, pipeDockerFrames, resumableLog, writeDockerFrames } from '../docker-streams';
 import { INSTANCE_LABEL, removeNetwork, startInstances } from '../docker-instances';
@@ -15,10 +15,9 @@ import { RegistryPublisher, type RegistryAddresses } from './images';
 import { swarmNodes } from './node-list';
 import { instanceAddresses, instanceNodes, nodesNetworkAddress } from './nodes';
 import { serviceName, serviceSpec } from './service-spec';
-import { SwarmReserve, type ReservedCapacity, type ReserveSettings } from './reserve';
+import { capacityOf, SwarmReserve, type ReserveSettings } from './reserve';
 import { describeTaskExit, taskRan, TERMINAL_STATES, waitingNotice, type SwarmTask, type TaskEnd } from './tasks';
 import type { ComputeNode } from '../../api/contracts';
-import type { RunResources } from '../driver';
 
 export interface SwarmPlacement {
   constraints?: string[];
@@ -99,8 +98,8 @@ export class SwarmDriver implements ComputeDriver {
   constructor(private readonly options: SwarmDriverOptions) {
     this.manager = new Docker(options.manager);
     // docker-modem's SSH transport cannot time a request out (its stream has no setTimeout); sshOptions.readyTimeout bounds the connection.
-    this.reserve = options.reserve && new SwarmReserve(this.manager, options.reserve, options.placement);
     this.probe = new Docker(options.manager.protocol === 'ssh' ? options.manager : { ...options.manager, timeout: 10_000 });
+    this.reserve = options.reserve && new SwarmReserve(this.manager, options.reserve, options.placement);
     const local = options.local ?? new Docker();
     const workspaceRegistry = options.workspaceRegistry;
     this.publisher = options.registry
@@ -132,12 +131,15 @@ export class SwarmDriver implements ComputeDriver {
     }
   }
 
-  /** Holds the compute's idle capacity as placeholders that run `image` (the compute's `default_image`); none without an image. */
+  /**
+   * Holds the compute's idle capacity as placeholders that run `image` (the compute's `default_image`); without one,
+   * those an earlier daemon left are adopted and more are added from the first run on, with its image.
+   */
   async holdCapacity(held: { workspace: string; image?: string; resources?: RunResources }): Promise<void> {
-    if (!this.reserve || !held.image) return;
+    if (!this.reserve) return;
     await this.ping();
-    const image = this.publisher ? await this.publisher.reference(held.image) : held.image;
-    await this.reserve.hold({ workspace: held.workspace, image, ...(held.resources ? { resources: held.resources } : {}) });
+    const image = held.image && (this.publisher ? await this.publisher.reference(held.image) : held.image);
+    await this.reserve.hold({ workspace: held.workspace, ...(image ? { image } : {}), ...(held.resources ? { resources: held.resources } : {}) });
   }
 
   /** Removes the placeholders (the daemon stops). */
@@ -150,7 +152,7 @@ export class SwarmDriver implements ComputeDriver {
     await this.ping();
     const image = this.publisher ? await this.publisher.reference(plan.image) : plan.image;
     const instances = plan.instances?.length || 1;
-    await this.reserve?.acquire(instances, this.reservedFor(plan, image));
+    await this.reserve?.acquire(instances, capacityOf(plan, image));
     let handle: RunHandle;
     try {
       handle = await this.launch(plan, image);
@@ -158,19 +160,7 @@ export class SwarmDriver implements ComputeDriver {
       this.reserve?.release(instances);
       throw error;
     }
-    return this.releasedAtExit(handle, instances);
-  }
-
-  /** What a placeholder of the plan's compute holds, the run's image standing for the compute's `default_image`. */
-  private reservedFor(plan: RunPlan, image: string): ReservedCapacity {
-    const { cpus, memoryBytes } = plan.resources ?? {};
-    return { workspace: plan.labels[WORKSPACE_LABEL] ?? '', image, resources: { ...(cpus ? { cpus } : {}), ...(memoryBytes ? { memoryBytes } : {}) } };
-  }
-
-  private releasedAtExit(handle: RunHandle, instances: number): RunHandle {
-    if (!this.reserve) return handle;
-    const release = () => this.reserve?.release(instances);
-    void handle.exited.then(release, release);
+    this.reserve?.releaseAtEnd(handle.exited, instances);
     return handle;
   }
 
@@ -261,7 +251,9 @@ export class SwarmDriver implements ComputeDriver {
     mkdirSync(path.dirname(plan.logFile), { recursive: true });
     const log = { live: appendAfterExisting(plan.logFile), rest: () => appendAfterExisting(plan.logFile) };
     await this.reserve?.acquire(1);
-    return this.releasedAtExit(await this.track(service.ID, plan, log, () => this.removeRun(runId, plan.stateDir)), 1);
+    const handle = await this.track(service.ID, plan, log, () => this.removeRun(runId, plan.stateDir));
+    this.reserve?.releaseAtEnd(handle.exited, 1);
+    return handle;
   }
 
   /** As on a Docker engine, a multi-instance run is not followed again after a restart: its services are removed. */

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import crypto from 'node:crypto';
-import { WORKSPACE_LABEL, type RunResources } from '../driver';
+import { WORKSPACE_LABEL, type RunPlan, type RunResources } from '../driver';
 import { engineMessage, httpStatusOf } from '../docker-engine';
 import type { SwarmPlacement } from './driver';
 
@@ -20,11 +20,17 @@ export interface ReserveSettings {
   idleSeconds: number;
 }
 
-/** What one instance of the compute takes, in whose workspace, and an image every node can run. */
+/** What one instance of the compute takes, in whose workspace, and an image every node can run (none known yet: nothing is added). */
 export interface ReservedCapacity {
   workspace: string;
-  image: string;
+  image?: string;
   resources?: RunResources;
+}
+
+/** What a placeholder of the plan's compute holds, the run's image standing for the compute's `default_image`. */
+export function capacityOf(plan: Pick<RunPlan, 'labels' | 'resources'>, image: string): ReservedCapacity {
+  const { cpus, memoryBytes } = plan.resources ?? {};
+  return { workspace: plan.labels[WORKSPACE_LABEL] ?? '', image, resources: { ...(cpus ? { cpus } : {}), ...(memoryBytes ? { memoryBytes } : {}) } };
 }
 
 /**
@@ -55,7 +61,8 @@ export class SwarmReserve {
   /** Holds the compute's capacity (again: the image may have changed), adopting the placeholders left before. */
   hold(capacity: ReservedCapacity): Promise<void> {
     this.closed = false;
-    this.capacity = capacity;
+    const image = capacity.image ?? this.capacity?.image;
+    this.capacity = { ...capacity, ...(image ? { image } : {}) };
     return this.adjust();
   }
 
@@ -64,7 +71,7 @@ export class SwarmReserve {
    * moves to the run. `capacity` stands in for what `hold` would have said, when it was not called.
    */
   async acquire(count: number, capacity?: ReservedCapacity): Promise<void> {
-    this.capacity ??= capacity;
+    if (capacity && !this.capacity?.image) this.capacity = capacity;
     this.inUse += count;
     for (const timer of [...this.idle].slice(0, count)) {
       clearTimeout(timer);
@@ -80,6 +87,12 @@ export class SwarmReserve {
       if (this.inUse >= this.settings.minInstances && this.settings.idleSeconds > 0) this.keepIdle();
     }
     void this.adjust();
+  }
+
+  /** Releases `count` instances once their run ended, however it ended. */
+  releaseAtEnd(exited: Promise<unknown>, count: number): void {
+    const release = () => this.release(count);
+    void exited.then(release, release);
   }
 
   /** Removes every placeholder of the compute and holds nothing more until `hold` is called again. */
@@ -120,7 +133,8 @@ export class SwarmReserve {
         if (httpStatusOf(error) !== 404) throw error;
       });
     }
-    for (let i = fitting.length; i < wanted; i++) await this.manager.createService(this.placeholderSpec(capacity, reserves));
+    if (!capacity.image) return;
+    for (let i = fitting.length; i < wanted; i++) await this.manager.createService(this.placeholderSpec({ ...capacity, image: capacity.image }, reserves));
   }
 
   /** A fingerprint of what a placeholder reserves and where. */
@@ -129,7 +143,7 @@ export class SwarmReserve {
     return crypto.createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 16);
   }
 
-  private placeholderSpec(capacity: ReservedCapacity, reserves: string): Docker.CreateServiceOptions {
+  private placeholderSpec(capacity: ReservedCapacity & { image: string }, reserves: string): Docker.CreateServiceOptions {
     const labels = { [PLACEHOLDER_LABEL]: this.compute, [WORKSPACE_LABEL]: capacity.workspace, [RESERVES_LABEL]: reserves };
     const cpu = capacity.resources?.cpus ? { NanoCPUs: Math.round(capacity.resources.cpus * 1e9) } : {};
     const memory = capacity.resources?.memoryBytes ? { MemoryBytes: capacity.resources.memoryBytes } : {};
