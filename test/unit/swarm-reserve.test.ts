@@ -49,6 +49,8 @@ test('a swarm compute holds its min_instances as reservations', { timeout: 600_0
     assert.equal(template.Resources?.Reservations?.MemoryBytes, 256 * 1024 * 1024);
     assert.deepEqual(template.Placement?.Constraints, ['node.role == worker']);
     assert.equal(template.RestartPolicy?.Condition, 'none');
+    const { nodes } = await plane.client.computes.nodes('cluster');
+    assert.deepEqual(nodes.flatMap((node) => (node.reserved ?? []).map((held) => [node.role, held.compute, held.state])), [['worker', 'cluster', 'running']]);
 
     const submitted = await plane.submit('job.yml');
     await waitFor('the run\'s service', async () => (await manager.listServices({ filters: { label: [`mlw.run=${submitted.name}`] } })).length === 1, 60_000);
