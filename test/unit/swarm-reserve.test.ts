@@ -77,6 +77,17 @@ test('a swarm compute holds its min_instances as reservations', { timeout: 600_0
     assert.ok(Date.now() - ended >= 1_500, 'held about idle_time_before_scale_down seconds');
   });
 
+  await t.test('a compute registered again holds what its new spec says, and nothing without min_instances', async (t) => {
+    const root = await workspace(t, { 'cluster.yml': reservingCompute(lab, ['min_instances: 1']) });
+    const plane = await startPlane(t, root);
+    await plane.client.assets.register('compute', { path: path.join(root, 'cluster.yml') });
+    await runningPlaceholders(manager, root, 1);
+    await plane.client.assets.register('compute', { text: reservingCompute(lab, ['min_instances: 2']), path: path.join(root, 'cluster.yml') });
+    await runningPlaceholders(manager, root, 2);
+    await plane.client.assets.register('compute', { text: reservingCompute(lab, []), path: path.join(root, 'cluster.yml') });
+    assert.deepEqual(await placeholders(manager, root), []);
+  });
+
   await t.test('a daemon killed and started again adopts its placeholders instead of adding more', async (t) => {
     const root = await workspace(t, { 'cluster.yml': reservingCompute(lab, ['min_instances: 1']) });
     const first = await startDaemonProcess(t, root);
