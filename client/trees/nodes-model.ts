@@ -2,7 +2,10 @@ import type { ComputeNode } from '../../core/api/contracts';
 import type { AssetExtras } from './assets-model';
 import type { TreeIcon, TreeNode } from './tree-node';
 
-/** A Swarm compute's nodes under its row: hostname, state, availability and role, with the mlw runs on each. */
+/**
+ * A Swarm compute's nodes under its row: hostname, state, availability and role, with the mlw runs on each and how
+ * many instances of the compute's reserved capacity (`min_instances`) it holds.
+ */
 export function nodesExtras(compute: string, nodes: readonly ComputeNode[] | string): AssetExtras {
   if (typeof nodes === 'string') {
     return { children: [{ id: `nodes:${compute}`, label: 'Nodes', description: 'cannot be listed', tooltip: nodes, icon: { id: 'warning', color: 'problemsWarningIcon.foreground' }, contextValue: 'nodes;error', resource: { type: 'info' } }] };
@@ -26,11 +29,12 @@ export function nodesExtras(compute: string, nodes: readonly ComputeNode[] | str
 function nodeRow(compute: string, node: ComputeNode): TreeNode {
   const role = node.leader ? 'manager (leader)' : node.role;
   const tasks = node.tasks.length === 1 ? '1 task' : `${node.tasks.length} tasks`;
+  const reserved = (node.reserved ?? []).filter((held) => held.compute === compute).length;
   const id = `nodes:${compute}:${node.id}`;
   return {
     id,
     label: node.hostname,
-    description: [node.state, node.availability, role, tasks].join(' · '),
+    description: [node.state, node.availability, role, tasks, ...(reserved ? [`${reserved} reserved`] : [])].join(' · '),
     tooltip: [`Node ${node.hostname} (${node.id})`, `State: ${node.state}`, `Availability: ${node.availability}`, `Role: ${role}`, node.address ? `Address: ${node.address}` : undefined].filter(Boolean).join('\n'),
     icon: nodeIcon(node),
     contextValue: `compute-node;state=${node.state};availability=${node.availability}`,

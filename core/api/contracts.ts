@@ -59,6 +59,8 @@ export interface ComputeNode {
   address?: string;
   /** The tasks of mlw runs the manager wants running on the node (job name and task state). */
   tasks: { job: string; state: string }[];
+  /** The placeholders holding a swarm compute's reserved capacity on the node (`min_instances`), by compute; absent when none. */
+  reserved?: { compute: string; state: string }[];
 }
 
 /** `GET /api/computes/<name>/nodes` */

@@ -119,6 +119,13 @@ export interface ComputeDriver {
    * it); `undefined` when the driver finds neither the run nor a record of its exit.
    */
   reattach(runId: string, ref: string, plan: ReattachPlan): Promise<RunHandle | undefined>;
+  /**
+   * Holds the capacity the compute keeps while idle (a swarm compute's `min_instances`), in the workspace's name and
+   * with the compute's `default_image` and `resources`; called again when the compute is registered anew.
+   */
+  holdCapacity?(held: { workspace: string; image?: string; resources?: RunResources }): Promise<void>;
+  /** Gives that capacity back: the control plane stops, or the compute got a new spec (a new driver). */
+  releaseCapacity?(): Promise<void>;
 }
 
 /** Labels every mlw-managed container and image carries, so reconcile and test clean-up can find them. */

@@ -18,6 +18,7 @@ import { Store } from '../store/database';
 import { EventLog } from '../store/events';
 import { JobRepository, toJobSummary, type OutputRow, type JobRow } from '../store/jobs';
 import { resolveCompute, standardDrivers, type ComputeTarget, type WorkspaceRegistryAddresses } from './computes';
+import { asksForReservedCapacity, holdCapacity } from './reserved-capacity';
 import { listsNodes } from '../compute/swarm/node-list';
 import { remoteDrivers } from '../compute/remote';
 import type { EnvironmentImageStatus } from '../env/builder';
@@ -189,6 +190,7 @@ export class ControlPlane {
     ensureDefaultDatastores(this.assets, this.layout);
     this.scheduler.resume(this.kinds.scheduledTypes);
     for (const parent of this.jobs.list({ status: ['NotStarted', 'Running'], types: this.kinds.orchestratedTypes, oldestFirst: true })) void this.advanceParent(parent.name);
+    for (const compute of this.assets.list('compute')) void this.holdCapacity(compute.name).then((warning) => warning && process.emitWarning(warning));
   }
 
   get activeJobs(): number {
@@ -212,8 +214,10 @@ export class ControlPlane {
     const { detail, created, updated } = this.assets.register({ kind, name, version, spec: secrets.masked, sourcePath: spec.path, contentHash, ...(upload ? { upload } : {}) });
     sealed?.prune();
     this.loader.assetsChanged();
+    const replaced = this.targets.get(name);
     this.targets.delete(name);
-    return { asset: detail, created, updated, warnings: spec.warnings, ...(upload ? { upload: { ...upload, reused: reused === true } } : {}) };
+    const held = kind === 'compute' ? await this.holdCapacity(name, replaced) : undefined;
+    return { asset: detail, created, updated, warnings: [...spec.warnings, ...(held ? [held] : [])], ...(upload ? { upload: { ...upload, reused: reused === true } } : {}) };
   }
 
   async submitJob(request: SpecRequest): Promise<{ job: JobSummary; warnings: string[] }> {
@@ -364,7 +368,22 @@ export class ControlPlane {
     if (options.cancelJobs) await this.scheduler.cancelAll('the control plane shut down');
     if (this.closed) return;
     this.closed = true;
+    await Promise.all([...this.targets.values()].map((target) => target.driver.releaseCapacity?.().catch(() => undefined)));
     this.store.close();
+  }
+
+  /** Holds a registered compute's idle capacity, once the driver of its previous spec gave its own back. */
+  private async holdCapacity(compute: string, replaced?: ComputeTarget): Promise<string | undefined> {
+    const spec = this.assets.get('compute', compute)?.spec;
+    if (!spec || (!asksForReservedCapacity(spec) && !replaced)) return undefined;
+    let target: ComputeTarget;
+    try {
+      target = this.target(compute);
+    } catch {
+      return undefined;
+    }
+    if (replaced && replaced.driver !== target.driver) await replaced.driver.releaseCapacity?.().catch(() => undefined);
+    return asksForReservedCapacity(spec) ? holdCapacity(target, this.layout.root) : undefined;
   }
 
   private registerOutput(output: NamedOutput): string {

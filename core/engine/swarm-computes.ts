@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import type { ComputeDriver } from '../compute/driver';
 import { remoteEngineOf, remoteEngineOptions, remoteEngineRefusal, type HostKeyCheck } from '../compute/remote/remote-engine';
 import { SwarmDriver, type SwarmDriverOptions } from '../compute/swarm/driver';
+import { DEFAULT_IDLE_SECONDS } from '../compute/swarm/reserve';
 import { SpecRejected } from '../errors';
 import type { SwarmComputeSpec } from '../language/types/computes';
 import type { SecretsStore } from '../secrets/store';
@@ -46,6 +47,9 @@ export function swarmDriverOptions(
       ...(spec.placement?.preferences ? { preferences: spec.placement.preferences } : {}),
       ...(spec.placement?.max_replicas_per_node ? { maxReplicasPerNode: spec.placement.max_replicas_per_node } : {}),
     },
+    ...(spec.min_instances !== undefined || spec.idle_time_before_scale_down !== undefined
+      ? { reserve: { compute: name, minInstances: spec.min_instances ?? 0, idleSeconds: spec.idle_time_before_scale_down ?? DEFAULT_IDLE_SECONDS } }
+      : {}),
     containerHostAddress: async () => (await import('../tracking/bridge')).bridgeGateway(new Docker()),
   };
 }

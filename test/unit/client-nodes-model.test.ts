@@ -39,6 +39,12 @@ test('a Swarm compute lists its nodes under its queue: state, availability, role
   assert.equal(new Set(ids).size, ids.length);
 });
 
+test('a node says how many instances of the compute\'s reserved capacity it holds', () => {
+  const reserved = node('n2', { reserved: [{ compute: 'cluster', state: 'running' }, { compute: 'other', state: 'running' }] });
+  const [row] = assetsTree('compute', [SWARM], () => nodesExtras('cluster', [node('n1'), reserved]));
+  assert.deepEqual(row!.children![0]!.children!.map((child) => child.description), ['ready · active · worker · 0 tasks', 'ready · active · worker · 0 tasks · 1 reserved']);
+});
+
 test('nodes that cannot be listed show why, and the queue stays', () => {
   const queue: ComputeQueue = { compute: 'cluster', capacity: 2, running: [], queued: [] };
   const [row] = assetsTree('compute', [SWARM], () => mergeExtras(queueExtras(queue), nodesExtras('cluster', 'Swarm manager not reachable at unix:///x.sock')));

@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { writePrivateFile } from '../../data/fs-util';
 import { Unavailable } from '../../errors';
-import { reportExit, RUN_LABEL, type ComputeDriver, type ReattachPlan, type RunExit, type RunHandle, type RunPlan } from '../driver';
+import { reportExit, RUN_LABEL, type ComputeDriver, type ReattachPlan, type RunExit, type RunHandle, type RunPlan, type RunResources } from '../driver';
 import { engineAddress, engineMessage, httpStatusOf, isConnectionError } from '../docker-engine';
 import { appendAfterExisting, pipeDockerFrames, resumableLog, writeDockerFrames } from '../docker-streams';
 import { INSTANCE_LABEL, removeNetwork, startInstances } from '../docker-instances';
@@ -15,6 +15,7 @@ import { RegistryPublisher, type RegistryAddresses } from './images';
 import { swarmNodes } from './node-list';
 import { instanceAddresses, instanceNodes, nodesNetworkAddress } from './nodes';
 import { serviceName, serviceSpec } from './service-spec';
+import { capacityOf, SwarmReserve, type ReserveSettings } from './reserve';
 import { describeTaskExit, taskRan, TERMINAL_STATES, waitingNotice, type SwarmTask, type TaskEnd } from './tasks';
 import type { ComputeNode } from '../../api/contracts';
 
@@ -48,6 +49,8 @@ export interface SwarmDriverOptions {
   /** `uid:gid` the run's command has; default `1000:1000`. */
   user?: string;
   stopGraceSeconds?: number;
+  /** Capacity held while idle (`min_instances`, `idle_time_before_scale_down`); none without. */
+  reserve?: ReserveSettings;
   /** The address `host.docker.internal` stands for in a tracking URI given to the run (the Docker bridge's, on this host). */
   containerHostAddress?: () => Promise<string>;
 }
@@ -90,11 +93,13 @@ export class SwarmDriver implements ComputeDriver {
   private address: Promise<string> | undefined;
   /** The data server of each run this driver follows. */
   private readonly servers = new Map<string, RunDataServer>();
+  private readonly reserve: SwarmReserve | undefined;
 
   constructor(private readonly options: SwarmDriverOptions) {
     this.manager = new Docker(options.manager);
     // docker-modem's SSH transport cannot time a request out (its stream has no setTimeout); sshOptions.readyTimeout bounds the connection.
     this.probe = new Docker(options.manager.protocol === 'ssh' ? options.manager : { ...options.manager, timeout: 10_000 });
+    this.reserve = options.reserve && new SwarmReserve(this.manager, options.reserve, options.placement);
     const local = options.local ?? new Docker();
     const workspaceRegistry = options.workspaceRegistry;
     this.publisher = options.registry
@@ -126,10 +131,40 @@ export class SwarmDriver implements ComputeDriver {
     }
   }
 
+  /**
+   * Holds the compute's idle capacity as placeholders that run `image` (the compute's `default_image`); without one,
+   * those an earlier daemon left are adopted and more are added from the first run on, with its image.
+   */
+  async holdCapacity(held: { workspace: string; image?: string; resources?: RunResources }): Promise<void> {
+    if (!this.reserve) return;
+    await this.ping();
+    const image = held.image && (this.publisher ? await this.publisher.reference(held.image) : held.image);
+    await this.reserve.hold({ workspace: held.workspace, ...(image ? { image } : {}), ...(held.resources ? { resources: held.resources } : {}) });
+  }
+
+  /** Removes the placeholders (the daemon stops). */
+  async releaseCapacity(): Promise<void> {
+    await this.reserve?.close();
+  }
+
   async start(plan: RunPlan): Promise<RunHandle> {
     if (!plan.image) throw new Error(`run ${plan.runId}: the swarm compute needs an image (environment)`);
     await this.ping();
     const image = this.publisher ? await this.publisher.reference(plan.image) : plan.image;
+    const instances = plan.instances?.length || 1;
+    await this.reserve?.acquire(instances, capacityOf(plan, image));
+    let handle: RunHandle;
+    try {
+      handle = await this.launch(plan, image);
+    } catch (error) {
+      this.reserve?.release(instances);
+      throw error;
+    }
+    this.reserve?.releaseAtEnd(handle.exited, instances);
+    return handle;
+  }
+
+  private async launch(plan: RunPlan, image: string): Promise<RunHandle> {
     const address = await this.hostAddress();
     const identity = await RunDataServer.newIdentity(address, plan.mounts, await this.trackingTarget(plan.env));
     const server = await RunDataServer.start(address, identity);
@@ -215,7 +250,10 @@ export class SwarmDriver implements ComputeDriver {
     await this.serveAgain(runId, plan.stateDir);
     mkdirSync(path.dirname(plan.logFile), { recursive: true });
     const log = { live: appendAfterExisting(plan.logFile), rest: () => appendAfterExisting(plan.logFile) };
-    return this.track(service.ID, plan, log, () => this.removeRun(runId, plan.stateDir));
+    await this.reserve?.acquire(1);
+    const handle = await this.track(service.ID, plan, log, () => this.removeRun(runId, plan.stateDir));
+    this.reserve?.releaseAtEnd(handle.exited, 1);
+    return handle;
   }
 
   /** As on a Docker engine, a multi-instance run is not followed again after a restart: its services are removed. */

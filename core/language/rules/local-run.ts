@@ -12,7 +12,7 @@ export const NOT_RUNNABLE_RULES: ReadonlySet<string> = new Set(['distributed-not
 
 const CLUSTER_FIELDS: Record<string, string> = {
   size: 'each run is a container on this machine\'s Docker engine; the VM size is not used',
-  idle_time_before_scale_down: 'mlw keeps no nodes warm, so there is nothing to scale down',
+  idle_time_before_scale_down: 'mlw keeps no nodes warm, so there is nothing to scale down (a `type: swarm` compute with `resources` keeps its capacity reserved)',
 };
 
 const INSTANCE_FIELDS: Record<string, string> = {
@@ -68,6 +68,7 @@ function checkKinds(ctx: RuleContext, root: YamlMap): void {
   if (ctx.kind.id === 'compute/amlcompute') checkCluster(ctx, root);
   if (ctx.kind.id === 'compute/computeinstance') checkInstance(ctx, root);
   if (ctx.kind.id === 'compute/local') {
+    checkWarmInstances(ctx, root);
     const gpus = fieldOf(mapAt(root, 'resources'), 'gpus');
     if (gpus) info(ctx, gpus.key, '`gpus`: mlw does not pass GPUs to containers yet; runs see no GPU');
   }
@@ -92,9 +93,26 @@ function checkCluster(ctx: RuleContext, root: YamlMap): void {
   const min = fieldOf(root, 'min_instances');
   const value = min && deref(min.value);
   if (isScalar(value) && typeof value.value === 'number' && value.value > 0) {
-    info(ctx, min!.key, '`min_instances`: mlw keeps no nodes warm: containers start per run');
+    info(ctx, min!.key, '`min_instances`: mlw keeps no nodes warm: containers start per run (a `type: swarm` compute with `resources` keeps its capacity reserved)');
     ctx.report({ start: value.start, end: value.end, severity: 'warning', rule: 'idle-cost', message: `\`min_instances: ${value.value}\` keeps ${value.value} node${value.value === 1 ? '' : 's'} running (and billed) in Azure while no job runs; use 0 unless you need warm nodes` });
   }
+}
+
+/**
+ * A swarm compute holds `min_instances` as reserved capacity (placeholders reserving its `resources`, running its
+ * `default_image` or else the image of its last run); the other local computes start everything per run.
+ */
+function checkWarmInstances(ctx: RuleContext, root: YamlMap): void {
+  const min = fieldOf(root, 'min_instances');
+  const value = min && deref(min.value);
+  if (!isScalar(value) || typeof value.value !== 'number' || value.value <= 0) return;
+  if (scalarText(fieldOf(root, 'type')?.value) !== 'swarm') {
+    info(ctx, min!.key, '`min_instances`: mlw keeps no instances warm on this compute: each run starts its own container or process');
+    return;
+  }
+  const resources = mapAt(root, 'resources');
+  if (!fieldOf(resources, 'cpus') && !fieldOf(resources, 'memory')) info(ctx, min!.key, '`min_instances`: without `resources` (cpus, memory) the capacity held on the Swarm reserves nothing');
+  else if (!fieldOf(root, 'default_image')) info(ctx, min!.key, '`min_instances`: without `default_image` the capacity is held from the first run on (the placeholders run its image)');
 }
 
 function checkInstance(ctx: RuleContext, root: YamlMap): void {

@@ -152,6 +152,8 @@ export interface DockerComputeSpec extends LocalComputeBase, ContainerComputeFie
 /** `type: swarm`: jobs run as one-shot Docker Swarm services. */
 export interface SwarmComputeSpec extends LocalComputeBase, ContainerComputeFields {
   type: 'swarm';
+  /** Seconds an instance freed by a run above `min_instances` stays reserved; default `120`. */
+  idle_time_before_scale_down?: number;
   placement?: { constraints?: string[]; preferences?: string[]; max_replicas_per_node?: number };
   labels?: Record<string, string>;
   /** The registry run images go through, as the nodes pull from it (`10.0.0.1:5000`). */
