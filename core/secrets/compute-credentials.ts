@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BadRequest, SpecRejected } from '../errors';
+import { BadRequest, SpecRejected, Unavailable } from '../errors';
 import type { SecretsStore } from './store';
 
 /**
@@ -35,7 +35,8 @@ export function readComputeCredential(source: CredentialSource): string {
   if (reference) {
     if (reference[1] !== compute) throw new SpecRejected(`compute ${compute}: ${field} refers to ${value}; a compute can use only its own secrets, secret:computes/${compute}/<field>`);
     const stored = source.store.get(value);
-    if (stored === undefined) throw new SpecRejected(`compute ${compute}: the secrets store has no ${value} (store it with POST /api/secrets/computes/${compute}/${reference[2]})`);
+    // What this machine lacks, not what the spec says: the compute cannot be used here until it is stored (503).
+    if (stored === undefined) throw new Unavailable(`compute ${compute}: the secrets store has no ${value} (store it with POST /api/secrets/computes/${compute}/${reference[2]})`);
     return stored;
   }
   if (value.startsWith('secret:')) throw new SpecRejected(`compute ${compute}: ${field} is ${value}, which is not a reference of the form secret:computes/${compute}/<field>`);
@@ -44,7 +45,7 @@ export function readComputeCredential(source: CredentialSource): string {
   try {
     stat = fs.statSync(file);
   } catch (error) {
-    throw new SpecRejected(`compute ${compute}: ${field} names ${file}, which cannot be read: ${(error as Error).message}`);
+    throw new Unavailable(`compute ${compute}: ${field} names ${file}, which cannot be read here: ${(error as Error).message}`);
   }
   if (!stat.isFile()) throw new SpecRejected(`compute ${compute}: ${field} names ${file}, which is not a file`);
   if (source.secret && (stat.mode & 0o077) !== 0) {
