@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { runCommandSteadily } from './commands.mjs';
 import { extensionLog, notificationTexts } from './logs.mjs';
 
 const TIMEOUT = 60_000;
@@ -42,8 +43,7 @@ export async function endpointThroughTheUi({ page, vs, workspace, server, log })
 
   // the Endpoints view: the endpoint, with its deployment Succeeded (the other views collapsed, so that the view is
   // tall enough for the list to draw both rows)
-  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
-  await vs.runCommand('mlw: Focus on Endpoints View');
+  await runCommandSteadily(page, 'mlw: Focus on Endpoints View');
   const otherViews = page.locator('.part.sidebar .pane-header[aria-expanded="true"]', { hasNot: page.locator('.title', { hasText: /^endpoints$/i }) });
   for (let views = 0; views < 20 && (await otherViews.count()) > 0; views++) await otherViews.first().locator('.title').click();
   await vs.waitForTreeItem('Endpoints', 'iris-endpoint');

@@ -2,6 +2,7 @@
 // the file `write` put into its output folder) submitted from the editor title, the pipeline reaching Completed in
 // the Jobs view, expanded into its two steps, both Completed, and its graph (the row's inline action) drawing both
 // steps Completed with the edge between them. Returns the pipeline job's name.
+import { runCommandSteadily } from './commands.mjs';
 import { extensionLog, notificationTexts, waitForLogLine } from './logs.mjs';
 
 const TIMEOUT = 60_000;
@@ -20,9 +21,9 @@ export async function pipelineThroughTheUi({ page, vs, server, log }) {
 
   // the Jobs view, shown and focused by its own command (after the reload, the container's icon may hide it, and the
   // list draws only the rows that fit the view's height)
-  // (focus on the editor first, so the command palette opens in the workbench and not in a webview)
-  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
-  await vs.runCommand('mlw: Focus on Jobs View');
+  // (from the editor, so the command palette opens in the workbench and not in a webview; the submitted job's output
+  // channel may still take the focus, so the palette is opened again if it closes)
+  await runCommandSteadily(page, 'mlw: Focus on Jobs View');
   const jobsHeader = page.locator('.pane-header', { hasText: 'Jobs' }).first();
   const jobs = page.locator('.pane', { has: jobsHeader });
   await vs.waitForTreeItem('Jobs', 'e2e-greet').catch(async (error) => {
