@@ -62,7 +62,8 @@ test('a job on a docker compute runs in a locked-down container with its inputs,
 
 test('resource limits and security options are applied to the container', async (t) => {
   if (!(await docker.ready(t))) return;
-  const plane = await boxWorkspace(t, { 'job.yml': dockerJob('echo started; sleep 30') });
+  // Longer than any pause of the engine's API (a listing once took 30 s on a loaded machine): the test cancels it.
+  const plane = await boxWorkspace(t, { 'job.yml': dockerJob('echo started; sleep 300') });
   const root = plane.root;
   const job = await plane.submit('job.yml');
   const [container] = await waitFor('the container', async () => {
