@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { generate } from 'selfsigned';
+import { isLoopback } from '../core/api/loopback';
 import { writePrivateFile } from '../core/data/fs-util';
 import type { WorkspaceLayout } from '../core/engine/layout';
 
@@ -25,14 +26,6 @@ export class PlainHttpRefusedError extends Error {
   }
 }
 
-/** Whether `host` (an address or `localhost`) only reaches this machine. */
-export function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  const bare = host.replace(/^\[|\]$/g, '');
-  if (net.isIPv4(bare)) return bare.startsWith('127.');
-  if (net.isIPv6(bare)) return bare === '::1' || /^::ffff:127\./i.test(bare);
-  return false;
-}
 
 /**
  * Loopback stays plain HTTP unless TLS is asked for; any other address needs TLS, a self-signed certificate when

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { ApiClient } from '../api/client';
+import { isLoopback } from '../api/loopback';
 import { PinnedAgent } from '../api/pinned-tls';
 import { DEPLOYMENT_HEADER } from './router';
 
@@ -44,11 +45,7 @@ export async function invokeEndpoint(client: ApiClient, endpoint: string, body: 
  */
 export function scoringHost(url: URL, daemonHost: string): string {
   const named = url.hostname.replace(/^\[|\]$/g, '');
-  return isLoopbackAddress(named) && !isLoopbackAddress(daemonHost) ? daemonHost : named;
-}
-
-function isLoopbackAddress(host: string): boolean {
-  return host === 'localhost' || host.startsWith('127.') || host === '::1';
+  return isLoopback(named) && !isLoopback(daemonHost) ? daemonHost : named;
 }
 
 /** The top-level `name:` of a spec's text (an endpoint's), without parsing the document. */

@@ -88,7 +88,7 @@ export class Scheduler {
   queue(compute: string): ComputeQueue {
     const target = this.target(compute);
     const running = this.runningOn(compute);
-    const busy = this.busyByCompute().get(compute) ?? 0;
+    const busy = this.busyInstances(compute);
     let ahead = 0;
     const queued = this.jobs.nextQueued(compute, Number.MAX_SAFE_INTEGER).map((job) => {
       const needs = instancesOf(job);
@@ -102,7 +102,7 @@ export class Scheduler {
   /** Why one queued job waits; undefined when instances are free for it. */
   waitReason(job: JobRow): string | undefined {
     const ahead = this.jobs.nextQueued(job.compute, this.jobs.queuedCount(job.compute, job.seq)).reduce((sum, queued) => sum + instancesOf(queued), 0);
-    return queueReason(job.compute, this.busyByCompute().get(job.compute) ?? 0, this.target(job.compute).capacity, ahead, instancesOf(job));
+    return queueReason(job.compute, this.busyInstances(job.compute), this.target(job.compute).capacity, ahead, instancesOf(job));
   }
 
   /** Instances of `compute` that its active jobs take. */

@@ -7,7 +7,8 @@ import { test, type TestContext } from 'node:test';
 import { generate } from 'selfsigned';
 import { ApiClient, clientOf, readServeInfo, remoteClient } from '../../core/api/client';
 import { startDaemon, type RunningDaemon } from '../../daemon/start-daemon';
-import { isLoopback, PlainHttpRefusedError, tlsFor, type TlsRequest } from '../../daemon/tls';
+import { isLoopback } from '../../core/api/loopback';
+import { PlainHttpRefusedError, tlsFor, type TlsRequest } from '../../daemon/tls';
 import { runSourceCli as cli } from '../support/cli';
 import { commandJob, workspace } from '../support/control-plane';
 
