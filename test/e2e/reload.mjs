@@ -2,6 +2,7 @@
 // window's output channel for it holds every line exactly once — the part written before the reload and the rest.
 import fs from 'node:fs';
 import path from 'node:path';
+import { runCommandSteadily } from './commands.mjs';
 import { waitForLogLine } from './logs.mjs';
 
 const TIMEOUT = 60_000;
@@ -32,11 +33,11 @@ export async function reloadWhileRunning({ page, vs, workspace, server, log }) {
   const before = (await waitForLogLine(server.userData, isJobChannel, /tick 2/)).file;
   const channelName = path.basename(before);
   log(`reloading the window while ${channelName} runs`);
-  // the workbench's own reload, as a user does it: state is saved on the way down (focus the editor first, so the
-  // command palette opens in the workbench and not in a webview)
-  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
-  await vs.runCommand('Developer: Reload Window');
-  await page.waitForEvent('load', { timeout: TIMEOUT });
+  // the workbench's own reload, as a user does it: state is saved on the way down. The job's output channel may
+  // take the focus just as the palette opens, so the command is run steadily; the load is awaited from before it.
+  const reloaded = page.waitForEvent('load', { timeout: TIMEOUT });
+  await runCommandSteadily(page, 'Developer: Reload Window');
+  await reloaded;
   await page.locator('.monaco-workbench').waitFor({ timeout: TIMEOUT });
   fs.writeFileSync(gate, '');
   const after = (await waitForLogLine(server.userData, (name) => name === channelName, /▶ Completed/, { skip: new Set([before]) })).file;

@@ -1,13 +1,49 @@
-import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { isAlive, readServeInfo } from '../../core/api/client';
+import { registryFiles } from '../../core/engine/registry-server';
+import { waitFor } from './docker';
 
-/** A fresh real folder removed when the test ends. */
+/** A fresh real folder removed when the test ends, after any daemon a CLI command started for it in the background. */
 export async function tempDir(t: TestContext, prefix = 'mlw-test-'): Promise<string> {
   const dir = await realpath(await mkdtemp(join(tmpdir(), prefix)));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  t.after(async () => {
+    await stopBackgroundDaemon(dir);
+    await stopOrphanedRegistry(dir);
+    await rm(dir, { recursive: true, force: true });
+  });
   return dir;
+}
+
+/**
+ * Stops the daemon recorded in `root`'s serve.json when it is another process serving that folder (a daemon started
+ * in-process by a test records this process, which stops it itself). Without this a daemon left serving an endpoint
+ * never goes idle and outlives its deleted workspace.
+ */
+async function stopBackgroundDaemon(root: string): Promise<void> {
+  const pid = readServeInfo(root)?.pid;
+  if (!pid || pid === process.pid || !isAlive(pid)) return;
+  const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!commandLine.split('\0').includes(root)) return;
+  process.kill(pid, 'SIGTERM');
+  await waitFor(`daemon ${pid} to exit`, () => !isAlive(pid), 30_000).catch(() => isAlive(pid) && process.kill(pid, 'SIGKILL'));
+}
+
+/**
+ * A workspace registry outlives a daemon killed with SIGKILL (the next daemon of the workspace stops it); a test that
+ * killed its daemon stops it here, before its storage goes.
+ */
+async function stopOrphanedRegistry(root: string): Promise<void> {
+  const files = registryFiles(root);
+  const record = await readFile(files.record, 'utf8').then((text) => JSON.parse(text) as { pid?: number }, () => undefined);
+  const pid = record?.pid;
+  if (!pid || !isAlive(pid)) return;
+  const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!commandLine.split('\0').includes(files.config)) return;
+  process.kill(pid, 'SIGKILL');
+  await waitFor(`docker-registry ${pid} to exit`, () => !isAlive(pid), 10_000);
 }
 
 /** Writes files given as `{ 'relative/path': content }` under `root`. */
