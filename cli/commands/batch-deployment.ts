@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { collect, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { table } from '../format';
-import { nameOf, overridesOf, withNameArgument } from '../options';
+import { nameOf, overridesOf, updateRequestOf, withNameArgument } from '../options';
 import { printJobs } from './batch-endpoint';
 
 interface EndpointOption extends WorkspaceOption {
@@ -65,7 +65,7 @@ export function registerBatchDeployment(program: Command): void {
     .action((positional: string | undefined, options: EndpointOption & { file?: string; set?: string[] }) =>
       withClient(workspaceRoot(options, options.file ? path.dirname(path.resolve(options.file)) : process.cwd()), async (client) => {
         const name = nameOf(positional, options.name, 'batch deployment');
-        const result = await client.batchDeployments.update(options.endpointName, name, { ...(options.file ? { path: path.resolve(options.file) } : {}), ...(options.set?.length ? { set: options.set } : {}) });
+        const result = await client.batchDeployments.update(options.endpointName, name, updateRequestOf(options, name));
         for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
         process.stdout.write(`updated batch deployment ${name} of ${options.endpointName}\n`);
       }),

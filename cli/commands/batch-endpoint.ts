@@ -5,7 +5,7 @@ import type { JobSummary } from '../../core/vocabulary';
 import { invocationOf, type InvocationFlags } from '../batch-invocation';
 import { collect, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { jobRows, table } from '../format';
-import { maxResults, nameOf, overridesOf, withNameArgument } from '../options';
+import { maxResults, nameOf, overridesOf, updateRequestOf, withNameArgument } from '../options';
 import { streamJob } from './job-stream';
 
 interface InvokeOptions extends WorkspaceOption, InvocationFlags {
@@ -78,7 +78,7 @@ export function registerBatchEndpoint(program: Command): void {
     .action((positional: string | undefined, options: WorkspaceOption & { name?: string; file?: string; set?: string[] }) =>
       withClient(workspaceRoot(options, options.file ? path.dirname(path.resolve(options.file)) : process.cwd()), async (client) => {
         const name = nameOf(positional, options.name, 'batch endpoint');
-        const result = await client.batchEndpoints.update(name, { ...(options.file ? { path: path.resolve(options.file) } : {}), ...(options.set?.length ? { set: options.set } : {}) });
+        const result = await client.batchEndpoints.update(name, updateRequestOf(options, name));
         for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
         process.stdout.write(`updated batch endpoint ${name}${result.endpoint.defaultDeployment ? ` (default deployment ${result.endpoint.defaultDeployment})` : ''}\n`);
       }),

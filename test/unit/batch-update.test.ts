@@ -101,6 +101,11 @@ test('the CLI invokes with --file, --outputs, --set inputs.…, --job-name and -
   assert.equal(jobs.length, 2);
   assert.deepEqual(jobs.at(-1), { ...jobs.at(-1), name: 'cli-1', experiment: 'cli-runs' });
   assert.match(ok(await mlw('batch-endpoint', 'show', 'scorer')), /description: from the CLI/);
+  ok(await mlw('batch-deployment', 'create', '-f', 'deployment.yml', '--name', 'second'));
+  assert.match(ok(await mlw('batch-deployment', 'update', 'second', '-e', 'scorer', '-f', 'deployment.yml', '--set', 'settings.mini_batch_size=4')), /updated batch deployment second of scorer/, "a spec file takes the command's name, as on create");
+  const renamed = await mlw('batch-deployment', 'update', 'second', '-e', 'scorer', '--set', 'name=third');
+  assert.equal(renamed.code, 1);
+  assert.match(renamed.stderr, /name is immutable: the spec names batch deployment third, not second/);
   const nothing = await mlw('batch-deployment', 'update', 'dpl', '-e', 'scorer');
   assert.equal(nothing.code, 1);
   assert.match(nothing.stderr, /nothing to update: give --file or --set/);
