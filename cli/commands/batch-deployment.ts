@@ -61,8 +61,9 @@ export function registerBatchDeployment(program: Command): void {
     .requiredOption('-e, --endpoint-name <endpoint>', 'the endpoint')
     .option('-f, --file <file>', 'batch deployment spec (YAML)')
     .option('--set <key=value>', 'change a field (repeatable)', collect)
+    .option('--remove <key>', 'remove a field of the stored spec, e.g. settings.retry_settings (repeatable)', collect)
     .option('--workspace <folder>', 'workspace folder')
-    .action((positional: string | undefined, options: EndpointOption & { file?: string; set?: string[] }) =>
+    .action((positional: string | undefined, options: EndpointOption & { file?: string; set?: string[]; remove?: string[] }) =>
       withClient(workspaceRoot(options, options.file ? path.dirname(path.resolve(options.file)) : process.cwd()), async (client) => {
         const name = nameOf(positional, options.name, 'batch deployment');
         const result = await client.batchDeployments.update(options.endpointName, name, updateRequestOf(options, name));

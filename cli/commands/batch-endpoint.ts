@@ -74,8 +74,9 @@ export function registerBatchEndpoint(program: Command): void {
   withNameArgument(group.command('update').description("change a batch endpoint: a changed spec (--file) or fields of the stored one (--set defaults.deployment_name=<deployment>)"), 'batch endpoint')
     .option('-f, --file <file>', 'batch endpoint spec (YAML)')
     .option('--set <key=value>', 'change a field (repeatable)', collect)
+    .option('--remove <key>', 'remove a field of the stored spec, e.g. settings.retry_settings (repeatable)', collect)
     .option('--workspace <folder>', 'workspace folder')
-    .action((positional: string | undefined, options: WorkspaceOption & { name?: string; file?: string; set?: string[] }) =>
+    .action((positional: string | undefined, options: WorkspaceOption & { name?: string; file?: string; set?: string[]; remove?: string[] }) =>
       withClient(workspaceRoot(options, options.file ? path.dirname(path.resolve(options.file)) : process.cwd()), async (client) => {
         const name = nameOf(positional, options.name, 'batch endpoint');
         const result = await client.batchEndpoints.update(name, updateRequestOf(options, name));

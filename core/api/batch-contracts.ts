@@ -106,18 +106,20 @@ const invokeRequestSchema = {
 
 /**
  * `PATCH /api/batch-endpoints/<name>` and `…/deployments/<name>`: a changed spec file (`path`, optionally `text`),
- * or `set` overrides of the stored spec.
+ * or `set` overrides and `remove`d fields (`key.path`) of the stored spec.
  */
 export interface BatchUpdateRequest {
   path?: string;
   text?: string;
   set?: string[];
+  remove?: string[];
 }
 
 const updateRequestSchema = {
   type: 'object',
   additionalProperties: false,
-  properties: { path: BODY_SCHEMAS.specRequest.properties.path, text: BODY_SCHEMAS.specRequest.properties.text, set: BODY_SCHEMAS.specRequest.properties.set },
+  properties: { path: BODY_SCHEMAS.specRequest.properties.path, text: BODY_SCHEMAS.specRequest.properties.text, set: BODY_SCHEMAS.specRequest.properties.set,
+    remove: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 4096 } } },
 } as const;
 
 export const BATCH_BODY_SCHEMAS = { deploymentRequest: deploymentRequestSchema, invokeRequest: invokeRequestSchema, updateRequest: updateRequestSchema } as const;

@@ -45,9 +45,11 @@ test('update changes an endpoint or a deployment in place, checked as on create;
   assert.equal(await endpointRefused('scorer', ['name=renamed']), 'name is immutable: the spec names batch endpoint renamed, not scorer');
   assert.equal(await endpointRefused('scorer', ['defaults.deployment_name=nope']), 'defaults.deployment_name: batch endpoint scorer has no deployment named nope');
   assert.match(await endpointRefused('scorer', ['colour=red']), /^--set colour=red: .*colour/);
-  assert.equal((await refusal(client.batchEndpoints.update('scorer', {}))).message, 'nothing to update: give --file or --set');
+  assert.equal((await refusal(client.batchEndpoints.update('scorer', {}))).message, 'nothing to update: give --file, --set or --remove');
   assert.equal((await refusal(client.batchEndpoints.update('nope', { set: ['description=x'] }))).status, 404);
   assert.equal((await client.batchEndpoints.get('scorer')).defaultDeployment, 'second', 'a refused update changes nothing');
+  assert.equal((await client.batchEndpoints.update('scorer', { remove: ['description'] })).endpoint.description, undefined);
+  assert.equal((await refusal(client.batchEndpoints.update('scorer', { remove: ['colour'] }))).message, '--remove colour: the spec has no such field');
 
   await client.batchDeployments.update('scorer', 'second', { set: ['settings.mini_batch_size=2'] });
   assert.match((await scored(plane, root)).log, /5 items in 3 mini-batches of up to 2/);
@@ -57,6 +59,8 @@ test('update changes an endpoint or a deployment in place, checked as on create;
   assert.match(await deploymentRefused(['settings.mini_batch_size=many']), /^--set settings\.mini_batch_size=many: .*integer/);
   assert.match(await deploymentRefused(['compute=azureml:no-such-compute']), /^--set compute=azureml:no-such-compute: .*no-such-compute/);
   assert.equal((await refusal(client.batchDeployments.update('scorer', 'nope', { set: ['settings.mini_batch_size=1'] }))).status, 404);
+  const removeWithFile = await refusal(client.batchDeployments.update('scorer', 'second', { path: path.join(root, 'deployment.yml'), remove: ['settings'] }));
+  assert.equal(removeWithFile.message, '--remove settings: --remove changes the stored spec; with --file, leave the field out of the file');
   assert.deepEqual((await client.batchDeployments.get('scorer', 'second')).spec.settings, { mini_batch_size: 2 }, 'a refused update changes nothing');
 
   const pipelineFile = path.join(root, 'pipeline.yml');
@@ -108,5 +112,5 @@ test('the CLI invokes with --file, --outputs, --set inputs.…, --job-name and -
   assert.match(renamed.stderr, /name is immutable: the spec names batch deployment third, not second/);
   const nothing = await mlw('batch-deployment', 'update', 'dpl', '-e', 'scorer');
   assert.equal(nothing.code, 1);
-  assert.match(nothing.stderr, /nothing to update: give --file or --set/);
+  assert.match(nothing.stderr, /nothing to update: give --file, --set or --remove/);
 });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { parseDocument, stringify } from 'yaml';
 import type { BatchDeploymentCreated, BatchDeploymentDetail, BatchDeploymentRequest, BatchEndpointCreated, BatchEndpointDetail, BatchInvokeRequest, BatchUpdateRequest } from '../../api/batch-contracts';
 import type { SpecRequest } from '../../api/contracts';
 import { BadRequest, Conflict, NotFound, SpecRejected } from '../../errors';
@@ -223,16 +223,21 @@ export class BatchEndpoints {
     return { ...this.ctx.submit, driverFile: batchDriverFile(mlwDir), mlflowScorerFile: () => mlflowScorerFile(mlwDir), ...(this.ctx.mlflowImage ? { mlflowImage: this.ctx.mlflowImage } : {}) };
   }
 
-  /** The spec an update gives: its file (with `set`), or the stored spec with `set` applied, validated as on create. */
+  /** The spec an update gives: its file (with `set`), or the stored spec with `remove` and `set` applied, validated as on create. */
   private specForUpdate(request: BatchUpdateRequest, sourcePath: string, stored: string, kind: 'endpoint/batch' | 'deployment/batch', what: string): LoadedSpec {
-    if (request.path !== undefined) return this.load({ path: request.path, ...(request.text !== undefined ? { text: request.text } : {}), ...(request.set ? { set: request.set } : {}) }, kind, what);
-    if (!request.set?.length) throw new BadRequest('nothing to update: give --file or --set');
+    const { set = [], remove = [] } = request;
+    if (request.path !== undefined) {
+      if (remove.length) throw new BadRequest(`--remove ${remove.join(' ')}: --remove changes the stored spec; with --file, leave the field out of the file`);
+      return this.load({ path: request.path, ...(request.text !== undefined ? { text: request.text } : {}), set }, kind, what);
+    }
+    if (!set.length && !remove.length) throw new BadRequest('nothing to update: give --file, --set or --remove');
     try {
-      return this.load({ path: sourcePath, text: stringify(JSON.parse(stored)), set: request.set }, kind, what);
+      return this.load({ path: sourcePath, text: withoutFields(stringify(JSON.parse(stored)), remove), set }, kind, what);
     } catch (error) {
       // Positions would point into the stored spec, not a file: what is wrong is said in words.
       if (!(error instanceof SpecRejected) || error.findings.length === 0) throw error;
-      throw new BadRequest(`--set ${request.set.join(' ')}: ${error.findings.map((finding) => finding.message).join('; ')}`);
+      const flags = [...set.map((item) => `--set ${item}`), ...remove.map((key) => `--remove ${key}`)];
+      throw new BadRequest(`${flags.join(' ')}: ${error.findings.map((finding) => finding.message).join('; ')}`);
     }
   }
 
@@ -284,6 +289,18 @@ function deploymentDetail(row: BatchDeploymentRow, endpoint: BatchEndpointRow): 
     createdAt: isoTime(row.created_at)!,
     updatedAt: isoTime(row.updated_at)!,
   };
+}
+
+/** `--remove key.path`: the spec text without those fields; a field it does not have is refused. */
+function withoutFields(text: string, remove: readonly string[]): string {
+  if (remove.length === 0) return text;
+  const doc = parseDocument(text);
+  for (const key of remove) {
+    const at = key.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+    if (!doc.hasIn(at)) throw new BadRequest(`--remove ${key}: the spec has no such field`);
+    doc.deleteIn(at);
+  }
+  return doc.toString();
 }
 
 function refuseBadName(flag: string, rule: NameRule, name: string | undefined): void {
