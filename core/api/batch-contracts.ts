@@ -87,7 +87,8 @@ const deploymentRequestSchema = {
   properties: { ...BODY_SCHEMAS.specRequest.properties, endpointName: { type: 'string', minLength: 1, maxLength: 255 }, setDefault: { type: 'boolean' } },
 } as const;
 
-const namedEntries = { type: 'object', maxProperties: 100, additionalProperties: { anyOf: [{ type: 'object' }, { type: 'string' }, { type: 'number' }, { type: 'boolean' }] } } as const;
+// Each entry is checked by the engine, which says what is wrong at its name; a schema here would coerce `2` to `"2"`.
+const namedEntries = { type: 'object', maxProperties: 100 } as const;
 
 const invokeRequestSchema = {
   type: 'object',

@@ -81,6 +81,9 @@ test("bad named inputs and outputs of a model deployment are refused at their na
   assert.equal(await refused({ inputs: { data, mode: { type: 'string', default: 'append' } } }), 'inputs.mode: a literal input; a model deployment takes one data input (literal inputs are for pipeline component deployments)');
   assert.equal(await refused({ inputs: { data, more: data } }), 'inputs: data, more: a model deployment takes one data input');
   assert.equal(await refused({ inputs: { data: { type: 'uri_folder' } } }), 'inputs.data: a data input needs a path');
+  assert.equal(await refused({ inputs: { data: [folder] as never } }), 'inputs.data: a list; an input is data (type and path) or a literal (type and default, or its value)');
+  assert.equal(await refused({ inputs: { data: null as never } }), 'inputs.data: expected a string, number or boolean, not null');
+  assert.equal(await refused({ input: folder, outputs: { score: [] as never } }), 'outputs.score: expected type and path (azureml://datastores/<datastore>/paths/<path>)');
   assert.match(await refused({ inputs: { data: { type: 'tabular', path: folder } } }), /^inputs\.data\.type tabular: expected a data type \(uri_folder, uri_file, /);
   assert.equal(await refused({ inputs: { data: { type: 'uri_folder', pth: folder } as never } }), 'inputs.data: unknown key pth; a data input has type and path, a literal input type and default');
   assert.equal(await refused({ inputs: { data: { type: 'uri_folder', path: folder, default: 3 } } }), 'inputs.data: a data input (type uri_folder) takes a path, not a value (default)');

@@ -57,7 +57,8 @@ export function modelInvocation(invocation: Invocation): { input: { path: string
 
 function readInput(name: string, given: BatchInvocationInput): BoundInput {
   const at = `inputs.${name}`;
-  if (typeof given !== 'object' || given === null) return { kind: 'literal', value: given };
+  if (Array.isArray(given)) throw new BadRequest(`${at}: a list; an input is data (type and path) or a literal (type and default, or its value)`);
+  if (typeof given !== 'object' || given === null) return { kind: 'literal', value: literalOf(at, given, undefined) };
   const unknown = Object.keys(given).find((key) => !['type', 'path', 'default', 'value'].includes(key));
   if (unknown) throw new BadRequest(`${at}: unknown key ${unknown}; a data input has type and path, a literal input type and default`);
   const { type, path: where } = given;
@@ -95,7 +96,7 @@ export function literalKind(type: string): string | undefined {
 
 function readOutput(name: string, given: BatchInvocationOutput | string | number | boolean): BoundOutput {
   const at = `outputs.${name}`;
-  if (typeof given !== 'object' || given === null) throw new BadRequest(`${at}: expected type and path (azureml://datastores/<datastore>/paths/<path>)`);
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new BadRequest(`${at}: expected type and path (azureml://datastores/<datastore>/paths/<path>)`);
   const unknown = Object.keys(given).find((key) => key !== 'type' && key !== 'path');
   if (unknown) throw new BadRequest(`${at}: unknown key ${unknown}; an output has type and path`);
   if (given.type !== undefined && given.type !== 'uri_folder' && given.type !== 'uri_file') throw new BadRequest(`${at}.type ${String(given.type)}: expected uri_folder or uri_file`);
