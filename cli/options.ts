@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 
 /**
@@ -23,6 +24,16 @@ export function overridesOf(options: { set?: string[]; name?: string; version?: 
     ...(options.name !== undefined ? [`name=${JSON.stringify(options.name)}`] : []),
     ...(options.version !== undefined ? [`version=${JSON.stringify(options.version)}`] : []),
   ];
+}
+
+/**
+ * An `update`'s request: a changed spec file, named as the command names it (as `create --name` does), or `--set`
+ * and `--remove` on the stored spec.
+ */
+export function updateRequestOf(options: { file?: string; set?: string[]; remove?: string[] }, name: string): { path?: string; set?: string[]; remove?: string[] } {
+  const remove = options.remove?.length ? { remove: options.remove } : {};
+  if (!options.file) return { ...(options.set?.length ? { set: options.set } : {}), ...remove };
+  return { path: path.resolve(options.file), set: overridesOf({ ...(options.set ? { set: options.set } : {}), name }), ...remove };
 }
 
 /** `--max-results/-r`: a positive whole number. */

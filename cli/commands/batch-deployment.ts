@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { collect, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { table } from '../format';
-import { nameOf, overridesOf, withNameArgument } from '../options';
+import { nameOf, overridesOf, updateRequestOf, withNameArgument } from '../options';
+import { printJobs } from './batch-endpoint';
 
 interface EndpointOption extends WorkspaceOption {
   name?: string;
@@ -55,6 +56,27 @@ export function registerBatchDeployment(program: Command): void {
         if (options.json) return void process.stdout.write(JSON.stringify(deployments, null, 2) + '\n');
         process.stdout.write(table([['NAME', 'DEFAULT', 'COMPUTE', 'UPDATED'], ...deployments.map((d) => [d.name, d.isDefault ? 'yes' : '', String(d.spec.compute ?? 'local').replace(/^azureml:/, ''), d.updatedAt])]));
       }),
+    );
+  withNameArgument(group.command('update').description('change a batch deployment: a changed spec (--file) or fields of the stored one (--set); checked as on create'), 'batch deployment')
+    .requiredOption('-e, --endpoint-name <endpoint>', 'the endpoint')
+    .option('-f, --file <file>', 'batch deployment spec (YAML)')
+    .option('--set <key=value>', 'change a field (repeatable)', collect)
+    .option('--remove <key>', 'remove a field of the stored spec, e.g. settings.retry_settings (repeatable)', collect)
+    .option('--workspace <folder>', 'workspace folder')
+    .action((positional: string | undefined, options: EndpointOption & { file?: string; set?: string[]; remove?: string[] }) =>
+      withClient(workspaceRoot(options, options.file ? path.dirname(path.resolve(options.file)) : process.cwd()), async (client) => {
+        const name = nameOf(positional, options.name, 'batch deployment');
+        const result = await client.batchDeployments.update(options.endpointName, name, updateRequestOf(options, name));
+        for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+        process.stdout.write(`updated batch deployment ${name} of ${options.endpointName}\n`);
+      }),
+    );
+  withNameArgument(group.command('list-jobs').description("list the jobs the deployment's invocations started, newest first"), 'batch deployment')
+    .requiredOption('-e, --endpoint-name <endpoint>', 'the endpoint')
+    .option('--json', 'print JSON')
+    .option('--workspace <folder>', 'workspace folder')
+    .action((positional: string | undefined, options: EndpointOption & { json?: boolean }) =>
+      withClient(workspaceRoot(options), async (client) => printJobs(await client.batchDeployments.jobs(options.endpointName, nameOf(positional, options.name, 'batch deployment')), options.json)),
     );
   withNameArgument(group.command('delete').description('delete a batch deployment (its jobs stay)'), 'batch deployment')
     .requiredOption('-e, --endpoint-name <endpoint>', 'the endpoint')

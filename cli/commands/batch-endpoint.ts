@@ -1,18 +1,19 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
-import { parseReference } from '../../core/language';
+import type { JobSummary } from '../../core/vocabulary';
+import { invocationOf, type InvocationFlags } from '../batch-invocation';
 import { collect, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
-import { table } from '../format';
-import { maxResults, nameOf, overridesOf, withNameArgument } from '../options';
+import { jobRows, table } from '../format';
+import { maxResults, nameOf, overridesOf, updateRequestOf, withNameArgument } from '../options';
 import { streamJob } from './job-stream';
 
-interface InvokeOptions extends WorkspaceOption {
+interface InvokeOptions extends WorkspaceOption, InvocationFlags {
   name?: string;
   deploymentName?: string;
-  input: string;
   inputType?: 'uri_folder' | 'uri_file';
+  experimentName?: string;
+  jobName?: string;
   miniBatchSize?: number;
   instanceCount?: number;
   outputPath?: string;
@@ -70,32 +71,56 @@ export function registerBatchEndpoint(program: Command): void {
         process.stdout.write(`deleted batch endpoint ${result.deleted} and ${result.deployments} deployment(s)\n`);
       }),
     );
-  withNameArgument(group.command('invoke').description('score an input with a deployment of the endpoint, as a job'), 'batch endpoint')
+  withNameArgument(group.command('update').description("change a batch endpoint: a changed spec (--file) or fields of the stored one (--set defaults.deployment_name=<deployment>)"), 'batch endpoint')
+    .option('-f, --file <file>', 'batch endpoint spec (YAML)')
+    .option('--set <key=value>', 'change a field (repeatable)', collect)
+    .option('--remove <key>', 'remove a field of the stored spec, e.g. settings.retry_settings (repeatable)', collect)
+    .option('--workspace <folder>', 'workspace folder')
+    .action((positional: string | undefined, options: WorkspaceOption & { name?: string; file?: string; set?: string[]; remove?: string[] }) =>
+      withClient(workspaceRoot(options, options.file ? path.dirname(path.resolve(options.file)) : process.cwd()), async (client) => {
+        const name = nameOf(positional, options.name, 'batch endpoint');
+        const result = await client.batchEndpoints.update(name, updateRequestOf(options, name));
+        for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+        process.stdout.write(`updated batch endpoint ${name}${result.endpoint.defaultDeployment ? ` (default deployment ${result.endpoint.defaultDeployment})` : ''}\n`);
+      }),
+    );
+  withNameArgument(group.command('list-jobs').description("list the jobs the endpoint's invocations started, newest first"), 'batch endpoint')
+    .option('--json', 'print JSON')
+    .option('--workspace <folder>', 'workspace folder')
+    .action((positional: string | undefined, options: WorkspaceOption & { name?: string; json?: boolean }) =>
+      withClient(workspaceRoot(options), async (client) => printJobs(await client.batchEndpoints.jobs(nameOf(positional, options.name, 'batch endpoint')), options.json)),
+    );
+  withNameArgument(group.command('invoke').description('score inputs with a deployment of the endpoint, as a job'), 'batch endpoint')
     .option('-d, --deployment-name <name>', "the deployment (default: the endpoint's default deployment)")
-    .requiredOption('--input <input>', 'azureml:<data>:<version>, azureml:<data>@latest, an azureml://datastores/… URI, or a local file or folder')
+    .option('--input <input>', 'azureml:<data>:<version>, azureml:<data>@latest, an azureml://datastores/… URI, or a local file or folder')
     .addOption(new Option('--input-type <type>', 'what the input must be (default: as the data asset says, else uri_folder)').choices(['uri_folder', 'uri_file']))
+    .option('-f, --file <file>', 'named inputs and outputs (YAML): inputs: {<name>: {type, path} | {type, default}}, outputs: {<name>: {type, path}}')
+    .option('--inputs <map>', 'named inputs as a YAML or JSON map, as in --file')
+    .option('--outputs <map>', 'named outputs as a YAML or JSON map, as in --file')
+    .option('--experiment-name <name>', "the job's experiment (default: the endpoint's name)")
+    .option('--job-name <name>', "the job's name (default: a generated one)")
     .option('--mini-batch-size <n>', "files per mini-batch for this invocation (default: the deployment's)", maxResults)
     .option('--instance-count <n>', 'instances to score on: 1 (a deployment runs on one instance)', maxResults)
     .option('--output-path <uri>', 'where the score output goes: azureml://datastores/<datastore>/paths/<path>')
-    .option('--set <key=value>', "override a field of the deployment's spec for this invocation (repeatable)", collect)
+    .option('--set <key=value>', "inputs.<name>.<key>=… or outputs.…: a named input or output; any other key: a field of the deployment's spec for this invocation (repeatable)", collect)
     .option('-s, --stream', 'follow the job until it ends (exit 1 unless it completes)')
     .option('--workspace <folder>', 'workspace folder')
     .action((positional: string | undefined, options: InvokeOptions) =>
       withClient(workspaceRoot(options), async (client) => {
         const endpoint = nameOf(positional, options.name, 'batch endpoint');
-        const { miniBatchSize, instanceCount, outputPath, set } = options;
-        const overrides = { ...(miniBatchSize !== undefined ? { miniBatchSize } : {}), ...(instanceCount !== undefined ? { instanceCount } : {}), ...(outputPath !== undefined ? { outputPath } : {}), ...(set?.length ? { set } : {}) };
-        const { job } = await client.batchEndpoints.invoke(endpoint, { input: inputOf(options.input), ...(options.inputType ? { inputType: options.inputType } : {}), ...(options.deploymentName ? { deployment: options.deploymentName } : {}), ...overrides });
+        const { set, ...invocation } = invocationOf(options);
+        const { miniBatchSize, instanceCount, outputPath, experimentName, jobName, inputType, deploymentName } = options;
+        const given = { miniBatchSize, instanceCount, outputPath, experimentName, jobName, inputType, deployment: deploymentName, ...(set.length ? { set } : {}) };
+        const request = { ...invocation, ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) };
+        const { job } = await client.batchEndpoints.invoke(endpoint, request);
         process.stdout.write(`${job.name}  ${job.status}${job.reason ? `: ${job.reason}` : ''}\n`);
         return options.stream ? await streamJob(client, job.name, job.type) : 0;
       }),
     );
 }
 
-/** A local path is sent as an absolute path (it may be relative to where the command runs); references as given. */
-function inputOf(input: string): string {
-  if (parseReference(input)?.form !== 'file') return input;
-  const local = path.resolve(input);
-  if (!fs.existsSync(local)) throw new Error(`--input ${input}: no such file or folder`);
-  return local;
+/** `list-jobs`: the jobs as a table (or JSON). */
+export function printJobs(jobs: JobSummary[], json: boolean | undefined): void {
+  if (json) return void process.stdout.write(JSON.stringify(jobs, null, 2) + '\n');
+  process.stdout.write(table(jobRows(jobs)));
 }

@@ -43,10 +43,33 @@ export interface BatchDeploymentRequest extends SpecRequest {
   setDefault?: boolean;
 }
 
-/** `POST /api/batch-endpoints/<name>/invoke`: `input` is `azureml:<data>:<version>`, `azureml:<data>@latest`, an `azureml://` URI or an absolute local path. */
+/**
+ * A named input of an invocation, as `inputs:` of `az ml batch-endpoint invoke --file` gives it: data
+ * (`type: uri_folder|uri_file`, `path`) or a literal (`type: string|integer|number|boolean`, `default`, or the value itself).
+ */
+export type BatchInvocationInput = { type?: string; path?: string; default?: unknown; value?: unknown } | string | number | boolean;
+
+/** A named output of an invocation: where it goes (`azureml://datastores/<datastore>/paths/<path>`). */
+export interface BatchInvocationOutput {
+  type?: string;
+  path?: string;
+}
+
+/**
+ * `POST /api/batch-endpoints/<name>/invoke`: the data as `input` (`azureml:<data>:<version>`, `azureml:<data>@latest`,
+ * an `azureml://` URI or an absolute local path) or as named `inputs`, with named `outputs`.
+ */
 export interface BatchInvokeRequest {
   deployment?: string;
-  input: string;
+  input?: string;
+  /** `--file`'s `inputs:` / `--inputs`: every input by name (local paths absolute). */
+  inputs?: Record<string, BatchInvocationInput>;
+  /** `--file`'s `outputs:` / `--outputs`: where named outputs go. */
+  outputs?: Record<string, BatchInvocationOutput>;
+  /** `--experiment-name`: the job's experiment (default: the endpoint's name). */
+  experimentName?: string;
+  /** `--job-name`: the job's name (default: a generated one). */
+  jobName?: string;
   /** `az ml`'s `--input-type`: what the input must be; a folder unless given. */
   inputType?: 'uri_folder' | 'uri_file';
   /** `--mini-batch-size`: files per mini-batch for this invocation. */
@@ -64,11 +87,17 @@ const deploymentRequestSchema = {
   properties: { ...BODY_SCHEMAS.specRequest.properties, endpointName: { type: 'string', minLength: 1, maxLength: 255 }, setDefault: { type: 'boolean' } },
 } as const;
 
+// Each entry is checked by the engine, which says what is wrong at its name; a schema here would coerce `2` to `"2"`.
+const namedEntries = { type: 'object', maxProperties: 100 } as const;
+
 const invokeRequestSchema = {
   type: 'object',
-  required: ['input'],
   additionalProperties: false,
   properties: { deployment: { type: 'string', minLength: 1, maxLength: 255 }, input: { type: 'string', minLength: 1, maxLength: 4096 }, inputType: { type: 'string', enum: ['uri_folder', 'uri_file'] },
+    inputs: namedEntries,
+    outputs: namedEntries,
+    experimentName: { type: 'string', minLength: 1, maxLength: 255 },
+    jobName: { type: 'string', minLength: 1, maxLength: 255 },
     miniBatchSize: { type: 'number' },
     instanceCount: { type: 'number' },
     outputPath: { type: 'string', minLength: 1, maxLength: 4096 },
@@ -76,4 +105,22 @@ const invokeRequestSchema = {
   },
 } as const;
 
-export const BATCH_BODY_SCHEMAS = { deploymentRequest: deploymentRequestSchema, invokeRequest: invokeRequestSchema } as const;
+/**
+ * `PATCH /api/batch-endpoints/<name>` and `…/deployments/<name>`: a changed spec file (`path`, optionally `text`),
+ * or `set` overrides and `remove`d fields (`key.path`) of the stored spec.
+ */
+export interface BatchUpdateRequest {
+  path?: string;
+  text?: string;
+  set?: string[];
+  remove?: string[];
+}
+
+const updateRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { path: BODY_SCHEMAS.specRequest.properties.path, text: BODY_SCHEMAS.specRequest.properties.text, set: BODY_SCHEMAS.specRequest.properties.set,
+    remove: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 4096 } } },
+} as const;
+
+export const BATCH_BODY_SCHEMAS = { deploymentRequest: deploymentRequestSchema, invokeRequest: invokeRequestSchema, updateRequest: updateRequestSchema } as const;

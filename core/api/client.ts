@@ -7,7 +7,7 @@ import type { ApiErrorBody, ArchiveResult, AssetRegistration, ComputeNodes, Comp
 import type { Role } from '../auth/roles';
 import type { CreatedToken, TokenSummary } from '../auth/tokens';
 import { routes } from './routes';
-import type { BatchDeploymentCreated, BatchDeploymentDetail, BatchDeploymentRequest, BatchEndpointCreated, BatchEndpointDetail, BatchInvokeRequest } from './batch-contracts';
+import type { BatchDeploymentCreated, BatchDeploymentDetail, BatchDeploymentRequest, BatchEndpointCreated, BatchEndpointDetail, BatchInvokeRequest, BatchUpdateRequest } from './batch-contracts';
 import { CertificateMismatchError, normalizeFingerprint, PinnedAgent, type PinnedTls } from './pinned-tls';
 import type { AssetDetail, AssetKind, AssetSummary, EndpointCredentials, JobDetail, JobEvent, JobSummary, OnlineDeploymentDetail, OnlineEndpointDetail } from '../vocabulary';
 import type { DeploymentRequest, EndpointRequest } from '../endpoints/service';
@@ -117,6 +117,10 @@ export class ApiClient {
     create: (spec: SpecRequest): Promise<BatchEndpointCreated> => this.transport.request('POST', routes.batchEndpoints(), spec),
     list: (): Promise<BatchEndpointDetail[]> => this.transport.request('GET', routes.batchEndpoints()),
     get: (name: string): Promise<BatchEndpointDetail> => this.transport.request('GET', routes.batchEndpoint(name)),
+    /** A changed spec file, or `set` overrides of the stored spec; the name cannot change. */
+    update: (name: string, request: BatchUpdateRequest): Promise<BatchEndpointCreated> => this.transport.request('PATCH', routes.batchEndpoint(name), request),
+    /** The jobs its invocations started, newest first. */
+    jobs: (name: string): Promise<JobSummary[]> => this.transport.request('GET', routes.batchEndpointJobs(name)),
     /** Deletes the endpoint with its deployments. */
     delete: (name: string): Promise<{ deleted: string; deployments: number }> => this.transport.request('DELETE', routes.batchEndpoint(name)),
     /** Scores an input with a deployment (the endpoint's default one unless `deployment` is given), as a job. */
@@ -127,6 +131,10 @@ export class ApiClient {
     create: (request: BatchDeploymentRequest): Promise<BatchDeploymentCreated> => this.transport.request('POST', routes.batchDeploymentCreate(), request),
     list: (endpoint: string): Promise<BatchDeploymentDetail[]> => this.transport.request('GET', routes.batchDeployments(endpoint)),
     get: (endpoint: string, name: string): Promise<BatchDeploymentDetail> => this.transport.request('GET', routes.batchDeployment(endpoint, name)),
+    /** A changed spec file, or `set` overrides of the stored spec, checked as on create; name, endpoint and type cannot change. */
+    update: (endpoint: string, name: string, request: BatchUpdateRequest): Promise<BatchDeploymentCreated> => this.transport.request('PATCH', routes.batchDeployment(endpoint, name), request),
+    /** The jobs invocations of this deployment started, newest first. */
+    jobs: (endpoint: string, name: string): Promise<JobSummary[]> => this.transport.request('GET', routes.batchDeploymentJobs(endpoint, name)),
     delete: (endpoint: string, name: string): Promise<{ deleted: string }> => this.transport.request('DELETE', routes.batchDeployment(endpoint, name)),
   };
 

@@ -45,9 +45,11 @@ export const routes = {
   batchEndpoints: () => '/api/batch-endpoints',
   batchEndpoint: (name: string) => `/api/batch-endpoints/${segment(name)}`,
   batchEndpointInvoke: (name: string) => `/api/batch-endpoints/${segment(name)}/invoke`,
+  batchEndpointJobs: (name: string) => `/api/batch-endpoints/${segment(name)}/jobs`,
   batchDeploymentCreate: () => '/api/batch-deployments',
   batchDeployments: (endpoint: string) => `/api/batch-endpoints/${segment(endpoint)}/deployments`,
   batchDeployment: (endpoint: string, name: string) => `/api/batch-endpoints/${segment(endpoint)}/deployments/${segment(name)}`,
+  batchDeploymentJobs: (endpoint: string, name: string) => `/api/batch-endpoints/${segment(endpoint)}/deployments/${segment(name)}/jobs`,
 
   whoami: () => '/api/whoami',
   workspace: () => '/api/workspace',

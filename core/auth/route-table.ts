@@ -63,11 +63,15 @@ const CONTROL_PLANE: Record<string, Rule> = {
   'POST /api/batch-endpoints': use('create batch endpoints'),
   'GET /api/batch-endpoints': read('list batch endpoints'),
   'GET /api/batch-endpoints/:name': read('read batch endpoints'),
+  'PATCH /api/batch-endpoints/:name': use('update batch endpoints'),
   'DELETE /api/batch-endpoints/:name': use('delete batch endpoints'),
+  'GET /api/batch-endpoints/:name/jobs': read('list the jobs of batch endpoints'),
   'POST /api/batch-endpoints/:name/invoke': use('invoke batch endpoints'),
   'POST /api/batch-deployments': use('create batch deployments'),
   'GET /api/batch-endpoints/:endpoint/deployments': read('list batch deployments'),
   'GET /api/batch-endpoints/:endpoint/deployments/:name': read('read batch deployments'),
+  'PATCH /api/batch-endpoints/:endpoint/deployments/:name': use('update batch deployments'),
+  'GET /api/batch-endpoints/:endpoint/deployments/:name/jobs': read('list the jobs of batch deployments'),
   'DELETE /api/batch-endpoints/:endpoint/deployments/:name': use('delete batch deployments'),
 };
 

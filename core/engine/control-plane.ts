@@ -246,12 +246,13 @@ export class ControlPlane {
   }
 
   /** Records and starts a job whose plan was generated rather than read from a spec (a batch endpoint's invocation). */
-  async submitPlan(job: { type: string; experiment: string; displayName: string; specPath: string; prepared: PreparedJob }): Promise<JobSummary> {
+  async submitPlan(job: { type: string; experiment: string; displayName: string; specPath: string; prepared: PreparedJob; name?: string }): Promise<JobSummary> {
     const { plan, compute, snapshotHash } = job.prepared;
     const orchestrator = this.kinds.ofType(job.type)?.orchestrator;
     if (!orchestrator) await this.target(compute).driver.ping();
-    const name = generateJobName(job.experiment);
+    const name = job.name ?? generateJobName(job.experiment);
     const row = this.store.transaction(() => {
+      if (job.name !== undefined && this.jobs.exists(name)) throw new Conflict(`a job named ${name} already exists; job names are unique`);
       const inserted = this.jobs.insert({ name, type: job.type, experiment: job.experiment, displayName: job.displayName, compute, spec: plan as Record<string, unknown>, specPath: job.specPath, runDir: this.layout.runDir(name), ...(snapshotHash ? { snapshotHash } : {}) }, orchestrator ? 'NotStarted' : 'Queued');
       return orchestrator ? this.lifecycle.transition(inserted, 'Running', { patch: { started_at: Date.now() } }) : this.enqueue(inserted);
     });

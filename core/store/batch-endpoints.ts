@@ -52,6 +52,7 @@ export class BatchEndpointRepository {
   deleteEndpoint(name: string): boolean {
     return this.store.transaction(() => {
       this.store.run('DELETE FROM batch_deployments WHERE endpoint = ?', [name]);
+      this.store.run('DELETE FROM batch_invocations WHERE endpoint = ?', [name]);
       return this.store.run('DELETE FROM batch_endpoints WHERE name = ?', [name]).changes > 0;
     });
   }
@@ -78,5 +79,18 @@ export class BatchEndpointRepository {
 
   deleteDeployment(endpoint: string, name: string): boolean {
     return this.store.run('DELETE FROM batch_deployments WHERE endpoint = ? AND name = ?', [endpoint, name]).changes > 0;
+  }
+
+  /** Records that an invocation of `endpoint`/`deployment` started `job`. */
+  recordInvocation(job: string, endpoint: string, deployment: string): void {
+    this.store.run('INSERT INTO batch_invocations (job, endpoint, deployment, created_at) VALUES (?, ?, ?, ?)', [job, endpoint, deployment, Date.now()]);
+  }
+
+  /** The jobs invocations of the endpoint (of one of its deployments) started, newest first. */
+  invocations(endpoint: string, deployment?: string): string[] {
+    const rows = deployment === undefined
+      ? this.store.all<{ job: string }>('SELECT job FROM batch_invocations WHERE endpoint = ? ORDER BY rowid DESC', [endpoint])
+      : this.store.all<{ job: string }>('SELECT job FROM batch_invocations WHERE endpoint = ? AND deployment = ? ORDER BY rowid DESC', [endpoint, deployment]);
+    return rows.map((row) => row.job);
   }
 }

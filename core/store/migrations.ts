@@ -260,4 +260,14 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (endpoint, name)
   ) WITHOUT ROWID;
   `,
+  // Which batch endpoint and deployment started a job (`list-jobs`); the jobs outlive the endpoint.
+  `
+  CREATE TABLE batch_invocations (
+    job TEXT PRIMARY KEY,
+    endpoint TEXT NOT NULL,
+    deployment TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX batch_invocations_by_endpoint ON batch_invocations (endpoint, deployment);
+  `,
 ];

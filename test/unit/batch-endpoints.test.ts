@@ -183,6 +183,7 @@ test('bad input is refused with what is wrong, and where', async (t) => {
     'two-instances.yml': deployment(['instance_count: 2']),
     'pipeline.yml': '$schema: https://azuremlschemas.azureedge.net/latest/pipelineComponentBatchDeployment.schema.json\nname: pipe\nendpoint_name: scorer\ntype: pipeline\ncomponent: ./component.yml\n',
     'component.yml': '$schema: https://azuremlschemas.azureedge.net/latest/pipelineComponent.schema.json\ntype: pipeline\nname: comp\njobs: {}\n',
+    'command.yml': '$schema: https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json\ntype: command\nname: cmd\ncommand: echo\nenvironment:\n  image: python:3\n',
     'no-script.yml': deployment([]).replace(/code_configuration:\n  code: \.\/code\n  scoring_script: score.py\n/, ''),
     'bad-name.yml': ENDPOINT.replace('name: scorer', 'name: 9-bad_name'),
     'model/factor.txt': '10\n',
@@ -203,8 +204,8 @@ test('bad input is refused with what is wrong, and where', async (t) => {
   assert.match(noEndpoint.message, /which endpoint\? give endpoint_name in the spec or --endpoint-name/);
   const instances = await refusal(client.batchDeployments.create({ path: file('two-instances.yml') }));
   assert.deepEqual(findingLines(instances), ['two-instances.yml:11:19 error distributed-not-supported `settings.instance_count: 2`: mlw runs a batch deployment on one instance (with `max_concurrency_per_instance` processes), so this deployment is refused on create; use 1 and raise `max_concurrency_per_instance`']);
-  const pipeline = await refusal(client.batchDeployments.create({ path: file('pipeline.yml') }));
-  assert.deepEqual(findingLines(pipeline), ['pipeline.yml:5:12 error invalid-value pipeline component ./component.yml has no data input; mlw binds `--input` to a component with exactly one']);
+  const commandComponent = await refusal(client.batchDeployments.create({ path: file('pipeline.yml'), set: ['component=./command.yml'] }));
+  assert.deepEqual(findingLines(commandComponent), ['pipeline.yml:5:12 error invalid-value ./command.yml is a command component; a pipeline deployment runs a pipeline component']);
   const noComponent = await refusal(client.batchDeployments.create({ path: file('pipeline.yml'), set: ['component=azureml:missing:1'] }));
   assert.deepEqual(findingLines(noComponent), ['pipeline.yml:5:12 error invalid-value no pipeline component azureml:missing:1; register it with `mlw component create -f <file>` or give its file']);
   const noScript = await refusal(client.batchDeployments.create({ path: file('no-script.yml') }));

@@ -1,19 +1,28 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import type { BatchDeploymentCreated, BatchDeploymentDetail, BatchDeploymentRequest, BatchEndpointCreated, BatchEndpointDetail, BatchInvokeRequest } from '../../api/batch-contracts';
+import { parseDocument, stringify } from 'yaml';
+import type { BatchDeploymentCreated, BatchDeploymentDetail, BatchDeploymentRequest, BatchEndpointCreated, BatchEndpointDetail, BatchInvokeRequest, BatchUpdateRequest } from '../../api/batch-contracts';
 import type { SpecRequest } from '../../api/contracts';
 import { BadRequest, Conflict, NotFound, SpecRejected } from '../../errors';
-import { parseReference, SpecDocument, yaml, type IndexedAsset } from '../../language';
+import { EXPERIMENT_NAME, JOB_NAME, nameProblem, SpecDocument, yaml, type IndexedAsset, type NameRule } from '../../language';
 import { BatchEndpointRepository, type BatchDeploymentRow, type BatchEndpointRow } from '../../store/batch-endpoints';
 import type { Store } from '../../store/database';
-import { isoTime } from '../../store/jobs';
+import { isoTime, JobRepository, toJobSummary } from '../../store/jobs';
 import type { JobSummary } from '../../vocabulary';
 import type { PreparedJob, SubmitContext } from '../kinds/kind';
 import { refuseInvalidName, type LoadedSpec, type SpecLoader } from '../spec-loader';
 import type { ComponentLoader } from '../kinds/pipeline';
+import { modelInvocation, readInvocation, type Invocation } from './invocation-io';
 import { invocationOverrides } from './invoke-overrides';
 import { loadPipelineComponent, pipelineInvocation, type PipelineDeploymentSpec } from './pipeline-deployment';
 import { batchDriverFile, isNoCode, mlflowScorerFile, noCodeProblem, prepareScoringJob, type BatchDeploymentSpec, type ScoringContext } from './scoring-plan';
+
+/** What an invocation's job is called and grouped under. */
+interface PlannedJob {
+  experiment: string;
+  displayName: string;
+  specPath: string;
+  name?: string;
+}
 
 export interface BatchEndpointsContext {
   store: Store;
@@ -21,7 +30,7 @@ export interface BatchEndpointsContext {
   submit: SubmitContext;
   mlwDir: string;
   /** Records a generated job and starts it: a command job is queued, a pipeline job runs its steps. */
-  submitPlan: (job: { type: 'command' | 'pipeline'; experiment: string; displayName: string; specPath: string; prepared: PreparedJob }) => Promise<JobSummary>;
+  submitPlan: (job: { type: 'command' | 'pipeline'; experiment: string; displayName: string; specPath: string; prepared: PreparedJob; name?: string }) => Promise<JobSummary>;
   /** What a pipeline component deployment needs: its component, and the pipeline kind's preparation. */
   pipelines: { load: ComponentLoader; prepare: (spec: LoadedSpec) => Promise<PreparedJob> };
   /** A local image with mlflow and pandas for MLflow models without a scoring script (`MLW_MLFLOW_SERVING_IMAGE`). */
@@ -37,7 +46,21 @@ export class BatchEndpoints {
   }
 
   createEndpoint(request: SpecRequest): BatchEndpointCreated {
-    const spec = this.load(request, 'endpoint/batch', 'batch endpoint');
+    return this.saveEndpoint(this.load(request, 'endpoint/batch', 'batch endpoint'));
+  }
+
+  /** `update`: a changed spec file or `--set` overrides of the stored spec; the name stays, a new default must exist. */
+  updateEndpoint(name: string, request: BatchUpdateRequest): BatchEndpointCreated {
+    const row = this.requireEndpoint(name);
+    const spec = this.specForUpdate(request, row.source_path ?? path.join(this.ctx.loader.root, `${name}.yml`), row.spec, 'endpoint/batch', 'batch endpoint');
+    const value = spec.value as { name: string; defaults?: { deployment_name?: string } };
+    if (value.name !== name) throw new BadRequest(`name is immutable: the spec names batch endpoint ${value.name}, not ${name}`);
+    const next = value.defaults?.deployment_name;
+    if (next && !this.repository.deployment(name, next)) throw new BadRequest(`defaults.deployment_name: batch endpoint ${name} has no deployment named ${next}`);
+    return this.saveEndpoint(spec);
+  }
+
+  private saveEndpoint(spec: LoadedSpec): BatchEndpointCreated {
     const value = spec.value as { name: string; defaults?: { deployment_name?: string } };
     refuseInvalidName(spec, value.name, this.relative(spec.path));
     const created = this.ctx.store.transaction(() => this.repository.saveEndpoint({ name: value.name, spec: value, sourcePath: spec.path, ...(value.defaults?.deployment_name ? { defaultDeployment: value.defaults.deployment_name } : {}) }));
@@ -69,13 +92,31 @@ export class BatchEndpoints {
 
   async createDeployment(request: BatchDeploymentRequest): Promise<BatchDeploymentCreated> {
     const spec = this.load(request, 'deployment/batch', 'batch deployment');
+    const endpointName = request.endpointName ?? (spec.value as BatchDeploymentSpec).endpoint_name;
+    if (!endpointName) throw new BadRequest(`${this.relative(spec.path)}: which endpoint? give endpoint_name in the spec or --endpoint-name`);
+    this.requireEndpoint(endpointName);
+    return this.saveDeployment(spec, endpointName, request.setDefault === true);
+  }
+
+  /** `update`: a changed spec file or `--set` overrides of the stored spec, checked as on create; name, endpoint and type stay. */
+  async updateDeployment(endpoint: string, name: string, request: BatchUpdateRequest): Promise<BatchDeploymentCreated> {
+    this.requireEndpoint(endpoint);
+    const row = this.requireDeployment(endpoint, name);
+    const spec = this.specForUpdate(request, row.source_path, row.spec, 'deployment/batch', 'batch deployment');
+    const before = JSON.parse(row.spec) as BatchDeploymentSpec;
+    const after = spec.value as BatchDeploymentSpec;
+    if (after.name !== name) throw new BadRequest(`name is immutable: the spec names batch deployment ${String(after.name)}, not ${name}`);
+    if (after.endpoint_name !== undefined && after.endpoint_name !== endpoint) throw new BadRequest(`endpoint_name is immutable: deployment ${name} belongs to batch endpoint ${endpoint}, not ${after.endpoint_name}`);
+    if ((after.type ?? 'model') !== (before.type ?? 'model')) throw new BadRequest(`type is immutable: deployment ${name} is a ${before.type ?? 'model'} deployment; create a new deployment for a ${after.type ?? 'model'} one`);
+    return this.saveDeployment(spec, endpoint, false);
+  }
+
+  /** Checks a deployment's references (as Azure ML does when it creates one), snapshots its scoring code and saves it. */
+  private async saveDeployment(spec: LoadedSpec, endpointName: string, setDefault: boolean): Promise<BatchDeploymentCreated> {
     const value = spec.value as BatchDeploymentSpec & { name: string };
     const relative = this.relative(spec.path);
     refuseInvalidName(spec, value.name, relative);
     const doc = () => SpecDocument.parse(spec.path, spec.text);
-    const endpointName = request.endpointName ?? value.endpoint_name;
-    if (!endpointName) throw new BadRequest(`${relative}: which endpoint? give endpoint_name in the spec or --endpoint-name`);
-    this.requireEndpoint(endpointName);
     const specDir = path.dirname(spec.path);
     if (value.type === 'pipeline') {
       try {
@@ -84,21 +125,20 @@ export class BatchEndpoints {
         if (error instanceof SpecRejected && error.findings.length === 0) throw rejectedAt(doc(), relative, ['component'], 'invalid-value', error.message.replace(/^component: /, ''));
         throw error;
       }
-      return this.save(request, spec, endpointName);
+      return this.save(setDefault, spec, endpointName);
     }
     const problem = value.code_configuration?.scoring_script ? undefined : noCodeProblem(value, this.scoringContext());
     if (problem) throw rejectedAt(doc(), relative, [problem.field], problem.rule, problem.message);
-    // The references are checked and the scoring code snapshotted now, as Azure ML does when it creates a deployment.
-    await this.ctx.loader.locatingDataErrors(request, () => prepareScoringJob(value, specDir, this.scoringContext()));
-    if (isNoCode(value)) return this.save(request, spec, endpointName);
-    return this.save(request, spec, endpointName, await this.ctx.submit.snapshot(path.resolve(specDir, value.code_configuration?.code ?? '.')));
+    await this.ctx.loader.locatingDataErrors({ path: spec.path, text: spec.text }, () => prepareScoringJob(value, specDir, this.scoringContext()));
+    if (isNoCode(value)) return this.save(setDefault, spec, endpointName);
+    return this.save(setDefault, spec, endpointName, await this.ctx.submit.snapshot(path.resolve(specDir, value.code_configuration?.code ?? '.')));
   }
 
-  private save(request: BatchDeploymentRequest, spec: LoadedSpec, endpoint: string, snapshotHash?: string): BatchDeploymentCreated {
+  private save(setDefault: boolean, spec: LoadedSpec, endpoint: string, snapshotHash?: string): BatchDeploymentCreated {
     const name = String(spec.value.name);
     const created = this.ctx.store.transaction(() => {
       const isNew = this.repository.saveDeployment({ endpoint, name, spec: spec.value, sourcePath: spec.path, ...(snapshotHash ? { snapshotHash } : {}) });
-      if (request.setDefault) this.repository.setDefault(endpoint, name);
+      if (setDefault) this.repository.setDefault(endpoint, name);
       return isNew;
     });
     return { deployment: this.deployment(endpoint, name), created, warnings: spec.warnings };
@@ -126,41 +166,79 @@ export class BatchEndpoints {
     return { deleted: name };
   }
 
-  /** Scores `input` with the named deployment, or the endpoint's default one, as a job. */
+  /** Scores the invocation's inputs with the named deployment, or the endpoint's default one, as a job. */
   async invoke(endpoint: string, request: BatchInvokeRequest): Promise<JobSummary> {
     const row = this.requireEndpoint(endpoint);
     const name = request.deployment ?? row.default_deployment ?? undefined;
     if (!name) throw new BadRequest(`batch endpoint ${endpoint} has no default deployment; give --deployment-name or create one with --set-default`);
     const deployment = this.requireDeployment(endpoint, name);
-    checkInput(request.input, request.inputType);
+    const invocation = readInvocation(request);
+    const experiment = request.experimentName ?? endpoint;
+    refuseBadName('--experiment-name', EXPERIMENT_NAME, request.experimentName);
+    refuseBadName('--job-name', JOB_NAME, request.jobName);
     const reload = (text: string, set: string[]) => this.load({ path: deployment.source_path, text, set }, 'deployment/batch', 'batch deployment').value;
     const { spec, outputPath } = invocationOverrides(request, { name, spec: JSON.parse(deployment.spec) as BatchDeploymentSpec }, reload);
     const specDir = path.dirname(deployment.source_path);
-    const input = { path: request.input, ...(request.inputType ? { type: request.inputType } : {}) };
-    const job = { experiment: endpoint, displayName: `${endpoint}/${name}`, specPath: deployment.source_path };
-    if (spec.type === 'pipeline') {
-      const pipeline = spec as unknown as PipelineDeploymentSpec;
-      const invocation = pipelineInvocation(pipeline, loadPipelineComponent(pipeline, specDir, this.ctx.pipelines.load), endpoint, input);
-      return this.ctx.submitPlan({ ...job, type: 'pipeline', prepared: await this.ctx.pipelines.prepare(invocation) });
-    }
-    const prepared = await prepareScoringJob(spec, specDir, this.scoringContext(), input, outputPath).catch((error: unknown) => {
+    const job = { experiment, displayName: `${endpoint}/${name}`, specPath: deployment.source_path, ...(request.jobName !== undefined ? { name: request.jobName } : {}) };
+    const started = spec.type === 'pipeline'
+      ? await this.startPipeline(spec as unknown as PipelineDeploymentSpec, specDir, job, invocation)
+      : await this.startScoring(spec, deployment, job, invocation, outputPath);
+    this.repository.recordInvocation(started.name, endpoint, name);
+    return started;
+  }
+
+  private async startPipeline(spec: PipelineDeploymentSpec, specDir: string, job: PlannedJob, invocation: Invocation): Promise<JobSummary> {
+    const planned = pipelineInvocation(spec, loadPipelineComponent(spec, specDir, this.ctx.pipelines.load), job, invocation);
+    return this.ctx.submitPlan({ ...job, type: 'pipeline', prepared: await this.ctx.pipelines.prepare(planned) });
+  }
+
+  /** A model deployment's run: the scoring job, its one input and output named as the request gave them in errors. */
+  private async startScoring(spec: BatchDeploymentSpec, deployment: BatchDeploymentRow, job: PlannedJob, invocation: Invocation, outputPath: string | undefined): Promise<JobSummary> {
+    const scored = modelInvocation(invocation);
+    if (scored.outputPath !== undefined && outputPath !== undefined) throw new BadRequest('--output-path and outputs both place the score output: give one');
+    const inputName = invocation.input ? '--input' : `inputs.${Object.keys(invocation.inputs)[0]}`;
+    const outputName = outputPath !== undefined ? '--output-path' : `outputs.${Object.keys(invocation.outputs)[0]}`;
+    const prepared = await prepareScoringJob(spec, path.dirname(deployment.source_path), this.scoringContext(), scored.input, outputPath ?? scored.outputPath).catch((error: unknown) => {
       if (!(error instanceof Error)) throw error;
-      if (/^inputs\.input_data: /.test(error.message)) throw new BadRequest(`--input: ${error.message.replace(/^inputs\.input_data: /, '')}`);
-      if (/^outputs\.score: /.test(error.message)) throw new BadRequest(`--output-path: ${error.message.replace(/^outputs\.score: /, '')}`);
+      if (/^inputs\.input_data: /.test(error.message)) throw new BadRequest(`${inputName}: ${error.message.replace(/^inputs\.input_data: /, '')}`);
+      if (/^outputs\.score: /.test(error.message)) throw new BadRequest(`${outputName}: ${error.message.replace(/^outputs\.score: /, '')}`);
       throw error;
     });
-    return this.ctx.submitPlan({
-      type: 'command',
-      experiment: endpoint,
-      displayName: `${endpoint}/${name}`,
-      specPath: deployment.source_path,
-      prepared: { ...prepared, ...(deployment.snapshot_hash ? { snapshotHash: deployment.snapshot_hash } : {}) },
+    return this.ctx.submitPlan({ ...job, type: 'command', prepared: { ...prepared, ...(deployment.snapshot_hash ? { snapshotHash: deployment.snapshot_hash } : {}) } });
+  }
+
+  /** `list-jobs`: the jobs the endpoint's invocations (of one deployment, when given) started, newest first. */
+  jobs(endpoint: string, deployment?: string): JobSummary[] {
+    this.requireEndpoint(endpoint);
+    if (deployment !== undefined) this.requireDeployment(endpoint, deployment);
+    const jobs = new JobRepository(this.ctx.store);
+    return this.repository.invocations(endpoint, deployment).flatMap((name) => {
+      const row = jobs.get(name);
+      return row ? [toJobSummary(row)] : [];
     });
   }
 
   private scoringContext(): ScoringContext {
     const mlwDir = this.ctx.mlwDir;
     return { ...this.ctx.submit, driverFile: batchDriverFile(mlwDir), mlflowScorerFile: () => mlflowScorerFile(mlwDir), ...(this.ctx.mlflowImage ? { mlflowImage: this.ctx.mlflowImage } : {}) };
+  }
+
+  /** The spec an update gives: its file (with `set`), or the stored spec with `remove` and `set` applied, validated as on create. */
+  private specForUpdate(request: BatchUpdateRequest, sourcePath: string, stored: string, kind: 'endpoint/batch' | 'deployment/batch', what: string): LoadedSpec {
+    const { set = [], remove = [] } = request;
+    if (request.path !== undefined) {
+      if (remove.length) throw new BadRequest(`--remove ${remove.join(' ')}: --remove changes the stored spec; with --file, leave the field out of the file`);
+      return this.load({ path: request.path, ...(request.text !== undefined ? { text: request.text } : {}), set }, kind, what);
+    }
+    if (!set.length && !remove.length) throw new BadRequest('nothing to update: give --file, --set or --remove');
+    try {
+      return this.load({ path: sourcePath, text: withoutFields(stringify(JSON.parse(stored)), remove), set }, kind, what);
+    } catch (error) {
+      // Positions would point into the stored spec, not a file: what is wrong is said in words.
+      if (!(error instanceof SpecRejected) || error.findings.length === 0) throw error;
+      const flags = [...set.map((item) => `--set ${item}`), ...remove.map((key) => `--remove ${key}`)];
+      throw new BadRequest(`${flags.join(' ')}: ${error.findings.map((finding) => finding.message).join('; ')}`);
+    }
   }
 
   private load(request: SpecRequest, kind: 'endpoint/batch' | 'deployment/batch', what: string): LoadedSpec {
@@ -213,18 +291,21 @@ function deploymentDetail(row: BatchDeploymentRow, endpoint: BatchEndpointRow): 
   };
 }
 
-/** `az ml`'s input forms: a data asset, an `azureml://` URI, or a local file or folder (given as an absolute path). */
-function checkInput(input: string, type: BatchInvokeRequest['inputType']): void {
-  const form = parseReference(input)?.form;
-  if (form === 'asset' || form === 'datastore-path' || form === 'job-output') return;
-  if (form === 'file' && path.isAbsolute(input)) {
-    const stat = fs.statSync(input, { throwIfNoEntry: false });
-    if (!stat) throw new BadRequest(`--input: ${input} does not exist`);
-    if (type === 'uri_file' && !stat.isFile()) throw new BadRequest(`--input: ${input} is a folder, not a file (--input-type uri_file)`);
-    if (type === 'uri_folder' && !stat.isDirectory()) throw new BadRequest(`--input: ${input} is a file, not a folder (--input-type uri_folder)`);
-    return;
+/** `--remove key.path`: the spec text without those fields; a field it does not have is refused. */
+function withoutFields(text: string, remove: readonly string[]): string {
+  if (remove.length === 0) return text;
+  const doc = parseDocument(text);
+  for (const key of remove) {
+    const at = key.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+    if (!doc.hasIn(at)) throw new BadRequest(`--remove ${key}: the spec has no such field`);
+    doc.deleteIn(at);
   }
-  throw new BadRequest(`--input: "${input}" is not a data asset (azureml:<name>:<version>, azureml:<name>@latest), an azureml://datastores/… URI or a local folder`);
+  return doc.toString();
+}
+
+function refuseBadName(flag: string, rule: NameRule, name: string | undefined): void {
+  const problem = name === undefined ? undefined : nameProblem(rule, name);
+  if (problem) throw new BadRequest(`${flag}: ${problem}`);
 }
 
 function rejectedAt(doc: SpecDocument, relative: string, field: string[], rule: string, message: string): SpecRejected {
