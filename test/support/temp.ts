@@ -32,8 +32,8 @@ async function stopBackgroundDaemon(root: string): Promise<void> {
 }
 
 /**
- * A workspace registry outlives a daemon killed with SIGKILL (the next daemon of the workspace stops it); a test that
- * killed its daemon stops it here, before its storage goes.
+ * A workspace registry started without setpriv outlives a daemon killed with SIGKILL (the next daemon of the workspace
+ * stops it); a test that killed such a daemon stops it here, before its storage goes.
  */
 async function stopOrphanedRegistry(root: string): Promise<void> {
   const files = registryFiles(root);
