@@ -30,7 +30,7 @@ export interface DeploymentPlan {
     hostPath: string;
     /** `AZUREML_MODEL_DIR`: the model's file or folder is below it under its own name. */
     modelDir: string;
-    /** A model on a Blob datastore: `hostPath` is its copy in the Blob cache, fetched again from `uri` when gone. */
+    /** A model on a Blob datastore: `hostPath` is its copy in the Blob cache ('' until fetched), fetched again from `uri` when gone. */
     blob?: { uri: string; name: string };
   };
   /** `builtin`: mlw's MLflow scoring script (no-code deployments), bound as `mountDir/scoringScript`. */
@@ -85,8 +85,8 @@ export async function planDeployment(spec: Spec, specDir: string, ctx: PlanConte
   if (!Number.isInteger(instanceCount) || instanceCount < 1 || instanceCount > 20) throw new SpecRejected(`deployment ${name}: instance_count must be an integer from 1 to 20 here, not ${String(spec.instance_count)}`);
   const request = { ...REQUEST_DEFAULTS, ...(spec.request_settings as Spec | undefined) };
   const code = noCode ? { hostDir: '', mountDir: `${APP_ROOT}/mlflow-scoring`, scoringScript: MLFLOW_SCORING_FILE, builtin: true } : await snapshotScoringCode(codeConfiguration!, specDir, ctx, name);
-  // Last: a model on Blob is downloaded only once everything else is known to be servable.
-  const source = model ? await fetchModel(model.location, ctx.datastores, model.reference) : undefined;
+  // A model on Blob is downloaded when the deployment is provisioned (withModelFetched), so the request answers at once.
+  const source = model ? modelToFetch(model.location) : undefined;
   return {
     environment,
     ...(model && source ? { model: { reference: model.reference, ...source, modelDir: model.modelDir } } : {}),
@@ -141,6 +141,16 @@ function locateModel(given: string, baseDir: string, datastores: DatastoreResolv
   return { blob: location.blob, uri: given };
 }
 
+/** A local model where it is; a Blob one with no copy yet, which provisioning fetches. */
+function modelToFetch(location: ModelLocation): ModelSource {
+  if ('hostPath' in location) return location;
+  return { hostPath: '', blob: { uri: location.uri, name: blobName(location.blob) } };
+}
+
+function blobName(blob: BlobLocation): string {
+  return posix.basename(blob.path.replace(/\/+$/, '')) || blob.datastore.container_name;
+}
+
 /** A model on a Blob datastore is brought into the Blob cache (unless unchanged there); a local one is where it is. */
 async function fetchModel(location: ModelLocation, datastores: DatastoreResolver, reference: string): Promise<ModelSource> {
   if ('hostPath' in location) return location;
@@ -150,13 +160,13 @@ async function fetchModel(location: ModelLocation, datastores: DatastoreResolver
   } catch (error) {
     throw new SpecRejected(`model ${reference}: ${(error as Error).message}`);
   }
-  const name = cached.fileName ?? (posix.basename(location.blob.path.replace(/\/+$/, '')) || location.blob.datastore.container_name);
+  const name = cached.fileName ?? blobName(location.blob);
   return { hostPath: cached.fileName ? path.join(cached.folder, cached.fileName) : cached.folder, blob: { uri: location.uri, name } };
 }
 
 /**
- * The plan with its model's cached Blob copy in place: a daemon that provisions a stored plan again fetches the model
- * again when its copy left the cache. A local model, or a copy still cached, leaves the plan as it is.
+ * The plan with its Blob model's copy in the Blob cache: fetched when the deployment is provisioned, and again by a
+ * daemon that provisions a stored plan whose copy left the cache. A local model, or a copy still cached, leaves the plan as it is.
  */
 export async function withModelFetched(plan: DeploymentPlan, datastores: DatastoreResolver, baseDir: string): Promise<DeploymentPlan> {
   const model = plan.model;

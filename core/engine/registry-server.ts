@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { writePrivateFile } from '../data/fs-util';
+import { onPath, writePrivateFile } from '../data/fs-util';
 import { WorkspaceLayout } from './layout';
 
 /** How long a leftover registry may take to exit after SIGKILL. */
@@ -48,16 +48,19 @@ export function readRegistryRecord(root: string): RegistryServerRecord | undefin
 
 /** `docker-registry` on PATH, or RegistryNotInstalled. */
 export function dockerRegistryExecutable(env: NodeJS.ProcessEnv = process.env): string {
-  for (const folder of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(folder, 'docker-registry');
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this folder
-    }
-  }
-  throw new RegistryNotInstalled();
+  const found = onPath('docker-registry', env.PATH);
+  if (!found) throw new RegistryNotInstalled();
+  return found;
+}
+
+/**
+ * How to run `executable` so that the kernel kills it when the daemon dies, even by SIGKILL: through util-linux's
+ * `setpriv --pdeathsig KILL`, which execs it (pid and command line stay the registry's); a plain spawn without setpriv,
+ * which leaves a registry for the next daemon to stop (stopLeftover).
+ */
+function endingWithDaemon(executable: string, args: string[], env: NodeJS.ProcessEnv): [string, string[]] {
+  const setpriv = onPath('setpriv', env.PATH);
+  return setpriv ? [setpriv, ['--pdeathsig', 'KILL', executable, ...args]] : [executable, args];
 }
 
 const READY_TIMEOUT_MS = 20_000;
@@ -159,7 +162,8 @@ export class RegistryServer {
 
   private async spawnAndWait(executable: string): Promise<void> {
     const logFd = fs.openSync(this.files.log, 'a');
-    const child = spawn(executable, ['serve', this.files.config], { stdio: ['ignore', logFd, logFd] });
+    const [command, args] = endingWithDaemon(executable, ['serve', this.files.config], this.env);
+    const child = spawn(command, args, { stdio: ['ignore', logFd, logFd] });
     fs.closeSync(logFd);
     this.child = child;
     const exited = new Promise<never>((_, reject) =>

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { onPath } from '../data/fs-util';
 import type { EnsureOptions, EnvironmentSource } from './builder';
 import { condaDependencies } from './conda-dockerfile';
 import { pipPlanFor, type PipPlan } from './conda-pip';
@@ -225,20 +226,6 @@ function removeUnpublished(buildsDir: string, stem: string, link: string): void 
   for (const entry of fs.readdirSync(buildsDir)) {
     if (entry.startsWith(`${stem}-`) && entry !== published) fs.rmSync(path.join(buildsDir, entry), { recursive: true, force: true });
   }
-}
-
-function onPath(command: string, searchPath: string | undefined): string | undefined {
-  for (const dir of (searchPath ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, command);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {
-      // Not here.
-    }
-  }
-  return undefined;
 }
 
 async function capture(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {

@@ -32,14 +32,15 @@ async function stopBackgroundDaemon(root: string): Promise<void> {
 }
 
 /**
- * A workspace registry outlives a daemon killed with SIGKILL (the next daemon of the workspace stops it); a test that
- * killed its daemon stops it here, before its storage goes.
+ * A workspace registry started without setpriv outlives a daemon killed with SIGKILL (the next daemon of the workspace
+ * stops it); a test that killed such a daemon stops it here, before its storage goes.
  */
 async function stopOrphanedRegistry(root: string): Promise<void> {
   const files = registryFiles(root);
-  const record = await readFile(files.record, 'utf8').then((text) => JSON.parse(text) as { pid?: number }, () => undefined);
+  const record = await readFile(files.record, 'utf8').then((text) => JSON.parse(text) as { pid?: number; daemonPid?: number }, () => undefined);
   const pid = record?.pid;
-  if (!pid || !isAlive(pid)) return;
+  // A registry whose daemon lives (this process's own) is that daemon's to stop: killed here, it would be started again.
+  if (!pid || !isAlive(pid) || (record.daemonPid && isAlive(record.daemonPid))) return;
   const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
   if (!commandLine.split('\0').includes(files.config)) return;
   process.kill(pid, 'SIGKILL');

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, type TestContext } from 'node:test';
 import { DEV_ACCOUNT, DEV_KEY, container, startAzurite, type Azurite } from '../support/azurite';
-import { refusal, startPlane, workspace } from '../support/control-plane';
-import { DockerTestBed } from '../support/docker';
+import { startPlane, workspace } from '../support/control-plane';
+import { DockerTestBed, waitFor } from '../support/docker';
 import { deploymentSpec, endpointWorkspace, inState, invoke, removeContainersAfter } from '../support/endpoints';
 
 const bed = new DockerTestBed();
@@ -25,6 +26,39 @@ def run(raw_data):
 
 function blobDatastore(name: string, azurite: Azurite, key: string): string {
   return `${BLOB_SCHEMA}\nname: ${name}\ntype: azure_blob\naccount_name: ${DEV_ACCOUNT}\ncontainer_name: models\nendpoint: ${azurite.endpoint}\ncredentials:\n  account_key: ${key}\n`;
+}
+
+/** A TCP proxy to `target` that holds every connection until `open()`; `held()` counts those waiting. */
+async function heldProxy(t: TestContext, target: string): Promise<{ endpoint: string; held: () => number; open: () => void }> {
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  let opened = false;
+  const waiting: net.Socket[] = [];
+  const sockets = new Set<net.Socket>();
+  const pass = (socket: net.Socket) => {
+    const upstream = net.connect(port, host);
+    sockets.add(upstream);
+    socket.pipe(upstream).pipe(socket);
+    socket.on('error', () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+  };
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    if (opened) pass(socket);
+    else waiting.push(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    for (const socket of sockets) socket.destroy();
+  }));
+  return {
+    endpoint: `127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    held: () => waiting.length,
+    open: () => {
+      opened = true;
+      for (const socket of waiting.splice(0)) pass(socket);
+    },
+  };
 }
 
 function cachedCopies(root: string): string[] {
@@ -90,7 +124,7 @@ describe('online deployments of models on Azure Blob datastores (Azurite, real D
     assert.match(String(failed.reason), /model azureml:tripler:1: datastore "models_blob", path "zoo\/model\/": Azure refused listing \(ContainerNotFound, HTTP 404\); the container does not exist/);
   });
 
-  it('refuses a deployment whose Blob model Azure will not give: a wrong key or a missing path, naming the datastore, the path and Azure\'s code', async (t) => {
+  it('fails a deployment whose Blob model Azure will not give, naming the datastore, the path and Azure\'s code: a wrong key or a missing path', async (t) => {
     const azurite = await startAzurite(t);
     await container(azurite, 'models', { 'zoo/model/model.json': '{"factor": 3}' });
     const wrongKey = Buffer.from('not the account key, but base64 all the same').toString('base64');
@@ -107,13 +141,44 @@ describe('online deployments of models on Azure Blob datastores (Azurite, real D
     await client.assets.register('datastore', { path: path.join(root, 'bad-ds.yml') });
     await client.onlineEndpoints.create({ path: path.join(root, 'endpoint.yml') });
 
-    const refusedKey = await refusal(client.onlineDeployments.create({ path: path.join(root, 'wrong-key.yml') }));
-    assert.equal(refusedKey.status, 400);
-    assert.match(refusedKey.message, /datastore "bad_blob", path "zoo\/model": Azure refused \w+ \((AuthenticationFailed|AuthorizationFailure), HTTP 403\); check the datastore's credentials/);
-    const refusedPath = await refusal(client.onlineDeployments.create({ path: path.join(root, 'missing.yml') }));
-    assert.equal(refusedPath.status, 400);
-    assert.match(refusedPath.message, /datastore "good_blob", path "zoo\/nothing": nothing is stored there/);
-    assert.deepEqual(await client.onlineDeployments.list('refusing-ep'), [], 'nothing was recorded');
+    assert.equal((await client.onlineDeployments.create({ path: path.join(root, 'wrong-key.yml') })).provisioning_state, 'Creating');
+    const refusedKey = await inState(client, 'refusing-ep', 'wrongkey', 'Failed');
+    assert.match(String(refusedKey.reason), /datastore "bad_blob", path "zoo\/model": Azure refused \w+ \((AuthenticationFailed|AuthorizationFailure), HTTP 403\); check the datastore's credentials/);
+    await client.onlineDeployments.create({ path: path.join(root, 'missing.yml') });
+    const refusedPath = await inState(client, 'refusing-ep', 'missing', 'Failed');
+    assert.match(String(refusedPath.reason), /datastore "good_blob", path "zoo\/nothing": nothing is stored there/);
     assert.deepEqual(cachedCopies(root), []);
+  });
+
+  it('answers a create at once, Creating, while its Blob model downloads in the background', async (t) => {
+    if (!(await bed.ready(t))) return;
+    const azurite = await startAzurite(t);
+    await container(azurite, 'models', { 'zoo/model/model.json': '{"factor": 3}' });
+    const gate = await heldProxy(t, azurite.endpoint);
+    const root = await workspace(t, endpointWorkspace('gated-ep', {
+      'ds.yml': blobDatastore('gated_blob', { ...azurite, endpoint: gate.endpoint }, DEV_KEY),
+      'model.yml': `${MODEL_SCHEMA}\nname: tripler\nversion: "1"\npath: azureml://datastores/gated_blob/paths/zoo/model/\n`,
+      'blue.yml': deploymentSpec('blue', 'gated-ep', 'blue').replace('azureml:doubler:1', 'azureml:tripler:1'),
+    }));
+    removeContainersAfter(t, root);
+    const { client } = await startPlane(t, root);
+    await client.assets.register('datastore', { path: path.join(root, 'ds.yml') });
+    await client.assets.register('model', { path: path.join(root, 'model.yml') });
+    await client.onlineEndpoints.create({ path: path.join(root, 'endpoint.yml') });
+
+    // Azure (behind the gate) does not answer yet: the create must not wait for it.
+    const created = await Promise.race([
+      client.onlineDeployments.create({ path: path.join(root, 'blue.yml'), all_traffic: true }),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the create waited for the model\'s download')), 15_000).unref()),
+    ]);
+    assert.equal(created.provisioning_state, 'Creating');
+    await waitFor('the download to have begun', () => gate.held() > 0);
+    assert.deepEqual(cachedCopies(root), [], 'nothing is downloaded yet');
+    gate.open();
+    await inState(client, 'gated-ep', 'blue', 'Succeeded');
+    assert.equal(cachedCopies(root).length, 1);
+    const auth = { authorization: `Bearer ${(await client.onlineEndpoints.credentials('gated-ep')).primaryKey}` };
+    const answer = await invoke((await client.onlineEndpoints.get('gated-ep')).scoring_uri, '{"data": [2]}', auth);
+    assert.deepEqual(answer.body, { deployment: 'blue', result: [6] }, answer.text);
   });
 });

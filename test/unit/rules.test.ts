@@ -30,6 +30,13 @@ describe('semantic rules', () => {
     assert.deepEqual(show(runnable(check(pipeline))), []);
   });
 
+  it('says at an amlcompute\'s min_instances and idle_time_before_scale_down that it holds no capacity, on a Swarm either', () => {
+    const spec = `$schema: ${S}amlCompute.schema.json\nname: c1\ntype: amlcompute\nmin_instances: 1\nidle_time_before_scale_down: 300\n`;
+    const infos = check(spec).filter((d) => d.severity === 'information');
+    assert.deepEqual(infos.map((d) => d.at), ['4:1', '5:1']);
+    for (const finding of infos) assert.match(finding.message, /service on its Swarm|nothing to scale down/), assert.match(finding.message, /no `resources` to reserve, so it holds no capacity on a Swarm either/);
+  });
+
   it('keeps versions as written (1.10 is not 1.1)', () => {
     const env = `$schema: ${S}environment.schema.json\nname: decimal-env\nversion: 1.10\nimage: localtest/python:3-bookworm\n`;
     const index = new WorkspaceIndex('/w');

@@ -88,6 +88,27 @@ test('a swarm compute holds its min_instances as reservations', { timeout: 600_0
     assert.deepEqual(await placeholders(manager, root), []);
   });
 
+  await t.test('a placeholder whose task ended no longer counts: it is removed and another takes its place', async (t) => {
+    const root = await workspace(t, { 'cluster.yml': reservingCompute(lab, ['min_instances: 1']) });
+    const plane = await startPlane(t, root);
+    await plane.client.assets.register('compute', { path: path.join(root, 'cluster.yml') });
+    const [placeholder] = await runningPlaceholders(manager, root, 1);
+    let killed = 0;
+    for (const socket of lab.nodeSockets) {
+      const node = new Docker({ socketPath: socket });
+      for (const container of await node.listContainers({ filters: { label: [`com.docker.swarm.service.id=${placeholder!.ID}`] } })) {
+        await node.getContainer(container.Id).kill();
+        killed++;
+      }
+    }
+    assert.equal(killed, 1, 'the placeholder\'s container was found on a node');
+    const replacement = await waitFor('another placeholder in place of the ended one', async () => {
+      const services = await placeholders(manager, root);
+      return services.length === 1 && services[0]!.ID !== placeholder!.ID && services[0]!.ID;
+    }, 60_000);
+    assert.equal((await runningPlaceholders(manager, root, 1))[0]!.ID, replacement);
+  });
+
   await t.test('a daemon killed and started again adopts its placeholders instead of adding more', async (t) => {
     const root = await workspace(t, { 'cluster.yml': reservingCompute(lab, ['min_instances: 1']) });
     const first = await startDaemonProcess(t, root);

@@ -5,11 +5,12 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Docker from 'dockerode';
 import { RegistryPublisher } from '../../core/compute/swarm/images';
-import { readRegistryRecord, RegistryServer, registryFiles } from '../../core/engine/registry-server';
+import { dockerRegistryExecutable, readRegistryRecord, RegistryServer, registryFiles } from '../../core/engine/registry-server';
 import { probeRegistry, WorkspaceRegistry } from '../../core/engine/workspace-registry';
 import { recordWorkspace } from '../../core/engine/workspace-record';
 import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
 import { workspace } from '../support/control-plane';
+import { isRunning, kill, startDaemonProcess } from '../support/daemon-process';
 import { tempDir } from '../support/temp';
 import { check } from '../support/validate';
 import { startDaemon } from '../../daemon/start-daemon';
@@ -148,9 +149,21 @@ test('a daemon whose workspace.json is damaged still serves, without a registry'
   assert.equal(readRegistryRecord(root), undefined);
 });
 
+test('a daemon killed with SIGKILL takes its registry with it', async (t) => {
+  const root = await recordedWorkspace(t);
+  const daemon = await startDaemonProcess(t, root);
+  const record = readRegistryRecord(root) ?? assert.fail('the daemon runs the workspace registry');
+  assert.equal(record.daemonPid, daemon.child.pid);
+  await kill(daemon);
+  await waitFor('the registry to exit with its daemon', () => !isRunning(record.pid), 10_000);
+});
+
 test('a registry left running by a daemon that was killed is stopped and replaced by the next one, on the same port', async (t) => {
   const root = await recordedWorkspace(t);
-  const script = `const { RegistryServer } = require(${JSON.stringify(path.resolve(__dirname, '../../core/engine/registry-server'))}); new RegistryServer(${JSON.stringify(root)}).start().then(() => setInterval(() => {}, 1000));`;
+  // Without setpriv on PATH the registry is a plain child, which outlives a daemon killed with SIGKILL.
+  const withoutSetpriv = await tempDir(t);
+  fs.symlinkSync(dockerRegistryExecutable(), path.join(withoutSetpriv, 'docker-registry'));
+  const script = `const { RegistryServer } = require(${JSON.stringify(path.resolve(__dirname, '../../core/engine/registry-server'))}); new RegistryServer(${JSON.stringify(root)}, () => {}, { PATH: ${JSON.stringify(withoutSetpriv)} }).start().then(() => setInterval(() => {}, 1000));`;
   const daemon = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: 'ignore' });
   t.after(() => daemon.kill('SIGKILL'));
   const left = await waitFor('the first daemon\'s registry', () => readRegistryRecord(root), 20_000);

@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import { WORKSPACE_LABEL, type RunPlan, type RunResources } from '../driver';
 import { engineMessage, httpStatusOf } from '../docker-engine';
 import type { SwarmPlacement } from './driver';
+import { TERMINAL_STATES, type SwarmTask } from './tasks';
 
 /** Labels a placeholder service with the compute whose capacity it holds. */
 export const PLACEHOLDER_LABEL = 'mlw.placeholder';
@@ -12,6 +13,8 @@ const RESERVES_LABEL = 'mlw.placeholder.reserves';
 export const DEFAULT_IDLE_SECONDS = 120;
 /** Waits without using CPU; a stop signal ends it at once (the init process forwards it). */
 const WAIT_COMMAND = ['sh', '-c', 'while :; do sleep 3600; done'];
+/** How often held placeholders are checked, so that one whose task ended (killed, rejected by its node) is replaced. */
+const RECHECK_MS = 15_000;
 
 /** `min_instances` and `idle_time_before_scale_down` of a swarm compute. */
 export interface ReserveSettings {
@@ -46,6 +49,7 @@ export class SwarmReserve {
   private readonly idle = new Set<NodeJS.Timeout>();
   private capacity: ReservedCapacity | undefined;
   private closed = false;
+  private recheck: NodeJS.Timeout | undefined;
   private adjusting: Promise<void> = Promise.resolve();
 
   constructor(
@@ -98,6 +102,7 @@ export class SwarmReserve {
   /** Removes every placeholder of the compute and holds nothing more until `hold` is called again. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.recheck);
     for (const timer of this.idle) clearTimeout(timer);
     this.idle.clear();
     await this.adjust();
@@ -126,15 +131,41 @@ export class SwarmReserve {
     const wanted = this.closed ? 0 : Math.max(0, this.settings.minInstances - this.inUse) + this.idle.size;
     const reserves = this.reserves(capacity);
     const held = await this.manager.listServices({ filters: { label: [`${PLACEHOLDER_LABEL}=${this.compute}`, `${WORKSPACE_LABEL}=${capacity.workspace}`] } });
-    const fitting = held.filter((service) => service.Spec?.Labels?.[RESERVES_LABEL] === reserves);
+    const ended = await this.endedPlaceholders(held);
+    const fitting = held.filter((service) => !ended.has(service.ID) && service.Spec?.Labels?.[RESERVES_LABEL] === reserves);
     const surplus = [...held.filter((service) => !fitting.includes(service)), ...fitting.slice(wanted)];
     for (const service of surplus) {
       await this.manager.getService(service.ID).remove().catch((error: unknown) => {
         if (httpStatusOf(error) !== 404) throw error;
       });
     }
+    if (wanted) for (const why of ended.values()) process.emitWarning(`compute ${this.compute}: a placeholder of its reserved capacity ${why}; it no longer counts and is replaced`);
+    this.scheduleRecheck(wanted);
     if (!capacity.image) return;
     for (let i = fitting.length; i < wanted; i++) await this.manager.createService(this.placeholderSpec({ ...capacity, image: capacity.image }, reserves));
+  }
+
+  /** The placeholders whose every task ended (a placeholder never ends by itself), with how, by service ID. */
+  private async endedPlaceholders(services: Docker.Service[]): Promise<Map<string, string>> {
+    if (!services.length) return new Map();
+    const tasks = (await this.manager.listTasks({ filters: { service: services.map((service) => service.ID) } })) as (SwarmTask & { ServiceID?: string })[];
+    const ended = new Map<string, string>();
+    for (const service of services) {
+      const own = tasks.filter((task) => task.ServiceID === service.ID);
+      if (!own.length || own.some((task) => !TERMINAL_STATES.has(task.Status.State))) continue;
+      const last = own.sort((a, b) => (a.CreatedAt ?? '').localeCompare(b.CreatedAt ?? '')).at(-1)!;
+      ended.set(service.ID, `${last.Status.State}${last.Status.Err ? ` (${last.Status.Err})` : ''}`);
+    }
+    return ended;
+  }
+
+  /** While placeholders are wanted, they are looked at again a while later. */
+  private scheduleRecheck(wanted: number): void {
+    clearTimeout(this.recheck);
+    this.recheck = undefined;
+    if (this.closed || wanted === 0) return;
+    this.recheck = setTimeout(() => void this.adjust(), RECHECK_MS);
+    this.recheck.unref();
   }
 
   /** A fingerprint of what a placeholder reserves and where. */

@@ -10,9 +10,13 @@ import { jobNodes, mapAt } from './scopes';
  */
 export const NOT_RUNNABLE_RULES: ReadonlySet<string> = new Set(['distributed-not-supported']);
 
+/** Where an amlcompute's runs go, and why none of its capacity is kept warm there. */
+const CLUSTER_RUNS = 'each run is a container on this machine\'s Docker engine, or a service on its Swarm when that engine is a Swarm manager';
+const CLUSTER_HOLDS_NOTHING = 'an amlcompute has no `resources` to reserve, so it holds no capacity on a Swarm either (a `type: swarm` compute with `resources` keeps its capacity reserved)';
+
 const CLUSTER_FIELDS: Record<string, string> = {
-  size: 'each run is a container on this machine\'s Docker engine; the VM size is not used',
-  idle_time_before_scale_down: 'mlw keeps no nodes warm, so there is nothing to scale down (a `type: swarm` compute with `resources` keeps its capacity reserved)',
+  size: `${CLUSTER_RUNS}; the VM size is not used`,
+  idle_time_before_scale_down: `mlw keeps no nodes warm, so there is nothing to scale down: ${CLUSTER_HOLDS_NOTHING}`,
 };
 
 const INSTANCE_FIELDS: Record<string, string> = {
@@ -93,7 +97,7 @@ function checkCluster(ctx: RuleContext, root: YamlMap): void {
   const min = fieldOf(root, 'min_instances');
   const value = min && deref(min.value);
   if (isScalar(value) && typeof value.value === 'number' && value.value > 0) {
-    info(ctx, min!.key, '`min_instances`: mlw keeps no nodes warm: containers start per run (a `type: swarm` compute with `resources` keeps its capacity reserved)');
+    info(ctx, min!.key, `\`min_instances\`: mlw keeps no nodes warm: ${CLUSTER_RUNS}, started per run; ${CLUSTER_HOLDS_NOTHING}`);
     ctx.report({ start: value.start, end: value.end, severity: 'warning', rule: 'idle-cost', message: `\`min_instances: ${value.value}\` keeps ${value.value} node${value.value === 1 ? '' : 's'} running (and billed) in Azure while no job runs; use 0 unless you need warm nodes` });
   }
 }
