@@ -259,9 +259,9 @@ export class ControlPlane {
     return submitted;
   }
 
-  /** Puts a stored job in its compute's queue (with the queue position as its reason). */
+  /** Puts a stored job in its compute's queue (with the queue position as its reason); a step or trial may pass its row from before its plan was written. */
   enqueue(job: JobRow): JobRow {
-    const reason = this.scheduler.waitReason(job);
+    const reason = this.scheduler.waitReason(this.jobs.get(job.name) ?? job);
     return this.lifecycle.transition(job, 'Queued', reason ? { reason } : {});
   }
 
