@@ -2,7 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiClient, readServeInfo } from '../core/api/client';
+import { ApiClient } from '../core/api/client';
+import { readServeInfo } from '../core/api/connect';
 
 export const repo = path.resolve(__dirname, '..');
 

@@ -5,6 +5,7 @@
 //   3. 200 concurrent submits to a cluster with max_instances 4: each recorded once, never more than 4 running,
 //      all Completed
 //   4. submit → Queued from the CLI, daemon discovery included: target < 300 ms
+//   5. listing the jobs while --queued (default 2,000) wait for a compute's one instance, each with its wait reason
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +17,7 @@ import { argument, median, ms, printTable, repo, startDaemon } from './harness';
 
 const runs = argument('runs', 7);
 const concurrent = argument('concurrent', 200);
+const queuedJobs = argument('queued', 2000);
 const IMAGE = 'localtest/busybox:full';
 const S = 'https://azuremlschemas.azureedge.net/latest/';
 
@@ -41,6 +43,8 @@ function workspace(): string {
   fs.mkdirSync(path.join(root, '.mlw'));
   fs.writeFileSync(path.join(root, 'box.yml'), 'name: box\ntype: docker\nmax_instances: 4\n');
   fs.writeFileSync(path.join(root, 'cluster.yml'), `$schema: ${S}amlCompute.schema.json\nname: cluster\ntype: amlcompute\nmin_instances: 0\nmax_instances: 4\n`);
+  fs.writeFileSync(path.join(root, 'one.yml'), 'name: one\ntype: local\nmax_instances: 1\n');
+  fs.writeFileSync(path.join(root, 'one-job.yml'), `$schema: ${S}commandJob.schema.json\ntype: command\nexperiment_name: bench\ncommand: sleep 600\nenvironment:\n  image: ${IMAGE}\ncompute: azureml:one\n`);
   const job = (compute: string) => `$schema: ${S}commandJob.schema.json\ntype: command\nexperiment_name: bench\ncommand: "true"\nenvironment:\n  image: ${IMAGE}\ncompute: azureml:${compute}\n`;
   fs.writeFileSync(path.join(root, 'docker-job.yml'), job('box'));
   fs.writeFileSync(path.join(root, 'cluster-job.yml'), job('cluster'));
@@ -89,6 +93,27 @@ async function concurrentSubmits(client: ApiClient, file: string): Promise<{ rec
   }
 }
 
+/** Median time to list the jobs while `queuedJobs` wait behind one that holds the only instance of compute `one`. */
+async function listQueued(client: ApiClient, root: string): Promise<number> {
+  const file = path.join(root, 'one-job.yml');
+  const holder = (await client.jobs.submit({ path: file })).job;
+  const queued: string[] = [];
+  while (queued.length < queuedJobs) {
+    const batch = await Promise.all(Array.from({ length: Math.min(50, queuedJobs - queued.length) }, () => client.jobs.submit({ path: file })));
+    queued.push(...batch.map(({ job }) => job.name));
+  }
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    const listed = await client.jobs.list();
+    times.push(performance.now() - start);
+    if (!listed.some((job) => job.status === 'Queued' && job.reason?.includes(`${queuedJobs - 1} ahead`))) throw new Error('the last queued job does not say how many wait ahead of it');
+  }
+  for (let i = queued.length; i > 0; i -= 50) await Promise.all(queued.slice(Math.max(0, i - 50), i).map((name) => client.jobs.cancel(name)));
+  await client.jobs.cancel(holder.name);
+  return median(times);
+}
+
 async function cacheHit(): Promise<number> {
   const builder = new EnvironmentBuilder();
   const env = { image: IMAGE };
@@ -128,6 +153,8 @@ async function main(): Promise<void> {
     const hit = await cacheHit();
     const burst = await concurrentSubmits(daemon.client, path.join(root, 'cluster-job.yml'));
     const cli = cliSubmit(root);
+    await daemon.client.assets.register('compute', { path: path.join(root, 'one.yml') });
+    const listed = await listQueued(daemon.client, root);
     const rows = [
       ['measure', 'result', 'target'],
       ['bare `docker run --rm busybox true`', ms(bare), '(baseline)'],
@@ -136,6 +163,7 @@ async function main(): Promise<void> {
       ['environment cache hit (hash + lookup)', ms(hit), '< 50 ms'],
       [`${concurrent} concurrent submits, cluster max_instances 4`, `${burst.recorded} recorded, ${burst.unique} unique, max ${burst.maxRunning} running, ${burst.completed} Completed in ${burst.seconds.toFixed(1)} s`, 'all once, ≤ 4 running, all Completed'],
       ['submit → Queued from the CLI (discovery included)', ms(cli), '< 300 ms'],
+      [`list jobs, ${queuedJobs} queued on one instance (newest 1,000 listed, each with its wait reason)`, ms(listed), '(measure)'],
     ];
     printTable('mlw bench:jobs', runs, rows);
   } finally {

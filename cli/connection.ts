@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { ApiClient, ApiError, connectWorkspace, remoteClient } from '../core/api/client';
+import { ApiClient, ApiError } from '../core/api/client';
+import { connectWorkspace, remoteClient } from '../core/api/connect';
 import { workspaceRootOf } from '../core/language/workspace-files';
 import { formatFinding } from '../core/vocabulary';
 

@@ -18,7 +18,7 @@ import { AddressListeners } from '../core/tracking/address-listeners';
 import { startBridgeListener, type BridgeListener } from '../core/tracking/bridge';
 import { runTokenCheck, trackingPlugin } from '../core/tracking/plugin';
 import { TrackingService } from '../core/tracking/service';
-import { isAlive } from '../core/api/client';
+import { isAlive } from '../core/api/connect';
 import { SERVE_INFO_FILE, type ServeInfo } from '../core/api/contracts';
 import { createApi } from '../core/api/server';
 import { servedCertificate, tlsFor, type TlsRequest } from './tls';

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ApiClient, connectWorkspace, readServeInfo, remoteClient } from '../../core/api/client';
+import { ApiClient } from '../../core/api/client';
+import { connectWorkspace, readServeInfo, remoteClient } from '../../core/api/connect';
 import type { Health } from '../../core/api/contracts';
 import type { CallerRole } from '../../core/auth/roles';
 import type { JobEvent } from '../../core/vocabulary';

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { WorkspaceLayout } from '../engine/layout';
 import type { AssetSource, IndexedAsset } from '../language/workspace-index';
-import { ApiClient, readServeInfo } from './client';
+import { ApiClient } from './client';
+import { readServeInfo } from './connect';
 import type { ServeInfo } from './contracts';
 import type { AssetSummary } from '../vocabulary';
 

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import path from 'node:path';
 import type { ComputeNodes, ComputeQueue, SpecRequest } from '../api/contracts';
 import type { AssetDetail, AssetKind, AssetUpload, JobDetail, JobSummary } from '../vocabulary';
@@ -7,23 +6,22 @@ import { toIndexedAsset } from '../api/registered-assets';
 import type { ComputeDriver } from '../compute/driver';
 import { HostProcessDriver } from '../compute/host';
 import type { DriverRegistry } from '../compute/registry';
-import { regularFilesInside } from '../data/contained-fs';
 import { DatastoreResolver, DEFAULT_DATASTORE, type DatastoreRecord } from '../data/datastores';
-import { assetKindOfType } from '../data/staging';
-import { isInside, readOrCreateKey } from '../data/fs-util';
+import { readOrCreateKey } from '../data/fs-util';
 import { snapshotCode } from '../data/snapshot';
 import { kindInfo, maskSecrets, toValidName, type IndexedAsset } from '../language';
 import { AssetRepository, isVersioned } from '../store/assets';
 import { Store } from '../store/database';
 import { EventLog } from '../store/events';
-import { JobRepository, toJobSummary, type OutputRow, type JobRow } from '../store/jobs';
+import { JobRepository, toJobSummary, type JobRow } from '../store/jobs';
 import { resolveCompute, standardDrivers, type ComputeTarget, type WorkspaceRegistryAddresses } from './computes';
 import { asksForReservedCapacity, holdCapacity } from './reserved-capacity';
 import { listsNodes } from '../compute/swarm/node-list';
 import { remoteDrivers } from '../compute/remote';
 import type { EnvironmentImageStatus } from '../env/builder';
 import { HostEnvironmentBuilder } from '../env/host-env';
-import type { EnvironmentProvider, NamedOutput, RunEnvironment } from './job-runner';
+import type { EnvironmentProvider, RunEnvironment } from './job-runner';
+import { JobOutputs } from './job-outputs';
 import { commandKind, JobKinds } from './kinds';
 import { componentLoader } from './kinds/component-loader';
 import type { SubmitContext } from './kinds/kind';
@@ -32,11 +30,12 @@ import { pipelineKind } from './kinds/pipeline-job';
 import { sweepKind } from './kinds/sweep-job';
 import { JobLifecycle } from './lifecycle';
 import { uploadLocalPath } from './asset-upload';
+import { forgetArchivedDatastoreSecrets, registeredDatastore } from './workspace-datastores';
 import { specContentHash } from './content-hash';
 import { ensureDefaultDatastores } from './default-datastores';
 import { runFiles, WorkspaceLayout } from './layout';
 import { RunLogs } from './run-log';
-import { datastoreCredentials, forgetDatastoreSecrets, sealDatastoreCredentials } from '../secrets/datastore-credentials';
+import { sealDatastoreCredentials } from '../secrets/datastore-credentials';
 import { SecretsStore } from '../secrets/store';
 import { AssetResolver, computeName, generateJobName } from './resolve';
 import { refuseDistributedWithoutInstances, type DistributedPlan } from './distribution';
@@ -61,9 +60,6 @@ export interface ControlPlaneOptions {
   onIdle?: () => void;
 }
 
-/** How many of an output's files a job's detail lists (it counts them all). */
-const LISTED_FILES = 1000;
-
 /** The workspace's system of record and its engine: assets, jobs and their lifecycle. */
 export class ControlPlane {
   readonly layout: WorkspaceLayout;
@@ -79,6 +75,7 @@ export class ControlPlane {
   private readonly submitContext: SubmitContext;
   readonly resolver: AssetResolver;
   readonly datastores: DatastoreResolver;
+  private readonly outputs: JobOutputs;
   private readonly scheduler: Scheduler;
   private readonly targets = new Map<string, ComputeTarget>();
   private readonly drivers: DriverRegistry;
@@ -95,7 +92,7 @@ export class ControlPlane {
     this.secrets = new SecretsStore(this.layout.secrets);
     this.assets = new AssetRepository(this.store, ({ kind, name, version, change }) => {
       this.events.append('', { type: 'asset', kind, name, ...(version !== undefined ? { version } : {}), change });
-      if (kind === 'datastore' && change === 'archived') this.forgetSecrets(name);
+      if (kind === 'datastore' && change === 'archived') forgetArchivedDatastoreSecrets(this.secrets, name);
     });
     this.jobs = new JobRepository(this.store);
     this.loader = new SpecLoader(this.layout.root, { assets: () => this.registeredForIndex() });
@@ -114,6 +111,7 @@ export class ControlPlane {
       names: () => this.assets.list('datastore').map((d) => d.name),
       jobOutput: (job, output) => this.jobs.outputs(job).find((o) => o.name === output)?.uri,
     }));
+    this.outputs = new JobOutputs({ jobs: this.jobs, assets: this.assets, datastores, root: this.layout.root, assetsChanged: () => this.loader.assetsChanged() });
     let hostEnvironments: HostEnvironmentBuilder | undefined;
     this.scheduler = new Scheduler(
       {
@@ -129,7 +127,7 @@ export class ControlPlane {
         snapshots: this.layout.snapshots,
         workspaceRoot: this.layout.root,
         defaultDatastore: DEFAULT_DATASTORE,
-        registerOutputs: (outputs) => this.store.transaction(() => outputs.map((output) => this.registerOutput(output))),
+        registerOutputs: (outputs) => this.store.transaction(() => outputs.map((output) => this.outputs.register(output))),
         transaction: (work) => this.store.transaction(work),
         runEnvironment: options.runEnvironment ?? (() => ({})),
       },
@@ -262,9 +260,9 @@ export class ControlPlane {
     return submitted;
   }
 
-  /** Puts a stored job in its compute's queue (with the queue position as its reason). */
+  /** Puts a stored job in its compute's queue (with the queue position as its reason); a step or trial may pass its row from before its plan was written. */
   enqueue(job: JobRow): JobRow {
-    const reason = this.scheduler.waitReason(job);
+    const reason = this.scheduler.waitReason(this.jobs.get(job.name) ?? job);
     return this.lifecycle.transition(job, 'Queued', reason ? { reason } : {});
   }
 
@@ -302,11 +300,7 @@ export class ControlPlane {
       spec: JSON.parse(job.spec),
       ...(job.image ? { image: job.image } : {}),
       ...(job.snapshot_hash ? { snapshot: job.snapshot_hash } : {}),
-      outputs: this.jobs.outputs(name).map((o) => {
-        const location = this.outputLocationOf(job, o);
-        const files = regularFilesInside(location.root, location.relative, Number.POSITIVE_INFINITY);
-        return { name: o.name, type: o.type, mode: o.mode, uri: o.uri, files: files.slice(0, LISTED_FILES), fileCount: files.length };
-      }),
+      outputs: this.outputs.listed(job),
       events: this.events.ofJob(name, 'status'),
       ...this.kinds.ofType(job.type)?.orchestrator?.detail(job),
     };
@@ -314,26 +308,7 @@ export class ControlPlane {
 
   /** Host folder of a job output (for downloads), as a path below the folder it is read within. */
   outputFolder(job: string, output: string): { root: string; relative: string } {
-    const jobRow = this.requireJob(job);
-    const row = this.jobs.outputs(jobRow.name).find((o) => o.name === output);
-    if (!row) throw new NotFound(`job ${job} has no output ${output}`);
-    return this.outputLocationOf(jobRow, row);
-  }
-
-  /**
-   * An output folder below a folder no job can replace as a whole: the run's folder (`upload`) or the datastore's
-   * root. A link a job left in place of the output folder itself is then not followed either.
-   */
-  private outputLocationOf(job: JobRow, row: OutputRow): { root: string; relative: string } {
-    let datastoreRoot: string | undefined;
-    try {
-      const location = this.datastores.resolve(row.uri, this.layout.root, { mustExist: false });
-      if (location.kind === 'local') datastoreRoot = location.root;
-    } catch {
-      // a datastore removed since: the output folder itself is the root
-    }
-    const root = [job.run_dir, datastoreRoot].find((candidate) => candidate !== undefined && isInside(candidate, row.host_path)) ?? row.host_path;
-    return { root, relative: path.relative(root, row.host_path) };
+    return this.outputs.folder(this.requireJob(job), output);
   }
 
   /** The job's user log file (it may not exist yet); a 404 when the log of a job that ran was removed. */
@@ -387,16 +362,6 @@ export class ControlPlane {
     return asksForReservedCapacity(spec) ? holdCapacity(target, this.layout.root) : undefined;
   }
 
-  private registerOutput(output: NamedOutput): string {
-    const kind = assetKindOfType(output.type);
-    const version = output.version ?? this.assets.nextVersion(kind, output.assetName);
-    const spec = { name: output.assetName, version, type: output.type, path: output.uri, description: `output ${output.output} of job ${output.job}` };
-    const contentHash = crypto.createHash('sha256').update(JSON.stringify(spec)).digest('hex');
-    this.assets.register({ kind, name: output.assetName, version, spec, contentHash, job: output.job });
-    this.loader.assetsChanged();
-    return `${output.output} registered as ${kind} ${output.assetName}:${version}`;
-  }
-
   private withQueueReason(job: JobRow): JobSummary {
     const summary = toJobSummary(job);
     if (job.status !== 'Queued') return summary;
@@ -421,22 +386,7 @@ export class ControlPlane {
 
   /** A registered datastore as the resolver sees it, its credentials read from the secrets store. */
   datastoreRecord(name: string): DatastoreRecord | undefined {
-    const asset = this.assets.get('datastore', name);
-    if (!asset) return undefined;
-    const spec = asset.spec as Partial<DatastoreRecord> & { credentials?: unknown };
-    const base = asset.sourcePath ? path.dirname(asset.sourcePath) : this.layout.root;
-    const credentials = datastoreCredentials(this.secrets, name, spec);
-    const azure = Object.fromEntries((['account_name', 'container_name', 'endpoint', 'protocol'] as const).flatMap((key) => (typeof spec[key] === 'string' ? [[key, spec[key]]] : [])));
-    return { name, type: spec.type ?? 'azure_blob', ...(spec.path ? { path: path.resolve(base, spec.path) } : {}), ...azure, ...(credentials ? { credentials } : {}) };
-  }
-
-  /** An archived datastore's credentials leave the store; a store that cannot be written keeps them, with a warning. */
-  private forgetSecrets(datastore: string): void {
-    try {
-      forgetDatastoreSecrets(this.secrets, datastore);
-    } catch (error) {
-      process.emitWarning(`datastore ${datastore} was archived, but its secrets could not be removed: ${(error as Error).message}`);
-    }
+    return registeredDatastore(this.assets, this.secrets, this.layout.root, name);
   }
 
   private registeredForIndex(): IndexedAsset[] {

@@ -57,7 +57,7 @@ export class Scheduler {
         // A launched job leaves Queued at once (the runner moves it to Preparing before its first await); each job
         // takes at least one instance, so `free` jobs are the most that can start.
         for (const job of this.jobs.nextQueued(compute, free)) {
-          const instances = instancesOf(job);
+          const instances = job.instances;
           if (instances > target.capacity) {
             this.fail(job, `it runs on ${instances} instances at once and compute ${compute} has ${target.capacity} (max_instances)`);
             continue;
@@ -91,7 +91,7 @@ export class Scheduler {
     const busy = this.busyInstances(compute);
     let ahead = 0;
     const queued = this.jobs.nextQueued(compute, Number.MAX_SAFE_INTEGER).map((job) => {
-      const needs = instancesOf(job);
+      const needs = job.instances;
       const reason = queueReason(compute, busy, target.capacity, ahead, needs) ?? 'about to start';
       ahead += needs;
       return { job: job.name, reason };
@@ -101,8 +101,8 @@ export class Scheduler {
 
   /** Why one queued job waits; undefined when instances are free for it. */
   waitReason(job: JobRow): string | undefined {
-    const ahead = this.jobs.nextQueued(job.compute, this.jobs.queuedCount(job.compute, job.seq)).reduce((sum, queued) => sum + instancesOf(queued), 0);
-    return queueReason(job.compute, this.busyInstances(job.compute), this.target(job.compute).capacity, ahead, instancesOf(job));
+    const ahead = this.jobs.queuedInstances(job.compute, job.seq);
+    return queueReason(job.compute, this.busyInstances(job.compute), this.target(job.compute).capacity, ahead, job.instances);
   }
 
   /** Instances of `compute` that its active jobs take. */
@@ -121,7 +121,7 @@ export class Scheduler {
       this.kick();
       this.onJobEnd(job);
     });
-    this.active.set(job.name, { runner, compute: job.compute, instances: instancesOf(job), done });
+    this.active.set(job.name, { runner, compute: job.compute, instances: job.instances, done });
   }
 
   private fail(job: JobRow, reason: string): void {
@@ -134,11 +134,6 @@ export class Scheduler {
     for (const { compute, instances } of this.active.values()) busy.set(compute, (busy.get(compute) ?? 0) + instances);
     return busy;
   }
-}
-
-/** How many instances of its compute a job takes at once. */
-function instancesOf(job: JobRow): number {
-  return decodeCommandPlan(job).distributed?.instance_count ?? 1;
 }
 
 /**

@@ -25,6 +25,8 @@ export interface JobRow {
   step: string | null;
   reused_from: string | null;
   reuse_key: string | null;
+  /** How many of its compute's instances the job takes at once; the store derives it from the plan (`spec`). */
+  instances: number;
 }
 
 export interface NewJob {
@@ -115,9 +117,9 @@ export class JobRepository {
     return this.store.all<JobRow>("SELECT * FROM jobs WHERE status = 'Queued' AND compute = ? ORDER BY seq LIMIT ?", [compute, limit]).map(normalize);
   }
 
-  /** How many jobs wait for `compute`; with `beforeSeq`, how many of them were submitted earlier. */
-  queuedCount(compute: string, beforeSeq = Number.MAX_SAFE_INTEGER): number {
-    return Number(this.store.get<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE status = 'Queued' AND compute = ? AND seq < ?", [compute, beforeSeq])!.n);
+  /** How many instances the jobs queued for `compute` before `beforeSeq` take. */
+  queuedInstances(compute: string, beforeSeq: number): number {
+    return Number(this.store.get<{ n: number }>("SELECT COALESCE(SUM(instances), 0) AS n FROM jobs WHERE status = 'Queued' AND compute = ? AND seq < ?", [compute, beforeSeq])!.n);
   }
 
   setStatus(name: string, status: JobStatus, patch: JobPatch = {}): void {
@@ -141,7 +143,7 @@ export class JobRepository {
 }
 
 function normalize(row: JobRow): JobRow {
-  for (const key of ['seq', 'log_offset', 'created_at'] as const) row[key] = Number(row[key]);
+  for (const key of ['seq', 'log_offset', 'created_at', 'instances'] as const) row[key] = Number(row[key]);
   for (const key of ['exit_code', 'started_at', 'ended_at'] as const) if (row[key] !== null) row[key] = Number(row[key]);
   return row;
 }

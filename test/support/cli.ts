@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
-import { isAlive, readServeInfo } from '../../core/api/client';
+import { isAlive, readServeInfo } from '../../core/api/connect';
 import { waitFor } from './docker';
 
 /** The built CLI (`npm test` builds first). */

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import { ApiClient, readServeInfo } from '../../core/api/client';
+import { ApiClient } from '../../core/api/client';
+import { readServeInfo } from '../../core/api/connect';
 import { isTerminal, type JobDetail } from '../../core/vocabulary';
 import { waitFor } from './docker';
 

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { isAlive, readServeInfo } from '../../core/api/client';
+import { isAlive, readServeInfo } from '../../core/api/connect';
 import { registryFiles } from '../../core/engine/registry-server';
 import { waitFor } from './docker';
 

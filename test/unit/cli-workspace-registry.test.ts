@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { isAlive, readServeInfo } from '../../core/api/client';
+import { isAlive, readServeInfo } from '../../core/api/connect';
 import { RegistryServer } from '../../core/engine/registry-server';
 import { workspace } from '../support/control-plane';
 import { waitFor } from '../support/docker';

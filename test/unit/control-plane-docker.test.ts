@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { startDaemon } from '../../daemon/start-daemon';
-import { ApiClient, ApiError, readServeInfo } from '../../core/api/client';
+import { ApiClient, ApiError } from '../../core/api/client';
+import { readServeInfo } from '../../core/api/connect';
 import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
 import { BUSYBOX_IMAGE, DockerTestBed, PYTHON_IMAGE, waitFor } from '../support/docker';
 

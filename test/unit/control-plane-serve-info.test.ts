@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { isAlive, readServeInfo } from '../../core/api/client';
+import { isAlive, readServeInfo } from '../../core/api/connect';
 import type { ServeInfo } from '../../core/api/contracts';
 import { workspace } from '../support/control-plane';
 import { waitFor } from '../support/docker';

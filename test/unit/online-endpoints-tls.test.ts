@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test, type TestContext } from 'node:test';
-import { clientOf, remoteClient } from '../../core/api/client';
+import { clientOf, remoteClient } from '../../core/api/connect';
 import { invokeEndpoint, scoringHost } from '../../core/endpoints/invoke';
 import { startDaemon, type RunningDaemon } from '../../daemon/start-daemon';
 import type { TlsRequest } from '../../daemon/tls';

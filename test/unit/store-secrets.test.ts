@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Database } from 'node-sqlite3-wasm';
-import { MIGRATIONS } from '../../core/store/migrations';
 import { Store } from '../../core/store/database';
+import { databaseBefore } from '../support/store';
 import { tempDir } from '../support/temp';
 
 const SECRET = 'OldClearAccountKeyFromBeforeMasking0123456789abcdefABCDEF==';
@@ -12,11 +11,7 @@ const SECRET = 'OldClearAccountKeyFromBeforeMasking0123456789abcdefABCDEF==';
 test('opening a workspace database that holds a datastore key in clear masks it and leaves no trace in the file', async (t) => {
   const file = path.join(await tempDir(t, 'mlw-store-'), 'mlw.db');
   // The database as the version before masking left it.
-  const masked = MIGRATIONS.findIndex((migration) => migration.includes('secure_delete = ON'));
-  assert.ok(masked > 0);
-  const old = new Database(file);
-  for (let version = 0; version < masked; version++) old.exec(MIGRATIONS[version]!);
-  old.exec(`PRAGMA user_version = ${masked}`);
+  const old = databaseBefore(file, 'secure_delete = ON');
   const spec = { name: 'archive', type: 'azure_blob', account_name: 'acct', container_name: 'c', credentials: { account_key: SECRET } };
   old.run("INSERT INTO assets (kind, name, version, seq, spec, content_hash, created_at) VALUES ('datastore', 'archive', '', 1, ?, 'h', 0)", [JSON.stringify(spec)]);
   old.close();

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { readServeInfo } from '../../core/api/client';
+import { readServeInfo } from '../../core/api/connect';
 import { type ServeInfo } from '../../core/api/contracts';
 import { isTerminal } from '../../core/vocabulary';
 import { commandJob, startPlane, workspace, type Plane } from '../support/control-plane';

@@ -1,22 +1,21 @@
 import Docker from 'dockerode';
 import fs, { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { writePrivateFile } from '../../data/fs-util';
 import { Unavailable } from '../../errors';
 import { reportExit, RUN_LABEL, type ComputeDriver, type ReattachPlan, type RunExit, type RunHandle, type RunPlan, type RunResources } from '../driver';
-import { engineAddress, engineMessage, httpStatusOf, isConnectionError } from '../docker-engine';
-import { appendAfterExisting, pipeDockerFrames, resumableLog, writeDockerFrames } from '../docker-streams';
+import { engineAddress, engineMessage } from '../docker-engine';
+import { appendAfterExisting, resumableLog } from '../docker-streams';
 import { INSTANCE_LABEL, removeNetwork, startInstances } from '../docker-instances';
 import { CERTIFICATE_PATH } from './bootstrap';
 import { RunDataServer, type RunDataIdentity } from './data-plane';
+import { followService, POLL_INTERVAL_MS } from './follow';
 import { RegistryPublisher, type RegistryAddresses } from './images';
 import { swarmNodes } from './node-list';
 import { instanceAddresses, instanceNodes, nodesNetworkAddress } from './nodes';
 import { serviceName, serviceSpec } from './service-spec';
 import { capacityOf, SwarmReserve, type ReserveSettings } from './reserve';
-import { describeTaskExit, taskRan, TERMINAL_STATES, waitingNotice, type SwarmTask, type TaskEnd } from './tasks';
 import type { ComputeNode } from '../../api/contracts';
 
 export interface SwarmPlacement {
@@ -57,15 +56,6 @@ export interface SwarmDriverOptions {
 
 /** The run's data server identity (certificate, key, token, port) in its state folder. */
 const DATA_SERVER_FILE = 'swarm-data-server.json';
-const POLL_INTERVAL_MS = 500;
-/** The manager fetches a finished task's log from its node; a node that stopped answering must not hold the exit back. */
-const LOG_FETCH_TIMEOUT_MS = 30_000;
-
-/** Where a service's log goes: the live stream, then what that stream missed once the task ended. */
-interface LogTarget {
-  live: Writable;
-  rest: () => Writable;
-}
 
 /** What a run's services share: the image, labels, the token and certificate, and the data server. */
 interface SwarmRun {
@@ -181,7 +171,7 @@ export class SwarmDriver implements ComputeDriver {
       const service = await this.manager.createService(serviceSpec(this.options, plan, { ...run, service: name, env: this.runEnvironment(plan, server) }));
       mkdirSync(path.dirname(plan.logFile), { recursive: true });
       const log = { live: createWriteStream(plan.logFile, { flags: 'a' }), rest: () => appendAfterExisting(plan.logFile) };
-      return await this.track(service.id, plan, log, () => this.removeRun(plan.runId, plan.stateDir));
+      return await followService(this.manager, service.id, plan, log, () => this.removeRun(plan.runId, plan.stateDir));
     } catch (error) {
       await this.removeRun(plan.runId, plan.stateDir);
       throw new Error(`run ${plan.runId}: the Swarm service${plan.instances?.length ? 's' : ''} could not be created: ${engineMessage(error)}`, { cause: error });
@@ -206,7 +196,7 @@ export class SwarmDriver implements ComputeDriver {
         const service = await this.manager.createService(spec);
         const sink = openLog();
         try {
-          return await this.track(service.id, instancePlan, resumableLog(sink), () => this.removeService(service.id));
+          return await followService(this.manager, service.id, instancePlan, resumableLog(sink), () => this.removeService(service.id));
         } catch (error) {
           sink.end();
           throw error;
@@ -251,7 +241,7 @@ export class SwarmDriver implements ComputeDriver {
     mkdirSync(path.dirname(plan.logFile), { recursive: true });
     const log = { live: appendAfterExisting(plan.logFile), rest: () => appendAfterExisting(plan.logFile) };
     await this.reserve?.acquire(1);
-    const handle = await this.track(service.ID, plan, log, () => this.removeRun(runId, plan.stateDir));
+    const handle = await followService(this.manager, service.ID, plan, log, () => this.removeRun(runId, plan.stateDir));
     this.reserve?.releaseAtEnd(handle.exited, 1);
     return handle;
   }
@@ -308,90 +298,6 @@ export class SwarmDriver implements ComputeDriver {
     this.address ??= this.options.hostAddress ? Promise.resolve(this.options.hostAddress) : nodesNetworkAddress(this.manager);
     this.address.catch(() => (this.address = undefined));
     return this.address;
-  }
-
-  /** Follows a service to its end; `finish` then removes what the run no longer needs. */
-  private async track(serviceId: string, plan: ReattachPlan, log: LogTarget, finish: () => Promise<void>): Promise<RunHandle> {
-    const follow = (await this.manager.getService(serviceId).logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
-    const written = pipeDockerFrames(follow, log.live);
-    let stopRequested = false;
-    let ran!: () => void;
-    const started = new Promise<void>((resolve) => (ran = resolve));
-    const waiting = waitingNotice(plan);
-    const watch = (task: SwarmTask) => (taskRan(task) ? ran() : waiting(task));
-    const exited = (async (): Promise<RunExit> => {
-      let exit: RunExit;
-      let logComplete = false;
-      try {
-        const end = await this.taskEnd(serviceId, () => stopRequested, watch);
-        exit = describeTaskExit(end, stopRequested);
-        // The manager would ask the lost node for the rest of the log, and wait for it.
-        logComplete = !end.lostNode;
-      } catch (error) {
-        exit = { exitCode: -1, reason: `the Swarm manager at ${engineAddress(this.manager)} stopped answering: ${engineMessage(error)}` };
-      }
-      follow.destroy();
-      await written.catch(() => undefined);
-      await this.completeLog(serviceId, log.rest(), logComplete);
-      reportExit(plan.onExit, exit);
-      await finish();
-      return exit;
-    })();
-    return {
-      ref: serviceId,
-      exited,
-      started,
-      stop: async () => {
-        stopRequested = true;
-        await this.manager.getService(serviceId).remove().catch((error: unknown) => {
-          if (httpStatusOf(error) !== 404) throw error;
-        });
-        await exited;
-      },
-    };
-  }
-
-  /**
-   * The service's task once it ended or its node went down; no task when the service was removed before (a stop).
-   * `watch` sees the task's state at each poll.
-   */
-  private async taskEnd(serviceId: string, stopRequested: () => boolean, watch: (task: SwarmTask) => void): Promise<TaskEnd> {
-    for (;;) {
-      let tasks: SwarmTask[];
-      try {
-        tasks = (await this.manager.listTasks({ filters: { service: [serviceId] } })) as SwarmTask[];
-      } catch (error) {
-        if (isConnectionError(error)) throw error;
-        tasks = [];
-      }
-      const task = tasks.sort((a, b) => (a.CreatedAt ?? '').localeCompare(b.CreatedAt ?? '')).at(-1);
-      if (task) watch(task);
-      if (task && TERMINAL_STATES.has(task.Status.State)) return { task };
-      if (stopRequested() && !task) return {};
-      const lostNode = task?.NodeID ? await this.downNode(task.NodeID) : undefined;
-      if (lostNode) return { task, lostNode };
-      await delay(POLL_INTERVAL_MS);
-    }
-  }
-
-  /** The node's name when the manager sees it down, else undefined. */
-  private async downNode(nodeId: string): Promise<string | undefined> {
-    const node = (await this.manager.getNode(nodeId).inspect().catch(() => undefined)) as { Status?: { State?: string }; Description?: { Hostname?: string } } | undefined;
-    return node?.Status?.State === 'down' ? node.Description?.Hostname || nodeId : undefined;
-  }
-
-  /** Writes what the live log stream did not deliver (the task's whole log, minus what `rest` already holds), and ends `rest`. */
-  private async completeLog(serviceId: string, rest: Writable, fetch: boolean): Promise<void> {
-    let frames: Buffer = Buffer.alloc(0);
-    try {
-      if (fetch) {
-        const answer = (await this.manager.getService(serviceId).logs({ follow: false, stdout: true, stderr: true, abortSignal: AbortSignal.timeout(LOG_FETCH_TIMEOUT_MS) })) as unknown as Buffer;
-        frames = Buffer.isBuffer(answer) ? answer : Buffer.from(answer);
-      }
-    } catch {
-      // The service is gone (a stop): the live stream's part is all there is.
-    }
-    await writeDockerFrames(frames, rest).catch(() => undefined);
   }
 
   private async removeService(serviceId: string): Promise<void> {

@@ -10,7 +10,8 @@
 
 import type { ComputeSpec } from './computes';
 import type { BatchDeploymentSpec, BatchEndpointSpec, OnlineDeploymentSpec, OnlineEndpointSpec } from './endpoints';
-import type { BuildContext, CondaSpec, InferenceConfig, Properties, Tags } from './jobs';
+import type { BuildContext, CondaSpec, InferenceConfig } from './environments';
+import type { Properties, Tags } from './jobs';
 
 /** `version:` of an asset: `1`, `"2024.05.1"`. */
 export type AssetVersion = string | number;

@@ -9,6 +9,7 @@ import type { AutoMLJobSpec, ImportJobSpec, ParallelComponentSpec, ParallelJobSp
 export type * from './assets';
 export type * from './computes';
 export type * from './endpoints';
+export type * from './environments';
 export type * from './jobs';
 export type * from './sweep';
 export type * from './other-jobs';

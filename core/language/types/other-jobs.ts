@@ -3,8 +3,9 @@
  * `sparkJob`, `importJob`, `parallelComponent` and `sparkComponent.schema.json` and the matching pipeline steps.
  * Types only: no runtime code.
  */
+import type { EnvironmentRef } from './environments';
 import type {
-  BoolOrBinding, ComponentSpecBase, EnvironmentRef, EnvironmentVariables, Identity, IntOrBinding, JobInput, JobOutput, JobResources,
+  BoolOrBinding, ComponentSpecBase, EnvironmentVariables, Identity, IntOrBinding, JobInput, JobOutput, JobResources,
   JobSpecBase, PipelineStepBase, QueueSettings, StepOutput,
 } from './jobs';
 import type { EarlyTermination, SearchSpaceEntry } from './sweep';

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseReference } from '../../../language/refs';
-import type { ComponentInput, ComponentOutput, DataType, EnvironmentRef, InputMode, InputType, JobInput, LiteralValue, PipelineJobSpec } from '../../../language/types/jobs';
+import type { EnvironmentRef } from '../../../language/types/environments';
+import type { ComponentInput, ComponentOutput, DataType, InputMode, InputType, JobInput, LiteralValue, PipelineJobSpec } from '../../../language/types/jobs';
 import { computeName } from '../../resolve';
 import { bindingsIn, hasBinding, wholeBinding, type ParentBinding } from './bindings';
 import { PipelineGraphError, type ComponentLoader, type DataInput, type InputSource, type PipelineGraph, type PipelineStepNode, type StepDefinition, type StepOutputSettings, type SweepStepSettings } from './types';

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseReference } from '../../../language/refs';
-import type { CommandJobLimits, DataType, Distribution, EnvironmentRef, EnvironmentVariables, InputMode, InputType, JobInput, JobResources, LiteralValue, OutputMode } from '../../../language/types/jobs';
+import type { EnvironmentRef } from '../../../language/types/environments';
+import type { CommandJobLimits, DataType, Distribution, EnvironmentVariables, InputMode, InputType, JobInput, JobResources, LiteralValue, OutputMode } from '../../../language/types/jobs';
 import type { InputSource, PipelineStepNode } from './types';
 
 export interface StepDataInput {

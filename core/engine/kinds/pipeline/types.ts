@@ -4,7 +4,6 @@ import type {
   ComponentOutput,
   DataType,
   Distribution,
-  EnvironmentRef,
   EnvironmentVariables,
   InputMode,
   InputType,
@@ -13,6 +12,7 @@ import type {
   LiteralValue,
   OutputMode,
 } from '../../../language/types/jobs';
+import type { EnvironmentRef } from '../../../language/types/environments';
 
 /** A pipeline spec that cannot run as written; `step` names the step at fault when there is one. */
 export class PipelineGraphError extends Error {
