@@ -8,13 +8,15 @@ import { logText, startPlane, statuses, workspace, type Plane } from '../support
 import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { DockerTestBed, waitFor } from '../support/docker';
 import { EXAMPLES } from '../support/examples';
-import { checkRendezvous, pytorchJob, rendezvousFiles } from '../support/rendezvous';
+import { checkMpiRanks, checkRendezvous, checkTensorflowCluster, mpiFiles, pytorchJob, rankLine, rendezvousFiles, tensorflowFiles } from '../support/rendezvous';
 import { labCompute, startSwarmLab, type SwarmLab } from '../support/swarm-lab';
 
 const docker = new DockerTestBed();
 
-function distributedJob(command: string, instances: number, extra = ''): string {
-  return pytorchJob({ experiment: 'swarm-distributed', compute: 'cluster' }, command, instances, extra);
+const ON_CLUSTER = { experiment: 'swarm-distributed', compute: 'cluster' };
+
+function distributedJob(command: string, instances: number, extra = '', processes = 1): string {
+  return pytorchJob(ON_CLUSTER, command, instances, extra, processes);
 }
 
 async function clusterPlane(t: TestContext, lab: SwarmLab, files: Record<string, string>): Promise<Plane> {
@@ -49,6 +51,32 @@ test('distributed jobs on a swarm compute', { timeout: 900_000 }, async (t) => {
     }
     for (const rank of [1, 2]) assert.match(log, new RegExp(`^\\[rank 0\\] heard: rank ${rank} from ${hosts[rank]}$`, 'm'), 'by the name the instance has');
     assert.match(log, /^\[rank 1\] \[mlw\] files fetched \(2 mounts\); running the command \(instance 0 sends the outputs back\)$/m);
+    assert.deepEqual(await leftOnSwarm(manager, job.name), []);
+  });
+
+  await t.test('pytorch with 2 processes on each of 3 nodes: ranks 0..5 once each, and every rank reaches MASTER_ADDR:MASTER_PORT', async (t) => {
+    const plane = await clusterPlane(t, lab, rendezvousFiles(distributedJob, 2));
+    const job = await plane.submit('job.yml');
+    const { log, hosts } = await checkRendezvous(plane, job.name, 2);
+    for (const [rank, host] of [0, 1, 2, 3, 4, 5].map((rank) => [rank, hosts[Math.floor(rank / 2)]] as const)) {
+      assert.match(log, rankLine(rank, 2, `hostname ${host}`), 'the rank runs on the instance NODE_RANK names');
+    }
+    assert.deepEqual(await leftOnSwarm(manager, job.name), []);
+  });
+
+  await t.test('tensorflow: 2 workers and a parameter server on 3 nodes each reach every other at its TF_CONFIG address', async (t) => {
+    const shape = { workers: 2, ps: 1 };
+    const plane = await clusterPlane(t, lab, tensorflowFiles(ON_CLUSTER, shape));
+    const job = await plane.submit('job.yml');
+    await checkTensorflowCluster(plane, job.name, shape);
+    assert.deepEqual(await leftOnSwarm(manager, job.name), []);
+  });
+
+  await t.test('mpi with 2 processes on each of 2 nodes: Open MPI ranks 0..3 once each, and every process resolves the host list', async (t) => {
+    const shape = { instances: 2, processes: 2 };
+    const plane = await clusterPlane(t, lab, mpiFiles(ON_CLUSTER, shape));
+    const job = await plane.submit('job.yml');
+    await checkMpiRanks(plane, job.name, shape);
     assert.deepEqual(await leftOnSwarm(manager, job.name), []);
   });
 
