@@ -54,31 +54,27 @@ test('distributed jobs on a swarm compute', { timeout: 900_000 }, async (t) => {
     assert.deepEqual(await leftOnSwarm(manager, job.name), []);
   });
 
-  await t.test('pytorch with 2 processes on each of 3 nodes: ranks 0..5 once each, and every rank reaches MASTER_ADDR:MASTER_PORT', async (t) => {
-    const plane = await clusterPlane(t, lab, rendezvousFiles(distributedJob, 2));
+  /** Runs the files' `job.yml` on the lab's cluster, checks it with `check`, and that it left nothing on the Swarm. */
+  const runChecked = async (t: TestContext, files: Record<string, string>, check: (plane: Plane, job: string) => Promise<unknown>) => {
+    const plane = await clusterPlane(t, lab, files);
     const job = await plane.submit('job.yml');
-    const { log, hosts } = await checkRendezvous(plane, job.name, 2);
-    for (const [rank, host] of [0, 1, 2, 3, 4, 5].map((rank) => [rank, hosts[Math.floor(rank / 2)]] as const)) {
-      assert.match(log, rankLine(rank, 2, `hostname ${host}`), 'the rank runs on the instance NODE_RANK names');
-    }
+    await check(plane, job.name);
     assert.deepEqual(await leftOnSwarm(manager, job.name), []);
-  });
+  };
 
-  await t.test('tensorflow: 2 workers and a parameter server on 3 nodes each reach every other at its TF_CONFIG address', async (t) => {
-    const shape = { workers: 2, ps: 1 };
-    const plane = await clusterPlane(t, lab, tensorflowFiles(ON_CLUSTER, shape));
-    const job = await plane.submit('job.yml');
-    await checkTensorflowCluster(plane, job.name, shape);
-    assert.deepEqual(await leftOnSwarm(manager, job.name), []);
-  });
+  await t.test('pytorch with 2 processes on each of 3 nodes: ranks 0..5 once each, and every rank reaches MASTER_ADDR:MASTER_PORT', (t) =>
+    runChecked(t, rendezvousFiles(distributedJob, 2), async (plane, job) => {
+      const { log, hosts } = await checkRendezvous(plane, job, 2);
+      for (const rank of [0, 1, 2, 3, 4, 5]) assert.match(log, rankLine(rank, 2, `hostname ${hosts[Math.floor(rank / 2)]}`), 'the rank runs on the instance NODE_RANK names');
+    }));
 
-  await t.test('mpi with 2 processes on each of 2 nodes: Open MPI ranks 0..3 once each, and every process resolves the host list', async (t) => {
-    const shape = { instances: 2, processes: 2 };
-    const plane = await clusterPlane(t, lab, mpiFiles(ON_CLUSTER, shape));
-    const job = await plane.submit('job.yml');
-    await checkMpiRanks(plane, job.name, shape);
-    assert.deepEqual(await leftOnSwarm(manager, job.name), []);
-  });
+  const tensorflow = { workers: 2, ps: 1 };
+  await t.test('tensorflow: 2 workers and a parameter server on 3 nodes each reach every other at its TF_CONFIG address', (t) =>
+    runChecked(t, tensorflowFiles(ON_CLUSTER, tensorflow), (plane, job) => checkTensorflowCluster(plane, job, tensorflow)));
+
+  const mpi = { instances: 2, processes: 2 };
+  await t.test('mpi with 2 processes on each of 2 nodes: Open MPI ranks 0..3 once each, and every process resolves the host list', (t) =>
+    runChecked(t, mpiFiles(ON_CLUSTER, mpi), (plane, job) => checkMpiRanks(plane, job, mpi)));
 
   await t.test('an instance that fails fails the job with its exit code and lines; the others are stopped', async (t) => {
     const command = 'if [ "$RANK" = 1 ]; then echo rank one gives up; exit 3; fi; echo waiting; sleep 300';
