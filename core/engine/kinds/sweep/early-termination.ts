@@ -18,8 +18,8 @@
  * `trialsToTerminate` is pure: call it whenever a trial reports a value. It judges every trial that is not
  * finished at its latest interval, so a trial can also be terminated when a later report of another trial at the
  * same interval raises the bar. Non-finite reported values (NaN) are ignored. A trial's reports may be given as a
- * `ReportHistory`, which keeps what the policies compare at each interval as values are added, so a call costs
- * nothing per report made before it.
+ * `ReportHistory`, which keeps what the policies compare at each interval as values are added, so a call does not
+ * go over the reports made before it again.
  */
 import { isTerminal, type JobStatus } from '../../../vocabulary';
 import { SweepSpecError, isRecord } from './search-space';
@@ -91,7 +91,6 @@ export class ReportHistory {
     return count === 0 ? undefined : this.sums[index]! / count;
   }
 }
-
 
 export interface Termination {
   id: string;
