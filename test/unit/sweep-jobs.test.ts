@@ -7,6 +7,7 @@ import { refusal, startPlane, workspace, type Plane } from '../support/control-p
 import { readServeInfo } from '../../core/api/connect';
 import { kill, startDaemonProcess, submit } from '../support/daemon-process';
 import { waitFor } from '../support/docker';
+import { banditSweepLines } from '../support/sweeps';
 
 const SWEEP_SCHEMA = '$schema: https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json';
 /** The real MLflow client, as a trial logs with it. */
@@ -16,30 +17,9 @@ function sweep(lines: string[]): string {
   return [SWEEP_SCHEMA, 'type: sweep', 'experiment_name: sweeps', 'compute: azureml:local', ...lines, ''].join('\n');
 }
 
-/** A grid sweep of two trials, `quality` 0.9 and 0.1, maximizing `accuracy` under a bandit policy with slack_factor 0.1. */
+/** The bandit sweep of `banditSweepLines`, its trials running `command` in ./src. */
 function banditSweep(command: string, concurrentTrials: number, timing: string[]): string {
-  return sweep([
-    'trial:',
-    '  code: ./src',
-    `  command: ${command}`,
-    '  environment:',
-    '    image: localtest/python:3-bookworm',
-    'sampling_algorithm: grid',
-    'search_space:',
-    '  quality:',
-    '    type: choice',
-    '    values: [0.9, 0.1]',
-    'objective:',
-    '  primary_metric: accuracy',
-    '  goal: maximize',
-    'limits:',
-    '  max_total_trials: 2',
-    `  max_concurrent_trials: ${concurrentTrials}`,
-    'early_termination:',
-    '  type: bandit',
-    '  slack_factor: 0.1',
-    ...timing,
-  ]);
+  return sweep(banditSweepLines({ code: './src', command, image: 'localtest/python:3-bookworm' }, concurrentTrials, timing));
 }
 
 async function finished(plane: Plane, name: string): Promise<JobDetail> {
