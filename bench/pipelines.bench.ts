@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ApiClient } from '../core/api/client';
 import type { JobDetail, JobEvent } from '../core/vocabulary';
+import { banditSweepLines } from '../test/support/sweeps';
 import { argument, median, ms, printTable, startDaemon } from './harness';
 
 const runs = argument('runs', 5);
@@ -76,29 +77,7 @@ function workspace(): string {
   ]));
   // The good trial reports once and ends; the bad one would report every second for a minute.
   fs.writeFileSync(path.join(root, 'reports.py'), `import sys, time, mlflow\nq = float(sys.argv[1])\nfor step in range(60 if q < 0.5 else 1):\n    mlflow.log_metric("accuracy", q, step=step)\n    time.sleep(${REPORT_EVERY_S} if q < 0.5 else 0)\n`);
-  fs.writeFileSync(path.join(root, 'bandit.yml'), sweep([
-    'trial:',
-    '  code: .',
-    `  command: ${PYTHON} reports.py \${{search_space.quality}}`,
-    '  environment:',
-    `    image: ${IMAGE}`,
-    'sampling_algorithm: grid',
-    'search_space:',
-    '  quality:',
-    '    type: choice',
-    '    values: [0.9, 0.1]',
-    'objective:',
-    '  primary_metric: accuracy',
-    '  goal: maximize',
-    'limits:',
-    '  max_total_trials: 2',
-    '  max_concurrent_trials: 1',
-    'early_termination:',
-    '  type: bandit',
-    '  slack_factor: 0.1',
-    '  evaluation_interval: 1',
-    '  delay_evaluation: 0',
-  ]));
+  fs.writeFileSync(path.join(root, 'bandit.yml'), sweep(banditSweepLines({ code: '.', command: `${PYTHON} reports.py \${{search_space.quality}}`, image: IMAGE }, 1, ['  evaluation_interval: 1', '  delay_evaluation: 0'])));
   return root;
 }
 

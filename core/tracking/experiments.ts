@@ -114,10 +114,12 @@ export class ExperimentRepository {
     });
   }
 
-  search(options: { viewType: ViewType; maxResults: number; filter?: string; orderBy: string[]; pageToken?: string }): { experiments: ExperimentJson[]; nextPageToken?: string } {
+  /** `visible` leaves out the experiments a token may not read before paging, so pages stay full. */
+  search(options: { viewType: ViewType; maxResults: number; filter?: string; orderBy: string[]; pageToken?: string; visible?: (experimentId: number) => boolean }): { experiments: ExperimentJson[]; nextPageToken?: string } {
     const clauses = parseFilter(options.filter, 'attribute');
     const stages = options.viewType === 'ALL' ? ['active', 'deleted'] : [options.viewType === 'ACTIVE_ONLY' ? 'active' : 'deleted'];
     let rows = this.store.all<ExperimentRow>(`SELECT * FROM mlflow_experiments WHERE lifecycle_stage IN (${stages.map(() => '?').join(', ')})`, stages);
+    if (options.visible) rows = rows.filter((row) => options.visible!(row.experiment_id));
     const tagsOf = new Map<number, Map<string, string>>();
     for (const tag of this.store.all<{ experiment_id: number; key: string; value: string }>('SELECT * FROM mlflow_experiment_tags')) {
       if (!tagsOf.has(tag.experiment_id)) tagsOf.set(tag.experiment_id, new Map());

@@ -124,8 +124,10 @@ export class ModelRegistry {
     return this.versionJson(this.requireVersion(name, String(row.version)));
   }
 
-  searchModels(filter: string | undefined, maxResults: number, orderBy: string[], pageToken?: string): { registered_models: Record<string, unknown>[]; next_page_token?: string } {
+  /** `visible` leaves out the models a token may not read before paging, so pages stay full. */
+  searchModels(filter: string | undefined, maxResults: number, orderBy: string[], pageToken?: string, visible?: (name: string) => boolean): { registered_models: Record<string, unknown>[]; next_page_token?: string } {
     let rows = this.store.all<ModelRow>('SELECT * FROM mlflow_registered_models');
+    if (visible) rows = rows.filter((row) => visible(row.name));
     for (const clause of parseFilter(filter, 'attribute')) {
       checkClause(clause, false, STRING_COMPARATORS);
       if (clause.type === 'tag') rows = rows.filter((row) => this.matchesTag('mlflow_registered_model_tags', 'name = ?', [row.name], clause));
@@ -232,8 +234,10 @@ export class ModelRegistry {
     this.store.run('DELETE FROM mlflow_model_version_tags WHERE name = ? AND version = ? AND key = ?', [name, row.version, key]);
   }
 
-  searchVersions(filter: string | undefined, maxResults: number, orderBy: string[], pageToken?: string): { model_versions: Record<string, unknown>[]; next_page_token?: string } {
+  /** `visible` leaves out the versions a token may not read before paging, so pages stay full. */
+  searchVersions(filter: string | undefined, maxResults: number, orderBy: string[], pageToken?: string, visible?: (name: string, version: string) => boolean): { model_versions: Record<string, unknown>[]; next_page_token?: string } {
     let rows = this.store.all<VersionRow>('SELECT * FROM mlflow_model_versions WHERE deleted = 0');
+    if (visible) rows = rows.filter((row) => visible(row.name, String(row.version)));
     for (const clause of parseFilter(filter, 'attribute')) rows = rows.filter((row) => this.versionMatches(row, clause));
     const orders = (orderBy.length ? orderBy : ['last_updated_timestamp DESC']).map((text) => parseOrderBy(text));
     // MLflow's natural order breaks the ties: name ascending, then the newest version first.

@@ -53,8 +53,9 @@ export function experimentRoutes(app: FastifyInstance, tracking: TrackingService
       filter: fields.optionalString('filter'),
       orderBy: fields.stringList('order_by'),
       pageToken: fields.optionalString('page_token'),
+      visible: (experimentId) => tracking.canReadExperiment(request, experimentId),
     });
-    return { experiments: result.experiments.filter((experiment) => tracking.canReadExperiment(request, experiment.experiment_id)), ...(result.nextPageToken ? { next_page_token: result.nextPageToken } : {}) };
+    return { experiments: result.experiments, ...(result.nextPageToken ? { next_page_token: result.nextPageToken } : {}) };
   });
 
   endpoint(app, tracking, ['POST'], '/mlflow/experiments/update', ({ fields, request }) => {

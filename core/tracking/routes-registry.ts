@@ -53,8 +53,8 @@ export function registryRoutes(app: FastifyInstance, tracking: TrackingService):
   });
   endpoint(app, tracking, ['GET'], '/mlflow/registered-models/search', ({ fields, request }) => {
     checkSchema(fields, SEARCH(1000), ['order_by']);
-    const found = registry.searchModels(fields.optionalString('filter'), fields.maxResults(100, 1000), fields.stringList('order_by'), fields.optionalString('page_token'));
-    return { ...found, registered_models: found.registered_models.filter((model) => tracking.canReadModel(request, String(model.name))).map((model) => shownModel(request, model)) };
+    const found = registry.searchModels(fields.optionalString('filter'), fields.maxResults(100, 1000), fields.stringList('order_by'), fields.optionalString('page_token'), (name) => tracking.canReadModel(request, name));
+    return { ...found, registered_models: found.registered_models.map((model) => shownModel(request, model)) };
   });
   endpoint(app, tracking, ['GET', 'POST'], '/mlflow/registered-models/get-latest-versions', ({ fields, request }) => {
     checkSchema(fields, { ...MODEL, stages: [isArray, itemsAreStrings] }, ['stages']);
@@ -149,8 +149,7 @@ export function registryRoutes(app: FastifyInstance, tracking: TrackingService):
   });
   endpoint(app, tracking, ['GET'], '/mlflow/model-versions/search', ({ fields, request }) => {
     checkSchema(fields, SEARCH(200_000), ['order_by']);
-    const found = registry.searchVersions(fields.optionalString('filter'), fields.maxResults(10000, 200000), fields.stringList('order_by'), fields.optionalString('page_token'));
-    return { ...found, model_versions: readableVersions(request, found.model_versions) };
+    return registry.searchVersions(fields.optionalString('filter'), fields.maxResults(10000, 200000), fields.stringList('order_by'), fields.optionalString('page_token'), (name, version) => tracking.canReadVersion(request, name, version));
   });
   endpoint(app, tracking, ['GET'], '/mlflow/model-versions/get-download-uri', ({ fields, request }) => {
     checkSchema(fields, VERSION);

@@ -104,6 +104,30 @@ export class RunRepository {
     return this.require(run.run_uuid);
   }
 
+  /**
+   * Ends the runs nested under `root` (at any depth) that are still RUNNING or SCHEDULED: a job's script that died
+   * cannot end them. Runs of other jobs (a pipeline's steps, a sweep's trials) end with their own jobs.
+   */
+  endOpenNested(root: RunRow, status: RunStatus, endTime: number): void {
+    const open = this.store.all<RunRow>("SELECT * FROM mlflow_runs WHERE status IN ('RUNNING', 'SCHEDULED') AND job_name IS NULL");
+    this.store.transaction(() => {
+      for (const run of open) if (this.isNestedUnder(run, root.run_uuid)) this.store.run('UPDATE mlflow_runs SET status = ?, end_time = ? WHERE id = ?', [status, endTime, run.id]);
+    });
+  }
+
+  /** Whether `run`'s parents lead to `rootId` through runs that are no job's. */
+  private isNestedUnder(run: RunRow, rootId: string): boolean {
+    const seen = new Set<string>();
+    for (let current: RunRow | undefined = run; current && !seen.has(current.run_uuid); ) {
+      seen.add(current.run_uuid);
+      const parent = this.tag(current, PARENT_RUN_TAG);
+      if (parent === rootId) return true;
+      current = parent ? this.find(parent) : undefined;
+      if (current?.job_name) return false;
+    }
+    return false;
+  }
+
   setLifecycle(runId: string, stage: 'active' | 'deleted'): void {
     const run = this.require(runId);
     if (stage === 'active' && run.lifecycle_stage !== 'deleted') return;

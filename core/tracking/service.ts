@@ -296,7 +296,11 @@ export class TrackingService {
       if (!job) return;
       const run = this.runOfJob(job);
       const terminal = status === 'Completed' || status === 'Failed' || status === 'Canceled';
-      this.runs.update(run, { status: RUN_STATUS_OF[status], ...(terminal ? { endTime: time } : {}) });
+      const endTime = job.ended_at ?? time;
+      this.workspace.store.transaction(() => {
+        this.runs.update(run, { status: RUN_STATUS_OF[status], ...(terminal ? { endTime } : {}) });
+        if (terminal) this.runs.endOpenNested(run, RUN_STATUS_OF[status], endTime);
+      });
       // Metrics logged before the process ended go out before the terminal status closes the job's stream.
       if (status === 'Finalizing' || terminal) this.stream.flush();
     } catch {

@@ -34,9 +34,9 @@ export interface Plane {
   finalStatus(job: string): Promise<JobStatus>;
 }
 
-/** A real daemon (HTTP on loopback, SQLite file) for `root`, stopped after the test. */
-export async function startPlane(t: TestContext, root: string): Promise<Plane> {
-  const daemon = await startDaemon({ root, version: 'test', port: 0 });
+/** A real daemon (HTTP on loopback, SQLite file) for `root`, stopped after the test; on `port` when given (a free one otherwise). */
+export async function startPlane(t: TestContext, root: string, port = 0): Promise<Plane> {
+  const daemon = await startDaemon({ root, version: 'test', port });
   const client = new ApiClient(daemon.info.port, daemon.info.token);
   const http = new ApiTransport(daemon.info.port, daemon.info.token);
   t.after(async () => {

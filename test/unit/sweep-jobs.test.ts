@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import type { JobDetail } from '../../core/vocabulary';
 import { refusal, startPlane, workspace, type Plane } from '../support/control-plane';
+import { readServeInfo } from '../../core/api/connect';
+import { kill, startDaemonProcess, submit } from '../support/daemon-process';
+import { waitFor } from '../support/docker';
+import { banditSweepLines } from '../support/sweeps';
 
 const SWEEP_SCHEMA = '$schema: https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json';
 /** The real MLflow client, as a trial logs with it. */
@@ -9,6 +15,11 @@ const PYTHON = 'PYTHONPATH=/opt/mlflow-src /usr/bin/python3';
 
 function sweep(lines: string[]): string {
   return [SWEEP_SCHEMA, 'type: sweep', 'experiment_name: sweeps', 'compute: azureml:local', ...lines, ''].join('\n');
+}
+
+/** The bandit sweep of `banditSweepLines`, its trials running `command` in ./src. */
+function banditSweep(command: string, concurrentTrials: number, timing: string[]): string {
+  return sweep(banditSweepLines({ code: './src', command, image: 'localtest/python:3-bookworm' }, concurrentTrials, timing));
 }
 
 async function finished(plane: Plane, name: string): Promise<JobDetail> {
@@ -60,29 +71,7 @@ test('a grid sweep runs every combination as a trial, reads the primary metric f
 
 test('the bandit policy cancels a trial that falls behind the best as soon as it reports', async (t) => {
   const root = await workspace(t, {
-    's/sweep.yml': sweep([
-      'trial:',
-      '  code: ./src',
-      `  command: ${PYTHON} trial.py \${{search_space.quality}}`,
-      '  environment:',
-      '    image: localtest/python:3-bookworm',
-      'sampling_algorithm: grid',
-      'search_space:',
-      '  quality:',
-      '    type: choice',
-      '    values: [0.9, 0.1]',
-      'objective:',
-      '  primary_metric: accuracy',
-      '  goal: maximize',
-      'limits:',
-      '  max_total_trials: 2',
-      '  max_concurrent_trials: 1',
-      'early_termination:',
-      '  type: bandit',
-      '  slack_factor: 0.1',
-      '  evaluation_interval: 1',
-      '  delay_evaluation: 0',
-    ]),
+    's/sweep.yml': banditSweep(`${PYTHON} trial.py \${{search_space.quality}}`, 1, ['  evaluation_interval: 1', '  delay_evaluation: 0']),
     // A good trial finishes at once; a bad one reports, then would train for a minute more.
     's/src/trial.py': 'import sys, time, mlflow\nq = float(sys.argv[1])\nmlflow.log_metric("accuracy", q, step=0)\nif q < 0.5:\n    time.sleep(60)\n    mlflow.log_metric("accuracy", q, step=1)\n',
   });
@@ -152,4 +141,31 @@ test('limits.trial_timeout cancels a trial that runs too long; limits.timeout ca
   assert.equal(sweepTimedOut.status, 'Canceled');
   assert.equal(sweepTimedOut.reason, 'the sweep reached limits.timeout of 2 s');
   assert.ok(sweepTimedOut.sweep!.trials.every((trial) => trial.status === 'Canceled'));
+});
+
+test('a restarted daemon judges the trials with the reports they made before it started', async (t) => {
+  // Both trials report once, wait for `go`, report again; the policy applies from interval 2 on.
+  const root = await workspace(t, {
+    's/src/trial.py': 'import os, sys, time, mlflow\nq, go = float(sys.argv[1]), sys.argv[2]\nmlflow.log_metric("accuracy", q, step=0)\nfor _ in range(2400):\n    if os.path.exists(go):\n        break\n    time.sleep(0.05)\nmlflow.log_metric("accuracy", q, step=1)\nif q < 0.5:\n    time.sleep(60)\n',
+  });
+  const go = path.join(root, 'go');
+  fs.writeFileSync(path.join(root, 's/sweep.yml'), banditSweep(`${PYTHON} trial.py \${{search_space.quality}} ${go}`, 2, ['  delay_evaluation: 2']));
+  const first = await startDaemonProcess(t, root);
+  const job = await submit(first.client, root, 's/sweep.yml');
+  await waitFor('both trials to report once', async () => {
+    const trials = (await first.client.jobs.get(job)).sweep?.trials ?? [];
+    return (trials.length === 2 && trials.every((trial) => trial.metric !== undefined && trial.status === 'Running')) || undefined;
+  }, 60_000);
+  // The daemon dies; its trials run on, and the next daemon listens where they log.
+  const { port } = readServeInfo(root)!;
+  await kill(first);
+
+  const plane = await startPlane(t, root, port);
+  fs.writeFileSync(go, '');
+  const detail = await finished(plane, job);
+  assert.equal(detail.status, 'Completed', detail.reason);
+  const [good, bad] = detail.sweep!.trials;
+  assert.equal(good!.status, 'Completed');
+  assert.equal(bad!.status, 'Canceled');
+  assert.equal(bad!.reason, 'Bandit policy: at interval 2 its best accuracy 0.1 is below 0.818182, the best 0.9 of 2 trials at that interval with slack_factor 0.1.');
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   createRandom, createSampler, parseEarlyTermination, parseSearchSpace, sampleParameter, trialsToTerminate,
-  bestTrial, objectiveValue, parseObjective, type FinishedTrial, type Params, type TrialProgress, type Goal, type Objective,
+  bestReported, bestTrial, ReportHistory, objectiveValue, parseObjective, type FinishedTrial, type Params, type TrialProgress, type Goal, type Objective,
 } from '../../core/engine/kinds/sweep';
 
 const SAMPLES = 4000;
@@ -281,6 +281,22 @@ describe('sweep early termination', () => {
     assert.equal(cut.reason, 'Truncation selection policy: at interval 2 its best accuracy 0.1 is in the lowest 20% of 8 trials at that interval (below the cut-off 0.2).');
     // Too few trials for a whole one in the lowest 20%.
     assert.deepEqual(decide(policy, maximize, running.slice(0, 4)), []);
+  });
+
+  it('a report history kept report by report scores every interval as its reports do', () => {
+    const random = createRandom(5);
+    for (const goal of ['maximize', 'minimize'] as const) {
+      const reports = Array.from({ length: 300 }, () => (random.next() < 0.1 ? Number.NaN : random.next() * 2 - 1));
+      const history = new ReportHistory(goal);
+      for (const [index, value] of reports.entries()) {
+        history.add(value);
+        for (const interval of [1, Math.ceil((index + 1) / 2), index + 1]) {
+          assert.equal(history.bestAt(interval), bestReported(reports.slice(0, index + 1), goal, interval));
+          const finite = reports.slice(0, interval).filter((v) => Number.isFinite(v));
+          assert.equal(history.averageAt(interval), finite.length ? finite.reduce((sum, v) => sum + v, 0) / finite.length : undefined);
+        }
+      }
+    }
   });
 
   it('rejects bad policies', () => {

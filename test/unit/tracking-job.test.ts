@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import type { JobEvent } from '../../core/vocabulary';
 import { COMMAND_SCHEMA, logText, startPlane, statuses, workspace } from '../support/control-plane';
+import { waitFor } from '../support/docker';
 import { mlflowCall, mlflowReady, runPython } from '../support/mlflow';
 
 const EXAMPLE = path.join(__dirname, '../../examples/mlflow');
@@ -172,4 +173,66 @@ test('autolog, nested runs and logging after the run ended all land in the job\'
   assert.equal(valuesOf(jobRun.data.params).outer, 'yes');
   assert.equal(valuesOf(jobRun.data.metrics).after, 2, 'a log_metric after the run ended resumes the job\'s run');
   assert.equal(jobRun.info.status, 'FINISHED');
+});
+
+/** Starts the job's run, a nested run and one nested under that, then ends as `argv[1]` says. */
+const DYING_SCRIPT = `import os, signal, sys, time
+import mlflow
+from mlflow import MlflowClient
+how, job_run = sys.argv[1], os.environ["MLFLOW_RUN_ID"]
+mlflow.start_run()
+mlflow.start_run(nested=True, run_name="child")
+mlflow.start_run(nested=True, run_name="grandchild")
+if how == "complete":
+    mlflow.end_run("KILLED")
+    mlflow.end_run("FAILED")
+    # A run the script leaves open: the job's end finishes it.
+    MlflowClient().create_run(os.environ["MLFLOW_EXPERIMENT_ID"], run_name="left-open", tags={"mlflow.parentRunId": job_run})
+    sys.exit(0)
+if how == "kill":
+    os.kill(os.getpid(), signal.SIGKILL)
+if how == "exit":
+    os._exit(3)
+time.sleep(120)
+`;
+
+test('the end of a job ends the runs its script left running under its run, with the job\'s status and end time', async (t) => {
+  if (!mlflowReady(t)) return;
+  const how = ['kill', 'exit', 'cancel', 'complete'] as const;
+  const files: Record<string, string> = {};
+  for (const name of how) {
+    files[`${name}.yml`] = scriptJob(name).replace('train.py', `train.py ${name}`);
+    files[`${name}/train.py`] = DYING_SCRIPT;
+  }
+  const root = await workspace(t, files);
+  const plane = await startPlane(t, root);
+  const { port, token } = plane.daemon.info;
+  const jobs = Object.fromEntries(await Promise.all(how.map(async (name) => [name, await plane.submit(`${name}.yml`)] as const)));
+  const runsOf = async (experimentName: string) => {
+    const experiment = (await mlflowCall(port, token, 'GET', 'experiments/get-by-name', { experiment_name: experimentName })).body.experiment;
+    if (!experiment) return [];
+    return ((await mlflowCall(port, token, 'POST', 'runs/search', { experiment_ids: [experiment.experiment_id] })).body.runs ?? []) as { info: { run_id: string; run_name: string; status: string; end_time?: number } }[];
+  };
+  await waitFor('the canceled job\'s script to start its nested runs', async () => (await runsOf('cancel')).length === 3 || undefined, 60_000);
+  await plane.client.jobs.cancel(jobs.cancel.name);
+
+  const expected = { kill: ['Failed', 'FAILED'], exit: ['Failed', 'FAILED'], cancel: ['Canceled', 'KILLED'], complete: ['Completed', 'FINISHED'] } as const;
+  for (const name of how) {
+    const job = jobs[name];
+    const events = await plane.events(job.name);
+    assert.equal(statuses(events).pop(), expected[name][0], `${name}: ${logText(events)}`);
+    const endedAt = Date.parse((await plane.client.jobs.get(job.name)).endedAt!);
+    const runs = await runsOf(name);
+    const byName = Object.fromEntries(runs.map((run) => [run.info.run_id === job.name ? 'job' : run.info.run_name, run.info]));
+    if (name === 'complete') {
+      assert.deepEqual(Object.fromEntries(Object.entries(byName).map(([run, info]) => [run, info.status])), { job: 'FINISHED', child: 'FAILED', grandchild: 'KILLED', 'left-open': 'FINISHED' }, 'the statuses the client set stay');
+      assert.equal(byName['left-open']!.end_time, endedAt);
+      continue;
+    }
+    assert.deepEqual(Object.keys(byName).sort(), ['child', 'grandchild', 'job'], name);
+    for (const [run, info] of Object.entries(byName)) {
+      assert.equal(info.status, expected[name][1], `${name}: the ${run} run`);
+      assert.equal(info.end_time, endedAt, `${name}: the ${run} run ended when the job did`);
+    }
+  }
 });

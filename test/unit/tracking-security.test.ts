@@ -8,6 +8,7 @@ import { type ServeInfo } from '../../core/api/contracts';
 import { isTerminal } from '../../core/vocabulary';
 import { commandJob, startPlane, workspace, type Plane } from '../support/control-plane';
 import { waitFor } from '../support/docker';
+import type { HttpReply } from '../support/http';
 import { mlflowCall } from '../support/mlflow';
 
 // The durability test runs the built daemon (`npm test` builds before testing).
@@ -229,6 +230,69 @@ test('a run token reads its runs, its experiment and the models it was given or 
   assert.deepEqual(models, ['given-model', 'job-model']);
   const versions = (await own('model-versions/search')).body.model_versions.map((v: { name: string }) => v.name);
   assert.deepEqual(versions.sort(), ['given-model', 'job-model']);
+  assert.equal(await finish(), 'Completed');
+});
+
+/** Every page of a search, following its tokens; asserts that each page but the last is full and nothing repeats. */
+async function allPages(what: string, pageSize: number, page: (token: string | undefined) => Promise<{ items: string[]; next?: string }>): Promise<string[]> {
+  const items: string[] = [];
+  let token: string | undefined;
+  do {
+    const reply = await page(token);
+    token = reply.next;
+    if (token) assert.equal(reply.items.length, pageSize, `${what}: a page before the last is full (${JSON.stringify(reply.items)})`);
+    items.push(...reply.items);
+  } while (token);
+  assert.equal(new Set(items).size, items.length, `${what}: no item is on two pages (${items})`);
+  return items;
+}
+
+test('a run token\'s searches return full pages of what it may read, among many others', async (t) => {
+  const { plane, job, env, finish } = await waitingJob(t);
+  const { port, token: workspaceToken } = plane.daemon.info;
+  const admin = (method: string, route: string, params: Record<string, unknown> = {}) => mlflowCall(port, workspaceToken, method, route, params);
+  const own = (method: string, route: string, params: Record<string, unknown> = {}) => mlflowCall(port, env.token, method, route, params);
+  const ok = async (reply: Promise<HttpReply>) => {
+    const done = await reply;
+    assert.equal(done.status, 200, done.text);
+    return done.body;
+  };
+
+  // Runs of other jobs interleaved with its own nested runs, in its experiment; newer experiments and models it may not read.
+  const otherJobRun = (await ok(admin('POST', 'runs/create', { experiment_id: env.experiment }))).run.info.run_id;
+  const ownRuns = [job.name];
+  for (let i = 0; i < 6; i++) {
+    for (let j = 0; j < 4; j++) await ok(admin('POST', 'runs/create', { experiment_id: env.experiment, tags: [{ key: 'mlflow.parentRunId', value: otherJobRun }] }));
+    ownRuns.push((await ok(own('POST', 'runs/create', { experiment_id: env.experiment, tags: [{ key: 'mlflow.parentRunId', value: job.name }] }))).run.info.run_id);
+    await ok(admin('POST', 'experiments/create', { name: `later-${i}` }));
+    await ok(admin('POST', 'registered-models/create', { name: `aaa-${i}` }));
+    await ok(admin('POST', 'model-versions/create', { name: `aaa-${i}`, source: `runs:/${otherJobRun}/model`, run_id: otherJobRun }));
+  }
+  for (const name of ['job-model-a', 'job-model-b']) {
+    await ok(own('POST', 'registered-models/create', { name }));
+    await ok(own('POST', 'model-versions/create', { name, source: `runs:/${job.name}/model`, run_id: job.name }));
+  }
+
+  const runIds = await allPages('runs/search', 2, async (token) => {
+    const body = await ok(own('POST', 'runs/search', { experiment_ids: [env.experiment], max_results: 2, ...(token ? { page_token: token } : {}) }));
+    return { items: (body.runs ?? []).map((run: { info: { run_id: string } }) => run.info.run_id), next: body.next_page_token };
+  });
+  assert.deepEqual(runIds.sort(), ownRuns.sort());
+  const experiments = await allPages('experiments/search', 1, async (token) => {
+    const body = await ok(own('POST', 'experiments/search', { max_results: 1, ...(token ? { page_token: token } : {}) }));
+    return { items: (body.experiments ?? []).map((experiment: { name: string }) => experiment.name), next: body.next_page_token };
+  });
+  assert.deepEqual(experiments, ['secure']);
+  const models = await allPages('registered-models/search', 1, async (token) => {
+    const body = await ok(own('GET', 'registered-models/search', { max_results: 1, ...(token ? { page_token: token } : {}) }));
+    return { items: (body.registered_models ?? []).map((model: { name: string }) => model.name), next: body.next_page_token };
+  });
+  assert.deepEqual(models, ['job-model-a', 'job-model-b']);
+  const versions = await allPages('model-versions/search', 1, async (token) => {
+    const body = await ok(own('GET', 'model-versions/search', { max_results: 1, order_by: ['name ASC'], ...(token ? { page_token: token } : {}) }));
+    return { items: (body.model_versions ?? []).map((version: { name: string }) => version.name), next: body.next_page_token };
+  });
+  assert.deepEqual(versions, ['job-model-a', 'job-model-b']);
   assert.equal(await finish(), 'Completed');
 });
 

@@ -8,6 +8,7 @@ import { prepareCommand, type CommandPlan, type CommandSpec } from './command';
 import type { JobKind, Orchestrator } from './kind';
 import { childJobName, KeyedSerializer, type OrchestrationContext } from './orchestration';
 import type { ComponentLoader } from './pipeline';
+import { SweepReports } from './sweep-reports';
 import { bestTrial, createSampler, objectiveValue, parseEarlyTermination, parseObjective, seedFromText, SweepSpecError, trialsToTerminate, type Objective, type Params } from './sweep';
 
 /** What a sweep job's row stores: the trial as a command spec, and the sweep's settings as written. */
@@ -35,6 +36,7 @@ const DEFAULT_TOTAL_TRIALS = 1000;
  * left to run and at least one completed.
  */
 export function sweepKind(ctx: OrchestrationContext & { events: EventLog }, loadComponent: ComponentLoader): JobKind {
+  const histories = new SweepReports(ctx.events);
   const serializer = new KeyedSerializer();
   const timers = new Map<string, NodeJS.Timeout>();
   /** Running trials → their sweep, for the metric subscription. */
@@ -42,13 +44,13 @@ export function sweepKind(ctx: OrchestrationContext & { events: EventLog }, load
   /** Ended trials → their primary metric's objective value: it no longer changes, and each trial sampled reads them all. */
   const endedObjectives = new Map<string, number | undefined>();
   const expire = (name: string) => (reason: string) => serializer.run(name, () => stop(ctx, name, 'Canceled', reason, timers));
-  const advance = (name: string) => serializer.run(name, () => advanceSweep(ctx, name, trialsOf, endedObjectives, timers, expire(name)));
+  const advance = (name: string) => serializer.run(name, () => advanceSweep(ctx, name, trialsOf, endedObjectives, timers, expire(name), histories));
   ctx.events.subscribe((event) => {
     // A trial that ended is no longer followed, so the map holds only running trials.
     if (event.type === 'status' && isTerminal(event.status)) trialsOf.delete(event.job);
     if (event.type !== 'metric') return;
     const sweep = trialsOf.get(event.job);
-    if (sweep) void serializer.run(sweep, () => terminateEarly(ctx, sweep));
+    if (sweep) void serializer.run(sweep, () => terminateEarly(ctx, sweep, histories));
   });
   const orchestrator: Orchestrator = {
     advance: (job) => advance(job.name),
@@ -132,7 +134,7 @@ function reports(ctx: { events: EventLog }, trial: string, metric: string): numb
   return ctx.events.ofJob(trial, 'metric').flatMap((event) => (event.type === 'metric' && event.key === metric ? [event.value] : []));
 }
 
-async function advanceSweep(ctx: OrchestrationContext & { events: EventLog }, name: string, trialsOf: Map<string, string>, endedObjectives: Map<string, number | undefined>, timers: Map<string, NodeJS.Timeout>, expire: (reason: string) => Promise<void>): Promise<void> {
+async function advanceSweep(ctx: OrchestrationContext & { events: EventLog }, name: string, trialsOf: Map<string, string>, endedObjectives: Map<string, number | undefined>, timers: Map<string, NodeJS.Timeout>, expire: (reason: string) => Promise<void>, histories: SweepReports): Promise<void> {
   const sweep = ctx.jobs.get(name);
   // A pipeline's sweep step is NotStarted until its inputs exist and its plan is stored.
   if (!sweep || isTerminal(sweep.status) || sweep.status === 'NotStarted') return;
@@ -142,7 +144,7 @@ async function advanceSweep(ctx: OrchestrationContext & { events: EventLog }, na
     const left = (sweep.started_at ?? Date.now()) + limits.timeout * 1000 - Date.now();
     timers.set(name, setTimeout(() => void expire(`the sweep reached limits.timeout of ${limits.timeout} s`), Math.max(0, left)));
   }
-  await terminateEarly(ctx, name);
+  await terminateEarly(ctx, name, histories);
   let trials = ctx.jobs.children(name);
   for (const trial of trials) if (!isTerminal(trial.status)) trialsOf.set(trial.name, name);
   const sampler = createSampler(plan.search_space, plan.sampling_algorithm, plan.objective.goal, { seed: seedFromText(name) });
@@ -211,14 +213,14 @@ function withParams(value: unknown, params: Params): unknown {
 }
 
 /** Stops the running trials the early-termination policy picks, each with the policy's reason. */
-async function terminateEarly(ctx: OrchestrationContext & { events: EventLog }, name: string): Promise<void> {
+async function terminateEarly(ctx: OrchestrationContext, name: string, histories: SweepReports): Promise<void> {
   const sweep = ctx.jobs.get(name);
   if (!sweep || isTerminal(sweep.status)) return;
   const plan = decode(sweep);
   const policy = parseEarlyTermination(plan.early_termination);
   if (!policy) return;
   const trials = ctx.jobs.children(name);
-  const progress = trials.map((t) => ({ id: t.name, status: t.status, reports: reports(ctx, t.name, plan.objective.primaryMetric) }));
+  const progress = trials.map((t) => ({ id: t.name, status: t.status, reports: histories.of(name, t.name, plan.objective) }));
   for (const termination of trialsToTerminate(policy, plan.objective, progress)) {
     const trial = trials.find((t) => t.name === termination.id)!;
     await ctx.stopRun(trial, termination.reason);

@@ -17,11 +17,13 @@
  *
  * `trialsToTerminate` is pure: call it whenever a trial reports a value. It judges every trial that is not
  * finished at its latest interval, so a trial can also be terminated when a later report of another trial at the
- * same interval raises the bar. Non-finite reported values (NaN) are ignored.
+ * same interval raises the bar. Non-finite reported values (NaN) are ignored. A trial's reports may be given as a
+ * `ReportHistory`, which keeps what the policies compare at each interval as values are added, so a call does not
+ * go over the reports made before it again.
  */
 import { isTerminal, type JobStatus } from '../../../vocabulary';
 import { SweepSpecError, isRecord } from './search-space';
-import { bestReported, isBetter, type Objective } from './objective';
+import { isBetter, type Goal, type Objective } from './objective';
 
 interface PolicyTiming {
   evaluationInterval: number;
@@ -40,6 +42,54 @@ export interface TrialProgress {
   status: JobStatus;
   /** The values the trial logged for the primary metric, in order. */
   reports: readonly number[];
+}
+
+/** A trial's progress with its reports kept as a `ReportHistory`. */
+export interface TrialHistory extends Omit<TrialProgress, 'reports'> {
+  reports: ReportHistory;
+}
+
+/** A trial's reports with, at each interval, the best finite value so far and the sum and count of the finite ones. */
+export class ReportHistory {
+  private readonly bests: (number | undefined)[] = [];
+  private readonly sums: number[] = [];
+  private readonly counts: number[] = [];
+
+  constructor(private readonly goal: Goal) {}
+
+  static of(reports: readonly number[], goal: Goal): ReportHistory {
+    const history = new ReportHistory(goal);
+    for (const value of reports) history.add(value);
+    return history;
+  }
+
+  /** How many values were reported: the trial's latest interval. */
+  get length(): number {
+    return this.bests.length;
+  }
+
+  add(value: number): void {
+    const last = this.length - 1;
+    const best = last >= 0 ? this.bests[last] : undefined;
+    const finite = Number.isFinite(value);
+    this.bests.push(finite && (best === undefined || isBetter(value, best, this.goal)) ? value : best);
+    const sum = last >= 0 ? this.sums[last]! : 0;
+    const count = last >= 0 ? this.counts[last]! : 0;
+    this.sums.push(finite ? sum + value : sum);
+    this.counts.push(finite ? count + 1 : count);
+  }
+
+  /** The best finite value among the first `interval` reports. */
+  bestAt(interval: number): number | undefined {
+    return this.bests[Math.min(interval, this.length) - 1];
+  }
+
+  /** The mean of the finite values among the first `interval` reports. */
+  averageAt(interval: number): number | undefined {
+    const index = Math.min(interval, this.length) - 1;
+    const count = index >= 0 ? this.counts[index]! : 0;
+    return count === 0 ? undefined : this.sums[index]! / count;
+  }
 }
 
 export interface Termination {
@@ -109,13 +159,14 @@ export function isEvaluationInterval(policy: PolicyTiming, interval: number): bo
 }
 
 /** The trials the policy terminates now, each with its reason. */
-export function trialsToTerminate(policy: EarlyTerminationPolicy | undefined, objective: Objective, trials: readonly TrialProgress[]): Termination[] {
+export function trialsToTerminate(policy: EarlyTerminationPolicy | undefined, objective: Objective, progress: readonly (TrialProgress | TrialHistory)[]): Termination[] {
   if (!policy) return [];
+  const trials: TrialHistory[] = progress.map((trial) => ({ ...trial, reports: trial.reports instanceof ReportHistory ? trial.reports : ReportHistory.of(trial.reports, objective.goal) }));
   const terminations: Termination[] = [];
   for (const trial of trials) {
     const interval = trial.reports.length;
     if (isTerminal(trial.status) || !isEvaluationInterval(policy, interval)) continue;
-    const value = bestReported(trial.reports, objective.goal, interval);
+    const value = trial.reports.bestAt(interval);
     if (value === undefined) continue;
     const compared = trials.filter((other) => other.reports.length >= interval
       && !(policy.type === 'truncation_selection' && policy.excludeFinishedJobs && isTerminal(other.status)));
@@ -126,10 +177,10 @@ export function trialsToTerminate(policy: EarlyTerminationPolicy | undefined, ob
 }
 
 function judge(
-  policy: EarlyTerminationPolicy, objective: Objective, value: number, interval: number, compared: readonly TrialProgress[],
+  policy: EarlyTerminationPolicy, objective: Objective, value: number, interval: number, compared: readonly TrialHistory[],
 ): { threshold: number; reason: string } | undefined {
   const { goal, primaryMetric } = objective;
-  const scores = compared.map((trial) => bestReported(trial.reports, goal, interval)).filter((score): score is number => score !== undefined);
+  const scores = compared.map((trial) => trial.reports.bestAt(interval)).filter((score): score is number => score !== undefined);
   const its = `at interval ${interval} its best ${primaryMetric} ${format(value)}`;
   const worse = goal === 'maximize' ? 'below' : 'above';
   switch (policy.type) {
@@ -144,7 +195,7 @@ function judge(
       };
     }
     case 'median_stopping': {
-      const averages = compared.map((trial) => runningAverage(trial.reports, interval)).filter((average): average is number => average !== undefined);
+      const averages = compared.map((trial) => trial.reports.averageAt(interval)).filter((average): average is number => average !== undefined);
       const threshold = median(averages);
       if (threshold === undefined || !isBetter(threshold, value, goal)) return undefined;
       return {
@@ -175,11 +226,6 @@ function banditThreshold(best: number, policy: { slackFactor?: number; slackAmou
   const shrinks = direction === 1 ? best > 0 : best < 0;
   const distance = shrinks ? (Math.abs(best) * factor) / (1 + factor) : Math.abs(best) * factor;
   return best - direction * distance;
-}
-
-function runningAverage(reports: readonly number[], interval: number): number | undefined {
-  const values = reports.slice(0, interval).filter((value) => Number.isFinite(value));
-  return values.length === 0 ? undefined : values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
 function median(values: readonly number[]): number | undefined {
