@@ -342,6 +342,7 @@ export class ControlPlane {
    */
   async close(options: { cancelJobs?: boolean } = {}): Promise<void> {
     if (options.cancelJobs) await this.scheduler.cancelAll('the control plane shut down');
+    else this.scheduler.detach();
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.targets.values()].map((target) => target.driver.releaseCapacity?.().catch(() => undefined)));

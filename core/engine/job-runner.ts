@@ -68,6 +68,8 @@ const REASON_TAIL_LINES = 10;
 export class JobRunner {
   private handle: RunHandle | undefined;
   private readonly abort = new AbortController();
+  /** Set when the control plane closes without stopping its jobs: the run goes on, and nothing more is written. */
+  private readonly detached = new AbortController();
   private stopReason: StopRequest | undefined;
   private tailer: LogTailer | undefined;
   private exitRecorded = false;
@@ -81,6 +83,12 @@ export class JobRunner {
     await this.handle?.stop();
   }
 
+  /** Stops following the run without touching it (the store is closing); the next control plane takes the job over. */
+  detach(): void {
+    this.detached.abort();
+    this.tailer?.stop();
+  }
+
   async run(): Promise<void> {
     try {
       let plan: { plan: RunPlan; outputs: Record<string, StagedOutput> };
@@ -89,6 +97,7 @@ export class JobRunner {
       if ((this.job.status === 'Queued' || this.job.status === 'Preparing') && !record.starting) {
         this.transition('Preparing');
         plan = await this.prepare();
+        if (this.detached.signal.aborted) return;
         if (this.abort.signal.aborted) return this.end(this.stopReason!.status, this.stopReason!.reason);
         this.handle = await this.start(plan.plan);
         this.ctx.jobs.patch(this.job.name, { driver_ref: this.handle.ref });
@@ -127,6 +136,7 @@ export class JobRunner {
       this.registerOutputs();
       this.end('Completed');
     } catch (error) {
+      if (this.detached.signal.aborted) return;
       await this.tailer?.drain();
       if (this.stopReason) return this.end(this.stopReason.status, this.stopReason.reason);
       this.end('Failed', (error as Error).message);
@@ -313,10 +323,10 @@ export class JobRunner {
       timer = setTimeout(() => void this.cancel(`exceeded limits.timeout of ${timeoutSeconds} s`, 'Canceled'), Math.max(0, timeoutSeconds * 1000 - elapsed));
     }
     try {
-      return await handle.exited;
+      return await Promise.race([handle.exited, untilAborted(this.detached.signal)]);
     } finally {
       clearTimeout(timer);
-      await this.tailer!.drain();
+      if (!this.detached.signal.aborted) await this.tailer!.drain();
     }
   }
 
@@ -343,6 +353,11 @@ export class JobRunner {
     this.tailer?.stop();
     this.transition(status, reason);
   }
+}
+
+/** Rejects once `signal` is aborted. */
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('detached')), { once: true }));
 }
 
 function failureReason(exit: RunExit, logFile: string): string {

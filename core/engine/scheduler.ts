@@ -15,6 +15,7 @@ export class Scheduler {
   private readonly active = new Map<string, { runner: JobRunner; compute: string; instances: number; done: Promise<void> }>();
   private kicking = false;
   private stopped = false;
+  private detached = false;
 
   constructor(
     private readonly ctx: RunnerContext,
@@ -85,6 +86,12 @@ export class Scheduler {
     await Promise.all([...this.active.values()].map(async (a) => (await a.runner.cancel(reason), await a.done)));
   }
 
+  /** Leaves the active jobs running, unfollowed, and starts nothing more: the store is closing. */
+  detach(): void {
+    this.stopped = this.detached = true;
+    for (const { runner } of this.active.values()) runner.detach();
+  }
+
   queue(compute: string): ComputeQueue {
     const target = this.target(compute);
     const running = this.runningOn(compute);
@@ -118,6 +125,7 @@ export class Scheduler {
     const runner = new JobRunner(this.ctx, job, target, decodeCommandPlan(job));
     const done = runner.run().finally(() => {
       this.active.delete(job.name);
+      if (this.detached) return;
       this.kick();
       this.onJobEnd(job);
     });

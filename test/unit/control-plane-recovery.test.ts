@@ -6,7 +6,9 @@ import { HostProcessDriver } from '../../core/compute/host';
 import { readRunRecord } from '../../core/engine/run-record';
 import { Store } from '../../core/store/database';
 import { JobRepository } from '../../core/store/jobs';
-import { COMMAND_SCHEMA, commandJob, workspace } from '../support/control-plane';
+import { ApiClient } from '../../core/api/client';
+import { startDaemon } from '../../daemon/start-daemon';
+import { COMMAND_SCHEMA, commandJob, startPlane, workspace } from '../support/control-plane';
 import { detail, ended, isRunning, kill, reaches, startDaemonProcess, submit, type Daemon } from '../support/daemon-process';
 import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
 
@@ -213,4 +215,29 @@ test('a running job picked up after a restart keeps the inputs it was given: dow
   const end = await reaches(next.client, job, ended);
   assert.equal(end.status, 'Completed', end.reason ?? '');
   assert.equal(fs.readFileSync(staged, 'utf8'), 'as given\nchanged by the job\n');
+});
+
+test('a control plane closed in-process with jobs running leaves them quietly to the next one, which finishes them', async (t) => {
+  const root = await workspace(t);
+  const hold = path.join(root, 'hold');
+  fs.writeFileSync(hold, '');
+  fs.writeFileSync(path.join(root, 'job.yml'), commandJob('echo started; while [ -f "$HOLD" ]; do sleep 0.05; done; echo released', `environment_variables:\n  HOLD: ${hold}\n`));
+  const failures: unknown[] = [];
+  const onFailure = (error: unknown) => failures.push(error);
+  process.on('unhandledRejection', onFailure);
+  t.after(() => process.off('unhandledRejection', onFailure));
+  const first = await startDaemon({ root, version: 'test', port: 0 });
+  const client = new ApiClient(first.info.port, first.info.token);
+  const { job } = await client.jobs.submit({ path: path.join(root, 'job.yml') });
+  await waitFor('Running', async () => (await client.jobs.get(job.name)).status === 'Running');
+  client.close();
+  await first.stop();
+
+  const next = await startPlane(t, root);
+  fs.rmSync(hold);
+  await waitFor('the first plane\'s runner to see the process end', () => !isRunning(Number(readRunRecord(path.join(root, '.mlw/runs', job.name)).started?.ref)), 30_000);
+  const end = await reaches(next.client, job.name, ended);
+  assert.equal(end.status, 'Completed', end.reason ?? '');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(failures.map(String), [], 'nothing failed after the first plane closed');
 });
