@@ -304,6 +304,8 @@ export class JobRunner {
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     fs.closeSync(fs.openSync(logFile, 'a'));
     this.tailer = new LogTailer(logFile, this.job.log_offset, (piece) => {
+      // A read in flight when the runner detached still hands its piece over; the next control plane reads it again.
+      if (this.detached.signal.aborted) return;
       // One commit: a crash between storing a piece and its new offset would publish the piece again on re-attach.
       this.ctx.transaction(() => {
         this.ctx.events.appendLog(this.job.name, piece);
