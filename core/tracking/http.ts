@@ -31,7 +31,7 @@ export function endpoint(app: FastifyInstance, tracking: TrackingService, method
       const fields = new RequestFields(source as Record<string, unknown>, () => topLevelFloatFields(bodyTexts.get(request.raw) ?? ''));
       const result = await handler({ tracking, fields, request, reply });
       if (reply.sent) return reply;
-      if (typeof result === 'string' || Buffer.isBuffer(result)) return reply.type('application/json').send(result);
+      if (typeof result === 'string' || Buffer.isBuffer(result)) return reply.type('application/json; charset=utf-8').send(result);
       return reply.send(result ?? {});
     },
   });

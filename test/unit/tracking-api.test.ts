@@ -175,7 +175,7 @@ test('metrics/get-history pages through a long history in step order', async (t)
 });
 
 test('metrics/get-history answers every value and pages at every boundary, NaN and the infinities included', async (t) => {
-  const { ok } = await startTracking(t);
+  const { ok, port, token } = await startTracking(t);
   const runId = (await ok('POST', 'runs/create', { experiment_id: '0' })).body.run.info.run_id;
   const values: (number | string)[] = [3, 1 / 3, 1e-7, 1.5e-5, 1e16, -2.5, 1.5e300, 'NaN', 'Infinity', '-Infinity', 0, 0.1 + 0.2];
   const key = 'train/lé ss';
@@ -183,17 +183,19 @@ test('metrics/get-history answers every value and pages at every boundary, NaN a
   const expected = values.map((value, step) => ({ key, value, timestamp: 1700000000000 + step, step }));
   const whole = await ok('GET', 'metrics/get-history', { run_id: runId, metric_key: key });
   assert.deepEqual(whole.body, { metrics: expected });
+  const headers = (await fetch(`http://127.0.0.1:${port}/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=none`, { headers: { authorization: `Bearer ${token}` } })).headers;
+  assert.equal(headers.get('content-type'), 'application/json; charset=utf-8');
   assert.match(whole.text, /^\{"metrics":\[\{"key":"train\/lé ss","value":3\.0,"timestamp":1700000000000,"step":0\},/);
   for (const size of [1, 2, values.length - 1, values.length]) {
     const points: unknown[] = [];
-    let token: string | undefined;
+    let pageToken: string | undefined;
     let pages = 0;
     do {
-      const page = (await ok('GET', 'metrics/get-history', { run_id: runId, metric_key: key, max_results: size, ...(token ? { page_token: token } : {}) })).body;
+      const page = (await ok('GET', 'metrics/get-history', { run_id: runId, metric_key: key, max_results: size, ...(pageToken ? { page_token: pageToken } : {}) })).body;
       points.push(...page.metrics);
-      token = page.next_page_token;
+      pageToken = page.next_page_token;
       pages++;
-    } while (token && pages <= values.length);
+    } while (pageToken && pages <= values.length);
     assert.deepEqual(points, expected, `pages of ${size}`);
     assert.equal(pages, Math.ceil(values.length / size), `pages of ${size}`);
   }
