@@ -19,7 +19,7 @@ export type Handler = (context: TrackingContext) => unknown;
 
 /**
  * Registers an MLflow endpoint for its methods. GET reads the message from the query string, the others from the
- * JSON body. A handler returns the response object (or a promise of it); strings are sent as JSON text.
+ * JSON body. A handler returns the response object (or a promise of it); strings and buffers are sent as JSON text.
  */
 export function endpoint(app: FastifyInstance, tracking: TrackingService, methods: Method[], url: string, handler: Handler): void {
   app.route({
@@ -31,7 +31,7 @@ export function endpoint(app: FastifyInstance, tracking: TrackingService, method
       const fields = new RequestFields(source as Record<string, unknown>, () => topLevelFloatFields(bodyTexts.get(request.raw) ?? ''));
       const result = await handler({ tracking, fields, request, reply });
       if (reply.sent) return reply;
-      if (typeof result === 'string') return reply.type('application/json').send(result);
+      if (typeof result === 'string' || Buffer.isBuffer(result)) return reply.type('application/json; charset=utf-8').send(result);
       return reply.send(result ?? {});
     },
   });

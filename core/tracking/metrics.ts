@@ -53,6 +53,7 @@ export class MetricRepository {
   private readonly insertOne: Statement;
   private readonly insertChunk: Statement;
   private readonly historyPage: Statement;
+  private readonly historyPageEnd: Statement;
   private readonly latestOfRun: Statement;
 
   constructor(private readonly store: Store) {
@@ -63,10 +64,14 @@ export class MetricRepository {
     this.insertOne = store.prepare(`INSERT OR IGNORE INTO mlflow_metrics (series, step, timestamp, value, is_nan) VALUES ${row}`);
     this.insertChunk = store.prepare(`INSERT OR IGNORE INTO mlflow_metrics (series, step, timestamp, value, is_nan) VALUES ${Array(CHUNK).fill(row).join(', ')}`);
     this.historyPage = store.prepare(
-      `SELECT json_group_array(json_object('key', ?1, 'value', ${VALUE_SQL}, 'timestamp', timestamp, 'step', step)) AS page, COUNT(*) AS count FROM (
+      `SELECT CAST(json_group_array(json_object('key', ?1, 'value', ${VALUE_SQL}, 'timestamp', timestamp, 'step', step)) AS BLOB) AS page, COUNT(*) AS count FROM (
          SELECT step, timestamp, value, is_nan FROM mlflow_metrics
          WHERE series = ?2 AND (step, timestamp, value, is_nan) > (?3, ?4, ?5, ?6)
          ORDER BY step, timestamp, value, is_nan LIMIT ?7)`,
+    );
+    // The last point of a full page and, if there is one, the point after it.
+    this.historyPageEnd = store.prepare(
+      'SELECT step, timestamp, value, is_nan FROM mlflow_metrics WHERE series = ? AND (step, timestamp, value, is_nan) > (?, ?, ?, ?) ORDER BY step, timestamp, value, is_nan LIMIT 2 OFFSET ?',
     );
     this.latestOfRun = store.prepare('SELECT key, last_step, last_timestamp, last_value, last_is_nan FROM mlflow_metric_series WHERE run = ? ORDER BY key');
   }
@@ -120,24 +125,21 @@ export class MetricRepository {
   }
 
   /**
-   * One page of a key's history as the JSON text of the `metrics` array, oldest step first, and the token of the
-   * next page. `maxResults` undefined returns the whole history.
+   * One page of a key's history as the UTF-8 JSON text of the `metrics` array, oldest step first, and the token of
+   * the next page. `maxResults` undefined returns the whole history. SQLite writes the text and hands over its bytes,
+   * which go to the response as they are.
    */
-  historyJson(run: RunRow, key: string, maxResults: number | undefined, pageToken: string | undefined): { metrics: string; count: number; nextPageToken?: string } {
+  historyJson(run: RunRow, key: string, maxResults: number | undefined, pageToken: string | undefined): { metrics: Buffer; count: number; nextPageToken?: string } {
     const seriesRow = (this.findSeries.all([run.id, key])[0] ?? null) as unknown as SeriesRow | null;
-    if (!seriesRow) return { metrics: '[]', count: 0 };
+    if (!seriesRow) return { metrics: Buffer.from('[]'), count: 0 };
     const after = decodeHistoryToken(pageToken);
     const limit = maxResults ?? -1;
-    const row = this.historyPage.all([key, Number(seriesRow.id), ...after, limit])[0] as unknown as { page: string; count: number };
+    const row = this.historyPage.all([key, Number(seriesRow.id), ...after, limit])[0] as unknown as { page: Uint8Array; count: number };
+    const metrics = Buffer.from(row.page.buffer, row.page.byteOffset, row.page.byteLength);
     const count = Number(row.count);
-    if (maxResults === undefined || count < maxResults || count === 0) return { metrics: row.page, count };
-    // The last row of a full page is the key of the next page.
-    const last = this.store.get<{ step: number; timestamp: number; value: number; is_nan: number }>(
-      'SELECT step, timestamp, value, is_nan FROM mlflow_metrics WHERE series = ? AND (step, timestamp, value, is_nan) > (?, ?, ?, ?) ORDER BY step, timestamp, value, is_nan LIMIT 1 OFFSET ?',
-      [Number(seriesRow.id), ...after, count - 1],
-    )!;
-    const more = this.store.get('SELECT 1 AS found FROM mlflow_metrics WHERE series = ? AND (step, timestamp, value, is_nan) > (?, ?, ?, ?) LIMIT 1', [Number(seriesRow.id), Number(last.step), Number(last.timestamp), Number(last.value), Number(last.is_nan)]);
-    return { metrics: row.page, count, ...(more ? { nextPageToken: encodeHistoryToken([Number(last.step), Number(last.timestamp), Number(last.value), Number(last.is_nan)]) } : {}) };
+    if (maxResults === undefined || count < maxResults || count === 0) return { metrics, count };
+    const [last, next] = this.historyPageEnd.all([Number(seriesRow.id), ...after, count - 1]) as unknown as { step: number; timestamp: number; value: number; is_nan: number }[];
+    return { metrics, count, ...(next ? { nextPageToken: encodeHistoryToken([Number(last!.step), Number(last!.timestamp), Number(last!.value), Number(last!.is_nan)]) } : {}) };
   }
 
   /**

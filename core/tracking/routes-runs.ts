@@ -186,7 +186,7 @@ export function runRoutes(app: FastifyInstance, tracking: TrackingService): void
     const maxResults = fields.optionalLong('max_results');
     if (maxResults !== undefined && maxResults < 1) throw invalid(`Invalid value for request parameter max_results: ${maxResults}`);
     const page = metrics.historyJson(run, key, maxResults, fields.optionalString('page_token'));
-    return `{"metrics":${page.metrics}${page.nextPageToken ? `,"next_page_token":${JSON.stringify(page.nextPageToken)}` : ''}}`;
+    return Buffer.concat([Buffer.from('{"metrics":'), page.metrics, Buffer.from(`${page.nextPageToken ? `,"next_page_token":${JSON.stringify(page.nextPageToken)}` : ''}}`)]);
   });
 
   endpoint(app, tracking, ['GET'], '/mlflow/artifacts/list', async ({ fields, request }) => {

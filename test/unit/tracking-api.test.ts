@@ -174,6 +174,33 @@ test('metrics/get-history pages through a long history in step order', async (t)
   refused(await call('GET', 'metrics/get-history', { run_id: runId }), 400, 'INVALID_PARAMETER_VALUE', /metric_key/);
 });
 
+test('metrics/get-history answers every value and pages at every boundary, NaN and the infinities included', async (t) => {
+  const { ok, port, token } = await startTracking(t);
+  const runId = (await ok('POST', 'runs/create', { experiment_id: '0' })).body.run.info.run_id;
+  const values: (number | string)[] = [3, 1 / 3, 1e-7, 1.5e-5, 1e16, -2.5, 1.5e300, 'NaN', 'Infinity', '-Infinity', 0, 0.1 + 0.2];
+  const key = 'train/lé ss';
+  await ok('POST', 'runs/log-batch', { run_id: runId, metrics: values.map((value, step) => ({ key, value, timestamp: 1700000000000 + step, step })) });
+  const expected = values.map((value, step) => ({ key, value, timestamp: 1700000000000 + step, step }));
+  const whole = await ok('GET', 'metrics/get-history', { run_id: runId, metric_key: key });
+  assert.deepEqual(whole.body, { metrics: expected });
+  const headers = (await fetch(`http://127.0.0.1:${port}/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=none`, { headers: { authorization: `Bearer ${token}` } })).headers;
+  assert.equal(headers.get('content-type'), 'application/json; charset=utf-8');
+  assert.match(whole.text, /^\{"metrics":\[\{"key":"train\/lé ss","value":3\.0,"timestamp":1700000000000,"step":0\},/);
+  for (const size of [1, 2, values.length - 1, values.length]) {
+    const points: unknown[] = [];
+    let pageToken: string | undefined;
+    let pages = 0;
+    do {
+      const page = (await ok('GET', 'metrics/get-history', { run_id: runId, metric_key: key, max_results: size, ...(pageToken ? { page_token: pageToken } : {}) })).body;
+      points.push(...page.metrics);
+      pageToken = page.next_page_token;
+      pages++;
+    } while (pageToken && pages <= values.length);
+    assert.deepEqual(points, expected, `pages of ${size}`);
+    assert.equal(pages, Math.ceil(values.length / size), `pages of ${size}`);
+  }
+});
+
 test('proxied artifacts: upload, download, list through both APIs; unsafe paths refused', async (t) => {
   const { ok, call, port, token } = await startTracking(t);
   const run = (await ok('POST', 'runs/create', { experiment_id: '0' })).body.run.info;
