@@ -44,12 +44,13 @@ export function ok(run: CliRun): string {
   return run.stdout;
 }
 
-/** Stops, once the test ends, the daemon a CLI command started in the background for `root` (call it after one did). */
-export function stopDaemonAfter(t: TestContext, root: string): void {
+/** Stops, once the test ends, the daemon a CLI command started in the background for `root` (call it after one did); answers its pid. */
+export function stopDaemonAfter(t: TestContext, root: string): number {
   const pid = readServeInfo(root)?.pid;
   assert.ok(pid, 'the CLI started a daemon');
   t.after(async () => {
     if (isAlive(pid)) process.kill(pid, 'SIGTERM');
     await waitFor(`daemon ${pid} to exit`, () => !isAlive(pid), 30_000);
   });
+  return pid;
 }

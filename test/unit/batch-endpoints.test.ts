@@ -4,10 +4,9 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { ApiClient } from '../../core/api/client';
-import { isAlive, readServeInfo } from '../../core/api/connect';
 import { DEV_ACCOUNT, DEV_KEY, container, startAzurite } from '../support/azurite';
 import { CLI, ok, runCli } from '../support/cli';
-import { PYTHON_IMAGE, waitFor } from '../support/docker';
+import { PYTHON_IMAGE } from '../support/docker';
 import { docker, EXAMPLES } from '../support/examples';
 import type { JobEvent } from '../../core/vocabulary';
 import { batchDeployment as deployment } from '../support/batch';
@@ -243,11 +242,7 @@ test('examples/batch through the CLI: create, list, show, invoke --stream, job s
   const root = await workspace(t);
   fs.cpSync(path.join(EXAMPLES, 'batch'), path.join(root, 'batch'), { recursive: true });
   const mlw = (...args: string[]) => runCli(root, args, { MLW_DAEMON_SCRIPT: path.join(CLI, '../daemon.js') });
-  t.after(async () => {
-    const pid = readServeInfo(root)?.pid;
-    if (pid && isAlive(pid)) process.kill(pid, 'SIGTERM');
-    if (pid) await waitFor(`daemon ${pid} to exit`, () => !isAlive(pid));
-  });
+  // the workspace's cleanup stops the daemon the CLI starts for it
   assert.equal(ok(await mlw('batch-endpoint', 'create', '-f', 'batch/endpoint.yml')), 'created batch endpoint linear-batch\n');
   assert.equal(ok(await mlw('batch-deployment', 'create', '-f', 'batch/deployment.yml', '--set-default')), 'created batch deployment linear-dpl of linear-batch (default)\n');
   assert.match(ok(await mlw('batch-endpoint', 'list')), /\nlinear-batch +linear-dpl +linear-dpl\n/);

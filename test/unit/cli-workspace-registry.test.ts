@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { isAlive, readServeInfo } from '../../core/api/connect';
+import { test } from 'node:test';
+import { isAlive } from '../../core/api/connect';
 import { RegistryServer } from '../../core/engine/registry-server';
+import { stopDaemonAfter } from '../support/cli';
 import { workspace } from '../support/control-plane';
 import { waitFor } from '../support/docker';
 import { tempDir } from '../support/temp';
@@ -15,17 +16,6 @@ const OUT = path.resolve(__dirname, '../../out');
 function mlw(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): { status: number | null; stdout: string; stderr: string } {
   const run = spawnSync(process.execPath, [path.join(OUT, 'cli.js'), ...args], { encoding: 'utf8', cwd, env: { ...env, MLW_DAEMON_SCRIPT: path.join(OUT, 'daemon.js') } });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-/** Stops the daemon the CLI started in the background, once the test ends. */
-function stopDaemonAfter(t: TestContext, root: string): number {
-  const pid = readServeInfo(root)?.pid;
-  assert.ok(pid, 'the CLI started a daemon');
-  t.after(async () => {
-    if (isAlive(pid)) process.kill(pid, 'SIGTERM');
-    await waitFor(`daemon ${pid} to exit`, () => !isAlive(pid));
-  });
-  return pid;
 }
 
 async function answers(address: string): Promise<boolean> {
