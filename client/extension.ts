@@ -51,7 +51,7 @@ export function activate(extension: vscode.ExtensionContext): MlwApi {
     codeLenses,
     new ControlPlaneStatusBar(connection),
     ...registerCommands(context),
-    vscode.languages.registerCodeLensProvider({ language: 'yaml' }, codeLenses),
+    vscode.languages.registerCodeLensProvider([{ scheme: 'file', language: 'yaml' }, { scheme: 'untitled', language: 'yaml' }], codeLenses),
     trackActiveSpecKind(roleOf, connection.onDidChangeState),
     // `mlw.role`: menus offer only what the token's role may do (unset until connected: everything is offered).
     connection.onDidChangeState(() => {

@@ -91,12 +91,20 @@ function stopProcess(child) {
   });
 }
 
-/** A failed run's extension logs (each window's mlw.log), printed: a CI run keeps only what it printed. */
+/**
+ * A failed run's extension logs (each window's mlw.log), and the extension host's warnings and errors (an
+ * unresponsive host, a provider that threw), printed: a CI run keeps only what it printed.
+ */
 function printExtensionLogs(modeOut) {
   const logs = path.join(modeOut, 'vscode-logs');
   if (!fs.existsSync(logs)) return;
-  for (const file of fs.readdirSync(logs, { recursive: true }).map(String).filter((f) => path.basename(f) === 'mlw.log').sort()) {
+  const files = fs.readdirSync(logs, { recursive: true }).map(String).sort();
+  for (const file of files.filter((f) => path.basename(f) === 'mlw.log')) {
     console.log(`--- ${file}\n${fs.readFileSync(path.join(logs, file), 'utf8').trimEnd()}`);
+  }
+  for (const file of files.filter((f) => /exthost\.log$/.test(f))) {
+    const lines = fs.readFileSync(path.join(logs, file), 'utf8').split('\n').filter((line) => /\[(warning|error)\]|unresponsive/i.test(line));
+    console.log(`--- ${file}: ${lines.length} warning and error lines${lines.length > 40 ? ', the last 40' : ''}\n${lines.slice(-40).join('\n')}`);
   }
 }
 
