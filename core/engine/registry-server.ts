@@ -46,6 +46,34 @@ export function readRegistryRecord(root: string): RegistryServerRecord | undefin
   }
 }
 
+/**
+ * Stops a registry a daemon of `root` left running after it was killed (without setpriv its registry outlives it): it
+ * holds the storage and the port. The recorded process is killed only while its command line is still this workspace's
+ * `docker-registry`, and answers once it is gone and its port free (at most 5 s). A registry whose daemon lives is that
+ * daemon's and is left alone; `includingThisProcess` counts one this process recorded as left over (a daemon starting
+ * its registry again).
+ */
+export async function stopLeftoverRegistry(root: string, { includingThisProcess = false } = {}): Promise<void> {
+  const files = registryFiles(root);
+  let record: RegistryServerRecord;
+  try {
+    record = JSON.parse(fs.readFileSync(files.record, 'utf8')) as RegistryServerRecord;
+  } catch {
+    return;
+  }
+  if (!hasExited(record.daemonPid) && !(includingThisProcess && record.daemonPid === process.pid)) return;
+  try {
+    const command = fs.readFileSync(`/proc/${record.pid}/cmdline`, 'utf8');
+    if (!command.includes('docker-registry') || !command.includes(files.config)) return;
+    process.kill(record.pid, 'SIGKILL');
+  } catch {
+    return; // gone already
+  }
+  // a process outside ours: no exit event to await; its port is free once nothing answers there
+  const deadline = Date.now() + LEFTOVER_EXIT_MS;
+  while (Date.now() < deadline && (!hasExited(record.pid) || (await portTaken(record.port)))) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 /** `docker-registry` on PATH, or RegistryNotInstalled. */
 export function dockerRegistryExecutable(env: NodeJS.ProcessEnv = process.env): string {
   const found = onPath('docker-registry', env.PATH);
@@ -56,7 +84,7 @@ export function dockerRegistryExecutable(env: NodeJS.ProcessEnv = process.env): 
 /**
  * How to run `executable` so that the kernel kills it when the daemon dies, even by SIGKILL: through util-linux's
  * `setpriv --pdeathsig KILL`, which execs it (pid and command line stay the registry's); a plain spawn without setpriv,
- * which leaves a registry for the next daemon to stop (stopLeftover).
+ * which leaves a registry for the next daemon to stop (stopLeftoverRegistry).
  */
 function endingWithDaemon(executable: string, args: string[], env: NodeJS.ProcessEnv): [string, string[]] {
   const setpriv = onPath('setpriv', env.PATH);
@@ -142,7 +170,7 @@ export class RegistryServer {
     const executable = dockerRegistryExecutable(this.env);
     this.stopping = false;
     fs.mkdirSync(this.files.storage, { recursive: true });
-    await this.stopLeftover();
+    await stopLeftoverRegistry(this.root, { includingThisProcess: true });
     this.port = await freePort('127.0.0.1', this.previousPort());
     const config = [
       'version: 0.1',
@@ -204,30 +232,6 @@ export class RegistryServer {
     } catch {
       return 0;
     }
-  }
-
-  /**
-   * A registry a previous daemon left running (that daemon was killed) holds the storage and the port: it is stopped
-   * first, and gone before the port is taken again.
-   */
-  private async stopLeftover(): Promise<void> {
-    let record: RegistryServerRecord;
-    try {
-      record = JSON.parse(fs.readFileSync(this.files.record, 'utf8')) as RegistryServerRecord;
-    } catch {
-      return;
-    }
-    if (!hasExited(record.daemonPid) && record.daemonPid !== process.pid) return;
-    try {
-      const command = fs.readFileSync(`/proc/${record.pid}/cmdline`, 'utf8');
-      if (!command.includes('docker-registry') || !command.includes(this.files.config)) return;
-      process.kill(record.pid, 'SIGKILL');
-    } catch {
-      return; // gone already
-    }
-    // a process outside ours: no exit event to await; its port is free once nothing answers there
-    const deadline = Date.now() + LEFTOVER_EXIT_MS;
-    while (Date.now() < deadline && (!hasExited(record.pid) || (await portTaken(record.port)))) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   private writeRecord(): void {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { isAlive, readServeInfo } from '../../core/api/connect';
-import { registryFiles } from '../../core/engine/registry-server';
+import { stopLeftoverRegistry } from '../../core/engine/registry-server';
 import { waitFor } from './docker';
 
 /** A fresh real folder removed when the test ends, after any daemon a CLI command started for it in the background. */
@@ -11,7 +11,8 @@ export async function tempDir(t: TestContext, prefix = 'mlw-test-'): Promise<str
   const dir = await realpath(await mkdtemp(join(tmpdir(), prefix)));
   t.after(async () => {
     await stopBackgroundDaemon(dir);
-    await stopOrphanedRegistry(dir);
+    // a registry a test's killed daemon left running (without setpriv) goes before its storage
+    await stopLeftoverRegistry(dir);
     await rm(dir, { recursive: true, force: true });
   });
   return dir;
@@ -29,22 +30,6 @@ async function stopBackgroundDaemon(root: string): Promise<void> {
   if (!commandLine.split('\0').includes(root)) return;
   process.kill(pid, 'SIGTERM');
   await waitFor(`daemon ${pid} to exit`, () => !isAlive(pid), 30_000).catch(() => isAlive(pid) && process.kill(pid, 'SIGKILL'));
-}
-
-/**
- * A workspace registry started without setpriv outlives a daemon killed with SIGKILL (the next daemon of the workspace
- * stops it); a test that killed such a daemon stops it here, before its storage goes.
- */
-async function stopOrphanedRegistry(root: string): Promise<void> {
-  const files = registryFiles(root);
-  const record = await readFile(files.record, 'utf8').then((text) => JSON.parse(text) as { pid?: number; daemonPid?: number }, () => undefined);
-  const pid = record?.pid;
-  // A registry whose daemon lives (this process's own) is that daemon's to stop: killed here, it would be started again.
-  if (!pid || !isAlive(pid) || (record.daemonPid && isAlive(record.daemonPid))) return;
-  const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (!commandLine.split('\0').includes(files.config)) return;
-  process.kill(pid, 'SIGKILL');
-  await waitFor(`docker-registry ${pid} to exit`, () => !isAlive(pid), 10_000);
 }
 
 /** Writes files given as `{ 'relative/path': content }` under `root`. */

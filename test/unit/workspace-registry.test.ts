@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Docker from 'dockerode';
 import { RegistryPublisher } from '../../core/compute/swarm/images';
-import { dockerRegistryExecutable, readRegistryRecord, RegistryServer, registryFiles } from '../../core/engine/registry-server';
+import { dockerRegistryExecutable, readRegistryRecord, RegistryServer, registryFiles, stopLeftoverRegistry } from '../../core/engine/registry-server';
 import { probeRegistry, WorkspaceRegistry } from '../../core/engine/workspace-registry';
 import { recordWorkspace } from '../../core/engine/workspace-record';
 import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
@@ -158,9 +158,8 @@ test('a daemon killed with SIGKILL takes its registry with it', async (t) => {
   await waitFor('the registry to exit with its daemon', () => !isRunning(record.pid), 10_000);
 });
 
-test('a registry left running by a daemon that was killed is stopped and replaced by the next one, on the same port', async (t) => {
-  const root = await recordedWorkspace(t);
-  // Without setpriv on PATH the registry is a plain child, which outlives a daemon killed with SIGKILL.
+/** A registry left running by a daemon killed with SIGKILL: without setpriv on PATH the registry is a plain child. */
+async function leftoverRegistry(t: TestContext, root: string) {
   const withoutSetpriv = await tempDir(t);
   fs.symlinkSync(dockerRegistryExecutable(), path.join(withoutSetpriv, 'docker-registry'));
   const script = `const { RegistryServer } = require(${JSON.stringify(path.resolve(__dirname, '../../core/engine/registry-server'))}); new RegistryServer(${JSON.stringify(root)}, () => {}, { PATH: ${JSON.stringify(withoutSetpriv)} }).start().then(() => setInterval(() => {}, 1000));`;
@@ -171,10 +170,33 @@ test('a registry left running by a daemon that was killed is stopped and replace
   await waitFor('that daemon to be gone', () => !alive(left.daemonPid));
   assert.ok(alive(left.pid), 'its registry outlived it');
   t.after(() => alive(left.pid) && process.kill(left.pid, 'SIGKILL'));
+  return left;
+}
+
+test('a registry left running by a daemon that was killed is stopped and replaced by the next one, on the same port', async (t) => {
+  const root = await recordedWorkspace(t);
+  const left = await leftoverRegistry(t, root);
 
   const next = new RegistryServer(root);
   t.after(() => next.stop());
   assert.equal(await next.start(), left.port);
   await waitFor('the leftover registry to be gone', () => !alive(left.pid));
   assert.notEqual(readRegistryRecord(root)?.pid, left.pid);
+});
+
+test('stopLeftoverRegistry stops a registry whose daemon was killed and leaves one whose daemon runs, this process included', async (t) => {
+  const running = await recordedWorkspace(t);
+  const server = new RegistryServer(running);
+  t.after(() => server.stop());
+  const port = await server.start();
+  const pid = readRegistryRecord(running)!.pid;
+  await stopLeftoverRegistry(running);
+  assert.ok(alive(pid) && (await answers(`127.0.0.1:${port}`)), 'the registry of a daemon that runs is left alone');
+  assert.equal(readRegistryRecord(running)?.pid, pid);
+
+  const root = await recordedWorkspace(t);
+  const left = await leftoverRegistry(t, root);
+  await stopLeftoverRegistry(root);
+  await waitFor('the leftover registry to be gone', () => !alive(left.pid), 5_000);
+  assert.equal(await answers(`127.0.0.1:${left.port}`), false);
 });
