@@ -39,6 +39,9 @@ export interface NewRun {
   status?: RunStatus;
 }
 
+/** The runs that are no job's and still open; the partial index mlflow_runs_open_nested holds exactly these. */
+export const OPEN_NESTED_RUNS = "SELECT * FROM mlflow_runs WHERE status IN ('RUNNING', 'SCHEDULED') AND job_name IS NULL";
+
 export const RUN_NAME_TAG = 'mlflow.runName';
 export const PARENT_RUN_TAG = 'mlflow.parentRunId';
 
@@ -109,7 +112,7 @@ export class RunRepository {
    * cannot end them. Runs of other jobs (a pipeline's steps, a sweep's trials) end with their own jobs.
    */
   endOpenNested(root: RunRow, status: RunStatus, endTime: number): void {
-    const open = this.store.all<RunRow>("SELECT * FROM mlflow_runs WHERE status IN ('RUNNING', 'SCHEDULED') AND job_name IS NULL");
+    const open = this.store.all<RunRow>(OPEN_NESTED_RUNS);
     this.store.transaction(() => {
       for (const run of open) if (this.isNestedUnder(run, root.run_uuid)) this.store.run('UPDATE mlflow_runs SET status = ?, end_time = ? WHERE id = ?', [status, endTime, run.id]);
     });
