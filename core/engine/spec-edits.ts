@@ -152,7 +152,7 @@ function resolvePath(doc: Document, segments: readonly Segment[], flag: string):
       if (typeof segment === 'number') throw new BadRequest(`${flag}: ${where || 'the spec'} is not a list`);
       node = node.get(segment, true);
     } else {
-      throw new BadRequest(`${flag}: ${where} is a value, not a map or a list`);
+      throw new BadRequest(`${flag}: ${where} is ${typeof segment === 'number' ? 'not a list' : 'a value, not a map or a list'}`);
     }
     resolved.push(segment);
   }
