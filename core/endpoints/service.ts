@@ -37,7 +37,7 @@ export interface OnlineEndpointsOptions {
   scoring?: ScoringListen;
 }
 
-/** `PATCH`: a new spec, or only a new traffic split of the endpoint as it is. */
+/** `PATCH`: a new spec (a file, or edits of the stored one), a new traffic split, or both. */
 export interface EndpointRequest extends Partial<SpecRequest>, StoredSpecEdits {
   traffic?: Record<string, number>;
   mirror_traffic?: Record<string, number>;
@@ -123,9 +123,9 @@ export class OnlineEndpoints {
     if (authMode !== 'key' && authMode !== 'aml_token') throw new Unsupported(`endpoint ${endpointName}: auth_mode ${authMode} needs Microsoft Entra ID; use key or aml_token locally`);
     const deployments = this.records.deployments(endpointName).map((d) => d.name);
     // The live split stays unless the request or a new spec gives one; a stored spec, edited from the live split, gives it all.
-    const live = spec && !request.path ? { traffic: {}, mirror: {} } : { traffic: existing?.traffic ?? {}, mirror: existing?.mirrorTraffic ?? {} };
+    const kept = spec && !request.path ? { traffic: {}, mirror: {} } : { traffic: existing?.traffic ?? {}, mirror: existing?.mirrorTraffic ?? {} };
     const given = (field: string) => spec?.value[field] as Record<string, unknown> | undefined;
-    const split = checkTraffic(endpointName, request.traffic ?? given('traffic') ?? live.traffic, request.mirror_traffic ?? given('mirror_traffic') ?? live.mirror, deployments);
+    const split = checkTraffic(endpointName, request.traffic ?? given('traffic') ?? kept.traffic, request.mirror_traffic ?? given('mirror_traffic') ?? kept.mirror, deployments);
     const row: EndpointRow = { name: endpointName, spec: value, ...(spec ? { specPath: spec.path } : existing?.specPath ? { specPath: existing.specPath } : {}), authMode: authMode as EndpointAuthMode, port: existing?.port ?? 0, traffic: split.traffic, mirrorTraffic: split.mirror, state: 'Succeeded', createdAt: existing?.createdAt ?? now(), updatedAt: now() };
     this.keys.ensure(endpointName, row.authMode);
     this.records.saveEndpoint(row);
