@@ -33,10 +33,9 @@ export function editFlags(edits: StoredSpecEdits): string {
 
 /** With a spec file, `--set` applies to the file; `--add` and `--remove` only change a stored spec. */
 export function refuseStoredEditsWithFile(edits: StoredSpecEdits): void {
-  const [remove] = edits.remove ?? [];
-  if (remove !== undefined) throw new BadRequest(`--remove ${edits.remove!.join(' ')}: --remove changes the stored spec; with --file, leave the field out of the file`);
+  if (edits.remove?.length) throw new BadRequest(`--remove ${edits.remove.join(' ')}: --remove changes the stored spec; with --file, leave the field out of the file`);
   const [add] = edits.add ?? [];
-  if (add !== undefined) throw new BadRequest(`--add ${add.path}: --add changes the stored spec; with --file, write the entry into the file`);
+  if (add) throw new BadRequest(`--add ${add.path}: --add changes the stored spec; with --file, write the entry into the file`);
 }
 
 /**
