@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { collect, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { table } from '../format';
-import { nameOf, overridesOf, updateRequestOf, withNameArgument } from '../options';
+import { nameOf, overridesOf, updateRequestOf, withNameArgument, withSpecEdits, type UpdateOptions } from '../options';
 import { printJobs } from './batch-endpoint';
 
 interface EndpointOption extends WorkspaceOption {
@@ -57,13 +57,11 @@ export function registerBatchDeployment(program: Command): void {
         process.stdout.write(table([['NAME', 'DEFAULT', 'COMPUTE', 'UPDATED'], ...deployments.map((d) => [d.name, d.isDefault ? 'yes' : '', String(d.spec.compute ?? 'local').replace(/^azureml:/, ''), d.updatedAt])]));
       }),
     );
-  withNameArgument(group.command('update').description('change a batch deployment: a changed spec (--file) or fields of the stored one (--set); checked as on create'), 'batch deployment')
+  withSpecEdits(withNameArgument(group.command('update').description('change a batch deployment: a changed spec (--file) or fields of the stored one (--set, --add, --remove); checked as on create'), 'batch deployment')
     .requiredOption('-e, --endpoint-name <endpoint>', 'the endpoint')
-    .option('-f, --file <file>', 'batch deployment spec (YAML)')
-    .option('--set <key=value>', 'change a field (repeatable)', collect)
-    .option('--remove <key>', 'remove a field of the stored spec, e.g. settings.retry_settings (repeatable)', collect)
+    .option('-f, --file <file>', 'batch deployment spec (YAML)'))
     .option('--workspace <folder>', 'workspace folder')
-    .action((positional: string | undefined, options: EndpointOption & { file?: string; set?: string[]; remove?: string[] }) =>
+    .action((positional: string | undefined, options: EndpointOption & UpdateOptions) =>
       withClient(workspaceRoot(options, options.file ? path.dirname(path.resolve(options.file)) : process.cwd()), async (client) => {
         const name = nameOf(positional, options.name, 'batch deployment');
         const result = await client.batchDeployments.update(options.endpointName, name, updateRequestOf(options, name));

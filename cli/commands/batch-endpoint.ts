@@ -5,7 +5,7 @@ import type { JobSummary } from '../../core/vocabulary';
 import { invocationOf, type InvocationFlags } from '../batch-invocation';
 import { collect, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
 import { jobRows, table } from '../format';
-import { maxResults, nameOf, overridesOf, updateRequestOf, withNameArgument } from '../options';
+import { maxResults, nameOf, overridesOf, updateRequestOf, withNameArgument, withSpecEdits, type UpdateOptions } from '../options';
 import { streamJob } from './job-stream';
 
 interface InvokeOptions extends WorkspaceOption, InvocationFlags {
@@ -71,12 +71,10 @@ export function registerBatchEndpoint(program: Command): void {
         process.stdout.write(`deleted batch endpoint ${result.deleted} and ${result.deployments} deployment(s)\n`);
       }),
     );
-  withNameArgument(group.command('update').description("change a batch endpoint: a changed spec (--file) or fields of the stored one (--set defaults.deployment_name=<deployment>)"), 'batch endpoint')
-    .option('-f, --file <file>', 'batch endpoint spec (YAML)')
-    .option('--set <key=value>', 'change a field (repeatable)', collect)
-    .option('--remove <key>', 'remove a field of the stored spec, e.g. settings.retry_settings (repeatable)', collect)
+  withSpecEdits(withNameArgument(group.command('update').description("change a batch endpoint: a changed spec (--file) or fields of the stored one (--set defaults.deployment_name=<deployment>, --add, --remove)"), 'batch endpoint')
+    .option('-f, --file <file>', 'batch endpoint spec (YAML)'))
     .option('--workspace <folder>', 'workspace folder')
-    .action((positional: string | undefined, options: WorkspaceOption & { name?: string; file?: string; set?: string[]; remove?: string[] }) =>
+    .action((positional: string | undefined, options: WorkspaceOption & UpdateOptions & { name?: string }) =>
       withClient(workspaceRoot(options, options.file ? path.dirname(path.resolve(options.file)) : process.cwd()), async (client) => {
         const name = nameOf(positional, options.name, 'batch endpoint');
         const result = await client.batchEndpoints.update(name, updateRequestOf(options, name));

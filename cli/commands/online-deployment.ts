@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import type { ApiClient } from '../../core/api/client';
 import type { OnlineDeploymentDetail } from '../../core/vocabulary';
 import { collect, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
-import { nameOf, overridesOf, withNameArgument } from '../options';
+import { nameOf, overridesOf, updateRequestOf, withNameArgument, withSpecEdits, type UpdateOptions } from '../options';
 
 interface DeploymentOptions extends WorkspaceOption {
   file?: string;
@@ -25,23 +25,24 @@ const POLL_MS = 500;
 export function registerOnlineDeployment(program: Command): void {
   const group = program.command('online-deployment').description('deploy models behind local online endpoints (scoring containers on Docker)');
 
-  for (const mode of ['create', 'update'] as const) {
-    const command = group.command(mode).description(mode === 'create' ? 'deploy a model with its scoring script and environment; waits until it serves' : 'roll the deployment to a changed spec: new containers serve before the old stop')
-      .requiredOption('-f, --file <file>', 'online deployment spec (YAML)').option('-n, --name <name>', "the deployment's name (overrides the spec's)")
-      .option('-e, --endpoint-name <endpoint>', "the endpoint (overrides the spec's endpoint_name)");
-    if (mode === 'create') command.option('--all-traffic', 'give it 100 % of the endpoint\'s traffic once it serves');
-    command.option('--set <key=value>', 'override a spec field (repeatable)', collect).option('--no-wait', 'return while it is being provisioned').option(...workspaceOption)
-      .action((options: DeploymentOptions) => withClient(rootOf(options), async (client) => {
-        const set = overridesOf(options);
-        const request = { path: path.resolve(options.file!), ...(set.length ? { set } : {}), ...(options.endpointName ? { endpoint_name: options.endpointName } : {}), ...(options.allTraffic ? { all_traffic: true } : {}) };
-        const started = mode === 'create' ? await client.onlineDeployments.create(request) : await client.onlineDeployments.update(request);
-        process.stdout.write(`${mode === 'create' ? 'creating' : 'updating'} deployment ${started.name} of endpoint ${started.endpoint_name}\n`);
-        if (options.wait === false) return;
-        const done = await untilProvisioned(client, started.endpoint_name, started.name);
-        process.stdout.write(stringify(summary(done)));
-        return done.provisioning_state === 'Succeeded' ? 0 : 1;
-      }));
-  }
+  group.command('create').description('deploy a model with its scoring script and environment; waits until it serves')
+    .requiredOption('-f, --file <file>', 'online deployment spec (YAML)').option('-n, --name <name>', "the deployment's name (overrides the spec's)")
+    .option('-e, --endpoint-name <endpoint>', "the endpoint (overrides the spec's endpoint_name)").option('--all-traffic', 'give it 100 % of the endpoint\'s traffic once it serves')
+    .option('--set <key=value>', 'override a spec field (repeatable)', collect).option('--no-wait', 'return while it is being provisioned').option(...workspaceOption)
+    .action((options: DeploymentOptions) => withClient(rootOf(options), async (client) => {
+      const set = overridesOf(options);
+      const request = { path: path.resolve(options.file!), ...(set.length ? { set } : {}), ...(options.endpointName ? { endpoint_name: options.endpointName } : {}), ...(options.allTraffic ? { all_traffic: true } : {}) };
+      return provisioned(client, 'creating', await client.onlineDeployments.create(request), options);
+    }));
+
+  withSpecEdits(group.command('update').description('roll the deployment to a changed spec (--file) or to its stored spec changed by --set, --add, --remove: new containers serve before the old stop')
+    .option('-f, --file <file>', 'online deployment spec (YAML)').option('-n, --name <name>', "the deployment (with --file: overrides the spec's name)")
+    .option('-e, --endpoint-name <endpoint>', "the endpoint (with --file: overrides the spec's endpoint_name)"))
+    .option('--no-wait', 'return while it is being provisioned').option(...workspaceOption)
+    .action((options: DeploymentOptions & UpdateOptions) => withClient(rootOf(options), async (client) => {
+      const request = { ...updateRequestOf(options, options.name), ...(options.file ? {} : options.name ? { name: options.name } : {}), ...(options.endpointName ? { endpoint_name: options.endpointName } : {}) };
+      return provisioned(client, 'updating', await client.onlineDeployments.update(request), options);
+    }));
 
   withNameArgument(group.command('show').description('show a deployment'), 'deployment').requiredOption('-e, --endpoint-name <endpoint>', 'the endpoint').option('--json', 'print JSON').option(...workspaceOption)
     .action((positional: string | undefined, options: DeploymentOptions) => withClient(rootOf(options), async (client) => {
@@ -67,6 +68,15 @@ export function registerOnlineDeployment(program: Command): void {
       if (!Number.isInteger(lines) || lines < 1) throw new Error(`--lines ${options.lines}: give a positive whole number`);
       process.stdout.write(await client.onlineDeployments.logs(options.endpointName!, nameOf(positional, options.name, 'deployment'), lines));
     }));
+}
+
+/** Says what started and, unless --no-wait, waits until it serves (exit 0) or failed (exit 1). */
+async function provisioned(client: ApiClient, doing: string, started: OnlineDeploymentDetail, options: DeploymentOptions): Promise<number | undefined> {
+  process.stdout.write(`${doing} deployment ${started.name} of endpoint ${started.endpoint_name}\n`);
+  if (options.wait === false) return undefined;
+  const done = await untilProvisioned(client, started.endpoint_name, started.name);
+  process.stdout.write(stringify(summary(done)));
+  return done.provisioning_state === 'Succeeded' ? 0 : 1;
 }
 
 async function untilProvisioned(client: ApiClient, endpoint: string, name: string): Promise<OnlineDeploymentDetail> {

@@ -6,7 +6,7 @@ import { invokeEndpoint } from '../../core/endpoints/invoke';
 import { parseTrafficArgument } from '../../core/endpoints/traffic';
 import type { OnlineEndpointDetail } from '../../core/vocabulary';
 import { collect, withClient, workspaceRoot, type WorkspaceOption } from '../connection';
-import { nameOf, overridesOf, withNameArgument } from '../options';
+import { nameOf, overridesOf, updateRequestOf, withNameArgument, withSpecEdits, type UpdateOptions } from '../options';
 
 interface EndpointOptions extends WorkspaceOption {
   file?: string;
@@ -35,18 +35,16 @@ export function registerOnlineEndpoint(program: Command): void {
       printEndpoint(await client.onlineEndpoints.create({ path: path.resolve(options.file!), ...(set.length ? { set } : {}) }), options);
     }));
 
-  withNameArgument(group.command('update').description('change an endpoint: a new spec, or its traffic (--traffic "blue=90 green=10")'), 'endpoint')
+  withSpecEdits(withNameArgument(group.command('update').description('change an endpoint: a new spec, fields of the stored one (--set, --add, --remove), or its traffic (--traffic "blue=90 green=10")'), 'endpoint')
     .option('-f, --file <file>', 'online endpoint spec (YAML)').option('--traffic <split>', 'live traffic per deployment, e.g. "blue=90 green=10" (sums to 100)')
-    .option('--mirror-traffic <split>', 'share of requests also copied to a deployment, e.g. "green=10" (at most 50)').option('--set <key=value>', 'override a spec field (repeatable)', collect).option(...workspaceOption)
-    .action((positional: string | undefined, options: EndpointOptions) => withClient(rootOf(options), async (client) => {
+    .option('--mirror-traffic <split>', 'share of requests also copied to a deployment, e.g. "green=10" (at most 50)')).option(...workspaceOption)
+    .action((positional: string | undefined, options: EndpointOptions & UpdateOptions) => withClient(rootOf(options), async (client) => {
       const name = nameOf(positional, options.name, 'endpoint');
-      const set = options.set ?? [];
       const request = {
-        ...(options.file ? { path: path.resolve(options.file), ...(set.length ? { set } : {}) } : {}),
+        ...updateRequestOf(options, name),
         ...(options.traffic !== undefined ? { traffic: parseTrafficArgument(options.traffic) } : {}),
         ...(options.mirrorTraffic !== undefined ? { mirror_traffic: parseTrafficArgument(options.mirrorTraffic) } : {}),
       };
-      if (Object.keys(request).length === 0) throw new Error('nothing to update: give --file, --traffic or --mirror-traffic');
       printEndpoint(await client.onlineEndpoints.update(name, request), options);
     }));
 

@@ -1,4 +1,4 @@
-import { BODY_SCHEMAS, type SpecRequest } from './contracts';
+import { BODY_SCHEMAS, type SpecRequest, type StoredSpecEdits } from './contracts';
 
 /** `GET /api/batch-endpoints/<name>`: a batch endpoint with its deployments. */
 export interface BatchEndpointDetail {
@@ -106,21 +106,19 @@ const invokeRequestSchema = {
 } as const;
 
 /**
- * `PATCH /api/batch-endpoints/<name>` and `…/deployments/<name>`: a changed spec file (`path`, optionally `text`),
- * or `set` overrides and `remove`d fields (`key.path`) of the stored spec.
+ * `PATCH /api/batch-endpoints/<name>` and `…/deployments/<name>`: a changed spec file (`path`, optionally `text`,
+ * with `set` overrides), or `remove`, `set` and `add` on the stored spec.
  */
-export interface BatchUpdateRequest {
+export interface BatchUpdateRequest extends StoredSpecEdits {
   path?: string;
   text?: string;
-  set?: string[];
-  remove?: string[];
 }
 
 const updateRequestSchema = {
   type: 'object',
   additionalProperties: false,
   properties: { path: BODY_SCHEMAS.specRequest.properties.path, text: BODY_SCHEMAS.specRequest.properties.text, set: BODY_SCHEMAS.specRequest.properties.set,
-    remove: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 4096 } } },
+    ...BODY_SCHEMAS.storedSpecEdits },
 } as const;
 
 export const BATCH_BODY_SCHEMAS = { deploymentRequest: deploymentRequestSchema, invokeRequest: invokeRequestSchema, updateRequest: updateRequestSchema } as const;

@@ -17,6 +17,22 @@ export interface SpecRequest {
   set?: string[];
 }
 
+/** `--add <path> <value...>` of an update: entries appended to the list at `path`, the values as `az ml` reads them. */
+export interface SpecAddition {
+  path: string;
+  /** `key=value` pairs (consecutive ones make one object) or JSON values (each one entry; else a string). */
+  values: string[];
+}
+
+/** An update's changes to the stored spec, as `az ml … update` takes them: `remove`, then `set`, then `add`. */
+export interface StoredSpecEdits {
+  /** `key.path=value`. */
+  set?: string[];
+  add?: SpecAddition[];
+  /** `key.path`, or `list.path[index]` for one entry of a list. */
+  remove?: string[];
+}
+
 export interface ApiErrorBody {
   error: string;
   message: string;
@@ -148,7 +164,17 @@ const secretRequestSchema = {
   properties: { value: { type: 'string', minLength: 1, maxLength: 64 * 1024 } },
 } as const;
 
-export const BODY_SCHEMAS = { specRequest: specRequestSchema, secretRequest: secretRequestSchema } as const;
+/** `add` and `remove` of an update's body (`StoredSpecEdits`); `set` is the spec request's. */
+const storedSpecEditsProperties = {
+  add: {
+    type: 'array',
+    maxItems: 100,
+    items: { type: 'object', required: ['path', 'values'], additionalProperties: false, properties: { path: { type: 'string', minLength: 1, maxLength: 4096 }, values: { type: 'array', maxItems: 100, items: { type: 'string', maxLength: 4096 } } } },
+  },
+  remove: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 4096 } },
+} as const;
+
+export const BODY_SCHEMAS = { specRequest: specRequestSchema, secretRequest: secretRequestSchema, storedSpecEdits: storedSpecEditsProperties } as const;
 
 /** Largest request body the daemon reads (a spec is at most 4 MiB; JSON escaping can grow it). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;

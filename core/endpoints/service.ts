@@ -1,10 +1,11 @@
 import path from 'node:path';
-import type { SpecRequest } from '../api/contracts';
+import type { SpecRequest, StoredSpecEdits } from '../api/contracts';
 import type { DatastoreResolver } from '../data/datastores';
 import type { AssetResolver } from '../engine/resolve';
+import { hasStoredSpecEdits, loadEditedSpec, refuseStoredEditsWithFile } from '../engine/spec-edits';
 import { refuseInvalidName, type LoadedSpec, type SpecLoader } from '../engine/spec-loader';
 import type { EnvironmentBuilder } from '../env/builder';
-import { Conflict, NotFound, SpecRejected, Unsupported } from '../errors';
+import { BadRequest, Conflict, NotFound, SpecRejected, Unsupported } from '../errors';
 import type { SecretsStore } from '../secrets/store';
 import type { Store } from '../store/database';
 import type { EndpointAuthMode, EndpointCredentials, OnlineDeploymentDetail, OnlineEndpointDetail } from '../vocabulary';
@@ -36,13 +37,16 @@ export interface OnlineEndpointsOptions {
   scoring?: ScoringListen;
 }
 
-/** `PATCH`: a new spec, or only a new traffic split of the endpoint as it is. */
-export interface EndpointRequest extends Partial<SpecRequest> {
+/** `PATCH`: a new spec (a file, or edits of the stored one), a new traffic split, or both. */
+export interface EndpointRequest extends Partial<SpecRequest>, StoredSpecEdits {
   traffic?: Record<string, number>;
   mirror_traffic?: Record<string, number>;
 }
 
-export interface DeploymentRequest extends SpecRequest {
+/** A spec file (`path`), or, to update, the deployment (`name`, `endpoint_name`) and edits of its stored spec. */
+export interface DeploymentRequest extends Partial<SpecRequest>, StoredSpecEdits {
+  /** The deployment an update without `path` changes; with `path`, the spec must name it. */
+  name?: string;
   endpoint_name?: string;
   /** Give the deployment 100 % of the endpoint's traffic once it serves. */
   all_traffic?: boolean;
@@ -106,10 +110,11 @@ export class OnlineEndpoints {
   }
 
   async saveEndpoint(request: EndpointRequest, mode: 'create' | 'update', name?: string): Promise<OnlineEndpointDetail> {
-    const spec = request.path ? this.loadSpec(request, 'endpoint/online', 'online endpoint') : undefined;
+    if (request.path) refuseStoredEditsWithFile(request);
+    const spec = request.path ? this.loadSpec(request, 'endpoint/online', 'online endpoint') : mode === 'update' ? this.editedEndpoint(request, name!) : undefined;
     const endpointName = spec ? String(spec.value.name ?? '') : name!;
     if (spec) refuseInvalidName(spec, endpointName, this.relative(spec.path));
-    if (name !== undefined && endpointName !== name) throw new SpecRejected(`the spec names endpoint ${endpointName}, not ${name}`);
+    if (name !== undefined && endpointName !== name) throw new SpecRejected(`name is immutable: the spec names online endpoint ${endpointName}, not ${name}`);
     const existing = this.records.endpoint(endpointName);
     if (mode === 'create' && existing) throw new Conflict(`online endpoint ${endpointName} exists; change it with mlw online-endpoint update`);
     if (mode === 'update' && !existing) throw new NotFound(`no online endpoint named ${endpointName}`);
@@ -117,12 +122,27 @@ export class OnlineEndpoints {
     const authMode = String(value.auth_mode ?? 'key').toLowerCase();
     if (authMode !== 'key' && authMode !== 'aml_token') throw new Unsupported(`endpoint ${endpointName}: auth_mode ${authMode} needs Microsoft Entra ID; use key or aml_token locally`);
     const deployments = this.records.deployments(endpointName).map((d) => d.name);
-    const split = checkTraffic(endpointName, request.traffic ?? (value.traffic as Record<string, unknown> | undefined) ?? existing?.traffic ?? {}, request.mirror_traffic ?? (value.mirror_traffic as Record<string, unknown> | undefined) ?? existing?.mirrorTraffic ?? {}, deployments);
+    // The live split stays unless the request or a new spec gives one; a stored spec, edited from the live split, gives it all.
+    const kept = spec && !request.path ? { traffic: {}, mirror: {} } : { traffic: existing?.traffic ?? {}, mirror: existing?.mirrorTraffic ?? {} };
+    const given = (field: string) => spec?.value[field] as Record<string, unknown> | undefined;
+    const split = checkTraffic(endpointName, request.traffic ?? given('traffic') ?? kept.traffic, request.mirror_traffic ?? given('mirror_traffic') ?? kept.mirror, deployments);
     const row: EndpointRow = { name: endpointName, spec: value, ...(spec ? { specPath: spec.path } : existing?.specPath ? { specPath: existing.specPath } : {}), authMode: authMode as EndpointAuthMode, port: existing?.port ?? 0, traffic: split.traffic, mirrorTraffic: split.mirror, state: 'Succeeded', createdAt: existing?.createdAt ?? now(), updatedAt: now() };
     this.keys.ensure(endpointName, row.authMode);
     this.records.saveEndpoint(row);
     await this.listen(row);
     return this.endpoint(endpointName);
+  }
+
+  /** An update without a file: the stored spec, with the live traffic, edited by `remove`, `set` and `add`; none is only a traffic change. */
+  private editedEndpoint(request: EndpointRequest, name: string): LoadedSpec | undefined {
+    if (!hasStoredSpecEdits(request)) {
+      if (request.traffic === undefined && request.mirror_traffic === undefined) throw new BadRequest('nothing to update: give --file, --traffic, --mirror-traffic, --set, --add or --remove');
+      return undefined;
+    }
+    const row = this.requireEndpoint(name);
+    const { traffic: _traffic, mirror_traffic: _mirror, ...spec } = row.spec;
+    const live = { ...spec, ...(Object.keys(row.traffic).length ? { traffic: row.traffic } : {}), ...(Object.keys(row.mirrorTraffic).length ? { mirror_traffic: row.mirrorTraffic } : {}) };
+    return loadEditedSpec(live, request, (text) => this.loadSpec({ path: row.specPath ?? path.join(this.options.root, `${name}.yml`), text }, 'endpoint/online', 'online endpoint'));
   }
 
   async deleteEndpoint(name: string): Promise<{ deleted: string }> {
@@ -158,16 +178,22 @@ export class OnlineEndpoints {
 
   /** Records the deployment (Creating or Updating) and provisions it in the background; the answer comes at once. */
   async saveDeployment(request: DeploymentRequest, mode: 'create' | 'update'): Promise<OnlineDeploymentDetail> {
-    const spec = this.loadSpec(request, 'deployment/online', 'online deployment');
+    if (request.path) refuseStoredEditsWithFile(request);
+    const spec = request.path ? this.loadSpec(request, 'deployment/online', 'online deployment') : this.editedDeployment(request, mode);
     const name = String(spec.value.name ?? '');
     refuseInvalidName(spec, name, this.relative(spec.path));
-    const endpointName = request.endpoint_name ?? (typeof spec.value.endpoint_name === 'string' ? spec.value.endpoint_name : undefined);
+    if (request.name !== undefined && name !== request.name) throw new SpecRejected(`name is immutable: the spec names online deployment ${name}, not ${request.name}`);
+    const named = typeof spec.value.endpoint_name === 'string' ? spec.value.endpoint_name : undefined;
+    if (!request.path && named !== undefined && named !== request.endpoint_name) throw new SpecRejected(`endpoint_name is immutable: deployment ${name} belongs to online endpoint ${request.endpoint_name}, not ${named}`);
+    const endpointName = request.endpoint_name ?? named;
     if (!endpointName) throw new SpecRejected(`deployment ${name}: which endpoint? give --endpoint-name or endpoint_name in ${this.relative(spec.path)}`);
     const endpoint = this.records.endpoint(endpointName);
     if (!endpoint) throw new NotFound(`no online endpoint named ${endpointName}; create it first with mlw online-endpoint create -f <endpoint.yml>`);
     const existing = this.records.deployment(endpointName, name);
     if (mode === 'create' && existing) throw new Conflict(`deployment ${name} of endpoint ${endpointName} exists; change it with mlw online-deployment update`);
     if (mode === 'update' && !existing) throw new NotFound(`endpoint ${endpointName} has no deployment named ${name}`);
+    const [before, after] = [existing?.spec.type ?? 'managed', spec.value.type ?? 'managed'];
+    if (existing && before !== after) throw new SpecRejected(`type is immutable: deployment ${name} is a ${String(before)} deployment; create a new deployment for a ${String(after)} one`);
     if (existing && (existing.state === 'Creating' || existing.state === 'Updating')) throw new Conflict(`deployment ${name} is ${existing.state}; wait until it is done`);
     const plan = await planDeployment(spec.value, path.dirname(spec.path), { resolver: this.options.resolver, datastores: this.options.datastores, snapshots: this.options.snapshots, insideWorkspace: (file) => this.options.loader.insideWorkspace(file), ...(this.options.mlflowImage ? { mlflowImage: this.options.mlflowImage } : {}) });
     const { reason: _reason, ...kept } = existing ?? ({} as Partial<DeploymentRow>);
@@ -175,6 +201,15 @@ export class OnlineEndpoints {
     this.records.saveDeployment(row);
     this.track(this.provision(row, request.all_traffic === true));
     return deploymentDetail(row);
+  }
+
+  /** An update without a file: the stored spec of the deployment named in the request, edited by `remove`, `set` and `add`. */
+  private editedDeployment(request: DeploymentRequest, mode: 'create' | 'update'): LoadedSpec {
+    if (mode === 'create') throw new BadRequest('give the deployment\'s spec file (path)');
+    if (!request.name || !request.endpoint_name) throw new BadRequest('which deployment? give its spec file (--file), or its name and endpoint (--name, --endpoint-name)');
+    const row = this.requireDeployment(request.endpoint_name, request.name);
+    if (!hasStoredSpecEdits(request)) throw new BadRequest('nothing to update: give --file, --set, --add or --remove');
+    return loadEditedSpec(row.spec, request, (text) => this.loadSpec({ path: row.specPath ?? path.join(this.options.root, `${row.name}.yml`), text }, 'deployment/online', 'online deployment'));
   }
 
   async deleteDeployment(endpoint: string, name: string): Promise<{ deleted: string }> {

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import type { SpecRequest } from '../api/contracts';
 import { DataError } from '../data/errors';
 import { BadRequest, NotFound, SpecRejected } from '../errors';
 import { MAX_SPEC_BYTES, nameProblem, nameRuleFor, SpecDocument, SpecValidator, REFUSED_ON_SUBMIT, WorkspaceIndex, yamlFilesUnder, decodeSpecBytes, yaml, type AssetSource, type AssetType, type KindId, type SpecDiagnostic } from '../language';
+import { applySpecEdits } from './spec-edits';
 import { formatFinding, type SpecFinding } from '../vocabulary';
 
 /**
@@ -162,16 +162,7 @@ function readSpecFile(file: string): string {
 
 /** `--set a.b=value`: sets the key (creating maps on the way); the value is read as YAML (`3` is a number). */
 export function applyOverrides(text: string, overrides: readonly string[]): string {
-  // Edited as YAML 1.2 so untouched scalars are written back as they were (1.1 would turn `n` into `false`).
-  const doc = parseDocument(text, { merge: true, uniqueKeys: false });
-  for (const override of overrides) {
-    const at = override.indexOf('=');
-    const key = override.slice(0, at).trim();
-    if (at <= 0 || !/^[\w$-]+(\.[\w$-]+)*$/.test(key)) throw new BadRequest(`--set ${override}: expected key.path=value`);
-    const value = parseDocument(override.slice(at + 1), { version: '1.1' }).toJS();
-    doc.setIn(key.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part)), value ?? null);
-  }
-  return doc.toString();
+  return applySpecEdits(text, { set: [...overrides] });
 }
 
 /** A versioned asset defined by a spec file in the workspace (not registered), as the validator resolves it. */

@@ -45,7 +45,7 @@ test('update changes an endpoint or a deployment in place, checked as on create;
   assert.equal(await endpointRefused('scorer', ['name=renamed']), 'name is immutable: the spec names batch endpoint renamed, not scorer');
   assert.equal(await endpointRefused('scorer', ['defaults.deployment_name=nope']), 'defaults.deployment_name: batch endpoint scorer has no deployment named nope');
   assert.match(await endpointRefused('scorer', ['colour=red']), /^--set colour=red: .*colour/);
-  assert.equal((await refusal(client.batchEndpoints.update('scorer', {}))).message, 'nothing to update: give --file, --set or --remove');
+  assert.equal((await refusal(client.batchEndpoints.update('scorer', {}))).message, 'nothing to update: give --file, --set, --add or --remove');
   assert.equal((await refusal(client.batchEndpoints.update('nope', { set: ['description=x'] }))).status, 404);
   assert.equal((await client.batchEndpoints.get('scorer')).defaultDeployment, 'second', 'a refused update changes nothing');
   assert.equal((await client.batchEndpoints.update('scorer', { remove: ['description'] })).endpoint.description, undefined);
@@ -112,5 +112,5 @@ test('the CLI invokes with --file, --outputs, --set inputs.…, --job-name and -
   assert.match(renamed.stderr, /name is immutable: the spec names batch deployment third, not second/);
   const nothing = await mlw('batch-deployment', 'update', 'dpl', '-e', 'scorer');
   assert.equal(nothing.code, 1);
-  assert.match(nothing.stderr, /nothing to update: give --file, --set or --remove/);
+  assert.match(nothing.stderr, /nothing to update: give --file, --set, --add or --remove/);
 });

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { parseDocument, stringify } from 'yaml';
 import type { BatchDeploymentCreated, BatchDeploymentDetail, BatchDeploymentRequest, BatchEndpointCreated, BatchEndpointDetail, BatchInvokeRequest, BatchUpdateRequest } from '../../api/batch-contracts';
 import type { SpecRequest } from '../../api/contracts';
 import { BadRequest, Conflict, NotFound, SpecRejected } from '../../errors';
@@ -9,6 +8,7 @@ import type { Store } from '../../store/database';
 import { isoTime, JobRepository, toJobSummary } from '../../store/jobs';
 import type { JobSummary } from '../../vocabulary';
 import type { PreparedJob, SubmitContext } from '../kinds/kind';
+import { hasStoredSpecEdits, loadEditedSpec, refuseStoredEditsWithFile } from '../spec-edits';
 import { refuseInvalidName, type LoadedSpec, type SpecLoader } from '../spec-loader';
 import type { ComponentLoader } from '../kinds/pipeline';
 import { modelInvocation, readInvocation, type Invocation } from './invocation-io';
@@ -223,22 +223,14 @@ export class BatchEndpoints {
     return { ...this.ctx.submit, driverFile: batchDriverFile(mlwDir), mlflowScorerFile: () => mlflowScorerFile(mlwDir), ...(this.ctx.mlflowImage ? { mlflowImage: this.ctx.mlflowImage } : {}) };
   }
 
-  /** The spec an update gives: its file (with `set`), or the stored spec with `remove` and `set` applied, validated as on create. */
+  /** The spec an update gives: its file (with `set`), or the stored spec with `remove`, `set` and `add` applied, validated as on create. */
   private specForUpdate(request: BatchUpdateRequest, sourcePath: string, stored: string, kind: 'endpoint/batch' | 'deployment/batch', what: string): LoadedSpec {
-    const { set = [], remove = [] } = request;
     if (request.path !== undefined) {
-      if (remove.length) throw new BadRequest(`--remove ${remove.join(' ')}: --remove changes the stored spec; with --file, leave the field out of the file`);
-      return this.load({ path: request.path, ...(request.text !== undefined ? { text: request.text } : {}), set }, kind, what);
+      refuseStoredEditsWithFile(request);
+      return this.load({ path: request.path, ...(request.text !== undefined ? { text: request.text } : {}), set: request.set ?? [] }, kind, what);
     }
-    if (!set.length && !remove.length) throw new BadRequest('nothing to update: give --file, --set or --remove');
-    try {
-      return this.load({ path: sourcePath, text: withoutFields(stringify(JSON.parse(stored)), remove), set }, kind, what);
-    } catch (error) {
-      // Positions would point into the stored spec, not a file: what is wrong is said in words.
-      if (!(error instanceof SpecRejected) || error.findings.length === 0) throw error;
-      const flags = [...set.map((item) => `--set ${item}`), ...remove.map((key) => `--remove ${key}`)];
-      throw new BadRequest(`${flags.join(' ')}: ${error.findings.map((finding) => finding.message).join('; ')}`);
-    }
+    if (!hasStoredSpecEdits(request)) throw new BadRequest('nothing to update: give --file, --set, --add or --remove');
+    return loadEditedSpec(JSON.parse(stored) as Record<string, unknown>, request, (text) => this.load({ path: sourcePath, text }, kind, what));
   }
 
   private load(request: SpecRequest, kind: 'endpoint/batch' | 'deployment/batch', what: string): LoadedSpec {
@@ -289,18 +281,6 @@ function deploymentDetail(row: BatchDeploymentRow, endpoint: BatchEndpointRow): 
     createdAt: isoTime(row.created_at)!,
     updatedAt: isoTime(row.updated_at)!,
   };
-}
-
-/** `--remove key.path`: the spec text without those fields; a field it does not have is refused. */
-function withoutFields(text: string, remove: readonly string[]): string {
-  if (remove.length === 0) return text;
-  const doc = parseDocument(text);
-  for (const key of remove) {
-    const at = key.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part));
-    if (!doc.hasIn(at)) throw new BadRequest(`--remove ${key}: the spec has no such field`);
-    doc.deleteIn(at);
-  }
-  return doc.toString();
 }
 
 function refuseBadName(flag: string, rule: NameRule, name: string | undefined): void {
