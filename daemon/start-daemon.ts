@@ -14,14 +14,13 @@ import { WorkspaceLayout } from '../core/engine/layout';
 import { WorkspaceRegistry } from '../core/engine/workspace-registry';
 import { readWorkspaceRecord } from '../core/engine/workspace-record';
 import { Unavailable } from '../core/errors';
-import { AddressListeners } from '../core/tracking/address-listeners';
 import { startBridgeListener, type BridgeListener } from '../core/tracking/bridge';
 import { runTokenCheck, trackingPlugin } from '../core/tracking/plugin';
 import { TrackingService } from '../core/tracking/service';
 import { isAlive } from '../core/api/connect';
 import { SERVE_INFO_FILE, type ServeInfo } from '../core/api/contracts';
 import { createApi } from '../core/api/server';
-import { servedCertificate, tlsFor, type TlsRequest } from './tls';
+import { remoteTrackingListeners, servedCertificate, tlsFor, type TlsRequest } from './tls';
 
 export interface DaemonOptions {
   root: string;
@@ -67,10 +66,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   let loopbackTracking: BridgeListener | undefined;
   const registry = new WorkspaceRegistry(layout.root, log);
   // A remote compute's containers reach the tracking API at its tracking_address: one listener per address.
-  const remoteTracking = new AddressListeners((address) => {
-    if (!tracking) throw new Error('the tracking API is not up yet');
-    return startBridgeListener(tracking, { address });
-  });
+  const remoteTracking = remoteTrackingListeners(layout, () => tracking);
   try {
     const token = crypto.randomBytes(32).toString('hex');
     const certificate = tls === 'off' ? undefined : await servedCertificate(tls, layout, host);
@@ -82,7 +78,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       environments: () => (builder ??= new EnvironmentBuilder()),
       onIdle: () => idle?.touch(),
       runEnvironment: (job, target) => tracking?.runEnvironment(job, target.containerized) ?? {},
-      trackingAt: (address) => remoteTracking.url(address),
+      trackingAt: (address) => remoteTracking.at(address),
       workspaceRegistry: (hostAddress) => registry.addressesFor(hostAddress),
     });
     const datastores = plane;

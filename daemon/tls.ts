@@ -7,6 +7,9 @@ import { generate } from 'selfsigned';
 import { isLoopback } from '../core/api/loopback';
 import { writePrivateFile } from '../core/data/fs-util';
 import type { WorkspaceLayout } from '../core/engine/layout';
+import { AddressListeners } from '../core/tracking/address-listeners';
+import { startBridgeListener } from '../core/tracking/bridge';
+import type { TrackingService } from '../core/tracking/service';
 
 /** How `mlw serve` is asked to secure its listener: a certificate and key (files), one it makes, or none. */
 export type TlsRequest = { certFile: string; keyFile: string } | 'self-signed' | 'off';
@@ -50,18 +53,47 @@ export async function servedCertificate(request: Exclude<TlsRequest, 'off'>, lay
     const key = read(request.keyFile, 'key');
     return { cert, key, fingerprint256: fingerprintOf(cert, request.certFile), certFile: path.resolve(request.certFile) };
   }
-  const dir = path.join(layout.mlwDir, 'tls');
+  return selfSignedCertificate(path.join(layout.mlwDir, 'tls'), `mlw serve ${os.hostname()}`, alternativeNames(host));
+}
+
+/**
+ * The certificate of the tracking listener on `address` (a remote compute's `tracking_address`): self-signed for that
+ * IP address, under `.mlw/tls/tracking-<address>/`, made once and reused after, so that containers still running
+ * after a restart of the daemon keep trusting it.
+ */
+export function trackingCertificate(layout: WorkspaceLayout, address: string): Promise<ServedCertificate> {
+  const dir = path.join(layout.mlwDir, 'tls', `tracking-${address.replace(/[^0-9A-Za-z.]/g, '_')}`);
+  return selfSignedCertificate(dir, `mlw tracking ${address}`, [{ type: 7, ip: address }]);
+}
+
+/**
+ * The tracking listeners on remote computes' `tracking_address`es: run tokens and metrics cross the network there, so
+ * each serves HTTPS with its address's certificate.
+ */
+export function remoteTrackingListeners(layout: WorkspaceLayout, tracking: () => TrackingService | undefined): AddressListeners {
+  return new AddressListeners(async (address) => {
+    const service = tracking();
+    if (!service) throw new Error('the tracking API is not up yet');
+    const certificate = await trackingCertificate(layout, address);
+    const listener = await startBridgeListener(service, { address, tls: { cert: certificate.cert, key: certificate.key } });
+    return { ...listener, certificateFile: certificate.certFile };
+  });
+}
+
+type AlternativeName = { type: 2 | 7; value?: string; ip?: string };
+
+/** The certificate and key in `dir`, reused while they cover `names` and are not about to expire; made (0600) otherwise. */
+async function selfSignedCertificate(dir: string, commonName: string, names: AlternativeName[]): Promise<ServedCertificate> {
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
-  const names = alternativeNames(host);
   if (fs.existsSync(certFile) && fs.existsSync(keyFile)) {
     const cert = fs.readFileSync(certFile, 'utf8');
-    // Reused while it covers this host and is not about to expire, so clients keep their pinned fingerprint.
+    // Reused while it covers these names and is not about to expire, so clients keep their pinned fingerprint.
     const x509 = new crypto.X509Certificate(cert);
     const covered = names.every((name) => (name.ip ? x509.checkIP(name.ip) : x509.checkHost(name.value!)) !== undefined);
     if (covered && Date.parse(x509.validTo) > Date.now() + 7 * 86_400_000) return { cert, key: fs.readFileSync(keyFile, 'utf8'), fingerprint256: x509.fingerprint256, certFile };
   }
-  const made = await generate([{ name: 'commonName', value: `mlw serve ${os.hostname()}` }], {
+  const made = await generate([{ name: 'commonName', value: commonName }], {
     keyType: 'ec',
     algorithm: 'sha256',
     notAfterDate: new Date(Date.now() + 825 * 86_400_000),
@@ -87,8 +119,8 @@ function fingerprintOf(cert: string, file: string): string {
 }
 
 /** Loopback names, this machine's name, and the listening address when it is a specific one. */
-function alternativeNames(host: string): { type: 2 | 7; value?: string; ip?: string }[] {
-  const names: { type: 2 | 7; value?: string; ip?: string }[] = [
+function alternativeNames(host: string): AlternativeName[] {
+  const names: AlternativeName[] = [
     { type: 2, value: 'localhost' },
     { type: 2, value: os.hostname() },
     { type: 7, ip: '127.0.0.1' },

@@ -17,7 +17,7 @@ import { JobRepository, toJobSummary, type JobRow } from '../store/jobs';
 import { resolveCompute, standardDrivers, type ComputeTarget, type WorkspaceRegistryAddresses } from './computes';
 import { asksForReservedCapacity, holdCapacity } from './reserved-capacity';
 import { listsNodes } from '../compute/swarm/node-list';
-import { remoteDrivers } from '../compute/remote';
+import { remoteDrivers, type RemoteDriverOptions } from '../compute/remote';
 import type { EnvironmentImageStatus } from '../env/builder';
 import { HostEnvironmentBuilder } from '../env/host-env';
 import type { EnvironmentProvider, RunEnvironment } from './job-runner';
@@ -53,7 +53,7 @@ export interface ControlPlaneOptions {
   /** Extra environment for every run (the tracking URI once the API listens). */
   runEnvironment?: RunEnvironment;
   /** Serves the tracking API on one of this machine's addresses for a remote compute's containers; answers its URI. */
-  trackingAt?: (address: string) => Promise<string>;
+  trackingAt?: RemoteDriverOptions['trackingAt'];
   /** The workspace's registry, for Swarm computes without `registry:`. */
   workspaceRegistry?: WorkspaceRegistryAddresses;
   /** Called when the last active job ended (the daemon's idle timer). */

@@ -22,11 +22,12 @@ export interface BridgeListener {
 
 /**
  * A second listener on the Docker bridge's gateway address, so containers reach the tracking API. It serves the
- * tracking routes only and accepts per-run tokens only: the workspace token never enters a container.
+ * tracking routes only and accepts per-run tokens only: the workspace token never enters a container. With `tls` it
+ * serves HTTPS only.
  */
-export async function startBridgeListener(tracking: TrackingService, options: { preferredPort?: number; onRequest?: () => void; docker?: Docker; address?: string } = {}): Promise<BridgeListener> {
+export async function startBridgeListener(tracking: TrackingService, options: { preferredPort?: number; onRequest?: () => void; docker?: Docker; address?: string; tls?: { cert: string; key: string } } = {}): Promise<BridgeListener> {
   const address = options.address ?? (await bridgeGateway(options.docker ?? new Docker()));
-  const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, forceCloseConnections: true });
+  const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, forceCloseConnections: true, ...(options.tls ? { https: options.tls } : {}) });
   useBoundedJsonParser(app);
   app.addHook('onRequest', async (request, reply) => {
     options.onRequest?.();
@@ -45,7 +46,7 @@ export async function startBridgeListener(tracking: TrackingService, options: { 
   }
   const bound = app.server.address();
   const port = typeof bound === 'object' && bound ? bound.port : 0;
-  return { url: `http://${CONTAINER_HOST}:${port}`, address, port, close: () => app.close() };
+  return { url: `${options.tls ? 'https' : 'http'}://${CONTAINER_HOST}:${port}`, address, port, close: () => app.close() };
 }
 
 interface BridgeNetwork {

@@ -3,7 +3,7 @@ import type { ComputeDriver } from '../driver';
 import { RemoteDriver, type RemoteDriverOptions } from './remote-driver';
 import { remoteEngineOf } from './remote-engine';
 
-export { RemoteDriver } from './remote-driver';
+export { RemoteDriver, type RemoteDriverOptions } from './remote-driver';
 export { remoteEngineOf } from './remote-engine';
 
 /** Drivers for `type: remote` computes: credentials come from `secrets` or files, relative paths from `baseDir`. */

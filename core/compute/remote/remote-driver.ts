@@ -13,9 +13,18 @@ export interface RemoteDriverOptions {
   /** `uid:gid` the run's processes have; default `1000:1000`. */
   user?: string;
   stopGraceSeconds?: number;
-  /** Serves the tracking API on one of this machine's addresses; resolves to the tracking URI runs use there. */
-  trackingAt?: (address: string) => Promise<string>;
+  /** Serves the tracking API on one of this machine's addresses; resolves to where runs reach it there. */
+  trackingAt?: (address: string) => Promise<RemoteTracking>;
 }
+
+/** The tracking API as a remote engine's containers reach it: an HTTPS URI and the certificate (a file) it serves. */
+export interface RemoteTracking {
+  uri: string;
+  certificateFile: string;
+}
+
+/** Where the run finds the tracking listener's certificate, which `MLFLOW_TRACKING_SERVER_CERT_PATH` names. */
+const CONTAINER_TRACKING_CERTIFICATE = '/mlw/tracking/server-cert.pem';
 
 /** What the control plane gives runs so they reach its tracking API; a remote engine has no route back to it. */
 const TRACKING_VARIABLES = ['MLFLOW_TRACKING_URI', 'MLFLOW_RUN_ID', 'MLFLOW_EXPERIMENT_ID', 'MLFLOW_TRACKING_TOKEN'];
@@ -61,9 +70,9 @@ export class RemoteDriver implements ComputeDriver {
     if (!plan.image) throw new Error(`run ${plan.runId}: the remote compute ${this.compute} needs an image (environment)`);
     await this.ping();
     const image = await this.ensureImage(plan.image);
-    const env = await this.trackingEnvironment(plan);
+    const tracking = await this.tracking(plan);
     try {
-      return this.translated(await this.containers.start({ ...plan, image, env }));
+      return this.translated(await this.containers.start({ ...plan, image, ...tracking }));
     } catch (error) {
       throw this.explain(error);
     }
@@ -79,22 +88,25 @@ export class RemoteDriver implements ComputeDriver {
   }
 
   /**
-   * The run's environment with the tracking URI at `tracking_address`, where this control plane serves the tracking
-   * API for the engine's containers; without that address the engine has no known route back, so tracking is off.
+   * The run's environment and mounts with the tracking API at `tracking_address`, where this control plane serves it
+   * over HTTPS for the engine's containers, and the certificate to trust there copied in with the mounts; without
+   * that address the engine has no known route back, so tracking is off.
    */
-  private async trackingEnvironment(plan: RunPlan): Promise<Record<string, string>> {
+  private async tracking(plan: RunPlan): Promise<Pick<RunPlan, 'env' | 'mounts'>> {
     const env = { ...plan.env };
-    if (env.MLFLOW_TRACKING_TOKEN === undefined) return env;
+    if (env.MLFLOW_TRACKING_TOKEN === undefined) return { env, mounts: plan.mounts };
     const address = this.engine.trackingAddress;
     if (address && this.options.trackingAt) {
-      env.MLFLOW_TRACKING_URI = await this.options.trackingAt(address);
-      plan.notice?.(`[mlw] tracking: runs on compute ${this.compute} log to ${env.MLFLOW_TRACKING_URI}`);
-      return env;
+      const { uri, certificateFile } = await this.options.trackingAt(address);
+      env.MLFLOW_TRACKING_URI = uri;
+      env.MLFLOW_TRACKING_SERVER_CERT_PATH = CONTAINER_TRACKING_CERTIFICATE;
+      plan.notice?.(`[mlw] tracking: runs on compute ${this.compute} log to ${uri}`);
+      return { env, mounts: [...plan.mounts, { source: certificateFile, target: CONTAINER_TRACKING_CERTIFICATE, readOnly: true }] };
     }
     for (const name of TRACKING_VARIABLES) delete env[name];
     const why = address ? 'this control plane serves no tracking API' : 'the compute has no tracking_address (an address of this machine its containers can reach)';
     plan.notice?.(`[mlw] tracking is off on compute ${this.compute}: ${why}, so MLFLOW_TRACKING_URI is not set`);
-    return env;
+    return { env, mounts: plan.mounts };
   }
 
   /** The image's id, after sending the image from this machine's engine when the remote one lacks it. */
