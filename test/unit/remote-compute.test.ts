@@ -7,6 +7,8 @@ import { COMMAND_SCHEMA, logText, refusal, startPlane, statuses, workspace, type
 import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
 import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { EXAMPLES } from '../support/examples';
+import { httpRequest } from '../support/http';
+import { MLFLOW_CLIENT_IMAGE } from '../support/mlflow';
 import { remoteEngineLabForFile, tlsCompute, type RemoteEngineLab } from '../support/remote-engine-lab';
 
 const local = new DockerTestBed();
@@ -24,15 +26,22 @@ function remoteJob(compute: string, command: string, extra = ''): string {
 }
 
 const IO_JOB_EXTRA = 'code: ./src\ninputs:\n  data:\n    type: uri_folder\n    path: ./data\noutputs:\n  out:\n    type: uri_folder\n';
-const IO_COMMAND = 'id -u; cat main.sh; cat ${{inputs.data}}/a.txt; mkdir ${{outputs.out}}/deep && echo written > ${{outputs.out}}/deep/o.txt; sh log_metric.sh; echo done';
-/** Logs one metric through the tracking API with busybox's nc (its wget crashes), as an MLflow client would. */
-const LOG_METRIC = [
-  'if [ -z "$MLFLOW_TRACKING_URI" ]; then echo no tracking; exit 0; fi',
-  'hp=${MLFLOW_TRACKING_URI#http://}',
-  'body="{\\"run_id\\":\\"$MLFLOW_RUN_ID\\",\\"key\\":\\"loss\\",\\"value\\":0.25,\\"timestamp\\":1,\\"step\\":0}"',
-  'printf "POST /api/2.0/mlflow/runs/log-metric HTTP/1.0\\r\\nAuthorization: Bearer %s\\r\\nContent-Type: application/json\\r\\nContent-Length: %s\\r\\n\\r\\n%s" "$MLFLOW_TRACKING_TOKEN" "${#body}" "$body" | nc -w 10 "${hp%:*}" "${hp#*:}" | head -1',
-  '',
-].join('\n');
+const IO_COMMAND = 'id -u; cat main.sh; cat ${{inputs.data}}/a.txt; mkdir ${{outputs.out}}/deep && echo written > ${{outputs.out}}/deep/o.txt; sh tracking.sh; echo done';
+/** Prints the first line of the tracking listener's certificate the run was given, or that tracking is off. */
+const TRACKING_CHECK = 'if [ -z "$MLFLOW_TRACKING_URI" ]; then echo no tracking; else head -1 "$MLFLOW_TRACKING_SERVER_CERT_PATH"; fi\n';
+/** Logs a metric with the real MLflow client, then tries the listener in plain HTTP. */
+const MLFLOW_TRAIN = `import os, urllib.error, urllib.request
+import mlflow
+mlflow.log_metric("loss", 0.25)
+plain = "http://" + os.environ["MLFLOW_TRACKING_URI"].split("://", 1)[1] + "/api/2.0/mlflow/experiments/search"
+try:
+    urllib.request.urlopen(urllib.request.Request(plain, headers={"Authorization": "Bearer " + os.environ["MLFLOW_TRACKING_TOKEN"]}), timeout=30)
+    print("plain http answered")
+except urllib.error.HTTPError as error:
+    print("plain http answered", error.code)
+except Exception as error:
+    print("plain http refused:", type(error).__name__)
+`;
 
 /** A workspace with the compute registered from `computeSpec` and a daemon. */
 async function remoteWorkspace(t: TestContext, computeSpec: string, files: Record<string, string>): Promise<Plane> {
@@ -46,6 +55,15 @@ async function remoteWorkspace(t: TestContext, computeSpec: string, files: Recor
   return plane;
 }
 
+/** The real MLflow client's image on this machine (../shared/scripts/mlflow/build-client-image.sh); under CI it must be there. */
+async function mlflowClientImage(t: TestContext): Promise<boolean> {
+  if (await local.docker.getImage(MLFLOW_CLIENT_IMAGE).inspect().then(() => true, () => false)) return true;
+  const reason = `image ${MLFLOW_CLIENT_IMAGE} is missing; run ../shared/scripts/mlflow/build-client-image.sh`;
+  if (process.env.CI === 'true') throw new Error(reason);
+  t.skip(reason);
+  return false;
+}
+
 async function remoteContainers(root: string): Promise<Docker.ContainerInfo[]> {
   return engineOf().listContainers({ all: true, filters: { label: [`mlw.workspace=${root}`] } });
 }
@@ -54,7 +72,7 @@ async function runsCodeInputAndOutput(t: TestContext, computeSpec: string, secre
   const plane = await remoteWorkspace(t, computeSpec, {
     'job.yml': remoteJob('remote', IO_COMMAND, IO_JOB_EXTRA),
     'src/main.sh': 'echo code\n',
-    'src/log_metric.sh': LOG_METRIC,
+    'src/tracking.sh': TRACKING_CHECK,
     'data/a.txt': 'input data\n',
   });
   for (const [field, value] of Object.entries(secrets)) {
@@ -69,11 +87,8 @@ async function runsCodeInputAndOutput(t: TestContext, computeSpec: string, secre
   assert.match(log, /echo code/, 'the code snapshot is in the container');
   assert.match(log, /input data/);
   const tracked = /tracking_address/.test(computeSpec);
-  assert.match(log, tracked ? /tracking: runs on compute remote log to http:\/\/[\d.]+:\d+/ : /tracking is off on compute remote: the compute has no tracking_address/);
-  if (tracked) {
-    const metrics = (await plane.client.tracking.run(job.name)).run.data.metrics ?? [];
-    assert.deepEqual(metrics.map((m) => [m.key, m.value]), [['loss', 0.25]], log);
-  } else assert.match(log, /^no tracking$/m);
+  assert.match(log, tracked ? /tracking: runs on compute remote log to https:\/\/[\d.]+:\d+/ : /tracking is off on compute remote: the compute has no tracking_address/);
+  assert.match(log, tracked ? /^-----BEGIN CERTIFICATE-----$/m : /^no tracking$/m, 'the run has the tracking listener\'s certificate');
   assert.equal(fs.readFileSync(path.join(plane.root, '.mlw/datastores/workspaceblobstore/azureml', job.name, 'out/deep/o.txt'), 'utf8'), 'written\n');
   assert.deepEqual(await remoteContainers(plane.root), [], 'the container is removed from the remote engine');
   const shipped = (await plane.client.jobs.get(job.name)).image!;
@@ -81,7 +96,7 @@ async function runsCodeInputAndOutput(t: TestContext, computeSpec: string, secre
   assert.ok(await engineOf().getImage(id).inspect(), 'the image was shipped to the remote engine');
 }
 
-describe('remote compute', { timeout: 180_000 }, () => {
+describe('remote compute', { timeout: 420_000 }, () => {
   it('runs a job with code, an input and an output on a remote engine over mutual TLS', async (t) => {
     const remote = await ready(t);
     if (!remote) return;
@@ -94,6 +109,27 @@ describe('remote compute', { timeout: 180_000 }, () => {
   it('runs a job with code, an input and an output on a remote engine over SSH', async (t) => {
     const remote = await ready(t);
     if (remote) await runsCodeInputAndOutput(t, sshCompute('remote', remote));
+  });
+
+  it('a job logs with the real MLflow client over HTTPS to tracking_address, where plain HTTP is refused', { timeout: 600_000 }, async (t) => {
+    const remote = await ready(t);
+    if (!remote || !(await mlflowClientImage(t))) return;
+    const plane = await remoteWorkspace(t, `${tlsCompute('remote', remote.files, remote.tlsEndpoint)}tracking_address: ${remote.hostAddress}\n`, {
+      'job.yml': `${COMMAND_SCHEMA}\ntype: command\ncode: ./src\ncommand: PYTHONPATH=/opt/mlflow-src /usr/bin/python3 train.py\nenvironment:\n  image: ${MLFLOW_CLIENT_IMAGE}\ncompute: azureml:remote\n`,
+      'src/train.py': MLFLOW_TRAIN,
+    });
+    const job = await plane.submit('job.yml');
+    // The client image (about 1 GB) is shipped to the lab's fresh engine first.
+    const events = await plane.events(job.name);
+    const log = logText(events);
+    assert.equal(statuses(events).at(-1), 'Completed', log);
+    const uri = /tracking: runs on compute remote log to (\S+)/.exec(log)?.[1];
+    assert.equal(uri && new URL(uri).protocol, 'https:', log);
+    assert.match(log, /^plain http refused: /m, log);
+    const metrics = (await plane.client.tracking.run(job.name)).run.data.metrics ?? [];
+    assert.deepEqual(metrics.map((m) => [m.key, m.value]), [['loss', 0.25]], log);
+    const plain = await httpRequest(Number(new URL(uri!).port), 'GET', '/api/2.0/mlflow/experiments/search', {}, undefined, remote.hostAddress).then((reply) => `answered ${reply.status}`, (error: Error) => error.message);
+    assert.doesNotMatch(plain, /^answered/, 'nor does this machine get a plain HTTP answer there');
   });
 
   it('examples/compute/remote-tls.yml and remote-ssh.yml, pointed at the lab, run examples/hello', async (t) => {
