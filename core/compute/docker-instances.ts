@@ -101,7 +101,7 @@ function describeFailure(exit: RunExit, index: number, plan: RunPlan): RunExit {
   const where = `instance ${index} of ${plan.instances!.length} (${instance.hostname})`;
   // An instance of several processes names the one that failed first; its other processes were stopped.
   const rank = exit.reason ? undefined : failedRankIn(instance.logFile);
-  const what = `${rank ? `rank ${rank} (${where})` : where} failed${exit.reason ? `: ${exit.reason}` : ''}; the others were stopped`;
+  const what = `${rank ? `rank ${rank} on ${where}` : where} failed${exit.reason ? `: ${exit.reason}` : ''}; the others were stopped`;
   return { exitCode: exit.exitCode, reason: what, logFile: instance.logFile };
 }
 
