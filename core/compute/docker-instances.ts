@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import { reportExit, RUN_LABEL, type ReattachPlan, type RunExit, type RunHandle, type RunPlan } from './driver';
 import { setTimeout as delay } from 'node:timers/promises';
 import { engineMessage, explainEngineError, httpStatusOf, isConnectionError } from './docker-engine';
-import { InstanceLogs } from './instance-log';
+import { failedRankIn, InstanceLogs } from './instance-log';
 
 /** Labels each container of a multi-instance run with its index. */
 export const INSTANCE_LABEL = 'mlw.instance';
@@ -98,7 +98,10 @@ export async function startInstances(docker: Docker, plan: RunPlan, startContain
 function describeFailure(exit: RunExit, index: number, plan: RunPlan): RunExit {
   if (exit.reason === 'stopped') return exit;
   const instance = plan.instances![index]!;
-  const what = `instance ${index} of ${plan.instances!.length} (${instance.hostname}) failed${exit.reason ? `: ${exit.reason}` : ''}; the others were stopped`;
+  const where = `instance ${index} of ${plan.instances!.length} (${instance.hostname})`;
+  // An instance of several processes names the one that failed first; its other processes were stopped.
+  const rank = exit.reason ? undefined : failedRankIn(instance.logFile);
+  const what = `${rank ? `rank ${rank} on ${where}` : where} failed${exit.reason ? `: ${exit.reason}` : ''}; the others were stopped`;
   return { exitCode: exit.exitCode, reason: what, logFile: instance.logFile };
 }
 

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, fstatSync, mkdirSync, openSync, readSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 
@@ -57,4 +57,32 @@ export class InstanceLogs {
 /** `lines` ends with a newline. */
 function prefixLines(lines: string, prefix: string): string {
   return lines.slice(0, -1).split('\n').map((line) => `${prefix}${line}\n`).join('');
+}
+
+/** The line an instance's launcher writes when one of its processes fails first (its other processes are then stopped). */
+export function rankFailedNotice(rank: string, exitCode: string): string {
+  return `[mlw] rank ${rank} exited with code ${exitCode}; stopping the instance's other processes`;
+}
+
+/** How much of the end of an instance's log is searched for its launcher's notice. */
+const NOTICE_SEARCH_BYTES = 64 * 1024;
+
+/** The rank whose failure the instance's launcher noticed first (`rankFailedNotice`), from the end of its log. */
+export function failedRankIn(logFile: string): string | undefined {
+  let end: string;
+  try {
+    const fd = openSync(logFile, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const buffer = Buffer.alloc(Math.min(size, NOTICE_SEARCH_BYTES));
+      readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+      end = buffer.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const notices = [...end.matchAll(/^\[mlw\] rank (\d+) exited with code \d+; stopping the instance's other processes$/gm)];
+  return notices.at(-1)?.[1];
 }

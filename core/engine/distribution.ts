@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { RunInstance } from '../compute/driver';
+import { rankFailedNotice } from '../compute/instance-log';
 import type { Distribution } from '../language/types/jobs';
 import { SpecRejected } from '../errors';
 
@@ -109,20 +110,43 @@ function frameworkEnv(distribution: Distribution | undefined, hosts: string[], i
 }
 
 /**
- * A shell command that starts `processes` copies of `command`, each with its global and local rank, forwards a stop
- * to them, and exits with the first non-zero exit status among them (in rank order), as Azure ML's per-process launch.
+ * A shell command that starts `processes` copies of `command`, each with its global and local rank, and forwards a
+ * stop to them. The first process that fails stops the others (after 10 s, with SIGKILL), says so in the log
+ * (`rankFailedNotice`) and gives the instance its exit status, as Azure ML's per-process launch. POSIX `sh` has no
+ * `wait -n`: a CHLD trap ends a pending `wait` when any process ends (dash, busybox) or skips it when one ended since
+ * the last look, and a one-second `sleep` bounds it where a trap does not end a `wait` (bash) or came just before it.
  */
 function launchProcesses(command: string, processes: number, rankVar: string, localVar: string): string {
   return [
     `set -- ${shellQuote(command)}`,
-    'mlw_pids=""; mlw_local=0',
-    `trap 'kill $mlw_pids 2>/dev/null' TERM INT`,
+    'mlw_pids=""; mlw_ranks=""; mlw_local=0; mlw_stopping=""',
+    `trap 'mlw_stopping=1; kill $mlw_pids 2>/dev/null' TERM INT`,
+    "trap 'mlw_ended=1' CHLD",
     `while [ "$mlw_local" -lt ${processes} ]; do`,
-    `  ${rankVar}=$((MLW_FIRST_RANK + mlw_local)) ${localVar}=$mlw_local /bin/sh -c "$1" &`,
-    '  mlw_pids="$mlw_pids $!"; mlw_local=$((mlw_local + 1))',
+    '  mlw_rank=$((MLW_FIRST_RANK + mlw_local))',
+    `  ${rankVar}=$mlw_rank ${localVar}=$mlw_local /bin/sh -c "$1" &`,
+    '  mlw_pids="$mlw_pids $!"; mlw_ranks="$mlw_ranks $!:$mlw_rank"; mlw_local=$((mlw_local + 1))',
     'done',
-    'mlw_status=0',
-    'for mlw_pid in $mlw_pids; do wait "$mlw_pid"; mlw_code=$?; [ "$mlw_status" -eq 0 ] && mlw_status=$mlw_code; done',
+    'mlw_status=0; mlw_grace=""',
+    'while :; do',
+    '  mlw_left=""; mlw_ended=""',
+    '  for mlw_entry in $mlw_ranks; do',
+    '    mlw_pid=${mlw_entry%%:*}',
+    '    if kill -0 "$mlw_pid" 2>/dev/null; then mlw_left="$mlw_left $mlw_entry"; continue; fi',
+    '    wait "$mlw_pid"; mlw_code=$?',
+    '    [ "$mlw_code" -eq 0 ] || [ "$mlw_status" -ne 0 ] && continue',
+    '    mlw_status=$mlw_code',
+    '    [ -n "$mlw_stopping" ] && continue',
+    `    echo "${rankFailedNotice('${mlw_entry#*:}', '$mlw_code')}"; mlw_grace=10`,
+    '    kill $mlw_pids 2>/dev/null',
+    '  done',
+    '  mlw_ranks=$mlw_left',
+    '  [ -n "$mlw_ranks" ] || break',
+    '  [ "$mlw_grace" = 0 ] && kill -KILL $mlw_pids 2>/dev/null',
+    '  [ -n "$mlw_grace" ] && mlw_grace=$((mlw_grace - 1))',
+    '  if command -v sleep >/dev/null; then sleep 1 & mlw_tick=$!; [ -n "$mlw_ended" ] || wait "$mlw_tick"; kill "$mlw_tick" 2>/dev/null; wait "$mlw_tick" 2>/dev/null',
+    '  else mlw_first=${mlw_ranks# }; wait "${mlw_first%%:*}"; fi',
+    'done',
     'exit "$mlw_status"',
   ].join('\n');
 }

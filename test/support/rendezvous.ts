@@ -172,6 +172,36 @@ export async function checkRendezvous(plane: Plane, job: string, processes = 1):
   return { log, hosts };
 }
 
+/** Which rank of which job's shape failed first, with what exit code and what last line of its own (as it printed it). */
+export interface FailingRank {
+  rank: number;
+  instances: number;
+  processes?: number;
+  exitCode: number;
+  lastLine: string;
+}
+
+/**
+ * Waits for the job to end and checks it failed because of that rank: its reason names the rank (and with one
+ * process per instance, its instance) and its exit code, and shows the rank's last line; the job's log has that
+ * line behind the rank's prefix. Answers the job's log.
+ */
+export async function checkFailingRank(plane: Plane, job: string, failing: FailingRank): Promise<string> {
+  const processes = failing.processes ?? 1;
+  const events = await plane.events(job);
+  const log = logText(events);
+  assert.equal(statuses(events).at(-1), 'Failed', log);
+  const node = Math.floor(failing.rank / processes);
+  const instance = `instance ${node} of ${failing.instances} (${instanceHostname(job, node)})`;
+  const who = processes === 1 ? instance : `rank ${failing.rank} on ${instance}`;
+  const ownLine = `${processes === 1 ? '' : `rank ${failing.rank}: `}${failing.lastLine}`;
+  const { reason } = await plane.client.jobs.get(job);
+  assert.match(reason ?? '', new RegExp(`^${escape(`${who} failed; the others were stopped (exit code ${failing.exitCode}); last log lines:`)}\n`), reason);
+  assert.match(reason ?? '', new RegExp(`^${escape(ownLine)}$`, 'm'), `the rank's last line is among the reason's lines\n${reason}`);
+  assert.match(log, rankLine(failing.rank, processes, failing.lastLine), log);
+  return log;
+}
+
 /** A tensorflow job of `workers` workers and `ps` parameter servers whose tasks connect to each other (TENSORFLOW_PY). */
 export function tensorflowFiles(where: JobPlace, shape: { workers: number; ps: number }): Record<string, string> {
   const distribution = { type: 'tensorflow', worker_count: shape.workers, parameter_server_count: shape.ps };

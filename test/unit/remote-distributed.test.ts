@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { logText, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
+import { startPlane, workspace, type Plane } from '../support/control-plane';
 import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { DockerTestBed, waitFor } from '../support/docker';
-import { checkRendezvous, pytorchJob, rendezvousFiles } from '../support/rendezvous';
+import { checkFailingRank, checkRendezvous, pytorchJob, rendezvousFiles } from '../support/rendezvous';
 import { remoteEngineLabForFile, tlsCompute, type RemoteEngineLab } from '../support/remote-engine-lab';
 
 const local = new DockerTestBed();
@@ -63,11 +63,7 @@ describe('distributed jobs on a remote compute', { timeout: 300_000 }, () => {
     const failing = 'if [ "$RANK" = 1 ]; then echo rank one gives up; exit 3; fi; echo waiting; sleep 300';
     const plane = await remotePlane(t, remote, { 'failing.yml': distributedJob(failing, 3), 'waiting.yml': distributedJob('echo "rank $RANK up"; sleep 300', 2) });
     const failed = await plane.submit('failing.yml');
-    const events = await plane.events(failed.name);
-    assert.equal(statuses(events).at(-1), 'Failed', logText(events));
-    const detail = await plane.client.jobs.get(failed.name);
-    assert.match(detail.reason ?? '', /^instance 1 of 3 \(\S+-1\) failed; the others were stopped \(exit code 3\); last log lines:\n[^]*rank one gives up$/, detail.reason);
-    assert.match(logText(events), /^\[rank 1\] rank one gives up$/m);
+    await checkFailingRank(plane, failed.name, { rank: 1, instances: 3, exitCode: 3, lastLine: 'rank one gives up' });
     assert.deepEqual(await leftOnEngine(failed.name), []);
 
     const waiting = await plane.submit('waiting.yml');

@@ -8,7 +8,7 @@ import { logText, startPlane, statuses, workspace, type Plane } from '../support
 import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { DockerTestBed, waitFor } from '../support/docker';
 import { EXAMPLES } from '../support/examples';
-import { checkMpiRanks, checkRendezvous, checkTensorflowCluster, mpiFiles, pytorchJob, rankLine, rendezvousFiles, tensorflowFiles } from '../support/rendezvous';
+import { checkFailingRank, checkMpiRanks, checkRendezvous, checkTensorflowCluster, mpiFiles, pytorchJob, rankLine, RENDEZVOUS_PY, rendezvousFiles, tensorflowFiles } from '../support/rendezvous';
 import { labCompute, startSwarmLab, type SwarmLab } from '../support/swarm-lab';
 
 const docker = new DockerTestBed();
@@ -33,6 +33,28 @@ async function leftOnSwarm(manager: Docker, job: string): Promise<string[]> {
   const services = await manager.listServices({ filters });
   const networks = await manager.listNetworks({ filters });
   return [...services.map((s) => `service ${s.Spec?.Name}`), ...networks.map((n) => `network ${n.Name}`)];
+}
+
+/** Tasks of a run the manager still lists, and its containers on any node of the lab. */
+async function leftOnNodes(manager: Docker, lab: SwarmLab, job: string): Promise<string[]> {
+  const filters = { label: [`mlw.run=${job}`] };
+  const tasks = (await manager.listTasks({ filters })) as { ID: string; Status: { State: string } }[];
+  const containers = await Promise.all(
+    lab.nodeSockets.map(async (socketPath) => (await new Docker({ socketPath }).listContainers({ all: true, filters })).map((c) => `container ${c.Names[0]} on ${path.basename(socketPath)}`)),
+  );
+  return [...tasks.map((task) => `task ${task.ID} (${task.Status.State})`), ...containers.flat()];
+}
+
+/** Waits (bounded) until nothing of the ended run is left on the Swarm or on any node, then says what is, if anything. */
+async function assertNothingLeft(manager: Docker, lab: SwarmLab, job: string): Promise<void> {
+  const left = async () => [...(await leftOnSwarm(manager, job)), ...(await leftOnNodes(manager, lab, job))];
+  await waitFor(`nothing of ${job} left`, async () => (await left()).length === 0, 60_000).catch(() => undefined);
+  assert.deepEqual(await left(), []);
+}
+
+/** The job's log as written so far. */
+function jobLog(root: string, job: string): string {
+  return fs.readFileSync(path.join(root, '.mlw/runs', job, 'user_logs/std_log.txt'), { encoding: 'utf8', flag: 'a+' });
 }
 
 test('distributed jobs on a swarm compute', { timeout: 900_000 }, async (t) => {
@@ -80,12 +102,34 @@ test('distributed jobs on a swarm compute', { timeout: 900_000 }, async (t) => {
     const command = 'if [ "$RANK" = 1 ]; then echo rank one gives up; exit 3; fi; echo waiting; sleep 300';
     const plane = await clusterPlane(t, lab, { 'job.yml': distributedJob(command, 3) });
     const job = await plane.submit('job.yml');
-    const events = await plane.events(job.name);
-    assert.equal(statuses(events).at(-1), 'Failed', logText(events));
-    const detail = await plane.client.jobs.get(job.name);
-    assert.match(detail.reason ?? '', /^instance 1 of 3 \(\S+-1\) failed; the others were stopped \(exit code 3\); last log lines:\n[^]*rank one gives up$/, detail.reason);
-    assert.match(logText(events), /^\[rank 1\] rank one gives up$/m);
+    await checkFailingRank(plane, job.name, { rank: 1, instances: 3, exitCode: 3, lastLine: 'rank one gives up' });
     assert.deepEqual(await leftOnSwarm(manager, job.name), []);
+  });
+
+  /** 2 processes on each of 2 nodes that meet at the rendezvous, then run `then`. */
+  const afterRendezvous = (then: string) => ({ 'job.yml': distributedJob(`python3 rendezvous.py /tmp 2 && ${then}`, 2, 'code: ./src', 2), 'src/rendezvous.py': RENDEZVOUS_PY });
+  const WAIT_FOR_SIGTERM = `trap 'echo "rank $RANK: got SIGTERM"; exit 143' TERM; echo "rank $RANK: waiting"; sleep 300 & wait $!`;
+
+  await t.test('2 processes on each of 2 nodes, rank 3 failing after the rendezvous: the job fails naming it at once; no task or container is left', { timeout: 180_000 }, async (t) => {
+    const plane = await clusterPlane(t, lab, afterRendezvous(`if [ "$RANK" = 3 ]; then echo "rank 3: gives up"; exit 3; fi; ${WAIT_FOR_SIGTERM}`));
+    const job = await plane.submit('job.yml');
+    const log = await checkFailingRank(plane, job.name, { rank: 3, instances: 2, processes: 2, exitCode: 3, lastLine: 'gives up' });
+    assert.match(log, /^\[node 0\] rank 0: heard: rank 3 from /m, 'rank 3 failed after the rendezvous');
+    assert.match(log, /^\[node 1\] \[mlw\] rank 3 exited with code 3; stopping the instance's other processes$/m);
+    await assertNothingLeft(manager, lab, job.name);
+  });
+
+  await t.test('cancel while 2 processes on each of 2 nodes run: Canceled, every rank got SIGTERM; no task or container is left', { timeout: 180_000 }, async (t) => {
+    const plane = await clusterPlane(t, lab, afterRendezvous(WAIT_FOR_SIGTERM));
+    const job = await plane.submit('job.yml');
+    const ranks = [0, 1, 2, 3];
+    await waitFor('every rank waiting', () => ranks.every((rank) => rankLine(rank, 2, 'waiting').test(jobLog(plane.root, job.name))), 120_000);
+    await plane.client.jobs.cancel(job.name);
+    const events = await plane.events(job.name);
+    const log = logText(events);
+    assert.equal(statuses(events).at(-1), 'Canceled', log);
+    for (const rank of ranks) assert.match(log, rankLine(rank, 2, 'got SIGTERM'), log);
+    await assertNothingLeft(manager, lab, job.name);
   });
 
   await t.test('cancel removes every instance\'s service and the run\'s network; the instances ran on distinct nodes, by name', async (t) => {

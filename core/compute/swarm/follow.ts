@@ -25,7 +25,8 @@ export async function followService(manager: Docker, serviceId: string, plan: Re
   let ran!: () => void;
   const started = new Promise<void>((resolve) => (ran = resolve));
   const waiting = waitingNotice(plan);
-  const watch = (task: SwarmTask) => (taskRan(task) ? ran() : waiting(task));
+  let running = false;
+  const watch = (task: SwarmTask) => (taskRan(task) ? ((running = true), ran()) : waiting(task));
   const exited = (async (): Promise<RunExit> => {
     let exit: RunExit;
     let logComplete = false;
@@ -50,12 +51,31 @@ export async function followService(manager: Docker, serviceId: string, plan: Re
     started,
     stop: async () => {
       stopRequested = true;
-      await manager.getService(serviceId).remove().catch((error: unknown) => {
-        if (httpStatusOf(error) !== 404) throw error;
-      });
+      await (running ? stopTask(manager, serviceId) : removeService(manager, serviceId));
       await exited;
     },
   };
+}
+
+/**
+ * Stops the service's running task by scaling the service to no replica: the task gets SIGTERM (SIGKILL after the
+ * grace) and the service stays, so what its processes print on the way out still reaches the run's log; the run's
+ * end removes it. A service that cannot be updated is removed.
+ */
+async function stopTask(manager: Docker, serviceId: string): Promise<void> {
+  const service = manager.getService(serviceId);
+  try {
+    const { Version, Spec } = (await service.inspect()) as { Version: { Index: number }; Spec: { Mode?: unknown } };
+    await service.update({ version: Version.Index, ...Spec, Mode: { Replicated: { Replicas: 0 } } });
+  } catch (error) {
+    if (httpStatusOf(error) !== 404) await removeService(manager, serviceId);
+  }
+}
+
+async function removeService(manager: Docker, serviceId: string): Promise<void> {
+  await manager.getService(serviceId).remove().catch((error: unknown) => {
+    if (httpStatusOf(error) !== 404) throw error;
+  });
 }
 
 /**

@@ -4,8 +4,11 @@ import type { RunPlan } from '../driver';
 import { BOOTSTRAP, CERTIFICATE_PATH, TOKEN_SECRET_FILE } from './bootstrap';
 import type { SwarmDriverOptions } from './driver';
 
-/** Only what handing the files over needs; the command runs without any (see the bootstrap). */
-const BOOTSTRAP_CAPABILITIES = ['CAP_CHOWN', 'CAP_SETUID', 'CAP_SETGID', 'CAP_DAC_READ_SEARCH'];
+/**
+ * Only what handing the files over needs, and passing a stop on to the command, which runs as another user; the
+ * command runs without any (see the bootstrap).
+ */
+const BOOTSTRAP_CAPABILITIES = ['CAP_CHOWN', 'CAP_SETUID', 'CAP_SETGID', 'CAP_DAC_READ_SEARCH', 'CAP_KILL'];
 
 /** What one service of a run is made of; the token and certificate are named after the run (`name`). */
 export interface ServiceRun {
