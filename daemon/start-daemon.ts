@@ -16,7 +16,7 @@ import { WorkspaceRegistry } from '../core/engine/workspace-registry';
 import { readWorkspaceRecord } from '../core/engine/workspace-record';
 import { Unavailable } from '../core/errors';
 import { startBridgeListener, type BridgeListener } from '../core/tracking/bridge';
-import { ListenerPorts } from '../core/tracking/listener-ports';
+import { ListenerPorts, type PortMove } from '../core/tracking/listener-ports';
 import { runTokenCheck, trackingPlugin } from '../core/tracking/plugin';
 import { TrackingService } from '../core/tracking/service';
 import { isAlive } from '../core/api/connect';
@@ -85,10 +85,15 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       onIdle: () => idle?.touch(),
       runEnvironment: async (job, target) => {
         const env = (await tracking?.runEnvironment(job, target.containerized)) ?? {};
-        if (plane) sayWhenTrackingMoved(job, env.MLFLOW_TRACKING_URI, ports, plane.events);
+        const moved = ports.moved(target.containerized ? 'bridge' : certificate ? 'loopback' : 'api');
+        if (moved && plane && env.MLFLOW_TRACKING_URI) sayTrackingLost(job, moved, plane.events);
         return env;
       },
-      trackingAt: (address) => remoteTracking.at(address),
+      trackingAt: async (address) => {
+        const at = await remoteTracking.at(address);
+        const moved = ports.moved(`address:${address}`);
+        return moved ? { ...at, movedFrom: moved.from } : at;
+      },
       workspaceRegistry: (hostAddress) => registry.addressesFor(hostAddress),
     });
     const datastores = plane;
@@ -198,9 +203,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
  * A job started by an earlier daemon logs to the port it was given then: when that port was taken and its listener
  * moved, the job's log says that its tracking is lost.
  */
-function sayWhenTrackingMoved(job: JobRow, uri: string | undefined, ports: ListenerPorts, events: EventLog): void {
-  const moved = uri ? ports.movedTo(Number(new URL(uri).port)) : undefined;
-  if (!moved || !readRunRecord(job.run_dir).starting) return;
+function sayTrackingLost(job: JobRow, moved: PortMove, events: EventLog): void {
+  if (!readRunRecord(job.run_dir).starting) return;
   const text = `[mlw] tracking lost: this run logs to port ${moved.from}, which another program took while the control plane restarted; the tracking API listens on ${moved.to} now, so what the run logs from here on is not recorded\n`;
   try {
     fs.appendFileSync(runFiles(job.run_dir).systemLogFile, `${new Date().toISOString()} ${text}`);

@@ -14,7 +14,7 @@ export interface PortMove {
  */
 export class ListenerPorts {
   private readonly ports: Record<string, number>;
-  private readonly moves = new Map<number, PortMove>();
+  private readonly moves = new Map<string, PortMove>();
 
   constructor(private readonly file: string, private readonly log: (line: string) => void) {
     this.ports = readPorts(file, log);
@@ -43,7 +43,7 @@ export class ListenerPorts {
     const before = this.ports[name];
     if (before === port) return;
     if (before !== undefined) {
-      this.moves.set(port, { from: before, to: port });
+      this.moves.set(name, { from: before, to: port });
       this.log(`mlw serve: port ${before} of ${what} is taken, so it listens on ${port}: jobs still running from before the restart that log to port ${before} lose tracking`);
     }
     this.ports[name] = port;
@@ -54,9 +54,9 @@ export class ListenerPorts {
     }
   }
 
-  /** The move of a listener that now listens on `port` because its previous port was taken. */
-  movedTo(port: number): PortMove | undefined {
-    return this.moves.get(port);
+  /** How listener `name` moved when the port it had was taken. */
+  moved(name: string): PortMove | undefined {
+    return this.moves.get(name);
   }
 }
 

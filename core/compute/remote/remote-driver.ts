@@ -21,6 +21,8 @@ export interface RemoteDriverOptions {
 export interface RemoteTracking {
   uri: string;
   certificateFile: string;
+  /** The port the listener had before, when another program took it: runs started before then lose tracking. */
+  movedFrom?: number;
 }
 
 /** Where the run finds the tracking listener's certificate, which `MLFLOW_TRACKING_SERVER_CERT_PATH` names. */
@@ -114,7 +116,10 @@ export class RemoteDriver implements ComputeDriver {
   private async serveTrackingAgain(plan: ReattachPlan): Promise<void> {
     const address = this.engine.trackingAddress;
     if (plan.env?.MLFLOW_TRACKING_TOKEN === undefined || !address || !this.options.trackingAt) return;
-    await this.options.trackingAt(address).catch((error: unknown) => plan.notice?.(`[mlw] tracking lost: ${(error as Error).message}`));
+    const tracking = await this.options.trackingAt(address).catch((error: unknown) => void plan.notice?.(`[mlw] tracking lost: ${(error as Error).message}`));
+    if (tracking?.movedFrom) {
+      plan.notice?.(`[mlw] tracking lost: this run logs to port ${tracking.movedFrom} of ${address}, which another program took while the control plane restarted; the tracking API listens at ${tracking.uri} now, so what the run logs from here on is not recorded`);
+    }
   }
 
   /** The image's id, after sending the image from this machine's engine when the remote one lacks it. */
