@@ -5,43 +5,16 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { readServeInfo } from '../../core/api/connect';
 import { runFiles } from '../../core/engine/layout';
+import { BEAT_SCRIPT, beatsAfter, stopDaemon } from '../support/beats';
 import { COMMAND_SCHEMA, workspace } from '../support/control-plane';
-import { ended, reaches, startDaemonProcess, submit, type Daemon } from '../support/daemon-process';
+import { ended, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { DockerTestBed, PYTHON_IMAGE, waitFor } from '../support/docker';
 
 // A job that keeps running while the daemon restarts holds the tracking URI it was started with: the next daemon's
 // listeners must be on the same ports for its metrics to keep arriving.
 
-/** Logs metric `beat` every 0.5 s straight over HTTP, ignoring failures (as a job does while the daemon is away). */
-const BEAT = `import json, os, time, urllib.request
-uri, token, run = os.environ['MLFLOW_TRACKING_URI'], os.environ['MLFLOW_TRACKING_TOKEN'], os.environ['MLFLOW_RUN_ID']
-for step in range(1200):
-    body = json.dumps({'run_id': run, 'key': 'beat', 'value': step, 'timestamp': int(time.time() * 1000), 'step': step}).encode()
-    request = urllib.request.Request(uri + '/api/2.0/mlflow/runs/log-metric', data=body, method='POST',
-                                     headers={'Authorization': 'Bearer ' + token, 'Content-Type': 'application/json'})
-    try:
-        urllib.request.urlopen(request, timeout=2).read()
-    except Exception:
-        pass
-    time.sleep(0.5)
-`;
-
 function beatingJob(compute: string): string {
   return `${COMMAND_SCHEMA}\ntype: command\ncode: ./src\ncommand: python3 beat.py\nenvironment:\n  image: ${PYTHON_IMAGE}\ncompute: azureml:${compute}\nexperiment_name: beats\n`;
-}
-
-/** The `beat` points logged after `since`. */
-async function beatsAfter(daemon: Daemon, job: string, since: number): Promise<number> {
-  const { metrics = [] } = await daemon.client.tracking.metricHistory(job, 'beat');
-  return metrics.filter((point) => Number(point.timestamp) > since).length;
-}
-
-/** SIGTERM: the daemon detaches from its running jobs and exits. */
-async function stopDaemon(daemon: Daemon): Promise<void> {
-  daemon.client.close();
-  const exited = new Promise((resolve) => daemon.child.once('exit', resolve));
-  daemon.child.kill('SIGTERM');
-  await exited;
 }
 
 /** Starts a beating job, waits for its first point, stops the daemon (SIGTERM), runs `between`, starts the next one. */
@@ -71,7 +44,7 @@ test('a Docker job that runs on while the daemon restarts keeps logging metrics 
   const docker = new DockerTestBed();
   if (!(await docker.ready(t))) return;
   const root = await workspace(t, {
-    'src/beat.py': BEAT,
+    'src/beat.py': BEAT_SCRIPT,
     'box.yml': 'name: box\ntype: docker\n',
     'job.yml': beatingJob('box'),
   });
@@ -84,13 +57,13 @@ test('a Docker job that runs on while the daemon restarts keeps logging metrics 
 });
 
 test('a host-process job that runs on while the daemon restarts keeps logging metrics to the next daemon', async (t) => {
-  const root = await workspace(t, { 'src/beat.py': BEAT, 'job.yml': beatingJob('local') });
+  const root = await workspace(t, { 'src/beat.py': BEAT_SCRIPT, 'job.yml': beatingJob('local') });
   const { job, next, restartedAt } = await restartUnderJob(t, root, 'job.yml');
   await waitFor('a point logged after the restart', async () => (await beatsAfter(next, job, restartedAt)) > 0, 30_000);
 });
 
 test('when its port was taken meanwhile, the next daemon listens on another and the job\'s log says its tracking is lost', async (t) => {
-  const root = await workspace(t, { 'src/beat.py': BEAT, 'job.yml': beatingJob('local') });
+  const root = await workspace(t, { 'src/beat.py': BEAT_SCRIPT, 'job.yml': beatingJob('local') });
   const squatter = net.createServer((socket) => socket.destroy());
   t.after(() => squatter.close());
   let taken = 0;
