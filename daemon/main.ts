@@ -12,7 +12,7 @@ export async function main(argv: string[]): Promise<void> {
   const program = new Command('mlw serve')
     .description('run the control plane of a workspace folder in the foreground')
     .option('--workspace <folder>', 'workspace folder', process.cwd())
-    .option('--port <port>', 'port (default: a free one)', '0')
+    .option('--port <port>', 'port (default: the one it had last time if free, else a free one)', '0')
     .option('--host <address>', 'address to listen on; any but loopback needs TLS', '127.0.0.1')
     .option('--tls-cert <file>', 'TLS certificate (PEM), with --tls-key')
     .option('--tls-key <file>', 'TLS private key (PEM), with --tls-cert')

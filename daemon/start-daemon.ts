@@ -10,22 +10,26 @@ import { ARTIFACT_DATASTORE } from '../core/data/datastores';
 import { EnvironmentBuilder } from '../core/env/builder';
 import { onlineEndpointRoutes, onlineEndpointsOf } from '../core/endpoints';
 import { ControlPlane } from '../core/engine/control-plane';
-import { WorkspaceLayout } from '../core/engine/layout';
+import { runFiles, WorkspaceLayout } from '../core/engine/layout';
+import { readRunRecord } from '../core/engine/run-record';
 import { WorkspaceRegistry } from '../core/engine/workspace-registry';
 import { readWorkspaceRecord } from '../core/engine/workspace-record';
 import { Unavailable } from '../core/errors';
 import { startBridgeListener, type BridgeListener } from '../core/tracking/bridge';
+import { ListenerPorts, type PortMove } from '../core/tracking/listener-ports';
 import { runTokenCheck, trackingPlugin } from '../core/tracking/plugin';
 import { TrackingService } from '../core/tracking/service';
 import { isAlive } from '../core/api/connect';
 import { SERVE_INFO_FILE, type ServeInfo } from '../core/api/contracts';
 import { createApi } from '../core/api/server';
+import type { EventLog } from '../core/store/events';
+import type { JobRow } from '../core/store/jobs';
 import { remoteTrackingListeners, servedCertificate, tlsFor, type TlsRequest } from './tls';
 
 export interface DaemonOptions {
   root: string;
   version: string;
-  /** 0 picks a free port. */
+  /** 0 or none: the port the daemon had last time when it is free, else a free one. */
   port?: number;
   /** The address to listen on (default 127.0.0.1); any other than loopback needs TLS. */
   host?: string;
@@ -65,8 +69,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   let keeper: { close(): void } | undefined;
   let loopbackTracking: BridgeListener | undefined;
   const registry = new WorkspaceRegistry(layout.root, log);
+  // Jobs left running by a previous daemon hold its listeners' ports in their tracking URI: each listener asks for its own again.
+  const ports = new ListenerPorts(layout.listenerPorts, log);
   // A remote compute's containers reach the tracking API at its tracking_address: one listener per address.
-  const remoteTracking = remoteTrackingListeners(layout, () => tracking);
+  const remoteTracking = remoteTrackingListeners(layout, () => tracking, ports);
   try {
     const token = crypto.randomBytes(32).toString('hex');
     const certificate = tls === 'off' ? undefined : await servedCertificate(tls, layout, host);
@@ -77,8 +83,17 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       docker: () => (docker ??= new DockerDriver({ user: defaultContainerUser() })),
       environments: () => (builder ??= new EnvironmentBuilder()),
       onIdle: () => idle?.touch(),
-      runEnvironment: (job, target) => tracking?.runEnvironment(job, target.containerized) ?? {},
-      trackingAt: (address) => remoteTracking.at(address),
+      runEnvironment: async (job, target) => {
+        const env = (await tracking?.runEnvironment(job, target.containerized)) ?? {};
+        const moved = ports.moved(target.containerized ? 'bridge' : certificate ? 'loopback' : 'api');
+        if (moved && plane && env.MLFLOW_TRACKING_URI) sayTrackingLost(job, moved, plane.events);
+        return env;
+      },
+      trackingAt: async (address) => {
+        const at = await remoteTracking.at(address);
+        const moved = ports.moved(`address:${address}`);
+        return moved ? { ...at, movedFrom: moved.from } : at;
+      },
       workspaceRegistry: (hostAddress) => registry.addressesFor(hostAddress),
     });
     const datastores = plane;
@@ -101,19 +116,28 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       ...(certificate ? { serverFactory: (handler) => https.createServer({ cert: certificate.cert, key: certificate.key }, handler) as unknown as http.Server } : {}) });
     const activePlane = plane;
     app.addHook('onRequest', async () => idle?.touch());
-    await app.listen({ host, port: options.port ?? 0 });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
+    const listening = app;
+    const listenApi = async (at: number): Promise<number> => {
+      await listening.listen({ host, port: at });
+      const address = listening.server.address();
+      return typeof address === 'object' && address ? address.port : 0;
+    };
+    const port = options.port ? await listenApi(options.port) : await ports.listen('api', 'the API', listenApi);
     const url = `${certificate ? 'https' : 'http'}://${urlHost(host)}:${port}`;
     const info: ServeInfo = { pid: process.pid, port, token, version: options.version, startedAt: new Date().toISOString(), url, ...(certificate ? { tlsFingerprint: certificate.fingerprint256 } : {}) };
     // Host processes reach the tracking API over plain HTTP on loopback: behind TLS that is a listener of its own.
-    loopbackTracking = certificate ? await startBridgeListener(tracking, { address: '127.0.0.1', onRequest: () => idle?.touch() }) : undefined;
+    const loopbackPort = ports.preferred('loopback');
+    loopbackTracking = certificate ? await startBridgeListener(tracking, { address: '127.0.0.1', onRequest: () => idle?.touch(), ...(loopbackPort ? { preferredPort: loopbackPort } : {}) }) : undefined;
+    if (loopbackTracking) ports.record('loopback', 'the loopback tracking listener', loopbackTracking.port);
     // Containers reach the tracking API on the Docker bridge; that listener starts with the first container run.
     let bridge: Promise<BridgeListener> | undefined;
     tracking.listenAt({
       loopback: `http://127.0.0.1:${loopbackTracking?.port ?? port}`,
       container: async () => {
-        bridge ??= startBridgeListener(activeTracking, { preferredPort: port, onRequest: () => idle?.touch() });
+        bridge ??= startBridgeListener(activeTracking, { preferredPort: ports.preferred('bridge') ?? port, onRequest: () => idle?.touch() }).then((listener) => {
+          ports.record('bridge', 'the Docker bridge tracking listener', listener.port);
+          return listener;
+        });
         return (await bridge.catch((error: unknown) => ((bridge = undefined), Promise.reject(error)))).url;
       },
     });
@@ -173,6 +197,21 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     removeIfOurs(layout.serveLock, (text) => Number(text) === process.pid);
     throw error;
   }
+}
+
+/**
+ * A job started by an earlier daemon logs to the port it was given then: when that port was taken and its listener
+ * moved, the job's log says that its tracking is lost.
+ */
+function sayTrackingLost(job: JobRow, moved: PortMove, events: EventLog): void {
+  if (!readRunRecord(job.run_dir).starting) return;
+  const text = `[mlw] tracking lost: this run logs to port ${moved.from}, which another program took while the control plane restarted; the tracking API listens on ${moved.to} now, so what the run logs from here on is not recorded\n`;
+  try {
+    fs.appendFileSync(runFiles(job.run_dir).systemLogFile, `${new Date().toISOString()} ${text}`);
+  } catch {
+    // The event below still tells whoever follows the job.
+  }
+  events.append(job.name, { type: 'log', text });
 }
 
 /** Whether the recorded workspace runs its own registry (a damaged record is said in the log, and is no reason not to serve). */

@@ -9,6 +9,7 @@ import { writePrivateFile } from '../core/data/fs-util';
 import type { WorkspaceLayout } from '../core/engine/layout';
 import { AddressListeners } from '../core/tracking/address-listeners';
 import { startBridgeListener } from '../core/tracking/bridge';
+import type { ListenerPorts } from '../core/tracking/listener-ports';
 import type { TrackingService } from '../core/tracking/service';
 
 /** How `mlw serve` is asked to secure its listener: a certificate and key (files), one it makes, or none. */
@@ -68,14 +69,17 @@ export function trackingCertificate(layout: WorkspaceLayout, address: string): P
 
 /**
  * The tracking listeners on remote computes' `tracking_address`es: run tokens and metrics cross the network there, so
- * each serves HTTPS with its address's certificate.
+ * each serves HTTPS with its address's certificate, on the port it had last time when `ports` knows it.
  */
-export function remoteTrackingListeners(layout: WorkspaceLayout, tracking: () => TrackingService | undefined): AddressListeners {
+export function remoteTrackingListeners(layout: WorkspaceLayout, tracking: () => TrackingService | undefined, ports?: ListenerPorts): AddressListeners {
   return new AddressListeners(async (address) => {
     const service = tracking();
     if (!service) throw new Error('the tracking API is not up yet');
     const certificate = await trackingCertificate(layout, address);
-    const listener = await startBridgeListener(service, { address, tls: { cert: certificate.cert, key: certificate.key } });
+    const name = `address:${address}`;
+    const preferredPort = ports?.preferred(name);
+    const listener = await startBridgeListener(service, { address, tls: { cert: certificate.cert, key: certificate.key }, ...(preferredPort ? { preferredPort } : {}) });
+    ports?.record(name, `the tracking listener on ${address}`, listener.port);
     return { ...listener, certificateFile: certificate.certFile };
   });
 }

@@ -91,7 +91,7 @@ export interface RunHandle {
 }
 
 /** `mounts` lets a driver that copies them (a remote engine) bring the writable ones back. */
-export type ReattachPlan = Pick<RunPlan, 'logFile' | 'stateDir' | 'onExit'> & Partial<Pick<RunPlan, 'mounts' | 'notice' | 'waiting'>>;
+export type ReattachPlan = Pick<RunPlan, 'logFile' | 'stateDir' | 'onExit'> & Partial<Pick<RunPlan, 'mounts' | 'notice' | 'waiting' | 'env'>>;
 
 /**
  * Tells `onExit` how a run ended. Recording it can fail (a full disk, a run folder made unwritable); that must neither

@@ -17,6 +17,10 @@ export class WorkspaceLayout {
   get serveLock(): string {
     return path.join(this.mlwDir, 'serve.lock');
   }
+  /** The ports the daemon's listeners had, which the next daemon asks for again. */
+  get listenerPorts(): string {
+    return path.join(this.mlwDir, 'listener-ports.json');
+  }
   get serveLog(): string {
     return path.join(this.mlwDir, 'serve.log');
   }

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { COMMAND_SCHEMA, logText, refusal, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
-import { BUSYBOX_IMAGE, DockerTestBed, waitFor } from '../support/docker';
+import { BEAT_SCRIPT, beatsAfter, stopDaemon } from '../support/beats';
+import { BUSYBOX_IMAGE, DockerTestBed, PYTHON_IMAGE, waitFor } from '../support/docker';
 import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { EXAMPLES } from '../support/examples';
 import { httpRequest } from '../support/http';
@@ -230,6 +231,32 @@ describe('remote compute', { timeout: 420_000 }, () => {
     assert.equal(fs.readFileSync(path.join(root, '.mlw/runs', job, 'user_logs/std_log.txt'), 'utf8'), 'started\nbroken\n');
     assert.equal(fs.readFileSync(path.join(root, '.mlw/datastores/workspaceblobstore/azureml', job, 'out/o.txt'), 'utf8'), 'written\n');
     assert.deepEqual(await remoteContainers(root), [], 'the container is removed from the remote engine');
+  });
+
+  it('a run that goes on while the control plane restarts keeps logging to tracking_address', { timeout: 300_000 }, async (t) => {
+    const remote = await ready(t);
+    if (!remote) return;
+    const root = await workspace(t, {
+      'compute.yml': `${tlsCompute('remote', remote.files, remote.tlsEndpoint)}tracking_address: ${remote.hostAddress}\n`,
+      'job.yml': `${COMMAND_SCHEMA}\ntype: command\ncode: ./src\ncommand: python3 beat.py\nenvironment:\n  image: ${PYTHON_IMAGE}\ncompute: azureml:remote\n`,
+      'src/beat.py': BEAT_SCRIPT,
+    });
+    t.after(async () => {
+      for (const c of await remoteContainers(root).catch(() => [])) await engineOf().getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    });
+    const daemon = await startDaemonProcess(t, root);
+    await daemon.client.assets.register('compute', { path: path.join(root, 'compute.yml') });
+    const job = await submit(daemon.client, root, 'job.yml');
+    // The image is shipped to the lab's engine first.
+    await waitFor('a point logged before the restart', async () => (await beatsAfter(daemon, job, 0)) > 0, 180_000);
+    await stopDaemon(daemon);
+    const restartedAt = Date.now();
+    const next = await startDaemonProcess(t, root);
+    t.after(async () => {
+      await next.client.jobs.cancel(job).catch(() => undefined);
+      await reaches(next.client, job, ended).catch(() => undefined);
+    });
+    await waitFor('a point logged after the restart', async () => (await beatsAfter(next, job, restartedAt)) > 0, 30_000);
   });
 
   // Last: it stops the lab's engineOf().

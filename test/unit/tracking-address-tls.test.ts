@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ControlPlane } from '../../core/engine/control-plane';
+import { ListenerPorts } from '../../core/tracking/listener-ports';
 import { TrackingService } from '../../core/tracking/service';
 import { remoteTrackingListeners } from '../../daemon/tls';
 import { workspace } from '../support/control-plane';
@@ -71,4 +73,36 @@ test('the tracking listener on a tracking_address serves HTTPS only, with a cert
   assert.equal(again.certificateFile, first.certificateFile);
   assert.equal(new crypto.X509Certificate(fs.readFileSync(again.certificateFile)).fingerprint256, certificate.fingerprint256);
   assert.equal((await trustedRequest(again.uri, again.certificateFile, '/api/2.0/mlflow/experiments/search?max_results=5', token)).status, 200);
+});
+
+test('a tracking_address listener started again takes the port it had last time, and another one when that is taken', async (t) => {
+  const plane = new ControlPlane(await workspace(t));
+  const tracking = new TrackingService({ store: plane.store, assets: plane.assets, events: plane.events, jobs: plane.jobs, mlwDir: plane.layout.mlwDir });
+  const logged: string[] = [];
+  const start = () => remoteTrackingListeners(plane.layout, () => tracking, new ListenerPorts(plane.layout.listenerPorts, (line) => logged.push(line)));
+  let listeners = start();
+  const squatter = net.createServer((socket) => socket.destroy());
+  t.after(async () => {
+    squatter.close();
+    await listeners.close();
+    tracking.close();
+    await plane.close();
+  });
+
+  const port = new URL((await listeners.at('127.0.0.1')).uri).port;
+  assert.equal(fs.statSync(plane.layout.listenerPorts).mode & 0o777, 0o600, 'the ports are recorded in a private file');
+  await listeners.close();
+  listeners = start();
+  assert.equal(new URL((await listeners.at('127.0.0.1')).uri).port, port, 'the next daemon listens where runs still going log to');
+  assert.deepEqual(logged, []);
+
+  await listeners.close();
+  await new Promise<void>((resolve) => squatter.listen(Number(port), '127.0.0.1', resolve));
+  listeners = start();
+  const moved = new URL((await listeners.at('127.0.0.1')).uri).port;
+  assert.notEqual(moved, port);
+  assert.match(logged.join('\n'), new RegExp(`port ${port} of the tracking listener on 127\\.0\\.0\\.1 is taken, so it listens on ${moved}: .*lose tracking`));
+  await listeners.close();
+  listeners = start();
+  assert.equal(new URL((await listeners.at('127.0.0.1')).uri).port, moved, 'the port it moved to is the one asked for next time');
 });

@@ -21,6 +21,8 @@ export interface RemoteDriverOptions {
 export interface RemoteTracking {
   uri: string;
   certificateFile: string;
+  /** The port the listener had before, when another program took it: runs started before then lose tracking. */
+  movedFrom?: number;
 }
 
 /** Where the run finds the tracking listener's certificate, which `MLFLOW_TRACKING_SERVER_CERT_PATH` names. */
@@ -81,6 +83,7 @@ export class RemoteDriver implements ComputeDriver {
   async reattach(runId: string, ref: string, plan: ReattachPlan): Promise<RunHandle | undefined> {
     try {
       const handle = await this.containers.reattach(runId, ref, plan);
+      if (handle) await this.serveTrackingAgain(plan);
       return handle && this.translated(handle);
     } catch (error) {
       throw this.explain(error);
@@ -107,6 +110,16 @@ export class RemoteDriver implements ComputeDriver {
     const why = address ? 'this control plane serves no tracking API' : 'the compute has no tracking_address (an address of this machine its containers can reach)';
     plan.notice?.(`[mlw] tracking is off on compute ${this.compute}: ${why}, so MLFLOW_TRACKING_URI is not set`);
     return { env, mounts: plan.mounts };
+  }
+
+  /** A run this control plane's predecessor started logs to its `tracking_address` listener: that listens again. */
+  private async serveTrackingAgain(plan: ReattachPlan): Promise<void> {
+    const address = this.engine.trackingAddress;
+    if (plan.env?.MLFLOW_TRACKING_TOKEN === undefined || !address || !this.options.trackingAt) return;
+    const tracking = await this.options.trackingAt(address).catch((error: unknown) => void plan.notice?.(`[mlw] tracking lost: ${(error as Error).message}`));
+    if (tracking?.movedFrom) {
+      plan.notice?.(`[mlw] tracking lost: this run logs to port ${tracking.movedFrom} of ${address}, which another program took while the control plane restarted; the tracking API listens at ${tracking.uri} now, so what the run logs from here on is not recorded`);
+    }
   }
 
   /** The image's id, after sending the image from this machine's engine when the remote one lacks it. */
