@@ -24,9 +24,9 @@ export class ListenerPorts {
     return this.ports[name];
   }
 
-  /** Listens with `listen` on the port `name` had (else `firstChoice`, else a free one); a taken port gives a free one. */
-  async listen(name: string, what: string, listen: (port: number) => Promise<number>, firstChoice?: number): Promise<number> {
-    const preferred = this.ports[name] ?? firstChoice ?? 0;
+  /** Listens with `listen` on the port `name` had (else a free one); a taken port gives a free one. */
+  async listen(name: string, what: string, listen: (port: number) => Promise<number>): Promise<number> {
+    const preferred = this.ports[name] ?? 0;
     let port: number;
     try {
       port = await listen(preferred);
