@@ -64,6 +64,9 @@ export function rankFailedNotice(rank: string, exitCode: string): string {
   return `[mlw] rank ${rank} exited with code ${exitCode}; stopping the instance's other processes`;
 }
 
+/** That line as `failedRankIn` finds it, made from the same words (the rank captured). */
+const RANK_FAILED_LINE = new RegExp(`^${rankFailedNotice('RANK', 'CODE').replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('RANK', '(\\d+)').replace('CODE', '\\d+')}$`, 'gm');
+
 /** How much of the end of an instance's log is searched for its launcher's notice. */
 const NOTICE_SEARCH_BYTES = 64 * 1024;
 
@@ -83,6 +86,6 @@ export function failedRankIn(logFile: string): string | undefined {
   } catch {
     return undefined;
   }
-  const notices = [...end.matchAll(/^\[mlw\] rank (\d+) exited with code \d+; stopping the instance's other processes$/gm)];
+  const notices = [...end.matchAll(RANK_FAILED_LINE)];
   return notices.at(-1)?.[1];
 }
