@@ -122,22 +122,18 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       const address = listening.server.address();
       return typeof address === 'object' && address ? address.port : 0;
     };
-    const port = options.port ? await listenApi(options.port) : await ports.listen('api', 'the API', listenApi);
+    const port = options.port ? await listenApi(options.port) : await ports.listen('api', 'the API', listenApi, (at) => at);
     const url = `${certificate ? 'https' : 'http'}://${urlHost(host)}:${port}`;
     const info: ServeInfo = { pid: process.pid, port, token, version: options.version, startedAt: new Date().toISOString(), url, ...(certificate ? { tlsFingerprint: certificate.fingerprint256 } : {}) };
     // Host processes reach the tracking API over plain HTTP on loopback: behind TLS that is a listener of its own.
-    const loopbackPort = ports.preferred('loopback');
-    loopbackTracking = certificate ? await startBridgeListener(tracking, { address: '127.0.0.1', onRequest: () => idle?.touch(), ...(loopbackPort ? { preferredPort: loopbackPort } : {}) }) : undefined;
-    if (loopbackTracking) ports.record('loopback', 'the loopback tracking listener', loopbackTracking.port);
+    const loopbackService = tracking;
+    loopbackTracking = certificate ? await ports.listen('loopback', 'the loopback tracking listener', (at) => startBridgeListener(loopbackService, { address: '127.0.0.1', port: at, onRequest: () => idle?.touch() }), (listener) => listener.port) : undefined;
     // Containers reach the tracking API on the Docker bridge; that listener starts with the first container run.
     let bridge: Promise<BridgeListener> | undefined;
     tracking.listenAt({
       loopback: `http://127.0.0.1:${loopbackTracking?.port ?? port}`,
       container: async () => {
-        bridge ??= startBridgeListener(activeTracking, { preferredPort: ports.preferred('bridge') ?? port, onRequest: () => idle?.touch() }).then((listener) => {
-          ports.record('bridge', 'the Docker bridge tracking listener', listener.port);
-          return listener;
-        });
+        bridge ??= ports.listen('bridge', 'the Docker bridge tracking listener', (at) => startBridgeListener(activeTracking, { port: at, onRequest: () => idle?.touch() }), (listener) => listener.port, port);
         return (await bridge.catch((error: unknown) => ((bridge = undefined), Promise.reject(error)))).url;
       },
     });

@@ -76,10 +76,8 @@ export function remoteTrackingListeners(layout: WorkspaceLayout, tracking: () =>
     const service = tracking();
     if (!service) throw new Error('the tracking API is not up yet');
     const certificate = await trackingCertificate(layout, address);
-    const name = `address:${address}`;
-    const preferredPort = ports?.preferred(name);
-    const listener = await startBridgeListener(service, { address, tls: { cert: certificate.cert, key: certificate.key }, ...(preferredPort ? { preferredPort } : {}) });
-    ports?.record(name, `the tracking listener on ${address}`, listener.port);
+    const start = (port: number) => startBridgeListener(service, { address, port, tls: { cert: certificate.cert, key: certificate.key } });
+    const listener = ports ? await ports.listen(`address:${address}`, `the tracking listener on ${address}`, start, (started) => started.port) : await start(0);
     return { ...listener, certificateFile: certificate.certFile };
   });
 }

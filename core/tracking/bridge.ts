@@ -25,7 +25,7 @@ export interface BridgeListener {
  * tracking routes only and accepts per-run tokens only: the workspace token never enters a container. With `tls` it
  * serves HTTPS only.
  */
-export async function startBridgeListener(tracking: TrackingService, options: { preferredPort?: number; onRequest?: () => void; docker?: Docker; address?: string; tls?: { cert: string; key: string } } = {}): Promise<BridgeListener> {
+export async function startBridgeListener(tracking: TrackingService, options: { port?: number; onRequest?: () => void; docker?: Docker; address?: string; tls?: { cert: string; key: string } } = {}): Promise<BridgeListener> {
   const address = options.address ?? (await bridgeGateway(options.docker ?? new Docker()));
   const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, forceCloseConnections: true, ...(options.tls ? { https: options.tls } : {}) });
   useBoundedJsonParser(app);
@@ -39,10 +39,10 @@ export async function startBridgeListener(tracking: TrackingService, options: { 
   });
   trackingPlugin(tracking)(app);
   try {
-    await app.listen({ host: address, port: options.preferredPort ?? 0 });
+    await app.listen({ host: address, port: options.port ?? 0 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !options.preferredPort) throw error;
-    await app.listen({ host: address, port: 0 });
+    await app.close();
+    throw error;
   }
   const bound = app.server.address();
   const port = typeof bound === 'object' && bound ? bound.port : 0;

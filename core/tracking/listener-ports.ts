@@ -20,26 +20,25 @@ export class ListenerPorts {
     this.ports = readPorts(file, log);
   }
 
-  preferred(name: string): number | undefined {
-    return this.ports[name];
-  }
-
-  /** Listens with `listen` on the port `name` had (else a free one); a taken port gives a free one. */
-  async listen(name: string, what: string, listen: (port: number) => Promise<number>): Promise<number> {
-    const preferred = this.ports[name] ?? 0;
-    let port: number;
+  /**
+   * Starts `name`'s listener with `listen` on the port it had (else `firstChoice`, else a free one; 0 asks for a free
+   * one); a taken port gives a free one. Records where it listens.
+   */
+  async listen<T>(name: string, what: string, listen: (port: number) => Promise<T>, portOf: (listening: T) => number, firstChoice?: number): Promise<T> {
+    const preferred = this.ports[name] ?? firstChoice ?? 0;
+    let listening: T;
     try {
-      port = await listen(preferred);
+      listening = await listen(preferred);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !preferred) throw error;
-      port = await listen(0);
+      listening = await listen(0);
     }
-    this.record(name, what, port);
-    return port;
+    this.record(name, what, portOf(listening));
+    return listening;
   }
 
   /** Records where `name` listens now; says so in the log when it had to leave the port it had. */
-  record(name: string, what: string, port: number): void {
+  private record(name: string, what: string, port: number): void {
     const before = this.ports[name];
     if (before === port) return;
     if (before !== undefined) {
