@@ -24,11 +24,3 @@ export async function beatsAfter(daemon: Daemon, job: string, since: number): Pr
   const { metrics = [] } = await daemon.client.tracking.metricHistory(job, 'beat');
   return metrics.filter((point) => Number(point.timestamp) > since).length;
 }
-
-/** SIGTERM: the daemon detaches from its running jobs and exits. */
-export async function stopDaemon(daemon: Daemon): Promise<void> {
-  daemon.client.close();
-  const exited = new Promise((resolve) => daemon.child.once('exit', resolve));
-  daemon.child.kill('SIGTERM');
-  await exited;
-}

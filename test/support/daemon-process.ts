@@ -25,10 +25,11 @@ export async function startDaemonProcess(t: TestContext, root: string, env: Reco
   return { child, client };
 }
 
-export async function kill(daemon: Daemon): Promise<void> {
+/** Ends the daemon with `signal` (SIGTERM: it detaches from its running jobs and exits) and awaits its exit. */
+export async function kill(daemon: Daemon, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   daemon.client.close();
   const exited = new Promise((resolve) => daemon.child.once('exit', resolve));
-  daemon.child.kill('SIGKILL');
+  daemon.child.kill(signal);
   await exited;
 }
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { COMMAND_SCHEMA, logText, refusal, startPlane, statuses, workspace, type Plane } from '../support/control-plane';
-import { BEAT_SCRIPT, beatsAfter, stopDaemon } from '../support/beats';
+import { BEAT_SCRIPT, beatsAfter } from '../support/beats';
 import { BUSYBOX_IMAGE, DockerTestBed, PYTHON_IMAGE, waitFor } from '../support/docker';
 import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { EXAMPLES } from '../support/examples';
@@ -249,7 +249,7 @@ describe('remote compute', { timeout: 420_000 }, () => {
     const job = await submit(daemon.client, root, 'job.yml');
     // The image is shipped to the lab's engine first.
     await waitFor('a point logged before the restart', async () => (await beatsAfter(daemon, job, 0)) > 0, 180_000);
-    await stopDaemon(daemon);
+    await kill(daemon, 'SIGTERM');
     const restartedAt = Date.now();
     const next = await startDaemonProcess(t, root);
     t.after(async () => {

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { readServeInfo } from '../../core/api/connect';
 import { runFiles } from '../../core/engine/layout';
-import { BEAT_SCRIPT, beatsAfter, stopDaemon } from '../support/beats';
+import { BEAT_SCRIPT, beatsAfter } from '../support/beats';
 import { COMMAND_SCHEMA, workspace } from '../support/control-plane';
-import { ended, reaches, startDaemonProcess, submit } from '../support/daemon-process';
+import { ended, kill, reaches, startDaemonProcess, submit } from '../support/daemon-process';
 import { DockerTestBed, PYTHON_IMAGE, waitFor } from '../support/docker';
 
 // A job that keeps running while the daemon restarts holds the tracking URI it was started with: the next daemon's
@@ -28,7 +28,7 @@ async function restartUnderJob(t: TestContext, root: string, jobFile: string, be
     const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
     throw new Error(`${error.message}; the job's logs:\n${read(files.systemLogFile)}${read(files.logFile)}`);
   });
-  await stopDaemon(first);
+  await kill(first, 'SIGTERM');
   await between();
   const restartedAt = Date.now();
   const next = await startDaemonProcess(t, root);
